@@ -1,0 +1,152 @@
+// Package agent describes what an import puts in the downstream cluster: the agent identity
+// the hub uses, its least-privilege RBAC, its token Secret and the registration marker.
+// The plugin creates these objects; the reconciler uses and finally removes them.
+package agent
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+)
+
+// Names of the downstream objects.
+const (
+	Namespace       = "cattle-system"
+	ServiceAccount  = "kimport-agent"
+	ClusterRoleName = "kimport-agent"
+	RoleName        = "kimport-agent"
+	TokenSecret     = "kimport-agent-token"
+	MarkerConfigMap = "kimport-registration"
+	// MemberBindingPrefix starts the name of every member ClusterRoleBinding.
+	MemberBindingPrefix = "kimport-member-"
+	// MemberLabel marks member ClusterRoleBindings so that removed members can be pruned.
+	MemberLabel = "kimport.dev/member"
+	// CreatedNamespaceKey in the marker says the import created cattle-system (and removes it).
+	CreatedNamespaceKey = "createdNamespace"
+)
+
+// Marker keys.
+const (
+	MarkerHubID       = "hubID"
+	MarkerHubServer   = "hubServer"
+	MarkerClusterName = "clusterName"
+	MarkerClusterID   = "clusterID"
+)
+
+// DownstreamRoles are the ClusterRoles member roles map to; the agent may bind only these.
+var DownstreamRoles = map[v1alpha1.MemberRole]string{
+	v1alpha1.RoleOwner:  "cluster-admin",
+	v1alpha1.RoleMember: "view",
+}
+
+// Labels are put on every object the import creates downstream.
+func Labels(cluster string) map[string]string {
+	return map[string]string{v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue, v1alpha1.ClusterLabel: cluster}
+}
+
+// ClusterRules are the agent's cluster-wide rights. No wildcard anywhere: each verb, resource
+// and group is named.
+func ClusterRules() []rbacv1.PolicyRule {
+	return []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"nodes"}, Verbs: []string{"get", "list", "watch"}},
+		// patch: project labels on namespaces.
+		{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"get", "list", "watch", "patch"}},
+		{NonResourceURLs: []string{"/version", "/readyz"}, Verbs: []string{"get"}},
+		// Member bindings the agent creates and prunes.
+		{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterrolebindings"},
+			Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
+		// bind only the roles members may get, so the agent can grant nothing else.
+		{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"},
+			Verbs: []string{"bind"}, ResourceNames: []string{"cluster-admin", "view"}},
+		// Deleting its own ClusterRole is the agent's last act on disconnect: every other
+		// import object is owned by it, so the garbage collector removes the rest.
+		{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"},
+			Verbs: []string{"get", "delete"}, ResourceNames: []string{ClusterRoleName}},
+	}
+}
+
+// NamespaceRules are the agent's rights inside cattle-system: the marker, and the
+// system-upgrade-controller's Plans, ConfigMap, Deployment, pods and logs.
+func NamespaceRules() []rbacv1.PolicyRule {
+	return []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
+		{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get", "list", "watch", "delete"}},
+		{APIGroups: []string{""}, Resources: []string{"pods/log"}, Verbs: []string{"get"}},
+		{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch"}},
+		{APIGroups: []string{"batch"}, Resources: []string{"jobs"}, Verbs: []string{"get", "list", "watch"}},
+		{APIGroups: []string{"upgrade.cattle.io"}, Resources: []string{"plans"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
+	}
+}
+
+// Registration is what the marker ConfigMap records.
+type Registration struct {
+	HubID       string // UID of the hub's kube-system namespace
+	HubServer   string
+	ClusterName string
+	ClusterID   string
+}
+
+// Objects returns the downstream objects in the order they must be created. Objects whose
+// ownerReferences point at the agent ClusterRole get them from OwnedBy once its UID is known.
+func Objects(reg Registration) (ns *corev1.Namespace, cr *rbacv1.ClusterRole, rest []metav1.Object) {
+	labels := Labels(reg.ClusterName)
+	meta := func(name, namespace string) metav1.ObjectMeta {
+		return metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: copyMap(labels)}
+	}
+	ns = &corev1.Namespace{ObjectMeta: meta(Namespace, "")}
+	cr = &rbacv1.ClusterRole{ObjectMeta: meta(ClusterRoleName, ""), Rules: ClusterRules()}
+	subject := []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: ServiceAccount, Namespace: Namespace}}
+	tokenMeta := meta(TokenSecret, Namespace)
+	tokenMeta.Annotations = map[string]string{corev1.ServiceAccountNameKey: ServiceAccount}
+	rest = []metav1.Object{
+		&corev1.ServiceAccount{ObjectMeta: meta(ServiceAccount, Namespace)},
+		&corev1.Secret{ObjectMeta: tokenMeta, Type: corev1.SecretTypeServiceAccountToken},
+		&rbacv1.ClusterRoleBinding{ObjectMeta: meta(ClusterRoleName, ""), Subjects: subject,
+			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: ClusterRoleName}},
+		&rbacv1.Role{ObjectMeta: meta(RoleName, Namespace), Rules: NamespaceRules()},
+		&rbacv1.RoleBinding{ObjectMeta: meta(RoleName, Namespace), Subjects: subject,
+			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: RoleName}},
+		&corev1.ConfigMap{ObjectMeta: meta(MarkerConfigMap, Namespace), Data: map[string]string{
+			MarkerHubID: reg.HubID, MarkerHubServer: reg.HubServer,
+			MarkerClusterName: reg.ClusterName, MarkerClusterID: reg.ClusterID,
+		}},
+	}
+	return ns, cr, rest
+}
+
+// OwnedBy makes the agent ClusterRole the owner of obj, so that deleting the ClusterRole
+// garbage-collects obj.
+func OwnedBy(obj metav1.Object, cr *rbacv1.ClusterRole) {
+	obj.SetOwnerReferences([]metav1.OwnerReference{{
+		APIVersion: rbacv1.SchemeGroupVersion.String(), Kind: "ClusterRole",
+		Name: cr.Name, UID: cr.UID,
+	}})
+}
+
+// MemberBindingName is the ClusterRoleBinding name of one member: stable and unique per
+// (kind, name, role), and a valid object name whatever characters the subject name has.
+func MemberBindingName(m v1alpha1.Member) string {
+	return MemberBindingPrefix + shortHash(string(m.Kind)+"\x00"+m.Name+"\x00"+string(m.Role))
+}
+
+// MemberBinding is the ClusterRoleBinding that gives one member its role.
+func MemberBinding(cluster string, m v1alpha1.Member) *rbacv1.ClusterRoleBinding {
+	labels := Labels(cluster)
+	labels[MemberLabel] = "true"
+	return &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: MemberBindingName(m), Labels: labels,
+			Annotations: map[string]string{"kimport.dev/member": string(m.Kind) + ":" + m.Name + "=" + string(m.Role)}},
+		Subjects: []rbacv1.Subject{{Kind: string(m.Kind), Name: m.Name, APIGroup: rbacv1.GroupName}},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: DownstreamRoles[m.Role]},
+	}
+}
+
+func copyMap(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}

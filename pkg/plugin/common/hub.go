@@ -1,0 +1,149 @@
+package common
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/pflag"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+)
+
+// HubContextEnv names the hub's kubeconfig context when no flag does.
+const HubContextEnv = "KUBECTL_IMPORT_HUB_CONTEXT"
+
+// HubOptions choose the hub for every verb that acts on it: --hub-kubeconfig/--hub-context,
+// else $KUBECTL_IMPORT_HUB_CONTEXT, else the hub that `init` recorded, else an error.
+type HubOptions struct {
+	Kubeconfig string
+	Context    string
+}
+
+// AddFlags adds --hub-kubeconfig and --hub-context.
+func (h *HubOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&h.Kubeconfig, "hub-kubeconfig", "", "kubeconfig of the hub (default: the hub recorded by 'kubectl import init')")
+	fs.StringVar(&h.Context, "hub-context", "", "kubeconfig context of the hub (default: $"+HubContextEnv+", else the recorded hub)")
+}
+
+// RecordedHub is the hub that `init` remembers.
+type RecordedHub struct {
+	Kubeconfig string `json:"kubeconfig,omitempty"`
+	Context    string `json:"context,omitempty"`
+}
+
+// ErrNoHub says how to choose a hub.
+var ErrNoHub = errors.New("no hub chosen: pass --hub-context (or --hub-kubeconfig), set $" + HubContextEnv +
+	", or run 'kubectl import init' against the hub once to record it")
+
+// Resolve returns the kubeconfig path and context to use for the hub.
+func (h *HubOptions) Resolve() (RecordedHub, error) {
+	if h.Kubeconfig != "" || h.Context != "" {
+		return RecordedHub{Kubeconfig: h.Kubeconfig, Context: h.Context}, nil
+	}
+	if ctx := os.Getenv(HubContextEnv); ctx != "" {
+		return RecordedHub{Context: ctx}, nil
+	}
+	rec, err := LoadRecordedHub()
+	if err != nil {
+		return RecordedHub{}, err
+	}
+	if rec == nil {
+		return RecordedHub{}, ErrNoHub
+	}
+	return *rec, nil
+}
+
+// RESTConfig is the hub's client configuration.
+func (h *HubOptions) RESTConfig() (*rest.Config, error) {
+	hub, err := h.Resolve()
+	if err != nil {
+		return nil, err
+	}
+	return hub.RESTConfig()
+}
+
+// RESTConfig loads the kubeconfig (the default loading rules when Kubeconfig is empty).
+func (r RecordedHub) RESTConfig() (*rest.Config, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if r.Kubeconfig != "" {
+		rules.ExplicitPath = r.Kubeconfig
+	}
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules,
+		&clientcmd.ConfigOverrides{CurrentContext: r.Context}).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("hub (context %q): %w", r.Context, err)
+	}
+	cfg.UserAgent = "kubectl-import"
+	return cfg, nil
+}
+
+// Client is a controller-runtime client for the hub.
+func (h *HubOptions) Client() (client.Client, error) {
+	cfg, err := h.RESTConfig()
+	if err != nil {
+		return nil, err
+	}
+	return client.New(cfg, client.Options{Scheme: Scheme})
+}
+
+// ConfigDir is $XDG_CONFIG_HOME/kubectl-import (default ~/.config/kubectl-import).
+func ConfigDir() (string, error) {
+	base := os.Getenv("XDG_CONFIG_HOME")
+	if base == "" {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return "", fmt.Errorf("finding the config directory: set $XDG_CONFIG_HOME: %w", err)
+		}
+		base = filepath.Join(home, ".config")
+	}
+	return filepath.Join(base, "kubectl-import"), nil
+}
+
+func hubFile() (string, error) {
+	dir, err := ConfigDir()
+	return filepath.Join(dir, "hub.yaml"), err
+}
+
+// LoadRecordedHub returns nil, nil when no hub was recorded.
+func LoadRecordedHub() (*RecordedHub, error) {
+	path, err := hubFile()
+	if err != nil {
+		return nil, err
+	}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	var rec RecordedHub
+	if err := yaml.UnmarshalStrict(data, &rec); err != nil {
+		return nil, fmt.Errorf("%s: %w (fix or remove it, then run 'kubectl import init' again)", path, err)
+	}
+	return &rec, nil
+}
+
+// SaveRecordedHub records the hub for later verbs; the kubeconfig path is stored absolute.
+func SaveRecordedHub(rec RecordedHub) error {
+	path, err := hubFile()
+	if err != nil {
+		return err
+	}
+	if rec.Kubeconfig != "" {
+		if abs, err := filepath.Abs(rec.Kubeconfig); err == nil {
+			rec.Kubeconfig = abs
+		}
+	}
+	data, err := yaml.Marshal(rec)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	return os.WriteFile(path, data, 0o600)
+}

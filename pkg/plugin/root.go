@@ -1,0 +1,32 @@
+// Package plugin assembles the `kubectl import` command from one package per verb.
+package plugin
+
+import (
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/versioncmd"
+)
+
+// NewCmdImport is the root command, `kubectl import`.
+func NewCmdImport(streams genericiooptions.IOStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "kubectl-import",
+		Short: "Import existing Kubernetes clusters into a hub cluster",
+		Long: `kubectl import registers existing clusters with a hub (management) cluster, keeps
+them Active, assigns their projects and member roles, and drives K3s upgrades.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		Annotations: map[string]string{
+			// kubectl shows plugin commands as "kubectl import ...".
+			cobra.CommandDisplayNameAnnotation: "kubectl import",
+		},
+	}
+	cmd.SetIn(streams.In)
+	cmd.SetOut(streams.Out)
+	cmd.SetErr(streams.ErrOut)
+	cmd.AddCommand(
+		versioncmd.NewCmd(streams),
+	)
+	return cmd
+}
