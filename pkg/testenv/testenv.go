@@ -1,0 +1,261 @@
+// Package testenv starts real Kubernetes control planes for tests and the demo: kube-apiserver
+// and etcd through controller-runtime's envtest, plus a kube-controller-manager beside each API
+// server so that token Secrets get tokens, namespaces finalize and garbage collection works as in
+// a real cluster. The binaries are built from source by `make control-plane` (see
+// hack/build-control-plane.sh) into the directory named by $KIMPORT_TEST_ASSETS.
+package testenv
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// AssetsEnv names the directory holding kube-apiserver, kube-apiserver-k3s,
+// kube-controller-manager and etcd.
+const AssetsEnv = "KIMPORT_TEST_ASSETS"
+
+// Options choose what a cluster looks like.
+type Options struct {
+	// Name is the kubeconfig context name and the prefix of log files.
+	Name string
+	// K3s makes the API server report vX.Y.Z+k3s1, as K3s does.
+	K3s bool
+	// HubCRDs installs the ImportedCluster CRD and the namespace kimport-system.
+	HubCRDs bool
+	// PlanCRD installs the system-upgrade-controller's Plan CRD.
+	PlanCRD bool
+	// Dir keeps certificates, kubeconfigs and logs; a temporary directory when empty.
+	Dir string
+}
+
+// Cluster is one running control plane.
+type Cluster struct {
+	Name       string
+	Config     *rest.Config
+	Kubeconfig string
+	Client     client.Client
+	Dir        string
+
+	env *envtest.Environment
+	kcm *process
+}
+
+// Start starts a cluster for a test and stops it when the test ends.
+func Start(t testing.TB, opts Options) *Cluster {
+	t.Helper()
+	if opts.Dir == "" {
+		opts.Dir = t.TempDir()
+	}
+	c, err := StartCluster(opts)
+	if err != nil {
+		t.Fatalf("starting control plane %q: %v", opts.Name, err)
+	}
+	t.Cleanup(func() {
+		if err := c.Stop(); err != nil {
+			t.Errorf("stopping control plane %q: %v", opts.Name, err)
+		}
+	})
+	return c
+}
+
+// AssetsDir returns $KIMPORT_TEST_ASSETS, or explains how to build the binaries.
+func AssetsDir() (string, error) {
+	dir := os.Getenv(AssetsEnv)
+	if dir == "" {
+		root, err := RepoRoot()
+		if err != nil {
+			return "", err
+		}
+		dir = filepath.Join(root, "bin", "k8s", "v1.32.4")
+	}
+	for _, bin := range []string{"kube-apiserver", "kube-apiserver-k3s", "kube-controller-manager", "etcd"} {
+		if _, err := os.Stat(filepath.Join(dir, bin)); err != nil {
+			return "", fmt.Errorf("%s not found in %s: run 'make control-plane' (or set $%s)", bin, dir, AssetsEnv)
+		}
+	}
+	return dir, nil
+}
+
+// RepoRoot finds the module root by walking up to go.mod.
+func RepoRoot() (string, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return "", err
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return dir, nil
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return "", errors.New("go.mod not found above the working directory")
+		}
+		dir = parent
+	}
+}
+
+// StartCluster starts a cluster; the caller stops it with Stop.
+func StartCluster(opts Options) (*Cluster, error) {
+	assets, err := AssetsDir()
+	if err != nil {
+		return nil, err
+	}
+	root, err := RepoRoot()
+	if err != nil {
+		return nil, err
+	}
+	if opts.Dir == "" {
+		if opts.Dir, err = os.MkdirTemp("", "kimport-"+opts.Name+"-"); err != nil {
+			return nil, err
+		}
+	}
+	certDir := filepath.Join(opts.Dir, "pki")
+	if err := os.MkdirAll(certDir, 0o700); err != nil {
+		return nil, err
+	}
+	if opts.K3s {
+		// envtest always runs <assets>/kube-apiserver: give it a directory where that name is
+		// the +k3s1 build.
+		if assets, err = k3sAssets(assets, opts.Dir); err != nil {
+			return nil, err
+		}
+	}
+	apiLog, err := os.Create(filepath.Join(opts.Dir, opts.Name+"-apiserver.log"))
+	if err != nil {
+		return nil, err
+	}
+	env := &envtest.Environment{
+		BinaryAssetsDirectory: assets,
+		ControlPlane: envtest.ControlPlane{
+			// A fixed CertDir keeps certificates, keys and the port across a stop and start,
+			// so credentials pinned to this cluster's CA stay valid through an outage.
+			APIServer: &envtest.APIServer{CertDir: certDir, Out: apiLog, Err: apiLog},
+		},
+		ErrorIfCRDPathMissing:   true,
+		ControlPlaneStopTimeout: apiServerStopTimeout,
+	}
+	if opts.HubCRDs {
+		env.CRDDirectoryPaths = append(env.CRDDirectoryPaths, filepath.Join(root, "deploy", "crd"))
+	}
+	if opts.PlanCRD {
+		env.CRDDirectoryPaths = append(env.CRDDirectoryPaths, filepath.Join(root, "test", "crd"))
+	}
+	cfg, err := env.Start()
+	if err != nil {
+		return nil, fmt.Errorf("envtest: %w (logs in %s)", err, apiLog.Name())
+	}
+	c := &Cluster{Name: opts.Name, Config: cfg, Dir: opts.Dir, env: env}
+	if err := c.finishStart(opts, assets, certDir); err != nil {
+		_ = c.Stop()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Cluster) finishStart(opts Options, assetsDir, certDir string) error {
+	var err error
+	c.Config.UserAgent = "kimport-testenv"
+	c.Kubeconfig = filepath.Join(c.Dir, opts.Name+".kubeconfig")
+	if err = WriteKubeconfig(c.Kubeconfig, opts.Name, c.Config); err != nil {
+		return err
+	}
+	if c.Client, err = client.New(c.Config, client.Options{Scheme: common.Scheme}); err != nil {
+		return err
+	}
+	if c.kcm, err = startControllerManager(filepath.Join(assetsDir, "kube-controller-manager"), c.Kubeconfig, certDir, c.Config.CAData, c.Dir, opts.Name); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	if err := c.waitControllerManager(ctx); err != nil {
+		return err
+	}
+	if opts.HubCRDs {
+		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.HubNamespace}}
+		if err := c.Client.Create(ctx, ns); err != nil && !apierrors.IsAlreadyExists(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// waitControllerManager waits until the controller manager acts: it creates the default
+// ServiceAccount of every namespace.
+func (c *Cluster) waitControllerManager(ctx context.Context) error {
+	for {
+		var sa corev1.ServiceAccount
+		err := c.Client.Get(ctx, client.ObjectKey{Namespace: "default", Name: "default"}, &sa)
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("kube-controller-manager of %q did not start (log: %s): %w", c.Name, c.kcm.logPath, err)
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}
+
+// Stop stops the controller manager, the API server and etcd, by their pids.
+func (c *Cluster) Stop() error {
+	var errs []error
+	if c.kcm != nil {
+		errs = append(errs, c.kcm.stop())
+	}
+	if c.env != nil {
+		errs = append(errs, stopAPIServer(c.env.ControlPlane.APIServer), c.env.ControlPlane.Etcd.Stop())
+	}
+	return errors.Join(errs...)
+}
+
+// StopAPIServer stops the API server (etcd keeps running): a downstream outage.
+func (c *Cluster) StopAPIServer(t testing.TB) {
+	t.Helper()
+	if err := stopAPIServer(c.env.ControlPlane.APIServer); err != nil {
+		t.Fatalf("stopping the API server of %q: %v", c.Name, err)
+	}
+}
+
+// StartAPIServer starts the API server again on the same address with the same certificates.
+func (c *Cluster) StartAPIServer(t testing.TB) {
+	t.Helper()
+	if err := c.env.ControlPlane.APIServer.Start(); err != nil {
+		t.Fatalf("starting the API server of %q again: %v", c.Name, err)
+	}
+}
+
+// AddUser creates a user authenticated by a client certificate, with no rights unless bound.
+func (c *Cluster) AddUser(t testing.TB, name string, groups []string) (*rest.Config, string) {
+	t.Helper()
+	cfg, path, err := c.NewUser(name, groups)
+	if err != nil {
+		t.Fatalf("adding user %q to %q: %v", name, c.Name, err)
+	}
+	return cfg, path
+}
+
+// NewUser is AddUser for programs that are not tests.
+func (c *Cluster) NewUser(name string, groups []string) (*rest.Config, string, error) {
+	user, err := c.env.AddUser(envtest.User{Name: name, Groups: groups}, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	cfg := user.Config()
+	path := filepath.Join(c.Dir, c.Name+"-"+name+".kubeconfig")
+	return cfg, path, WriteKubeconfig(path, c.Name, cfg)
+}
