@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# make demo: a local hub, a K3s-like downstream and a plain downstream (real kube-apiservers),
+# the hub component running as a local process, and the seed's import walked through with
+# `kubectl import`. Every process it starts is stopped by its pid when it ends, also on failure.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+demo="$root/.demo"
+rm -rf "$demo"; mkdir -p "$demo/config"
+export PATH="$root/bin:$PATH"            # kubectl finds the plugin kubectl-import here
+export XDG_CONFIG_HOME="$demo/config"     # the recorded hub stays inside .demo
+export KIMPORT_TEST_ASSETS="${KIMPORT_TEST_ASSETS:-$root/bin/k8s/v1.32.4}"
+hub="$demo/hub.kubeconfig"; k3s="$demo/k3s.kubeconfig"; plain="$demo/plain.kubeconfig"
+
+pids=()
+cleanup() {
+  local status=$?
+  for ((i=${#pids[@]}-1; i>=0; i--)); do
+    kill "${pids[$i]}" 2>/dev/null || true
+    wait "${pids[$i]}" 2>/dev/null || true
+  done
+  [[ $status -eq 0 ]] || echo "demo failed (exit $status); logs are in $demo" >&2
+}
+trap cleanup EXIT
+
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
+# refused runs a command that must fail, shows its error and goes on.
+refused() {
+  printf '\033[2m$ %s\033[0m\n' "$*"
+  if "$@"; then echo "expected this to be refused" >&2; exit 1; fi
+  echo "(refused, exit 1, as expected)"
+}
+
+step "Start a local hub and two downstream clusters (real kube-apiserver, etcd, kube-controller-manager)"
+go run ./hack/devcluster --dir "$demo" > "$demo/devcluster.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 240); do [[ -f "$demo/ready" ]] && break; kill -0 "${pids[0]}" 2>/dev/null || { cat "$demo/devcluster.log"; exit 1; }; sleep 0.5; done
+[[ -f "$demo/ready" ]] || { echo "clusters did not start; see $demo/devcluster.log" >&2; exit 1; }
+run kubectl --kubeconfig "$k3s" get nodes -o wide
+
+step "Install the hub (CRD, kimport-system, RBAC) and record it"
+run kubectl import init --kubeconfig "$hub" --webhook-url https://127.0.0.1:9443
+
+step "Run the hub component (reconciler) as a local process, as in development"
+bin/webhook --kubeconfig "$hub" --disable-webhook --metrics-secure=false --metrics-bind-address 127.0.0.1:18080 \
+  --health-probe-bind-address 127.0.0.1:18081 --probe-interval 2s > "$demo/webhook.log" 2>&1 &
+pids+=($!)
+
+step "Preflight as a user without cluster-admin: refused, with the command that fixes it"
+refused kubectl import preflight --kubeconfig "$demo/k3s-bob.kubeconfig"
+
+step "Preflight as cluster-admin"
+run kubectl import preflight --kubeconfig "$k3s"
+
+step "Import the K3s cluster in one step, with two members"
+run kubectl import cluster k3s-prod --kubeconfig "$k3s" --display-name "K3s production" \
+  --member User:alice=cluster-owner --member Group:sre=cluster-member --timeout 2m
+
+step "Import the plain cluster"
+run kubectl import cluster plain-dev --kubeconfig "$plain" --timeout 2m
+
+step "List and describe"
+run kubectl import list
+run kubectl import list -o wide
+run kubectl import describe k3s-prod
+run kubectl import projects k3s-prod
+run kubectl --kubeconfig "$k3s" get namespaces -L kimport.dev/project
+
+step "Members: add one, see it as a ClusterRoleBinding in the downstream"
+run kubectl import members k3s-prod --add User:carol=cluster-member
+run kubectl import members k3s-prod
+sleep 3
+run kubectl --kubeconfig "$k3s" get clusterrolebindings -l kimport.dev/member=true \
+  -o custom-columns=NAME:.metadata.name,ROLE:.roleRef.name,SUBJECT:.subjects[0].name
+
+step "Re-import of the Active cluster: nothing changes"
+run kubectl import cluster k3s-prod --kubeconfig "$k3s" --display-name "K3s production" \
+  --member User:alice=cluster-owner --member Group:sre=cluster-member --member User:carol=cluster-member
+
+step "What the import put in the downstream (least privilege, no '*')"
+run kubectl --kubeconfig "$k3s" -n cattle-system get serviceaccounts,secrets,configmaps -l app.kubernetes.io/managed-by=kubectl-import
+run kubectl --kubeconfig "$k3s" get clusterrole kimport-agent -o yaml
+
+step "Disconnect the plain cluster: everything the import created goes, the cluster keeps running"
+run kubectl import delete plain-dev --timeout 2m
+run kubectl --kubeconfig "$plain" get namespaces -L kimport.dev/project
+run kubectl --kubeconfig "$plain" get clusterroles,clusterrolebindings -l app.kubernetes.io/managed-by=kubectl-import
+run kubectl import list
+
+step "Done"
+echo "The clusters stop now. Logs: $demo"

@@ -1,0 +1,99 @@
+// Command devcluster starts the local clusters of the demo: a hub, a K3s-like downstream
+// (3 servers with embedded etcd, 5 agents) and a plain downstream, each a real kube-apiserver,
+// etcd and kube-controller-manager. It writes their kubeconfigs into --dir, then a file named
+// "ready", and stops everything it started when it receives SIGINT or SIGTERM.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/kubectl-import/kubectl-import/pkg/testenv"
+)
+
+func main() {
+	dir := flag.String("dir", ".demo", "directory for kubeconfigs, certificates and logs")
+	flag.Parse()
+	if err := run(*dir); err != nil {
+		fmt.Fprintln(os.Stderr, "devcluster:", err)
+		os.Exit(1)
+	}
+}
+
+func run(dir string) error {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	var started []*testenv.Cluster
+	defer func() {
+		for i := len(started) - 1; i >= 0; i-- {
+			if err := started[i].Stop(); err != nil {
+				fmt.Fprintln(os.Stderr, "devcluster: stopping", started[i].Name+":", err)
+			}
+		}
+	}()
+	specs := []testenv.Options{
+		{Name: "hub", HubCRDs: true},
+		{Name: "k3s", K3s: true, PlanCRD: planCRDPresent()},
+		{Name: "plain"},
+	}
+	for _, opts := range specs {
+		opts.Dir = filepath.Join(dir, opts.Name)
+		if err := os.RemoveAll(opts.Dir); err != nil {
+			return err
+		}
+		fmt.Printf("starting %s (kube-apiserver, etcd, kube-controller-manager)\n", opts.Name)
+		c, err := testenv.StartCluster(opts)
+		if err != nil {
+			return err
+		}
+		started = append(started, c)
+		if err := link(c.Kubeconfig, filepath.Join(dir, opts.Name+".kubeconfig")); err != nil {
+			return err
+		}
+	}
+	setupCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	k3s, plain := started[1], started[2]
+	if err := testenv.CreateK3sNodes(setupCtx, k3s.Client, 3, 5, "v1.32.4+k3s1"); err != nil {
+		return err
+	}
+	if err := testenv.CreateNodes(setupCtx, plain.Client, "node", 3, nil); err != nil {
+		return err
+	}
+	// A user without cluster-admin, to show what preflight says to them.
+	if _, path, err := k3s.NewUser("bob", nil); err != nil {
+		return err
+	} else if err := link(path, filepath.Join(dir, "k3s-bob.kubeconfig")); err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "ready"), []byte("ready\n"), 0o644); err != nil {
+		return err
+	}
+	fmt.Println("clusters ready; kubeconfigs in", dir)
+	<-ctx.Done()
+	return os.Remove(filepath.Join(dir, "ready"))
+}
+
+func link(target, name string) error {
+	abs, err := filepath.Abs(target)
+	if err != nil {
+		return err
+	}
+	_ = os.Remove(name)
+	return os.Symlink(abs, name)
+}
+
+func planCRDPresent() bool {
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		return false
+	}
+	_, err = os.Stat(filepath.Join(root, "test", "crd"))
+	return err == nil
+}

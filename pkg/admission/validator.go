@@ -1,0 +1,90 @@
+// Package admission serves the hub's admission rules (pkg/validate) for ImportedCluster.
+// Everything a rule needs besides the request comes from the manager's informer cache: a
+// request makes no API call.
+package admission
+
+import (
+	"context"
+	"fmt"
+
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/validate"
+)
+
+// ClusterIDIndex is the cache field index of ImportedClusters by spec.clusterID.
+const ClusterIDIndex = "spec.clusterID"
+
+// Path is where the API server sends ImportedCluster reviews.
+const Path = "/validate-kimport-dev-v1alpha1-importedcluster"
+
+// ImportedClusterValidator applies the three rules of DESIGN.md §5.
+type ImportedClusterValidator struct {
+	// Reader must be cache-backed and indexed by ClusterIDIndex.
+	Reader client.Reader
+}
+
+var _ Validator[*v1alpha1.ImportedCluster] = &ImportedClusterValidator{}
+
+// SetupWithManager registers the index and serves the validator at Path.
+func SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+	if err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.ImportedCluster{}, ClusterIDIndex, clusterIDOf); err != nil {
+		return fmt.Errorf("indexing ImportedClusters by %s: %w", ClusterIDIndex, err)
+	}
+	v := &ImportedClusterValidator{Reader: mgr.GetCache()}
+	return ctrl.NewWebhookManagedBy(mgr).For(&v1alpha1.ImportedCluster{}).
+		WithValidator(typed[*v1alpha1.ImportedCluster]{v}).WithCustomPath(Path).Complete()
+}
+
+func clusterIDOf(o client.Object) []string {
+	ic, ok := o.(*v1alpha1.ImportedCluster)
+	if !ok || ic.Spec.ClusterID == "" {
+		return nil
+	}
+	return []string{ic.Spec.ClusterID}
+}
+
+// ValidateCreate refuses a second registration of a clusterID and malformed specs.
+func (v *ImportedClusterValidator) ValidateCreate(ctx context.Context, obj *v1alpha1.ImportedCluster) (admission.Warnings, error) {
+	return v.validate(ctx, obj, nil)
+}
+
+// ValidateUpdate also refuses re-pointing an Active cluster and unsafe upgrades.
+func (v *ImportedClusterValidator) ValidateUpdate(ctx context.Context, oldObj, newObj *v1alpha1.ImportedCluster) (admission.Warnings, error) {
+	return v.validate(ctx, newObj, oldObj)
+}
+
+// ValidateDelete allows every delete: disconnecting must always be possible.
+func (v *ImportedClusterValidator) ValidateDelete(context.Context, *v1alpha1.ImportedCluster) (admission.Warnings, error) {
+	return nil, nil
+}
+
+func (v *ImportedClusterValidator) validate(ctx context.Context, newObj, oldObj *v1alpha1.ImportedCluster) (admission.Warnings, error) {
+	others, err := v.sameIdentity(ctx, newObj)
+	if err != nil {
+		return nil, err
+	}
+	r := validate.ImportedCluster(newObj, oldObj, validate.ContextFor(oldObj, others))
+	return r.Warnings, r.Err()
+}
+
+// sameIdentity lists the other ImportedClusters with newObj's clusterID from the cache index.
+func (v *ImportedClusterValidator) sameIdentity(ctx context.Context, newObj *v1alpha1.ImportedCluster) ([]v1alpha1.ImportedCluster, error) {
+	if newObj.Spec.ClusterID == "" {
+		return nil, nil
+	}
+	var list v1alpha1.ImportedClusterList
+	if err := v.Reader.List(ctx, &list, client.MatchingFields{ClusterIDIndex: newObj.Spec.ClusterID}); err != nil {
+		return nil, fmt.Errorf("reading ImportedClusters with clusterID %s from the cache: %w", newObj.Spec.ClusterID, err)
+	}
+	others := list.Items[:0]
+	for _, ic := range list.Items {
+		if ic.Name != newObj.Name {
+			others = append(others, ic)
+		}
+	}
+	return others, nil
+}
