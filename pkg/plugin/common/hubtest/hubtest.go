@@ -1,0 +1,107 @@
+// Package hubtest runs the plugin's hub verbs against a real hub (pkg/testenv) in tests:
+// it creates ImportedClusters with the status a reconciler would write and executes cobra
+// commands in-process with captured output.
+package hubtest
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/testenv"
+)
+
+// Start starts a hub with the ImportedCluster CRD, stopped when the test ends.
+func Start(t testing.TB) *testenv.Cluster {
+	t.Helper()
+	return testenv.Start(t, testenv.Options{Name: "hub", HubCRDs: true})
+}
+
+// Create creates ic, then writes its status through the status subresource as the reconciler
+// does (a create drops status). It returns the stored object.
+func Create(t testing.TB, c client.Client, ic *v1alpha1.ImportedCluster) *v1alpha1.ImportedCluster {
+	t.Helper()
+	ctx := context.Background()
+	status := ic.Status
+	ic = ic.DeepCopy()
+	if err := c.Create(ctx, ic); err != nil {
+		t.Fatalf("creating importedcluster %q: %v", ic.Name, err)
+	}
+	ic.Status = status
+	if err := c.Status().Update(ctx, ic); err != nil {
+		t.Fatalf("writing the status of importedcluster %q: %v", ic.Name, err)
+	}
+	return ic
+}
+
+// Delete removes every ImportedCluster, so a test can start from an empty hub.
+func Delete(t testing.TB, c client.Client) {
+	t.Helper()
+	if err := c.DeleteAllOf(context.Background(), &v1alpha1.ImportedCluster{}); err != nil {
+		t.Fatalf("deleting importedclusters: %v", err)
+	}
+}
+
+// Record writes a core/v1 Event about ic, as the reconciler's event recorder does.
+func Record(t testing.TB, c client.Client, ic *v1alpha1.ImportedCluster, typ, reason, message string, at time.Time, count int32) {
+	t.Helper()
+	ts := metav1.NewTime(at)
+	ev := &corev1.Event{
+		ObjectMeta: metav1.ObjectMeta{GenerateName: ic.Name + ".", Namespace: metav1.NamespaceDefault},
+		InvolvedObject: corev1.ObjectReference{
+			APIVersion: v1alpha1.GroupVersion.String(), Kind: "ImportedCluster", Name: ic.Name, UID: ic.UID,
+		},
+		Type: typ, Reason: reason, Message: message,
+		Source:         corev1.EventSource{Component: "kimport-reconciler"},
+		FirstTimestamp: ts, LastTimestamp: ts, Count: count,
+	}
+	if err := c.Create(context.Background(), ev); err != nil {
+		t.Fatalf("recording event %s for %q: %v", reason, ic.Name, err)
+	}
+}
+
+// Result is what a command printed and returned.
+type Result struct {
+	Out, Err string
+	Error    error
+}
+
+// Execute runs the command newCmd builds against hub with args, as `kubectl import` would
+// (errors returned, not printed; no usage dump).
+func Execute(hub *testenv.Cluster, newCmd func(genericiooptions.IOStreams) *cobra.Command, args ...string) Result {
+	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
+	cmd := newCmd(streams)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	cmd.SetOut(out)
+	cmd.SetErr(errOut)
+	cmd.SetArgs(append(args, "--hub-kubeconfig", hub.Kubeconfig))
+	err := cmd.ExecuteContext(context.Background())
+	return Result{Out: out.String(), Err: errOut.String(), Error: err}
+}
+
+// Stdout fails the test when the command failed or wrote to stderr, else returns stdout.
+func (r Result) Stdout(t testing.TB) string {
+	t.Helper()
+	if r.Error != nil || r.Err != "" {
+		t.Fatalf("command failed: %v\nstderr: %s\nstdout: %s", r.Error, r.Err, r.Out)
+	}
+	return r.Out
+}
+
+// Failed asserts the command failed with exactly wantErr and printed nothing.
+func (r Result) Failed(t testing.TB, wantErr string) {
+	t.Helper()
+	if r.Error == nil || r.Error.Error() != wantErr {
+		t.Errorf("error = %v\nwant    %s", r.Error, wantErr)
+	}
+	if r.Out != "" || r.Err != "" {
+		t.Errorf("a failed command printed: stdout %q, stderr %q", r.Out, r.Err)
+	}
+}

@@ -1,0 +1,118 @@
+package common
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+)
+
+// MemberKinds and MemberRoles are the accepted values, in the order error messages list them.
+var (
+	MemberKinds = []v1alpha1.MemberKind{v1alpha1.MemberUser, v1alpha1.MemberGroup}
+	MemberRoles = []v1alpha1.MemberRole{v1alpha1.RoleOwner, v1alpha1.RoleMember}
+)
+
+// MemberSyntax and MemberRefSyntax describe the flag values ParseMember and ParseMemberRef take.
+const (
+	MemberSyntax    = "KIND:NAME=ROLE"
+	MemberRefSyntax = "KIND:NAME"
+)
+
+// ParseMember parses KIND:NAME=ROLE, e.g. User:alice=cluster-owner or Group:ops=cluster-member.
+// KIND ends at the first ':' and ROLE starts after the last '=', so names such as
+// system:serviceaccount:ns:sa keep their colons. KIND is matched case-insensitively.
+// Errors quote the value and list what is accepted; callers prefix the flag name.
+func ParseMember(s string) (v1alpha1.Member, error) {
+	eq := strings.LastIndex(s, "=")
+	if eq < 0 {
+		return v1alpha1.Member{}, fmt.Errorf("%q: missing =ROLE: want %s with ROLE one of %s", s, MemberSyntax, joinRoles())
+	}
+	m, err := parseRef(s[:eq], s, MemberSyntax)
+	if err != nil {
+		return v1alpha1.Member{}, err
+	}
+	role := v1alpha1.MemberRole(s[eq+1:])
+	if !validRole(role) {
+		return v1alpha1.Member{}, fmt.Errorf("%q: unknown role %q, want one of %s", s, role, joinRoles())
+	}
+	m.Role = role
+	return m, nil
+}
+
+// ParseMemberRef parses KIND:NAME (a member without its role), as `members --remove` takes it.
+func ParseMemberRef(s string) (v1alpha1.Member, error) {
+	return parseRef(s, s, MemberRefSyntax)
+}
+
+// FormatMember is the inverse of ParseMember.
+func FormatMember(m v1alpha1.Member) string {
+	return fmt.Sprintf("%s:%s=%s", m.Kind, m.Name, m.Role)
+}
+
+// FormatMemberRef is the inverse of ParseMemberRef.
+func FormatMemberRef(m v1alpha1.Member) string {
+	return fmt.Sprintf("%s:%s", m.Kind, m.Name)
+}
+
+func parseRef(ref, whole, syntax string) (v1alpha1.Member, error) {
+	kind, name, ok := strings.Cut(ref, ":")
+	if !ok {
+		return v1alpha1.Member{}, fmt.Errorf("%q: missing KIND: want %s with KIND one of %s", whole, syntax, joinKinds())
+	}
+	k, ok := canonicalKind(kind)
+	if !ok {
+		return v1alpha1.Member{}, fmt.Errorf("%q: unknown kind %q, want one of %s", whole, kind, joinKinds())
+	}
+	if name == "" {
+		return v1alpha1.Member{}, fmt.Errorf("%q: empty NAME: want %s", whole, syntax)
+	}
+	if len(name) > 253 {
+		return v1alpha1.Member{}, fmt.Errorf("%q: name is %d characters, at most 253 are allowed", whole, len(name))
+	}
+	return v1alpha1.Member{Kind: k, Name: name}, nil
+}
+
+func canonicalKind(s string) (v1alpha1.MemberKind, bool) {
+	for _, k := range MemberKinds {
+		if strings.EqualFold(s, string(k)) {
+			return k, true
+		}
+	}
+	return "", false
+}
+
+func validRole(r v1alpha1.MemberRole) bool {
+	for _, v := range MemberRoles {
+		if r == v {
+			return true
+		}
+	}
+	return false
+}
+
+func joinKinds() string {
+	s := make([]string, len(MemberKinds))
+	for i, k := range MemberKinds {
+		s[i] = string(k)
+	}
+	return strings.Join(s, ", ")
+}
+
+func joinRoles() string {
+	s := make([]string, len(MemberRoles))
+	for i, r := range MemberRoles {
+		s[i] = string(r)
+	}
+	return strings.Join(s, ", ")
+}
+
+// MemberRows are kind, name, role and the downstream ClusterRole the role is bound to.
+func MemberRows(members []v1alpha1.Member) [][]string {
+	rows := make([][]string, 0, len(members))
+	for _, m := range members {
+		rows = append(rows, []string{string(m.Kind), m.Name, string(m.Role), ValueOrNone(agent.DownstreamRoles[m.Role])})
+	}
+	return rows
+}

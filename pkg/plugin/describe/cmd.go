@@ -1,0 +1,37 @@
+// Package describe implements `kubectl import describe NAME`: everything the hub knows about
+// one imported cluster, laid out as kubectl describe lays out objects.
+package describe
+
+import (
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// NewCmd is `kubectl import describe NAME`.
+func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	return newCmd(NewOptions(streams))
+}
+
+func newCmd(o *Options) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "describe NAME",
+		Short: "Show the phase, nodes, projects, members, capabilities, conditions and events of an imported cluster",
+		Example: `  kubectl import describe prod-eu
+  kubectl import describe prod-eu -o yaml`,
+		Args: common.ExactlyOneName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	o.Hub.AddFlags(cmd.Flags())
+	o.Output.AddFlags(cmd)
+	return cmd
+}

@@ -1,0 +1,189 @@
+package describe
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// writer indents lines by level and aligns tab-separated columns, as kubectl describe does.
+type writer struct{ w io.Writer }
+
+func (d writer) line(level int, format string, args ...any) {
+	fmt.Fprintf(d.w, strings.Repeat("  ", level)+format+"\n", args...)
+}
+
+// labelWidth aligns the values of top-level fields. They are padded rather than tab-separated
+// so that each section's nested columns align among themselves only.
+const labelWidth = len("Kubernetes Version:") + 2
+
+// field writes a top-level "Label:  value" line.
+func (d writer) field(label, value string) {
+	d.line(0, "%-*s%s", labelWidth, label+":", value)
+}
+
+// table writes a header, its underline and the rows at the given level.
+func (d writer) table(level int, headers []string, rows [][]string) {
+	under := make([]string, len(headers))
+	for i, h := range headers {
+		under[i] = strings.Repeat("-", len(h))
+	}
+	for _, r := range append([][]string{headers, under}, rows...) {
+		d.line(level, "%s", strings.Join(r, "\t"))
+	}
+}
+
+// Describe writes the description of ic and its events, ages measured at now.
+func Describe(out io.Writer, ic *v1alpha1.ImportedCluster, events []corev1.Event, now time.Time) error {
+	tw := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
+	d := writer{tw}
+	st := &ic.Status
+	d.field("Name", ic.Name)
+	d.field("Display Name", common.DisplayName(ic))
+	d.field("Cluster ID", common.ValueOrNone(ic.Spec.ClusterID))
+	d.field("API Server", common.ValueOrNone(ic.Spec.APIServer))
+	d.field("Credentials", "Secret "+v1alpha1.HubNamespace+"/"+ic.Spec.CredentialsSecretRef.Name)
+	d.field("Created", common.ValueOrNone(timestamp(ic.CreationTimestamp.Time)))
+	d.field("Phase", common.ValueOrNone(string(st.Phase)))
+	d.field("Distribution", common.ValueOrNone(string(st.Distribution)))
+	d.field("Kubernetes Version", common.ValueOrNone(st.KubernetesVersion))
+	if st.LastProbeTime != nil {
+		d.field("Last Probe", common.Age(*st.LastProbeTime, now)+" ago")
+	} else {
+		d.field("Last Probe", "<none>")
+	}
+	describeNodes(d, st.Nodes)
+	describeProjects(d, st.Projects)
+	describeMembers(d, ic.Spec.Members)
+	describeCapabilities(d, ic)
+	describeConditions(d, st, now)
+	describeUpgrade(d, st.Upgrade)
+	describeEvents(d, events, now)
+	return tw.Flush()
+}
+
+func timestamp(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.Format(time.RFC1123Z)
+}
+
+func describeNodes(d writer, n *v1alpha1.NodeSummary) {
+	if n == nil {
+		d.field("Nodes", "<none>")
+		return
+	}
+	d.line(0, "Nodes:")
+	d.line(1, "Total:\t%d", n.Total)
+	d.line(1, "Ready:\t%d", n.Ready)
+	describePool(d, "Control Plane", n.ControlPlane)
+	d.line(1, "Etcd Members:\t%d", n.Etcd)
+	describePool(d, "Workers", n.Workers)
+}
+
+func describePool(d writer, name string, p v1alpha1.PoolSummary) {
+	d.line(1, "%s:\t%d/%d ready", name, p.Ready, p.Total)
+	if len(p.NotReady) == 0 {
+		return
+	}
+	names := strings.Join(p.NotReady, ", ")
+	// Status lists at most MaxNotReadyNames names; say how many it left out.
+	if more := int(p.Total-p.Ready) - len(p.NotReady); more > 0 {
+		names += fmt.Sprintf(" and %d more", more)
+	}
+	d.line(2, "NotReady:\t%s", names)
+}
+
+func describeProjects(d writer, projects []v1alpha1.Project) {
+	if len(projects) == 0 {
+		d.field("Projects", "<none>")
+		return
+	}
+	d.line(0, "Projects:")
+	for _, p := range projects {
+		d.line(1, "%s:\t%s", p.Name, common.ValueOrNone(strings.Join(p.Namespaces, ", ")))
+	}
+}
+
+func describeMembers(d writer, members []v1alpha1.Member) {
+	if len(members) == 0 {
+		d.field("Members", "<none>")
+		return
+	}
+	d.line(0, "Members:")
+	d.table(1, []string{"Kind", "Name", "Role", "Downstream Role"}, common.MemberRows(members))
+}
+
+func describeCapabilities(d writer, ic *v1alpha1.ImportedCluster) {
+	caps := Capabilities(ic)
+	if len(caps) == 0 {
+		d.field("Capabilities", "<none>")
+		return
+	}
+	d.line(0, "Capabilities:")
+	rows := make([][]string, len(caps))
+	for i, c := range caps {
+		rows[i] = []string{c.Name, c.Value, c.Source}
+	}
+	d.table(1, []string{"Name", "Value", "Source"}, rows)
+}
+
+func describeConditions(d writer, st *v1alpha1.ImportedClusterStatus, now time.Time) {
+	if len(st.Conditions) == 0 {
+		d.field("Conditions", "<none>")
+		return
+	}
+	d.line(0, "Conditions:")
+	rows := make([][]string, len(st.Conditions))
+	for i, c := range st.Conditions {
+		rows[i] = []string{c.Type, string(c.Status), common.ValueOrNone(c.Reason), common.Age(c.LastTransitionTime, now), c.Message}
+	}
+	d.table(1, []string{"Type", "Status", "Reason", "Age", "Message"}, rows)
+}
+
+func describeUpgrade(d writer, u *v1alpha1.UpgradeStatus) {
+	if u == nil {
+		return
+	}
+	d.line(0, "Upgrade:")
+	d.line(1, "Target Version:\t%s", common.ValueOrNone(u.TargetVersion))
+	for _, p := range []struct {
+		name string
+		pool v1alpha1.PoolUpgrade
+	}{{"Servers", u.Servers}, {"Workers", u.Workers}} {
+		d.line(1, "%s:\t%d/%d done, %d applying (plan %s)", p.name, p.pool.Done, p.pool.Total, p.pool.Applying, common.ValueOrNone(p.pool.Plan))
+	}
+	if len(u.FailedJobs) == 0 {
+		return
+	}
+	d.line(1, "Failed Jobs:")
+	rows := make([][]string, len(u.FailedJobs))
+	for i, j := range u.FailedJobs {
+		rows[i] = []string{j.Job, j.Node, j.Message}
+	}
+	d.table(2, []string{"Job", "Node", "Message"}, rows)
+}
+
+func describeEvents(d writer, events []corev1.Event, now time.Time) {
+	if len(events) == 0 {
+		d.field("Events", "<none>")
+		return
+	}
+	sort.SliceStable(events, func(i, j int) bool { return lastSeen(&events[i]).Before(lastSeen(&events[j])) })
+	d.line(0, "Events:")
+	rows := make([][]string, len(events))
+	for i := range events {
+		e := &events[i]
+		rows[i] = []string{e.Type, e.Reason, eventAge(e, now), eventSource(e), strings.TrimSpace(e.Message)}
+	}
+	d.table(1, []string{"Type", "Reason", "Age", "From", "Message"}, rows)
+}

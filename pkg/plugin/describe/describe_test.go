@@ -1,0 +1,218 @@
+package describe
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common/hubtest"
+)
+
+func TestDescribeAgainstHub(t *testing.T) {
+	hub := hubtest.Start(t)
+	changed := time.Now().Add(-time.Hour).Truncate(time.Second)
+	alpha := hubtest.Create(t, hub.Client, hubtest.Alpha(changed))
+	beta := hubtest.Create(t, hub.Client, hubtest.Beta())
+	now := changed.Add(10 * 24 * time.Hour)
+	hubtest.Record(t, hub.Client, alpha, "Warning", "NodesNotReady", "1 of 3 control-plane nodes NotReady: alpha-server-2", changed.Add(2*time.Minute), 3)
+	hubtest.Record(t, hub.Client, alpha, "Normal", "Active", "the cluster is Active", changed.Add(time.Minute), 1)
+	// An event about an earlier object of the same name must not show.
+	stale := alpha.DeepCopy()
+	stale.UID = types.UID("00000000-0000-0000-0000-000000000000")
+	hubtest.Record(t, hub.Client, stale, "Normal", "Stale", "from a deleted incarnation", changed, 1)
+	hubtest.Record(t, hub.Client, beta, "Normal", "Registered", "about beta", changed, 1)
+
+	cmd := func(s genericiooptions.IOStreams) *cobra.Command {
+		o := NewOptions(s)
+		o.Now = func() time.Time { return now }
+		return newCmd(o)
+	}
+
+	t.Run("active cluster", func(t *testing.T) {
+		want := `Name:                alpha
+Display Name:        Alpha Prod
+Cluster ID:          3f1c2a9e-0000-4000-8000-00000000a1fa
+API Server:          https://10.0.0.1:6443
+Credentials:         Secret kimport-system/alpha-credentials
+Created:             ` + alpha.CreationTimestamp.Format(time.RFC1123Z) + `
+Phase:               Active
+Distribution:        k3s
+Kubernetes Version:  v1.32.4+k3s1
+Last Probe:          10d ago
+Nodes:
+  Total:          8
+  Ready:          7
+  Control Plane:  2/3 ready
+    NotReady:     alpha-server-2
+  Etcd Members:   3
+  Workers:        5/5 ready
+Projects:
+  Default:  default
+  System:   cattle-system, kube-public, kube-system
+Members:
+  Kind   Name               Role            Downstream Role
+  ----   ----               ----            ---------------
+  User   alice@example.com  cluster-owner   cluster-admin
+  Group  sre                cluster-member  view
+Capabilities:
+  Name           Value        Source
+  ----           -----        ------
+  nodePortRange  30000-32000  capabilities/nodePortRange
+  pspEnabled     false        default
+  taintSupport   false        capabilities.cattle.io/taintSupport (not yet applied)
+Conditions:
+  Type            Status  Reason     Age  Message
+  ----            ------  ------     ---  -------
+  Connected       True    Reachable  10d  the hub reached the API server
+  MembersApplied  True    Applied    10d  
+Events:
+  Type     Reason         Age              From                Message
+  ----     ------         ---              ----                -------
+  Normal   Active         9d               kimport-reconciler  the cluster is Active
+  Warning  NodesNotReady  9d (x3 over 9d)  kimport-reconciler  1 of 3 control-plane nodes NotReady: alpha-server-2
+`
+		if got := hubtest.Execute(hub, cmd, "alpha").Stdout(t); got != want {
+			t.Errorf("got\n%s\nwant\n%s", got, want)
+		}
+	})
+
+	t.Run("pending cluster", func(t *testing.T) {
+		want := `Name:                beta
+Display Name:        beta
+Cluster ID:          7d2e4b10-0000-4000-8000-0000000000be
+API Server:          https://beta.example.com:6443
+Credentials:         Secret kimport-system/beta-credentials
+Created:             ` + beta.CreationTimestamp.Format(time.RFC1123Z) + `
+Phase:               Pending
+Distribution:        <none>
+Kubernetes Version:  <none>
+Last Probe:          <none>
+Nodes:               <none>
+Projects:            <none>
+Members:             <none>
+Capabilities:        <none>
+Conditions:          <none>
+Events:
+  Type    Reason      Age  From                Message
+  ----    ------      ---  ----                -------
+  Normal  Registered  10d  kimport-reconciler  about beta
+`
+		if got := hubtest.Execute(hub, cmd, "beta").Stdout(t); got != want {
+			t.Errorf("got\n%s\nwant\n%s", got, want)
+		}
+	})
+
+	t.Run("json yaml name", func(t *testing.T) {
+		for _, format := range []string{"json", "yaml"} {
+			var got v1alpha1.ImportedCluster
+			out := hubtest.Execute(hub, cmd, "alpha", "-o", format).Stdout(t)
+			if err := yaml.UnmarshalStrict([]byte(out), &got); err != nil {
+				t.Fatalf("%s: %v\n%s", format, err, out)
+			}
+			if got.APIVersion != "kimport.dev/v1alpha1" || got.Kind != "ImportedCluster" || got.UID != alpha.UID ||
+				got.Spec.Members[0].Name != "alice@example.com" || got.Status.Projects[1].Name != "System" {
+				t.Errorf("%s: got %+v", format, got)
+			}
+		}
+		if got := hubtest.Execute(hub, cmd, "beta", "-o", "name").Stdout(t); got != "importedcluster.kimport.dev/beta\n" {
+			t.Errorf("-o name: %q", got)
+		}
+	})
+
+	t.Run("errors", func(t *testing.T) {
+		hubtest.Execute(hub, cmd, "gamma").Failed(t, `importedcluster "gamma" not found (list them with 'kubectl import list')`)
+		hubtest.Execute(hub, cmd).Failed(t, `NAME is required: usage: describe NAME [flags]`)
+		hubtest.Execute(hub, cmd, "alpha", "beta").Failed(t, `exactly one NAME is accepted, got 2 ([alpha beta]): usage: describe NAME [flags]`)
+		hubtest.Execute(hub, cmd, "alpha", "-o", "wide").Failed(t,
+			`unsupported --output (-o) value "wide": use one of json, yaml, name, or omit it for human-readable output`)
+	})
+}
+
+func TestDescribeUpgradeAndTruncatedNotReady(t *testing.T) {
+	ic := hubtest.Beta()
+	ic.Status.Nodes = &v1alpha1.NodeSummary{Total: 30, Ready: 5, Etcd: 0,
+		ControlPlane: v1alpha1.PoolSummary{Total: 1, Ready: 1},
+		Workers:      v1alpha1.PoolSummary{Total: 29, Ready: 4, NotReady: []string{"w-1", "w-2"}}}
+	ic.Status.Upgrade = &v1alpha1.UpgradeStatus{
+		TargetVersion: "v1.33.1+k3s1",
+		Servers:       v1alpha1.PoolUpgrade{Plan: "k3s-master-plan", Applying: 0, Done: 1, Total: 1},
+		Workers:       v1alpha1.PoolUpgrade{Plan: "k3s-worker-plan", Applying: 2, Done: 3, Total: 29},
+		FailedJobs:    []v1alpha1.FailedJob{{Job: "apply-k3s-worker-plan-on-w-9", Node: "w-9", Message: "BackoffLimitExceeded"}},
+	}
+	var out bytes.Buffer
+	if err := Describe(&out, ic, nil, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	want := `Name:                beta
+Display Name:        beta
+Cluster ID:          7d2e4b10-0000-4000-8000-0000000000be
+API Server:          https://beta.example.com:6443
+Credentials:         Secret kimport-system/beta-credentials
+Created:             <none>
+Phase:               Pending
+Distribution:        <none>
+Kubernetes Version:  <none>
+Last Probe:          <none>
+Nodes:
+  Total:          30
+  Ready:          5
+  Control Plane:  1/1 ready
+  Etcd Members:   0
+  Workers:        4/29 ready
+    NotReady:     w-1, w-2 and 23 more
+Projects:            <none>
+Members:             <none>
+Capabilities:        <none>
+Conditions:          <none>
+Upgrade:
+  Target Version:  v1.33.1+k3s1
+  Servers:         1/1 done, 0 applying (plan k3s-master-plan)
+  Workers:         3/29 done, 2 applying (plan k3s-worker-plan)
+  Failed Jobs:
+    Job                           Node  Message
+    ---                           ----  -------
+    apply-k3s-worker-plan-on-w-9  w-9   BackoffLimitExceeded
+Events:              <none>
+`
+	if out.String() != want {
+		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
+func TestCapabilities(t *testing.T) {
+	ic := &v1alpha1.ImportedCluster{}
+	ic.Annotations = map[string]string{
+		"capabilities/pspEnabled":              "false",
+		"capabilities.cattle.io/pspEnabled":    "false",
+		"capabilities/taintSupport":            "false",
+		"capabilities.cattle.io/nodePortRange": "30000-31000",
+		"capabilities/":                        "ignored: no name",
+		"other":                                "ignored",
+	}
+	ic.Status.Capabilities = []v1alpha1.CapabilityStatus{
+		{Name: "pspEnabled", Value: "false", Source: "capabilities.cattle.io/pspEnabled"},
+		{Name: "taintSupport", Value: "false", Source: "detected"},
+		{Name: "loadBalancerCapabilities", Value: `{"enabled":false}`, Source: "default"},
+	}
+	want := []v1alpha1.CapabilityStatus{
+		{Name: "loadBalancerCapabilities", Value: `{"enabled":false}`, Source: "default"},
+		{Name: "nodePortRange", Value: "30000-31000", Source: "capabilities.cattle.io/nodePortRange (not yet applied)"},
+		{Name: "pspEnabled", Value: "false", Source: "capabilities.cattle.io/pspEnabled"},
+		{Name: "taintSupport", Value: "false", Source: "capabilities/taintSupport"},
+	}
+	got := Capabilities(ic)
+	if len(got) != len(want) {
+		t.Fatalf("got %+v", got)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Errorf("[%d] = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}

@@ -1,0 +1,80 @@
+package describe
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// Options of `kubectl import describe`.
+type Options struct {
+	Hub    common.HubOptions
+	Output *common.OutputFlags
+	Name   string
+	// Now is the clock ages are computed against.
+	Now func() time.Time
+
+	client client.Client
+	genericiooptions.IOStreams
+}
+
+// NewOptions accepts -o json|yaml|name.
+func NewOptions(streams genericiooptions.IOStreams) *Options {
+	return &Options{
+		Output:    common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName),
+		Now:       time.Now,
+		IOStreams: streams,
+	}
+}
+
+// Complete takes NAME.
+func (o *Options) Complete(args []string) error {
+	o.Name = args[0]
+	return nil
+}
+
+// Validate checks -o.
+func (o *Options) Validate() error { return o.Output.Validate() }
+
+// Run connects to the hub and prints the description, or the object with -o.
+func (o *Options) Run(ctx context.Context) error {
+	if o.client == nil { // tests may give one
+		var err error
+		if o.client, err = o.Hub.Client(); err != nil {
+			return err
+		}
+	}
+	ic, err := common.GetImportedCluster(ctx, o.client, o.Name)
+	if err != nil {
+		return err
+	}
+	if !o.Output.Human() {
+		return o.Output.PrintObj(ic, o.Out)
+	}
+	events, err := o.events(ctx, ic)
+	if err != nil {
+		return err
+	}
+	return Describe(o.Out, ic, events, o.Now())
+}
+
+// events are the Events the reconciler recorded about this ImportedCluster (this incarnation:
+// matched by UID), in any namespace, as kubectl describe finds them.
+func (o *Options) events(ctx context.Context, ic *v1alpha1.ImportedCluster) ([]corev1.Event, error) {
+	list := &corev1.EventList{}
+	if err := o.client.List(ctx, list, client.MatchingFields{
+		"involvedObject.kind": "ImportedCluster",
+		"involvedObject.name": ic.Name,
+		"involvedObject.uid":  string(ic.UID),
+	}); err != nil {
+		return nil, fmt.Errorf("listing the events of importedcluster %q: %w", ic.Name, err)
+	}
+	return list.Items, nil
+}

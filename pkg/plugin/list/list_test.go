@@ -1,0 +1,127 @@
+package list
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common/hubtest"
+)
+
+func TestListAgainstHub(t *testing.T) {
+	hub := hubtest.Start(t)
+	var now time.Time
+	cmd := func(s genericiooptions.IOStreams) *cobra.Command {
+		o := NewOptions(s)
+		o.Now = func() time.Time { return now }
+		return newCmd(o)
+	}
+
+	t.Run("empty hub", func(t *testing.T) {
+		r := hubtest.Execute(hub, cmd)
+		if r.Error != nil || r.Out != "" || r.Err != "No imported clusters found.\n" {
+			t.Errorf("got %+v", r)
+		}
+		var list v1alpha1.ImportedClusterList
+		if err := json.Unmarshal([]byte(hubtest.Execute(hub, cmd, "-o", "json").Stdout(t)), &list); err != nil || len(list.Items) != 0 {
+			t.Errorf("-o json on an empty hub: %+v, %v", list, err)
+		}
+	})
+
+	// Created in reverse order: the table must still be sorted by name.
+	hubtest.Create(t, hub.Client, hubtest.Beta())
+	alpha := hubtest.Create(t, hub.Client, hubtest.Alpha(time.Now()))
+	// Measured from the later creation: both ages read 10d even if the creations straddle a second.
+	now = alpha.CreationTimestamp.Add(10 * 24 * time.Hour)
+
+	t.Run("table", func(t *testing.T) {
+		want := "" +
+			"NAME    DISPLAY NAME   PHASE     DISTRIBUTION   VERSION        NODES    AGE\n" +
+			"alpha   Alpha Prod     Active    k3s            v1.32.4+k3s1   7/8      10d\n" +
+			"beta    beta           Pending   <none>         <none>         <none>   10d\n"
+		for _, args := range [][]string{nil, {"ls"}} {
+			c := cmd
+			if args != nil { // the alias, through a parent command as the plugin registers it
+				c = func(s genericiooptions.IOStreams) *cobra.Command {
+					root := &cobra.Command{Use: "kubectl-import"}
+					root.AddCommand(cmd(s))
+					return root
+				}
+			}
+			if got := hubtest.Execute(hub, c, args...).Stdout(t); got != want {
+				t.Errorf("%v: got\n%s\nwant\n%s", args, got, want)
+			}
+		}
+	})
+
+	t.Run("wide", func(t *testing.T) {
+		want := "" +
+			"NAME    DISPLAY NAME   PHASE     DISTRIBUTION   VERSION        NODES    CONTROL-PLANE   WORKERS   API SERVER                      CLUSTER ID                             AGE\n" +
+			"alpha   Alpha Prod     Active    k3s            v1.32.4+k3s1   7/8      2/3             5/5       https://10.0.0.1:6443           3f1c2a9e-0000-4000-8000-00000000a1fa   10d\n" +
+			"beta    beta           Pending   <none>         <none>         <none>   <none>          <none>    https://beta.example.com:6443   7d2e4b10-0000-4000-8000-0000000000be   10d\n"
+		if got := hubtest.Execute(hub, cmd, "-o", "wide").Stdout(t); got != want {
+			t.Errorf("got\n%s\nwant\n%s", got, want)
+		}
+	})
+
+	t.Run("name", func(t *testing.T) {
+		want := "importedcluster.kimport.dev/alpha\nimportedcluster.kimport.dev/beta\n"
+		if got := hubtest.Execute(hub, cmd, "-o", "name").Stdout(t); got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+	})
+
+	t.Run("json and yaml", func(t *testing.T) {
+		for _, format := range []string{"json", "yaml"} {
+			var list v1alpha1.ImportedClusterList
+			out := hubtest.Execute(hub, cmd, "-o", format).Stdout(t)
+			if err := yaml.UnmarshalStrict([]byte(out), &list); err != nil {
+				t.Fatalf("%s: %v\n%s", format, err, out)
+			}
+			if list.APIVersion != "kimport.dev/v1alpha1" || list.Kind != "ImportedClusterList" || len(list.Items) != 2 {
+				t.Fatalf("%s: got %s/%s with %d items", format, list.APIVersion, list.Kind, len(list.Items))
+			}
+			got := list.Items[0]
+			if got.Name != "alpha" || got.Kind != "ImportedCluster" || got.APIVersion != "kimport.dev/v1alpha1" ||
+				got.UID != alpha.UID || got.Status.Nodes.ControlPlane.NotReady[0] != "alpha-server-2" || len(got.ManagedFields) != 0 {
+				t.Errorf("%s: first item = %+v", format, got)
+			}
+			if list.Items[1].Name != "beta" {
+				t.Errorf("%s: second item = %s", format, list.Items[1].Name)
+			}
+		}
+	})
+
+	t.Run("selector", func(t *testing.T) {
+		if r := hubtest.Execute(hub, cmd, "-l", "env=none"); r.Error != nil || r.Out != "" || r.Err != "No imported clusters found.\n" {
+			t.Errorf("got %+v", r)
+		}
+		hubtest.Execute(hub, cmd, "-l", "=bad").Failed(t,
+			`invalid --selector (-l) "=bad": found '=', expected: !, identifier, or 'end of string'`)
+	})
+
+	t.Run("bad output", func(t *testing.T) {
+		hubtest.Execute(hub, cmd, "-o", "table").Failed(t,
+			`unsupported --output (-o) value "table": use one of json, yaml, name, wide, or omit it for human-readable output`)
+		hubtest.Execute(hub, cmd, "extra").Failed(t, `unknown command "extra" for "list"`)
+	})
+}
+
+func TestListWithoutHub(t *testing.T) {
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv(common.HubContextEnv, "")
+	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
+	cmd := NewCmd(streams)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	cmd.SetArgs([]string{})
+	err := cmd.Execute()
+	if err == nil || err.Error() != common.ErrNoHub.Error() || out.Len() != 0 {
+		t.Errorf("error = %v, stdout %q, stderr %q", err, out, errOut)
+	}
+}

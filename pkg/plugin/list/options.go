@@ -1,0 +1,73 @@
+package list
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// Options of `kubectl import list`.
+type Options struct {
+	Hub      common.HubOptions
+	Output   *common.OutputFlags
+	Selector string
+	// Now is the clock AGE is computed against.
+	Now func() time.Time
+
+	client   client.Client
+	selector labels.Selector
+	genericiooptions.IOStreams
+}
+
+// NewOptions accepts -o json|yaml|name|wide.
+func NewOptions(streams genericiooptions.IOStreams) *Options {
+	return &Options{
+		Output:    common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName, common.OutputWide),
+		Now:       time.Now,
+		IOStreams: streams,
+	}
+}
+
+// Complete parses the selector.
+func (o *Options) Complete() error {
+	sel, err := labels.Parse(o.Selector)
+	if err != nil {
+		return fmt.Errorf("invalid --selector (-l) %q: %w", o.Selector, err)
+	}
+	o.selector = sel
+	return nil
+}
+
+// Validate checks -o.
+func (o *Options) Validate() error { return o.Output.Validate() }
+
+// Run connects to the hub and prints the clusters sorted by name.
+func (o *Options) Run(ctx context.Context) error {
+	if o.client == nil { // tests may give one
+		var err error
+		if o.client, err = o.Hub.Client(); err != nil {
+			return err
+		}
+	}
+	list := &v1alpha1.ImportedClusterList{}
+	if err := o.client.List(ctx, list, client.MatchingLabelsSelector{Selector: o.selector}); err != nil {
+		return fmt.Errorf("listing importedclusters on the hub: %w", err)
+	}
+	sort.Slice(list.Items, func(i, j int) bool { return list.Items[i].Name < list.Items[j].Name })
+	if len(list.Items) == 0 && (o.Output.Human() || o.Output.Format == common.OutputName) {
+		fmt.Fprintln(o.ErrOut, "No imported clusters found.")
+		return nil
+	}
+	if !o.Output.Human() {
+		return o.Output.PrintObj(list, o.Out)
+	}
+	return common.PrintTable(o.Out, Headers(o.Output.Wide()), Rows(list.Items, o.Output.Wide(), o.Now()))
+}

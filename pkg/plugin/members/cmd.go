@@ -1,0 +1,45 @@
+// Package members implements `kubectl import members NAME`: show the users and groups given a
+// role in an imported cluster, or change them with --add/--remove.
+package members
+
+import (
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// NewCmd is `kubectl import members NAME [--add KIND:NAME=ROLE]... [--remove KIND:NAME]...`.
+func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	return newCmd(NewOptions(streams))
+}
+
+func newCmd(o *Options) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "members NAME [--add KIND:NAME=ROLE]... [--remove KIND:NAME]...",
+		Short: "Show or change the users and groups given a role in an imported cluster",
+		Long: `Show or change the members of an imported cluster. KIND is User or Group; ROLE is
+cluster-owner (bound to the downstream ClusterRole cluster-admin) or cluster-member (bound to
+view). The hub applies the change to the downstream cluster.`,
+		Example: `  kubectl import members prod-eu
+  kubectl import members prod-eu --add User:alice@example.com=cluster-owner --add Group:sre=cluster-member
+  kubectl import members prod-eu --remove Group:sre
+  kubectl import members prod-eu --add User:bob=cluster-member --dry-run=server -o yaml`,
+		Args: common.ExactlyOneName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	o.Hub.AddFlags(cmd.Flags())
+	o.Output.AddFlags(cmd)
+	o.DryRun.AddFlags(cmd)
+	cmd.Flags().StringArrayVar(&o.Add, "add", nil, "Give a member a role, as KIND:NAME=ROLE (repeatable); replaces the role of an existing member")
+	cmd.Flags().StringArrayVar(&o.Remove, "remove", nil, "Remove a member, as KIND:NAME (repeatable)")
+	return cmd
+}

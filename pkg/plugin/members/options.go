@@ -1,0 +1,132 @@
+package members
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/util/retry"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// Options of `kubectl import members`.
+type Options struct {
+	Hub    common.HubOptions
+	Output *common.OutputFlags
+	DryRun common.DryRunFlags
+	Name   string
+	Add    []string
+	Remove []string
+
+	edit   Edit
+	client client.Client
+	genericiooptions.IOStreams
+}
+
+// NewOptions accepts -o json|yaml|name.
+func NewOptions(streams genericiooptions.IOStreams) *Options {
+	return &Options{
+		Output:    common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName),
+		IOStreams: streams,
+	}
+}
+
+// Complete takes NAME.
+func (o *Options) Complete(args []string) error {
+	o.Name = args[0]
+	return nil
+}
+
+// Validate parses every change before any is sent, so bad input changes nothing.
+func (o *Options) Validate() error {
+	if err := o.Output.Validate(); err != nil {
+		return err
+	}
+	if err := o.DryRun.Validate(); err != nil {
+		return err
+	}
+	var err error
+	if o.edit, err = ParseEdit(o.Add, o.Remove); err != nil {
+		return err
+	}
+	if o.edit.Empty() && (o.DryRun.Client() || o.DryRun.Server()) {
+		return errors.New("--dry-run needs a change: pass --add KIND:NAME=ROLE or --remove KIND:NAME")
+	}
+	return nil
+}
+
+// Run connects to the hub and shows the members, or applies the change.
+func (o *Options) Run(ctx context.Context) error {
+	if o.client == nil { // tests may give one
+		var err error
+		if o.client, err = o.Hub.Client(); err != nil {
+			return err
+		}
+	}
+	if o.edit.Empty() {
+		return o.show(ctx)
+	}
+	ic, changed, err := o.update(ctx)
+	if err != nil {
+		return err
+	}
+	op := "unchanged"
+	if changed {
+		op = "configured"
+	}
+	return o.Output.PrintResult(ic, op+o.DryRun.Suffix(), o.Out)
+}
+
+func (o *Options) show(ctx context.Context) error {
+	ic, err := common.GetImportedCluster(ctx, o.client, o.Name)
+	if err != nil {
+		return err
+	}
+	if !o.Output.Human() {
+		return o.Output.PrintObj(ic, o.Out)
+	}
+	if len(ic.Spec.Members) == 0 {
+		fmt.Fprintf(o.ErrOut, "No members in importedcluster %q; add one with --add KIND:NAME=ROLE.\n", ic.Name)
+		return nil
+	}
+	return common.PrintTable(o.Out, []string{"KIND", "NAME", "ROLE", "DOWNSTREAM ROLE"}, common.MemberRows(ic.Spec.Members))
+}
+
+// update applies the edit to the latest object, retrying when the object changed between
+// read and write. Only spec changes; the reconciler turns members into downstream bindings.
+func (o *Options) update(ctx context.Context) (*v1alpha1.ImportedCluster, bool, error) {
+	var ic *v1alpha1.ImportedCluster
+	changed := false
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var err error
+		if ic, err = common.GetImportedCluster(ctx, o.client, o.Name); err != nil {
+			return err
+		}
+		members, err := o.edit.Apply(ic.Spec.Members)
+		if err != nil {
+			return fmt.Errorf("importedcluster %q: %w", o.Name, err)
+		}
+		changed = !slices.Equal(members, ic.Spec.Members)
+		ic.Spec.Members = members
+		if !changed || o.DryRun.Client() {
+			return nil
+		}
+		var opts []client.UpdateOption
+		if o.DryRun.Server() {
+			opts = append(opts, client.DryRunAll)
+		}
+		if err := o.client.Update(ctx, ic, opts...); err != nil {
+			return fmt.Errorf("updating the members of importedcluster %q: %w", o.Name, err)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, false, err
+	}
+	return ic, changed, nil
+}

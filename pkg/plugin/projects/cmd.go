@@ -1,0 +1,34 @@
+// Package projects implements `kubectl import projects NAME`: the projects of an imported
+// cluster and the downstream namespaces in each.
+package projects
+
+import (
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// NewCmd is `kubectl import projects NAME`.
+func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(streams)
+	cmd := &cobra.Command{
+		Use:   "projects NAME",
+		Short: "List the projects of an imported cluster and their namespaces",
+		Example: `  kubectl import projects prod-eu
+  kubectl import projects prod-eu -o json`,
+		Args: common.ExactlyOneName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	o.Hub.AddFlags(cmd.Flags())
+	o.Output.AddFlags(cmd)
+	return cmd
+}

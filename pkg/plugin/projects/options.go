@@ -1,0 +1,72 @@
+package projects
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// Options of `kubectl import projects`.
+type Options struct {
+	Hub    common.HubOptions
+	Output *common.OutputFlags
+	Name   string
+
+	client client.Client
+	genericiooptions.IOStreams
+}
+
+// NewOptions accepts -o json|yaml|name (the ImportedCluster, as kubectl prints objects).
+func NewOptions(streams genericiooptions.IOStreams) *Options {
+	return &Options{
+		Output:    common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName),
+		IOStreams: streams,
+	}
+}
+
+// Complete takes NAME.
+func (o *Options) Complete(args []string) error {
+	o.Name = args[0]
+	return nil
+}
+
+// Validate checks -o.
+func (o *Options) Validate() error { return o.Output.Validate() }
+
+// Run connects to the hub and prints the projects table, or the object with -o.
+func (o *Options) Run(ctx context.Context) error {
+	if o.client == nil { // tests may give one
+		var err error
+		if o.client, err = o.Hub.Client(); err != nil {
+			return err
+		}
+	}
+	ic, err := common.GetImportedCluster(ctx, o.client, o.Name)
+	if err != nil {
+		return err
+	}
+	if !o.Output.Human() {
+		return o.Output.PrintObj(ic, o.Out)
+	}
+	if len(ic.Status.Projects) == 0 {
+		fmt.Fprintf(o.ErrOut, "No projects assigned to importedcluster %q yet (phase %s); the hub assigns them once it reaches the cluster.\n",
+			ic.Name, common.ValueOrNone(string(ic.Status.Phase)))
+		return nil
+	}
+	return common.PrintTable(o.Out, []string{"PROJECT", "NAMESPACES"}, Rows(ic.Status.Projects))
+}
+
+// Rows are project name and comma-separated namespaces, in status order.
+func Rows(projects []v1alpha1.Project) [][]string {
+	rows := make([][]string, len(projects))
+	for i, p := range projects {
+		rows[i] = []string{p.Name, common.ValueOrNone(strings.Join(p.Namespaces, ","))}
+	}
+	return rows
+}

@@ -1,0 +1,20 @@
+// Package validate holds the rules the hub's admission webhook enforces on ImportedClusters,
+// as pure functions: no I/O, no clients, no clocks. The webhook looks up what a rule needs
+// (other ImportedClusters with the same clusterID, the object's observed node pools) and
+// passes plain values in; the plugin calls the same functions to refuse bad input before it
+// reaches the API server.
+//
+// The three rules (DESIGN.md §5):
+//
+//   - Identity: one ImportedCluster per downstream cluster (spec.clusterID), and an Active
+//     cluster is never re-pointed at another API server or credentials.
+//   - Capabilities: well-formed capability override annotations under either prefix.
+//   - Upgrade: K3s upgrade concurrency that keeps etcd quorum, no downgrades, no upgrade
+//     started while a pool has more NotReady nodes than it may upgrade at once.
+//
+// Ratcheting. On UPDATE a rule refuses only what the update changes. A problem that was
+// already stored (admitted while the webhook was down, or made a problem by the cluster
+// changing under it, e.g. etcd members lost) is reported as a warning instead, so that
+// unrelated edits, status writes and above all finalizer removal are never blocked by it.
+// Consequently a no-op update (old == new) is never refused.
+package validate

@@ -1,0 +1,95 @@
+package validate
+
+import (
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+)
+
+// cluster is an ImportedCluster named name for the downstream clusterID, in phase.
+func cluster(name, clusterID string, phase v1alpha1.Phase) v1alpha1.ImportedCluster {
+	return v1alpha1.ImportedCluster{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: v1alpha1.ImportedClusterSpec{
+			ClusterID:            clusterID,
+			APIServer:            "https://10.0.0.1:6443",
+			CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName(name)},
+		},
+		Status: v1alpha1.ImportedClusterStatus{Phase: phase},
+	}
+}
+
+func TestIdentityOnCreate(t *testing.T) {
+	const uid = "0b6f4c1e-1111-2222-3333-444455556666"
+	deleting := cluster("old", uid, v1alpha1.PhaseDisconnecting)
+	deleting.DeletionTimestamp = &metav1.Time{}
+	cases := []struct {
+		desc   string
+		others []v1alpha1.ImportedCluster
+		errs   []string
+	}{
+		{"first import", nil, nil},
+		{"existing Active", []v1alpha1.ImportedCluster{cluster("prod", uid, v1alpha1.PhaseActive)},
+			[]string{`=spec.clusterID: Invalid value: "` + uid + `": this cluster is already imported as "prod" (Active); to import it under another name, run ` + "`kubectl import delete prod`" + ` first`}},
+		{"existing Pending", []v1alpha1.ImportedCluster{cluster("prod", uid, v1alpha1.PhasePending)},
+			[]string{`=spec.clusterID: Invalid value: "` + uid + `": this cluster is already imported as "prod" (Pending); re-run ` + "`kubectl import cluster prod`" + ` to repair it, or ` + "`kubectl import delete prod`" + ` first`}},
+		{"existing without a phase yet counts as Pending", []v1alpha1.ImportedCluster{cluster("prod", uid, "")}, []string{`"prod" (Pending); re-run`}},
+		{"existing Unavailable", []v1alpha1.ImportedCluster{cluster("prod", uid, v1alpha1.PhaseUnavailable)}, []string{`"prod" (Unavailable); re-run ` + "`kubectl import cluster prod`"}},
+		{"existing Upgrading", []v1alpha1.ImportedCluster{cluster("prod", uid, v1alpha1.PhaseUpgrading)}, []string{`"prod" (Upgrading); re-run`}},
+		{"existing being deleted still holds the identity", []v1alpha1.ImportedCluster{deleting},
+			[]string{`=spec.clusterID: Invalid value: "` + uid + `": this cluster is being disconnected as "old"; wait until ` + "`kubectl import delete old`" + ` has finished, then import it again`}},
+		{"several holders, sorted by name", []v1alpha1.ImportedCluster{cluster("b", uid, v1alpha1.PhaseActive), cluster("a", uid, v1alpha1.PhasePending)},
+			[]string{`imported as "a" (Pending)`, `imported as "b" (Active)`}},
+		{"other clusterIDs and the object itself are ignored", []v1alpha1.ImportedCluster{cluster("other", "another-uid", v1alpha1.PhaseActive), cluster("new", uid, v1alpha1.PhaseActive)}, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.desc, func(t *testing.T) {
+			newObj := cluster("new", uid, "")
+			expectResult(t, Identity(&newObj, nil, tc.others), tc.errs, nil)
+		})
+	}
+}
+
+func TestIdentityOnUpdate(t *testing.T) {
+	edit := func(phase v1alpha1.Phase, change func(*v1alpha1.ImportedCluster)) (*v1alpha1.ImportedCluster, *v1alpha1.ImportedCluster) {
+		old := cluster("prod", "uid-1", phase)
+		updated := old.DeepCopy()
+		change(updated)
+		return updated, &old
+	}
+	cases := []struct {
+		desc   string
+		phase  v1alpha1.Phase
+		change func(*v1alpha1.ImportedCluster)
+		errs   []string
+	}{
+		{"clusterID is immutable", v1alpha1.PhasePending, func(c *v1alpha1.ImportedCluster) { c.Spec.ClusterID = "uid-2" },
+			[]string{`=spec.clusterID: Invalid value: "uid-2": is immutable (it is "uid-1"): it names the downstream cluster; to import another cluster, create another ImportedCluster`}},
+		{"Active apiServer cannot be re-pointed", v1alpha1.PhaseActive, func(c *v1alpha1.ImportedCluster) { c.Spec.APIServer = "https://10.9.9.9:6443" },
+			[]string{`=spec.apiServer: Invalid value: "https://10.9.9.9:6443": re-pointing an Active cluster is refused (it is "https://10.0.0.1:6443"); to move it, ` + "`kubectl import delete prod`" + ` and import it again`}},
+		{"Active credentials cannot be re-pointed", v1alpha1.PhaseActive, func(c *v1alpha1.ImportedCluster) { c.Spec.CredentialsSecretRef.Name = "stolen" },
+			[]string{`=spec.credentialsSecretRef.name: Invalid value: "stolen": re-pointing an Active cluster is refused (it is "prod-credentials"); to move it, ` + "`kubectl import delete prod`" + ` and import it again`}},
+		{"Upgrading cluster cannot be re-pointed", v1alpha1.PhaseUpgrading, func(c *v1alpha1.ImportedCluster) { c.Spec.APIServer = "https://x" },
+			[]string{`re-pointing an Upgrading cluster is refused`}},
+		{"everything at once", v1alpha1.PhaseActive, func(c *v1alpha1.ImportedCluster) {
+			c.Spec.ClusterID, c.Spec.APIServer, c.Spec.CredentialsSecretRef.Name = "uid-2", "https://x", "y"
+		}, []string{`spec.clusterID: Invalid value: "uid-2": is immutable`, `spec.apiServer: Invalid value: "https://x"`, `spec.credentialsSecretRef.name: Invalid value: "y"`}},
+		{"Pending cluster may be re-pointed (repair)", v1alpha1.PhasePending, func(c *v1alpha1.ImportedCluster) { c.Spec.APIServer = "https://x" }, nil},
+		{"Unavailable cluster may be re-pointed (endpoint moved)", v1alpha1.PhaseUnavailable, func(c *v1alpha1.ImportedCluster) {
+			c.Spec.APIServer, c.Spec.CredentialsSecretRef.Name = "https://x", "new-creds"
+		}, nil},
+		{"Active cluster: other fields may change", v1alpha1.PhaseActive, func(c *v1alpha1.ImportedCluster) { c.Spec.DisplayName = "Production" }, nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.desc, func(t *testing.T) {
+			newObj, oldObj := edit(tc.phase, tc.change)
+			expectResult(t, Identity(newObj, oldObj, nil), tc.errs, nil)
+		})
+	}
+	t.Run("duplicates are not checked on UPDATE, so a racing record can still be fixed or deleted", func(t *testing.T) {
+		newObj, oldObj := edit(v1alpha1.PhasePending, func(c *v1alpha1.ImportedCluster) { c.Finalizers = nil })
+		expectResult(t, Identity(newObj, oldObj, []v1alpha1.ImportedCluster{cluster("twin", "uid-1", v1alpha1.PhaseActive)}), nil, nil)
+	})
+}

@@ -1,0 +1,37 @@
+package validate
+
+import (
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+)
+
+// Context is what the webhook looked up for one admission request.
+type Context struct {
+	// Others are the existing ImportedClusters with newObj's spec.clusterID (cache index).
+	Others []v1alpha1.ImportedCluster
+	// Pools is PoolsFromStatus of the stored object's status (empty on CREATE).
+	Pools PoolState
+	// KubeMinor is the downstream's Kubernetes minor version (KubeMinor of
+	// status.kubernetesVersion); 0 when unknown.
+	KubeMinor int
+}
+
+// ContextFor builds the Context of a request from the stored object (nil on CREATE) and the
+// ImportedClusters that share the new object's clusterID.
+func ContextFor(oldObj *v1alpha1.ImportedCluster, others []v1alpha1.ImportedCluster) Context {
+	c := Context{Others: others}
+	if oldObj != nil {
+		c.Pools = PoolsFromStatus(oldObj.Status)
+		c.KubeMinor = KubeMinor(oldObj.Status.KubernetesVersion)
+	}
+	return c
+}
+
+// ImportedCluster applies every rule to one admission request (oldObj nil on CREATE, else
+// the stored object) and returns their errors and warnings together. It never refuses a
+// no-op update, so a stored object can always be updated and deleted.
+func ImportedCluster(newObj, oldObj *v1alpha1.ImportedCluster, c Context) Result {
+	r := Identity(newObj, oldObj, c.Others)
+	r.merge(Capabilities(newObj, oldObj, c.KubeMinor))
+	r.merge(Upgrade(newObj, oldObj, c.Pools))
+	return r
+}
