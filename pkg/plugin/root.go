@@ -5,6 +5,14 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/clustercmd"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/deletecmd"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/describe"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/list"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/members"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/preflight"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/projects"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/versioncmd"
 )
 
@@ -26,6 +34,14 @@ them Active, assigns their projects and member roles, and drives K3s upgrades.`,
 	cmd.SetOut(streams.Out)
 	cmd.SetErr(streams.ErrOut)
 	cmd.AddCommand(
+		initcmd.NewCmd(streams),
+		preflight.NewCmd(streams),
+		clustercmd.NewCmd(streams),
+		deletecmd.NewCmd(streams),
+		list.NewCmd(streams),
+		describe.NewCmd(streams),
+		projects.NewCmd(streams),
+		members.NewCmd(streams),
 		versioncmd.NewCmd(streams),
 	)
 	return cmd

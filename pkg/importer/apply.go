@@ -1,0 +1,61 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// ToUnstructured turns a typed object into the exact object the import applies: kind and
+// apiVersion set, no status and no server-set metadata.
+func ToUnstructured(obj runtime.Object) (*unstructured.Unstructured, error) {
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		return u.DeepCopy(), nil
+	}
+	gvk, err := apiutil.GVKForObject(obj, common.Scheme)
+	if err != nil {
+		return nil, err
+	}
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil, err
+	}
+	u := &unstructured.Unstructured{Object: m}
+	u.SetGroupVersionKind(gvk)
+	unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
+	unstructured.RemoveNestedField(u.Object, "status")
+	return u, nil
+}
+
+// Ref names an object as kubectl prints it: kind.group/name, e.g.
+// clusterrole.rbac.authorization.k8s.io/kimport-agent.
+func Ref(u *unstructured.Unstructured) string {
+	gvk := u.GroupVersionKind()
+	kind := strings.ToLower(gvk.Kind)
+	if gvk.Group != "" {
+		kind += "." + gvk.Group
+	}
+	return kind + "/" + u.GetName()
+}
+
+// Apply server-side applies obj as FieldManager, so re-runs converge on the same fields, and
+// prints one kubectl-style line. It returns the object as stored (with its UID).
+func Apply(ctx context.Context, c client.Client, obj runtime.Object, out io.Writer) (*unstructured.Unstructured, error) {
+	u, err := ToUnstructured(obj)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.Patch(ctx, u, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
+		return nil, fmt.Errorf("applying %s: %w", Ref(u), err)
+	}
+	fmt.Fprintf(out, "%s serverside-applied\n", Ref(u))
+	return u, nil
+}

@@ -1,0 +1,118 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+)
+
+// TokenTimeout bounds the wait for kube-controller-manager to fill the agent's token Secret.
+var TokenTimeout = time.Minute
+
+// ApplyDownstream puts the agent objects into the downstream (server-side apply, so re-runs
+// converge) and returns the agent's token once kube-controller-manager has filled it. The
+// token is a secret: callers must never print it.
+//
+// cattle-system is created only when absent; when the import creates it, it is owned by the
+// agent ClusterRole (deleting the ClusterRole removes it) and the marker records that.
+func ApplyDownstream(ctx context.Context, ds client.Client, req Request, out io.Writer) (string, error) {
+	ns, cr, rest := agent.Objects(req.AgentRegistration())
+	created, err := ensureNamespace(ctx, ds, ns, out)
+	if err != nil {
+		return "", err
+	}
+	applied, err := Apply(ctx, ds, cr, out)
+	if err != nil {
+		return "", err
+	}
+	cr.UID = applied.GetUID()
+	if created {
+		agent.OwnedBy(ns, cr)
+		if _, err := Apply(ctx, ds, ns, out); err != nil {
+			return "", err
+		}
+	}
+	for _, obj := range rest {
+		agent.OwnedBy(obj, cr)
+		if cm, ok := obj.(*corev1.ConfigMap); ok && cm.Name == agent.MarkerConfigMap {
+			cm.Data[agent.CreatedNamespaceKey] = strconv.FormatBool(created)
+		}
+		if _, err := Apply(ctx, ds, obj.(client.Object), out); err != nil {
+			return "", err
+		}
+	}
+	return waitForToken(ctx, ds, out)
+}
+
+// ensureNamespace creates cattle-system when absent and says whether the import owns it:
+// created now, or by an earlier run (it carries the import's managed-by label).
+func ensureNamespace(ctx context.Context, ds client.Client, ns *corev1.Namespace, out io.Writer) (bool, error) {
+	var existing corev1.Namespace
+	err := ds.Get(ctx, client.ObjectKeyFromObject(ns), &existing)
+	switch {
+	case apierrors.IsNotFound(err):
+		if err := ds.Create(ctx, ns.DeepCopy(), client.FieldOwner(FieldManager)); err != nil {
+			return false, fmt.Errorf("creating namespace %s: %w", ns.Name, err)
+		}
+		fmt.Fprintf(out, "namespace/%s created\n", ns.Name)
+		return true, nil
+	case err != nil:
+		return false, fmt.Errorf("reading namespace %s: %w", ns.Name, err)
+	case existing.DeletionTimestamp != nil:
+		return false, fmt.Errorf("namespace %s is being deleted (an earlier import is being removed): wait until it is gone, then run the import again", ns.Name)
+	}
+	return existing.Labels[v1alpha1.ManagedByLabel] == v1alpha1.ManagedByValue, nil
+}
+
+func waitForToken(ctx context.Context, ds client.Client, out io.Writer) (string, error) {
+	key := client.ObjectKey{Namespace: agent.Namespace, Name: agent.TokenSecret}
+	var token string
+	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, TokenTimeout, true, func(ctx context.Context) (bool, error) {
+		var s corev1.Secret
+		if err := ds.Get(ctx, key, &s); err != nil {
+			return false, client.IgnoreNotFound(err)
+		}
+		token = string(s.Data[corev1.ServiceAccountTokenKey])
+		return token != "", nil
+	})
+	if err != nil {
+		return "", fmt.Errorf("the token Secret %s/%s got no token within %s (kube-controller-manager's token controller fills it; is it running?): %w",
+			key.Namespace, key.Name, TokenTimeout, err)
+	}
+	fmt.Fprintf(out, "secret/%s has its token\n", key.Name)
+	return token, nil
+}
+
+// DownstreamObjectNames lists, kubectl-style, what an import of a cluster with these members
+// creates in the downstream: what may be left behind when the hub cannot remove it.
+func DownstreamObjectNames(members []v1alpha1.Member) []string {
+	_, cr, rest := agent.Objects(agent.Registration{})
+	names := []string{"namespace/" + agent.Namespace + " (only if the import created it)"}
+	for _, obj := range append([]metav1.Object{cr}, rest...) {
+		u, err := ToUnstructured(obj.(client.Object))
+		if err != nil {
+			continue
+		}
+		name := Ref(u)
+		if u.GetNamespace() != "" {
+			name += " -n " + u.GetNamespace()
+		}
+		names = append(names, name)
+	}
+	for _, m := range members {
+		names = append(names, "clusterrolebinding."+rbacv1.GroupName+"/"+agent.MemberBindingName(m)+" (member "+m.Name+")")
+	}
+	return names
+}

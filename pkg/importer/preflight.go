@@ -1,0 +1,292 @@
+package importer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strings"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	authorizationv1 "k8s.io/api/authorization/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/discovery"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+)
+
+// Names of the preflight checks, as printed.
+const (
+	CheckReachable    = "downstream answers"
+	CheckNodes        = "downstream lists its nodes"
+	CheckClusterAdmin = "cluster-admin in the downstream"
+	CheckClusterID    = "downstream cluster ID"
+	CheckKubeconfig   = "downstream kubeconfig readable"
+	CheckHubInstalled = "hub installed"
+	CheckNotImported  = "not already imported into this hub"
+	CheckNotMarked    = "not imported by another hub"
+)
+
+// PreflightOptions tune Preflight.
+type PreflightOptions struct {
+	// Name is the ImportedCluster name the caller means to use: a record of that name for
+	// the same cluster is a re-run, not a conflict. Empty for a standalone check.
+	Name string
+}
+
+// Preflight runs the checks of an import of ds into hub. It only reads; it never changes
+// either cluster. Checks that depend on a failed one are reported as skipped.
+func Preflight(ctx context.Context, ds, hub *Cluster, opts PreflightOptions) *Report {
+	r := &Report{}
+	if !checkReachable(r, ds) {
+		for _, name := range []string{CheckNodes, CheckClusterAdmin, CheckClusterID} {
+			r.skip(name, "the downstream does not answer")
+		}
+	} else {
+		checkNodes(ctx, r, ds)
+		checkClusterAdmin(ctx, r, ds)
+		if id, err := KubeSystemUID(ctx, ds.Client); err != nil {
+			r.fail(CheckClusterID, err.Error())
+		} else {
+			r.ClusterID = id
+			r.pass(CheckClusterID, "%s (UID of namespace kube-system)", id)
+		}
+	}
+	hubOK := checkHubInstalled(ctx, r, hub)
+	switch {
+	case !hubOK:
+		r.skip(CheckNotImported, "the hub is not usable")
+	case r.ClusterID == "":
+		r.skip(CheckNotImported, "the cluster ID is unknown")
+	default:
+		checkNotImported(ctx, r, hub, opts.Name)
+	}
+	switch {
+	case r.ClusterID == "":
+		r.skip(CheckNotMarked, "the cluster ID is unknown")
+	case !hubOK:
+		r.skip(CheckNotMarked, "the hub is not usable")
+	default:
+		checkNotMarked(ctx, r, ds)
+	}
+	return r
+}
+
+// UnreadableKubeconfigReport is the report when the downstream kubeconfig cannot be read,
+// with the K3s remedy when permission is what is missing.
+func UnreadableKubeconfigReport(path string, err error) *Report {
+	r := &Report{}
+	if errors.Is(err, fs.ErrPermission) {
+		r.fail(CheckKubeconfig, fmt.Sprintf("%s: permission denied", path),
+			"A K3s server writes its kubeconfig (/etc/rancher/k3s/k3s.yaml) with mode 600. Either install K3s with",
+			"  curl -sfL https://get.k3s.io | sh -s - --write-kubeconfig-mode 644",
+			`or set K3S_KUBECONFIG_MODE="644" in the K3s service environment and restart it,`,
+			"or copy it for your user: sudo cp "+path+" ~/.kube/k3s.yaml && sudo chown $(id -u):$(id -g) ~/.kube/k3s.yaml")
+	} else {
+		r.fail(CheckKubeconfig, err.Error())
+	}
+	return r
+}
+
+func checkReachable(r *Report, ds *Cluster) bool {
+	dc, err := discovery.NewDiscoveryClientForConfig(ds.Config)
+	if err == nil {
+		var info interface{ String() string }
+		info, err = dc.ServerVersion()
+		if err == nil {
+			r.ServerVersion = info.String()
+		}
+	}
+	if err != nil {
+		r.fail(CheckReachable, fmt.Sprintf("%s: %v", ds.Config.Host, err),
+			"Check --kubeconfig/--context, and that this machine reaches the API server.")
+		return false
+	}
+	r.pass(CheckReachable, "%s, Kubernetes %s%s", ds.Config.Host, r.ServerVersion, distributionNote(r.ServerVersion))
+	return true
+}
+
+func distributionNote(version string) string {
+	switch {
+	case strings.Contains(version, "+k3s"):
+		return " (K3s)"
+	case strings.Contains(version, "+rke2"):
+		return " (RKE2)"
+	}
+	return ""
+}
+
+func checkNodes(ctx context.Context, r *Report, ds *Cluster) {
+	nodes := &metav1.PartialObjectMetadataList{}
+	nodes.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("NodeList"))
+	if err := ds.Client.List(ctx, nodes); err != nil {
+		r.fail(CheckNodes, fmt.Sprintf("listing nodes: %v", err))
+		return
+	}
+	r.pass(CheckNodes, "%d nodes", len(nodes.Items))
+}
+
+func checkClusterAdmin(ctx context.Context, r *Report, ds *Cluster) {
+	review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
+		ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: "*", Group: "*", Resource: "*"},
+	}}
+	if err := ds.Client.Create(ctx, review); err != nil {
+		r.fail(CheckClusterAdmin, fmt.Sprintf("asking the API server (SelfSubjectAccessReview): %v", err))
+		return
+	}
+	user := WhoAmI(ctx, ds.Client)
+	if review.Status.Allowed {
+		r.pass(CheckClusterAdmin, "%s may do everything", user)
+		return
+	}
+	r.fail(CheckClusterAdmin, fmt.Sprintf("%s may not do everything (importing creates a namespace, RBAC and a ServiceAccount)", user),
+		"Have a cluster admin of the downstream run:",
+		"  "+ClusterRoleBindingCommand(user),
+		"On GKE your user is your Google account: --user $(gcloud config get-value account)")
+}
+
+// WhoAmI is the caller's user name (SelfSubjectReview), or a shell expression that finds it
+// when the API server does not say.
+func WhoAmI(ctx context.Context, c client.Client) string {
+	review := &authenticationv1.SelfSubjectReview{}
+	if err := c.Create(ctx, review); err != nil || review.Status.UserInfo.Username == "" {
+		return "$(kubectl auth whoami -o jsonpath='{.status.userInfo.username}')"
+	}
+	return review.Status.UserInfo.Username
+}
+
+// ClusterRoleBindingCommand is the command that gives user cluster-admin.
+func ClusterRoleBindingCommand(user string) string {
+	return "kubectl create clusterrolebinding cluster-admin-binding --clusterrole cluster-admin --user " + user
+}
+
+func checkHubInstalled(ctx context.Context, r *Report, hub *Cluster) bool {
+	initHint := "Install it: kubectl import init --kubeconfig <hub kubeconfig> (or choose another hub with --hub-context)"
+	dc, err := discovery.NewDiscoveryClientForConfig(hub.Config)
+	if err != nil {
+		r.fail(CheckHubInstalled, err.Error())
+		return false
+	}
+	resources, err := dc.ServerResourcesForGroupVersion(v1alpha1.GroupVersion.String())
+	if err != nil || !hasResource(resources, "importedclusters") {
+		detail := fmt.Sprintf("%s does not serve importedclusters.%s", hub.Config.Host, v1alpha1.GroupVersion.Group)
+		if err != nil && !apierrors.IsNotFound(err) {
+			detail = fmt.Sprintf("%s: %v", hub.Config.Host, err)
+		}
+		r.fail(CheckHubInstalled, detail, initHint)
+		return false
+	}
+	var ns corev1.Namespace
+	if err := hub.Client.Get(ctx, client.ObjectKey{Name: v1alpha1.HubNamespace}, &ns); err != nil {
+		r.fail(CheckHubInstalled, fmt.Sprintf("namespace %s: %v", v1alpha1.HubNamespace, err), initHint)
+		return false
+	}
+	id, err := KubeSystemUID(ctx, hub.Client)
+	if err != nil {
+		r.fail(CheckHubInstalled, "hub: "+err.Error())
+		return false
+	}
+	r.HubID = id
+	r.pass(CheckHubInstalled, "%s serves importedclusters.%s", hub.Config.Host, v1alpha1.GroupVersion.Group)
+	return true
+}
+
+func hasResource(list *metav1.APIResourceList, name string) bool {
+	for _, res := range list.APIResources {
+		if res.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+func checkNotImported(ctx context.Context, r *Report, hub *Cluster, name string) {
+	var list v1alpha1.ImportedClusterList
+	if err := hub.Client.List(ctx, &list); err != nil {
+		r.fail(CheckNotImported, fmt.Sprintf("listing importedclusters: %v", err))
+		return
+	}
+	for i := range list.Items {
+		ic := &list.Items[i]
+		switch {
+		case ic.Spec.ClusterID == r.ClusterID && ic.Name == name:
+			r.Existing = ic
+		case ic.Spec.ClusterID == r.ClusterID:
+			r.fail(CheckNotImported, fmt.Sprintf("this cluster (ID %s) is already imported as importedcluster %s (phase %s)",
+				r.ClusterID, ic.Name, phaseOf(ic)),
+				"Re-run 'kubectl import cluster "+ic.Name+"' to repair that import, or delete it first: kubectl import delete "+ic.Name)
+			return
+		case ic.Name == name:
+			r.fail(CheckNotImported, fmt.Sprintf("importedcluster %s already exists for another cluster (ID %s; this one is %s)",
+				name, ic.Spec.ClusterID, r.ClusterID), "Choose another name.")
+			return
+		}
+	}
+	if !checkClaim(ctx, r, hub, name) {
+		return
+	}
+	if r.Existing != nil {
+		r.pass(CheckNotImported, "importedcluster %s is this cluster (phase %s): re-running converges it", name, phaseOf(r.Existing))
+		return
+	}
+	r.pass(CheckNotImported, "no importedcluster has cluster ID %s", r.ClusterID)
+}
+
+// checkClaim fails when another name holds the identity claim (an interrupted import).
+func checkClaim(ctx context.Context, r *Report, hub *Cluster, name string) bool {
+	var lease coordinationv1.Lease
+	key := client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.IdentityClaimName(r.ClusterID)}
+	err := hub.Client.Get(ctx, key, &lease)
+	if apierrors.IsNotFound(err) {
+		return true
+	}
+	if err != nil {
+		r.fail(CheckNotImported, fmt.Sprintf("reading the identity claim lease %s: %v", key.Name, err))
+		return false
+	}
+	holder := holderOf(&lease)
+	if name != "" && holder == name {
+		return true
+	}
+	r.fail(CheckNotImported, fmt.Sprintf("cluster ID %s is claimed by importedcluster %s (lease %s/%s)", r.ClusterID, holder, key.Namespace, key.Name),
+		"An import named "+holder+" was interrupted: re-run 'kubectl import cluster "+holder+"',",
+		"or drop the claim: kubectl -n "+key.Namespace+" delete lease "+key.Name)
+	return false
+}
+
+func checkNotMarked(ctx context.Context, r *Report, ds *Cluster) {
+	var marker corev1.ConfigMap
+	err := ds.Client.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: agent.MarkerConfigMap}, &marker)
+	switch {
+	case apierrors.IsNotFound(err):
+		r.pass(CheckNotMarked, "no %s/%s marker", agent.Namespace, agent.MarkerConfigMap)
+	case err != nil:
+		r.fail(CheckNotMarked, fmt.Sprintf("reading the marker %s/%s: %v", agent.Namespace, agent.MarkerConfigMap, err))
+	case marker.Data[agent.MarkerHubID] == r.HubID:
+		r.pass(CheckNotMarked, "the marker names this hub")
+	default:
+		r.fail(CheckNotMarked, fmt.Sprintf("the marker %s/%s says the cluster is imported as %q by hub %s (hub ID %s)",
+			agent.Namespace, agent.MarkerConfigMap, marker.Data[agent.MarkerClusterName], marker.Data[agent.MarkerHubServer], marker.Data[agent.MarkerHubID]),
+			"Delete it from that hub first: kubectl import delete "+marker.Data[agent.MarkerClusterName]+" --hub-context <that hub>,",
+			"or, if that hub no longer exists: kubectl -n "+agent.Namespace+" delete configmap "+agent.MarkerConfigMap)
+	}
+}
+
+func phaseOf(ic *v1alpha1.ImportedCluster) string {
+	if ic.Status.Phase == "" {
+		return "not yet reported"
+	}
+	return string(ic.Status.Phase)
+}
+
+func holderOf(l *coordinationv1.Lease) string {
+	if l.Spec.HolderIdentity == nil {
+		return ""
+	}
+	return *l.Spec.HolderIdentity
+}

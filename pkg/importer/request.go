@@ -1,0 +1,155 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"os"
+	"reflect"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
+)
+
+// Request is one import: what the user asked for and what the two clusters are.
+type Request struct {
+	// Name of the ImportedCluster.
+	Name        string
+	DisplayName string
+	Members     []v1alpha1.Member
+	// ClusterID is the UID of the downstream kube-system namespace.
+	ClusterID string
+	// APIServer is the https URL the hub uses to reach the downstream.
+	APIServer string
+	// CAData is the downstream API server's CA (PEM).
+	CAData []byte
+	// HubID is the UID of the hub's kube-system namespace; HubServer its URL.
+	HubID     string
+	HubServer string
+}
+
+// NewRequest fills the identities, endpoint and CA of an import of ds into hub.
+// advertiseAddress overrides the downstream URL the hub uses ("" keeps ds's own).
+func NewRequest(ctx context.Context, ds, hub *Cluster, name, advertiseAddress string) (Request, error) {
+	req := Request{Name: name, APIServer: ds.Config.Host, HubServer: hub.Config.Host}
+	if advertiseAddress != "" {
+		req.APIServer = advertiseAddress
+	}
+	if err := ValidateAPIServer(req.APIServer); err != nil {
+		return req, err
+	}
+	var err error
+	if req.ClusterID, err = KubeSystemUID(ctx, ds.Client); err != nil {
+		return req, fmt.Errorf("downstream: %w", err)
+	}
+	if req.HubID, err = KubeSystemUID(ctx, hub.Client); err != nil {
+		return req, fmt.Errorf("hub: %w", err)
+	}
+	if req.CAData, err = DownstreamCA(ctx, ds); err != nil {
+		return req, err
+	}
+	return req, nil
+}
+
+// ValidateAPIServer accepts only https URLs with a host: the hub always verifies TLS.
+func ValidateAPIServer(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("%q is not an https:// URL with a host (the hub reaches the downstream over verified TLS only)", s)
+	}
+	return nil
+}
+
+// DownstreamCA is the CA the hub pins for the downstream: the kubeconfig's CA, else the
+// cluster's published kube-root-ca.crt.
+func DownstreamCA(ctx context.Context, ds *Cluster) ([]byte, error) {
+	if len(ds.Config.CAData) > 0 {
+		return ds.Config.CAData, nil
+	}
+	if ds.Config.CAFile != "" {
+		data, err := os.ReadFile(ds.Config.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading the downstream CA named by the kubeconfig: %w", err)
+		}
+		return data, nil
+	}
+	var cm corev1.ConfigMap
+	if err := ds.Client.Get(ctx, client.ObjectKey{Namespace: "kube-system", Name: "kube-root-ca.crt"}, &cm); err != nil {
+		return nil, fmt.Errorf("the kubeconfig has no CA and kube-system/kube-root-ca.crt cannot be read: %w", err)
+	}
+	if cm.Data["ca.crt"] == "" {
+		return nil, fmt.Errorf("the kubeconfig has no CA and kube-system/kube-root-ca.crt has no ca.crt")
+	}
+	return []byte(cm.Data["ca.crt"]), nil
+}
+
+// AgentRegistration is what the downstream marker records.
+func (r Request) AgentRegistration() agent.Registration {
+	return agent.Registration{HubID: r.HubID, HubServer: r.HubServer, ClusterName: r.Name, ClusterID: r.ClusterID}
+}
+
+// Spec is the ImportedCluster spec of the request.
+func (r Request) Spec() v1alpha1.ImportedClusterSpec {
+	return v1alpha1.ImportedClusterSpec{
+		ClusterID:            r.ClusterID,
+		DisplayName:          r.DisplayName,
+		APIServer:            r.APIServer,
+		CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName(r.Name)},
+		Members:              r.Members,
+	}
+}
+
+// ImportedCluster is the hub record, with the finalizer that makes the reconciler clean the
+// downstream before the record goes.
+func (r Request) ImportedCluster() *v1alpha1.ImportedCluster {
+	return &v1alpha1.ImportedCluster{
+		ObjectMeta: metav1.ObjectMeta{
+			Name:       r.Name,
+			Labels:     r.hubLabels(),
+			Finalizers: []string{v1alpha1.Finalizer},
+		},
+		Spec: r.Spec(),
+	}
+}
+
+// IdentityClaim is the Lease whose atomic creation claims the clusterID for this name.
+func (r Request) IdentityClaim() *coordinationv1.Lease {
+	holder := r.Name
+	return &coordinationv1.Lease{
+		ObjectMeta: metav1.ObjectMeta{
+			Name: v1alpha1.IdentityClaimName(r.ClusterID), Namespace: v1alpha1.HubNamespace, Labels: r.hubLabels(),
+		},
+		Spec: coordinationv1.LeaseSpec{HolderIdentity: &holder},
+	}
+}
+
+// CredentialsSecret is the hub Secret holding the downstream endpoint, CA and agent token.
+func (r Request) CredentialsSecret(token string) *corev1.Secret {
+	return hubcreds.Secret(r.Name, hubcreds.Credentials{Server: r.APIServer, CAData: r.CAData, Token: token})
+}
+
+func (r Request) hubLabels() map[string]string {
+	return map[string]string{
+		v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue,
+		v1alpha1.ClusterLabel:   r.Name,
+		v1alpha1.ClusterIDLabel: r.ClusterID,
+	}
+}
+
+// SpecMatches says whether an existing record already has every field the request sets.
+// Fields other verbs own (spec.k3s) are not compared.
+func (r Request) SpecMatches(ic *v1alpha1.ImportedCluster) bool {
+	want := r.Spec()
+	got := ic.Spec
+	got.K3s = nil
+	if len(got.Members) == 0 && len(want.Members) == 0 {
+		got.Members, want.Members = nil, nil
+	}
+	return reflect.DeepEqual(want, got)
+}

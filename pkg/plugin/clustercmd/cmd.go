@@ -1,0 +1,50 @@
+// Package clustercmd is `kubectl import cluster NAME`: the one-shot import of the cluster
+// the kubeconfig points at into the hub.
+package clustercmd
+
+import (
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// NewCmd is `kubectl import cluster NAME`.
+func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	return newCmd(NewOptions(streams))
+}
+
+func newCmd(o *Options) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "cluster NAME",
+		Short: "Import the cluster the kubeconfig points at into the hub and wait until it is Active",
+		Long: `Import an existing cluster (the downstream, chosen by --kubeconfig/--context) into the hub:
+run the preflight checks, claim the cluster's identity in the hub, create the least-privilege
+agent in the downstream (namespace cattle-system), register the ImportedCluster with its
+credentials, and wait until the hub reports it Active. Every step is idempotent: re-run the
+same command to repair an interrupted import; for an Active cluster it changes nothing.`,
+		Example: `  kubectl import cluster prod-eu --context prod-eu --hub-context hub \
+      --member User:alice=cluster-owner --member Group:devs=cluster-member
+  kubectl import cluster edge-1 --kubeconfig ~/.kube/k3s.yaml --advertise-address https://10.0.0.5:6443
+  kubectl import cluster prod-eu --context prod-eu --dry-run=client -o yaml`,
+		Args: common.ExactlyOneName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringArrayVar(&o.MemberFlags, "member", nil, "give a user or group a role in the downstream: "+memberHelp)
+	fs.StringVar(&o.DisplayName, "display-name", "", "human-friendly name of the cluster")
+	fs.StringVar(&o.AdvertiseAddress, "advertise-address", "", "https URL the hub uses to reach the downstream API server (default: the kubeconfig's server)")
+	fs.BoolVar(&o.Wait, "wait", o.Wait, "wait until the cluster is Active")
+	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long to wait until the cluster is Active")
+	o.DryRun.AddFlags(cmd)
+	o.Output.AddFlags(cmd)
+	o.Targets.AddFlags(fs)
+	return cmd
+}
+
+const memberHelp = "KIND:NAME=ROLE with KIND User or Group and ROLE cluster-owner or cluster-member (repeatable)"

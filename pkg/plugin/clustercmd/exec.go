@@ -1,0 +1,151 @@
+package clustercmd
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// step is one idempotent part of an import.
+type step struct {
+	name  string
+	title string
+	run   func(ctx context.Context) error
+}
+
+// Step names, in order.
+const (
+	StepClaimIdentity   = "claim-identity"
+	StepApplyDownstream = "apply-downstream"
+	StepRegister        = "register"
+	StepWaitActive      = "wait-active"
+)
+
+// Run runs preflight and then each step. Nothing is created when preflight fails.
+func (o *Options) Run(ctx context.Context) error {
+	// YAML of a dry run owns stdout; progress then goes to stderr.
+	log := o.Out
+	if o.DryRun.Client() {
+		log = o.ErrOut
+	}
+	report := o.Preflight(ctx, o.Name)
+	report.Write(log, common.IsTerminal(log))
+	if err := report.Err(); err != nil {
+		return err
+	}
+	req, err := importer.NewRequest(ctx, o.Downstream, o.HubCluster, o.Name, o.AdvertiseAddress)
+	if err != nil {
+		return err
+	}
+	req.DisplayName, req.Members = o.DisplayName, o.Members
+	if o.DryRun.Client() {
+		return o.printDryRun(ctx, req)
+	}
+	if ic := report.Existing; ic != nil && ic.Status.Phase == v1alpha1.PhaseActive && req.SpecMatches(ic) {
+		fmt.Fprintf(o.Out, "importedcluster.kimport.dev/%s unchanged (already Active)\n", o.Name)
+		return nil
+	}
+	for i, s := range o.steps(req) {
+		fmt.Fprintf(o.Out, "[%d/4] %s\n", i+1, s.title)
+		if err := s.run(ctx); err != nil {
+			return err
+		}
+		if o.failAfter == s.name {
+			return fmt.Errorf("fault injected after step %s", s.name)
+		}
+	}
+	return nil
+}
+
+func (o *Options) steps(req importer.Request) []step {
+	var token string // the agent token: passed from the downstream to the hub, never printed
+	return []step{
+		{StepClaimIdentity, "claim the cluster's identity in the hub", func(ctx context.Context) error {
+			return importer.ClaimIdentity(ctx, o.HubCluster.Client, req, o.Out)
+		}},
+		{StepApplyDownstream, "create the import agent in the downstream", func(ctx context.Context) (err error) {
+			token, err = importer.ApplyDownstream(ctx, o.Downstream.Client, req, o.Out)
+			return err
+		}},
+		{StepRegister, "register the cluster and its credentials in the hub", func(ctx context.Context) error {
+			_, err := importer.Register(ctx, o.HubCluster.Client, req, token, o.Out)
+			return err
+		}},
+		{StepWaitActive, "wait until the hub reports the cluster Active", o.waitActive},
+	}
+}
+
+func (o *Options) waitActive(ctx context.Context) error {
+	ref := "importedcluster.kimport.dev/" + o.Name
+	if !o.Wait {
+		fmt.Fprintf(o.Out, "%s registered; not waiting (follow it with: kubectl get importedcluster %s -w)\n", ref, o.Name)
+		return nil
+	}
+	tty := common.IsTerminal(o.Out)
+	ic, err := importer.WaitActive(ctx, o.HubCluster.Client, o.Name, o.Timeout, func(ic *v1alpha1.ImportedCluster) {
+		writeProgress(o.Out, tty, ref, ic)
+	})
+	if tty {
+		fmt.Fprintln(o.Out)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(o.Out, "%s Active%s\n", ref, summary(ic))
+	return nil
+}
+
+// writeProgress redraws one line on a terminal; elsewhere it prints a line per change.
+func writeProgress(w io.Writer, tty bool, ref string, ic *v1alpha1.ImportedCluster) {
+	if tty {
+		fmt.Fprintf(w, "\r\033[K%s: %s", ref, importer.Progress(ic))
+		return
+	}
+	fmt.Fprintf(w, "%s: %s\n", ref, importer.Progress(ic))
+}
+
+func summary(ic *v1alpha1.ImportedCluster) string {
+	s := ""
+	if ic.Status.Distribution != "" {
+		s += " " + string(ic.Status.Distribution)
+	}
+	if ic.Status.KubernetesVersion != "" {
+		s += " " + ic.Status.KubernetesVersion
+	}
+	if ic.Status.Nodes != nil {
+		s += fmt.Sprintf(", %d/%d nodes ready", ic.Status.Nodes.Ready, ic.Status.Nodes.Total)
+	}
+	if s == "" {
+		return ""
+	}
+	return " (" + s[1:] + ")"
+}
+
+// printDryRun prints, as one List, every object the import would apply; it reads the
+// downstream only to know whether cattle-system exists.
+func (o *Options) printDryRun(ctx context.Context, req importer.Request) error {
+	var ns corev1.Namespace
+	err := o.Downstream.Client.Get(ctx, client.ObjectKey{Name: agent.Namespace}, &ns)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("reading namespace %s: %w", agent.Namespace, err)
+	}
+	objs, err := importer.DryRunObjects(req, err == nil)
+	if err != nil {
+		return err
+	}
+	list := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "v1", "kind": "List"}}
+	for _, u := range objs {
+		list.Items = append(list.Items, *u)
+	}
+	return o.Output.PrintResult(list, "created (dry run)", o.Out)
+}

@@ -1,0 +1,261 @@
+package clustercmd
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	"github.com/spf13/cobra"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/controller"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/testenv"
+)
+
+// run executes a verb in-process with captured output.
+func run(newCmd func(genericiooptions.IOStreams) *cobra.Command, args ...string) (string, string, error) {
+	var out, errOut bytes.Buffer
+	cmd := newCmd(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
+	return execute(cmd, &out, &errOut, args)
+}
+
+// testLog receives the transcript of each command; TestImportFlow points it at t.Log.
+var testLog = func(string) {}
+
+// runCluster executes `cluster`, stopping with an injected fault after the step failAfter.
+func runCluster(failAfter string, args ...string) (string, string, error) {
+	var out, errOut bytes.Buffer
+	o := NewOptions(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
+	o.failAfter = failAfter
+	return execute(newCmd(o), &out, &errOut, args)
+}
+
+func execute(cmd *cobra.Command, out, errOut *bytes.Buffer, args []string) (string, string, error) {
+	cmd.SetArgs(args)
+	cmd.SetOut(out)
+	cmd.SetErr(errOut)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	err := cmd.ExecuteContext(context.Background())
+	// Shown with -v or on failure: what the user would have seen.
+	testLog(fmt.Sprintf("$ kubectl import %s %s\n%s%s(error: %v)", cmd.Name(), strings.Join(args, " "), out.String(), errOut.String(), err))
+	return out.String(), errOut.String(), err
+}
+
+// startClusters starts the control planes at once (2 cores: their start-up is mostly waiting).
+func startClusters(t *testing.T, opts ...testenv.Options) []*testenv.Cluster {
+	t.Helper()
+	clusters := make([]*testenv.Cluster, len(opts))
+	errs := make([]error, len(opts))
+	done := make(chan struct{})
+	for i := range opts {
+		opts[i].Dir = t.TempDir()
+		go func(i int) {
+			defer func() { done <- struct{}{} }()
+			clusters[i], errs[i] = testenv.StartCluster(opts[i])
+		}(i)
+	}
+	for range opts {
+		<-done
+	}
+	for i, c := range clusters {
+		if c != nil {
+			t.Cleanup(func() {
+				if err := c.Stop(); err != nil {
+					t.Errorf("stopping %s: %v", opts[i].Name, err)
+				}
+			})
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("starting control planes: %v", err)
+	}
+	return clusters
+}
+
+// startReconciler runs the hub reconciler in-process, as the webhook binary does in the hub.
+func startReconciler(t *testing.T, hub *testenv.Cluster) {
+	t.Helper()
+	ctrl.SetLogger(logr.Discard())
+	mgr, err := ctrl.NewManager(hub.Config, ctrl.Options{
+		Scheme:                 common.Scheme,
+		Cache:                  controller.CacheOptions(),
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+		Controller:             config.Controller{SkipNameValidation: ptr.To(true)},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := controller.SetupWithManager(mgr, controller.Options{ProbeInterval: time.Second, ProbeTimeout: 3 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error, 1)
+	go func() { stopped <- mgr.Start(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-stopped; err != nil {
+			t.Errorf("reconciler: %v", err)
+		}
+	})
+}
+
+// buildPlugin builds the plugin binary in the background; the returned function waits for it.
+func buildPlugin(t *testing.T) func() string {
+	t.Helper()
+	dir := t.TempDir()
+	bin := filepath.Join(dir, "kubectl-import")
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		cmd := exec.Command("go", "build", "-o", bin, "./cmd/kubectl-import")
+		cmd.Dir = root
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			err = errors.New(string(out) + err.Error())
+		}
+		done <- err
+	}()
+	return func() string {
+		t.Helper()
+		if err := <-done; err != nil {
+			t.Fatalf("go build ./cmd/kubectl-import: %v", err)
+		}
+		return bin
+	}
+}
+
+// runBinary runs the built plugin and returns stdout, stderr and the exit code.
+func runBinary(t *testing.T, cmd *exec.Cmd) (string, string, int) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	var exit *exec.ExitError
+	switch {
+	case err == nil:
+		return out.String(), errOut.String(), 0
+	case errors.As(err, &exit):
+		return out.String(), errOut.String(), exit.ExitCode()
+	}
+	t.Fatalf("running %s: %v", cmd.Path, err)
+	return "", "", 0
+}
+
+// counts are the import objects found, by kind.
+type counts map[string]int
+
+var managedBy = client.MatchingLabels{v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue}
+
+// downstreamObjects counts what imports created downstream (everything they create carries
+// the managed-by label) and the namespaces labelled with a project.
+func downstreamObjects(t *testing.T, c client.Client) counts {
+	t.Helper()
+	got := counts{}
+	for kind, gvk := range map[string]schema.GroupVersionKind{
+		"Namespace":          corev1.SchemeGroupVersion.WithKind("NamespaceList"),
+		"ClusterRole":        rbacv1.SchemeGroupVersion.WithKind("ClusterRoleList"),
+		"ClusterRoleBinding": rbacv1.SchemeGroupVersion.WithKind("ClusterRoleBindingList"),
+		"ServiceAccount":     corev1.SchemeGroupVersion.WithKind("ServiceAccountList"),
+		"Secret":             corev1.SchemeGroupVersion.WithKind("SecretList"),
+		"Role":               rbacv1.SchemeGroupVersion.WithKind("RoleList"),
+		"RoleBinding":        rbacv1.SchemeGroupVersion.WithKind("RoleBindingList"),
+		"ConfigMap":          corev1.SchemeGroupVersion.WithKind("ConfigMapList"),
+	} {
+		got[kind] = count(t, c, gvk, managedBy)
+	}
+	got["project-labelled namespaces"] = count(t, c, corev1.SchemeGroupVersion.WithKind("NamespaceList"), client.HasLabels{v1alpha1.ProjectLabel})
+	return got
+}
+
+// hubObjects counts the import's records in the hub, of every cluster.
+func hubObjects(t *testing.T, c client.Client) counts {
+	t.Helper()
+	inHub := client.InNamespace(v1alpha1.HubNamespace)
+	return counts{
+		"ImportedCluster": count(t, c, v1alpha1.GroupVersion.WithKind("ImportedClusterList")),
+		"Lease":           count(t, c, coordinationv1.SchemeGroupVersion.WithKind("LeaseList"), inHub),
+		"Secret":          count(t, c, corev1.SchemeGroupVersion.WithKind("SecretList"), inHub, client.HasLabels{v1alpha1.ClusterLabel}),
+	}
+}
+
+func count(t *testing.T, c client.Client, gvk schema.GroupVersionKind, opts ...client.ListOption) int {
+	t.Helper()
+	list := &metav1.PartialObjectMetadataList{}
+	list.SetGroupVersionKind(gvk)
+	if err := c.List(context.Background(), list, opts...); err != nil {
+		t.Fatalf("listing %s: %v", gvk.Kind, err)
+	}
+	n := 0
+	for _, item := range list.Items {
+		if item.DeletionTimestamp == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// eventually polls cond for up to timeout; it fails the test with cond's last description.
+func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, desc := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %s", timeout, desc)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+func mustContain(t *testing.T, what, s string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(s, w) {
+			t.Errorf("%s lacks %q:\n%s", what, w, s)
+		}
+	}
+}
+
+func mustNotExist(t *testing.T, c client.Client, obj client.Object) {
+	t.Helper()
+	err := c.Get(context.Background(), client.ObjectKeyFromObject(obj), obj)
+	if err == nil {
+		t.Errorf("%T %s exists, want none", obj, obj.GetName())
+	} else if client.IgnoreNotFound(err) != nil {
+		t.Fatal(err)
+	}
+}
+
+func writeFile(t *testing.T, path string, data []byte, mode os.FileMode) {
+	t.Helper()
+	if err := os.WriteFile(path, data, mode); err != nil {
+		t.Fatal(err)
+	}
+}

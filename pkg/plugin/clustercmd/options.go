@@ -1,0 +1,100 @@
+package clustercmd
+
+import (
+	"fmt"
+	"time"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/preflight"
+)
+
+// DefaultTimeout bounds the wait until Active.
+const DefaultTimeout = 5 * time.Minute
+
+// Options of `kubectl import cluster NAME`.
+type Options struct {
+	preflight.Targets
+
+	Name             string
+	DisplayName      string
+	AdvertiseAddress string
+	MemberFlags      []string
+	Members          []v1alpha1.Member
+	Wait             bool
+	Timeout          time.Duration
+	DryRun           common.DryRunFlags
+	Output           *common.OutputFlags
+
+	genericiooptions.IOStreams
+
+	// failAfter names a step after which Run stops with an error: tests inject faults
+	// with it to prove that a re-run converges.
+	failAfter string
+}
+
+// NewOptions has the defaults.
+func NewOptions(streams genericiooptions.IOStreams) *Options {
+	return &Options{
+		Targets:   preflight.NewTargets(),
+		Wait:      true,
+		Timeout:   DefaultTimeout,
+		Output:    common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName),
+		IOStreams: streams,
+	}
+}
+
+// Complete parses NAME and the members and, unless validation fails first, connects.
+func (o *Options) Complete(args []string) error {
+	o.Name = args[0]
+	o.Members = nil
+	for _, s := range o.MemberFlags {
+		m, err := common.ParseMember(s)
+		if err != nil {
+			return fmt.Errorf("invalid --member: %w", err)
+		}
+		o.Members = append(o.Members, m)
+	}
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	return o.Targets.Complete()
+}
+
+// Validate checks every flag before anything is contacted, naming the flag and the value.
+func (o *Options) Validate() error {
+	if errs := validation.IsDNS1123Subdomain(o.Name); len(errs) > 0 {
+		return fmt.Errorf("invalid NAME %q: %s", o.Name, errs[0])
+	}
+	if secret := v1alpha1.CredentialsSecretName(o.Name); len(secret) > validation.DNS1123SubdomainMaxLength {
+		return fmt.Errorf("invalid NAME %q: too long, its credentials Secret %q would exceed %d characters", o.Name, secret, validation.DNS1123SubdomainMaxLength)
+	}
+	if len(o.DisplayName) > 253 {
+		return fmt.Errorf("invalid --display-name: %d characters, at most 253 are allowed", len(o.DisplayName))
+	}
+	if o.AdvertiseAddress != "" {
+		if err := importer.ValidateAPIServer(o.AdvertiseAddress); err != nil {
+			return fmt.Errorf("invalid --advertise-address: %w", err)
+		}
+	}
+	if o.Timeout <= 0 {
+		return fmt.Errorf("invalid --timeout %s: must be positive, e.g. 5m", o.Timeout)
+	}
+	if err := o.DryRun.Validate(); err != nil {
+		return err
+	}
+	if o.DryRun.Server() {
+		return fmt.Errorf("--dry-run=server is not supported by 'cluster' (it changes two clusters): use --dry-run=client -o yaml")
+	}
+	if err := o.Output.Validate(); err != nil {
+		return err
+	}
+	if o.Output.Format != "" && !o.DryRun.Client() {
+		return fmt.Errorf("--output %q is used only with --dry-run=client", o.Output.Format)
+	}
+	return nil
+}

@@ -1,0 +1,42 @@
+// Package initcmd is `kubectl import init`: install the hub (CRD, namespace, RBAC, webhook)
+// into the cluster the kubeconfig points at, and record it as the hub.
+package initcmd
+
+import (
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+// NewCmd is `kubectl import init`.
+func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(streams)
+	cmd := &cobra.Command{
+		Use:   "init",
+		Short: "Install the hub into the cluster the kubeconfig points at and record it as the hub",
+		Long: `Install what the hub needs (the ImportedCluster CRD, namespace kimport-system, RBAC and
+the webhook/reconciler Deployment) into the cluster chosen by --kubeconfig/--context, with
+server-side apply, and record that cluster as the hub for the other verbs. Re-running
+converges. With --webhook-url the webhook runs outside the cluster (development, tests)
+and the in-cluster Deployment and Service are not installed.`,
+		Example: `  kubectl import init --context hub
+  kubectl import init --context hub --image registry.example.com/kimport/webhook:v0.1.0
+  kubectl import init --context kind-hub --webhook-url https://172.18.0.1:9443
+  kubectl import init --dry-run=client -o yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			if err := o.Complete(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().StringVar(&o.WebhookURL, "webhook-url", "", "https URL of a webhook running outside the cluster; skips the in-cluster Deployment and Service")
+	cmd.Flags().StringVar(&o.Image, "image", o.Image, "webhook/reconciler image")
+	o.DryRun.AddFlags(cmd)
+	o.Output.AddFlags(cmd)
+	o.ConfigFlags.AddFlags(cmd.Flags())
+	return cmd
+}

@@ -1,0 +1,62 @@
+package initcmd
+
+import (
+	"bytes"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+func TestManifestsOrderImageAndWebhookURL(t *testing.T) {
+	o := NewOptions(genericiooptions.IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
+	o.Image = "registry.example.com/kimport/webhook:v9"
+	objs, err := o.manifests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if objs[0].GetKind() != "CustomResourceDefinition" || objs[0].GetName() != "importedclusters.kimport.dev" {
+		t.Errorf("first object is %s %s, want the CRD", objs[0].GetKind(), objs[0].GetName())
+	}
+	deployment := find(objs, "Deployment", webhookName)
+	if deployment == nil || find(objs, "Service", webhookName) == nil {
+		t.Fatalf("no in-cluster webhook Deployment/Service by default")
+	}
+	containers, _, _ := unstructured.NestedSlice(deployment.Object, "spec", "template", "spec", "containers")
+	if image := containers[0].(map[string]any)["image"]; image != o.Image {
+		t.Errorf("image = %v, want %s", image, o.Image)
+	}
+	replicas, _, _ := unstructured.NestedInt64(deployment.Object, "spec", "replicas")
+	if replicas != 2 {
+		t.Errorf("replicas = %d, want 2", replicas)
+	}
+
+	o.WebhookURL = "https://192.168.1.10:9443"
+	objs, err = o.manifests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if find(objs, "Deployment", webhookName) != nil || find(objs, "Service", webhookName) != nil {
+		t.Error("with --webhook-url the in-cluster Deployment and Service must not be installed")
+	}
+	if find(objs, "Namespace", "kimport-system") == nil {
+		t.Error("the namespace is always installed")
+	}
+}
+
+func TestValidateRefusesPlainHTTPWebhook(t *testing.T) {
+	o := NewOptions(genericiooptions.IOStreams{})
+	o.WebhookURL = "http://127.0.0.1:9443"
+	if err := o.Validate(); err == nil {
+		t.Error("an http webhook URL was accepted")
+	}
+}
+
+func find(objs []*unstructured.Unstructured, kind, name string) *unstructured.Unstructured {
+	for _, u := range objs {
+		if u.GetKind() == kind && u.GetName() == name {
+			return u
+		}
+	}
+	return nil
+}

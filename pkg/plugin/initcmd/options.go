@@ -1,0 +1,86 @@
+package initcmd
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/version"
+)
+
+// ImageRepository is where the webhook image is published; the tag is the plugin's version.
+const ImageRepository = "ghcr.io/kubectl-import/webhook"
+
+// DefaultImage is the webhook image matching this plugin.
+func DefaultImage() string { return ImageRepository + ":" + version.Version }
+
+// Options of `kubectl import init`.
+type Options struct {
+	// ConfigFlags choose the hub (--kubeconfig, --context, ...).
+	ConfigFlags *genericclioptions.ConfigFlags
+	// WebhookURL is set when the webhook runs outside the cluster (development, tests):
+	// the in-cluster Deployment and Service are then not installed.
+	WebhookURL string
+	Image      string
+	DryRun     common.DryRunFlags
+	Output     *common.OutputFlags
+
+	genericiooptions.IOStreams
+
+	hub *importer.Cluster
+}
+
+// NewOptions has the defaults.
+func NewOptions(streams genericiooptions.IOStreams) *Options {
+	return &Options{
+		ConfigFlags: genericclioptions.NewConfigFlags(true),
+		Image:       DefaultImage(),
+		Output:      common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName),
+		IOStreams:   streams,
+	}
+}
+
+// Validate checks the flags before anything is contacted.
+func (o *Options) Validate() error {
+	if o.WebhookURL != "" {
+		u, err := url.Parse(o.WebhookURL)
+		if err != nil || u.Scheme != "https" || u.Host == "" {
+			return fmt.Errorf("invalid --webhook-url %q: the API server calls webhooks over https only, e.g. https://192.168.1.10:9443", o.WebhookURL)
+		}
+	}
+	if o.Image == "" || strings.ContainsAny(o.Image, " \t\n") {
+		return fmt.Errorf("invalid --image %q: want an image reference such as %s", o.Image, DefaultImage())
+	}
+	if err := o.DryRun.Validate(); err != nil {
+		return err
+	}
+	if o.DryRun.Server() {
+		return fmt.Errorf("--dry-run=server is not supported by 'init': use --dry-run=client -o yaml")
+	}
+	if err := o.Output.Validate(); err != nil {
+		return err
+	}
+	if o.Output.Format != "" && !o.DryRun.Client() {
+		return fmt.Errorf("--output %q is used only with --dry-run=client", o.Output.Format)
+	}
+	return nil
+}
+
+// Complete connects to the hub (without contacting it yet); a client dry run needs no hub.
+func (o *Options) Complete() error {
+	if o.DryRun.Client() {
+		return nil
+	}
+	cfg, err := o.ConfigFlags.ToRESTConfig()
+	if err != nil {
+		return err
+	}
+	cfg.UserAgent = "kubectl-import"
+	o.hub, err = importer.Connect(cfg)
+	return err
+}

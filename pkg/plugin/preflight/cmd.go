@@ -1,0 +1,34 @@
+// Package preflight is `kubectl import preflight`: the checks of an import, changing nothing.
+package preflight
+
+import (
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+)
+
+// NewCmd is `kubectl import preflight [NAME]`.
+func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(streams)
+	cmd := &cobra.Command{
+		Use:   "preflight [NAME]",
+		Short: "Check that a cluster can be imported into the hub, changing nothing",
+		Long: `Check the downstream cluster (chosen by --kubeconfig/--context) and the hub:
+the downstream answers and lists its nodes, you are cluster-admin there, the hub is
+installed, and the cluster is not already imported here or by another hub.
+Exits non-zero when a check fails, printing how to fix it.`,
+		Example: `  kubectl import preflight --context prod-eu --hub-context hub
+  kubectl import preflight prod-eu --kubeconfig /etc/rancher/k3s/k3s.yaml`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	o.AddFlags(cmd.Flags())
+	return cmd
+}
