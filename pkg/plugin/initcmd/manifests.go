@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -44,23 +45,42 @@ func (o *Options) manifests() ([]*unstructured.Unstructured, error) {
 			if err := o.setImage(u); err != nil {
 				return nil, err
 			}
+			if o.WebhookURL != "" && u.GetKind() == "ValidatingWebhookConfiguration" {
+				if err := pointWebhookAt(u, o.WebhookURL); err != nil {
+					return nil, err
+				}
+			}
 			objs = append(objs, u)
 		}
 	}
-	return append(objs, webhookConfiguration(o.WebhookURL)...), nil
+	return objs, nil
 }
 
-// webhookConfiguration is the extension point for the ValidatingWebhookConfiguration: with
-// url set it must call the webhook there, else the in-cluster Service kimport-webhook. It
-// comes with the webhook's own issue; until then init installs no admission configuration.
-func webhookConfiguration(url string) []*unstructured.Unstructured {
-	_ = url
-	return nil
+// pointWebhookAt makes the ValidatingWebhookConfiguration call url (a webhook running outside
+// the cluster, as in development) instead of the in-cluster Service.
+func pointWebhookAt(u *unstructured.Unstructured, url string) error {
+	webhooks, _, err := unstructured.NestedSlice(u.Object, "webhooks")
+	if err != nil {
+		return fmt.Errorf("validatingwebhookconfiguration %s: %w", webhookName, err)
+	}
+	for _, w := range webhooks {
+		m, ok := w.(map[string]any)
+		if !ok {
+			continue
+		}
+		path, _, _ := unstructured.NestedString(m, "clientConfig", "service", "path")
+		m["clientConfig"] = map[string]any{"url": strings.TrimSuffix(url, "/") + path}
+	}
+	return unstructured.SetNestedSlice(u.Object, webhooks, "webhooks")
 }
 
+// isInClusterWebhook is what a webhook running outside the cluster does not need.
 func isInClusterWebhook(u *unstructured.Unstructured) bool {
-	kind := u.GetKind()
-	return u.GetName() == webhookName && (kind == "Deployment" || kind == "Service")
+	switch u.GetKind() {
+	case "Deployment", "Service", "PodDisruptionBudget":
+		return u.GetName() == webhookName
+	}
+	return false
 }
 
 // setImage puts o.Image on the webhook container of the webhook Deployment.

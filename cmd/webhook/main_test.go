@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"flag"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/kubectl-import/kubectl-import/pkg/testenv"
+)
+
+func TestFlagsAndValidation(t *testing.T) {
+	o := newOptions()
+	fs := flag.NewFlagSet("webhook", flag.ContinueOnError)
+	o.bindFlags(fs)
+	if err := fs.Parse([]string{"--probe-interval=0s", "--cleanup-timeout=-1s", "--webhook-port=70000"}); err != nil {
+		t.Fatal(err)
+	}
+	err := o.validate()
+	want := "--probe-interval must be positive, got 0s\n--cleanup-timeout must be positive, got -1s\n--webhook-port must be within 1-65535, got 70000"
+	if err == nil || err.Error() != want {
+		t.Errorf("validate() = %v, want %q", err, want)
+	}
+	d := newOptions()
+	if d.metricsAddr != ":8443" || !d.metricsSecure || d.probeAddr != ":8081" || d.webhookPort != 9443 ||
+		d.reconciler.ProbeInterval != 30*time.Second || d.reconciler.ProbeTimeout != 5*time.Second || d.reconciler.CleanupTimeout != time.Minute {
+		t.Errorf("defaults = %+v", d)
+	}
+}
+
+// TestServes runs the command's manager against a real hub: health endpoints answer, readyz
+// waits for the webhook server, which serves TLS from --cert-dir, and metrics refuse
+// unauthenticated scrapers.
+func TestServes(t *testing.T) {
+	hub := testenv.Start(t, testenv.Options{Name: "hub", HubCRDs: true})
+	certDir := t.TempDir()
+	pool := writeServingCert(t, certDir)
+	o := newOptions()
+	o.kubeconfig = hub.Kubeconfig
+	o.certDir = certDir
+	o.metricsCertDir = certDir
+	o.webhookPort = freePort(t)
+	o.probeAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	o.metricsAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- run(ctx, o) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("run: %v", err)
+		}
+	})
+
+	for _, path := range []string{"/healthz", "/readyz"} {
+		waitStatus(t, http.DefaultClient, "http://"+o.probeAddr+path, http.StatusOK)
+	}
+	tlsConfig := &tls.Config{RootCAs: pool, ServerName: servingName, MinVersion: tls.VersionTLS12}
+	conn, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", o.webhookPort), tlsConfig)
+	if err != nil {
+		t.Fatalf("webhook server does not serve the certificate of --cert-dir: %v", err)
+	}
+	conn.Close()
+	metricsClient := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConfig}}
+	waitStatus(t, metricsClient, "https://"+o.metricsAddr+"/metrics", http.StatusUnauthorized)
+}
+
+func waitStatus(t *testing.T, c *http.Client, url string, want int) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := c.Get(url)
+		got := 0
+		if err == nil {
+			got = resp.StatusCode
+			resp.Body.Close()
+		}
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("GET %s: status %d (err %v), want %d", url, got, err, want)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+const servingName = "kimport-webhook.kimport-system.svc"
+
+// writeServingCert writes a self-signed tls.crt/tls.key into dir and returns a pool trusting it.
+func writeServingCert(t *testing.T, dir string) *x509.CertPool {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: servingName},
+		DNSNames:  []string{servingName},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(cert)
+	keyDER, err := x509.MarshalECPrivateKey(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, block := range map[string]*pem.Block{"tls.crt": {Type: "CERTIFICATE", Bytes: der}, "tls.key": {Type: "EC PRIVATE KEY", Bytes: keyDER}} {
+		if err := os.WriteFile(filepath.Join(dir, name), pem.EncodeToMemory(block), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return pool
+}

@@ -1,0 +1,166 @@
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+)
+
+// giveUp marks a downstream cleanup that no retry can complete.
+type giveUp struct{ err error }
+
+func (g *giveUp) Error() string { return g.err.Error() }
+
+// finalize disconnects a deleted cluster: the downstream first (bounded by CleanupTimeout from
+// the deletionTimestamp), then the hub credentials and identity claim, then the finalizer.
+func (r *Reconciler) finalize(ctx context.Context, ic *v1alpha1.ImportedCluster) (ctrl.Result, error) {
+	before := ic.Status.DeepCopy()
+	ic.Status.Phase = v1alpha1.PhaseDisconnecting
+	if reason := conditionReason(&ic.Status, ConditionDownstreamRemoved); reason != ReasonRemoved && reason != ReasonAbandoned {
+		deadline := ic.DeletionTimestamp.Add(r.Options.CleanupTimeout)
+		abandoned := ""
+		err := r.cleanDownstream(ctx, ic, deadline)
+		switch {
+		case err == nil:
+			r.setCondition(ic, ConditionDownstreamRemoved, metav1.ConditionTrue, ReasonRemoved,
+				"member bindings and project labels removed; agent ClusterRole deleted, the garbage collector removes what it owns")
+		case !errors.As(err, new(*giveUp)) && time.Now().Before(deadline):
+			r.setCondition(ic, ConditionDownstreamRemoved, metav1.ConditionFalse, ReasonRetrying, err.Error())
+			if werr := r.writeStatus(ctx, ic, before); werr != nil {
+				return ctrl.Result{}, werr
+			}
+			return ctrl.Result{RequeueAfter: r.until(deadline)}, nil
+		default:
+			abandoned = fmt.Sprintf("gave up on the downstream (%s); may be left behind there: %s", lastCleanupError(ic, err), leftBehind(ic))
+			r.setCondition(ic, ConditionDownstreamRemoved, metav1.ConditionFalse, ReasonAbandoned, abandoned)
+		}
+		// Recorded before the hub cleanup, so a retry after a hub error leaves the
+		// downstream (where the agent may no longer have rights) alone.
+		if err := r.writeStatus(ctx, ic, before); err != nil {
+			return ctrl.Result{}, err
+		}
+		if abandoned != "" {
+			r.Recorder.Event(ic, corev1.EventTypeWarning, "CleanupAbandoned", abandoned)
+		}
+	}
+	if err := r.cleanHub(ctx, ic); err != nil {
+		return ctrl.Result{}, err
+	}
+	patch := client.MergeFromWithOptions(ic.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	controllerutil.RemoveFinalizer(ic, v1alpha1.Finalizer)
+	if err := r.Client.Patch(ctx, ic, patch); err != nil && !apierrors.IsNotFound(err) {
+		return ctrl.Result{}, fmt.Errorf("removing finalizer: %w", err)
+	}
+	return ctrl.Result{}, nil
+}
+
+// cleanDownstream removes member bindings and project labels, then deletes the agent
+// ClusterRole as the last act: every other import object is owned by it, so the downstream's
+// garbage collector removes them, the agent's token included. It refuses to touch a cluster
+// whose identity is not spec.clusterID.
+func (r *Reconciler) cleanDownstream(ctx context.Context, ic *v1alpha1.ImportedCluster, deadline time.Time) error {
+	creds, err := r.credentials(ctx, ic)
+	var noCreds *errNoCredentials
+	if errors.As(err, &noCreds) {
+		return &giveUp{err}
+	} else if err != nil {
+		return err
+	}
+	cs, err := r.downstreamClient(creds)
+	if err != nil {
+		return &giveUp{err}
+	}
+	ctx, cancel := context.WithDeadline(ctx, deadline)
+	defer cancel()
+	ks, err := cs.CoreV1().Namespaces().Get(ctx, metav1.NamespaceSystem, metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("cannot reach the downstream at %s: reading namespace %s: %w", creds.Server, metav1.NamespaceSystem, err)
+	}
+	if err := identityMismatch(ic.Spec.ClusterID, string(ks.UID)); err != nil {
+		return &giveUp{err}
+	}
+	if err := deleteMembers(ctx, cs, ic.Name); err != nil {
+		return err
+	}
+	if err := removeProjectLabels(ctx, cs); err != nil {
+		return err
+	}
+	background := metav1.DeletePropagationBackground
+	err = cs.RbacV1().ClusterRoles().Delete(ctx, agent.ClusterRoleName, metav1.DeleteOptions{PropagationPolicy: &background})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("deleting ClusterRole %s: %w", agent.ClusterRoleName, err)
+	}
+	return nil
+}
+
+// lastCleanupError is err, unless err only says the deadline cut the last attempt short:
+// then the error of the attempt before (recorded in the Retrying condition) says more.
+func lastCleanupError(ic *v1alpha1.ImportedCluster, err error) string {
+	c := findCondition(&ic.Status, ConditionDownstreamRemoved)
+	if errors.Is(err, context.DeadlineExceeded) && c != nil && c.Reason == ReasonRetrying {
+		return c.Message
+	}
+	return err.Error()
+}
+
+// leftBehind lists what an abandoned cleanup may leave in the downstream.
+func leftBehind(ic *v1alpha1.ImportedCluster) string {
+	var parts []string
+	if len(ic.Spec.Members) > 0 {
+		names := make([]string, len(ic.Spec.Members))
+		for i, m := range ic.Spec.Members {
+			names[i] = agent.MemberBindingName(m)
+		}
+		parts = append(parts, "ClusterRoleBindings "+strings.Join(names, ", "))
+	}
+	var namespaces []string
+	for _, p := range ic.Status.Projects {
+		namespaces = append(namespaces, p.Namespaces...)
+	}
+	if len(namespaces) > 0 {
+		parts = append(parts, fmt.Sprintf("label %s on namespaces %s", v1alpha1.ProjectLabel, strings.Join(namespaces, ", ")))
+	}
+	parts = append(parts, fmt.Sprintf("ClusterRole %s and what it owns (ServiceAccount, token Secret %s, ClusterRoleBinding, Role, RoleBinding, ConfigMap %s in %s, and %s itself if the import created it); delete the ClusterRole with kubectl against the downstream to remove them all",
+		agent.ClusterRoleName, agent.TokenSecret, agent.MarkerConfigMap, agent.Namespace, agent.Namespace))
+	return strings.Join(parts, "; ")
+}
+
+// cleanHub deletes the credentials Secret and the identity-claim Lease of the cluster.
+func (r *Reconciler) cleanHub(ctx context.Context, ic *v1alpha1.ImportedCluster) error {
+	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: ic.Spec.CredentialsSecretRef.Name}}
+	if err := r.Client.Delete(ctx, secret); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("deleting credentials Secret %s/%s: %w", secret.Namespace, secret.Name, err)
+	}
+	var lease coordinationv1.Lease
+	key := client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.IdentityClaimName(ic.Spec.ClusterID)}
+	if err := r.APIReader.Get(ctx, key, &lease); apierrors.IsNotFound(err) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("reading identity claim Lease %s/%s: %w", key.Namespace, key.Name, err)
+	}
+	// A claim held by another record is that record's: leave it.
+	if owner, ok := lease.Labels[v1alpha1.ClusterLabel]; ok && owner != ic.Name {
+		return nil
+	}
+	if h := lease.Spec.HolderIdentity; h != nil && *h != ic.Name {
+		return nil
+	}
+	err := r.Client.Delete(ctx, &lease, client.Preconditions{UID: &lease.UID})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("deleting identity claim Lease %s/%s: %w", key.Namespace, key.Name, err)
+	}
+	return nil
+}

@@ -1,0 +1,203 @@
+package controller_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/controller"
+	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/testenv"
+)
+
+// prepareImport does what the plugin does before registering a cluster in the hub: claims
+// its identity and puts the agent objects in the downstream. It returns the request and the
+// agent token; the test registers the cluster (importer.Register) when it wants to.
+func prepareImport(t *testing.T, hub, ds *testenv.Cluster, name string, members []v1alpha1.Member) (importer.Request, string) {
+	t.Helper()
+	ctx := context.Background()
+	hubConn, err := importer.Connect(hub.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dsConn, err := importer.Connect(ds.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := importer.NewRequest(ctx, dsConn, hubConn, name, "")
+	if err != nil {
+		t.Fatalf("import request for %s: %v", name, err)
+	}
+	req.Members = members
+	if err := importer.ClaimIdentity(ctx, hub.Client, req, io.Discard); err != nil {
+		t.Fatalf("claiming the identity of %s: %v", name, err)
+	}
+	token, err := importer.ApplyDownstream(ctx, ds.Client, req, io.Discard)
+	if err != nil {
+		t.Fatalf("agent objects in %s: %v", ds.Name, err)
+	}
+	return req, token
+}
+
+// startClusters starts the control planes concurrently (each takes seconds) and stops them
+// when the test ends.
+func startClusters(t *testing.T, opts ...testenv.Options) []*testenv.Cluster {
+	t.Helper()
+	clusters := make([]*testenv.Cluster, len(opts))
+	errs := make([]error, len(opts))
+	done := make(chan int)
+	for i := range opts {
+		opts[i].Dir = t.TempDir()
+		go func() { clusters[i], errs[i] = testenv.StartCluster(opts[i]); done <- i }()
+	}
+	for range opts {
+		<-done
+	}
+	for i, c := range clusters {
+		if c != nil {
+			t.Cleanup(func() {
+				if err := c.Stop(); err != nil {
+					t.Errorf("stopping %s: %v", opts[i].Name, err)
+				}
+			})
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("starting control planes: %v", err)
+	}
+	return clusters
+}
+
+// webhookIdentity is the hub ServiceAccount of deploy/rbac.yaml, as a client-certificate
+// user: RBAC matches ServiceAccount subjects by this user name.
+const webhookIdentity = "system:serviceaccount:" + v1alpha1.HubNamespace + ":kimport-webhook"
+
+// startReconciler installs deploy/rbac.yaml in the hub and runs the reconciler in-process with
+// exactly those rights, as the Deployment would. Its log goes to the returned path.
+func startReconciler(t *testing.T, hub *testenv.Cluster, opts controller.Options) string {
+	t.Helper()
+	applyManifest(t, hub.Client, "rbac.yaml")
+	cfg, _ := hub.AddUser(t, webhookIdentity, []string{"system:serviceaccounts", "system:serviceaccounts:" + v1alpha1.HubNamespace})
+	logPath := filepath.Join(hub.Dir, "reconciler.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctrl.SetLogger(zap.New(zap.WriteTo(logFile), zap.UseDevMode(true)))
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Scheme:  common.Scheme,
+		Cache:   controller.CacheOptions(),
+		Metrics: metricsserver.Options{BindAddress: "0"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := controller.SetupWithManager(mgr, opts); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan error)
+	go func() { stopped <- mgr.Start(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-stopped; err != nil {
+			t.Errorf("reconciler manager: %v", err)
+		}
+		logFile.Close()
+		if t.Failed() {
+			if data, err := os.ReadFile(logPath); err == nil {
+				t.Logf("reconciler log (%s):\n%s", logPath, data)
+			}
+		}
+	})
+	return logPath
+}
+
+func applyManifest(t *testing.T, c client.Client, file string) {
+	t.Helper()
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(filepath.Join(root, "deploy", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	dec := utilyaml.NewYAMLOrJSONDecoder(f, 4096)
+	for {
+		var u unstructured.Unstructured
+		if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
+			return
+		} else if err != nil {
+			t.Fatalf("deploy/%s: %v", file, err)
+		}
+		if len(u.Object) == 0 {
+			continue
+		}
+		if err := c.Create(context.Background(), &u); err != nil {
+			t.Fatalf("deploy/%s: creating %s %s: %v", file, u.GetKind(), u.GetName(), err)
+		}
+	}
+}
+
+// eventually polls check until it returns nil, failing the test with its last error after
+// timeout.
+func eventually(t *testing.T, timeout time.Duration, what string, check func(ctx context.Context) error) {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(timeout)
+	for {
+		err := check(ctx)
+		if err == nil {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not true after %s: %v", what, timeout, err)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func getCluster(ctx context.Context, hub *testenv.Cluster, name string) (*v1alpha1.ImportedCluster, error) {
+	var ic v1alpha1.ImportedCluster
+	err := hub.Client.Get(ctx, client.ObjectKey{Name: name}, &ic)
+	return &ic, err
+}
+
+// waitPhase waits until the cluster has phase and the condition Connected has reason.
+func waitPhase(t *testing.T, hub *testenv.Cluster, name string, phase v1alpha1.Phase, connectedReason string, timeout time.Duration) *v1alpha1.ImportedCluster {
+	t.Helper()
+	var ic *v1alpha1.ImportedCluster
+	eventually(t, timeout, fmt.Sprintf("importedcluster %s %s/%s", name, phase, connectedReason), func(ctx context.Context) error {
+		var err error
+		if ic, err = getCluster(ctx, hub, name); err != nil {
+			return err
+		}
+		got := ""
+		for _, c := range ic.Status.Conditions {
+			if c.Type == v1alpha1.ConditionConnected {
+				got = c.Reason
+			}
+		}
+		if ic.Status.Phase != phase || got != connectedReason {
+			return fmt.Errorf("phase %q, Connected reason %q; conditions %+v", ic.Status.Phase, got, ic.Status.Conditions)
+		}
+		return nil
+	})
+	return ic
+}

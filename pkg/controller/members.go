@@ -1,0 +1,99 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+)
+
+// memberSelector selects the member ClusterRoleBindings of one cluster.
+func memberSelector(cluster string) string {
+	return labels.SelectorFromSet(labels.Set{agent.MemberLabel: "true", v1alpha1.ClusterLabel: cluster}).String()
+}
+
+// applyMembers makes the downstream member ClusterRoleBindings exactly those of spec.members.
+func applyMembers(ctx context.Context, cs kubernetes.Interface, cluster string, members []v1alpha1.Member) error {
+	crbs := cs.RbacV1().ClusterRoleBindings()
+	desired := map[string]*rbacv1.ClusterRoleBinding{}
+	for _, m := range members {
+		b := agent.MemberBinding(cluster, m)
+		desired[b.Name] = b
+	}
+	for _, name := range slices.Sorted(maps.Keys(desired)) {
+		if err := ensureBinding(ctx, cs, desired[name]); err != nil {
+			return err
+		}
+	}
+	existing, err := crbs.List(ctx, metav1.ListOptions{LabelSelector: memberSelector(cluster)})
+	if err != nil {
+		return fmt.Errorf("listing member ClusterRoleBindings: %w", err)
+	}
+	for _, b := range existing.Items {
+		if _, keep := desired[b.Name]; keep {
+			continue
+		}
+		if err := crbs.Delete(ctx, b.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
+			return fmt.Errorf("deleting ClusterRoleBinding %s of a removed member: %w", b.Name, err)
+		}
+	}
+	return nil
+}
+
+// ensureBinding creates want, or updates it when its labels, annotations or subjects drifted.
+// The role is part of the name, so roleRef (immutable) never needs to change.
+func ensureBinding(ctx context.Context, cs kubernetes.Interface, want *rbacv1.ClusterRoleBinding) error {
+	crbs := cs.RbacV1().ClusterRoleBindings()
+	got, err := crbs.Get(ctx, want.Name, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		if _, err := crbs.Create(ctx, want, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("creating ClusterRoleBinding %s: %w", want.Name, err)
+		}
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("reading ClusterRoleBinding %s: %w", want.Name, err)
+	}
+	if containsAll(got.Labels, want.Labels) && containsAll(got.Annotations, want.Annotations) &&
+		slices.Equal(got.Subjects, want.Subjects) {
+		return nil
+	}
+	got.Labels = mergeInto(got.Labels, want.Labels)
+	got.Annotations = mergeInto(got.Annotations, want.Annotations)
+	got.Subjects = want.Subjects
+	if _, err := crbs.Update(ctx, got, metav1.UpdateOptions{}); err != nil {
+		return fmt.Errorf("updating ClusterRoleBinding %s: %w", want.Name, err)
+	}
+	return nil
+}
+
+// deleteMembers removes every member ClusterRoleBinding of the cluster.
+func deleteMembers(ctx context.Context, cs kubernetes.Interface, cluster string) error {
+	return applyMembers(ctx, cs, cluster, nil)
+}
+
+func containsAll(have, want map[string]string) bool {
+	for k, v := range want {
+		if got, ok := have[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+func mergeInto(dst, src map[string]string) map[string]string {
+	if dst == nil {
+		dst = map[string]string{}
+	}
+	maps.Copy(dst, src)
+	return dst
+}

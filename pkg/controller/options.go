@@ -1,0 +1,38 @@
+package controller
+
+import "time"
+
+// Options tune the reconciler.
+type Options struct {
+	// ProbeInterval is how often each downstream is probed.
+	ProbeInterval time.Duration
+	// ProbeTimeout bounds one probe (and each downstream write).
+	ProbeTimeout time.Duration
+	// CleanupTimeout bounds the downstream cleanup of a deleted cluster, counted from its
+	// deletionTimestamp; past it the reconciler gives up on the downstream.
+	CleanupTimeout time.Duration
+}
+
+// Defaults of Options.
+const (
+	DefaultProbeInterval  = 30 * time.Second
+	DefaultProbeTimeout   = 5 * time.Second
+	DefaultCleanupTimeout = 60 * time.Second
+)
+
+func (o Options) withDefaults() Options {
+	if o.ProbeInterval <= 0 {
+		o.ProbeInterval = DefaultProbeInterval
+	}
+	if o.ProbeTimeout <= 0 {
+		o.ProbeTimeout = DefaultProbeTimeout
+	}
+	if o.CleanupTimeout <= 0 {
+		o.CleanupTimeout = DefaultCleanupTimeout
+	}
+	return o
+}
+
+// lastProbeRefresh is how stale status.lastProbeTime may get before a probe that changed
+// nothing else still writes it: a write per probe per cluster would be churn on the hub.
+func (o Options) lastProbeRefresh() time.Duration { return 10 * o.ProbeInterval }

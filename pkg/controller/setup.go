@@ -1,0 +1,83 @@
+// Package controller is the hub reconciler of ImportedClusters: it probes each downstream,
+// keeps status true, assigns projects, applies member roles, and cleans the downstream when a
+// cluster is deleted.
+package controller
+
+import (
+	"context"
+	"maps"
+	"slices"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	crcontroller "sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+)
+
+// Name is the controller's name, also its event source.
+const Name = "kimport-reconciler"
+
+const maxConcurrentReconciles = 4
+
+// CacheOptions restrict what the manager caches to what the reconciler may read: Secrets
+// only in kimport-system and only those labelled with a cluster. Pass them to ctrl.Options.
+func CacheOptions() cache.Options {
+	hasCluster, err := labels.NewRequirement(v1alpha1.ClusterLabel, selection.Exists, nil)
+	if err != nil {
+		panic(err) // a constant selector cannot be invalid
+	}
+	return cache.Options{ByObject: map[client.Object]cache.ByObject{
+		&corev1.Secret{}: {
+			Namespaces: map[string]cache.Config{v1alpha1.HubNamespace: {}},
+			Label:      labels.NewSelector().Add(*hasCluster),
+		},
+	}}
+}
+
+// SetupWithManager registers the reconciler. The manager must be built with CacheOptions.
+func SetupWithManager(mgr ctrl.Manager, opts Options) error {
+	r := &Reconciler{
+		Client:    mgr.GetClient(),
+		APIReader: mgr.GetAPIReader(),
+		Recorder:  mgr.GetEventRecorderFor(Name),
+		Options:   opts.withDefaults(),
+	}
+	return ctrl.NewControllerManagedBy(mgr).
+		Named(Name).
+		// One unreachable downstream holds a worker for up to ProbeTimeout: keep several.
+		WithOptions(crcontroller.Options{MaxConcurrentReconciles: maxConcurrentReconciles}).
+		// Status writes must not trigger a reconcile (each would probe again at once).
+		For(&v1alpha1.ImportedCluster{}, builder.WithPredicates(specOrDeletionChanged())).
+		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(clusterOfSecret)).
+		Complete(r)
+}
+
+// clusterOfSecret maps a credentials Secret to the cluster named by its label, so that the
+// arrival of credentials starts the import at once.
+func clusterOfSecret(_ context.Context, obj client.Object) []reconcile.Request {
+	name := obj.GetLabels()[v1alpha1.ClusterLabel]
+	if obj.GetNamespace() != v1alpha1.HubNamespace || name == "" {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: name}}}
+}
+
+func specOrDeletionChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		o, n := e.ObjectOld, e.ObjectNew
+		return o.GetGeneration() != n.GetGeneration() ||
+			!o.GetDeletionTimestamp().Equal(n.GetDeletionTimestamp()) ||
+			!slices.Equal(o.GetFinalizers(), n.GetFinalizers()) ||
+			!maps.Equal(o.GetAnnotations(), n.GetAnnotations())
+	}}
+}

@@ -1,0 +1,39 @@
+package inspect
+
+import (
+	"slices"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+)
+
+// Project names, also the values of the v1alpha1.ProjectLabel namespace label.
+const (
+	ProjectDefault = "default"
+	ProjectSystem  = "system"
+)
+
+// projectNamespaces are the candidate namespaces of each project, in the order they are
+// reported; only those present in the cluster are assigned.
+var projectNamespaces = []struct {
+	name       string
+	namespaces []string
+}{
+	{ProjectDefault, []string{"default"}},
+	{ProjectSystem, []string{"cattle-system", "ingress-nginx", "kube-public", "kube-system"}},
+}
+
+// Projects returns the Default and System projects with the namespaces present, always both
+// (a project may be empty), in that order.
+func Projects(namespaces []string) []v1alpha1.Project {
+	out := make([]v1alpha1.Project, 0, len(projectNamespaces))
+	for _, p := range projectNamespaces {
+		project := v1alpha1.Project{Name: p.name}
+		for _, ns := range p.namespaces {
+			if slices.Contains(namespaces, ns) {
+				project.Namespaces = append(project.Namespaces, ns)
+			}
+		}
+		out = append(out, project)
+	}
+	return out
+}
