@@ -29,11 +29,17 @@ type ImportedClusterValidator struct {
 
 var _ Validator[*v1alpha1.ImportedCluster] = &ImportedClusterValidator{}
 
-// SetupWithManager registers the index and serves the validator at Path.
-func SetupWithManager(ctx context.Context, mgr ctrl.Manager) error {
+// IndexClusterID adds the cache index the validator reads; call it before the manager starts.
+func IndexClusterID(ctx context.Context, mgr ctrl.Manager) error {
 	if err := mgr.GetFieldIndexer().IndexField(ctx, &v1alpha1.ImportedCluster{}, ClusterIDIndex, clusterIDOf); err != nil {
 		return fmt.Errorf("indexing ImportedClusters by %s: %w", ClusterIDIndex, err)
 	}
+	return nil
+}
+
+// Register serves the validator at Path on the manager's webhook server, which starts then.
+// Call it once the serving certificate exists.
+func Register(mgr ctrl.Manager) error {
 	v := &ImportedClusterValidator{Reader: mgr.GetCache()}
 	return ctrl.NewWebhookManagedBy(mgr).For(&v1alpha1.ImportedCluster{}).
 		WithValidator(typed[*v1alpha1.ImportedCluster]{v}).WithCustomPath(Path).Complete()

@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubectl-import/kubectl-import/internal/hubenv"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
@@ -45,6 +46,7 @@ func TestImportFlow(t *testing.T) {
 		testenv.Options{Name: "k3s", K3s: true},
 		testenv.Options{Name: "plain"})
 	hub, k3s, plain := clusters[0], clusters[1], clusters[2]
+	hubServer := hubenv.New(t, hub) // reconciler and admission webhook, called by URL over TLS
 	ctx := context.Background()
 	if err := testenv.CreateK3sNodes(ctx, k3s.Client, 3, 5, "v1.32.4+k3s1"); err != nil {
 		t.Fatal(err)
@@ -60,7 +62,7 @@ func TestImportFlow(t *testing.T) {
 	_, aliceKubeconfig := k3s.AddUser(t, "alice", nil)
 
 	t.Run("init installs the hub, records it and is idempotent", func(t *testing.T) {
-		args := []string{"--kubeconfig", hub.Kubeconfig, "--webhook-url", "https://127.0.0.1:9443"}
+		args := []string{"--kubeconfig", hub.Kubeconfig, "--webhook-url", hubServer.URL}
 		for range 2 {
 			out, _, err := run(initcmd.NewCmd, args...)
 			if err != nil {
@@ -88,7 +90,7 @@ func TestImportFlow(t *testing.T) {
 	if t.Failed() {
 		t.FailNow()
 	}
-	startReconciler(t, hub)
+	hubServer.Start(t)
 
 	t.Run("non-cluster-admin: preflight and cluster fail, print the binding, create nothing", func(t *testing.T) {
 		want := "kubectl create clusterrolebinding cluster-admin-binding --clusterrole cluster-admin --user alice\n"

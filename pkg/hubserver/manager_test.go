@@ -1,4 +1,4 @@
-package main
+package hubserver
 
 import (
 	"context"
@@ -23,20 +23,22 @@ import (
 )
 
 func TestFlagsAndValidation(t *testing.T) {
-	o := newOptions()
+	o := DefaultOptions()
 	fs := flag.NewFlagSet("webhook", flag.ContinueOnError)
-	o.bindFlags(fs)
-	if err := fs.Parse([]string{"--probe-interval=0s", "--cleanup-timeout=-1s", "--webhook-port=70000"}); err != nil {
+	o.BindFlags(fs)
+	if err := fs.Parse([]string{"--probe-interval=0s", "--cleanup-timeout=-1s", "--webhook-port=70000", "--cert-lookahead=48h"}); err != nil {
 		t.Fatal(err)
 	}
-	err := o.validate()
-	want := "--probe-interval must be positive, got 0s\n--cleanup-timeout must be positive, got -1s\n--webhook-port must be within 1-65535, got 70000"
+	err := o.Validate()
+	want := "--probe-interval must be positive, got 0s\n--cleanup-timeout must be positive, got -1s\n--webhook-port must be within 1-65535, got 70000\n" +
+		"--cert-rotation needs --cert-dir: the directory the rotated certificate is read from\n" +
+		"--cert-lookahead (48h0m0s) must be shorter than --cert-duration (24h0m0s)"
 	if err == nil || err.Error() != want {
-		t.Errorf("validate() = %v, want %q", err, want)
+		t.Errorf("Validate() = %v, want %q", err, want)
 	}
-	d := newOptions()
-	if d.metricsAddr != ":8443" || !d.metricsSecure || d.probeAddr != ":8081" || d.webhookPort != 9443 ||
-		d.reconciler.ProbeInterval != 30*time.Second || d.reconciler.ProbeTimeout != 5*time.Second || d.reconciler.CleanupTimeout != time.Minute {
+	d := DefaultOptions()
+	if d.MetricsAddr != ":8443" || !d.MetricsSecure || d.ProbeAddr != ":8081" || d.WebhookPort != 9443 || !d.CertRotation ||
+		d.Reconciler.ProbeInterval != 30*time.Second || d.Reconciler.ProbeTimeout != 5*time.Second || d.Reconciler.CleanupTimeout != time.Minute {
 		t.Errorf("defaults = %+v", d)
 	}
 }
@@ -48,16 +50,16 @@ func TestServes(t *testing.T) {
 	hub := testenv.Start(t, testenv.Options{Name: "hub", HubCRDs: true})
 	certDir := t.TempDir()
 	pool := writeServingCert(t, certDir)
-	o := newOptions()
-	o.kubeconfig = hub.Kubeconfig
-	o.certDir = certDir
-	o.metricsCertDir = certDir
-	o.webhookPort = freePort(t)
-	o.probeAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	o.metricsAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	o := DefaultOptions()
+	o.CertRotation = false // the certificate of --cert-dir, as with cert-manager
+	o.CertDir = certDir
+	o.MetricsCertDir = certDir
+	o.WebhookPort = freePort(t)
+	o.ProbeAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	o.MetricsAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
-	go func() { done <- run(ctx, o) }()
+	go func() { done <- Run(ctx, hub.Config, o) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
@@ -66,16 +68,16 @@ func TestServes(t *testing.T) {
 	})
 
 	for _, path := range []string{"/healthz", "/readyz"} {
-		waitStatus(t, http.DefaultClient, "http://"+o.probeAddr+path, http.StatusOK)
+		waitStatus(t, http.DefaultClient, "http://"+o.ProbeAddr+path, http.StatusOK)
 	}
 	tlsConfig := &tls.Config{RootCAs: pool, ServerName: servingName, MinVersion: tls.VersionTLS12}
-	conn, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", o.webhookPort), tlsConfig)
+	conn, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", o.WebhookPort), tlsConfig)
 	if err != nil {
 		t.Fatalf("webhook server does not serve the certificate of --cert-dir: %v", err)
 	}
 	conn.Close()
 	metricsClient := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConfig}}
-	waitStatus(t, metricsClient, "https://"+o.metricsAddr+"/metrics", http.StatusUnauthorized)
+	waitStatus(t, metricsClient, "https://"+o.MetricsAddr+"/metrics", http.StatusUnauthorized)
 }
 
 func waitStatus(t *testing.T, c *http.Client, url string, want int) {

@@ -1,0 +1,102 @@
+package hubserver
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/open-policy-agent/cert-controller/pkg/rotator"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+)
+
+// Names of the certificate objects (deploy/webhook.yaml).
+const (
+	CertSecretName = "kimport-webhook-tls"
+	WebhookConfig  = "kimport-webhook"
+)
+
+// addCertRotation runs open-policy-agent/cert-controller: it keeps a CA and a serving
+// certificate in the Secret, renews them before they expire and injects the CA into the
+// ValidatingWebhookConfiguration; ready closes once the files are in CertDir and the CA is
+// injected. Every replica runs it (no leader election): each needs its files.
+func addCertRotation(mgr manager.Manager, o Options, ready chan struct{}) error {
+	key := types.NamespacedName{Namespace: v1alpha1.HubNamespace, Name: CertSecretName}
+	if o.SyncCertFiles {
+		if err := mgr.Add(&secretFiles{reader: mgr.GetAPIReader(), key: key, dir: o.CertDir}); err != nil {
+			return err
+		}
+	}
+	return rotator.AddRotator(mgr, &rotator.CertRotator{
+		SecretKey:              key,
+		CertDir:                o.CertDir,
+		CAName:                 "kimport-webhook-ca",
+		CAOrganization:         "kubectl-import",
+		DNSName:                o.CertDNSNames[0],
+		ExtraDNSNames:          o.CertDNSNames[1:],
+		IsReady:                ready,
+		Webhooks:               []rotator.WebhookInfo{{Name: WebhookConfig, Type: rotator.Validating}},
+		FieldOwner:             "kimport-webhook",
+		ServerCertDuration:     o.ServerCertDuration,
+		LookaheadInterval:      o.CertLookahead,
+		RotationCheckFrequency: o.CertCheckInterval,
+	})
+}
+
+// secretFiles copies tls.crt and tls.key from the certificate Secret into a directory, as the
+// kubelet does for a Secret volume, for a webhook running outside the cluster. The webhook
+// server's certificate watcher reloads the files when they change.
+type secretFiles struct {
+	reader client.Reader
+	key    types.NamespacedName
+	dir    string
+}
+
+func (s *secretFiles) Start(ctx context.Context) error {
+	wait.UntilWithContext(ctx, func(ctx context.Context) {
+		if err := s.sync(ctx); err != nil {
+			fmt.Fprintln(os.Stderr, "syncing webhook certificate files:", err)
+		}
+	}, secretSyncPeriod)
+	return nil
+}
+
+func (s *secretFiles) sync(ctx context.Context) error {
+	var secret corev1.Secret
+	if err := s.reader.Get(ctx, s.key, &secret); err != nil {
+		return client.IgnoreNotFound(err)
+	}
+	crt, key := secret.Data[corev1.TLSCertKey], secret.Data[corev1.TLSPrivateKeyKey]
+	if len(crt) == 0 || len(key) == 0 {
+		return nil // the rotator has not written it yet
+	}
+	// Key first: the watcher reloads on the certificate, which must then match the key.
+	for _, f := range []struct {
+		name string
+		data []byte
+	}{{corev1.TLSPrivateKeyKey, key}, {corev1.TLSCertKey, crt}} {
+		if err := writeIfChanged(filepath.Join(s.dir, f.name), f.data); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writeIfChanged replaces path atomically (rename) so a reader never sees half a file.
+func writeIfChanged(path string, data []byte) error {
+	if old, err := os.ReadFile(path); err == nil && bytes.Equal(old, data) {
+		return nil
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, data, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}

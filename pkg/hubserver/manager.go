@@ -1,0 +1,130 @@
+// Package hubserver builds the hub component: one controller-runtime manager running the
+// ImportedCluster reconciler and the admission webhook, with health, metrics and (unless
+// cert-manager does it) its own certificate rotation. cmd/webhook runs it; tests and the demo
+// run the same code.
+package hubserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"sync/atomic"
+
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	"sigs.k8s.io/controller-runtime/pkg/metrics/filters"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/webhook"
+
+	"github.com/kubectl-import/kubectl-import/pkg/admission"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/controller"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// leaderElectionID names the Lease in kimport-system that elects the active reconciler.
+const leaderElectionID = "kimport-webhook-leader"
+
+// Run validates o, builds the manager and runs it until ctx ends.
+func Run(ctx context.Context, cfg *rest.Config, o Options) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	mgr, err := NewManager(ctx, cfg, o)
+	if err != nil {
+		return err
+	}
+	ctrl.Log.WithName("setup").Info("starting", "webhook", !o.DisableWebhook,
+		"certRotation", o.CertRotation && !o.DisableWebhook, "leaderElection", o.LeaderElect)
+	return mgr.Start(ctx)
+}
+
+// NewManager builds the manager with the reconciler, health checks and (unless disabled) the
+// admission webhook, which is served once its certificate is ready.
+func NewManager(ctx context.Context, cfg *rest.Config, o Options) (manager.Manager, error) {
+	metrics := metricsserver.Options{BindAddress: o.MetricsAddr, SecureServing: o.MetricsSecure, CertDir: o.MetricsCertDir}
+	if o.MetricsSecure {
+		// Scrapers authenticate with a token and need "get /metrics" RBAC on the hub.
+		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
+	}
+	mopts := ctrl.Options{
+		Scheme:                        common.Scheme,
+		Cache:                         controller.CacheOptions(),
+		Metrics:                       metrics,
+		HealthProbeBindAddress:        o.ProbeAddr,
+		LeaderElection:                o.LeaderElect,
+		LeaderElectionID:              leaderElectionID,
+		LeaderElectionNamespace:       v1alpha1.HubNamespace,
+		LeaderElectionReleaseOnCancel: true,
+		Controller:                    config.Controller{SkipNameValidation: &o.SkipControllerNameValidation},
+	}
+	if !o.DisableWebhook {
+		mopts.WebhookServer = webhook.NewServer(webhook.Options{Host: o.WebhookHost, Port: o.WebhookPort, CertDir: o.CertDir})
+	}
+	mgr, err := ctrl.NewManager(cfg, mopts)
+	if err != nil {
+		return nil, fmt.Errorf("creating the manager: %w", err)
+	}
+	if err := controller.SetupWithManager(mgr, o.Reconciler); err != nil {
+		return nil, fmt.Errorf("setting up the reconciler: %w", err)
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return nil, err
+	}
+	ready := healthz.Ping
+	if !o.DisableWebhook {
+		if ready, err = setupWebhook(ctx, mgr, o); err != nil {
+			return nil, err
+		}
+	}
+	if err := mgr.AddReadyzCheck("ready", ready); err != nil {
+		return nil, err
+	}
+	return mgr, nil
+}
+
+// setupWebhook indexes the cache now and registers the validator once the certificate is in
+// place; the returned check is ready only when the webhook server serves.
+func setupWebhook(ctx context.Context, mgr manager.Manager, o Options) (healthz.Checker, error) {
+	if err := admission.IndexClusterID(ctx, mgr); err != nil {
+		return nil, err
+	}
+	certsReady := make(chan struct{})
+	if o.CertRotation {
+		if err := addCertRotation(mgr, o, certsReady); err != nil {
+			return nil, err
+		}
+	} else {
+		close(certsReady)
+	}
+	var serving atomic.Bool
+	err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+		select {
+		case <-certsReady:
+		case <-ctx.Done():
+			return nil
+		}
+		if err := admission.Register(mgr); err != nil {
+			return fmt.Errorf("registering the admission webhook: %w", err)
+		}
+		serving.Store(true)
+		<-ctx.Done()
+		return nil
+	}))
+	if err != nil {
+		return nil, err
+	}
+	return func(req *http.Request) error {
+		if !serving.Load() {
+			return errors.New("the webhook's serving certificate is not ready yet")
+		}
+		if !mgr.GetCache().WaitForCacheSync(req.Context()) {
+			return errors.New("the ImportedCluster cache has not synced")
+		}
+		return mgr.GetWebhookServer().StartedChecker()(req)
+	}, nil
+}

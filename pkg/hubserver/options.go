@@ -1,0 +1,118 @@
+package hubserver
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kubectl-import/kubectl-import/pkg/controller"
+)
+
+// ServiceDNSName is the in-cluster name the API server calls the webhook by.
+const ServiceDNSName = "kimport-webhook.kimport-system.svc"
+
+// Options configure the hub component.
+type Options struct {
+	MetricsAddr    string
+	MetricsSecure  bool
+	MetricsCertDir string
+	ProbeAddr      string
+	LeaderElect    bool
+	WebhookHost    string
+	WebhookPort    int
+	CertDir        string
+	DisableWebhook bool
+	// CertRotation bootstraps and rotates the webhook's CA and serving certificate (kept in
+	// the Secret kimport-webhook-tls) and injects the CA into the ValidatingWebhookConfiguration.
+	// Off when cert-manager (deploy/overlays/cert-manager) provides them.
+	CertRotation bool
+	// CertDNSNames are the serving certificate's names; the first is its common name.
+	CertDNSNames []string
+	// SyncCertFiles writes the certificate Secret into CertDir, as the kubelet's Secret volume
+	// does in a cluster: for a webhook that runs as a local process.
+	SyncCertFiles bool
+	// ServerCertDuration, CertLookahead and CertCheckInterval tune rotation: a serving
+	// certificate is replaced once it expires within CertLookahead.
+	ServerCertDuration time.Duration
+	CertLookahead      time.Duration
+	CertCheckInterval  time.Duration
+	Reconciler         controller.Options
+	// SkipControllerNameValidation lets one process run several managers (tests only).
+	SkipControllerNameValidation bool
+}
+
+// DefaultOptions are the in-cluster defaults.
+func DefaultOptions() Options {
+	return Options{
+		MetricsAddr:        ":8443",
+		MetricsSecure:      true,
+		ProbeAddr:          ":8081",
+		WebhookPort:        9443,
+		CertRotation:       true,
+		CertDNSNames:       []string{ServiceDNSName},
+		ServerCertDuration: 24 * time.Hour,
+		CertLookahead:      6 * time.Hour,
+		CertCheckInterval:  time.Hour,
+		Reconciler: controller.Options{
+			ProbeInterval:  controller.DefaultProbeInterval,
+			ProbeTimeout:   controller.DefaultProbeTimeout,
+			CleanupTimeout: controller.DefaultCleanupTimeout,
+		},
+	}
+}
+
+// BindFlags binds every option to a flag.
+func (o *Options) BindFlags(fs *flag.FlagSet) {
+	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", o.MetricsAddr, "address of the metrics endpoint; \"0\" disables it")
+	fs.BoolVar(&o.MetricsSecure, "metrics-secure", o.MetricsSecure, "serve metrics over HTTPS, authenticated and authorized by the hub API server (false only for local development)")
+	fs.StringVar(&o.MetricsCertDir, "metrics-cert-dir", "", "directory holding tls.crt and tls.key of the metrics endpoint (a self-signed certificate generated at start when empty)")
+	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "address of /healthz and /readyz")
+	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "elect one active reconciler through a Lease in kimport-system (run with several replicas)")
+	fs.DurationVar(&o.Reconciler.ProbeInterval, "probe-interval", o.Reconciler.ProbeInterval, "how often each downstream cluster is probed")
+	fs.DurationVar(&o.Reconciler.ProbeTimeout, "probe-timeout", o.Reconciler.ProbeTimeout, "bound of one probe of a downstream cluster")
+	fs.DurationVar(&o.Reconciler.CleanupTimeout, "cleanup-timeout", o.Reconciler.CleanupTimeout, "how long after deletion the downstream cleanup is tried before it is given up")
+	fs.StringVar(&o.WebhookHost, "webhook-host", "", "address the admission webhook server listens on (all when empty)")
+	fs.IntVar(&o.WebhookPort, "webhook-port", o.WebhookPort, "port of the admission webhook server")
+	fs.StringVar(&o.CertDir, "cert-dir", "", "directory holding tls.crt and tls.key of the webhook server (controller-runtime's default when empty)")
+	fs.BoolVar(&o.DisableWebhook, "disable-webhook", false, "run only the reconciler, without the admission webhook server")
+	fs.BoolVar(&o.CertRotation, "cert-rotation", o.CertRotation, "bootstrap and rotate the webhook's own CA and serving certificate and inject the CA bundle (false with cert-manager)")
+	fs.Func("cert-dns-names", "comma-separated DNS names of the serving certificate (default "+ServiceDNSName+")", func(s string) error {
+		o.CertDNSNames = strings.Split(s, ",")
+		return nil
+	})
+	fs.BoolVar(&o.SyncCertFiles, "sync-cert-files", false, "write the certificate Secret into --cert-dir (outside a cluster, where no kubelet mounts it)")
+	fs.DurationVar(&o.ServerCertDuration, "cert-duration", o.ServerCertDuration, "validity of each serving certificate")
+	fs.DurationVar(&o.CertLookahead, "cert-lookahead", o.CertLookahead, "renew a serving certificate once it expires within this")
+	fs.DurationVar(&o.CertCheckInterval, "cert-check-interval", o.CertCheckInterval, "how often the certificate is checked for renewal")
+}
+
+// Validate names every bad flag.
+func (o *Options) Validate() error {
+	var errs []error
+	positive := map[string]time.Duration{
+		"--probe-interval": o.Reconciler.ProbeInterval, "--probe-timeout": o.Reconciler.ProbeTimeout,
+		"--cleanup-timeout": o.Reconciler.CleanupTimeout,
+	}
+	for _, name := range []string{"--probe-interval", "--probe-timeout", "--cleanup-timeout"} {
+		if positive[name] <= 0 {
+			errs = append(errs, fmt.Errorf("%s must be positive, got %s", name, positive[name]))
+		}
+	}
+	if o.WebhookPort < 1 || o.WebhookPort > 65535 {
+		errs = append(errs, fmt.Errorf("--webhook-port must be within 1-65535, got %d", o.WebhookPort))
+	}
+	if o.CertRotation && !o.DisableWebhook {
+		if o.CertDir == "" {
+			errs = append(errs, errors.New("--cert-rotation needs --cert-dir: the directory the rotated certificate is read from"))
+		}
+		if len(o.CertDNSNames) == 0 || o.CertDNSNames[0] == "" {
+			errs = append(errs, errors.New("--cert-dns-names must name at least one DNS name, e.g. "+ServiceDNSName))
+		}
+		if o.CertLookahead >= o.ServerCertDuration {
+			errs = append(errs, fmt.Errorf("--cert-lookahead (%s) must be shorter than --cert-duration (%s)", o.CertLookahead, o.ServerCertDuration))
+		}
+	}
+	return errors.Join(errs...)
+}
