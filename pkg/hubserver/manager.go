@@ -69,8 +69,10 @@ func NewManager(ctx context.Context, cfg *rest.Config, o Options) (manager.Manag
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
 	}
-	if err := controller.SetupWithManager(mgr, o.Reconciler); err != nil {
-		return nil, fmt.Errorf("setting up the reconciler: %w", err)
+	if !o.DisableReconciler {
+		if err := controller.SetupWithManager(mgr, o.Reconciler); err != nil {
+			return nil, fmt.Errorf("setting up the reconciler: %w", err)
+		}
 	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
 		return nil, err

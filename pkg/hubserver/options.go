@@ -24,6 +24,8 @@ type Options struct {
 	WebhookPort    int
 	CertDir        string
 	DisableWebhook bool
+	// DisableReconciler runs only the admission webhook.
+	DisableReconciler bool
 	// CertRotation bootstraps and rotates the webhook's CA and serving certificate (kept in
 	// the Secret kimport-webhook-tls) and injects the CA into the ValidatingWebhookConfiguration.
 	// Off when cert-manager (deploy/overlays/cert-manager) provides them.
@@ -77,6 +79,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.IntVar(&o.WebhookPort, "webhook-port", o.WebhookPort, "port of the admission webhook server")
 	fs.StringVar(&o.CertDir, "cert-dir", "", "directory holding tls.crt and tls.key of the webhook server (controller-runtime's default when empty)")
 	fs.BoolVar(&o.DisableWebhook, "disable-webhook", false, "run only the reconciler, without the admission webhook server")
+	fs.BoolVar(&o.DisableReconciler, "disable-reconciler", false, "run only the admission webhook, without the reconciler")
 	fs.BoolVar(&o.CertRotation, "cert-rotation", o.CertRotation, "bootstrap and rotate the webhook's own CA and serving certificate and inject the CA bundle (false with cert-manager)")
 	fs.Func("cert-dns-names", "comma-separated DNS names of the serving certificate (default "+ServiceDNSName+")", func(s string) error {
 		o.CertDNSNames = strings.Split(s, ",")
@@ -99,6 +102,9 @@ func (o *Options) Validate() error {
 		if positive[name] <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %s", name, positive[name]))
 		}
+	}
+	if o.DisableWebhook && o.DisableReconciler {
+		errs = append(errs, errors.New("--disable-webhook and --disable-reconciler leave nothing to run: drop one"))
 	}
 	if o.WebhookPort < 1 || o.WebhookPort > 65535 {
 		errs = append(errs, fmt.Errorf("--webhook-port must be within 1-65535, got %d", o.WebhookPort))

@@ -54,7 +54,7 @@ func Apply(ctx context.Context, c client.Client, obj runtime.Object, out io.Writ
 		return nil, err
 	}
 	if err := c.Patch(ctx, u, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
-		return nil, fmt.Errorf("applying %s: %w", Ref(u), err)
+		return nil, fmt.Errorf("applying %s: %w", Ref(u), common.ExplainAdmission(err))
 	}
 	fmt.Fprintf(out, "%s serverside-applied\n", Ref(u))
 	return u, nil

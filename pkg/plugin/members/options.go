@@ -126,7 +126,7 @@ func (o *Options) update(ctx context.Context) (*v1alpha1.ImportedCluster, bool, 
 		return nil
 	})
 	if err != nil {
-		return nil, false, err
+		return nil, false, common.ExplainAdmission(err)
 	}
 	return ic, changed, nil
 }

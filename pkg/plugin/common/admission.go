@@ -1,0 +1,51 @@
+package common
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+)
+
+// WebhookName is the hub's admission webhook (deploy/webhook.yaml).
+const WebhookName = "importedclusters.kimport.dev"
+
+// rules name the admission rule a refusal comes from, by the field its message names.
+var rules = []struct{ field, rule string }{
+	{"spec.clusterID", "no re-import of a registered cluster"},
+	{"spec.apiServer", "no re-pointing of an Active cluster"},
+	{"spec.credentialsSecretRef", "no re-pointing of an Active cluster"},
+	{"metadata.annotations[capabilities", "well-formed capability annotations"},
+	{"spec.k3s", "upgrade concurrency and versions"},
+}
+
+// ExplainAdmission turns a refusal by the hub's admission webhook, or a failure to reach it,
+// into an error that names the rule or the webhook and says what to do. Other errors pass
+// through unchanged.
+func ExplainAdmission(err error) error {
+	var status apierrors.APIStatus
+	if err == nil || !errors.As(err, &status) {
+		return err
+	}
+	msg := status.Status().Message
+	switch {
+	case strings.Contains(msg, fmt.Sprintf("admission webhook %q denied the request", WebhookName)):
+		return fmt.Errorf("the hub refused the change (rule: %s): %w\nfix what the message names and run the command again", ruleOf(msg), err)
+	case strings.Contains(msg, fmt.Sprintf("failed calling webhook %q", WebhookName)):
+		return fmt.Errorf("the hub's admission webhook %s (ValidatingWebhookConfiguration kimport-webhook) cannot be reached, "+
+			"and the hub refuses every ImportedCluster write until it answers (failurePolicy Fail): %w\n"+
+			"check it with 'kubectl -n kimport-system get pods -l app.kubernetes.io/name=kimport-webhook' "+
+			"(or the webhook process given to 'kubectl import init --webhook-url'), then run the command again", WebhookName, err)
+	}
+	return err
+}
+
+func ruleOf(msg string) string {
+	for _, r := range rules {
+		if strings.Contains(msg, r.field) {
+			return r.rule
+		}
+	}
+	return "ImportedCluster validation"
+}
