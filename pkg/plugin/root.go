@@ -5,14 +5,19 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/capabilities"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/clustercmd"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/completion"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/deletecmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/describe"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/list"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/members"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/nodeconfig"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/preflight"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/projects"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/upgrade"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/upgrader"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/versioncmd"
 )
 
@@ -43,6 +48,11 @@ them Active, assigns their projects and member roles, and drives K3s upgrades.`,
 		projects.NewCmd(streams),
 		members.NewCmd(streams),
 		versioncmd.NewCmd(streams),
+		capabilities.NewCmd(streams),
+		nodeconfig.NewCmd(streams),
+		upgrade.NewCmd(streams),
+		upgrader.NewCmd(streams),
+		completion.NewCmd(streams),
 	)
 	return cmd
 }

@@ -1,0 +1,63 @@
+package k3s
+
+import (
+	"fmt"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+)
+
+// Reasons of the Upgraded condition.
+const (
+	ReasonControllerMissing = "UpgradeControllerMissing"
+	ReasonUpgrading         = "Upgrading"
+	ReasonJobFailed         = "UpgradeJobFailed"
+	ReasonUpgraded          = "Upgraded"
+)
+
+// ControllerMissingMessage says how to install the controller for cluster.
+func ControllerMissingMessage(cluster string) string {
+	return fmt.Sprintf("the system-upgrade-controller is not installed in %s, so the upgrade plans wait: run 'kubectl import upgrader install %s --kubeconfig <downstream kubeconfig>'",
+		Namespace, cluster)
+}
+
+// UpgradedCondition is the Upgraded condition of ic (type v1alpha1.ConditionUpgraded) from
+// what ControllerPresent and Progress returned: False with ReasonControllerMissing (and the
+// `upgrader install` remedy) when the controller is absent, False with ReasonJobFailed when
+// a job failed, False with ReasonUpgrading while nodes are left, True with ReasonUpgraded once
+// every node runs the version. ObservedGeneration is the caller's to set.
+func UpgradedCondition(ic *v1alpha1.ImportedCluster, controllerPresent bool, st *v1alpha1.UpgradeStatus, done bool) metav1.Condition {
+	c := metav1.Condition{Type: v1alpha1.ConditionUpgraded, Status: metav1.ConditionFalse}
+	switch {
+	case done:
+		c.Status, c.Reason = metav1.ConditionTrue, ReasonUpgraded
+		c.Message = "every node runs " + target(st)
+	case !controllerPresent:
+		c.Reason, c.Message = ReasonControllerMissing, ControllerMissingMessage(ic.Name)
+	case st != nil && len(st.FailedJobs) > 0:
+		j := st.FailedJobs[0]
+		c.Reason = ReasonJobFailed
+		c.Message = fmt.Sprintf("upgrade job %s failed on node %s: %s (%d failed job(s); see 'kubectl import upgrade status %s')",
+			j.Job, j.Node, j.Message, len(st.FailedJobs), ic.Name)
+	default:
+		c.Reason = ReasonUpgrading
+		c.Message = fmt.Sprintf("upgrading to %s: %s", target(st), describeCounts(st))
+	}
+	return c
+}
+
+func target(st *v1alpha1.UpgradeStatus) string {
+	if st == nil {
+		return "the target version"
+	}
+	return st.TargetVersion
+}
+
+func describeCounts(st *v1alpha1.UpgradeStatus) string {
+	if st == nil {
+		return "no progress observed yet"
+	}
+	return fmt.Sprintf("servers %d/%d done (%d applying), workers %d/%d done (%d applying)",
+		st.Servers.Done, st.Servers.Total, st.Servers.Applying, st.Workers.Done, st.Workers.Total, st.Workers.Applying)
+}

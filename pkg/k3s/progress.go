@@ -1,0 +1,100 @@
+package k3s
+
+import (
+	"context"
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/pager"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+)
+
+// Observe reads what Summarize needs from the downstream: every node (paged), the two
+// Plans and the upgrade Jobs in cattle-system. The agent's RBAC allows each read.
+func Observe(ctx context.Context, cs kubernetes.Interface, dyn dynamic.Interface, target string) (*Rollout, error) {
+	nodes, err := ListNodes(ctx, cs)
+	if err != nil {
+		return nil, err
+	}
+	plans := map[string]*unstructured.Unstructured{}
+	for _, name := range []string{MasterPlan, WorkerPlan} {
+		p, err := dyn.Resource(PlanGVR).Namespace(Namespace).Get(ctx, name, metav1.GetOptions{})
+		switch {
+		case err == nil:
+			plans[name] = p
+		case apierrors.IsNotFound(err):
+		default:
+			return nil, fmt.Errorf("reading plan %s/%s: %w", Namespace, name, err)
+		}
+	}
+	jobs, err := cs.BatchV1().Jobs(Namespace).List(ctx, metav1.ListOptions{
+		LabelSelector: fmt.Sprintf("%s in (%s,%s)", JobPlanLabel, MasterPlan, WorkerPlan)})
+	if err != nil {
+		return nil, fmt.Errorf("listing upgrade jobs in %s: %w", Namespace, err)
+	}
+	return Summarize(target, nodes, plans, jobs.Items), nil
+}
+
+// ListNodes reads every node, a page at a time.
+func ListNodes(ctx context.Context, cs kubernetes.Interface) ([]corev1.Node, error) {
+	var nodes []corev1.Node
+	err := pager.New(pager.SimplePageFunc(func(opts metav1.ListOptions) (runtime.Object, error) {
+		return cs.CoreV1().Nodes().List(ctx, opts)
+	})).EachListItem(ctx, metav1.ListOptions{}, func(o runtime.Object) error {
+		nodes = append(nodes, *o.(*corev1.Node))
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing nodes: %w", err)
+	}
+	return nodes, nil
+}
+
+// Progress is the upgrade status of ic for its status.upgrade, and whether every node runs
+// spec.k3s.version. Without a version asked for it returns nil, true.
+func Progress(ctx context.Context, cs kubernetes.Interface, dyn dynamic.Interface, ic *v1alpha1.ImportedCluster) (*v1alpha1.UpgradeStatus, bool, error) {
+	if ic.Spec.K3s == nil || ic.Spec.K3s.Version == "" {
+		return nil, true, nil
+	}
+	r, err := Observe(ctx, cs, dyn, ic.Spec.K3s.Version)
+	if err != nil {
+		return nil, false, err
+	}
+	return r.Status(), r.Complete(), nil
+}
+
+// Status is r as status.upgrade holds it: counts per pool and at most
+// v1alpha1.MaxNotReadyNames failed jobs.
+func (r *Rollout) Status() *v1alpha1.UpgradeStatus {
+	pool := func(p PoolRollout) v1alpha1.PoolUpgrade {
+		return v1alpha1.PoolUpgrade{Plan: p.Plan, Applying: int32(len(p.Applying)), Done: int32(len(p.Done)), Total: int32(p.Total())}
+	}
+	st := &v1alpha1.UpgradeStatus{TargetVersion: r.Target, Servers: pool(r.Servers), Workers: pool(r.Workers)}
+	if len(r.FailedJobs) > 0 {
+		st.FailedJobs = r.FailedJobs[:min(len(r.FailedJobs), maxFailedJobs)]
+	}
+	return st
+}
+
+// maxFailedJobs is the bound of status.upgrade.failedJobs in the CRD.
+const maxFailedJobs = 20
+
+// ControllerPresent says whether the system-upgrade-controller's Deployment exists in
+// cattle-system.
+func ControllerPresent(ctx context.Context, cs kubernetes.Interface) (bool, error) {
+	_, err := cs.AppsV1().Deployments(Namespace).Get(ctx, ControllerName, metav1.GetOptions{})
+	switch {
+	case err == nil:
+		return true, nil
+	case apierrors.IsNotFound(err):
+		return false, nil
+	}
+	return false, fmt.Errorf("reading deployment %s/%s: %w", Namespace, ControllerName, err)
+}

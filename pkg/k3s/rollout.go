@@ -1,0 +1,163 @@
+package k3s
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+)
+
+// Rollout is the progress of an upgrade to Target, read from the Plans' status, the nodes'
+// plan labels and versions, and the upgrade Jobs, as the system-upgrade-controller leaves them.
+type Rollout struct {
+	Target  string      `json:"target"`
+	Servers PoolRollout `json:"servers"`
+	Workers PoolRollout `json:"workers"`
+	// FailedJobs are failed upgrade jobs of nodes not yet done, sorted by job name.
+	FailedJobs []v1alpha1.FailedJob `json:"failedJobs,omitempty"`
+}
+
+// PoolRollout is one plan's progress over its pool.
+type PoolRollout struct {
+	Plan string `json:"plan"`
+	// Found says whether the Plan exists.
+	Found bool `json:"found"`
+	// SpecVersion is the plan's spec.version; LatestVersion and LatestHash its status.
+	SpecVersion   string `json:"version,omitempty"`
+	LatestVersion string `json:"latestVersion,omitempty"`
+	LatestHash    string `json:"latestHash,omitempty"`
+	// Applying, Done and Pending partition the pool's node names, each sorted.
+	Applying []string `json:"applying"`
+	Done     []string `json:"done"`
+	Pending  []string `json:"pending"`
+	// NotReady are the pool's unready nodes that are not done.
+	NotReady []string `json:"notReady,omitempty"`
+	// Problems are the plan's conditions that are not True, as "Type: message".
+	Problems []string `json:"problems,omitempty"`
+}
+
+// Total is the pool's size.
+func (p PoolRollout) Total() int { return len(p.Applying) + len(p.Done) + len(p.Pending) }
+
+// Finished says whether every node of the pool is done.
+func (p PoolRollout) Finished() bool { return len(p.Applying)+len(p.Pending) == 0 }
+
+// Complete says whether every node runs Target.
+func (r *Rollout) Complete() bool { return r.Servers.Finished() && r.Workers.Finished() }
+
+// IsServer says whether the master plan selects node: K3s labels servers control-plane=true.
+func IsServer(node *corev1.Node) bool { return node.Labels[LabelControlPlane] == "true" }
+
+// IsWorker says whether the worker plan selects node: it has no control-plane label.
+func IsWorker(node *corev1.Node) bool {
+	_, ok := node.Labels[LabelControlPlane]
+	return !ok
+}
+
+// Summarize computes the rollout to target from what the downstream holds. plans maps plan
+// names to the Plans found (absent when missing). A node is done when it runs target
+// (status.nodeInfo.kubeletVersion) or carries its plan's label with the plan's latestHash.
+func Summarize(target string, nodes []corev1.Node, plans map[string]*unstructured.Unstructured, jobs []batchv1.Job) *Rollout {
+	r := &Rollout{Target: target}
+	r.Servers = summarizePool(MasterPlan, target, plans[MasterPlan], nodes, IsServer)
+	r.Workers = summarizePool(WorkerPlan, target, plans[WorkerPlan], nodes, IsWorker)
+	done := map[string]bool{}
+	for _, n := range append(slices.Clone(r.Servers.Done), r.Workers.Done...) {
+		done[n] = true
+	}
+	for i := range jobs {
+		j := &jobs[i]
+		node := j.Labels[JobNodeLabel]
+		if plan := j.Labels[JobPlanLabel]; (plan != MasterPlan && plan != WorkerPlan) || done[node] {
+			continue
+		}
+		if msg, failed := jobFailed(j); failed {
+			r.FailedJobs = append(r.FailedJobs, v1alpha1.FailedJob{Job: j.Name, Node: node, Message: msg})
+		}
+	}
+	slices.SortFunc(r.FailedJobs, func(a, b v1alpha1.FailedJob) int { return strings.Compare(a.Job, b.Job) })
+	return r
+}
+
+func summarizePool(name, target string, plan *unstructured.Unstructured, nodes []corev1.Node, inPool func(*corev1.Node) bool) PoolRollout {
+	p := PoolRollout{Plan: name, Found: plan != nil}
+	applying := map[string]bool{}
+	if plan != nil {
+		p.SpecVersion, _, _ = unstructured.NestedString(plan.Object, "spec", "version")
+		p.LatestVersion, _, _ = unstructured.NestedString(plan.Object, "status", "latestVersion")
+		p.LatestHash, _, _ = unstructured.NestedString(plan.Object, "status", "latestHash")
+		names, _, _ := unstructured.NestedStringSlice(plan.Object, "status", "applying")
+		for _, n := range names {
+			applying[n] = true
+		}
+		p.Problems = planProblems(plan)
+	}
+	for i := range nodes {
+		node := &nodes[i]
+		if !inPool(node) {
+			continue
+		}
+		hash := node.Labels[PlanNodeLabel(name)]
+		switch {
+		case node.Status.NodeInfo.KubeletVersion == target || (p.LatestHash != "" && hash == p.LatestHash):
+			p.Done = append(p.Done, node.Name)
+			continue
+		case applying[node.Name]:
+			p.Applying = append(p.Applying, node.Name)
+		default:
+			p.Pending = append(p.Pending, node.Name)
+		}
+		if !nodeReady(node) {
+			p.NotReady = append(p.NotReady, node.Name)
+		}
+	}
+	for _, s := range [][]string{p.Applying, p.Done, p.Pending, p.NotReady} {
+		slices.Sort(s)
+	}
+	return p
+}
+
+// planProblems lists the plan's conditions that are not True (e.g. Validated False).
+func planProblems(plan *unstructured.Unstructured) []string {
+	conds, _, _ := unstructured.NestedSlice(plan.Object, "status", "conditions")
+	var out []string
+	for _, c := range conds {
+		m, ok := c.(map[string]any)
+		if !ok || m["status"] == "True" || m["type"] == "Complete" {
+			continue
+		}
+		msg, _ := m["message"].(string)
+		if msg == "" {
+			msg, _ = m["reason"].(string)
+		}
+		out = append(out, fmt.Sprintf("%v: %s", m["type"], msg))
+	}
+	return out
+}
+
+func jobFailed(j *batchv1.Job) (string, bool) {
+	for _, c := range j.Status.Conditions {
+		if c.Type == batchv1.JobFailed && c.Status == corev1.ConditionTrue {
+			msg := c.Message
+			if msg == "" {
+				msg = c.Reason
+			}
+			return msg, true
+		}
+	}
+	return "", false
+}
+
+func nodeReady(node *corev1.Node) bool {
+	for _, c := range node.Status.Conditions {
+		if c.Type == corev1.NodeReady {
+			return c.Status == corev1.ConditionTrue
+		}
+	}
+	return false
+}

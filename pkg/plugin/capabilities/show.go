@@ -1,0 +1,106 @@
+package capabilities
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/kubernetes"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// ShowOptions of `kubectl import capabilities NAME`.
+type ShowOptions struct {
+	Hub    common.HubOptions
+	Output *common.OutputFlags
+	Name   string
+	genericiooptions.IOStreams
+}
+
+// Document is what -o json|yaml prints.
+type Document struct {
+	Cluster      string           `json:"cluster"`
+	Live         bool             `json:"live"`
+	Capabilities []k3s.Capability `json:"capabilities"`
+}
+
+// Run detects the capabilities live and merges the overrides.
+func (o *ShowOptions) Run(ctx context.Context) error {
+	hub, err := o.Hub.Client()
+	if err != nil {
+		return err
+	}
+	ic, err := common.GetImportedCluster(ctx, hub, o.Name)
+	if err != nil {
+		return err
+	}
+	doc := Document{Cluster: o.Name, Live: true}
+	caps, err := live(ctx, hub, ic)
+	if err != nil {
+		fmt.Fprintf(o.ErrOut, "Warning: cannot read %s live (%v); showing what the hub last recorded\n", o.Name, err)
+		doc.Live, caps = false, recorded(ic)
+	}
+	doc.Capabilities = caps
+	switch o.Output.Format {
+	case common.OutputJSON:
+		b, err := json.MarshalIndent(doc, "", "    ")
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(o.Out, "%s\n", b)
+		return err
+	case common.OutputYAML:
+		b, err := yaml.Marshal(doc)
+		if err != nil {
+			return err
+		}
+		_, err = o.Out.Write(b)
+		return err
+	}
+	rows := make([][]string, 0, len(caps))
+	for _, c := range caps {
+		detected := "-"
+		if c.DetectedSource != "" {
+			detected = c.Detected + " (" + c.DetectedSource + ")"
+		}
+		rows = append(rows, []string{c.Name, c.Value, c.Source, detected})
+	}
+	return common.PrintTable(o.Out, []string{"NAME", "VALUE", "SOURCE", "DETECTED"}, rows)
+}
+
+// live detects from the downstream's nodes and version, through the hub's credentials.
+func live(ctx context.Context, hub client.Client, ic *v1alpha1.ImportedCluster) ([]k3s.Capability, error) {
+	_, cfg, err := common.DownstreamConfig(ctx, hub, ic.Name)
+	if err != nil {
+		return nil, err
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, err
+	}
+	v, err := cs.Discovery().ServerVersion()
+	if err != nil {
+		return nil, err
+	}
+	nodes, err := k3s.ListNodes(ctx, cs)
+	if err != nil {
+		return nil, err
+	}
+	caps, _ := k3s.Effective(nodes, v.GitVersion, ic.Annotations) // malformed overrides: detected value stays
+	return caps, nil
+}
+
+// recorded is status.capabilities, as the reconciler last wrote it.
+func recorded(ic *v1alpha1.ImportedCluster) []k3s.Capability {
+	out := make([]k3s.Capability, 0, len(ic.Status.Capabilities))
+	for _, c := range ic.Status.Capabilities {
+		out = append(out, k3s.Capability{Name: c.Name, Value: c.Value, Source: c.Source})
+	}
+	return out
+}

@@ -1,0 +1,73 @@
+// Package upgrade is `kubectl import upgrade NAME --to VERSION` (start or re-tune a K3s
+// upgrade) and `kubectl import upgrade status NAME` (its progress, read live).
+package upgrade
+
+import (
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// NewCmd is `kubectl import upgrade`.
+func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(streams)
+	cmd := &cobra.Command{
+		Use:   "upgrade NAME --to VERSION",
+		Short: "Upgrade a K3s cluster through the system-upgrade-controller",
+		Long: `Set the K3s version (spec.k3s) an imported K3s cluster should run, and how many servers
+and workers upgrade at once. The hub's reconciler then deploys the plans k3s-master-plan and
+k3s-worker-plan in cattle-system; follow them with 'kubectl import upgrade status NAME'.
+The version must be a K3s version newer than what runs (K3s cannot be downgraded). Flags left
+out keep their current value (defaults: 1 server and 1 worker at once, no draining).
+With --dry-run -o yaml the two plans are printed instead.`,
+		Example: `  kubectl import upgrade k3s-prod --to v1.32.5+k3s1
+  kubectl import upgrade k3s-prod --to v1.32.5+k3s1 --worker-concurrency 2 --drain-workers
+  kubectl import upgrade k3s-prod --to v1.32.5+k3s1 --dry-run -o yaml
+  kubectl import upgrade status k3s-prod`,
+		Args: common.ExactlyOneName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Complete(cmd, args)
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.To, "to", "", "the K3s version to upgrade to, e.g. v1.32.5+k3s1 (required)")
+	f.Int32Var(&o.ServerConcurrency, "server-concurrency", 1, "how many servers (control-plane nodes) upgrade at once")
+	f.Int32Var(&o.WorkerConcurrency, "worker-concurrency", 1, "how many workers upgrade at once")
+	f.BoolVar(&o.DrainServers, "drain-servers", false, "drain each server before upgrading it")
+	f.BoolVar(&o.DrainWorkers, "drain-workers", false, "drain each worker before upgrading it")
+	o.DryRun.AddFlags(cmd)
+	o.Output.AddFlags(cmd)
+	o.Hub.AddFlags(f)
+	cmd.AddCommand(NewCmdStatus(streams))
+	return cmd
+}
+
+// NewCmdStatus is `kubectl import upgrade status NAME`.
+func NewCmdStatus(streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewStatusOptions(streams)
+	cmd := &cobra.Command{
+		Use:   "status NAME",
+		Short: "Show a K3s upgrade's progress per pool, read live from the downstream",
+		Long: `For each pool (servers: k3s-master-plan, workers: k3s-worker-plan) show the plan's
+version, the nodes applying it, done and pending, the failed upgrade jobs with their node,
+and a hint when the upgrade does not progress.`,
+		Example: `  kubectl import upgrade status k3s-prod
+  kubectl import upgrade status k3s-prod -o yaml`,
+		Args: common.ExactlyOneName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Output.Validate(); err != nil {
+				return err
+			}
+			o.Name = args[0]
+			return o.Run(cmd.Context())
+		},
+	}
+	o.Output.AddFlags(cmd)
+	o.Hub.AddFlags(cmd.Flags())
+	return cmd
+}

@@ -1,0 +1,103 @@
+// Package upgrader is `kubectl import upgrader install|debug|logs|restart|plans NAME`: the
+// system-upgrade-controller of an imported K3s cluster, in cattle-system.
+package upgrader
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// NewCmd is `kubectl import upgrader`.
+func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "upgrader",
+		Short: "Install and operate the system-upgrade-controller of an imported K3s cluster",
+		Long: `The system-upgrade-controller runs the K3s upgrade plans in cattle-system. 'install' needs
+the downstream's own kubeconfig (it creates the controller's ClusterRole, which the import agent
+may not grant); every other subcommand acts from the hub through its stored credentials.`,
+	}
+	cmd.AddCommand(newCmdInstall(streams), newCmdDebug(streams), newCmdLogs(streams), newCmdRestart(streams), newCmdPlans(streams))
+	return cmd
+}
+
+func newCmdDebug(streams genericiooptions.IOStreams) *cobra.Command {
+	o := &DebugOptions{IOStreams: streams}
+	cmd := &cobra.Command{
+		Use:   "debug on|off NAME",
+		Short: "Switch the controller's debug logging and restart it",
+		Long: `Set SYSTEM_UPGRADE_CONTROLLER_DEBUG in the controller's ConfigMap and restart its pod: the
+controller reads its environment only when it starts.`,
+		Example: `  kubectl import upgrader debug on k3s-prod
+  kubectl import upgrader logs k3s-prod -f`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 2 || (args[0] != "on" && args[0] != "off") {
+				return fmt.Errorf("want 'on' or 'off' and NAME: usage: %s", cmd.UseLine())
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.On, o.Name = args[0] == "on", args[1]
+			return o.Run(cmd.Context())
+		},
+	}
+	o.Hub.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func newCmdLogs(streams genericiooptions.IOStreams) *cobra.Command {
+	o := &LogsOptions{IOStreams: streams}
+	cmd := &cobra.Command{
+		Use:     "logs NAME",
+		Short:   "Print the controller's logs",
+		Example: `  kubectl import upgrader logs k3s-prod -f`,
+		Args:    common.ExactlyOneName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Name = args[0]
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().BoolVarP(&o.Follow, "follow", "f", false, "keep streaming the logs")
+	o.Hub.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func newCmdRestart(streams genericiooptions.IOStreams) *cobra.Command {
+	o := &RestartOptions{IOStreams: streams}
+	cmd := &cobra.Command{
+		Use:   "restart NAME",
+		Short: "Restart the controller (its pod is recreated)",
+		Args:  common.ExactlyOneName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Name = args[0]
+			return o.Run(cmd.Context())
+		},
+	}
+	o.Hub.AddFlags(cmd.Flags())
+	return cmd
+}
+
+func newCmdPlans(streams genericiooptions.IOStreams) *cobra.Command {
+	o := &PlansOptions{IOStreams: streams, Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName)}
+	cmd := &cobra.Command{
+		Use:   "plans NAME",
+		Short: "Show the upgrade plans in cattle-system, as 'kubectl get plans -n cattle-system' does",
+		Long: `List the system-upgrade-controller's Plans in cattle-system (where the K3s upgrade plans live;
+the import agent may read plans only there). -o yaml prints what
+'kubectl get plans -n cattle-system -o yaml' prints against the downstream.`,
+		Args: common.ExactlyOneName,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Output.Validate(); err != nil {
+				return err
+			}
+			o.Name = args[0]
+			return o.Run(cmd.Context())
+		},
+	}
+	o.Output.AddFlags(cmd)
+	o.Hub.AddFlags(cmd.Flags())
+	return cmd
+}

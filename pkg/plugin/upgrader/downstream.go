@@ -1,0 +1,46 @@
+package upgrader
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+
+	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// downstream reaches cluster name from the hub, as its import agent.
+func downstream(ctx context.Context, hub common.HubOptions, name string) (kubernetes.Interface, *rest.Config, error) {
+	c, err := hub.Client()
+	if err != nil {
+		return nil, nil, err
+	}
+	_, cfg, err := common.DownstreamConfig(ctx, c, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	cs, err := kubernetes.NewForConfig(cfg)
+	return cs, cfg, err
+}
+
+// noController adds the install remedy to k3s.ErrNoController.
+func noController(err error, name string) error {
+	if errors.Is(err, k3s.ErrNoController) {
+		return fmt.Errorf("%w: install it with 'kubectl import upgrader install %s --kubeconfig <downstream kubeconfig>'", err, name)
+	}
+	return err
+}
+
+// kubectlError words an API error as kubectl prints it: "Error from server (Reason): message".
+func kubectlError(err error) error {
+	var status apierrors.APIStatus
+	if errors.As(err, &status) {
+		s := status.Status()
+		return fmt.Errorf("Error from server (%s): %s", s.Reason, s.Message)
+	}
+	return err
+}

@@ -1,0 +1,167 @@
+package upgrader
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// DebugOptions of `upgrader debug on|off NAME`.
+type DebugOptions struct {
+	Hub  common.HubOptions
+	Name string
+	On   bool
+	genericiooptions.IOStreams
+}
+
+// Run sets the debug key and, when it changed, restarts the controller.
+func (o *DebugOptions) Run(ctx context.Context) error {
+	cs, _, err := downstream(ctx, o.Hub, o.Name)
+	if err != nil {
+		return err
+	}
+	d, err := k3s.ControllerDeployment(ctx, cs)
+	if err != nil {
+		return noController(err, o.Name)
+	}
+	cm, changed, err := k3s.SetDebug(ctx, cs, d, o.On)
+	if err != nil {
+		return err
+	}
+	if !changed {
+		fmt.Fprintf(o.Out, "configmap/%s unchanged (%s is already %t)\n", cm, k3s.DebugKey, o.On)
+		return nil
+	}
+	fmt.Fprintf(o.Out, "configmap/%s configured (%s=%t)\n", cm, k3s.DebugKey, o.On)
+	return restart(ctx, cs, o.Name, o.Out)
+}
+
+// RestartOptions of `upgrader restart NAME`.
+type RestartOptions struct {
+	Hub  common.HubOptions
+	Name string
+	genericiooptions.IOStreams
+}
+
+// Run deletes the controller's pods; its ReplicaSet starts new ones.
+func (o *RestartOptions) Run(ctx context.Context) error {
+	cs, _, err := downstream(ctx, o.Hub, o.Name)
+	if err != nil {
+		return err
+	}
+	return restart(ctx, cs, o.Name, o.Out)
+}
+
+func restart(ctx context.Context, cs kubernetes.Interface, name string, out io.Writer) error {
+	d, err := k3s.ControllerDeployment(ctx, cs)
+	if err != nil {
+		return noController(err, name)
+	}
+	deleted, err := k3s.RestartController(ctx, cs, d)
+	for _, p := range deleted {
+		fmt.Fprintf(out, "pod/%s deleted\n", p)
+	}
+	if err != nil {
+		return err
+	}
+	if len(deleted) == 0 {
+		fmt.Fprintf(out, "deployment.apps/%s has no pod to restart: its ReplicaSet starts one\n", d.Name)
+	}
+	return nil
+}
+
+// LogsOptions of `upgrader logs NAME [-f]`.
+type LogsOptions struct {
+	Hub    common.HubOptions
+	Name   string
+	Follow bool
+	genericiooptions.IOStreams
+}
+
+// Run prints the logs of the controller's newest pod, as `kubectl logs` would.
+func (o *LogsOptions) Run(ctx context.Context) error {
+	cs, cfg, err := downstream(ctx, o.Hub, o.Name)
+	if err != nil {
+		return err
+	}
+	d, err := k3s.ControllerDeployment(ctx, cs)
+	if err != nil {
+		return noController(err, o.Name)
+	}
+	pods, err := k3s.ControllerPods(ctx, cs, d)
+	if err != nil {
+		return err
+	}
+	if len(pods) == 0 {
+		return fmt.Errorf("deployment.apps/%s in %s has no pod yet", d.Name, d.Namespace)
+	}
+	if o.Follow { // a stream may last longer than one request's timeout
+		streaming := *cfg
+		streaming.Timeout = 0
+		if cs, err = kubernetes.NewForConfig(&streaming); err != nil {
+			return err
+		}
+	}
+	req := cs.CoreV1().Pods(d.Namespace).GetLogs(pods[0].Name, &corev1.PodLogOptions{Container: k3s.ControllerContainer, Follow: o.Follow})
+	stream, err := req.Stream(ctx)
+	if err != nil {
+		return kubectlError(err)
+	}
+	defer stream.Close()
+	_, err = io.Copy(o.Out, stream)
+	return err
+}
+
+// PlansOptions of `upgrader plans NAME`.
+type PlansOptions struct {
+	Hub    common.HubOptions
+	Output *common.OutputFlags
+	Name   string
+	genericiooptions.IOStreams
+}
+
+// Run lists the plans in cattle-system.
+func (o *PlansOptions) Run(ctx context.Context) error {
+	_, cfg, err := downstream(ctx, o.Hub, o.Name)
+	if err != nil {
+		return err
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return err
+	}
+	plans, err := dyn.Resource(k3s.PlanGVR).Namespace(k3s.Namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return kubectlError(err)
+	}
+	if !o.Output.Human() {
+		// As kubectl prints a listing: a v1 List without a resourceVersion.
+		list := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "v1", "kind": "List",
+			"metadata": map[string]any{"resourceVersion": ""}}, Items: plans.Items}
+		return o.Output.PrintObj(list, o.Out)
+	}
+	if len(plans.Items) == 0 {
+		fmt.Fprintf(o.ErrOut, "No resources found in %s namespace.\n", k3s.Namespace)
+		return nil
+	}
+	rows := make([][]string, 0, len(plans.Items))
+	now := time.Now()
+	for _, p := range plans.Items {
+		image, _, _ := unstructured.NestedString(p.Object, "spec", "upgrade", "image")
+		version, _, _ := unstructured.NestedString(p.Object, "spec", "version")
+		applying, _, _ := unstructured.NestedStringSlice(p.Object, "status", "applying")
+		rows = append(rows, []string{p.GetName(), image, common.ValueOrNone(version), fmt.Sprint(len(applying)), common.Age(p.GetCreationTimestamp(), now)})
+	}
+	return common.PrintTable(o.Out, []string{"NAME", "IMAGE", "VERSION", "APPLYING", "AGE"}, rows)
+}
