@@ -23,6 +23,12 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# ready asks the hub component's /readyz with bash alone (no curl on a Go-and-kubectl machine).
+ready() {
+  local line=""
+  { printf 'GET /readyz HTTP/1.0\r\n\r\n' >&3; read -r line <&3; } 2>/dev/null 3<>"/dev/tcp/127.0.0.1/$1" || return 1
+  [[ "$line" == *" 200 "* ]]
+}
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
 # refused runs a command that must fail, shows its error and goes on.
@@ -39,13 +45,21 @@ for _ in $(seq 1 240); do [[ -f "$demo/ready" ]] && break; kill -0 "${pids[0]}" 
 [[ -f "$demo/ready" ]] || { echo "clusters did not start; see $demo/devcluster.log" >&2; exit 1; }
 run kubectl --kubeconfig "$k3s" get nodes -o wide
 
-step "Install the hub (CRD, kimport-system, RBAC) and record it"
-run kubectl import init --kubeconfig "$hub" --webhook-url https://127.0.0.1:9443
+port=${DEMO_WEBHOOK_PORT:-19443}
+step "Install the hub (CRD, kimport-system, RBAC, admission webhook configuration) and record it"
+run kubectl import init --kubeconfig "$hub" --webhook-url "https://localhost:$port"
 
-step "Run the hub component (reconciler) as a local process, as in development"
-bin/webhook --kubeconfig "$hub" --disable-webhook --metrics-secure=false --metrics-bind-address 127.0.0.1:18080 \
-  --health-probe-bind-address 127.0.0.1:18081 --probe-interval 2s > "$demo/webhook.log" 2>&1 &
+step "Run the hub component (reconciler + admission webhook) as a local process, as in development"
+echo "It bootstraps its own CA and serving certificate, injects the CA into the webhook configuration,"
+echo "and the hub's API server calls it over verified TLS."
+bin/webhook --kubeconfig "$hub" --webhook-host 127.0.0.1 --webhook-port "$port" --cert-dir "$demo/webhook-certs" \
+  --sync-cert-files --cert-dns-names localhost --metrics-secure=false --metrics-bind-address 127.0.0.1:0 \
+  --health-probe-bind-address 127.0.0.1:$((port+1)) --probe-interval 2s > "$demo/webhook.log" 2>&1 &
 pids+=($!)
+for _ in $(seq 1 120); do ready "$((port+1))" && break; sleep 0.5; done
+ready "$((port+1))" || { echo "the hub component did not become ready; see $demo/webhook.log" >&2; exit 1; }
+run kubectl --kubeconfig "$hub" get validatingwebhookconfiguration kimport-webhook \
+  -o custom-columns=NAME:.metadata.name,URL:.webhooks[0].clientConfig.url,FAILURE-POLICY:.webhooks[0].failurePolicy,TIMEOUT:.webhooks[0].timeoutSeconds
 
 step "Preflight as a user without cluster-admin: refused, with the command that fixes it"
 refused kubectl import preflight --kubeconfig "$demo/k3s-bob.kubeconfig"
@@ -77,6 +91,42 @@ run kubectl --kubeconfig "$k3s" get clusterrolebindings -l kimport.dev/member=tr
 step "Re-import of the Active cluster: nothing changes"
 run kubectl import cluster k3s-prod --kubeconfig "$k3s" --display-name "K3s production" \
   --member User:alice=cluster-owner --member Group:sre=cluster-member --member User:carol=cluster-member
+
+step "Refused: importing the same cluster again under another name"
+refused kubectl import cluster k3s-copy --kubeconfig "$k3s" --wait=false
+echo "Even with plain kubectl, the hub's webhook refuses a second registration of the cluster ID:"
+cid=$(kubectl --kubeconfig "$hub" get importedcluster k3s-prod -o jsonpath='{.spec.clusterID}')
+refused kubectl --kubeconfig "$hub" apply -f - <<YAML
+apiVersion: kimport.dev/v1alpha1
+kind: ImportedCluster
+metadata: {name: k3s-copy}
+spec: {clusterID: $cid, apiServer: "https://k3s.example:6443", credentialsSecretRef: {name: k3s-copy-credentials}}
+YAML
+
+step "Refused: a malformed capability annotation (the message names the annotation and the field)"
+refused kubectl --kubeconfig "$hub" annotate importedcluster k3s-prod \
+  'capabilities.cattle.io/ingressCapabilities=[{"ingressProvider":"traefik","customDefaultBackend":"yes"}]'
+run kubectl --kubeconfig "$hub" annotate importedcluster k3s-prod capabilities/pspEnabled=T
+run kubectl --kubeconfig "$hub" annotate importedcluster k3s-prod capabilities/pspEnabled-
+
+step "Refused: a server concurrency that would break etcd quorum (3 embedded-etcd servers: at most 1)"
+refused kubectl --kubeconfig "$hub" patch importedcluster k3s-prod --type merge \
+  -p '{"spec":{"k3s":{"upgradeStrategy":{"serverConcurrency":2}}}}'
+
+step "Refused: an upgrade started while more workers are NotReady than the worker concurrency"
+for n in k3s-agent-4 k3s-agent-5; do
+  run kubectl --kubeconfig "$k3s" patch node "$n" --subresource=status --type=strategic \
+    -p '{"status":{"conditions":[{"type":"Ready","status":"False","reason":"KubeletNotReady","message":"demo: powered off"}]}}'
+done
+for _ in $(seq 1 30); do
+  [[ "$(kubectl --kubeconfig "$hub" get importedcluster k3s-prod -o jsonpath='{.status.nodes.workers.ready}')" == 3 ]] && break; sleep 1
+done
+refused kubectl --kubeconfig "$hub" patch importedcluster k3s-prod --type merge \
+  -p '{"spec":{"k3s":{"version":"v1.32.5+k3s1","upgradeStrategy":{"workerConcurrency":1}}}}'
+for n in k3s-agent-4 k3s-agent-5; do
+  kubectl --kubeconfig "$k3s" patch node "$n" --subresource=status --type=strategic \
+    -p '{"status":{"conditions":[{"type":"Ready","status":"True","reason":"KubeletReady","message":"kubelet is posting ready status"}]}}' >/dev/null
+done
 
 step "What the import put in the downstream (least privilege, no '*')"
 run kubectl --kubeconfig "$k3s" -n cattle-system get serviceaccounts,secrets,configmaps -l app.kubernetes.io/managed-by=kubectl-import

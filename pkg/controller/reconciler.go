@@ -154,6 +154,8 @@ func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) 
 		r.setCondition(ic, v1alpha1.ConditionMembersApplied, metav1.ConditionTrue, ReasonApplied,
 			fmt.Sprintf("%d member(s) bound", len(ic.Spec.Members)))
 	}
+	r.observeCapabilities(ic, obs)
+	r.observeUpgrade(writeCtx, ic, creds, cs)
 	return nil
 }
 

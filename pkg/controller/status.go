@@ -61,14 +61,22 @@ func phaseFor(ic *v1alpha1.ImportedCluster) v1alpha1.Phase {
 		notReady = notReady || !meta.IsStatusConditionTrue(st.Conditions, t)
 	}
 	switch {
+	case !notReady && upgrading(st):
+		return v1alpha1.PhaseUpgrading
 	case !notReady:
 		return v1alpha1.PhaseActive
 	case conditionReason(st, v1alpha1.ConditionConnected) == ReasonCredentialsMissing:
 		return v1alpha1.PhasePending
-	case st.Phase == v1alpha1.PhaseActive || st.Phase == v1alpha1.PhaseUnavailable:
+	case st.Phase == v1alpha1.PhaseActive || st.Phase == v1alpha1.PhaseUpgrading || st.Phase == v1alpha1.PhaseUnavailable:
 		return v1alpha1.PhaseUnavailable
 	}
 	return v1alpha1.PhasePending
+}
+
+// upgrading is true while an asked-for K3s version is not yet on every node.
+func upgrading(st *v1alpha1.ImportedClusterStatus) bool {
+	c := findCondition(st, v1alpha1.ConditionUpgraded)
+	return c != nil && c.Status != metav1.ConditionTrue
 }
 
 // firstProblem is the message of the first ready condition that is not True.

@@ -77,6 +77,9 @@ func (s *secretFiles) sync(ctx context.Context) error {
 	if len(crt) == 0 || len(key) == 0 {
 		return nil // the rotator has not written it yet
 	}
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return err
+	}
 	// Key first: the watcher reloads on the certificate, which must then match the key.
 	for _, f := range []struct {
 		name string

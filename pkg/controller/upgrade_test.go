@@ -1,0 +1,145 @@
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/controller"
+	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/k3s/k3stest"
+	"github.com/kubectl-import/kubectl-import/pkg/testenv"
+)
+
+// TestUpgradeRollout: a new spec.k3s.version makes the reconciler deploy the two Plans and
+// report progress until every node runs it. The system-upgrade-controller cannot run here
+// (no kubelets): k3stest.SUC plays its part by writing Plan status, Jobs and node labels the
+// way it does.
+func TestUpgradeRollout(t *testing.T) {
+	clusters := startClusters(t,
+		testenv.Options{Name: "hub", HubCRDs: true},
+		testenv.Options{Name: "k3s", K3s: true, PlanCRD: true})
+	hub, ds := clusters[0], clusters[1]
+	ctx := context.Background()
+	must(t, testenv.CreateK3sNodes(ctx, ds.Client, 3, 5, "v1.32.4+k3s1"))
+	startReconciler(t, hub, controller.Options{ProbeInterval: probeInterval, ProbeTimeout: 3 * time.Second, CleanupTimeout: cleanupTimeout})
+	req, token := prepareImport(t, hub, ds, "edge", nil)
+	if _, err := importer.Register(ctx, hub.Client, req, token, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	waitPhase(t, hub, "edge", v1alpha1.PhaseActive, controller.ReasonReached, phaseTimeout)
+
+	const target = "v1.32.5+k3s1"
+	ic, err := getCluster(ctx, hub, "edge")
+	must(t, err)
+	ic.Spec.K3s = &v1alpha1.K3sSpec{Version: target, UpgradeStrategy: v1alpha1.UpgradeStrategy{ServerConcurrency: 1, WorkerConcurrency: 2}}
+	must(t, hub.Client.Update(ctx, ic))
+
+	upgraded := func(reason string, check func(*v1alpha1.ImportedCluster) error) *v1alpha1.ImportedCluster {
+		t.Helper()
+		var ic *v1alpha1.ImportedCluster
+		eventually(t, phaseTimeout, "Upgraded reason "+reason, func(ctx context.Context) error {
+			var err error
+			if ic, err = getCluster(ctx, hub, "edge"); err != nil {
+				return err
+			}
+			c := meta.FindStatusCondition(ic.Status.Conditions, v1alpha1.ConditionUpgraded)
+			if c == nil || c.Reason != reason {
+				return fmt.Errorf("phase %s, Upgraded %+v, upgrade %+v", ic.Status.Phase, c, ic.Status.Upgrade)
+			}
+			if check != nil {
+				return check(ic)
+			}
+			return nil
+		})
+		return ic
+	}
+
+	// No controller yet: the plans wait for it, the condition names the remedy.
+	ic = upgraded("UpgradeControllerMissing", nil)
+	if ic.Status.Phase != v1alpha1.PhaseUpgrading || !strings.Contains(meta.FindStatusCondition(ic.Status.Conditions, v1alpha1.ConditionUpgraded).Message, "kubectl import upgrader install edge") {
+		t.Fatalf("phase %s, condition %+v", ic.Status.Phase, ic.Status.Conditions)
+	}
+	dyn := dynamic.NewForConfigOrDie(ds.Config)
+	for plan, concurrency := range map[string]int64{k3s.MasterPlan: 1, k3s.WorkerPlan: 2} {
+		p, err := dyn.Resource(k3s.PlanGVR).Namespace(k3s.Namespace).Get(ctx, plan, metav1.GetOptions{})
+		must(t, err)
+		if got := p.Object["spec"].(map[string]any)["concurrency"]; got != concurrency {
+			t.Errorf("%s concurrency %v, want %d", plan, got, concurrency)
+		}
+	}
+	installController(t, ds)
+
+	suc := k3stest.NewSUC(t, ds.Config)
+	servers := []string{"k3s-server-1", "k3s-server-2", "k3s-server-3"}
+	for i, node := range servers {
+		suc.PlanStatus(k3s.MasterPlan, target, "h1", node)
+		suc.Job("apply-master-"+node, k3s.MasterPlan, node, false)
+		upgraded("Upgrading", func(ic *v1alpha1.ImportedCluster) error {
+			if s := ic.Status.Upgrade.Servers; s.Applying != 1 || s.Done != int32(i) || s.Total != 3 {
+				return fmt.Errorf("servers %+v while %s upgrades", s, node)
+			}
+			return nil
+		})
+		suc.Finish(node, k3s.MasterPlan, "h1", target)
+	}
+	suc.PlanStatus(k3s.MasterPlan, target, "h1")
+	suc.PlanStatus(k3s.WorkerPlan, target, "h2", "k3s-agent-1", "k3s-agent-2")
+	suc.Job("apply-worker-k3s-agent-2", k3s.WorkerPlan, "k3s-agent-2", true)
+	ic = upgraded("UpgradeJobFailed", func(ic *v1alpha1.ImportedCluster) error {
+		if w := ic.Status.Upgrade.Workers; w.Applying != 2 || w.Done != 0 || ic.Status.Upgrade.Servers.Done != 3 {
+			return fmt.Errorf("upgrade %+v", ic.Status.Upgrade)
+		}
+		return nil
+	})
+	if f := ic.Status.Upgrade.FailedJobs; len(f) != 1 || f[0].Node != "k3s-agent-2" || f[0].Job != "apply-worker-k3s-agent-2" {
+		t.Fatalf("failed jobs %+v, want apply-worker-k3s-agent-2 on k3s-agent-2", f)
+	}
+	if ic.Status.Phase != v1alpha1.PhaseUpgrading {
+		t.Fatalf("phase %s with a failed job, want Upgrading (reachable, not Unavailable)", ic.Status.Phase)
+	}
+	// The operator repairs the node; the controller retries and finishes every agent.
+	must(t, suc.CS.BatchV1().Jobs(k3s.Namespace).Delete(ctx, "apply-worker-k3s-agent-2", metav1.DeleteOptions{}))
+	for i := 1; i <= 5; i++ {
+		suc.Finish(fmt.Sprintf("k3s-agent-%d", i), k3s.WorkerPlan, "h2", target)
+	}
+	suc.PlanStatus(k3s.WorkerPlan, target, "h2")
+	ic = upgraded("Upgraded", nil)
+	eventually(t, phaseTimeout, "Active after the upgrade", func(ctx context.Context) error {
+		ic, err := getCluster(ctx, hub, "edge")
+		if err != nil {
+			return err
+		}
+		if ic.Status.Phase != v1alpha1.PhaseActive || ic.Status.Upgrade.Workers.Done != 5 || ic.Status.Upgrade.Servers.Done != 3 {
+			return fmt.Errorf("phase %s, upgrade %+v", ic.Status.Phase, ic.Status.Upgrade)
+		}
+		return nil
+	})
+}
+
+// installController creates the system-upgrade-controller Deployment the way `upgrader
+// install` does, as far as ControllerPresent looks.
+func installController(t *testing.T, ds *testenv.Cluster) {
+	t.Helper()
+	labels := map[string]string{"app": k3s.ControllerName}
+	d := &appsv1.Deployment{
+		ObjectMeta: metav1.ObjectMeta{Name: k3s.ControllerName, Namespace: k3s.Namespace},
+		Spec: appsv1.DeploymentSpec{
+			Selector: &metav1.LabelSelector{MatchLabels: labels},
+			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
+				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "controller", Image: k3s.DefaultControllerImage}}}},
+		},
+	}
+	must(t, ds.Client.Create(context.Background(), d))
+}
