@@ -128,6 +128,31 @@ for n in k3s-agent-4 k3s-agent-5; do
     -p '{"status":{"conditions":[{"type":"Ready","status":"True","reason":"KubeletReady","message":"kubelet is posting ready status"}]}}' >/dev/null
 done
 
+for _ in $(seq 1 30); do
+  [[ "$(kubectl --kubeconfig "$hub" get importedcluster k3s-prod -o jsonpath='{.status.nodes.workers.ready}')" == 5 ]] && break; sleep 1
+done
+echo "The same rule through the plugin names the rule that refused it:"
+refused kubectl import upgrade k3s-prod --to v1.32.5+k3s1 --server-concurrency 2
+
+step "K3s: each node's launch arguments and environment, secrets redacted"
+run kubectl import node-config k3s-prod
+
+step "Capabilities: detected from what runs, overridden by annotations (with their source)"
+run kubectl import capabilities k3s-prod
+run kubectl import capabilities set k3s-prod taintSupport=true
+refused kubectl import capabilities set k3s-prod nodePortRange=32767-30000
+
+step "K3s upgrade: install the system-upgrade-controller, then upgrade (the controller itself cannot run here)"
+run kubectl import upgrader install k3s-prod --kubeconfig "$k3s"
+run kubectl import upgrade k3s-prod --to v1.32.5+k3s1 --worker-concurrency 2 --dry-run -o yaml
+run kubectl import upgrade k3s-prod --to v1.32.5+k3s1 --worker-concurrency 2
+for _ in $(seq 1 30); do
+  [[ "$(kubectl --kubeconfig "$hub" get importedcluster k3s-prod -o jsonpath='{.status.phase}')" == Upgrading ]] && break; sleep 1
+done
+run kubectl import upgrader plans k3s-prod
+run kubectl import upgrade status k3s-prod
+run kubectl import list
+
 step "What the import put in the downstream (least privilege, no '*')"
 run kubectl --kubeconfig "$k3s" -n cattle-system get serviceaccounts,secrets,configmaps -l app.kubernetes.io/managed-by=kubectl-import
 run kubectl --kubeconfig "$k3s" get clusterrole kimport-agent -o yaml
