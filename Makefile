@@ -2,7 +2,11 @@
 SHELL := /usr/bin/env bash
 .SHELLFLAGS := -eu -o pipefail -c
 
-VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo v0.0.0-dev)
+# A semantic version, as krew requires: the tag (v1.2.3[-N-gHASH][-dirty]), else v0.0.0-gHASH[-dirty].
+VERSION ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null || echo "v0.0.0-g$$(git describe --always --dirty 2>/dev/null || echo unknown)")
+# Every timestamp in dist/ (reproducible archives and image): the last commit's time.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 315532800)
+KREW_VERSION ?= v0.5.0
 KUBE_VERSION ?= v1.32.4
 ETCD_VERSION ?= v3.5.17
 CONTROLLER_GEN_VERSION ?= v0.17.2
@@ -11,11 +15,13 @@ BIN := $(CURDIR)/bin
 TOOLS := $(BIN)/tools
 K8S_BIN := $(BIN)/k8s/$(KUBE_VERSION)
 CONTROLLER_GEN := $(TOOLS)/controller-gen
+KREW := $(TOOLS)/krew
+VALIDATE_KREW_MANIFEST := $(TOOLS)/validate-krew-manifest
 LDFLAGS := -s -w -X github.com/kubectl-import/kubectl-import/pkg/version.Version=$(VERSION)
 GO_TEST_FLAGS ?=
 export KIMPORT_TEST_ASSETS := $(K8S_BIN)
 
-.PHONY: all build generate verify-generated control-plane tools test unit-test e2e-test fuzz lint demo bench clean
+.PHONY: all build generate verify-generated control-plane tools test unit-test e2e-test fuzz lint demo bench clean dist image
 
 all: build
 
@@ -26,14 +32,26 @@ build: ## bin/kubectl-import and bin/webhook, version stamped
 $(CONTROLLER_GEN):
 	GOBIN=$(TOOLS) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)
 
-tools: $(CONTROLLER_GEN)
+$(KREW):
+	GOBIN=$(TOOLS) go install sigs.k8s.io/krew/cmd/krew@$(KREW_VERSION)
+
+$(VALIDATE_KREW_MANIFEST):
+	GOBIN=$(TOOLS) go install sigs.k8s.io/krew/cmd/validate-krew-manifest@$(KREW_VERSION)
+
+tools: $(CONTROLLER_GEN) $(KREW) $(VALIDATE_KREW_MANIFEST)
+
+dist: ## reproducible plugin archives, checksums.txt and the krew manifest import.yaml in dist/
+	go run ./hack/dist -version '$(VERSION)' -source-date-epoch '$(SOURCE_DATE_EPOCH)' -out dist
+
+image: ## the webhook image (no container engine) as an OCI layout in dist/image; PUSH=ref to push
+	go run ./hack/image -version '$(VERSION)' -source-date-epoch '$(SOURCE_DATE_EPOCH)' -out dist/image $(if $(PUSH),-push '$(PUSH)')
 
 generate: $(CONTROLLER_GEN) ## deepcopy and the CRD from the Go types
 	$(CONTROLLER_GEN) object paths=./pkg/apis/...
-	$(CONTROLLER_GEN) crd:allowDangerousTypes=false paths=./pkg/apis/... output:crd:artifacts:config=deploy/crd
+	$(CONTROLLER_GEN) crd:allowDangerousTypes=false paths=./pkg/apis/... output:crd:artifacts:config=deploy/base/crd
 
 verify-generated: generate ## fails when generated files are stale
-	@git diff --exit-code -- pkg/apis deploy/crd || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
+	@git diff --exit-code -- pkg/apis deploy/base/crd || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
 
 control-plane: ## kube-apiserver (+k3s relink), kube-controller-manager, etcd from source
 	KUBE_VERSION=$(KUBE_VERSION) ETCD_VERSION=$(ETCD_VERSION) hack/build-control-plane.sh
@@ -45,14 +63,22 @@ lint:
 unit-test:
 	go test $(GO_TEST_FLAGS) ./pkg/...
 
-test: lint verify-generated control-plane build ## every test
+test: lint verify-generated control-plane tools build ## every test, then a bounded fuzz run
 	go test $(GO_TEST_FLAGS) -count=1 -timeout 40m ./...
+	$(MAKE) fuzz
+
+FUZZTIME ?= 30s
+fuzz: ## each fuzzer of pkg/validate for FUZZTIME (the seed corpus is in pkg/validate/testdata)
+	go test ./pkg/validate -run '^$$' -fuzz '^FuzzParseCapabilities$$' -fuzztime $(FUZZTIME)
+	go test ./pkg/validate -run '^$$' -fuzz '^FuzzImportedCluster$$' -fuzztime $(FUZZTIME)
+	go test ./pkg/validate -run '^$$' -fuzz '^FuzzJSONSplit$$' -fuzztime $(FUZZTIME)
 
 demo: control-plane build ## the main job on a local hub and downstreams
 	hack/demo.sh
 
-bench: control-plane build
-	go test -run '^$$' -bench . -benchmem ./...
+bench: control-plane build ## admission latency through the real API server (one run), validator, webhook RSS
+	go test ./pkg/validate -run '^$$' -bench . -benchmem
+	go test ./pkg/admission -run '^$$' -bench '^BenchmarkAdmission$$' -benchtime 1x -timeout 30m
 
 clean:
 	rm -rf $(BIN)/kubectl-import $(BIN)/webhook

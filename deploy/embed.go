@@ -1,4 +1,4 @@
-// Package deploy holds the hub's installation manifests (a kustomize base) and embeds them so
+// Package deploy holds the hub's installation manifests (the kustomize base in base/) and embeds them so
 // that `kubectl import init` can install the hub without any file on disk.
 package deploy
 
@@ -11,12 +11,12 @@ import (
 
 // FS holds kustomization.yaml and every manifest it lists.
 //
-//go:embed *.yaml crd/*.yaml
+//go:embed base/*.yaml base/crd/*.yaml
 var FS embed.FS
 
 // Resources lists the manifest files in kustomization.yaml order: the order to apply them in.
 func Resources() ([]string, error) {
-	data, err := FS.ReadFile("kustomization.yaml")
+	data, err := FS.ReadFile("base/kustomization.yaml")
 	if err != nil {
 		return nil, err
 	}
@@ -24,7 +24,10 @@ func Resources() ([]string, error) {
 		Resources []string `json:"resources"`
 	}
 	if err := yaml.Unmarshal(data, &k); err != nil {
-		return nil, fmt.Errorf("deploy/kustomization.yaml: %w", err)
+		return nil, fmt.Errorf("deploy/base/kustomization.yaml: %w", err)
+	}
+	for i, r := range k.Resources {
+		k.Resources[i] = "base/" + r
 	}
 	return k.Resources, nil
 }

@@ -40,7 +40,7 @@ var (
 	viewer = v1alpha1.Member{Kind: v1alpha1.MemberGroup, Name: "platform-viewers", Role: v1alpha1.RoleMember}
 )
 
-// TestReconciler drives the reconciler, running with exactly the rights of deploy/rbac.yaml,
+// TestReconciler drives the reconciler, running with exactly the rights of deploy/base/rbac.yaml,
 // against a real hub, a K3s downstream (3 servers with embedded etcd, 5 agents) and a plain
 // downstream whose cattle-system namespace predates the import.
 func TestReconciler(t *testing.T) {

@@ -84,11 +84,11 @@ func startClusters(t *testing.T, opts ...testenv.Options) []*testenv.Cluster {
 	return clusters
 }
 
-// webhookIdentity is the hub ServiceAccount of deploy/rbac.yaml, as a client-certificate
+// webhookIdentity is the hub ServiceAccount of deploy/base/rbac.yaml, as a client-certificate
 // user: RBAC matches ServiceAccount subjects by this user name.
 const webhookIdentity = "system:serviceaccount:" + v1alpha1.HubNamespace + ":kimport-webhook"
 
-// startReconciler installs deploy/rbac.yaml in the hub and runs the reconciler in-process with
+// startReconciler installs deploy/base/rbac.yaml in the hub and runs the reconciler in-process with
 // exactly those rights, as the Deployment would. Its log goes to the returned path.
 func startReconciler(t *testing.T, hub *testenv.Cluster, opts controller.Options) string {
 	t.Helper()
@@ -137,7 +137,7 @@ func applyManifest(t *testing.T, c client.Client, file string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f, err := os.Open(filepath.Join(root, "deploy", file))
+	f, err := os.Open(filepath.Join(root, "deploy", "base", file))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -148,13 +148,13 @@ func applyManifest(t *testing.T, c client.Client, file string) {
 		if err := dec.Decode(&u.Object); errors.Is(err, io.EOF) {
 			return
 		} else if err != nil {
-			t.Fatalf("deploy/%s: %v", file, err)
+			t.Fatalf("deploy/base/%s: %v", file, err)
 		}
 		if len(u.Object) == 0 {
 			continue
 		}
 		if err := c.Create(context.Background(), &u); err != nil {
-			t.Fatalf("deploy/%s: creating %s %s: %v", file, u.GetKind(), u.GetName(), err)
+			t.Fatalf("deploy/base/%s: creating %s %s: %v", file, u.GetKind(), u.GetName(), err)
 		}
 	}
 }

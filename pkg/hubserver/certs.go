@@ -17,7 +17,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
-// Names of the certificate objects (deploy/webhook.yaml).
+// Names of the certificate objects (deploy/base/webhook.yaml).
 const (
 	CertSecretName = "kimport-webhook-tls"
 	WebhookConfig  = "kimport-webhook"

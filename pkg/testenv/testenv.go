@@ -150,7 +150,7 @@ func StartCluster(opts Options) (*Cluster, error) {
 		ControlPlaneStopTimeout: apiServerStopTimeout,
 	}
 	if opts.HubCRDs {
-		env.CRDDirectoryPaths = append(env.CRDDirectoryPaths, filepath.Join(root, "deploy", "crd"))
+		env.CRDDirectoryPaths = append(env.CRDDirectoryPaths, filepath.Join(root, "deploy", "base", "crd"))
 	}
 	if opts.PlanCRD {
 		env.CRDDirectoryPaths = append(env.CRDDirectoryPaths, filepath.Join(root, "test", "crd"))

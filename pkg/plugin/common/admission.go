@@ -8,7 +8,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 )
 
-// WebhookName is the hub's admission webhook (deploy/webhook.yaml).
+// WebhookName is the hub's admission webhook (deploy/base/webhook.yaml).
 const WebhookName = "importedclusters.kimport.dev"
 
 // rules name the admission rule a refusal comes from, by the field its message names.

@@ -21,7 +21,7 @@ const (
 	webhookContainer = "webhook"
 )
 
-// manifests are the hub objects in the order deploy/kustomization.yaml lists them (the CRD
+// manifests are the hub objects in the order deploy/base/kustomization.yaml lists them (the CRD
 // first), with the image set, and without the in-cluster webhook when it runs elsewhere.
 func (o *Options) manifests() ([]*unstructured.Unstructured, error) {
 	files, err := deploy.Resources()
