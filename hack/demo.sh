@@ -39,7 +39,10 @@ refused() {
 }
 
 step "Start a local hub and two downstream clusters (real kube-apiserver, etcd, kube-controller-manager)"
-go run ./hack/devcluster --dir "$demo" > "$demo/devcluster.log" 2>&1 &
+# The built binary, not `go run`: its pid is the process to stop (go run would not pass the
+# signal on, and the clusters would outlive the demo).
+go build -o bin/devcluster ./hack/devcluster
+bin/devcluster --dir "$demo" > "$demo/devcluster.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 240); do [[ -f "$demo/ready" ]] && break; kill -0 "${pids[0]}" 2>/dev/null || { cat "$demo/devcluster.log"; exit 1; }; sleep 0.5; done
 [[ -f "$demo/ready" ]] || { echo "clusters did not start; see $demo/devcluster.log" >&2; exit 1; }

@@ -76,8 +76,8 @@ func TestReconciler(t *testing.T) {
 			ControlPlane: v1alpha1.PoolSummary{Total: 3, Ready: 3},
 			Workers:      v1alpha1.PoolSummary{Total: 5, Ready: 5},
 		}, []v1alpha1.Project{
-			{Name: "default", Namespaces: []string{"default"}},
-			{Name: "system", Namespaces: []string{"cattle-system", "kube-public", "kube-system"}},
+			{Name: "Default", Namespaces: []string{"default"}},
+			{Name: "System", Namespaces: []string{"cattle-system", "kube-public", "kube-system"}},
 		})
 		assertProjectLabels(t, k3s, map[string]string{"default": "default", "cattle-system": "system", "kube-public": "system", "kube-system": "system", "kube-node-lease": ""})
 		assertMemberBindings(t, k3s, "k3s", owner)
@@ -137,8 +137,8 @@ func TestReconciler(t *testing.T) {
 		assertStatus(t, ic, v1alpha1.DistGeneric, "v1.32.4", v1alpha1.NodeSummary{
 			Total: 2, Ready: 2, Workers: v1alpha1.PoolSummary{Total: 2, Ready: 2},
 		}, []v1alpha1.Project{
-			{Name: "default", Namespaces: []string{"default"}},
-			{Name: "system", Namespaces: []string{"cattle-system", "kube-public", "kube-system"}},
+			{Name: "Default", Namespaces: []string{"default"}},
+			{Name: "System", Namespaces: []string{"cattle-system", "kube-public", "kube-system"}},
 		})
 		assertMemberBindings(t, plain, "plain")
 	})

@@ -12,9 +12,10 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/inspect"
 )
 
-// assignProjects labels each present namespace of each project with the project's name;
+// assignProjects labels each present namespace of each project with its LabelValue;
 // namespaces already labelled right are not written.
 func assignProjects(ctx context.Context, cs kubernetes.Interface, namespaces []corev1.Namespace, projects []v1alpha1.Project) error {
 	current := map[string]string{}
@@ -23,10 +24,11 @@ func assignProjects(ctx context.Context, cs kubernetes.Interface, namespaces []c
 	}
 	for _, p := range projects {
 		for _, ns := range p.Namespaces {
-			if current[ns] == p.Name {
+			value := inspect.LabelValue(p.Name)
+			if current[ns] == value {
 				continue
 			}
-			if err := patchProjectLabel(ctx, cs, ns, &p.Name); err != nil {
+			if err := patchProjectLabel(ctx, cs, ns, &value); err != nil {
 				return err
 			}
 		}

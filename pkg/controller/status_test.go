@@ -104,7 +104,7 @@ func TestLeftBehindNamesEverything(t *testing.T) {
 	ic := &v1alpha1.ImportedCluster{
 		Spec: v1alpha1.ImportedClusterSpec{Members: []v1alpha1.Member{{Kind: v1alpha1.MemberUser, Name: "a", Role: v1alpha1.RoleOwner}}},
 		Status: v1alpha1.ImportedClusterStatus{Projects: []v1alpha1.Project{
-			{Name: "default", Namespaces: []string{"default"}}, {Name: "system", Namespaces: []string{"kube-system"}}}},
+			{Name: "Default", Namespaces: []string{"default"}}, {Name: "System", Namespaces: []string{"kube-system"}}}},
 	}
 	want := "ClusterRoleBindings kimport-member-" // followed by the member's hash
 	got := leftBehind(ic)

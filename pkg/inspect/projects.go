@@ -2,15 +2,19 @@ package inspect
 
 import (
 	"slices"
+	"strings"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
-// Project names, also the values of the v1alpha1.ProjectLabel namespace label.
+// Project names, as the seed names them; LabelValue gives the namespace label's value.
 const (
-	ProjectDefault = "default"
-	ProjectSystem  = "system"
+	ProjectDefault = "Default"
+	ProjectSystem  = "System"
 )
+
+// LabelValue is the value of the v1alpha1.ProjectLabel label of a project's namespaces.
+func LabelValue(project string) string { return strings.ToLower(project) }
 
 // projectNamespaces are the candidate namespaces of each project, in the order they are
 // reported; only those present in the cluster are assigned.

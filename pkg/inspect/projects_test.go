@@ -17,24 +17,24 @@ func TestProjects(t *testing.T) {
 			name:       "all present, extra ignored",
 			namespaces: []string{"kube-system", "apps", "default", "ingress-nginx", "kube-public", "cattle-system", "kube-node-lease"},
 			want: []v1alpha1.Project{
-				{Name: "default", Namespaces: []string{"default"}},
-				{Name: "system", Namespaces: []string{"cattle-system", "ingress-nginx", "kube-public", "kube-system"}},
+				{Name: "Default", Namespaces: []string{"default"}},
+				{Name: "System", Namespaces: []string{"cattle-system", "ingress-nginx", "kube-public", "kube-system"}},
 			},
 		},
 		{
 			name:       "only some system namespaces",
 			namespaces: []string{"default", "kube-system", "kube-public"},
 			want: []v1alpha1.Project{
-				{Name: "default", Namespaces: []string{"default"}},
-				{Name: "system", Namespaces: []string{"kube-public", "kube-system"}},
+				{Name: "Default", Namespaces: []string{"default"}},
+				{Name: "System", Namespaces: []string{"kube-public", "kube-system"}},
 			},
 		},
 		{
 			name:       "default missing",
 			namespaces: []string{"kube-system"},
 			want: []v1alpha1.Project{
-				{Name: "default"},
-				{Name: "system", Namespaces: []string{"kube-system"}},
+				{Name: "Default"},
+				{Name: "System", Namespaces: []string{"kube-system"}},
 			},
 		},
 	}

@@ -1,0 +1,268 @@
+package admission_test
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/go-logr/logr"
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-import/kubectl-import/internal/hubenv"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
+	"github.com/kubectl-import/kubectl-import/pkg/testenv"
+)
+
+// BenchmarkAdmission measures ImportedCluster create and update latency through the real hub
+// API server, with the webhook (bin/webhook, a separate process, called over TLS) and
+// without it (no ValidatingWebhookConfiguration), at 1 and 50 concurrent writers, with 100
+// and 10,000 ImportedClusters present, and the webhook's RSS with 10,000 clusters in its
+// cache. (testing.Benchmark cannot run inside a benchmark: the validator's own cost is
+// pkg/validate's BenchmarkImportedCluster, which make bench runs first.) It takes fixed samples per cell, so run it once:
+// `make bench` (-benchtime=1x). It prints the table README.md's performance section shows.
+func BenchmarkAdmission(b *testing.B) {
+	root, err := testenv.RepoRoot()
+	if err != nil {
+		b.Fatal(err)
+	}
+	webhookBin := filepath.Join(root, "bin", "webhook")
+	if _, err := os.Stat(webhookBin); err != nil {
+		b.Fatalf("%s not built: run 'make build' (make bench does)", webhookBin)
+	}
+	b.Setenv("XDG_CONFIG_HOME", b.TempDir())
+	ctrl.SetLogger(logr.Discard())
+	hub := testenv.Start(b, testenv.Options{Name: "hub"})
+	port, probePort := hubenv.FreePort(b), hubenv.FreePort(b)
+	url := fmt.Sprintf("https://localhost:%d", port)
+	install := func() {
+		if out, err := runCmd(initcmd.NewCmd, "--kubeconfig", hub.Kubeconfig, "--webhook-url", url); err != nil {
+			b.Fatalf("init: %v\n%s", err, out)
+		}
+	}
+	install()
+	pid := startWebhook(b, webhookBin, hub.Kubeconfig, port, probePort)
+
+	cfg := rest.CopyConfig(hub.Config)
+	cfg.QPS, cfg.Burst = 5000, 5000
+	c, err := client.New(cfg, client.Options{Scheme: common.Scheme})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	webhookOn := func(on bool) {
+		vwc := &admissionregistrationv1.ValidatingWebhookConfiguration{ObjectMeta: metav1.ObjectMeta{Name: "kimport-webhook"}}
+		if !on {
+			if err := client.IgnoreNotFound(c.Delete(ctx, vwc)); err != nil {
+				b.Fatal(err)
+			}
+			return
+		}
+		install()
+		deadline := time.Now().Add(time.Minute)
+		for { // the rotator injects the CA into the new configuration
+			if err := c.Get(ctx, client.ObjectKeyFromObject(vwc), vwc); err == nil && len(vwc.Webhooks[0].ClientConfig.CABundle) > 0 {
+				return
+			}
+			if time.Now().After(deadline) {
+				b.Fatal("CA not injected into the webhook configuration within a minute")
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+
+	var rows []string
+	present := 0
+	for _, want := range []int{100, 10000} {
+		webhookOn(false)
+		err := parallel(50, want-present, func(i int) error {
+			return c.Create(ctx, benchCluster(fmt.Sprintf("present-%05d", present+i), nil))
+		})
+		if err != nil {
+			b.Fatalf("creating %d ImportedClusters: %v", want, err)
+		}
+		present = want
+		var cells [2][2]cell // [webhook][writers]
+		for w, on := range []bool{false, true} {
+			webhookOn(on)
+			for k, writers := range []int{1, 50} {
+				cells[w][k] = measure(b, c, writers, map[int]int{1: 300, 50: 1500}[writers])
+				if err := c.DeleteAllOf(ctx, &v1alpha1.ImportedCluster{}, client.MatchingLabels{"bench": "sample"}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+		for k, writers := range []int{1, 50} {
+			off, on := cells[0][k], cells[1][k]
+			rows = append(rows, fmt.Sprintf("| %d | %d | %s | %s | %s | %s | %+.2f ms |",
+				present, writers, off.create, on.create, off.update, on.update, on.create.p99-off.create.p99))
+		}
+	}
+	rss := rssMiB(b, pid)
+
+	fmt.Printf("\n| clusters present | writers | create, no webhook (p50/p99) | create, webhook | update, no webhook | update, webhook | webhook adds (create p99) |\n|---|---|---|---|---|---|---|\n%s\n",
+		strings.Join(rows, "\n"))
+	fmt.Printf("\nwebhook RSS with %d ImportedClusters cached: %.1f MiB (the validator's cost: pkg/validate's BenchmarkImportedCluster)\n", present, rss)
+	b.ReportMetric(rss, "webhook-MiB")
+}
+
+type quantiles struct{ p50, p99 float64 }
+
+func (q quantiles) String() string { return fmt.Sprintf("%.2f / %.2f ms", q.p50, q.p99) }
+
+type cell struct{ create, update quantiles }
+
+// runs counts measure's runs.
+var runs int
+
+// measure has writers goroutines create n sample clusters between them and update each once,
+// returning the latency quantiles of each kind of write. Every run uses new clusterIDs: the
+// webhook's cache may still hold the samples of the run before, deleted a moment ago.
+func measure(b *testing.B, c client.Client, writers, n int) cell {
+	b.Helper()
+	runs++
+	ctx := context.Background()
+	var mu sync.Mutex
+	var creates, updates []float64
+	err := parallel(writers, n, func(i int) error {
+		ic := benchCluster(fmt.Sprintf("sample-%d-%05d", runs, i), map[string]string{"bench": "sample"})
+		start := time.Now()
+		if err := c.Create(ctx, ic); err != nil {
+			return err
+		}
+		created := time.Since(start)
+		patch := []byte(`{"metadata":{"annotations":{"capabilities/nodePortRange":"30000-32000"}}}`)
+		start = time.Now()
+		if err := c.Patch(ctx, ic, client.RawPatch(types.MergePatchType, patch)); err != nil {
+			return err
+		}
+		updated := time.Since(start)
+		mu.Lock()
+		creates, updates = append(creates, ms(created)), append(updates, ms(updated))
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		b.Fatalf("%d writers: %v", writers, err)
+	}
+	return cell{create: quantile(creates), update: quantile(updates)}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func quantile(xs []float64) quantiles {
+	slices.Sort(xs)
+	at := func(p float64) float64 { return xs[min(len(xs)-1, int(p*float64(len(xs))))] }
+	return quantiles{p50: at(0.50), p99: at(0.99)}
+}
+
+// parallel runs fn(0..n-1) on workers goroutines and returns the first error; after an
+// error the remaining indexes are drained without work.
+func parallel(workers, n int, fn func(i int) error) error {
+	next := make(chan int)
+	var mu sync.Mutex
+	var first error
+	failed := func() bool { mu.Lock(); defer mu.Unlock(); return first != nil }
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if failed() {
+					continue
+				}
+				if err := fn(i); err != nil {
+					mu.Lock()
+					first = cmp.Or(first, err)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for i := range n {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return first
+}
+
+func benchCluster(name string, labels map[string]string) *v1alpha1.ImportedCluster {
+	return &v1alpha1.ImportedCluster{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels, Annotations: map[string]string{
+			"capabilities/ingressCapabilities": `[{"ingressProvider":"traefik","customDefaultBackend":false}]`,
+			"capabilities/nodePortRange":       "30000-32767",
+		}},
+		Spec: v1alpha1.ImportedClusterSpec{ClusterID: "uid-" + name, APIServer: "https://" + name + ".example:6443",
+			CredentialsSecretRef: v1alpha1.SecretReference{Name: name + "-credentials"},
+			K3s:                  &v1alpha1.K3sSpec{UpgradeStrategy: v1alpha1.UpgradeStrategy{ServerConcurrency: 1, WorkerConcurrency: 1}}},
+	}
+}
+
+// startWebhook runs bin/webhook as its own process (webhook only) and waits until it is ready;
+// it is stopped by its pid when the benchmark ends.
+func startWebhook(b *testing.B, bin, kubeconfig string, port, probePort int) int {
+	b.Helper()
+	var log bytes.Buffer
+	cmd := exec.Command(bin, "--kubeconfig", kubeconfig, "--disable-reconciler",
+		"--webhook-host", "127.0.0.1", "--webhook-port", strconv.Itoa(port), "--cert-dir", b.TempDir(),
+		"--sync-cert-files", "--cert-dns-names", "localhost", "--metrics-bind-address", "0",
+		"--health-probe-bind-address", fmt.Sprintf("127.0.0.1:%d", probePort))
+	cmd.Stdout, cmd.Stderr = io.Discard, &log
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
+	deadline := time.Now().Add(time.Minute)
+	for {
+		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", probePort))
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return cmd.Process.Pid
+			}
+		}
+		if time.Now().After(deadline) {
+			b.Fatalf("webhook not ready within a minute:\n%s", log.String())
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// rssMiB reads the resident set size of a process from /proc.
+func rssMiB(b *testing.B, pid int) float64 {
+	b.Helper()
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmRSS:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	b.Fatal("no VmRSS in /proc status")
+	return 0
+}
