@@ -21,7 +21,8 @@ as before. The wait is bounded by --timeout; when the downstream is gone for goo
 then removes the record anyway and lists what may be left behind in the downstream.`,
 		Example: `  kubectl import delete prod-eu
   kubectl import delete edge-7 --timeout 30s --force`,
-		Args: common.ExactlyOneName,
+		Args:              common.ExactlyOneName,
+		ValidArgsFunction: common.CompleteClusterNames(&o.Hub),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Validate(); err != nil {
 				return err

@@ -20,7 +20,8 @@ func newCmd(o *Options) *cobra.Command {
 		Short: "Show the phase, nodes, projects, members, capabilities, conditions and events of an imported cluster",
 		Example: `  kubectl import describe prod-eu
   kubectl import describe prod-eu -o yaml`,
-		Args: common.ExactlyOneName,
+		Args:              common.ExactlyOneName,
+		ValidArgsFunction: common.CompleteClusterNames(&o.Hub),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {
 				return err

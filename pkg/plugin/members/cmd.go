@@ -25,7 +25,8 @@ view). The hub applies the change to the downstream cluster.`,
   kubectl import members prod-eu --add User:alice@example.com=cluster-owner --add Group:sre=cluster-member
   kubectl import members prod-eu --remove Group:sre
   kubectl import members prod-eu --add User:bob=cluster-member --dry-run=server -o yaml`,
-		Args: common.ExactlyOneName,
+		Args:              common.ExactlyOneName,
+		ValidArgsFunction: common.CompleteClusterNames(&o.Hub),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {
 				return err

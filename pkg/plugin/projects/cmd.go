@@ -17,7 +17,8 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 		Short: "List the projects of an imported cluster and their namespaces",
 		Example: `  kubectl import projects prod-eu
   kubectl import projects prod-eu -o json`,
-		Args: common.ExactlyOneName,
+		Args:              common.ExactlyOneName,
+		ValidArgsFunction: common.CompleteClusterNames(&o.Hub),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {
 				return err
