@@ -2,13 +2,11 @@ package capabilities
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
@@ -47,20 +45,7 @@ func (o *ShowOptions) Run(ctx context.Context) error {
 		doc.Live, caps = false, recorded(ic)
 	}
 	doc.Capabilities = caps
-	switch o.Output.Format {
-	case common.OutputJSON:
-		b, err := json.MarshalIndent(doc, "", "    ")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(o.Out, "%s\n", b)
-		return err
-	case common.OutputYAML:
-		b, err := yaml.Marshal(doc)
-		if err != nil {
-			return err
-		}
-		_, err = o.Out.Write(b)
+	if printed, err := common.PrintDocument(o.Out, o.Output.Format, doc); printed || err != nil {
 		return err
 	}
 	rows := make([][]string, 0, len(caps))

@@ -147,3 +147,13 @@ func SaveRecordedHub(rec RecordedHub) error {
 	}
 	return os.WriteFile(path, data, 0o600)
 }
+
+// Connect sets *c to a hub client unless it is set already (tests give their own).
+func (h *HubOptions) Connect(c *client.Client) error {
+	if *c != nil {
+		return nil
+	}
+	var err error
+	*c, err = h.Client()
+	return err
+}

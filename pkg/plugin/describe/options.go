@@ -45,11 +45,8 @@ func (o *Options) Validate() error { return o.Output.Validate() }
 
 // Run connects to the hub and prints the description, or the object with -o.
 func (o *Options) Run(ctx context.Context) error {
-	if o.client == nil { // tests may give one
-		var err error
-		if o.client, err = o.Hub.Client(); err != nil {
-			return err
-		}
+	if err := o.Hub.Connect(&o.client); err != nil {
+		return err
 	}
 	ic, err := common.GetImportedCluster(ctx, o.client, o.Name)
 	if err != nil {

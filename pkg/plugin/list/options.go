@@ -51,11 +51,8 @@ func (o *Options) Validate() error { return o.Output.Validate() }
 
 // Run connects to the hub and prints the clusters sorted by name.
 func (o *Options) Run(ctx context.Context) error {
-	if o.client == nil { // tests may give one
-		var err error
-		if o.client, err = o.Hub.Client(); err != nil {
-			return err
-		}
+	if err := o.Hub.Connect(&o.client); err != nil {
+		return err
 	}
 	list := &v1alpha1.ImportedClusterList{}
 	if err := o.client.List(ctx, list, client.MatchingLabelsSelector{Selector: o.selector}); err != nil {

@@ -62,11 +62,8 @@ func (o *Options) Validate() error {
 
 // Run connects to the hub and shows the members, or applies the change.
 func (o *Options) Run(ctx context.Context) error {
-	if o.client == nil { // tests may give one
-		var err error
-		if o.client, err = o.Hub.Client(); err != nil {
-			return err
-		}
+	if err := o.Hub.Connect(&o.client); err != nil {
+		return err
 	}
 	if o.edit.Empty() {
 		return o.show(ctx)

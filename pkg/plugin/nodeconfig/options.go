@@ -2,13 +2,11 @@ package nodeconfig
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
-	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
@@ -59,20 +57,7 @@ func (o *Options) Run(ctx context.Context) error {
 		return fmt.Errorf("reading the nodes of %q: %w", o.Name, err)
 	}
 	doc := Document{Cluster: o.Name, Nodes: k3s.ReadNodeConfigs(nodes)}
-	switch o.Output.Format {
-	case common.OutputJSON:
-		b, err := json.MarshalIndent(doc, "", "    ")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(o.Out, "%s\n", b)
-		return err
-	case common.OutputYAML:
-		b, err := yaml.Marshal(doc)
-		if err != nil {
-			return err
-		}
-		_, err = o.Out.Write(b)
+	if printed, err := common.PrintDocument(o.Out, o.Output.Format, doc); printed || err != nil {
 		return err
 	}
 	return common.PrintTable(o.Out, []string{"NAME", "ROLE", "VERSION", "ARGS", "ENV"}, rows(doc.Nodes))

@@ -2,7 +2,6 @@ package upgrade
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -10,7 +9,6 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
@@ -77,20 +75,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	}
 	doc := StatusDocument{Cluster: o.Name, RunningVersion: ic.Status.KubernetesVersion, ControllerInstalled: present,
 		Complete: r.Complete(), Rollout: r, Strategy: k3s.Strategy(ic.Spec.K3s), Hints: r.Hints(o.Name, present)}
-	switch o.Output.Format {
-	case common.OutputJSON:
-		b, err := json.MarshalIndent(doc, "", "    ")
-		if err != nil {
-			return err
-		}
-		_, err = fmt.Fprintf(o.Out, "%s\n", b)
-		return err
-	case common.OutputYAML:
-		b, err := yaml.Marshal(doc)
-		if err != nil {
-			return err
-		}
-		_, err = o.Out.Write(b)
+	if printed, err := common.PrintDocument(o.Out, o.Output.Format, doc); printed || err != nil {
 		return err
 	}
 	return printStatus(o.Out, doc)

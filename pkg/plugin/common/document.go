@@ -1,0 +1,30 @@
+package common
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	"sigs.k8s.io/yaml"
+)
+
+// PrintDocument prints a view that is not a Kubernetes object (node configuration, upgrade
+// status, capabilities) as JSON or YAML. It reports false for the human formats, which each
+// verb prints its own way.
+func PrintDocument(w io.Writer, format string, doc any) (bool, error) {
+	var b []byte
+	var err error
+	switch format {
+	case OutputJSON:
+		if b, err = json.MarshalIndent(doc, "", "    "); err == nil {
+			_, err = fmt.Fprintf(w, "%s\n", b)
+		}
+	case OutputYAML:
+		if b, err = yaml.Marshal(doc); err == nil {
+			_, err = w.Write(b)
+		}
+	default:
+		return false, nil
+	}
+	return true, err
+}
