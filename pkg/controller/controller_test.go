@@ -44,7 +44,7 @@ var (
 // against a real hub, a K3s downstream (3 servers with embedded etcd, 5 agents) and a plain
 // downstream whose cattle-system namespace predates the import.
 func TestReconciler(t *testing.T) {
-	clusters := startClusters(t,
+	clusters := testenv.StartAll(t,
 		testenv.Options{Name: "hub", HubCRDs: true},
 		testenv.Options{Name: "k3s", K3s: true},
 		testenv.Options{Name: "plain"})

@@ -55,35 +55,6 @@ func prepareImport(t *testing.T, hub, ds *testenv.Cluster, name string, members 
 	return req, token
 }
 
-// startClusters starts the control planes concurrently (each takes seconds) and stops them
-// when the test ends.
-func startClusters(t *testing.T, opts ...testenv.Options) []*testenv.Cluster {
-	t.Helper()
-	clusters := make([]*testenv.Cluster, len(opts))
-	errs := make([]error, len(opts))
-	done := make(chan int)
-	for i := range opts {
-		opts[i].Dir = t.TempDir()
-		go func() { clusters[i], errs[i] = testenv.StartCluster(opts[i]); done <- i }()
-	}
-	for range opts {
-		<-done
-	}
-	for i, c := range clusters {
-		if c != nil {
-			t.Cleanup(func() {
-				if err := c.Stop(); err != nil {
-					t.Errorf("stopping %s: %v", opts[i].Name, err)
-				}
-			})
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		t.Fatalf("starting control planes: %v", err)
-	}
-	return clusters
-}
-
 // webhookIdentity is the hub ServiceAccount of deploy/base/rbac.yaml, as a client-certificate
 // user: RBAC matches ServiceAccount subjects by this user name.
 const webhookIdentity = "system:serviceaccount:" + v1alpha1.HubNamespace + ":kimport-webhook"

@@ -27,7 +27,7 @@ import (
 // (no kubelets): k3stest.SUC plays its part by writing Plan status, Jobs and node labels the
 // way it does.
 func TestUpgradeRollout(t *testing.T) {
-	clusters := startClusters(t,
+	clusters := testenv.StartAll(t,
 		testenv.Options{Name: "hub", HubCRDs: true},
 		testenv.Options{Name: "k3s", K3s: true, PlanCRD: true})
 	hub, ds := clusters[0], clusters[1]

@@ -259,3 +259,34 @@ func (c *Cluster) NewUser(name string, groups []string) (*rest.Config, string, e
 	path := filepath.Join(c.Dir, c.Name+"-"+name+".kubeconfig")
 	return cfg, path, WriteKubeconfig(path, c.Name, cfg)
 }
+
+// StartAll starts several clusters at once (their start-up is mostly waiting) and stops them
+// when the test ends; it fails the test if any does not start.
+func StartAll(t testing.TB, opts ...Options) []*Cluster {
+	t.Helper()
+	clusters := make([]*Cluster, len(opts))
+	errs := make([]error, len(opts))
+	done := make(chan struct{})
+	for i := range opts {
+		if opts[i].Dir == "" {
+			opts[i].Dir = t.TempDir()
+		}
+		go func() { clusters[i], errs[i] = StartCluster(opts[i]); done <- struct{}{} }()
+	}
+	for range opts {
+		<-done
+	}
+	for i, c := range clusters {
+		if c != nil {
+			t.Cleanup(func() {
+				if err := c.Stop(); err != nil {
+					t.Errorf("stopping %s: %v", opts[i].Name, err)
+				}
+			})
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		t.Fatalf("starting control planes: %v", err)
+	}
+	return clusters
+}

@@ -41,7 +41,7 @@ func TestImportFlow(t *testing.T) {
 	t.Cleanup(func() { testLog = func(string) {} })
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // init records the hub here
 	t.Setenv(common.HubContextEnv, "")
-	clusters := startClusters(t,
+	clusters := testenv.StartAll(t,
 		testenv.Options{Name: "hub"},
 		testenv.Options{Name: "k3s", K3s: true},
 		testenv.Options{Name: "plain"})

@@ -54,37 +54,6 @@ func execute(cmd *cobra.Command, out, errOut *bytes.Buffer, args []string) (stri
 	return out.String(), errOut.String(), err
 }
 
-// startClusters starts the control planes at once (2 cores: their start-up is mostly waiting).
-func startClusters(t *testing.T, opts ...testenv.Options) []*testenv.Cluster {
-	t.Helper()
-	clusters := make([]*testenv.Cluster, len(opts))
-	errs := make([]error, len(opts))
-	done := make(chan struct{})
-	for i := range opts {
-		opts[i].Dir = t.TempDir()
-		go func(i int) {
-			defer func() { done <- struct{}{} }()
-			clusters[i], errs[i] = testenv.StartCluster(opts[i])
-		}(i)
-	}
-	for range opts {
-		<-done
-	}
-	for i, c := range clusters {
-		if c != nil {
-			t.Cleanup(func() {
-				if err := c.Stop(); err != nil {
-					t.Errorf("stopping %s: %v", opts[i].Name, err)
-				}
-			})
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		t.Fatalf("starting control planes: %v", err)
-	}
-	return clusters
-}
-
 // buildPlugin builds the plugin binary in the background; the returned function waits for it.
 func buildPlugin(t *testing.T) func() string {
 	t.Helper()
