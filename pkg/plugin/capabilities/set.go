@@ -39,11 +39,7 @@ func (o *SetOptions) Complete(args []string) error {
 // Run checks the value with the webhook's rule and writes the override under
 // capabilities/KEY in its canonical form (removing the same capability's other prefix).
 func (o *SetOptions) Run(ctx context.Context) error {
-	hub, err := o.Hub.Client()
-	if err != nil {
-		return err
-	}
-	ic, err := common.GetImportedCluster(ctx, hub, o.Name)
+	hub, ic, err := o.Hub.Cluster(ctx, o.Name)
 	if err != nil {
 		return err
 	}
@@ -83,11 +79,7 @@ func (o *UnsetOptions) Complete(args []string) error {
 
 // Run removes the override under both prefixes.
 func (o *UnsetOptions) Run(ctx context.Context) error {
-	hub, err := o.Hub.Client()
-	if err != nil {
-		return err
-	}
-	ic, err := common.GetImportedCluster(ctx, hub, o.Name)
+	hub, ic, err := o.Hub.Cluster(ctx, o.Name)
 	if err != nil {
 		return err
 	}

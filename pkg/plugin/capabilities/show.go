@@ -30,11 +30,7 @@ type Document struct {
 
 // Run detects the capabilities live and merges the overrides.
 func (o *ShowOptions) Run(ctx context.Context) error {
-	hub, err := o.Hub.Client()
-	if err != nil {
-		return err
-	}
-	ic, err := common.GetImportedCluster(ctx, hub, o.Name)
+	hub, ic, err := o.Hub.Cluster(ctx, o.Name)
 	if err != nil {
 		return err
 	}

@@ -35,3 +35,13 @@ func DisplayName(ic *v1alpha1.ImportedCluster) string {
 	}
 	return ic.Name
 }
+
+// Cluster connects to the hub and reads the named ImportedCluster.
+func (h *HubOptions) Cluster(ctx context.Context, name string) (client.Client, *v1alpha1.ImportedCluster, error) {
+	hub, err := h.Client()
+	if err != nil {
+		return nil, nil, err
+	}
+	ic, err := GetImportedCluster(ctx, hub, name)
+	return hub, ic, err
+}

@@ -84,11 +84,7 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 	if o.DryRun.Client() {
 		return o.printObjects(objects)
 	}
-	hub, err := o.Hub.Client()
-	if err != nil {
-		return err
-	}
-	ic, err := common.GetImportedCluster(ctx, hub, o.Name)
+	_, ic, err := o.Hub.Cluster(ctx, o.Name)
 	if err != nil {
 		return err
 	}
