@@ -33,6 +33,9 @@ const (
 	MarkerHubServer   = "hubServer"
 	MarkerClusterName = "clusterName"
 	MarkerClusterID   = "clusterID"
+	// MarkerHubPhase is the phase the hub last reported for the cluster, written by the
+	// reconciler: `join` waits on it, and anyone on the downstream can read it.
+	MarkerHubPhase = "hubPhase"
 )
 
 // DownstreamRoles are the ClusterRoles member roles map to; the agent may bind only these.

@@ -29,3 +29,39 @@ func CredentialsSecretName(cluster string) string { return cluster + "-credentia
 // IdentityClaimName is the name of the object that claims a clusterID in the hub. Creating
 // it is atomic, so two imports of one cluster under two names cannot both win.
 func IdentityClaimName(clusterID string) string { return "cluster-" + clusterID }
+
+// Two-step import (`kubectl import create` then `kubectl import join`).
+const (
+	// HubIDAnnotation on an ImportedCluster records the hub's identity (the UID of its
+	// kube-system namespace) for `join`, whose token cannot read the hub's namespaces.
+	HubIDAnnotation = "kimport.dev/hub-id"
+	// JoinExpiresAnnotation on an ImportedCluster waiting for `join` is when its join token
+	// expires (RFC 3339). The reconciler revokes the token then, or as soon as the cluster is
+	// Active, and removes the annotation.
+	JoinExpiresAnnotation = "kimport.dev/join-expires-at"
+	// JoinFieldManager owns the fields `join` sets in the hub.
+	JoinFieldManager = "kubectl-import-join"
+	// joinPrefix starts the names of a registration's join identity and its RBAC.
+	joinPrefix = "kimport-join-"
+	// MaxJoinClusterName is the longest cluster name whose join objects have valid names.
+	MaxJoinClusterName = 253 - len(joinPrefix)
+)
+
+// JoinName names a registration's join ServiceAccount (in HubNamespace) and its Role,
+// RoleBinding, ClusterRole and ClusterRoleBinding: they allow completing that one registration.
+func JoinName(cluster string) string { return joinPrefix + cluster }
+
+// JoinUsername is the user name the API server gives the join ServiceAccount of cluster.
+func JoinUsername(cluster string) string {
+	return "system:serviceaccount:" + HubNamespace + ":" + JoinName(cluster)
+}
+
+// JoinCluster is the cluster whose join ServiceAccount username is, or "" when username is
+// not a join identity.
+func JoinCluster(username string) string {
+	prefix := "system:serviceaccount:" + HubNamespace + ":" + joinPrefix
+	if len(username) <= len(prefix) || username[:len(prefix)] != prefix {
+		return ""
+	}
+	return username[len(prefix):]
+}

@@ -30,22 +30,27 @@ type ImportedClusterList struct {
 }
 
 // ImportedClusterSpec is what the user (through the plugin) asks for.
+// +kubebuilder:validation:XValidation:rule="!has(oldSelf.clusterID) || (has(self.clusterID) && self.clusterID == oldSelf.clusterID)",message="spec.clusterID is immutable once set: delete the ImportedCluster and import the cluster again"
 type ImportedClusterSpec struct {
 	// ClusterID is the UID of the downstream kube-system namespace: the cluster's identity.
+	// Empty only while a registration made by `kubectl import create` waits for `join`;
+	// once set it never changes.
 	// +kubebuilder:validation:MinLength=1
 	// +kubebuilder:validation:MaxLength=64
-	// +kubebuilder:validation:XValidation:rule="self == oldSelf",message="spec.clusterID is immutable: delete the ImportedCluster and import the cluster again"
-	ClusterID string `json:"clusterID"`
+	// +optional
+	ClusterID string `json:"clusterID,omitempty"`
 
 	// DisplayName is a human-friendly name; defaults to metadata.name when empty.
 	// +kubebuilder:validation:MaxLength=253
 	// +optional
 	DisplayName string `json:"displayName,omitempty"`
 
-	// APIServer is the https URL the hub uses to reach the downstream API server.
+	// APIServer is the https URL the hub uses to reach the downstream API server. Empty only
+	// while a registration waits for `join`.
 	// +kubebuilder:validation:Pattern=`^https://`
 	// +kubebuilder:validation:MaxLength=2048
-	APIServer string `json:"apiServer"`
+	// +optional
+	APIServer string `json:"apiServer,omitempty"`
 
 	// CredentialsSecretRef names the Secret in kimport-system that holds the downstream CA,
 	// endpoint and agent token.
