@@ -53,9 +53,17 @@ func Apply(ctx context.Context, c client.Client, obj runtime.Object, out io.Writ
 	if err != nil {
 		return nil, err
 	}
-	if err := c.Patch(ctx, u, client.Apply, client.FieldOwner(FieldManager), client.ForceOwnership); err != nil {
-		return nil, fmt.Errorf("applying %s: %w", Ref(u), common.ExplainAdmission(err))
+	if err := applyAs(ctx, c, u, FieldManager); err != nil {
+		return nil, err
 	}
 	fmt.Fprintf(out, "%s serverside-applied\n", Ref(u))
 	return u, nil
+}
+
+// applyAs server-side applies u as manager, explaining a webhook refusal.
+func applyAs(ctx context.Context, c client.Client, u *unstructured.Unstructured, manager string) error {
+	if err := c.Patch(ctx, u, client.Apply, client.FieldOwner(manager), client.ForceOwnership); err != nil {
+		return fmt.Errorf("applying %s: %w", Ref(u), common.ExplainAdmission(err))
+	}
+	return nil
 }

@@ -43,20 +43,7 @@ type PreflightOptions struct {
 // either cluster. Checks that depend on a failed one are reported as skipped.
 func Preflight(ctx context.Context, ds, hub *Cluster, opts PreflightOptions) *Report {
 	r := &Report{}
-	if !checkReachable(r, ds) {
-		for _, name := range []string{CheckNodes, CheckClusterAdmin, CheckClusterID} {
-			r.skip(name, "the downstream does not answer")
-		}
-	} else {
-		checkNodes(ctx, r, ds)
-		checkClusterAdmin(ctx, r, ds)
-		if id, err := KubeSystemUID(ctx, ds.Client); err != nil {
-			r.fail(CheckClusterID, err.Error())
-		} else {
-			r.ClusterID = id
-			r.pass(CheckClusterID, "%s (UID of namespace kube-system)", id)
-		}
-	}
+	checkDownstream(ctx, r, ds, true)
 	hubOK := checkHubInstalled(ctx, r, hub)
 	switch {
 	case !hubOK:
@@ -75,6 +62,52 @@ func Preflight(ctx context.Context, ds, hub *Cluster, opts PreflightOptions) *Re
 		checkNotMarked(ctx, r, ds)
 	}
 	return r
+}
+
+// JoinPreflight runs the downstream checks of `join`, whose hub token may read nothing but
+// its registration: the downstream answers, lists its nodes, the caller is cluster-admin
+// there (unless the agent was applied by other means: needAdmin false) and no other hub's
+// marker is present. Whether the cluster is already imported here is the hub webhook's call.
+func JoinPreflight(ctx context.Context, ds *Cluster, hubID string, needAdmin bool) *Report {
+	r := &Report{HubID: hubID}
+	checkDownstream(ctx, r, ds, needAdmin)
+	if r.ClusterID == "" {
+		r.skip(CheckNotMarked, "the cluster ID is unknown")
+	} else {
+		checkNotMarked(ctx, r, ds)
+	}
+	return r
+}
+
+// checkDownstream checks that the downstream answers and lists its nodes, that the caller is
+// cluster-admin there (when needAdmin), and reads its cluster ID.
+func checkDownstream(ctx context.Context, r *Report, ds *Cluster, needAdmin bool) {
+	if !checkReachable(r, ds) {
+		for _, name := range []string{CheckNodes, CheckClusterAdmin, CheckClusterID} {
+			r.skip(name, "the downstream does not answer")
+		}
+		return
+	}
+	checkNodes(ctx, r, ds)
+	if needAdmin {
+		checkClusterAdmin(ctx, r, ds)
+	}
+	if id, err := KubeSystemUID(ctx, ds.Client); err != nil {
+		r.fail(CheckClusterID, err.Error())
+	} else {
+		r.ClusterID = id
+		r.pass(CheckClusterID, "%s (UID of namespace kube-system)", id)
+	}
+}
+
+// CheckHub checks that the hub is installed and returns its ID.
+func CheckHub(ctx context.Context, hub *Cluster) (string, error) {
+	r := &Report{}
+	if !checkHubInstalled(ctx, r, hub) {
+		c := r.Failed()[0]
+		return "", fmt.Errorf("%s: %s\n%s", c.Name, c.Detail, strings.Join(c.Remedy, "\n"))
+	}
+	return r.HubID, nil
 }
 
 // UnreadableKubeconfigReport is the report when the downstream kubeconfig cannot be read,
@@ -218,7 +251,7 @@ func checkNotImported(ctx context.Context, r *Report, hub *Cluster, name string)
 			r.Existing = ic
 		case ic.Spec.ClusterID == r.ClusterID:
 			r.fail(CheckNotImported, fmt.Sprintf("this cluster (ID %s) is already imported as importedcluster %s (phase %s)",
-				r.ClusterID, ic.Name, phaseOf(ic)),
+				r.ClusterID, ic.Name, PhaseOf(ic)),
 				"Re-run 'kubectl import cluster "+ic.Name+"' to repair that import, or delete it first: kubectl import delete "+ic.Name)
 			return
 		case ic.Name == name:
@@ -231,7 +264,7 @@ func checkNotImported(ctx context.Context, r *Report, hub *Cluster, name string)
 		return
 	}
 	if r.Existing != nil {
-		r.pass(CheckNotImported, "importedcluster %s is this cluster (phase %s): re-running converges it", name, phaseOf(r.Existing))
+		r.pass(CheckNotImported, "importedcluster %s is this cluster (phase %s): re-running converges it", name, PhaseOf(r.Existing))
 		return
 	}
 	r.pass(CheckNotImported, "no importedcluster has cluster ID %s", r.ClusterID)
@@ -277,7 +310,8 @@ func checkNotMarked(ctx context.Context, r *Report, ds *Cluster) {
 	}
 }
 
-func phaseOf(ic *v1alpha1.ImportedCluster) string {
+// PhaseOf is the phase as shown to users, "not yet reported" before the first reconcile.
+func PhaseOf(ic *v1alpha1.ImportedCluster) string {
 	if ic.Status.Phase == "" {
 		return "not yet reported"
 	}

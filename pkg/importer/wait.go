@@ -49,7 +49,7 @@ func WaitActive(ctx context.Context, hub client.Client, name string, timeout tim
 	case ic == nil:
 		return nil, fmt.Errorf("importedcluster %s is not Active after %s: %v", name, timeout, readErr)
 	}
-	return ic, fmt.Errorf("importedcluster %s is not Active after %s (phase %s)%s", name, timeout, phaseOf(ic), notTrue(ic.Status.Conditions))
+	return ic, fmt.Errorf("importedcluster %s is not Active after %s (phase %s)%s", name, timeout, PhaseOf(ic), notTrue(ic.Status.Conditions))
 }
 
 func timedOut(err error) bool {
@@ -60,7 +60,7 @@ func timedOut(err error) bool {
 // "Pending  Connected=True ProjectsAssigned=False (NotYet)".
 func Progress(ic *v1alpha1.ImportedCluster) string {
 	var b strings.Builder
-	b.WriteString(phaseOf(ic))
+	b.WriteString(PhaseOf(ic))
 	for _, c := range ic.Status.Conditions {
 		fmt.Fprintf(&b, "  %s=%s", c.Type, c.Status)
 		if c.Status != metav1.ConditionTrue && c.Reason != "" {
@@ -109,5 +109,5 @@ func WaitGone(ctx context.Context, hub client.Client, name string, timeout time.
 	case last == nil:
 		return nil, fmt.Errorf("importedcluster %s: still not confirmed gone after %s: %v", name, timeout, readErr)
 	}
-	return last, fmt.Errorf("importedcluster %s still exists after %s (phase %s)%s", name, timeout, phaseOf(last), notTrue(last.Status.Conditions))
+	return last, fmt.Errorf("importedcluster %s still exists after %s (phase %s)%s", name, timeout, PhaseOf(last), notTrue(last.Status.Conditions))
 }

@@ -8,9 +8,11 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/capabilities"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/clustercmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/completion"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/createcmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/deletecmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/describe"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/join"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/list"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/members"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/nodeconfig"
@@ -42,6 +44,8 @@ them Active, assigns their projects and member roles, and drives K3s upgrades.`,
 		initcmd.NewCmd(streams),
 		preflight.NewCmd(streams),
 		clustercmd.NewCmd(streams),
+		createcmd.NewCmd(streams),
+		join.NewCmd(streams),
 		deletecmd.NewCmd(streams),
 		list.NewCmd(streams),
 		describe.NewCmd(streams),

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
 	"sigs.k8s.io/yaml"
 )
@@ -27,4 +28,9 @@ func PrintDocument(w io.Writer, format string, doc any) (bool, error) {
 		return false, nil
 	}
 	return true, err
+}
+
+// CommentLines prefixes every line of s with "# ", for notes above a YAML document.
+func CommentLines(s string) string {
+	return "# " + strings.ReplaceAll(s, "\n", "\n# ")
 }

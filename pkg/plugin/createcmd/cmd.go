@@ -1,0 +1,56 @@
+// Package createcmd is `kubectl import create NAME`: the hub half of a two-step import. It
+// registers the cluster and prints the `kubectl import join` command to run on the downstream.
+package createcmd
+
+import (
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// NewCmd is `kubectl import create NAME`.
+func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(streams)
+	cmd := &cobra.Command{
+		Use:   "create NAME",
+		Short: "Register a cluster in the hub and print the join command to run on it",
+		Long: `Register a cluster in the hub (Pending) and print the command that completes the import
+from the downstream side, for when the hub and the downstream are run by different people:
+
+  kubectl import join --hub URL --token TOKEN --ca-checksum sha256:HASH
+
+The token is short-lived (--ttl, 1h by default) and may only complete this registration: it
+can read and set the identity of this one ImportedCluster and fill its credentials Secret,
+nothing else. The hub revokes it once the cluster is Active. The checksum pins the hub's CA,
+so join trusts nothing the hub says until it matches; there is no insecure mode.
+
+Re-running create for a registration that is still waiting converges it; --rotate-token
+revokes the earlier token and prints a fresh command.`,
+		Example: `  kubectl import create prod-eu --member User:alice=cluster-owner --member Group:devs=cluster-member
+  kubectl import create edge-1 --ttl 30m --hub-url https://hub.example.com:6443
+  kubectl import create prod-eu --rotate-token
+  kubectl import create prod-eu --dry-run=client -o yaml`,
+		Args:              common.ExactlyOneName,
+		ValidArgsFunction: common.CompleteClusterNames(&o.Hub),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	fs := cmd.Flags()
+	fs.StringArrayVar(&o.MemberFlags, "member", nil, "give a user or group a role in the downstream: KIND:NAME=ROLE with KIND User or Group and ROLE cluster-owner or cluster-member (repeatable)")
+	fs.StringVar(&o.DisplayName, "display-name", "", "human-friendly name of the cluster")
+	fs.DurationVar(&o.TTL, "ttl", o.TTL, "how long the join token works, e.g. 30m or 4h (from 1m to 24h)")
+	fs.BoolVar(&o.RotateToken, "rotate-token", false, "revoke the earlier join token of this waiting registration and print a fresh command")
+	fs.StringVar(&o.HubURL, "hub-url", "", "https URL at which the downstream reaches the hub (default: the hub kubeconfig's server)")
+	o.DryRun.AddFlags(cmd)
+	o.Output.AddFlags(cmd)
+	o.Hub.AddFlags(fs)
+	return cmd
+}

@@ -1,0 +1,188 @@
+package createcmd
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/hubca"
+	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// JoinCommand is what create hands over, and what -o json|yaml prints.
+type JoinCommand struct {
+	Cluster    string    `json:"cluster"`
+	Hub        string    `json:"hub"`
+	Token      string    `json:"token"`
+	CAChecksum string    `json:"caChecksum"`
+	ExpiresAt  time.Time `json:"expiresAt"`
+	Command    string    `json:"command"`
+}
+
+// Run registers the cluster (or converges a waiting registration), issues the join token and
+// prints the join command.
+func (o *Options) Run(ctx context.Context) error {
+	ca, err := hubca.FromConfig(o.hubConfig)
+	if err != nil {
+		return err
+	}
+	hubURL := o.HubURL
+	if hubURL == "" {
+		hubURL = o.hubConfig.Host
+	}
+	hubURL = strings.TrimSuffix(hubURL, "/")
+	hubID, err := importer.CheckHub(ctx, o.hub)
+	if err != nil {
+		return err
+	}
+	existing, err := o.existing(ctx)
+	if err != nil {
+		return err
+	}
+	reg := importer.Registration{Name: o.Name, DisplayName: o.DisplayName, Members: o.Members, HubID: hubID,
+		ExpiresAt: time.Now().Add(o.TTL).Truncate(time.Second)}
+	if o.DryRun.Client() {
+		return o.printDryRun(reg, hubURL, ca)
+	}
+	// With -o json|yaml the document owns stdout; what is applied is reported on stderr.
+	log := o.Out
+	if !o.Output.Human() {
+		log = o.ErrOut
+	}
+	uid, err := o.register(ctx, reg, existing, log)
+	if err != nil {
+		return err
+	}
+	for _, obj := range reg.JoinObjects(uid) {
+		if _, err := importer.Apply(ctx, o.hub.Client, obj, log); err != nil {
+			return err
+		}
+	}
+	token, tokenExpiry, err := importer.IssueJoinToken(ctx, o.clientset, o.Name, o.TTL)
+	if err != nil {
+		return err
+	}
+	if tokenExpiry.Before(reg.ExpiresAt) {
+		reg.ExpiresAt = tokenExpiry // the API server capped the lifetime
+		if err := o.setExpiry(ctx, reg.ExpiresAt); err != nil {
+			return err
+		}
+	}
+	if err := hubca.Publish(ctx, o.hub.Client, hubURL, ca, log, o.ErrOut); err != nil {
+		return err
+	}
+	join := JoinCommand{Cluster: o.Name, Hub: hubURL, Token: token, CAChecksum: hubca.Checksum(ca), ExpiresAt: reg.ExpiresAt.UTC()}
+	join.Command = fmt.Sprintf("kubectl import join --hub %s --token %s --ca-checksum %s", join.Hub, join.Token, join.CAChecksum)
+	if printed, err := common.PrintDocument(o.Out, o.Output.Format, join); printed || err != nil {
+		return err
+	}
+	writeInstructions(o.Out, join)
+	return nil
+}
+
+// existing is the registration of that name, refusing what create cannot converge: a cluster
+// that has already joined, a rotation of nothing, or a second token without --rotate-token.
+func (o *Options) existing(ctx context.Context) (*v1alpha1.ImportedCluster, error) {
+	var ic v1alpha1.ImportedCluster
+	err := o.hub.Client.Get(ctx, client.ObjectKey{Name: o.Name}, &ic)
+	switch {
+	case apierrors.IsNotFound(err):
+		if o.RotateToken {
+			return nil, fmt.Errorf("--rotate-token: importedcluster %s does not exist; create it without --rotate-token", o.Name)
+		}
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("reading importedcluster %s: %w", o.Name, err)
+	case ic.DeletionTimestamp != nil:
+		return nil, fmt.Errorf("importedcluster %s is being deleted: wait until 'kubectl import delete %s' has finished, then create it again", o.Name, o.Name)
+	case !importer.AwaitingJoin(&ic):
+		return nil, fmt.Errorf("importedcluster %s has already joined (cluster ID %s, phase %s): it needs no join command; to import another cluster, choose another NAME",
+			o.Name, ic.Spec.ClusterID, importer.PhaseOf(&ic))
+	}
+	if o.RotateToken {
+		return &ic, nil
+	}
+	issued, err := importer.JoinIdentityExists(ctx, o.hub.Client, o.Name)
+	if err != nil {
+		return nil, fmt.Errorf("reading the join identity of %s: %w", o.Name, err)
+	}
+	if issued {
+		return nil, fmt.Errorf("importedcluster %s is waiting for join and its join token is outstanding (expires %s): print a fresh command with 'kubectl import create %s --rotate-token', which revokes the earlier one",
+			o.Name, ic.Annotations[v1alpha1.JoinExpiresAnnotation], o.Name)
+	}
+	return &ic, nil
+}
+
+// register applies the ImportedCluster, or for --rotate-token revokes the earlier join
+// identity and moves only the expiry, and returns the record's UID.
+func (o *Options) register(ctx context.Context, reg importer.Registration, existing *v1alpha1.ImportedCluster, log io.Writer) (types.UID, error) {
+	if o.RotateToken {
+		if err := importer.RevokeJoinIdentity(ctx, o.hub.Client, o.Name, log); err != nil {
+			return "", err
+		}
+		if err := o.setExpiry(ctx, reg.ExpiresAt); err != nil {
+			return "", err
+		}
+		return existing.UID, nil
+	}
+	applied, err := importer.Apply(ctx, o.hub.Client, reg.ImportedCluster(), log)
+	if err != nil {
+		return "", err
+	}
+	return applied.GetUID(), nil
+}
+
+// setExpiry moves only the join-expiry annotation (a merge patch, so the members and every
+// other field stay as they are).
+func (o *Options) setExpiry(ctx context.Context, at time.Time) error {
+	ic := &v1alpha1.ImportedCluster{}
+	ic.Name = o.Name
+	patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, v1alpha1.JoinExpiresAnnotation, at.UTC().Format(time.RFC3339))
+	if err := o.hub.Client.Patch(ctx, ic, client.RawPatch(types.MergePatchType, []byte(patch)), client.FieldOwner(importer.FieldManager)); err != nil {
+		return fmt.Errorf("recording the join token's expiry on importedcluster %s: %w", o.Name, common.ExplainAdmission(err))
+	}
+	return nil
+}
+
+func writeInstructions(w io.Writer, join JoinCommand) {
+	fmt.Fprintf(w, `
+importedcluster/%[1]s is registered and waits for its downstream cluster to join.
+
+Whoever runs the downstream runs this there (kubectl pointing at the downstream), as a
+cluster-admin of it. A cluster admin can grant that with:
+  kubectl create clusterrolebinding cluster-admin-binding --clusterrole cluster-admin --user <user>
+
+  %[2]s
+
+The token may only complete importedcluster/%[1]s and stops working at %[3]s (in %[4]s) or once
+the cluster is Active. Hand it over privately. A fresh command: kubectl import create %[1]s --rotate-token
+`, join.Cluster, join.Command, join.ExpiresAt.Format(time.RFC3339), time.Until(join.ExpiresAt).Round(time.Second))
+}
+
+// printDryRun prints, as one List, what create would apply; no token is issued.
+func (o *Options) printDryRun(reg importer.Registration, hubURL string, ca *x509.Certificate) error {
+	objs := append([]client.Object{reg.ImportedCluster()}, reg.JoinObjects(types.UID(importer.UIDPlaceholder))...)
+	public, err := hubca.ClusterInfoObjects(hubURL, ca)
+	if err != nil {
+		return err
+	}
+	list := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "v1", "kind": "List"}}
+	for _, obj := range append(objs, public...) {
+		u, err := importer.ToUnstructured(obj)
+		if err != nil {
+			return err
+		}
+		list.Items = append(list.Items, *u)
+	}
+	return o.Output.PrintResult(list, "created (dry run)", o.Out)
+}

@@ -1,0 +1,204 @@
+package join
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/util/wait"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/hubca"
+	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// Step names, in order.
+const (
+	StepSetIdentity     = "set-identity"
+	StepApplyDownstream = "apply-downstream"
+	StepHandOver        = "hand-over"
+	StepWaitActive      = "wait-active"
+)
+
+// Run pins the hub CA, finds the registration, checks the downstream, then runs each step.
+// Nothing is sent to the hub before the pin matched, and nothing is written before the
+// downstream checks passed.
+func (o *Options) Run(ctx context.Context) error {
+	log := o.Out
+	if o.DryRun.Client() {
+		log = o.ErrOut // the manifest owns stdout
+	}
+	caPEM, ca, err := hubca.Fetch(ctx, o.HubURL, o.pin)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "hub CA %s verified (found in %s, subject %q)\n", ca.Checksum, ca.Source, ca.Cert.Subject.String())
+	hub, err := importer.JoinHub(o.HubURL, caPEM, o.Token)
+	if err != nil {
+		return err
+	}
+	ic, err := importer.JoinRegistration(ctx, hub)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(log, "the join token completes importedcluster/%s (phase %s)\n", ic.Name, importer.PhaseOf(ic))
+	req, err := o.request(ctx, log, ic)
+	if err != nil {
+		return err
+	}
+	if o.DryRun.Client() {
+		return o.printManifest(ctx, req)
+	}
+	for i, s := range o.steps(hub, req) {
+		fmt.Fprintf(o.Out, "[%d/4] %s\n", i+1, s.title)
+		if err := s.run(ctx); err != nil {
+			return err
+		}
+		if o.failAfter == s.name {
+			return fmt.Errorf("fault injected after step %s", s.name)
+		}
+	}
+	return nil
+}
+
+// request runs the downstream checks and describes the import of this downstream into ic.
+func (o *Options) request(ctx context.Context, log io.Writer, ic *v1alpha1.ImportedCluster) (importer.Request, error) {
+	hubID := ic.Annotations[v1alpha1.HubIDAnnotation]
+	if hubID == "" {
+		return importer.Request{}, fmt.Errorf("importedcluster %s has no %s annotation (it was not made by 'kubectl import create'): ask the hub admin to run 'kubectl import create %s --rotate-token'",
+			ic.Name, v1alpha1.HubIDAnnotation, ic.Name)
+	}
+	report := importer.JoinPreflight(ctx, o.Downstream, hubID, !o.AgentApplied && !o.DryRun.Client())
+	report.Write(log, common.IsTerminal(log))
+	if err := report.Err(); err != nil {
+		return importer.Request{}, err
+	}
+	if ic.Spec.ClusterID != "" && ic.Spec.ClusterID != report.ClusterID {
+		return importer.Request{}, fmt.Errorf("importedcluster %s was joined by another cluster (cluster ID %s; this one is %s): this token cannot import this cluster; ask the hub admin for a registration of its own ('kubectl import create NEWNAME')",
+			ic.Name, ic.Spec.ClusterID, report.ClusterID)
+	}
+	req := importer.Request{Name: ic.Name, DisplayName: ic.Spec.DisplayName, Members: ic.Spec.Members,
+		ClusterID: report.ClusterID, APIServer: o.Downstream.Config.Host, HubID: hubID, HubServer: o.HubURL}
+	if o.AdvertiseAddress != "" {
+		req.APIServer = o.AdvertiseAddress
+	}
+	if err := importer.ValidateAPIServer(req.APIServer); err != nil {
+		return req, fmt.Errorf("the downstream's address: %w (pass --advertise-address)", err)
+	}
+	var err error
+	req.CAData, err = importer.DownstreamCA(ctx, o.Downstream)
+	return req, err
+}
+
+// step is one idempotent part of a join.
+type step struct {
+	name  string
+	title string
+	run   func(ctx context.Context) error
+}
+
+func (o *Options) steps(hub *importer.Cluster, req importer.Request) []step {
+	var token string // the agent token: passed from the downstream to the hub, never printed
+	apply := step{StepApplyDownstream, "create the import agent in the downstream", func(ctx context.Context) (err error) {
+		token, err = importer.ApplyDownstream(ctx, o.Downstream.Client, req, o.Out)
+		return err
+	}}
+	if o.AgentApplied {
+		apply = step{StepApplyDownstream, "read the agent applied by other means", func(ctx context.Context) (err error) {
+			token, err = importer.AppliedAgentToken(ctx, o.Downstream.Client, req, o.Out)
+			return err
+		}}
+	}
+	return []step{
+		{StepSetIdentity, "record the cluster's identity in the hub", func(ctx context.Context) error {
+			return importer.SetIdentity(ctx, hub, req, o.Out)
+		}},
+		apply,
+		{StepHandOver, "hand the agent's credentials to the hub", func(ctx context.Context) error {
+			return importer.HandOverCredentials(ctx, hub, req, token, o.Out)
+		}},
+		{StepWaitActive, "wait until the hub reports the cluster Active", func(ctx context.Context) error {
+			return o.waitActive(ctx, hub, req.Name)
+		}},
+	}
+}
+
+// waitActive follows the registration through the join token while it works, and the marker
+// the hub writes into the downstream, because the hub revokes the token the moment the
+// cluster is Active.
+func (o *Options) waitActive(ctx context.Context, hub *importer.Cluster, name string) error {
+	ref := "importedcluster." + v1alpha1.GroupVersion.Group + "/" + name
+	if !o.Wait {
+		fmt.Fprintf(o.Out, "%s joined; not waiting (the hub admin follows it with: kubectl import describe %s)\n", ref, name)
+		return nil
+	}
+	var last *v1alpha1.ImportedCluster
+	shown, tokenWorks := "", true
+	err := wait.PollUntilContextTimeout(ctx, importer.PollInterval, o.Timeout, true, func(ctx context.Context) (bool, error) {
+		if tokenWorks {
+			var ic v1alpha1.ImportedCluster
+			err := hub.Client.Get(ctx, client.ObjectKey{Name: name}, &ic)
+			switch {
+			case err == nil:
+				last = &ic
+				if now := importer.Progress(&ic); now != shown {
+					shown = now
+					fmt.Fprintf(o.Out, "%s: %s\n", ref, now)
+				}
+				if ic.Status.Phase == v1alpha1.PhaseActive {
+					return true, nil
+				}
+			case apierrors.IsUnauthorized(err) || apierrors.IsForbidden(err):
+				tokenWorks = false // revoked: the marker says why
+			}
+		}
+		return importer.MarkerPhase(ctx, o.Downstream.Client, name) == string(v1alpha1.PhaseActive), nil
+	})
+	if err != nil {
+		progress := "nothing reported yet"
+		if last != nil {
+			progress = importer.Progress(last)
+		}
+		return fmt.Errorf("%s is not Active after %s (last seen: %s): the hub admin sees why with 'kubectl import describe %s'; re-run this command to keep waiting",
+			ref, o.Timeout, progress, name)
+	}
+	fmt.Fprintf(o.Out, "%s Active (the hub now revokes the join token; the cluster is managed from the hub)\n", ref)
+	return nil
+}
+
+// printManifest prints the downstream objects for GitOps or air-gapped use, with how to
+// finish the registration once they are applied.
+func (o *Options) printManifest(ctx context.Context, req importer.Request) error {
+	var ns corev1.Namespace
+	err := o.Downstream.Client.Get(ctx, client.ObjectKey{Name: agent.Namespace}, &ns)
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("reading namespace %s: %w", agent.Namespace, err)
+	}
+	objs, err := importer.AgentManifest(req, err == nil)
+	if err != nil {
+		return err
+	}
+	list := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "v1", "kind": "List"}}
+	for _, u := range objs {
+		list.Items = append(list.Items, *u)
+	}
+	finish := fmt.Sprintf(`The downstream manifest of importedcluster/%[1]s. Apply it to the downstream cluster by your
+own means (kubectl apply -f, or commit it where your GitOps tool syncs from), then finish the
+registration before the join token expires, from anywhere that can read the downstream's
+namespace kube-system and cattle-system/kimport-agent-token:
+  kubectl import join --hub %[2]s --token <TOKEN> --ca-checksum %[3]s --agent-applied
+These objects belong to the tool that applies them: to disconnect, remove them there as
+well as running 'kubectl import delete %[1]s' on the hub.`, req.Name, o.HubURL, o.pin)
+	if o.Output.Format == common.OutputYAML {
+		fmt.Fprintf(o.Out, "%s\n", common.CommentLines(finish))
+	} else {
+		fmt.Fprintln(o.ErrOut, finish)
+	}
+	return o.Output.PrintObj(list, o.Out)
+}

@@ -1,0 +1,120 @@
+package join
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/createcmd"
+)
+
+// testLog receives the transcript of each command; the e2e test points it at t.Log.
+var testLog = func(string) {}
+
+func execute(newCmd func(genericiooptions.IOStreams) *cobra.Command, args []string) (string, string, error) {
+	var out, errOut bytes.Buffer
+	cmd := newCmd(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
+	cmd.SetArgs(args)
+	cmd.SetIn(&bytes.Buffer{})
+	cmd.SetOut(&out)
+	cmd.SetErr(&errOut)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	err := cmd.ExecuteContext(context.Background())
+	testLog(fmt.Sprintf("$ kubectl import %s %s\n%s%s(error: %v)", cmd.Name(), redact(strings.Join(args, " ")), redact(out.String()), errOut.String(), err))
+	return out.String(), errOut.String(), err
+}
+
+// runCreate runs `kubectl import create`.
+func runCreate(args ...string) (string, string, error) {
+	return execute(createcmd.NewCmd, args)
+}
+
+// runJoin runs `kubectl import join`, stopping with an injected fault after the step failAfter.
+func runJoin(failAfter string, args ...string) (string, string, error) {
+	return execute(func(s genericiooptions.IOStreams) *cobra.Command {
+		o := NewOptions(s)
+		o.failAfter = failAfter
+		return newCmd(o)
+	}, args)
+}
+
+var joinLine = regexp.MustCompile(`kubectl import join --hub (\S+) --token (\S+) --ca-checksum (\S+)`)
+
+// joinCommand is what create printed: hub URL, token and checksum.
+type joinCommand struct{ hub, token, checksum string }
+
+func (j joinCommand) args(extra ...string) []string {
+	return append([]string{"--hub", j.hub, "--token", j.token, "--ca-checksum", j.checksum}, extra...)
+}
+
+func parseJoin(t *testing.T, out string) joinCommand {
+	t.Helper()
+	m := joinLine.FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("create printed no join command:\n%s", redact(out))
+	}
+	return joinCommand{hub: m[1], token: m[2], checksum: m[3]}
+}
+
+// redact keeps tokens out of test logs.
+func redact(s string) string {
+	return regexp.MustCompile(`--token \S+`).ReplaceAllString(s, "--token <redacted>")
+}
+
+// asToken is a client for the hub acting as token, the CA pinned.
+func asToken(t *testing.T, hub *rest.Config, token string) client.Client {
+	t.Helper()
+	c, err := client.New(&rest.Config{Host: hub.Host, BearerToken: token, TLSClientConfig: rest.TLSClientConfig{CAData: hub.CAData}},
+		client.Options{Scheme: common.Scheme})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// eventually polls cond for up to timeout; it fails the test with cond's last description.
+func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, desc := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %s", timeout, desc)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+func mustContain(t *testing.T, what, s string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(s, w) {
+			t.Errorf("%s lacks %q:\n%s", what, w, redact(s))
+		}
+	}
+}
+
+// applyAll server-side applies objects as another tool would.
+func applyAll(t *testing.T, c client.Client, items []map[string]any) {
+	t.Helper()
+	for _, item := range items {
+		u := &unstructured.Unstructured{Object: item}
+		if err := c.Patch(context.Background(), u, client.Apply, client.FieldOwner("gitops-tool")); err != nil {
+			t.Fatalf("applying %s/%s: %v", u.GetKind(), u.GetName(), err)
+		}
+	}
+}

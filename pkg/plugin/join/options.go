@@ -1,0 +1,158 @@
+package join
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"k8s.io/cli-runtime/pkg/genericclioptions"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-import/kubectl-import/pkg/hubca"
+	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+)
+
+// TokenEnv may hold the join token instead of --token.
+const TokenEnv = "KUBECTL_IMPORT_JOIN_TOKEN"
+
+// DefaultTimeout bounds the wait until Active.
+const DefaultTimeout = 5 * time.Minute
+
+// Options of `kubectl import join`.
+type Options struct {
+	// ConfigFlags choose the downstream, as for every kubectl command.
+	ConfigFlags *genericclioptions.ConfigFlags
+
+	HubURL           string
+	Token            string
+	TokenFile        string
+	CAChecksum       string
+	AdvertiseAddress string
+	AgentApplied     bool
+	Wait             bool
+	Timeout          time.Duration
+	DryRun           common.DryRunFlags
+	Output           *common.OutputFlags
+
+	genericiooptions.IOStreams
+
+	Downstream *importer.Cluster
+	// pin is CAChecksum, checked and in lower case.
+	pin string
+	// failAfter names a step after which Run stops with an error: tests inject faults with it
+	// to prove that a re-run converges.
+	failAfter string
+}
+
+// NewOptions has the defaults.
+func NewOptions(streams genericiooptions.IOStreams) *Options {
+	flags := genericclioptions.NewConfigFlags(true)
+	// --token is the hub join token here; the downstream's own credentials come from the kubeconfig.
+	flags.BearerToken = nil
+	return &Options{
+		ConfigFlags: flags,
+		Wait:        true,
+		Timeout:     DefaultTimeout,
+		Output:      common.NewOutputFlags(common.OutputJSON, common.OutputYAML),
+		IOStreams:   streams,
+	}
+}
+
+// Complete reads the token from its source and builds the downstream client (nothing is
+// contacted yet).
+func (o *Options) Complete() error {
+	if err := o.readToken(); err != nil {
+		return err
+	}
+	if o.Downstream != nil {
+		return nil
+	}
+	cfg, err := o.ConfigFlags.ToRESTConfig()
+	if err != nil {
+		return err
+	}
+	cfg.UserAgent = "kubectl-import"
+	o.Downstream, err = importer.Connect(cfg)
+	return err
+}
+
+func (o *Options) readToken() error {
+	sources := 0
+	for _, set := range []bool{o.Token != "", o.TokenFile != "", os.Getenv(TokenEnv) != ""} {
+		if set {
+			sources++
+		}
+	}
+	if sources > 1 {
+		return fmt.Errorf("the join token is given more than once: use one of --token, --token-file or $%s", TokenEnv)
+	}
+	switch {
+	case o.TokenFile == "-":
+		data, err := io.ReadAll(io.LimitReader(o.In, 64<<10))
+		if err != nil {
+			return fmt.Errorf("reading the join token from stdin: %w", err)
+		}
+		o.Token = string(data)
+	case o.TokenFile != "":
+		data, err := os.ReadFile(o.TokenFile)
+		if err != nil {
+			return fmt.Errorf("invalid --token-file: %w", err)
+		}
+		o.Token = string(data)
+	case o.Token == "":
+		o.Token = os.Getenv(TokenEnv)
+	}
+	o.Token = strings.TrimSpace(o.Token)
+	return nil
+}
+
+// Validate checks every flag before anything is contacted, naming the flag and the fix.
+func (o *Options) Validate() error {
+	if o.HubURL == "" {
+		return errors.New("--hub is required: the hub URL printed by 'kubectl import create'")
+	}
+	if err := importer.ValidateAPIServer(o.HubURL); err != nil {
+		return fmt.Errorf("invalid --hub: %w", err)
+	}
+	if o.Token == "" {
+		return fmt.Errorf("the join token is required: pass --token, --token-file or $%s, as printed by 'kubectl import create'", TokenEnv)
+	}
+	if strings.ContainsAny(o.Token, " \t\r\n") {
+		return errors.New("invalid join token: it contains white space; copy it again from the output of 'kubectl import create'")
+	}
+	if o.CAChecksum == "" {
+		return errors.New("--ca-checksum is required: the sha256:HASH printed by 'kubectl import create' (there is no insecure mode)")
+	}
+	var err error
+	if o.pin, err = hubca.ParseChecksum(o.CAChecksum); err != nil {
+		return err
+	}
+	if o.AdvertiseAddress != "" {
+		if err := importer.ValidateAPIServer(o.AdvertiseAddress); err != nil {
+			return fmt.Errorf("invalid --advertise-address: %w", err)
+		}
+	}
+	if o.Timeout <= 0 {
+		return fmt.Errorf("invalid --timeout %s: must be positive, e.g. 5m", o.Timeout)
+	}
+	if err := o.DryRun.Validate(); err != nil {
+		return err
+	}
+	if o.DryRun.Server() {
+		return errors.New("--dry-run=server is not supported by 'join' (it changes two clusters): use --dry-run=client -o yaml")
+	}
+	if o.DryRun.Client() && o.AgentApplied {
+		return errors.New("--agent-applied finishes a registration and cannot be a dry run: drop one of them")
+	}
+	if err := o.Output.Validate(); err != nil {
+		return err
+	}
+	if o.Output.Format != "" && !o.DryRun.Client() {
+		return fmt.Errorf("--output %q is used only with --dry-run=client", o.Output.Format)
+	}
+	return nil
+}
