@@ -74,8 +74,18 @@ step "Import the K3s cluster in one step, with two members"
 run kubectl import cluster k3s-prod --kubeconfig "$k3s" --display-name "K3s production" \
   --member User:alice=cluster-owner --member Group:sre=cluster-member --timeout 2m
 
-step "Import the plain cluster"
-run kubectl import cluster plain-dev --kubeconfig "$plain" --timeout 2m
+step "Import the plain cluster in two steps: the hub admin creates it, the downstream's owner joins"
+run kubectl import create plain-dev --member User:dana=cluster-owner --ttl 30m | tee "$demo/create.out"
+# The join command as create printed it (its token completes only plain-dev, for 30 minutes).
+read -r -a join <<<"$(grep -o 'kubectl import join .*' "$demo/create.out")"
+wrong=(--ca-checksum "sha256:$(printf '0%.0s' $(seq 64))")
+step "Refused: a join whose --ca-checksum does not match the hub's CA (nothing is sent, both hashes shown)"
+refused "${join[@]:0:7}" "${wrong[@]}" --kubeconfig "$plain"
+step "Join from the downstream: pin the hub CA, deploy the agent, hand over its credentials, wait until Active"
+run "${join[@]}" --kubeconfig "$plain" --timeout 2m
+step "Refused: the used join token (the hub revoked it once the cluster was Active)"
+sleep 11 # the API server caches a successful token authentication for 10 s
+refused "${join[@]}" --kubeconfig "$plain"
 
 step "List and describe"
 run kubectl import list
