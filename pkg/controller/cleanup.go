@@ -25,11 +25,13 @@ type giveUp struct{ err error }
 func (g *giveUp) Error() string { return g.err.Error() }
 
 // finalize disconnects a deleted cluster: the downstream first (bounded by CleanupTimeout from
-// the deletionTimestamp), then the hub credentials and identity claim, then the finalizer.
+// the deletionTimestamp), then the hub records, then the finalizer. A registration that
+// never joined (no clusterID) has nothing in a downstream: it goes at once.
 func (r *Reconciler) finalize(ctx context.Context, ic *v1alpha1.ImportedCluster) (ctrl.Result, error) {
 	before := ic.Status.DeepCopy()
 	ic.Status.Phase = v1alpha1.PhaseDisconnecting
-	if reason := conditionReason(&ic.Status, ConditionDownstreamRemoved); reason != ReasonRemoved && reason != ReasonAbandoned {
+	reason := conditionReason(&ic.Status, ConditionDownstreamRemoved)
+	if ic.Spec.ClusterID != "" && reason != ReasonRemoved && reason != ReasonAbandoned {
 		deadline := ic.DeletionTimestamp.Add(r.Options.CleanupTimeout)
 		abandoned := ""
 		err := r.cleanDownstream(ctx, ic, deadline)
@@ -138,11 +140,21 @@ func leftBehind(ic *v1alpha1.ImportedCluster) string {
 	return strings.Join(parts, "; ")
 }
 
-// cleanHub deletes the credentials Secret and the identity-claim Lease of the cluster.
+// cleanHub deletes the credentials Secret, the join ServiceAccount (owned by the record, but
+// its token is revoked now rather than whenever the garbage collector gets to it) and the
+// identity-claim Lease of the cluster.
 func (r *Reconciler) cleanHub(ctx context.Context, ic *v1alpha1.ImportedCluster) error {
 	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: ic.Spec.CredentialsSecretRef.Name}}
-	if err := r.Client.Delete(ctx, secret); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("deleting credentials Secret %s/%s: %w", secret.Namespace, secret.Name, err)
+	if err := r.remove(ctx, secret, "credentials Secret"); err != nil {
+		return err
+	}
+	if _, joining := joinTokenOf(ic); joining {
+		if err := r.remove(ctx, joinAccount(ic), "join ServiceAccount"); err != nil {
+			return err
+		}
+	}
+	if ic.Spec.ClusterID == "" {
+		return nil // never joined: no identity claimed
 	}
 	var lease coordinationv1.Lease
 	key := client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.IdentityClaimName(ic.Spec.ClusterID)}
@@ -158,9 +170,13 @@ func (r *Reconciler) cleanHub(ctx context.Context, ic *v1alpha1.ImportedCluster)
 	if h := lease.Spec.HolderIdentity; h != nil && *h != ic.Name {
 		return nil
 	}
-	err := r.Client.Delete(ctx, &lease, client.Preconditions{UID: &lease.UID})
-	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("deleting identity claim Lease %s/%s: %w", key.Namespace, key.Name, err)
+	return r.remove(ctx, &lease, "identity claim Lease", client.Preconditions{UID: &lease.UID})
+}
+
+// remove deletes obj, described as what in errors; already gone is fine.
+func (r *Reconciler) remove(ctx context.Context, obj client.Object, what string, opts ...client.DeleteOption) error {
+	if err := r.Client.Delete(ctx, obj, opts...); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("deleting %s %s/%s: %w", what, obj.GetNamespace(), obj.GetName(), err)
 	}
 	return nil
 }

@@ -63,10 +63,7 @@ func TestReconciler(t *testing.T) {
 		_, err := importer.Apply(ctx, hub.Client, k3sReq.ImportedCluster(), io.Discard)
 		must(t, err)
 		ic := waitPhase(t, hub, "k3s", v1alpha1.PhasePending, controller.ReasonCredentialsMissing, phaseTimeout)
-		wantMsg := "waiting for the credentials Secret kimport-system/k3s-credentials (labelled kimport.dev/cluster=k3s)"
-		if c := meta.FindStatusCondition(ic.Status.Conditions, v1alpha1.ConditionConnected); c.Message != wantMsg {
-			t.Errorf("Connected message = %q, want %q", c.Message, wantMsg)
-		}
+		assertConnected(t, ic, "waiting for the credentials Secret kimport-system/k3s-credentials (labelled kimport.dev/cluster=k3s)")
 
 		_, err = importer.Register(ctx, hub.Client, k3sReq, k3sToken, io.Discard)
 		must(t, err)
@@ -154,10 +151,7 @@ func TestReconciler(t *testing.T) {
 		}}
 		must(t, hub.Client.Create(ctx, ic))
 		ic = waitPhase(t, hub, "impostor", v1alpha1.PhasePending, controller.ReasonIdentityMismatch, phaseTimeout)
-		want := fmt.Sprintf("the downstream's kube-system UID is %s but spec.clusterID is %s: the credentials reach a different cluster; nothing is changed there", plainReq.ClusterID, fakeID)
-		if c := meta.FindStatusCondition(ic.Status.Conditions, v1alpha1.ConditionConnected); c.Message != want {
-			t.Errorf("Connected message = %q, want %q", c.Message, want)
-		}
+		assertConnected(t, ic, fmt.Sprintf("the downstream's kube-system UID is %s but spec.clusterID is %s: the credentials reach a different cluster; nothing is changed there", plainReq.ClusterID, fakeID))
 		assertMemberBindings(t, plain, "impostor") // the impostor's member was not applied
 
 		must(t, hub.Client.Delete(ctx, ic))
@@ -354,19 +348,16 @@ func waitGone(t *testing.T, c client.Client, obj client.Object, timeout time.Dur
 }
 
 // waitEvent waits for an event about the cluster with this type and reason whose message
-// starts with (or, failing that, contains) msg.
+// contains msg.
 func waitEvent(t *testing.T, hub *testenv.Cluster, cluster, eventType, reason, msg string) {
 	t.Helper()
 	eventually(t, phaseTimeout, fmt.Sprintf("%s event %s about %s", eventType, reason, cluster), func(ctx context.Context) error {
-		var list corev1.EventList
-		if err := hub.Client.List(ctx, &list, client.InNamespace(metav1.NamespaceDefault)); err != nil {
+		events, err := eventsAbout(ctx, hub, cluster)
+		if err != nil {
 			return err
 		}
 		var seen []string
-		for _, e := range list.Items {
-			if e.InvolvedObject.Name != cluster || e.InvolvedObject.Kind != "ImportedCluster" {
-				continue
-			}
+		for _, e := range events {
 			if e.Type == eventType && e.Reason == reason && strings.Contains(e.Message, msg) {
 				return nil
 			}
@@ -374,4 +365,19 @@ func waitEvent(t *testing.T, hub *testenv.Cluster, cluster, eventType, reason, m
 		}
 		return fmt.Errorf("events seen: %q", seen)
 	})
+}
+
+// eventsAbout lists the hub's events about one ImportedCluster.
+func eventsAbout(ctx context.Context, hub *testenv.Cluster, cluster string) ([]corev1.Event, error) {
+	var list corev1.EventList
+	if err := hub.Client.List(ctx, &list, client.InNamespace(metav1.NamespaceDefault)); err != nil {
+		return nil, err
+	}
+	var about []corev1.Event
+	for _, e := range list.Items {
+		if e.InvolvedObject.Name == cluster && e.InvolvedObject.Kind == "ImportedCluster" {
+			about = append(about, e)
+		}
+	}
+	return about, nil
 }

@@ -10,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/utils/ptr"
@@ -19,8 +22,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
+	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/testenv"
@@ -53,6 +58,45 @@ func prepareImport(t *testing.T, hub, ds *testenv.Cluster, name string, members 
 		t.Fatalf("agent objects in %s: %v", ds.Name, err)
 	}
 	return req, token
+}
+
+// createRegistration leaves in the hub what `kubectl import create NAME` does: an
+// ImportedCluster without clusterID and apiServer whose join token expires at expires, and,
+// owned by it, an empty credentials Secret and the join ServiceAccount.
+func createRegistration(t *testing.T, hub *testenv.Cluster, name string, expires time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	hubID, err := importer.KubeSystemUID(ctx, hub.Client)
+	must(t, err)
+	ic := &v1alpha1.ImportedCluster{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Finalizers: []string{v1alpha1.Finalizer}, Annotations: map[string]string{
+			v1alpha1.HubIDAnnotation: hubID, v1alpha1.JoinExpiresAnnotation: rfc3339(expires),
+		}},
+		Spec: v1alpha1.ImportedClusterSpec{CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName(name)}},
+	}
+	must(t, hub.Client.Create(ctx, ic))
+	owner := []metav1.OwnerReference{{APIVersion: v1alpha1.GroupVersion.String(), Kind: "ImportedCluster", Name: name, UID: ic.UID}}
+	secret := hubcreds.Secret(name, hubcreds.Credentials{})
+	secret.Data = nil
+	secret.OwnerReferences = owner
+	must(t, hub.Client.Create(ctx, secret))
+	sa := joinAccount(name)
+	sa.OwnerReferences = owner
+	must(t, hub.Client.Create(ctx, sa))
+}
+
+func joinAccount(cluster string) *corev1.ServiceAccount {
+	return &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.JoinName(cluster)}}
+}
+
+// rfc3339 is t as the JoinExpiresAnnotation holds it.
+func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// markerPhase is the phase the downstream registration marker shows.
+func markerPhase(ctx context.Context, ds *testenv.Cluster) (string, error) {
+	var cm corev1.ConfigMap
+	err := ds.Client.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: agent.MarkerConfigMap}, &cm)
+	return cm.Data[agent.MarkerHubPhase], err
 }
 
 // webhookIdentity is the hub ServiceAccount of deploy/base/rbac.yaml, as a client-certificate
@@ -175,4 +219,12 @@ func waitPhase(t *testing.T, hub *testenv.Cluster, name string, phase v1alpha1.P
 		return nil
 	})
 	return ic
+}
+
+// assertConnected checks the message of the cluster's Connected condition.
+func assertConnected(t *testing.T, ic *v1alpha1.ImportedCluster, msg string) {
+	t.Helper()
+	if c := meta.FindStatusCondition(ic.Status.Conditions, v1alpha1.ConditionConnected); c == nil || c.Message != msg {
+		t.Errorf("%s: Connected = %+v, want message %q", ic.Name, c, msg)
+	}
 }

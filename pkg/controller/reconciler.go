@@ -50,12 +50,22 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 	}
 	before := ic.Status.DeepCopy()
-	if err := r.observe(ctx, &ic); err != nil {
+	ds, err := r.observe(ctx, &ic)
+	if err != nil {
 		return ctrl.Result{}, err
 	}
 	ic.Status.Phase = phaseFor(&ic)
+	// Marker, then status, then settleJoin revokes the join token: `join`, which waits on
+	// the marker, never loses its hub token before Active shows there.
+	markerShowsPhase := ds != nil && r.showPhase(ctx, ds, &ic)
 	if err := r.writeStatus(ctx, &ic, before); err != nil {
 		return ctrl.Result{}, err
+	}
+	if err := r.settleJoin(ctx, &ic, markerShowsPhase); err != nil {
+		return ctrl.Result{}, err
+	}
+	if tok, ok := joinTokenOf(&ic); ok && !tok.expired() {
+		return ctrl.Result{RequeueAfter: r.until(tok.expires)}, nil
 	}
 	return ctrl.Result{RequeueAfter: r.Options.ProbeInterval}, nil
 }
@@ -93,42 +103,52 @@ func (r *Reconciler) downstreamClient(creds hubcreds.Credentials) (kubernetes.In
 	return kubernetes.NewForConfig(creds.RESTConfig(r.Options.ProbeTimeout))
 }
 
+// notConnected records why the downstream was not reached; the conditions that need it
+// wait for it.
+func (r *Reconciler) notConnected(ic *v1alpha1.ImportedCluster, reason, msg string) {
+	r.setCondition(ic, v1alpha1.ConditionConnected, metav1.ConditionFalse, reason, msg)
+	for _, t := range []string{v1alpha1.ConditionProjectsAssigned, v1alpha1.ConditionMembersApplied} {
+		if findCondition(&ic.Status, t) == nil {
+			r.setCondition(ic, t, metav1.ConditionUnknown, ReasonNotConnected, "waiting for the downstream to be reached")
+		}
+	}
+}
+
 // observe probes the downstream and, when it is the right cluster, assigns projects and
-// applies members, recording each outcome as a condition. Only hub errors are returned.
-func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) error {
+// applies members, recording each outcome as a condition. It returns a client of the
+// downstream when it was reached. Only hub errors are returned.
+func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) (kubernetes.Interface, error) {
 	st := &ic.Status
 	st.ObservedGeneration = ic.Generation
-	notConnected := func(reason string, err error) {
-		r.setCondition(ic, v1alpha1.ConditionConnected, metav1.ConditionFalse, reason, err.Error())
-		for _, t := range []string{v1alpha1.ConditionProjectsAssigned, v1alpha1.ConditionMembersApplied} {
-			if findCondition(st, t) == nil {
-				r.setCondition(ic, t, metav1.ConditionUnknown, ReasonNotConnected, "waiting for the downstream to be reached")
-			}
-		}
+	if ic.Spec.ClusterID == "" {
+		return nil, r.awaitJoin(ctx, ic)
 	}
 	creds, err := r.credentials(ctx, ic)
 	var noCreds *errNoCredentials
 	if errors.As(err, &noCreds) {
-		notConnected(noCreds.reason, err)
-		return nil
+		if _, joining := joinTokenOf(ic); joining {
+			return nil, r.awaitJoin(ctx, ic) // `join` set the spec but has not filled the Secret yet
+		}
+		r.notConnected(ic, noCreds.reason, err.Error())
+		return nil, nil
 	} else if err != nil {
-		return err
+		return nil, err
 	}
 	cs, err := r.downstreamClient(creds)
 	if err != nil {
-		notConnected(ReasonCredentialsInvalid, err)
-		return nil
+		r.notConnected(ic, ReasonCredentialsInvalid, err.Error())
+		return nil, nil
 	}
 	probeCtx, cancel := context.WithTimeout(ctx, r.Options.ProbeTimeout)
 	defer cancel()
 	obs, err := probe(probeCtx, cs)
 	if err != nil {
-		notConnected(ReasonProbeFailed, fmt.Errorf("cannot reach the downstream at %s: %w", creds.Server, err))
-		return nil
+		r.notConnected(ic, ReasonProbeFailed, fmt.Sprintf("cannot reach the downstream at %s: %v", creds.Server, err))
+		return nil, nil
 	}
 	if err := identityMismatch(ic.Spec.ClusterID, obs.kubeSystemID); err != nil {
-		notConnected(ReasonIdentityMismatch, err)
-		return nil
+		r.notConnected(ic, ReasonIdentityMismatch, err.Error())
+		return nil, nil
 	}
 	now := metav1.Now()
 	nodes := inspect.Nodes(obs.nodes)
@@ -156,7 +176,7 @@ func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) 
 	}
 	r.observeCapabilities(ic, obs)
 	r.observeUpgrade(writeCtx, ic, creds, cs)
-	return nil
+	return cs, nil
 }
 
 // until is how long to wait before retrying, at most the probe interval and never past t.

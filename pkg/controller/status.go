@@ -30,6 +30,10 @@ const (
 	ReasonRemoved            = "Removed"
 	ReasonRetrying           = "Retrying"
 	ReasonAbandoned          = "Abandoned"
+	// ReasonAwaitingJoin: registered by `kubectl import create`, waiting for `join`.
+	ReasonAwaitingJoin = "AwaitingJoin"
+	// ReasonJoinTokenExpired: as AwaitingJoin, but the join token expired and was revoked.
+	ReasonJoinTokenExpired = "JoinTokenExpired"
 )
 
 func (r *Reconciler) setCondition(ic *v1alpha1.ImportedCluster, typ string, status metav1.ConditionStatus, reason, msg string) {
@@ -53,7 +57,8 @@ func conditionReason(st *v1alpha1.ImportedClusterStatus, typ string) string {
 var readyConditions = []string{v1alpha1.ConditionConnected, v1alpha1.ConditionProjectsAssigned, v1alpha1.ConditionMembersApplied}
 
 // phaseFor derives the phase from the conditions: Active when all are True; Unavailable when a
-// cluster that was Active no longer is; Pending otherwise (and while credentials are missing).
+// cluster that was Active no longer is; Pending otherwise (and while credentials are missing
+// or join has not happened).
 func phaseFor(ic *v1alpha1.ImportedCluster) v1alpha1.Phase {
 	st := &ic.Status
 	notReady := false
@@ -65,7 +70,7 @@ func phaseFor(ic *v1alpha1.ImportedCluster) v1alpha1.Phase {
 		return v1alpha1.PhaseUpgrading
 	case !notReady:
 		return v1alpha1.PhaseActive
-	case conditionReason(st, v1alpha1.ConditionConnected) == ReasonCredentialsMissing:
+	case conditionReason(st, v1alpha1.ConditionConnected) == ReasonCredentialsMissing || awaitingJoin(st):
 		return v1alpha1.PhasePending
 	case st.Phase == v1alpha1.PhaseActive || st.Phase == v1alpha1.PhaseUpgrading || st.Phase == v1alpha1.PhaseUnavailable:
 		return v1alpha1.PhaseUnavailable

@@ -48,6 +48,8 @@ func TestPhaseFor(t *testing.T) {
 		{"active, credentials gone", withConditions(v1alpha1.PhaseActive, append(allTrue,
 			cond(v1alpha1.ConditionConnected, metav1.ConditionFalse, ReasonCredentialsMissing))...), v1alpha1.PhasePending},
 		{"no conditions at all", withConditions(""), v1alpha1.PhasePending},
+		{"active, awaiting join again", withConditions(v1alpha1.PhaseActive, append(allTrue,
+			cond(v1alpha1.ConditionConnected, metav1.ConditionFalse, ReasonAwaitingJoin))...), v1alpha1.PhasePending},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,5 +115,26 @@ func TestLeftBehindNamesEverything(t *testing.T) {
 		if !strings.Contains(got, part) {
 			t.Errorf("leftBehind() = %q, want it to contain %q", got, part)
 		}
+	}
+}
+
+// A join token whose expiry cannot be read is treated as expired: revoked, never kept.
+func TestJoinTokenExpiry(t *testing.T) {
+	at := func(v string) *v1alpha1.ImportedCluster {
+		return &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Annotations: map[string]string{v1alpha1.JoinExpiresAnnotation: v}}}
+	}
+	for v, want := range map[string]bool{
+		time.Now().Add(time.Hour).UTC().Format(time.RFC3339):    false,
+		time.Now().Add(-time.Second).UTC().Format(time.RFC3339): true,
+		"tomorrow": true,
+		"":         true,
+	} {
+		tok, ok := joinTokenOf(at(v))
+		if !ok || tok.expired() != want || tok.expiresAt != v {
+			t.Errorf("%q: token %+v (present %v), expired %v; want expired %v", v, tok, ok, tok.expired(), want)
+		}
+	}
+	if _, ok := joinTokenOf(&v1alpha1.ImportedCluster{}); ok {
+		t.Error("a cluster without the annotation has a join token")
 	}
 }

@@ -36,8 +36,9 @@ const (
 	// kube-system namespace) for `join`, whose token cannot read the hub's namespaces.
 	HubIDAnnotation = "kimport.dev/hub-id"
 	// JoinExpiresAnnotation on an ImportedCluster waiting for `join` is when its join token
-	// expires (RFC 3339). The reconciler revokes the token then, or as soon as the cluster is
-	// Active, and removes the annotation.
+	// expires (RFC 3339). The reconciler revokes the token then (keeping the annotation while
+	// the registration still waits, so `create --rotate-token` can follow), or as soon as the
+	// cluster is Active, removing the annotation.
 	JoinExpiresAnnotation = "kimport.dev/join-expires-at"
 	// JoinFieldManager owns the fields `join` sets in the hub.
 	JoinFieldManager = "kubectl-import-join"

@@ -1,0 +1,107 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+)
+
+// The two-step import: `kubectl import create` registers a cluster without clusterID and
+// with a join ServiceAccount whose token lets `kubectl import join` complete it. Deleting that
+// account revokes the token (bound tokens check its UID); its Role and bindings go with the
+// record through owner references and grant nothing without it.
+
+// joinToken is what the JoinExpiresAnnotation says about a registration's join token.
+type joinToken struct {
+	expiresAt string    // as written, shown to users
+	expires   time.Time // zero when not RFC 3339: treated as expired
+}
+
+func joinTokenOf(ic *v1alpha1.ImportedCluster) (joinToken, bool) {
+	v, ok := ic.Annotations[v1alpha1.JoinExpiresAnnotation]
+	if !ok {
+		return joinToken{}, false
+	}
+	t, _ := time.Parse(time.RFC3339, v)
+	return joinToken{expiresAt: v, expires: t}, true
+}
+
+func (j joinToken) expired() bool { return !time.Now().Before(j.expires) }
+
+// awaitingJoin is true while status says the registration waits for `join`.
+func awaitingJoin(st *v1alpha1.ImportedClusterStatus) bool {
+	r := conditionReason(st, v1alpha1.ConditionConnected)
+	return r == ReasonAwaitingJoin || r == ReasonJoinTokenExpired
+}
+
+// awaitJoin records that the registration waits for `join`, and revokes an expired join
+// token. The revocation is recorded in the Connected condition, whose message names the
+// expiry: a token rotated later (new expiry) is revoked again when it expires, the same one
+// only once.
+func (r *Reconciler) awaitJoin(ctx context.Context, ic *v1alpha1.ImportedCluster) error {
+	tok, ok := joinTokenOf(ic)
+	if !ok || !tok.expired() {
+		expires := ""
+		if ok {
+			expires = " (join token expires at " + tok.expiresAt + ")"
+		}
+		r.notConnected(ic, ReasonAwaitingJoin, fmt.Sprintf(
+			"waiting for `kubectl import join` on the downstream%s; if it expired: kubectl import create %s --rotate-token", expires, ic.Name))
+		return nil
+	}
+	msg := fmt.Sprintf("the join token expired at %s: print a fresh join command with kubectl import create %s --rotate-token", tok.expiresAt, ic.Name)
+	if c := findCondition(&ic.Status, v1alpha1.ConditionConnected); c == nil || c.Reason != ReasonJoinTokenExpired || c.Message != msg {
+		if err := r.revokeJoin(ctx, ic, "the join token expired at "+tok.expiresAt); err != nil {
+			return err
+		}
+	}
+	r.notConnected(ic, ReasonJoinTokenExpired, msg)
+	return nil
+}
+
+// settleJoin revokes the join token of a registration `join` has filled in (clusterID and
+// credentials) once the cluster is Active and the downstream marker, which `join` waits on,
+// says so; or once the token expired. The annotation goes too, so that this happens once:
+// past this point the token has nothing left to do.
+func (r *Reconciler) settleJoin(ctx context.Context, ic *v1alpha1.ImportedCluster, markerShowsPhase bool) error {
+	tok, ok := joinTokenOf(ic)
+	if !ok || awaitingJoin(&ic.Status) {
+		return nil
+	}
+	why := "the cluster is Active"
+	if !markerShowsPhase || ic.Status.Phase != v1alpha1.PhaseActive {
+		if !tok.expired() {
+			return nil
+		}
+		why = "the join token expired at " + tok.expiresAt
+	}
+	if err := r.revokeJoin(ctx, ic, why); err != nil {
+		return err
+	}
+	patch := client.MergeFromWithOptions(ic.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	delete(ic.Annotations, v1alpha1.JoinExpiresAnnotation)
+	if err := r.Client.Patch(ctx, ic, patch); err != nil {
+		return fmt.Errorf("removing annotation %s: %w", v1alpha1.JoinExpiresAnnotation, err)
+	}
+	return nil
+}
+
+// revokeJoin deletes the join ServiceAccount, and with it every token issued for it.
+func (r *Reconciler) revokeJoin(ctx context.Context, ic *v1alpha1.ImportedCluster, why string) error {
+	sa := joinAccount(ic)
+	if err := r.remove(ctx, sa, "join ServiceAccount"); err != nil {
+		return err
+	}
+	r.Recorder.Eventf(ic, corev1.EventTypeNormal, "JoinTokenRevoked", "deleted ServiceAccount %s/%s: %s", sa.Namespace, sa.Name, why)
+	return nil
+}
+
+func joinAccount(ic *v1alpha1.ImportedCluster) *corev1.ServiceAccount {
+	return &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.JoinName(ic.Name)}}
+}

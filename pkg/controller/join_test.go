@@ -1,0 +1,210 @@
+package controller_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/controller"
+	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
+	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	"github.com/kubectl-import/kubectl-import/pkg/testenv"
+)
+
+// TestTwoStepImport: a registration of `kubectl import create` waits for `join`; its join
+// token is revoked when it expires, or once the cluster is Active and the downstream marker
+// (what `join` waits on) says so.
+func TestTwoStepImport(t *testing.T) {
+	clusters := testenv.StartAll(t,
+		testenv.Options{Name: "hub", HubCRDs: true},
+		testenv.Options{Name: "edge"})
+	hub, ds := clusters[0], clusters[1]
+	ctx := context.Background()
+	must(t, testenv.CreateNodes(ctx, ds.Client, "node", 2, nil))
+	startReconciler(t, hub, controller.Options{ProbeInterval: probeInterval, ProbeTimeout: 2 * time.Second, CleanupTimeout: cleanupTimeout})
+
+	t.Run("pending until join; deleted at once, with no downstream to clean", func(t *testing.T) {
+		expires := time.Now().Add(time.Hour)
+		createRegistration(t, hub, "waiting", expires)
+		ic := waitPhase(t, hub, "waiting", v1alpha1.PhasePending, controller.ReasonAwaitingJoin, phaseTimeout)
+		assertConnected(t, ic, "waiting for `kubectl import join` on the downstream (join token expires at "+rfc3339(expires)+
+			"); if it expired: kubectl import create waiting --rotate-token")
+		must(t, hub.Client.Get(ctx, client.ObjectKeyFromObject(joinAccount("waiting")), &corev1.ServiceAccount{}))
+		waitEvent(t, hub, "waiting", corev1.EventTypeNormal, "Pending", "new -> Pending")
+
+		must(t, hub.Client.Delete(ctx, ic))
+		waitGone(t, hub.Client, ic, cleanupTimeout/2)
+		waitGone(t, hub.Client, joinAccount("waiting"), phaseTimeout)
+		waitGone(t, hub.Client, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.CredentialsSecretName("waiting")}}, phaseTimeout)
+		events, err := eventsAbout(ctx, hub, "waiting")
+		must(t, err)
+		for _, e := range events {
+			if e.Type != corev1.EventTypeNormal || e.Reason != "Pending" {
+				t.Errorf("event %s/%s: %s; want only the Pending one", e.Type, e.Reason, e.Message)
+			}
+		}
+	})
+
+	t.Run("an expired join token is revoked, once per expiry", func(t *testing.T) {
+		expired := time.Now().Add(3 * time.Second)
+		createRegistration(t, hub, "late", expired)
+		ic := waitPhase(t, hub, "late", v1alpha1.PhasePending, controller.ReasonJoinTokenExpired, phaseTimeout)
+		assertConnected(t, ic, "the join token expired at "+rfc3339(expired)+": print a fresh join command with kubectl import create late --rotate-token")
+		waitGone(t, hub.Client, joinAccount("late"), phaseTimeout)
+		if _, kept := ic.Annotations[v1alpha1.JoinExpiresAnnotation]; !kept {
+			t.Errorf("annotation %s removed, want it kept until join", v1alpha1.JoinExpiresAnnotation)
+		}
+		waitEvent(t, hub, "late", corev1.EventTypeNormal, "JoinTokenRevoked",
+			"deleted ServiceAccount kimport-system/kimport-join-late: the join token expired at "+rfc3339(expired))
+
+		// What `create --rotate-token` does: a new account and a new expiry, here soon.
+		must(t, hub.Client.Create(ctx, joinAccount("late")))
+		rotated := time.Now().Add(5 * time.Second)
+		setAnnotation(t, hub, "late", v1alpha1.JoinExpiresAnnotation, rfc3339(rotated))
+		waitPhase(t, hub, "late", v1alpha1.PhasePending, controller.ReasonAwaitingJoin, phaseTimeout)
+		must(t, hub.Client.Get(ctx, client.ObjectKeyFromObject(joinAccount("late")), &corev1.ServiceAccount{}))
+		ic = waitPhase(t, hub, "late", v1alpha1.PhasePending, controller.ReasonJoinTokenExpired, phaseTimeout)
+		assertConnected(t, ic, "the join token expired at "+rfc3339(rotated)+": print a fresh join command with kubectl import create late --rotate-token")
+		waitGone(t, hub.Client, joinAccount("late"), phaseTimeout)
+
+		// Revoked once, not at every probe: an account that reappears without a new expiry stays.
+		must(t, hub.Client.Create(ctx, joinAccount("late")))
+		time.Sleep(3 * probeInterval)
+		must(t, hub.Client.Get(ctx, client.ObjectKeyFromObject(joinAccount("late")), &corev1.ServiceAccount{}))
+	})
+
+	t.Run("a joined registration that is not Active loses its token at expiry", func(t *testing.T) {
+		expires := time.Now().Add(4 * time.Second)
+		createRegistration(t, hub, "stray", expires)
+		ic, err := getCluster(ctx, hub, "stray")
+		must(t, err)
+		ic.Spec.ClusterID, ic.Spec.APIServer = "00000000-0000-0000-0000-000000000001", "https://127.0.0.1:1"
+		must(t, hub.Client.Update(ctx, ic))
+		must(t, hub.Client.Update(ctx, hubcreds.Secret("stray", hubcreds.Credentials{Server: ic.Spec.APIServer, CAData: ds.Config.CAData, Token: "unused"})))
+		waitPhase(t, hub, "stray", v1alpha1.PhasePending, controller.ReasonProbeFailed, phaseTimeout)
+		must(t, hub.Client.Get(ctx, client.ObjectKeyFromObject(joinAccount("stray")), &corev1.ServiceAccount{}))
+		waitGone(t, hub.Client, joinAccount("stray"), phaseTimeout)
+		waitEvent(t, hub, "stray", corev1.EventTypeNormal, "JoinTokenRevoked",
+			"deleted ServiceAccount kimport-system/kimport-join-stray: the join token expired at "+rfc3339(expires))
+		waitAnnotationGone(t, hub, "stray")
+		waitPhase(t, hub, "stray", v1alpha1.PhasePending, controller.ReasonProbeFailed, phaseTimeout)
+	})
+
+	t.Run("join makes it Active: the marker says so before the token is revoked", func(t *testing.T) {
+		createRegistration(t, hub, "edge", time.Now().Add(time.Hour))
+		waitPhase(t, hub, "edge", v1alpha1.PhasePending, controller.ReasonAwaitingJoin, phaseTimeout)
+		// What `join` does: claim the identity, deploy the agent, fill in spec and credentials.
+		req, token := prepareImport(t, hub, ds, "edge", []v1alpha1.Member{owner})
+		_, err := importer.Register(ctx, hub.Client, req, token, io.Discard)
+		must(t, err)
+		// The reconciler writes the marker, then status, then deletes the account: read in the
+		// reverse order, each later write implies the earlier ones.
+		eventually(t, phaseTimeout, "join ServiceAccount revoked", func(ctx context.Context) error {
+			saErr := hub.Client.Get(ctx, client.ObjectKeyFromObject(joinAccount("edge")), &corev1.ServiceAccount{})
+			if saErr != nil && !apierrors.IsNotFound(saErr) {
+				return saErr
+			}
+			ic, err := getCluster(ctx, hub, "edge")
+			if err != nil {
+				return err
+			}
+			marker, err := markerPhase(ctx, ds)
+			if err != nil {
+				return err
+			}
+			hubActive, markerActive := ic.Status.Phase == v1alpha1.PhaseActive, marker == string(v1alpha1.PhaseActive)
+			if (saErr != nil && !hubActive) || (hubActive && !markerActive) {
+				t.Errorf("join ServiceAccount gone %v, hub phase %q, marker %q: want the marker Active first, then the hub, then the account gone",
+					saErr != nil, ic.Status.Phase, marker)
+			}
+			if saErr == nil {
+				return fmt.Errorf("still there; hub phase %q, marker %q", ic.Status.Phase, marker)
+			}
+			return nil
+		})
+		waitAnnotationGone(t, hub, "edge")
+		waitEvent(t, hub, "edge", corev1.EventTypeNormal, "JoinTokenRevoked",
+			"deleted ServiceAccount kimport-system/kimport-join-edge: the cluster is Active")
+		assertMemberBindings(t, ds, "edge", owner)
+	})
+
+	t.Run("the marker follows the phase while the downstream is reachable", func(t *testing.T) {
+		// Without the right to label namespaces, the agent cannot restore a removed project label.
+		setAgentRules(t, ds, func(r *rbacv1.PolicyRule) {
+			if r.Resources[0] == "namespaces" {
+				r.Verbs = []string{"get", "list", "watch"}
+			}
+		})
+		var ns corev1.Namespace
+		must(t, ds.Client.Get(ctx, client.ObjectKey{Name: "default"}, &ns))
+		delete(ns.Labels, v1alpha1.ProjectLabel)
+		must(t, ds.Client.Update(ctx, &ns))
+		waitMarker(t, ds, v1alpha1.PhaseUnavailable)
+		waitPhase(t, hub, "edge", v1alpha1.PhaseUnavailable, controller.ReasonReached, phaseTimeout)
+
+		setAgentRules(t, ds, nil)
+		waitMarker(t, ds, v1alpha1.PhaseActive)
+		waitPhase(t, hub, "edge", v1alpha1.PhaseActive, controller.ReasonReached, phaseTimeout)
+	})
+}
+
+// setAnnotation sets one annotation of an ImportedCluster.
+func setAnnotation(t *testing.T, hub *testenv.Cluster, cluster, key, value string) {
+	t.Helper()
+	ic, err := getCluster(context.Background(), hub, cluster)
+	must(t, err)
+	patch := client.MergeFrom(ic.DeepCopy())
+	ic.Annotations[key] = value
+	must(t, hub.Client.Patch(context.Background(), ic, patch))
+}
+
+// setAgentRules gives the downstream agent its ClusterRules, each passed through edit when
+// not nil.
+func setAgentRules(t *testing.T, ds *testenv.Cluster, edit func(*rbacv1.PolicyRule)) {
+	t.Helper()
+	var cr rbacv1.ClusterRole
+	must(t, ds.Client.Get(context.Background(), client.ObjectKey{Name: agent.ClusterRoleName}, &cr))
+	cr.Rules = agent.ClusterRules()
+	for i := range cr.Rules {
+		if edit != nil && len(cr.Rules[i].Resources) > 0 {
+			edit(&cr.Rules[i])
+		}
+	}
+	must(t, ds.Client.Update(context.Background(), &cr))
+}
+
+func waitMarker(t *testing.T, ds *testenv.Cluster, phase v1alpha1.Phase) {
+	t.Helper()
+	eventually(t, phaseTimeout, "marker hubPhase "+string(phase), func(ctx context.Context) error {
+		got, err := markerPhase(ctx, ds)
+		if err == nil && got != string(phase) {
+			err = fmt.Errorf("hubPhase %q", got)
+		}
+		return err
+	})
+}
+
+// waitAnnotationGone waits until the cluster has no JoinExpiresAnnotation.
+func waitAnnotationGone(t *testing.T, hub *testenv.Cluster, cluster string) {
+	t.Helper()
+	eventually(t, phaseTimeout, cluster+" without "+v1alpha1.JoinExpiresAnnotation, func(ctx context.Context) error {
+		ic, err := getCluster(ctx, hub, cluster)
+		if err != nil {
+			return err
+		}
+		if v, ok := ic.Annotations[v1alpha1.JoinExpiresAnnotation]; ok {
+			return fmt.Errorf("%s=%s", v1alpha1.JoinExpiresAnnotation, v)
+		}
+		return nil
+	})
+}
