@@ -21,7 +21,7 @@ const ClusterIDIndex = "spec.clusterID"
 // Path is where the API server sends ImportedCluster reviews.
 const Path = "/validate-kimport-dev-v1alpha1-importedcluster"
 
-// ImportedClusterValidator applies the three rules of DESIGN.md §5.
+// ImportedClusterValidator applies the three rules of DESIGN.md §5 and the join token's scope.
 type ImportedClusterValidator struct {
 	// Reader must be cache-backed and indexed by ClusterIDIndex.
 	Reader client.Reader
@@ -58,30 +58,47 @@ func (v *ImportedClusterValidator) ValidateCreate(ctx context.Context, obj *v1al
 	return v.validate(ctx, obj, nil)
 }
 
-// ValidateUpdate also refuses re-pointing an Active cluster and unsafe upgrades.
+// ValidateUpdate also refuses changing a set clusterID, re-pointing an Active cluster, unsafe
+// upgrades and what a join token may not change; setting the clusterID of a registration
+// waiting for join is checked for a second registration like a create.
 func (v *ImportedClusterValidator) ValidateUpdate(ctx context.Context, oldObj, newObj *v1alpha1.ImportedCluster) (admission.Warnings, error) {
 	return v.validate(ctx, newObj, oldObj)
 }
 
-// ValidateDelete allows every delete: disconnecting must always be possible.
-func (v *ImportedClusterValidator) ValidateDelete(context.Context, *v1alpha1.ImportedCluster) (admission.Warnings, error) {
-	return nil, nil
-}
-
-func (v *ImportedClusterValidator) validate(ctx context.Context, newObj, oldObj *v1alpha1.ImportedCluster) (admission.Warnings, error) {
-	others, err := v.sameIdentity(ctx, newObj)
-	if err != nil {
-		return nil, err
-	}
-	r := validate.ImportedCluster(newObj, oldObj, validate.ContextFor(oldObj, others))
+// ValidateDelete allows every delete but one by a join token (validate.Join): disconnecting
+// must always be possible. The webhook configuration does not send DELETE (an outage must not
+// block disconnecting), so RBAC, which gives a join token get and patch only, is what refuses
+// that in practice; this is defence in depth should DELETE ever be routed here.
+func (v *ImportedClusterValidator) ValidateDelete(ctx context.Context, obj *v1alpha1.ImportedCluster) (admission.Warnings, error) {
+	r := validate.Join(nil, obj, requester(ctx))
 	return r.Warnings, r.Err()
 }
 
-// sameIdentity lists the other ImportedClusters with newObj's clusterID from the cache index.
-func (v *ImportedClusterValidator) sameIdentity(ctx context.Context, newObj *v1alpha1.ImportedCluster) ([]v1alpha1.ImportedCluster, error) {
-	if newObj.Spec.ClusterID == "" {
-		return nil, nil
+func (v *ImportedClusterValidator) validate(ctx context.Context, newObj, oldObj *v1alpha1.ImportedCluster) (admission.Warnings, error) {
+	var others []v1alpha1.ImportedCluster
+	if validate.ChecksDuplicates(newObj, oldObj) {
+		var err error
+		if others, err = v.sameIdentity(ctx, newObj); err != nil {
+			return nil, err
+		}
 	}
+	r := validate.ImportedCluster(newObj, oldObj, validate.ContextFor(oldObj, others, requester(ctx)))
+	return r.Warnings, r.Err()
+}
+
+// requester is the user making the admission request; controller-runtime puts the request in
+// the context. "" when there is none (a direct call), for which no join-token rule applies.
+func requester(ctx context.Context) string {
+	req, err := admission.RequestFromContext(ctx)
+	if err != nil {
+		return ""
+	}
+	return req.UserInfo.Username
+}
+
+// sameIdentity lists the other ImportedClusters with newObj's (non-empty) clusterID from the
+// cache index.
+func (v *ImportedClusterValidator) sameIdentity(ctx context.Context, newObj *v1alpha1.ImportedCluster) ([]v1alpha1.ImportedCluster, error) {
 	var list v1alpha1.ImportedClusterList
 	if err := v.Reader.List(ctx, &list, client.MatchingFields{ClusterIDIndex: newObj.Spec.ClusterID}); err != nil {
 		return nil, fmt.Errorf("reading ImportedClusters with clusterID %s from the cache: %w", newObj.Spec.ClusterID, err)

@@ -4,17 +4,21 @@
 // passes plain values in; the plugin calls the same functions to refuse bad input before it
 // reaches the API server.
 //
-// The three rules (DESIGN.md §5):
+// The three rules of DESIGN.md §5, and the scope of the two-step import's join token:
 //
 //   - Identity: one ImportedCluster per downstream cluster (spec.clusterID), and an Active
-//     cluster is never re-pointed at another API server or credentials.
+//     cluster is never re-pointed at another API server or credentials. A registration
+//     waiting for `kubectl import join` has no clusterID yet and conflicts with nothing.
 //   - Capabilities: well-formed capability override annotations under either prefix.
 //   - Upgrade: K3s upgrade concurrency that keeps etcd quorum, no downgrades, no upgrade
 //     started while a pool has more NotReady nodes than it may upgrade at once.
+//   - Join: the join token of a registration may only set its spec.clusterID and
+//     spec.apiServer, once.
 //
 // Ratcheting. On UPDATE a rule refuses only what the update changes. A problem that was
 // already stored (admitted while the webhook was down, or made a problem by the cluster
 // changing under it, e.g. etcd members lost) is reported as a warning instead, so that
 // unrelated edits, status writes and above all finalizer removal are never blocked by it.
-// Consequently a no-op update (old == new) is never refused.
+// Consequently a no-op update (old == new) is never refused — unless a join token of another
+// cluster makes it: Join is about who writes, not what is stored.
 package validate

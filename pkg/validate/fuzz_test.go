@@ -1,7 +1,9 @@
 package validate
 
 import (
+	"encoding/json"
 	"reflect"
+	"sort"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -85,15 +87,32 @@ func FuzzParseCapabilities(f *testing.F) {
 
 var fuzzPhases = []v1alpha1.Phase{"", v1alpha1.PhasePending, v1alpha1.PhaseActive, v1alpha1.PhaseUnavailable, v1alpha1.PhaseUpgrading, v1alpha1.PhaseDisconnecting}
 
+// fuzzUser is the requester chosen by sel: none, the hub admin, the join token of the
+// ImportedCluster name, or the join token of another cluster.
+func fuzzUser(sel uint8, name string) (user string, foreignJoin bool) {
+	switch sel % 4 {
+	case 1:
+		return "kubernetes-admin", false
+	case 2:
+		return v1alpha1.JoinUsername(name), false
+	case 3:
+		return v1alpha1.JoinUsername("other"), true
+	}
+	return "", false
+}
+
 func FuzzImportedCluster(f *testing.F) {
 	f.Add(false, uint8(2), "uid-1", "uid-1", false, "capabilities/nodePortRange", "30000-32767", "v1.31.0+k3s1", "v1.30.4+k3s1",
-		int32(1), int32(1), uint8(3), uint8(3), uint8(5), uint8(0), "v1.30.4+k3s1", "k3s", uint8(30), uint8(0))
+		int32(1), int32(1), uint8(3), uint8(3), uint8(5), uint8(0), "v1.30.4+k3s1", "k3s", uint8(30), uint8(0), uint8(0))
 	f.Add(true, uint8(2), "uid-1", "uid-2", true, "capabilities.cattle.io/taintSupport", "T", "v1.29.0+k3s1", "v1.30.4+k3s1",
-		int32(2), int32(0), uint8(3), uint8(3), uint8(5), uint8(7), "v1.30.4+k3s1", "k3s", uint8(25), uint8(3))
+		int32(2), int32(0), uint8(3), uint8(3), uint8(5), uint8(7), "v1.30.4+k3s1", "k3s", uint8(25), uint8(3), uint8(1))
 	f.Add(false, uint8(1), "uid-1", "uid-1", false, "capabilities/ingressCapabilities", `[{"ingressProvider":"Nginx"}] x`, "1.31", "",
-		int32(1), int32(9), uint8(1), uint8(1), uint8(0), uint8(0), "v1.32.0", "rke2", uint8(32), uint8(1))
+		int32(1), int32(9), uint8(1), uint8(1), uint8(0), uint8(0), "v1.32.0", "rke2", uint8(32), uint8(1), uint8(3))
+	// `join` of a registration (no clusterID yet) to a clusterID other clusters hold.
+	f.Add(true, uint8(1), "uid-1", "", false, "capabilities/taintSupport", "true", "", "",
+		int32(0), int32(0), uint8(1), uint8(1), uint8(0), uint8(0), "", "", uint8(30), uint8(3), uint8(2))
 	f.Fuzz(func(t *testing.T, update bool, phase uint8, clusterID, oldClusterID string, repoint bool, annKey, annValue, version, oldVersion string,
-		server, worker int32, servers, etcd, workers, notReady uint8, running, distribution string, kubeMinor, other uint8) {
+		server, worker int32, servers, etcd, workers, notReady uint8, running, distribution string, kubeMinor, other, userSel uint8) {
 		newObj := cluster("new", clusterID, "")
 		newObj.Annotations = map[string]string{annKey: annValue}
 		if version != "" || server != 0 || worker != 0 {
@@ -123,6 +142,7 @@ func FuzzImportedCluster(f *testing.F) {
 			}
 			others = append(others, o)
 		}
+		user, foreignJoin := fuzzUser(userSel, newObj.Name)
 		notReadyNames := make([]string, min(int(notReady), v1alpha1.MaxNotReadyNames))
 		for i := range notReadyNames {
 			notReadyNames[i] = string(rune('a'+i%26)) + "-node"
@@ -131,24 +151,32 @@ func FuzzImportedCluster(f *testing.F) {
 			Servers: int(servers), EtcdServers: int(etcd), Workers: int(workers),
 			NotReadyWorkers: notReadyNames, NotReadyWorkerCount: int(notReady), NotReadyServers: notReadyNames[:min(len(notReadyNames), int(servers))],
 			RunningVersion: running, Distribution: v1alpha1.Distribution(distribution),
-		}}
+		}, Username: user}
 
 		r := ImportedCluster(&newObj, oldObj, c)
 		checkMessages(t, r, annKey)
 		if again := ImportedCluster(&newObj, oldObj, c); !reflect.DeepEqual(r, again) {
 			t.Fatal("not deterministic")
 		}
-		// A stored object can always be written back unchanged (finalizer removal, status).
-		if noop := ImportedCluster(&newObj, newObj.DeepCopy(), c); len(noop.Errors) > 0 {
-			t.Fatalf("no-op update refused: %v", noop.Err())
+		// A stored object can always be written back unchanged (finalizer removal, status),
+		// except by the join token of another cluster, which may write nothing.
+		if noop := ImportedCluster(&newObj, newObj.DeepCopy(), c); (len(noop.Errors) > 0) != foreignJoin {
+			t.Fatalf("no-op update by %q: %v", user, noop.Err())
 		}
 		if oldObj != nil {
-			if noop := ImportedCluster(oldObj, oldObj.DeepCopy(), c); len(noop.Errors) > 0 {
-				t.Fatalf("no-op update of the old object refused: %v", noop.Err())
+			if noop := ImportedCluster(oldObj, oldObj.DeepCopy(), c); (len(noop.Errors) > 0) != foreignJoin {
+				t.Fatalf("no-op update of the old object by %q: %v", user, noop.Err())
+			}
+		}
+		// A registration waiting for join (others are too, then) conflicts with no other one.
+		if newObj.Spec.ClusterID == "" {
+			if create := Identity(&newObj, nil, others); len(create.Errors) > 0 {
+				t.Fatalf("a registration without clusterID refused: %v", create.Err())
 			}
 		}
 		// Each rule's errors are part of the combined result.
-		parts := len(Identity(&newObj, oldObj, others).Errors) + len(Capabilities(&newObj, oldObj, c.KubeMinor).Errors) + len(Upgrade(&newObj, oldObj, c.Pools).Errors)
+		parts := len(Join(&newObj, oldObj, user).Errors) + len(Identity(&newObj, oldObj, others).Errors) +
+			len(Capabilities(&newObj, oldObj, c.KubeMinor).Errors) + len(Upgrade(&newObj, oldObj, c.Pools).Errors)
 		if parts != len(r.Errors) {
 			t.Fatalf("combined %d errors, rules %d", len(r.Errors), parts)
 		}
@@ -156,4 +184,157 @@ func FuzzImportedCluster(f *testing.F) {
 			t.Fatalf("Err() lacks the first error")
 		}
 	})
+}
+
+// Changes FuzzJoin makes besides the identity fields, one bit each.
+const (
+	joinMembers = 1 << iota
+	joinDisplayName
+	joinCredentials
+	joinK3s
+	joinFinalizers
+	joinAnnotation
+	joinLabel
+	joinBookkeeping // resourceVersion, generation, managedFields: not a change
+)
+
+func FuzzJoin(f *testing.F) {
+	f.Add(uint8(2), uint8(1), "", "uid-1", "", "https://10.0.0.2:6443", uint8(0), uint8(1), uint8(joinBookkeeping), "env", "dev")
+	f.Add(uint8(2), uint8(1), "uid-1", "uid-1", "https://10.0.0.2:6443", "https://10.0.0.2:6443", uint8(1), uint8(1), uint8(joinBookkeeping), "", "")
+	f.Add(uint8(2), uint8(1), "", "uid-1", "", "https://10.0.0.2:6443", uint8(0), uint8(3), uint8(joinMembers|joinAnnotation), v1alpha1.JoinExpiresAnnotation, "")
+	f.Add(uint8(3), uint8(1), "", "", "", "", uint8(0), uint8(0), uint8(0), "", "")
+	f.Add(uint8(2), uint8(0), "", "uid-1", "", "", uint8(0), uint8(0), uint8(0), "", "")
+	f.Fuzz(func(t *testing.T, userSel, op uint8, oldCID, newCID, oldAPI, newAPI string, oldLabel, newLabel, changes uint8, key, value string) {
+		user, foreignJoin := fuzzUser(userSel, "prod")
+		label := func(sel uint8) (string, bool) {
+			switch sel % 4 {
+			case 1:
+				return newCID, true
+			case 2:
+				return oldCID, true
+			case 3:
+				return "x", true
+			}
+			return "", false
+		}
+		oldObj := registration()
+		oldObj.Spec.ClusterID, oldObj.Spec.APIServer = oldCID, oldAPI
+		if v, ok := label(oldLabel); ok {
+			oldObj.Labels[v1alpha1.ClusterIDLabel] = v
+		}
+		newObj := oldObj.DeepCopy()
+		newObj.Spec.ClusterID, newObj.Spec.APIServer = newCID, newAPI
+		delete(newObj.Labels, v1alpha1.ClusterIDLabel)
+		if v, ok := label(newLabel); ok {
+			newObj.Labels[v1alpha1.ClusterIDLabel] = v
+		}
+		var want []string // the fields an update by the own token must be refused for
+		if changes&joinMembers != 0 {
+			newObj.Spec.Members = nil
+			want = append(want, "spec.members")
+		}
+		if changes&joinDisplayName != 0 && value != "" {
+			newObj.Spec.DisplayName = value
+			want = append(want, "spec.displayName")
+		}
+		if changes&joinCredentials != 0 {
+			newObj.Spec.CredentialsSecretRef.Name += "-x"
+			want = append(want, "spec.credentialsSecretRef")
+		}
+		if changes&joinK3s != 0 {
+			newObj.Spec.K3s = &v1alpha1.K3sSpec{Version: value}
+			want = append(want, "spec.k3s")
+		}
+		if changes&joinFinalizers != 0 {
+			newObj.Finalizers = append(newObj.Finalizers, "x/y")
+			want = append(want, "metadata.finalizers")
+		}
+		if was, ok := oldObj.Annotations[key]; changes&joinAnnotation != 0 && (!ok || was != value) {
+			newObj.Annotations[key] = value
+			want = append(want, "metadata.annotations["+shown(key)+"]")
+		}
+		if was, ok := oldObj.Labels[key]; changes&joinLabel != 0 && key != v1alpha1.ClusterIDLabel && (!ok || was != value) {
+			newObj.Labels[key] = value
+			want = append(want, "metadata.labels["+shown(key)+"]")
+		}
+		if changes&joinBookkeeping != 0 {
+			newObj.ResourceVersion, newObj.Generation = "99", 7
+			newObj.ManagedFields = append(newObj.ManagedFields, metav1.ManagedFieldsEntry{Manager: v1alpha1.JoinFieldManager})
+		}
+		waiting := oldCID == ""
+		if newCID != oldCID && !waiting {
+			want = append(want, "spec.clusterID")
+		}
+		if newAPI != oldAPI && (oldAPI != "" || !waiting) {
+			want = append(want, "spec.apiServer")
+		}
+		l, hasL := newObj.Labels[v1alpha1.ClusterIDLabel]
+		if w, hadL := oldObj.Labels[v1alpha1.ClusterIDLabel]; (l != w || hasL != hadL) && (!waiting || !hasL || l != newCID || l == "") {
+			want = append(want, "metadata.labels["+v1alpha1.ClusterIDLabel+"]")
+		}
+
+		n, o := newObj, oldObj
+		switch op % 3 {
+		case 0:
+			o = nil // CREATE
+		case 2:
+			n = nil // DELETE
+		}
+		r := Join(n, o, user)
+		checkMessages(t, r, key)
+		if again := Join(n, o, user); !reflect.DeepEqual(r, again) {
+			t.Fatal("not deterministic")
+		}
+		var got []string
+		for _, e := range r.Errors {
+			got = append(got, e.Field)
+			if !strings.Contains(e.Detail, "the join token of ") || !strings.Contains(e.Detail, "ask the hub admin") {
+				t.Errorf("message names no token or remedy: %s", e.Error())
+			}
+		}
+		switch {
+		case user == "" || v1alpha1.JoinCluster(user) == "":
+			want = nil
+		case foreignJoin || o == nil || n == nil:
+			want = []string{"metadata.name"}
+		}
+		sort.Strings(got)
+		sort.Strings(want)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("refused fields %q, want %q (%v)", got, want, r.Err())
+		}
+		// Independently of the rule's own comparison: what it lets the own token change is
+		// the identity fields, the label and the API server's bookkeeping, nothing else.
+		if len(r.Errors) == 0 && n != nil && o != nil && v1alpha1.JoinCluster(user) != "" {
+			if a, b := withoutJoinFields(t, n), withoutJoinFields(t, o); !reflect.DeepEqual(a, b) {
+				t.Fatalf("allowed a change beyond join's fields:\n new %v\n old %v", a, b)
+			}
+		}
+	})
+}
+
+// withoutJoinFields is c as JSON, less what join may set and what the API server maintains.
+func withoutJoinFields(t *testing.T, c *v1alpha1.ImportedCluster) map[string]any {
+	t.Helper()
+	raw, err := json.Marshal(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatal(err)
+	}
+	meta, spec := m["metadata"].(map[string]any), m["spec"].(map[string]any)
+	for _, k := range []string{"resourceVersion", "generation", "managedFields"} {
+		delete(meta, k)
+	}
+	if labels, ok := meta["labels"].(map[string]any); ok {
+		delete(labels, v1alpha1.ClusterIDLabel)
+		if len(labels) == 0 {
+			delete(meta, "labels")
+		}
+	}
+	delete(spec, "clusterID")
+	delete(spec, "apiServer")
+	return m
 }

@@ -19,24 +19,27 @@ var (
 // ImportedClusters with newObj's spec.clusterID (from a cache index); entries with another
 // clusterID or newObj's own name are ignored, so the caller need not filter.
 //
-// CREATE: refused when another ImportedCluster holds the clusterID, naming it and saying how
-// to proceed. One being deleted still counts: until its finalizer has cleaned the downstream
-// it owns the objects a new import would create there, and its cleanup would remove them.
+// Duplicates (see ChecksDuplicates) are refused, naming the ImportedCluster that holds the
+// clusterID and saying how to proceed. One being deleted still counts: until its finalizer
+// has cleaned the downstream it owns the objects a new import would create there, and its
+// cleanup would remove them. An empty clusterID (a registration made by `kubectl import
+// create`, waiting for `join`) is no identity yet and conflicts with nothing.
 //
-// UPDATE: spec.clusterID never changes; while the cluster is Active or Upgrading (reachable
-// and in use), spec.apiServer and spec.credentialsSecretRef cannot be re-pointed. Pending and
-// Unavailable clusters may be re-pointed: that is how an import is repaired, e.g. after the
-// downstream's endpoint moved. Duplicates are not checked on UPDATE, so that records created
-// while the webhook was down can still be edited and deleted.
+// UPDATE: a clusterID, once set, never changes; while the cluster is Active or Upgrading
+// (reachable and in use), spec.apiServer and spec.credentialsSecretRef cannot be re-pointed.
+// Pending and Unavailable clusters may be re-pointed: that is how an import is repaired, e.g.
+// after the downstream's endpoint moved.
 func Identity(newObj, oldObj *v1alpha1.ImportedCluster, others []v1alpha1.ImportedCluster) Result {
 	var r Result
-	if oldObj == nil {
+	if ChecksDuplicates(newObj, oldObj) {
 		for _, holder := range holders(newObj, others) {
-			r.refuse(field.Invalid(clusterIDPath, shown(newObj.Spec.ClusterID), alreadyImported(holder)))
+			r.refuse(field.Invalid(clusterIDPath, shown(newObj.Spec.ClusterID), alreadyImported(holder, newObj, oldObj != nil)))
 		}
+	}
+	if oldObj == nil {
 		return r
 	}
-	if newObj.Spec.ClusterID != oldObj.Spec.ClusterID {
+	if oldObj.Spec.ClusterID != "" && newObj.Spec.ClusterID != oldObj.Spec.ClusterID {
 		r.refuse(field.Invalid(clusterIDPath, shown(newObj.Spec.ClusterID), fmt.Sprintf(
 			"is immutable (it is %q): it names the downstream cluster; to import another cluster, create another ImportedCluster",
 			shown(oldObj.Spec.ClusterID))))
@@ -55,6 +58,15 @@ func Identity(newObj, oldObj *v1alpha1.ImportedCluster, others []v1alpha1.Import
 	return r
 }
 
+// ChecksDuplicates reports whether Identity looks for other holders of newObj's clusterID,
+// that is whether the caller must pass them: when the request gives the object a clusterID,
+// on CREATE or on the UPDATE that sets it for the first time (`kubectl import join`). Other
+// updates are not checked, so that records created while the webhook was down can still be
+// edited and deleted.
+func ChecksDuplicates(newObj, oldObj *v1alpha1.ImportedCluster) bool {
+	return newObj.Spec.ClusterID != "" && (oldObj == nil || oldObj.Spec.ClusterID == "")
+}
+
 // holders are the other ImportedClusters holding newObj's clusterID, sorted by name.
 func holders(newObj *v1alpha1.ImportedCluster, others []v1alpha1.ImportedCluster) []*v1alpha1.ImportedCluster {
 	var out []*v1alpha1.ImportedCluster
@@ -68,19 +80,25 @@ func holders(newObj *v1alpha1.ImportedCluster, others []v1alpha1.ImportedCluster
 	return out
 }
 
-// alreadyImported says which ImportedCluster holds the identity and how to proceed.
-func alreadyImported(holder *v1alpha1.ImportedCluster) string {
+// alreadyImported says which ImportedCluster holds the identity and how to proceed. joining
+// is the UPDATE that completes newObj's registration: it may also be dropped instead.
+func alreadyImported(holder, newObj *v1alpha1.ImportedCluster, joining bool) string {
 	name := shown(holder.Name)
-	switch {
+	var msg string
+	switch phase := holder.Status.Phase; {
 	case holder.DeletionTimestamp != nil:
-		return fmt.Sprintf("this cluster is being disconnected as %q; wait until `kubectl import delete %s` has finished, then import it again", name, name)
-	case holder.Status.Phase == v1alpha1.PhaseActive:
-		return fmt.Sprintf("this cluster is already imported as %q (Active); to import it under another name, run `kubectl import delete %s` first", name, name)
+		msg = fmt.Sprintf("this cluster is being disconnected as %q; wait until `kubectl import delete %s` has finished, then import it again", name, name)
+	case phase == v1alpha1.PhaseActive:
+		msg = fmt.Sprintf("this cluster is already imported as %q (Active); to import it under another name, run `kubectl import delete %s` first", name, name)
+	default:
+		if phase == "" {
+			phase = v1alpha1.PhasePending
+		}
+		msg = fmt.Sprintf("this cluster is already imported as %q (%s); re-run `kubectl import cluster %s` to repair it, or `kubectl import delete %s` first",
+			name, phase, name, name)
 	}
-	phase := holder.Status.Phase
-	if phase == "" {
-		phase = v1alpha1.PhasePending
+	if joining {
+		msg += fmt.Sprintf("; or drop this registration with `kubectl import delete %s`", shown(newObj.Name))
 	}
-	return fmt.Sprintf("this cluster is already imported as %q (%s); re-run `kubectl import cluster %s` to repair it, or `kubectl import delete %s` first",
-		name, phase, name, name)
+	return msg
 }

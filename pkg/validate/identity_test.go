@@ -93,3 +93,69 @@ func TestIdentityOnUpdate(t *testing.T) {
 		expectResult(t, Identity(newObj, oldObj, []v1alpha1.ImportedCluster{cluster("twin", "uid-1", v1alpha1.PhaseActive)}), nil, nil)
 	})
 }
+
+// TestIdentityWaitingForJoin: a registration made by `kubectl import create` has no clusterID
+// until `kubectl import join` sets it; that first setting is checked like a create.
+func TestIdentityWaitingForJoin(t *testing.T) {
+	waiting := func(name string) v1alpha1.ImportedCluster {
+		c := cluster(name, "", v1alpha1.PhasePending)
+		c.Spec.APIServer = ""
+		return c
+	}
+	joined := func(clusterID string) *v1alpha1.ImportedCluster {
+		c := waiting("new")
+		c.Spec.ClusterID, c.Spec.APIServer = clusterID, "https://10.0.0.2:6443"
+		return &c
+	}
+	stored := waiting("new")
+	others := []v1alpha1.ImportedCluster{waiting("a"), waiting("b")}
+	cases := []struct {
+		desc           string
+		newObj, oldObj *v1alpha1.ImportedCluster
+		others         []v1alpha1.ImportedCluster
+		errs           []string
+	}{
+		{"create without a clusterID conflicts with no other waiting registration", &stored, nil, others, nil},
+		{"an update of a waiting registration conflicts with nothing", joined(""), &stored, others, nil},
+		{"join to a fresh clusterID", joined("uid-1"), &stored, []v1alpha1.ImportedCluster{cluster("x", "uid-2", v1alpha1.PhaseActive)}, nil},
+		{"join to the clusterID of an Active cluster names it", joined("uid-1"), &stored, []v1alpha1.ImportedCluster{cluster("prod", "uid-1", v1alpha1.PhaseActive)},
+			[]string{`=spec.clusterID: Invalid value: "uid-1": this cluster is already imported as "prod" (Active); to import it under another name, run ` +
+				"`kubectl import delete prod`" + ` first; or drop this registration with ` + "`kubectl import delete new`"}},
+		{"join to the clusterID of a Pending cluster", joined("uid-1"), &stored, []v1alpha1.ImportedCluster{cluster("prod", "uid-1", "")},
+			[]string{`"prod" (Pending); re-run ` + "`kubectl import cluster prod`" + ` to repair it, or ` + "`kubectl import delete prod`" + ` first; or drop this registration with ` + "`kubectl import delete new`"}},
+		{"the registration itself in the index is no duplicate", joined("uid-1"), &stored, []v1alpha1.ImportedCluster{*joined("uid-1")}, nil},
+		{"a set clusterID cannot be cleared", joined(""), joined("uid-1"), nil,
+			[]string{`=spec.clusterID: Invalid value: "": is immutable (it is "uid-1"): it names the downstream cluster; to import another cluster, create another ImportedCluster`}},
+		{"a set clusterID cannot be changed, nor is the new one checked for duplicates", joined("uid-2"), joined("uid-1"), []v1alpha1.ImportedCluster{cluster("prod", "uid-2", v1alpha1.PhaseActive)},
+			[]string{`spec.clusterID: Invalid value: "uid-2": is immutable (it is "uid-1")`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.desc, func(t *testing.T) {
+			expectResult(t, Identity(tc.newObj, tc.oldObj, tc.others), tc.errs, nil)
+		})
+	}
+}
+
+func TestChecksDuplicates(t *testing.T) {
+	with := func(clusterID string) *v1alpha1.ImportedCluster {
+		c := cluster("c", clusterID, "")
+		return &c
+	}
+	cases := []struct {
+		desc           string
+		newObj, oldObj *v1alpha1.ImportedCluster
+		want           bool
+	}{
+		{"create with a clusterID", with("uid-1"), nil, true},
+		{"create waiting for join", with(""), nil, false},
+		{"join sets the clusterID", with("uid-1"), with(""), true},
+		{"update while waiting", with(""), with(""), false},
+		{"update of a joined cluster", with("uid-1"), with("uid-1"), false},
+		{"change of a set clusterID (refused as immutable)", with("uid-2"), with("uid-1"), false},
+	}
+	for _, tc := range cases {
+		if got := ChecksDuplicates(tc.newObj, tc.oldObj); got != tc.want {
+			t.Errorf("%s: ChecksDuplicates = %v, want %v", tc.desc, got, tc.want)
+		}
+	}
+}

@@ -13,12 +13,16 @@ type Context struct {
 	// KubeMinor is the downstream's Kubernetes minor version (KubeMinor of
 	// status.kubernetesVersion); 0 when unknown.
 	KubeMinor int
+	// Username is the requesting user (admission request userInfo.username); the Join rule
+	// reads it.
+	Username string
 }
 
-// ContextFor builds the Context of a request from the stored object (nil on CREATE) and the
-// ImportedClusters that share the new object's clusterID.
-func ContextFor(oldObj *v1alpha1.ImportedCluster, others []v1alpha1.ImportedCluster) Context {
-	c := Context{Others: others}
+// ContextFor builds the Context of a request from the stored object (nil on CREATE), the
+// ImportedClusters that share the new object's clusterID (needed only when ChecksDuplicates)
+// and the requesting user.
+func ContextFor(oldObj *v1alpha1.ImportedCluster, others []v1alpha1.ImportedCluster, username string) Context {
+	c := Context{Others: others, Username: username}
 	if oldObj != nil {
 		c.Pools = PoolsFromStatus(oldObj.Status)
 		c.KubeMinor = KubeMinor(oldObj.Status.KubernetesVersion)
@@ -28,9 +32,11 @@ func ContextFor(oldObj *v1alpha1.ImportedCluster, others []v1alpha1.ImportedClus
 
 // ImportedCluster applies every rule to one admission request (oldObj nil on CREATE, else
 // the stored object) and returns their errors and warnings together. It never refuses a
-// no-op update, so a stored object can always be updated and deleted.
+// no-op update, so a stored object can always be updated and deleted, except by the join
+// identity of another cluster (Join), which may write nothing.
 func ImportedCluster(newObj, oldObj *v1alpha1.ImportedCluster, c Context) Result {
-	r := Identity(newObj, oldObj, c.Others)
+	r := Join(newObj, oldObj, c.Username)
+	r.merge(Identity(newObj, oldObj, c.Others))
 	r.merge(Capabilities(newObj, oldObj, c.KubeMinor))
 	r.merge(Upgrade(newObj, oldObj, c.Pools))
 	return r

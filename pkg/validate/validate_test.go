@@ -32,11 +32,11 @@ func TestContextFor(t *testing.T) {
 	old := cluster("prod", "uid-1", v1alpha1.PhaseActive)
 	old.Status.KubernetesVersion = "v1.26.3+k3s1"
 	others := []v1alpha1.ImportedCluster{cluster("twin", "uid-1", v1alpha1.PhaseActive)}
-	c := ContextFor(&old, others)
-	if c.KubeMinor != 26 || c.Pools.RunningVersion != "v1.26.3+k3s1" || len(c.Others) != 1 {
+	c := ContextFor(&old, others, "alice")
+	if c.KubeMinor != 26 || c.Pools.RunningVersion != "v1.26.3+k3s1" || len(c.Others) != 1 || c.Username != "alice" {
 		t.Errorf("ContextFor(old) = %+v", c)
 	}
-	if c := ContextFor(nil, nil); c.KubeMinor != 0 || !reflect.DeepEqual(c.Pools, PoolState{}) {
+	if c := ContextFor(nil, nil, ""); c.KubeMinor != 0 || !reflect.DeepEqual(c.Pools, PoolState{}) {
 		t.Errorf("ContextFor(nil) = %+v", c)
 	}
 }

@@ -11,8 +11,11 @@ import (
 // WebhookName is the hub's admission webhook (deploy/base/webhook.yaml).
 const WebhookName = "importedclusters.kimport.dev"
 
-// rules name the admission rule a refusal comes from, by the field its message names.
-var rules = []struct{ field, rule string }{
+// rules name the admission rule a refusal comes from, by the field its message names (or,
+// first, by the phrase every refusal of pkg/validate's Join rule has: its messages name
+// other fields too).
+var rules = []struct{ match, rule string }{
+	{"the join token of ", "join token scope"},
 	{"spec.clusterID", "no re-import of a registered cluster"},
 	{"spec.apiServer", "no re-pointing of an Active cluster"},
 	{"spec.credentialsSecretRef", "no re-pointing of an Active cluster"},
@@ -43,7 +46,7 @@ func ExplainAdmission(err error) error {
 
 func ruleOf(msg string) string {
 	for _, r := range rules {
-		if strings.Contains(msg, r.field) {
+		if strings.Contains(msg, r.match) {
 			return r.rule
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/duration"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
@@ -48,9 +49,12 @@ func Describe(out io.Writer, ic *v1alpha1.ImportedCluster, events []corev1.Event
 	st := &ic.Status
 	d.field("Name", ic.Name)
 	d.field("Display Name", common.DisplayName(ic))
-	d.field("Cluster ID", common.ValueOrNone(ic.Spec.ClusterID))
-	d.field("API Server", common.ValueOrNone(ic.Spec.APIServer))
+	d.field("Cluster ID", common.IdentityValue(ic, ic.Spec.ClusterID))
+	d.field("API Server", common.IdentityValue(ic, ic.Spec.APIServer))
 	d.field("Credentials", "Secret "+v1alpha1.HubNamespace+"/"+ic.Spec.CredentialsSecretRef.Name)
+	if expires, ok := ic.Annotations[v1alpha1.JoinExpiresAnnotation]; ok {
+		d.field("Join Token Expires", joinExpiry(expires, now))
+	}
 	d.field("Created", common.ValueOrNone(timestamp(ic.CreationTimestamp.Time)))
 	d.field("Phase", common.ValueOrNone(string(st.Phase)))
 	d.field("Distribution", common.ValueOrNone(string(st.Distribution)))
@@ -68,6 +72,18 @@ func Describe(out io.Writer, ic *v1alpha1.ImportedCluster, events []corev1.Event
 	describeUpgrade(d, st.Upgrade)
 	describeEvents(d, events, now)
 	return tw.Flush()
+}
+
+// joinExpiry shows the JoinExpiresAnnotation (RFC 3339) as a local time and how far off it is.
+func joinExpiry(value string, now time.Time) string {
+	t, err := time.Parse(time.RFC3339, value)
+	if err != nil {
+		return fmt.Sprintf("%q (annotation %s is not an RFC 3339 time)", value, v1alpha1.JoinExpiresAnnotation)
+	}
+	if t.After(now) {
+		return fmt.Sprintf("%s (in %s)", timestamp(t.Local()), duration.HumanDuration(t.Sub(now)))
+	}
+	return fmt.Sprintf("%s (expired %s ago)", timestamp(t.Local()), duration.HumanDuration(now.Sub(t)))
 }
 
 func timestamp(t time.Time) string {

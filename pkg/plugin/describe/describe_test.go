@@ -2,6 +2,7 @@ package describe
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 	"time"
 
@@ -108,6 +109,23 @@ Events:
 		}
 	})
 
+	t.Run("registration waiting for join", func(t *testing.T) {
+		expires := now.Add(23 * time.Hour)
+		stored := hubtest.Create(t, hub.Client, hubtest.Waiting(expires))
+		want := `Name:                waiting
+Display Name:        waiting
+Cluster ID:          <waiting for join>
+API Server:          <waiting for join>
+Credentials:         Secret kimport-system/waiting-credentials
+Join Token Expires:  ` + expires.Local().Format(time.RFC1123Z) + ` (in 23h)
+Created:             ` + stored.CreationTimestamp.Format(time.RFC1123Z) + `
+Phase:               Pending
+`
+		if got := hubtest.Execute(hub, cmd, "waiting").Stdout(t); !strings.HasPrefix(got, want) {
+			t.Errorf("got\n%s\nwant it to start with\n%s", got, want)
+		}
+	})
+
 	t.Run("json yaml name", func(t *testing.T) {
 		for _, format := range []string{"json", "yaml"} {
 			var got v1alpha1.ImportedCluster
@@ -182,6 +200,28 @@ Events:              <none>
 `
 	if out.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
+	}
+}
+
+func TestJoinExpiry(t *testing.T) {
+	now := time.Date(2030, 1, 1, 12, 0, 0, 0, time.UTC)
+	local := func(s string) string {
+		at, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return at.Local().Format(time.RFC1123Z)
+	}
+	cases := []struct{ value, want string }{
+		{"2030-01-02T11:00:00Z", local("2030-01-02T11:00:00Z") + " (in 23h)"},
+		{"2030-01-01T12:00:30+01:00", local("2030-01-01T12:00:30+01:00") + " (expired 59m ago)"},
+		{"2030-01-01T12:00:00Z", local("2030-01-01T12:00:00Z") + " (expired 0s ago)"},
+		{"tomorrow", `"tomorrow" (annotation kimport.dev/join-expires-at is not an RFC 3339 time)`},
+	}
+	for _, tc := range cases {
+		if got := joinExpiry(tc.value, now); got != tc.want {
+			t.Errorf("joinExpiry(%q) = %q, want %q", tc.value, got, tc.want)
+		}
 	}
 }
 

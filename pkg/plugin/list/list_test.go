@@ -106,6 +106,19 @@ func TestListAgainstHub(t *testing.T) {
 			`invalid --selector (-l) "=bad": found '=', expected: !, identifier, or 'end of string'`)
 	})
 
+	t.Run("registration waiting for join", func(t *testing.T) {
+		waiting := hubtest.Create(t, hub.Client, hubtest.Waiting(time.Time{}))
+		now = waiting.CreationTimestamp.Add(24 * time.Hour)
+		want := "" +
+			"NAME      DISPLAY NAME   PHASE     DISTRIBUTION   VERSION        NODES    CONTROL-PLANE   WORKERS   API SERVER                      CLUSTER ID                             AGE\n" +
+			"alpha     Alpha Prod     Active    k3s            v1.32.4+k3s1   7/8      2/3             5/5       https://10.0.0.1:6443           3f1c2a9e-0000-4000-8000-00000000a1fa   24h\n" +
+			"beta      beta           Pending   <none>         <none>         <none>   <none>          <none>    https://beta.example.com:6443   7d2e4b10-0000-4000-8000-0000000000be   24h\n" +
+			"waiting   waiting        Pending   <none>         <none>         <none>   <none>          <none>    <waiting for join>              <waiting for join>                     24h\n"
+		if got := hubtest.Execute(hub, cmd, "-o", "wide").Stdout(t); got != want {
+			t.Errorf("got\n%s\nwant\n%s", got, want)
+		}
+	})
+
 	t.Run("bad output", func(t *testing.T) {
 		hubtest.Execute(hub, cmd, "-o", "table").Failed(t,
 			`unsupported --output (-o) value "table": use one of json, yaml, name, wide, or omit it for human-readable output`)

@@ -32,7 +32,7 @@ func Rows(items []v1alpha1.ImportedCluster, wide bool, now time.Time) [][]string
 		row := []string{ic.Name, common.DisplayName(ic), common.ValueOrNone(string(st.Phase)),
 			common.ValueOrNone(string(st.Distribution)), common.ValueOrNone(st.KubernetesVersion), nodes}
 		if wide {
-			row = append(row, cp, workers, common.ValueOrNone(ic.Spec.APIServer), common.ValueOrNone(ic.Spec.ClusterID))
+			row = append(row, cp, workers, common.IdentityValue(ic, ic.Spec.APIServer), common.IdentityValue(ic, ic.Spec.ClusterID))
 		}
 		rows = append(rows, append(row, common.Age(ic.CreationTimestamp, now)))
 	}

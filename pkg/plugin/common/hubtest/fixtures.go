@@ -67,3 +67,17 @@ func Beta() *v1alpha1.ImportedCluster {
 		Status: v1alpha1.ImportedClusterStatus{Phase: v1alpha1.PhasePending},
 	}
 }
+
+// Waiting was registered by `kubectl import create waiting` and waits for `kubectl import
+// join`: no clusterID, no API server; its join token expires at expires (none when zero).
+func Waiting(expires time.Time) *v1alpha1.ImportedCluster {
+	ic := &v1alpha1.ImportedCluster{
+		ObjectMeta: metav1.ObjectMeta{Name: "waiting"},
+		Spec:       v1alpha1.ImportedClusterSpec{CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName("waiting")}},
+		Status:     v1alpha1.ImportedClusterStatus{Phase: v1alpha1.PhasePending},
+	}
+	if !expires.IsZero() {
+		ic.Annotations = map[string]string{v1alpha1.JoinExpiresAnnotation: expires.UTC().Format(time.RFC3339)}
+	}
+	return ic
+}
