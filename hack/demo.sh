@@ -30,10 +30,12 @@ ready() {
   [[ "$line" == *" 200 "* ]]
 }
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-run() { printf '\033[2m$ %s\033[0m\n' "$*"; "$@"; }
+# shown is the command as echoed: a join token is shown once, where create prints it.
+shown() { sed -E 's/(--token )[^ ]+/\1<token>/' <<<"$*"; }
+run() { printf '\033[2m$ %s\033[0m\n' "$(shown "$@")"; "$@"; }
 # refused runs a command that must fail, shows its error and goes on.
 refused() {
-  printf '\033[2m$ %s\033[0m\n' "$*"
+  printf '\033[2m$ %s\033[0m\n' "$(shown "$@")"
   if "$@"; then echo "expected this to be refused" >&2; exit 1; fi
   echo "(refused, exit 1, as expected)"
 }

@@ -62,8 +62,10 @@ func Publish(ctx context.Context, hub client.Client, server string, ca *x509.Cer
 		ref := refOf(obj)
 		err := hub.Create(ctx, obj, client.FieldOwner("kubectl-import"))
 		switch {
-		case err == nil:
+		case err == nil && isConfigMap:
 			fmt.Fprintf(out, "%s created (-n %s: the hub CA, public, for join to find and pin)\n", ref, PublicNamespace)
+		case err == nil:
+			fmt.Fprintf(out, "%s created (-n %s: anonymous clients may read cluster-info only)\n", ref, PublicNamespace)
 		case !apierrors.IsAlreadyExists(err):
 			return fmt.Errorf("publishing the hub CA (%s -n %s): %w", ref, PublicNamespace, err)
 		case isConfigMap:
