@@ -26,12 +26,16 @@ func (g *giveUp) Error() string { return g.err.Error() }
 
 // finalize disconnects a deleted cluster: the downstream first (bounded by CleanupTimeout from
 // the deletionTimestamp), then the hub records, then the finalizer. A registration that
-// never joined (no clusterID) has nothing in a downstream: it goes at once.
+// never joined (no clusterID), or a duplicate that lost the identity claim, has nothing in a
+// downstream: it goes at once.
 func (r *Reconciler) finalize(ctx context.Context, ic *v1alpha1.ImportedCluster) (ctrl.Result, error) {
 	before := ic.Status.DeepCopy()
 	ic.Status.Phase = v1alpha1.PhaseDisconnecting
 	reason := conditionReason(&ic.Status, ConditionDownstreamRemoved)
-	if ic.Spec.ClusterID != "" && reason != ReasonRemoved && reason != ReasonAbandoned {
+	// A duplicate that lost the identity claim shares the agent of the registration that won:
+	// cleaning "its" downstream would disconnect the winner.
+	duplicate := conditionReason(&ic.Status, v1alpha1.ConditionConnected) == ReasonIdentityClaimed
+	if ic.Spec.ClusterID != "" && !duplicate && reason != ReasonRemoved && reason != ReasonAbandoned {
 		deadline := ic.DeletionTimestamp.Add(r.Options.CleanupTimeout)
 		abandoned := ""
 		err := r.cleanDownstream(ctx, ic, deadline)

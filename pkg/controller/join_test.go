@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -154,6 +155,41 @@ func TestTwoStepImport(t *testing.T) {
 
 		setAgentRules(t, ds, nil)
 		waitMarker(t, ds, v1alpha1.PhaseActive)
+		waitPhase(t, hub, "edge", v1alpha1.PhaseActive, controller.ReasonReached, phaseTimeout)
+	})
+
+	t.Run("a second registration joined by the same cluster loses the claim and never touches it", func(t *testing.T) {
+		// Two joins of one cluster at once can both pass the webhook's cached duplicate check
+		// (no webhook runs here): the identity claim decides.
+		createRegistration(t, hub, "edge-twin", time.Now().Add(time.Hour))
+		waitPhase(t, hub, "edge-twin", v1alpha1.PhasePending, controller.ReasonAwaitingJoin, phaseTimeout)
+		edge, err := getCluster(ctx, hub, "edge")
+		must(t, err)
+		var creds corev1.Secret
+		must(t, hub.Client.Get(ctx, client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.CredentialsSecretName("edge")}, &creds))
+		twin, err := getCluster(ctx, hub, "edge-twin")
+		must(t, err)
+		twin.Spec.ClusterID, twin.Spec.APIServer = edge.Spec.ClusterID, edge.Spec.APIServer
+		must(t, hub.Client.Update(ctx, twin))
+		var twinCreds corev1.Secret
+		must(t, hub.Client.Get(ctx, client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.CredentialsSecretName("edge-twin")}, &twinCreds))
+		twinCreds.Data = creds.Data
+		must(t, hub.Client.Update(ctx, &twinCreds))
+
+		twin = waitPhase(t, hub, "edge-twin", v1alpha1.PhasePending, controller.ReasonIdentityClaimed, phaseTimeout)
+		assertConnected(t, twin, "cluster ID "+edge.Spec.ClusterID+" is claimed by importedcluster edge, joined by the same cluster: "+
+			"this registration is a duplicate and never touches the downstream; remove it with `kubectl import delete edge-twin`")
+
+		// Deleting the duplicate must not disconnect the winner, whose agent it shares.
+		must(t, hub.Client.Delete(ctx, twin))
+		waitGone(t, hub.Client, twin, cleanupTimeout/2)
+		must(t, ds.Client.Get(ctx, client.ObjectKey{Name: agent.ClusterRoleName}, &rbacv1.ClusterRole{}))
+		var lease coordinationv1.Lease
+		must(t, hub.Client.Get(ctx, client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.IdentityClaimName(edge.Spec.ClusterID)}, &lease))
+		if h := lease.Spec.HolderIdentity; h == nil || *h != "edge" {
+			t.Errorf("identity claim held by %v after the duplicate went, want edge", h)
+		}
+		time.Sleep(2 * probeInterval)
 		waitPhase(t, hub, "edge", v1alpha1.PhaseActive, controller.ReasonReached, phaseTimeout)
 	})
 }

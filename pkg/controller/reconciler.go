@@ -134,6 +134,9 @@ func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) 
 	} else if err != nil {
 		return nil, err
 	}
+	if lost, err := r.claimIfJoined(ctx, ic); err != nil || lost {
+		return nil, err
+	}
 	cs, err := r.downstreamClient(creds)
 	if err != nil {
 		r.notConnected(ic, ReasonCredentialsInvalid, err.Error())

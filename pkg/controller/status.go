@@ -34,6 +34,9 @@ const (
 	ReasonAwaitingJoin = "AwaitingJoin"
 	// ReasonJoinTokenExpired: as AwaitingJoin, but the join token expired and was revoked.
 	ReasonJoinTokenExpired = "JoinTokenExpired"
+	// ReasonIdentityClaimed: another registration joined by the same cluster holds its
+	// identity claim; this one never touches the downstream.
+	ReasonIdentityClaimed = "IdentityClaimed"
 )
 
 func (r *Reconciler) setCondition(ic *v1alpha1.ImportedCluster, typ string, status metav1.ConditionStatus, reason, msg string) {
