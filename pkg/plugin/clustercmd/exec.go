@@ -16,13 +16,6 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
-// step is one idempotent part of an import.
-type step struct {
-	name  string
-	title string
-	run   func(ctx context.Context) error
-}
-
 // Step names, in order.
 const (
 	StepClaimIdentity   = "claim-identity"
@@ -55,33 +48,24 @@ func (o *Options) Run(ctx context.Context) error {
 		fmt.Fprintf(o.Out, "importedcluster.kimport.dev/%s unchanged (already Active)\n", o.Name)
 		return nil
 	}
-	for i, s := range o.steps(req) {
-		fmt.Fprintf(o.Out, "[%d/4] %s\n", i+1, s.title)
-		if err := s.run(ctx); err != nil {
-			return err
-		}
-		if o.failAfter == s.name {
-			return fmt.Errorf("fault injected after step %s", s.name)
-		}
-	}
-	return nil
+	return importer.RunSteps(ctx, o.Out, o.steps(req), o.failAfter)
 }
 
-func (o *Options) steps(req importer.Request) []step {
+func (o *Options) steps(req importer.Request) []importer.Step {
 	var token string // the agent token: passed from the downstream to the hub, never printed
-	return []step{
-		{StepClaimIdentity, "claim the cluster's identity in the hub", func(ctx context.Context) error {
+	return []importer.Step{
+		{Name: StepClaimIdentity, Title: "claim the cluster's identity in the hub", Run: func(ctx context.Context) error {
 			return importer.ClaimIdentity(ctx, o.HubCluster.Client, req, o.Out)
 		}},
-		{StepApplyDownstream, "create the import agent in the downstream", func(ctx context.Context) (err error) {
+		{Name: StepApplyDownstream, Title: "create the import agent in the downstream", Run: func(ctx context.Context) (err error) {
 			token, err = importer.ApplyDownstream(ctx, o.Downstream.Client, req, o.Out)
 			return err
 		}},
-		{StepRegister, "register the cluster and its credentials in the hub", func(ctx context.Context) error {
+		{Name: StepRegister, Title: "register the cluster and its credentials in the hub", Run: func(ctx context.Context) error {
 			_, err := importer.Register(ctx, o.HubCluster.Client, req, token, o.Out)
 			return err
 		}},
-		{StepWaitActive, "wait until the hub reports the cluster Active", o.waitActive},
+		{Name: StepWaitActive, Title: "wait until the hub reports the cluster Active", Run: o.waitActive},
 	}
 }
 

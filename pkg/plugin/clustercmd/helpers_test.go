@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/spf13/cobra"
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -22,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common/hubtest"
 	"github.com/kubectl-import/kubectl-import/pkg/testenv"
 )
 
@@ -153,20 +153,7 @@ func count(t *testing.T, c client.Client, gvk schema.GroupVersionKind, opts ...c
 }
 
 // eventually polls cond for up to timeout; it fails the test with cond's last description.
-func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, desc := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %s", timeout, desc)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-}
+var eventually = hubtest.Eventually
 
 func mustContain(t *testing.T, what, s string, wants ...string) {
 	t.Helper()

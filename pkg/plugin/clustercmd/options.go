@@ -51,13 +51,9 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 // Complete parses NAME and the members and, unless validation fails first, connects.
 func (o *Options) Complete(args []string) error {
 	o.Name = args[0]
-	o.Members = nil
-	for _, s := range o.MemberFlags {
-		m, err := common.ParseMember(s)
-		if err != nil {
-			return fmt.Errorf("invalid --member: %w", err)
-		}
-		o.Members = append(o.Members, m)
+	var err error
+	if o.Members, err = common.ParseMemberFlags(o.MemberFlags); err != nil {
+		return err
 	}
 	if err := o.Validate(); err != nil {
 		return err
@@ -84,17 +80,5 @@ func (o *Options) Validate() error {
 	if o.Timeout <= 0 {
 		return fmt.Errorf("invalid --timeout %s: must be positive, e.g. 5m", o.Timeout)
 	}
-	if err := o.DryRun.Validate(); err != nil {
-		return err
-	}
-	if o.DryRun.Server() {
-		return fmt.Errorf("--dry-run=server is not supported by 'cluster' (it changes two clusters): use --dry-run=client -o yaml")
-	}
-	if err := o.Output.Validate(); err != nil {
-		return err
-	}
-	if o.Output.Format != "" && !o.DryRun.Client() {
-		return fmt.Errorf("--output %q is used only with --dry-run=client", o.Output.Format)
-	}
-	return nil
+	return o.DryRun.ValidateClientOnly("cluster", o.Output)
 }

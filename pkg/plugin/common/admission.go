@@ -11,11 +11,13 @@ import (
 // WebhookName is the hub's admission webhook (deploy/base/webhook.yaml).
 const WebhookName = "importedclusters.kimport.dev"
 
+const joinTokenScope = "join token scope"
+
 // rules name the admission rule a refusal comes from, by the field its message names (or,
 // first, by the phrase every refusal of pkg/validate's Join rule has: its messages name
 // other fields too).
 var rules = []struct{ match, rule string }{
-	{"the join token of ", "join token scope"},
+	{"the join token of ", joinTokenScope},
 	{"spec.clusterID", "no re-import of a registered cluster"},
 	{"spec.apiServer", "no re-pointing of an Active cluster"},
 	{"spec.credentialsSecretRef", "no re-pointing of an Active cluster"},
@@ -34,7 +36,11 @@ func ExplainAdmission(err error) error {
 	msg := status.Status().Message
 	switch {
 	case strings.Contains(msg, fmt.Sprintf("admission webhook %q denied the request", WebhookName)):
-		return fmt.Errorf("the hub refused the change (rule: %s): %w\nfix what the message names and run the command again", ruleOf(msg), err)
+		rule, remedy := ruleOf(msg), "fix what the message names and run the command again"
+		if rule == joinTokenScope {
+			remedy = "a join token only completes its registration: the hub admin changes anything else ('kubectl import members', 'kubectl import delete')"
+		}
+		return fmt.Errorf("the hub refused the change (rule: %s): %w\n%s", rule, err, remedy)
 	case strings.Contains(msg, fmt.Sprintf("failed calling webhook %q", WebhookName)):
 		return fmt.Errorf("the hub's admission webhook %s (ValidatingWebhookConfiguration kimport-webhook) cannot be reached, "+
 			"and the hub refuses every ImportedCluster write until it answers (failurePolicy Fail): %w\n"+

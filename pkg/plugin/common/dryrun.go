@@ -54,3 +54,21 @@ func (d *DryRunFlags) Suffix() string {
 	}
 	return ""
 }
+
+// ValidateClientOnly checks --dry-run and -o for a verb that changes two clusters: there is no
+// server dry run across two API servers, and -o prints only what a client dry run would apply.
+func (d *DryRunFlags) ValidateClientOnly(verb string, output *OutputFlags) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	if d.Server() {
+		return fmt.Errorf("--dry-run=server is not supported by '%s' (it changes two clusters): use --dry-run=client -o yaml", verb)
+	}
+	if err := output.Validate(); err != nil {
+		return err
+	}
+	if output.Format != "" && !d.Client() {
+		return fmt.Errorf("--output %q is used only with --dry-run=client", output.Format)
+	}
+	return nil
+}

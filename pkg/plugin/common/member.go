@@ -116,3 +116,16 @@ func MemberRows(members []v1alpha1.Member) [][]string {
 	}
 	return rows
 }
+
+// ParseMemberFlags parses every --member value, naming the flag in errors.
+func ParseMemberFlags(values []string) ([]v1alpha1.Member, error) {
+	var members []v1alpha1.Member
+	for _, s := range values {
+		m, err := ParseMember(s)
+		if err != nil {
+			return nil, fmt.Errorf("invalid --member: %w", err)
+		}
+		members = append(members, m)
+	}
+	return members, nil
+}

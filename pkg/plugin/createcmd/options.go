@@ -52,22 +52,16 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 // Complete parses NAME and the members and builds the hub clients (nothing is contacted yet).
 func (o *Options) Complete(args []string) error {
 	o.Name = args[0]
-	o.Members = nil
-	for _, s := range o.MemberFlags {
-		m, err := common.ParseMember(s)
-		if err != nil {
-			return fmt.Errorf("invalid --member: %w", err)
-		}
-		o.Members = append(o.Members, m)
+	var err error
+	if o.Members, err = common.ParseMemberFlags(o.MemberFlags); err != nil {
+		return err
 	}
 	if o.hubConfig != nil {
 		return o.connect()
 	}
-	cfg, err := o.Hub.RESTConfig()
-	if err != nil {
+	if o.hubConfig, err = o.Hub.RESTConfig(); err != nil {
 		return err
 	}
-	o.hubConfig = cfg
 	return o.connect()
 }
 

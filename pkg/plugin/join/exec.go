@@ -55,16 +55,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.DryRun.Client() {
 		return o.printManifest(ctx, req)
 	}
-	for i, s := range o.steps(hub, req) {
-		fmt.Fprintf(o.Out, "[%d/4] %s\n", i+1, s.title)
-		if err := s.run(ctx); err != nil {
-			return err
-		}
-		if o.failAfter == s.name {
-			return fmt.Errorf("fault injected after step %s", s.name)
-		}
-	}
-	return nil
+	return importer.RunSteps(ctx, o.Out, o.steps(hub, req), o.failAfter)
 }
 
 // request runs the downstream checks and describes the import of this downstream into ic.
@@ -96,34 +87,27 @@ func (o *Options) request(ctx context.Context, log io.Writer, ic *v1alpha1.Impor
 	return req, err
 }
 
-// step is one idempotent part of a join.
-type step struct {
-	name  string
-	title string
-	run   func(ctx context.Context) error
-}
-
-func (o *Options) steps(hub *importer.Cluster, req importer.Request) []step {
+func (o *Options) steps(hub *importer.Cluster, req importer.Request) []importer.Step {
 	var token string // the agent token: passed from the downstream to the hub, never printed
-	apply := step{StepApplyDownstream, "create the import agent in the downstream", func(ctx context.Context) (err error) {
+	apply := importer.Step{Name: StepApplyDownstream, Title: "create the import agent in the downstream", Run: func(ctx context.Context) (err error) {
 		token, err = importer.ApplyDownstream(ctx, o.Downstream.Client, req, o.Out)
 		return err
 	}}
 	if o.AgentApplied {
-		apply = step{StepApplyDownstream, "read the agent applied by other means", func(ctx context.Context) (err error) {
+		apply = importer.Step{Name: StepApplyDownstream, Title: "read the agent applied by other means", Run: func(ctx context.Context) (err error) {
 			token, err = importer.AppliedAgentToken(ctx, o.Downstream.Client, req, o.Out)
 			return err
 		}}
 	}
-	return []step{
-		{StepSetIdentity, "record the cluster's identity in the hub", func(ctx context.Context) error {
+	return []importer.Step{
+		{Name: StepSetIdentity, Title: "record the cluster's identity in the hub", Run: func(ctx context.Context) error {
 			return importer.SetIdentity(ctx, hub, req, o.Out)
 		}},
 		apply,
-		{StepHandOver, "hand the agent's credentials to the hub", func(ctx context.Context) error {
+		{Name: StepHandOver, Title: "hand the agent's credentials to the hub", Run: func(ctx context.Context) error {
 			return importer.HandOverCredentials(ctx, hub, req, token, o.Out)
 		}},
-		{StepWaitActive, "wait until the hub reports the cluster Active", func(ctx context.Context) error {
+		{Name: StepWaitActive, Title: "wait until the hub reports the cluster Active", Run: func(ctx context.Context) error {
 			return o.waitActive(ctx, hub, req.Name)
 		}},
 	}

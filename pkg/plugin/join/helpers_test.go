@@ -7,7 +7,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -16,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common/hubtest"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/createcmd"
 )
 
@@ -84,20 +84,7 @@ func asToken(t *testing.T, hub *rest.Config, token string) client.Client {
 }
 
 // eventually polls cond for up to timeout; it fails the test with cond's last description.
-func eventually(t *testing.T, timeout time.Duration, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, desc := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after %s: %s", timeout, desc)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-}
+var eventually = hubtest.Eventually
 
 func mustContain(t *testing.T, what, s string, wants ...string) {
 	t.Helper()

@@ -139,20 +139,8 @@ func (o *Options) Validate() error {
 	if o.Timeout <= 0 {
 		return fmt.Errorf("invalid --timeout %s: must be positive, e.g. 5m", o.Timeout)
 	}
-	if err := o.DryRun.Validate(); err != nil {
-		return err
-	}
-	if o.DryRun.Server() {
-		return errors.New("--dry-run=server is not supported by 'join' (it changes two clusters): use --dry-run=client -o yaml")
-	}
 	if o.DryRun.Client() && o.AgentApplied {
 		return errors.New("--agent-applied finishes a registration and cannot be a dry run: drop one of them")
 	}
-	if err := o.Output.Validate(); err != nil {
-		return err
-	}
-	if o.Output.Format != "" && !o.DryRun.Client() {
-		return fmt.Errorf("--output %q is used only with --dry-run=client", o.Output.Format)
-	}
-	return nil
+	return o.DryRun.ValidateClientOnly("join", o.Output)
 }

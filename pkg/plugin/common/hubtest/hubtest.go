@@ -105,3 +105,19 @@ func (r Result) Failed(t testing.TB, wantErr string) {
 		t.Errorf("a failed command printed: stdout %q, stderr %q", r.Out, r.Err)
 	}
 }
+
+// Eventually polls cond for up to timeout; it fails the test with cond's last description.
+func Eventually(t testing.TB, timeout time.Duration, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, desc := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after %s: %s", timeout, desc)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
