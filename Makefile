@@ -79,6 +79,7 @@ demo: control-plane build ## the main job on a local hub and downstreams
 
 bench: control-plane build ## admission latency through the real API server (one run), validator, webhook RSS
 	go test ./pkg/validate -run '^$$' -bench . -benchmem
+	go test ./pkg/hubca -run '^$$' -bench . -benchmem
 	go test ./pkg/admission -run '^$$' -bench '^BenchmarkAdmission$$' -benchtime 1x -timeout 30m
 
 clean:

@@ -28,7 +28,7 @@ type hubDouble struct {
 	headers []http.Header
 }
 
-func newHubDouble(t *testing.T, publishedCA func(*httptest.Server) []byte) *hubDouble {
+func newHubDouble(t testing.TB, publishedCA func(*httptest.Server) []byte) *hubDouble {
 	h := &hubDouble{}
 	h.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h.mu.Lock()
@@ -134,4 +134,17 @@ func selfSignedCA(t *testing.T) *x509.Certificate {
 		t.Fatal(err)
 	}
 	return cert
+}
+
+// BenchmarkFetch is the cost join pays before it sends anything: CA candidates from the TLS
+// handshake, cluster-info and /cacerts, then the verified handshake (loopback, no latency).
+func BenchmarkFetch(b *testing.B) {
+	hub := newHubDouble(b, servingCA)
+	pin := Checksum(hub.Certificate())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := Fetch(context.Background(), hub.URL, pin); err != nil {
+			b.Fatal(err)
+		}
+	}
 }

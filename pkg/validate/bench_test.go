@@ -29,19 +29,27 @@ func BenchmarkImportedCluster(b *testing.B) {
 	upgrade.Spec.K3s.Version = "v1.31.1+k3s1"
 	pools := threeByFive
 	pools.NotReadyWorkers, pools.NotReadyWorkerCount = []string{"w4"}, 1
+	// `join` setting the identity of a registration waiting for it, with its join token.
+	waiting := stored.DeepCopy()
+	waiting.Spec.ClusterID, waiting.Spec.APIServer, waiting.Spec.K3s, waiting.Status = "", "", nil, v1alpha1.ImportedClusterStatus{}
+	joined := waiting.DeepCopy()
+	joined.Spec.ClusterID, joined.Spec.APIServer = "uid-9", "https://10.0.0.9:6443"
+	joined.Labels = map[string]string{v1alpha1.ClusterIDLabel: "uid-9"}
 	requests := []struct {
 		name           string
 		newObj, oldObj *v1alpha1.ImportedCluster
 		others         []v1alpha1.ImportedCluster
+		user           string
 		wantErrs       bool
 	}{
-		{"create", stored, nil, nil, false},
-		{"create-duplicate", stored, nil, []v1alpha1.ImportedCluster{cluster("prod", "uid-1", v1alpha1.PhaseActive)}, true},
-		{"update-start-upgrade", upgrade, stored, nil, false},
+		{"create", stored, nil, nil, "", false},
+		{"create-duplicate", stored, nil, []v1alpha1.ImportedCluster{cluster("prod", "uid-1", v1alpha1.PhaseActive)}, "", true},
+		{"update-start-upgrade", upgrade, stored, nil, "", false},
+		{"join-set-identity", joined, waiting, nil, v1alpha1.JoinUsername(joined.Name), false},
 	}
 	for _, req := range requests {
 		b.Run(req.name, func(b *testing.B) {
-			c := Context{Others: req.others, Pools: pools, KubeMinor: 30}
+			c := Context{Others: req.others, Pools: pools, KubeMinor: 30, Username: req.user}
 			if r := ImportedCluster(req.newObj, req.oldObj, c); (len(r.Errors) > 0) != req.wantErrs {
 				b.Fatalf("unexpected result: %v %v", r.Errors, r.Warnings)
 			}
