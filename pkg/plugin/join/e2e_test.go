@@ -3,6 +3,7 @@ package join
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -88,6 +89,18 @@ func TestTwoStepImport(t *testing.T) {
 			_ = hub.Client.Get(ctx, client.ObjectKey{Name: "edge"}, &ic)
 			return ic.Status.Phase == v1alpha1.PhasePending, fmt.Sprintf("phase %q, want Pending", ic.Status.Phase)
 		})
+		// A client dry run prints what would be applied, issues no token and changes nothing.
+		dry, _, err := runCreate(append(hubFlags, "dry", "--dry-run=client", "-o", "yaml")...)
+		if err != nil {
+			t.Fatalf("create --dry-run: %v", err)
+		}
+		mustContain(t, "create --dry-run -o yaml", dry, "kind: ImportedCluster", "kind: ServiceAccount", "name: kimport-join-dry", "resourceNames:")
+		if strings.Contains(dry, "eyJ") || strings.Contains(dry, "kubectl import join") {
+			t.Errorf("the dry run printed a token or a join command:\n%s", redact(dry))
+		}
+		if err := hub.Client.Get(ctx, client.ObjectKey{Name: "dry"}, &v1alpha1.ImportedCluster{}); !apierrors.IsNotFound(err) {
+			t.Errorf("importedcluster dry after a dry run: %v, want none", err)
+		}
 		// A second create would issue a second live token: it must say how to rotate.
 		_, _, err = runCreate(append(hubFlags, "edge")...)
 		if err == nil || !strings.Contains(err.Error(), "--rotate-token") {
@@ -96,10 +109,18 @@ func TestTwoStepImport(t *testing.T) {
 	})
 
 	t.Run("the join token can read and change nothing but its own registration", func(t *testing.T) {
-		// Another registration and a Secret that are not the token's.
-		if _, _, err := runCreate(append(hubFlags, "other")...); err != nil {
+		// Another registration and a Secret that are not the token's; -o json hands the
+		// command over as a document, what was applied goes to stderr.
+		out, errOut, err := runCreate(append(hubFlags, "other", "-o", "json")...)
+		if err != nil {
 			t.Fatalf("create other: %v", err)
 		}
+		var doc createcmd.JoinCommand
+		if err := json.Unmarshal([]byte(out), &doc); err != nil || doc.Token == "" || doc.Cluster != "other" ||
+			!strings.HasPrefix(doc.Command, "kubectl import join --hub ") || doc.CAChecksum != hubca.Checksum(ca) {
+			t.Errorf("create -o json printed %q (%v), want the join command document", redact(out), err)
+		}
+		mustContain(t, "create -o json stderr", errOut, "importedcluster.kimport.dev/other serverside-applied")
 		as := asToken(t, hub.Config, edgeJoin.token)
 		var own v1alpha1.ImportedCluster
 		if err := as.Get(ctx, client.ObjectKey{Name: "edge"}, &own); err != nil {
@@ -131,7 +152,7 @@ func TestTwoStepImport(t *testing.T) {
 		}
 		// RBAC lets it patch its own registration; the webhook lets that patch set only the
 		// cluster's identity.
-		err := as.Patch(ctx, &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: "edge"}},
+		err = as.Patch(ctx, &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: "edge"}},
 			client.RawPatch(types.MergePatchType, []byte(`{"spec":{"members":[{"kind":"User","name":"mallory","role":"cluster-owner"}]}}`)))
 		if err == nil || !strings.Contains(err.Error(), "spec.members") {
 			t.Errorf("changing members with the join token: %v, want a webhook refusal naming spec.members", err)
