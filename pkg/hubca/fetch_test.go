@@ -5,11 +5,13 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/json"
 	"errors"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -118,22 +120,8 @@ func TestChecksumIsOfTheSubjectPublicKeyInfo(t *testing.T) {
 }
 
 func selfSignedCA(t *testing.T) *x509.Certificate {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "impostor-ca"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
-		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return cert
+	ca, _ := selfSignedCAWithKey(t)
+	return ca
 }
 
 // BenchmarkFetch is the cost join pays before it sends anything: CA candidates from the TLS
@@ -147,4 +135,79 @@ func BenchmarkFetch(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// A hub that serves its CA in the TLS chain (an intermediate-style chain) or only at /cacerts
+// (K3s, RKE2) is pinned from there, without cluster-info.
+func TestFetchFindsTheCAInTheChainOrAtCACerts(t *testing.T) {
+	ca, caKey := selfSignedCAWithKey(t)
+	leaf := servingCert(t, ca, caKey)
+	for name, tc := range map[string]struct {
+		chain   bool
+		cacerts bool
+		source  string
+	}{
+		"TLS chain": {chain: true, source: SourceTLS},
+		"/cacerts":  {cacerts: true, source: SourceCACerts},
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if tc.cacerts && r.URL.Path == "/cacerts" {
+					_, _ = w.Write(EncodePEM(ca))
+					return
+				}
+				http.NotFound(w, r)
+			}))
+			cert := leaf
+			if tc.chain {
+				cert.Certificate = append(cert.Certificate, ca.Raw)
+			}
+			srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
+			srv.StartTLS()
+			defer srv.Close()
+			_, got, err := Fetch(context.Background(), srv.URL, Checksum(ca))
+			if err != nil {
+				t.Fatalf("Fetch: %v", err)
+			}
+			if got.Source != tc.source {
+				t.Errorf("CA found in %s, want %s", got.Source, tc.source)
+			}
+		})
+	}
+}
+
+func selfSignedCAWithKey(t *testing.T) (*x509.Certificate, *ecdsa.PrivateKey) {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "hub-ca"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cert, key
+}
+
+// servingCert is a certificate for 127.0.0.1 signed by ca.
+func servingCert(t *testing.T, ca *x509.Certificate, caKey *ecdsa.PrivateKey) tls.Certificate {
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "hub"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour),
+		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		KeyUsage: x509.KeyUsageDigitalSignature}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}
 }
