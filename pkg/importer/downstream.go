@@ -116,3 +116,16 @@ func DownstreamObjectNames(members []v1alpha1.Member) []string {
 	}
 	return names
 }
+
+// AgentNamespaceExists says whether the downstream already has cattle-system, which decides
+// whether an import creates (and owns) it.
+func AgentNamespaceExists(ctx context.Context, ds client.Client) (bool, error) {
+	var ns corev1.Namespace
+	err := ds.Get(ctx, client.ObjectKey{Name: agent.Namespace}, &ns)
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("reading namespace %s: %w", agent.Namespace, err)
+	}
+	return true, nil
+}

@@ -5,12 +5,6 @@ import (
 	"fmt"
 	"io"
 
-	corev1 "k8s.io/api/core/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
@@ -118,18 +112,14 @@ func summary(ic *v1alpha1.ImportedCluster) string {
 // printDryRun prints, as one List, every object the import would apply; it reads the
 // downstream only to know whether cattle-system exists.
 func (o *Options) printDryRun(ctx context.Context, req importer.Request) error {
-	var ns corev1.Namespace
-	err := o.Downstream.Client.Get(ctx, client.ObjectKey{Name: agent.Namespace}, &ns)
-	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("reading namespace %s: %w", agent.Namespace, err)
-	}
-	objs, err := importer.DryRunObjects(req, err == nil)
+	exists, err := importer.AgentNamespaceExists(ctx, o.Downstream.Client)
 	if err != nil {
 		return err
 	}
-	list := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "v1", "kind": "List"}}
-	for _, u := range objs {
-		list.Items = append(list.Items, *u)
+	objs, err := importer.DryRunObjects(req, exists)
+	if err != nil {
+		return err
 	}
+	list := common.List(objs)
 	return o.Output.PrintResult(list, "created (dry run)", o.Out)
 }

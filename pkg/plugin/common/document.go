@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 )
 
@@ -33,4 +34,13 @@ func PrintDocument(w io.Writer, format string, doc any) (bool, error) {
 // CommentLines prefixes every line of s with "# ", for notes above a YAML document.
 func CommentLines(s string) string {
 	return "# " + strings.ReplaceAll(s, "\n", "\n# ")
+}
+
+// List wraps objects in a v1 List, as kubectl prints several objects.
+func List(items []*unstructured.Unstructured) *unstructured.UnstructuredList {
+	list := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "v1", "kind": "List"}}
+	for _, u := range items {
+		list.Items = append(list.Items, *u)
+	}
+	return list
 }

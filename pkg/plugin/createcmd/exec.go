@@ -176,13 +176,13 @@ func (o *Options) printDryRun(reg importer.Registration, hubURL string, ca *x509
 	if err != nil {
 		return err
 	}
-	list := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "v1", "kind": "List"}}
+	var items []*unstructured.Unstructured
 	for _, obj := range append(objs, public...) {
 		u, err := importer.ToUnstructured(obj)
 		if err != nil {
 			return err
 		}
-		list.Items = append(list.Items, *u)
+		items = append(items, u)
 	}
-	return o.Output.PrintResult(list, "created (dry run)", o.Out)
+	return o.Output.PrintResult(common.List(items), "created (dry run)", o.Out)
 }

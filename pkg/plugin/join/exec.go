@@ -5,13 +5,10 @@ import (
 	"fmt"
 	"io"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubca"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
@@ -159,19 +156,15 @@ func (o *Options) waitActive(ctx context.Context, hub *importer.Cluster, name st
 // printManifest prints the downstream objects for GitOps or air-gapped use, with how to
 // finish the registration once they are applied.
 func (o *Options) printManifest(ctx context.Context, req importer.Request) error {
-	var ns corev1.Namespace
-	err := o.Downstream.Client.Get(ctx, client.ObjectKey{Name: agent.Namespace}, &ns)
-	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("reading namespace %s: %w", agent.Namespace, err)
-	}
-	objs, err := importer.AgentManifest(req, err == nil)
+	exists, err := importer.AgentNamespaceExists(ctx, o.Downstream.Client)
 	if err != nil {
 		return err
 	}
-	list := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "v1", "kind": "List"}}
-	for _, u := range objs {
-		list.Items = append(list.Items, *u)
+	objs, err := importer.AgentManifest(req, exists)
+	if err != nil {
+		return err
 	}
+	list := common.List(objs)
 	finish := fmt.Sprintf(`The downstream manifest of importedcluster/%[1]s. Apply it to the downstream cluster by your
 own means (kubectl apply -f, or commit it where your GitOps tool syncs from), then finish the
 registration before the join token expires, from anywhere that can read the downstream's
