@@ -105,10 +105,12 @@ func (o *Options) existing(ctx context.Context) (*v1alpha1.ImportedCluster, erro
 		return nil, fmt.Errorf("reading importedcluster %s: %w", o.Name, err)
 	case ic.DeletionTimestamp != nil:
 		return nil, fmt.Errorf("importedcluster %s is being deleted: wait until 'kubectl import delete %s' has finished, then create it again", o.Name, o.Name)
-	case !importer.AwaitingJoin(&ic):
+	case !importer.AwaitingJoin(&ic) && ic.Status.Phase != "" && ic.Status.Phase != v1alpha1.PhasePending:
 		return nil, fmt.Errorf("importedcluster %s has already joined (cluster ID %s, phase %s): it needs no join command; to import another cluster, choose another NAME",
 			o.Name, ic.Spec.ClusterID, importer.PhaseOf(&ic))
 	}
+	// A join interrupted after it set the cluster's identity still needs a token to finish:
+	// the fresh one completes the same cluster (the identity is immutable).
 	if o.RotateToken {
 		return &ic, nil
 	}

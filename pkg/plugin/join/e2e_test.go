@@ -241,17 +241,7 @@ func TestTwoStepImport(t *testing.T) {
 	})
 
 	t.Run("an expired token is refused; --rotate-token issues a fresh one that works", func(t *testing.T) {
-		var out, errOut bytes.Buffer
-		o := createcmd.NewOptions(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
-		o.Hub.Kubeconfig = hub.Kubeconfig
-		if err := o.Complete([]string{"late"}); err != nil {
-			t.Fatal(err)
-		}
-		o.TTL = 2 * time.Second // below --ttl's minimum, to watch the hub revoke it at expiry
-		if err := o.Run(ctx); err != nil {
-			t.Fatalf("create late: %v\n%s", err, errOut.String())
-		}
-		expired := parseJoin(t, out.String())
+		expired := createShortLived(t, hub, "late", 2*time.Second, false)
 		eventually(t, 30*time.Second, func() (bool, string) {
 			exists, err := importer.JoinIdentityExists(ctx, hub.Client, "late")
 			return !exists && err == nil, fmt.Sprintf("join identity of late still exists (%v) after its expiry", err)
@@ -264,6 +254,17 @@ func TestTwoStepImport(t *testing.T) {
 		if err := late.Client.Get(ctx, client.ObjectKey{Name: agent.Namespace}, &corev1.Namespace{}); !apierrors.IsNotFound(err) {
 			t.Errorf("namespace %s in the downstream after a refused join: %v, want none", agent.Namespace, err)
 		}
+
+		// A join interrupted after it set the identity, whose token then expired too, is
+		// finished with a rotated token.
+		short := createShortLived(t, hub, "late", 5*time.Second, true)
+		if _, _, err := runJoin(StepSetIdentity, append(ds(late), short.args()...)...); err == nil || !strings.Contains(err.Error(), "fault injected") {
+			t.Fatalf("join with a fault after %s: %v", StepSetIdentity, err)
+		}
+		eventually(t, 30*time.Second, func() (bool, string) {
+			exists, err := importer.JoinIdentityExists(ctx, hub.Client, "late")
+			return !exists && err == nil, fmt.Sprintf("join identity of late still exists (%v) after its expiry", err)
+		})
 
 		rotated, _, err := runCreate(append(hubFlags, "late", "--rotate-token")...)
 		if err != nil {
@@ -315,4 +316,21 @@ func kubeSystemUID(t *testing.T, c *testenv.Cluster) types.UID {
 		t.Fatal(err)
 	}
 	return ns.UID
+}
+
+// createShortLived runs create (or create --rotate-token) with a ttl below --ttl's minimum, to
+// watch the hub revoke the token at its expiry.
+func createShortLived(t *testing.T, hub *testenv.Cluster, name string, ttl time.Duration, rotate bool) joinCommand {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	o := createcmd.NewOptions(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
+	o.Hub.Kubeconfig, o.RotateToken = hub.Kubeconfig, rotate
+	if err := o.Complete([]string{name}); err != nil {
+		t.Fatal(err)
+	}
+	o.TTL = ttl
+	if err := o.Run(context.Background()); err != nil {
+		t.Fatalf("create %s (ttl %s, rotate %v): %v\n%s", name, ttl, rotate, err, errOut.String())
+	}
+	return parseJoin(t, out.String())
 }
