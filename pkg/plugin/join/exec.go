@@ -59,7 +59,7 @@ func (o *Options) Run(ctx context.Context) error {
 func (o *Options) request(ctx context.Context, log io.Writer, ic *v1alpha1.ImportedCluster) (importer.Request, error) {
 	hubID := ic.Annotations[v1alpha1.HubIDAnnotation]
 	if hubID == "" {
-		return importer.Request{}, fmt.Errorf("importedcluster %s has no %s annotation (it was not made by 'kubectl import create'): ask the hub admin to run 'kubectl import create %s --rotate-token'",
+		return importer.Request{}, fmt.Errorf("importedcluster %s has no %s annotation (it was not made by 'kubectl import create'): ask the hub admin to delete it and run 'kubectl import create %s'",
 			ic.Name, v1alpha1.HubIDAnnotation, ic.Name)
 	}
 	report := importer.JoinPreflight(ctx, o.Downstream, hubID, !o.AgentApplied && !o.DryRun.Client())
