@@ -13,18 +13,29 @@ import (
 	"time"
 
 	"github.com/go-logr/logr"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
 	"github.com/kubectl-import/kubectl-import/pkg/hubserver"
 	"github.com/kubectl-import/kubectl-import/pkg/testenv"
 )
+
+// Identity is the hub component's ServiceAccount user name (deploy/base/rbac.yaml); the
+// server runs as it, with exactly the rights `kubectl import init` grants it.
+const Identity = "system:serviceaccount:" + v1alpha1.HubNamespace + ":kimport-webhook"
 
 // Server is one hub component process-equivalent.
 type Server struct {
 	// URL is what `kubectl import init --webhook-url` takes.
 	URL     string
 	Options hubserver.Options
+	// Config and Client act as the hub component (Identity): a test that plays the
+	// reconciler writes status through them.
+	Config *rest.Config
+	Client client.Client
 
 	hub     *testenv.Cluster
 	cancel  context.CancelFunc
@@ -46,7 +57,12 @@ func New(t testing.TB, hub *testenv.Cluster) *Server {
 	o.CertDNSNames = []string{"localhost"}
 	o.SkipControllerNameValidation = true
 	o.Reconciler = controller.Options{ProbeInterval: time.Second, ProbeTimeout: 3 * time.Second, CleanupTimeout: 20 * time.Second}
-	return &Server{URL: fmt.Sprintf("https://localhost:%d", o.WebhookPort), Options: o, hub: hub}
+	cfg, _ := hub.AddUser(t, Identity, []string{"system:serviceaccounts", "system:serviceaccounts:" + v1alpha1.HubNamespace})
+	c, err := client.New(cfg, client.Options{Scheme: hub.Client.Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Server{URL: fmt.Sprintf("https://localhost:%d", o.WebhookPort), Options: o, Config: cfg, Client: c, hub: hub}
 }
 
 // Start runs the server until Stop or the end of the test, and waits until it is ready: the
@@ -55,7 +71,7 @@ func (s *Server) Start(t testing.TB) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	s.cancel, s.stopped = cancel, make(chan error, 1)
-	go func() { s.stopped <- hubserver.Run(ctx, s.hub.Config, s.Options) }()
+	go func() { s.stopped <- hubserver.Run(ctx, s.Config, s.Options) }()
 	t.Cleanup(func() { s.Stop(t) })
 	deadline := time.Now().Add(60 * time.Second)
 	for {

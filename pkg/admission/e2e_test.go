@@ -99,9 +99,11 @@ func manifest(name, clusterID string, annotations map[string]string, k3s string)
 }
 
 // setStatus plays the reconciler: an Active K3s cluster with 3 embedded-etcd servers and 5
-// agents of which 2 are NotReady. Status writes do not pass the webhook.
-func setStatus(t *testing.T, c client.Client, name string) {
+// agents of which 2 are NotReady, written as the hub component (the only identity the
+// webhook lets write status).
+func setStatus(t *testing.T, e *env, name string) {
 	t.Helper()
+	c := e.server.Client
 	var ic v1alpha1.ImportedCluster
 	if err := c.Get(context.Background(), client.ObjectKey{Name: name}, &ic); err != nil {
 		t.Fatal(err)
@@ -144,7 +146,7 @@ func TestRulesThroughKubectlApply(t *testing.T) {
 		if err != nil || out != "importedcluster.kimport.dev/k3s-prod created\n" {
 			t.Fatalf("apply: %v\n%s", err, out)
 		}
-		setStatus(t, e.hub.Client, "k3s-prod")
+		setStatus(t, e, "k3s-prod")
 	})
 
 	refusals := []struct {
@@ -218,7 +220,7 @@ func TestRulesThroughKubectlApply(t *testing.T) {
 		mustContain(t, "kubectl apply", out, `failed calling webhook "importedclusters.kimport.dev"`)
 		err = e.hub.Client.Create(context.Background(), &v1alpha1.ImportedCluster{
 			ObjectMeta: metav1.ObjectMeta{Name: "other"},
-			Spec:       v1alpha1.ImportedClusterSpec{ClusterID: "uid-1", APIServer: "https://x.example", CredentialsSecretRef: v1alpha1.SecretReference{Name: "x"}},
+			Spec:       v1alpha1.ImportedClusterSpec{ClusterID: "uid-1", APIServer: "https://x.example", CredentialsSecretRef: v1alpha1.SecretReference{Name: "other-credentials"}},
 		})
 		explained := common.ExplainAdmission(err)
 		if explained == nil || !strings.Contains(explained.Error(), "the hub's admission webhook importedclusters.kimport.dev (ValidatingWebhookConfiguration kimport-webhook) cannot be reached") {
@@ -370,7 +372,7 @@ func TestCertificateRotation(t *testing.T) {
 		ic := &v1alpha1.ImportedCluster{
 			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("rot-%d", i)},
 			Spec: v1alpha1.ImportedClusterSpec{ClusterID: fmt.Sprintf("uid-%d", i), APIServer: "https://x.example",
-				CredentialsSecretRef: v1alpha1.SecretReference{Name: "x"}},
+				CredentialsSecretRef: v1alpha1.SecretReference{Name: fmt.Sprintf("rot-%d-credentials", i)}},
 		}
 		if err := hub.Client.Create(ctx, ic); err != nil {
 			failures = append(failures, err)

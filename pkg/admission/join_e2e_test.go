@@ -111,7 +111,7 @@ func TestTwoStepImport(t *testing.T) {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	setStatus(t, admin, "holder")
+	setStatus(t, e, "holder")
 
 	t.Run("registrations without clusterID and apiServer are accepted, several at once", func(t *testing.T) {
 		for _, name := range []string{"waiting-a", "waiting-b", "waiting-c"} {

@@ -25,6 +25,9 @@ const Path = "/validate-kimport-dev-v1alpha1-importedcluster"
 type ImportedClusterValidator struct {
 	// Reader must be cache-backed and indexed by ClusterIDIndex.
 	Reader client.Reader
+	// StatusWriters are the user names that may write the status subresource: the hub
+	// component's own identities (validate.StatusWrite).
+	StatusWriters []string
 }
 
 var _ Validator[*v1alpha1.ImportedCluster] = &ImportedClusterValidator{}
@@ -38,9 +41,9 @@ func IndexClusterID(ctx context.Context, mgr ctrl.Manager) error {
 }
 
 // Register serves the validator at Path on the manager's webhook server, which starts then.
-// Call it once the serving certificate exists.
-func Register(mgr ctrl.Manager) error {
-	v := &ImportedClusterValidator{Reader: mgr.GetCache()}
+// Call it once the serving certificate exists. statusWriters may write status.
+func Register(mgr ctrl.Manager, statusWriters []string) error {
+	v := &ImportedClusterValidator{Reader: mgr.GetCache(), StatusWriters: statusWriters}
 	return ctrl.NewWebhookManagedBy(mgr).For(&v1alpha1.ImportedCluster{}).
 		WithValidator(typed[*v1alpha1.ImportedCluster]{v}).WithCustomPath(Path).Complete()
 }
@@ -61,7 +64,13 @@ func (v *ImportedClusterValidator) ValidateCreate(ctx context.Context, obj *v1al
 // ValidateUpdate also refuses changing a set clusterID, re-pointing an Active cluster, unsafe
 // upgrades and what a join token may not change; setting the clusterID of a registration
 // waiting for join is checked for a second registration like a create.
+//
+// A write of the status subresource is checked only for who writes it (validate.StatusWrite).
 func (v *ImportedClusterValidator) ValidateUpdate(ctx context.Context, oldObj, newObj *v1alpha1.ImportedCluster) (admission.Warnings, error) {
+	if req, err := admission.RequestFromContext(ctx); err == nil && req.SubResource == "status" {
+		r := validate.StatusWrite(req.UserInfo.Username, v.StatusWriters)
+		return r.Warnings, r.Err()
+	}
 	return v.validate(ctx, newObj, oldObj)
 }
 

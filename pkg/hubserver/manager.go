@@ -11,6 +11,9 @@ import (
 	"net/http"
 	"sync/atomic"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/config"
@@ -95,6 +98,11 @@ func setupWebhook(ctx context.Context, mgr manager.Manager, o Options) (healthz.
 	if err := admission.IndexClusterID(ctx, mgr); err != nil {
 		return nil, err
 	}
+	self, err := whoAmI(ctx, mgr.GetConfig())
+	if err != nil {
+		return nil, err
+	}
+	writers := append([]string{self}, o.StatusWriters...)
 	certsReady := make(chan struct{})
 	if o.CertRotation {
 		if err := addCertRotation(mgr, o, certsReady); err != nil {
@@ -104,13 +112,13 @@ func setupWebhook(ctx context.Context, mgr manager.Manager, o Options) (healthz.
 		close(certsReady)
 	}
 	var serving atomic.Bool
-	err := mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
+	err = mgr.Add(manager.RunnableFunc(func(ctx context.Context) error {
 		select {
 		case <-certsReady:
 		case <-ctx.Done():
 			return nil
 		}
-		if err := admission.Register(mgr); err != nil {
+		if err := admission.Register(mgr, writers); err != nil {
 			return fmt.Errorf("registering the admission webhook: %w", err)
 		}
 		serving.Store(true)
@@ -129,4 +137,21 @@ func setupWebhook(ctx context.Context, mgr manager.Manager, o Options) (healthz.
 		}
 		return mgr.GetWebhookServer().StartedChecker()(req)
 	}, nil
+}
+
+// whoAmI is the user name the hub's API server gives cfg: the identity whose status writes
+// the webhook admits.
+func whoAmI(ctx context.Context, cfg *rest.Config) (string, error) {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return "", err
+	}
+	review, err := cs.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+	if err != nil {
+		return "", fmt.Errorf("asking the hub who this component is (SelfSubjectReview), to admit its status writes: %w", err)
+	}
+	if review.Status.UserInfo.Username == "" {
+		return "", errors.New("the hub gave this component no user name (SelfSubjectReview): its status writes could not be told apart")
+	}
+	return review.Status.UserInfo.Username, nil
 }

@@ -41,6 +41,10 @@ type Options struct {
 	CertLookahead      time.Duration
 	CertCheckInterval  time.Duration
 	Reconciler         controller.Options
+	// StatusWriters may write the status subresource of ImportedClusters besides the
+	// component's own identity, which it learns at start (SelfSubjectReview): e.g. the
+	// reconciler's identity when it runs apart from the webhook.
+	StatusWriters []string
 	// SkipControllerNameValidation lets one process run several managers (tests only).
 	SkipControllerNameValidation bool
 }
@@ -83,6 +87,10 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.CertRotation, "cert-rotation", o.CertRotation, "bootstrap and rotate the webhook's own CA and serving certificate and inject the CA bundle (false with cert-manager)")
 	fs.Func("cert-dns-names", "comma-separated DNS names of the serving certificate (default "+ServiceDNSName+")", func(s string) error {
 		o.CertDNSNames = strings.Split(s, ",")
+		return nil
+	})
+	fs.Func("status-writers", "comma-separated user names that may write ImportedCluster status besides this component's own identity (e.g. the reconciler's, when it runs apart from the webhook)", func(s string) error {
+		o.StatusWriters = append(o.StatusWriters, strings.Split(s, ",")...)
 		return nil
 	})
 	fs.BoolVar(&o.SyncCertFiles, "sync-cert-files", false, "write the certificate Secret into --cert-dir (outside a cluster, where no kubelet mounts it)")
