@@ -116,6 +116,9 @@ func Objects(reg Registration) (ns *corev1.Namespace, cr *rbacv1.ClusterRole, re
 			MarkerClusterName: reg.ClusterName, MarkerClusterID: reg.ClusterID,
 		}},
 	}
+	// Last: the fence that narrows what the agent's RBAC allows (policy.go).
+	policy, binding := Policy(reg.ClusterName)
+	rest = append(rest, policy, binding)
 	return ns, cr, rest
 }
 

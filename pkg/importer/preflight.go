@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"strings"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -30,6 +31,7 @@ const (
 	CheckHubInstalled = "hub installed"
 	CheckNotImported  = "not already imported into this hub"
 	CheckNotMarked    = "not imported by another hub"
+	CheckFence        = "downstream can fence the agent"
 )
 
 // PreflightOptions tune Preflight.
@@ -83,12 +85,13 @@ func JoinPreflight(ctx context.Context, ds *Cluster, hubID string, needAdmin boo
 // cluster-admin there (when needAdmin), and reads its cluster ID.
 func checkDownstream(ctx context.Context, r *Report, ds *Cluster, needAdmin bool) {
 	if !checkReachable(r, ds) {
-		for _, name := range []string{CheckNodes, CheckClusterAdmin, CheckClusterID} {
+		for _, name := range []string{CheckNodes, CheckFence, CheckClusterAdmin, CheckClusterID} {
 			r.skip(name, "the downstream does not answer")
 		}
 		return
 	}
 	checkNodes(ctx, r, ds)
+	checkFence(r, ds)
 	if needAdmin {
 		checkClusterAdmin(ctx, r, ds)
 	}
@@ -162,6 +165,29 @@ func checkNodes(ctx context.Context, r *Report, ds *Cluster) {
 		return
 	}
 	r.pass(CheckNodes, "%d nodes", len(nodes.Items))
+}
+
+// checkFence checks that the downstream serves ValidatingAdmissionPolicy in
+// admissionregistration.k8s.io/v1 (Kubernetes 1.30+): the import fences the agent with one
+// (docs/agent-rights.md), and without it the agent would hold its RBAC unfenced.
+func checkFence(r *Report, ds *Cluster) {
+	gv := admissionregistrationv1.SchemeGroupVersion.String()
+	dc, err := discovery.NewDiscoveryClientForConfig(ds.Config)
+	var resources *metav1.APIResourceList
+	if err == nil {
+		resources, err = dc.ServerResourcesForGroupVersion(gv)
+	}
+	if err != nil && !apierrors.IsNotFound(err) {
+		r.fail(CheckFence, fmt.Sprintf("asking the API server for %s: %v", gv, err))
+		return
+	}
+	if err != nil || !hasResource(resources, "validatingadmissionpolicies") || !hasResource(resources, "validatingadmissionpolicybindings") {
+		r.fail(CheckFence, fmt.Sprintf("Kubernetes %s does not serve validatingadmissionpolicies.%s: the import fences its agent with a ValidatingAdmissionPolicy, and without one the agent's RBAC (bind cluster-admin, patch any namespace) would be unfenced",
+			r.ServerVersion, gv),
+			"Upgrade the downstream to Kubernetes 1.30 or later (ValidatingAdmissionPolicy is GA, in admissionregistration.k8s.io/v1, from 1.30 on).")
+		return
+	}
+	r.pass(CheckFence, "serves validatingadmissionpolicies.%s", gv)
 }
 
 func checkClusterAdmin(ctx context.Context, r *Report, ds *Cluster) {

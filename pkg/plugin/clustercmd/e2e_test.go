@@ -139,7 +139,7 @@ func TestImportFlow(t *testing.T) {
 		for _, item := range list.Object["items"].([]any) {
 			kinds = append(kinds, item.(map[string]any)["kind"].(string))
 		}
-		if got, want := strings.Join(kinds, " "), "Lease Namespace ClusterRole ServiceAccount Secret ClusterRoleBinding Role RoleBinding ConfigMap ImportedCluster Secret"; got != want {
+		if got, want := strings.Join(kinds, " "), "Lease Namespace ClusterRole ServiceAccount Secret ClusterRoleBinding Role RoleBinding ConfigMap ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ImportedCluster Secret"; got != want {
 			t.Errorf("dry run kinds:\n%s\nwant:\n%s", got, want)
 		}
 		mustContain(t, "dry run", out, importer.TokenPlaceholder, "name: alice", "clusterID: ")
