@@ -1,9 +1,13 @@
 // Package agent describes what an import puts in the downstream cluster: the agent identity
-// the hub uses, its least-privilege RBAC, its token Secret and the registration marker.
+// the hub uses, its least-privilege RBAC, the policy that fences it and the registration
+// marker. The agent's credential is a short-lived token (TokenRequest), never a Secret.
 // The plugin creates these objects; the reconciler uses and finally removes them.
 package agent
 
 import (
+	"time"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,7 +21,6 @@ const (
 	ServiceAccount  = "kimport-agent"
 	ClusterRoleName = "kimport-agent"
 	RoleName        = "kimport-agent"
-	TokenSecret     = "kimport-agent-token"
 	MarkerConfigMap = "kimport-registration"
 	// MemberBindingPrefix starts the name of every member ClusterRoleBinding.
 	MemberBindingPrefix = "kimport-member-"
@@ -80,7 +83,20 @@ func NamespaceRules() []rbacv1.PolicyRule {
 		{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch"}},
 		{APIGroups: []string{"batch"}, Resources: []string{"jobs"}, Verbs: []string{"get", "list", "watch"}},
 		{APIGroups: []string{"upgrade.cattle.io"}, Resources: []string{"plans"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
+		// Its own short-lived token, renewed by the hub before it expires (TokenRequest).
+		{APIGroups: []string{""}, Resources: []string{"serviceaccounts/token"}, Verbs: []string{"create"}, ResourceNames: []string{ServiceAccount}},
 	}
+}
+
+// TokenLifetime is how long an agent token lives; the hub renews it once half of that has
+// passed. The hub holds no token that outlives a day of its own absence.
+const TokenLifetime = 8 * time.Hour
+
+// TokenRequest asks for an agent token living lifetime. It is bound to the ServiceAccount
+// alone: deleting the agent (its ClusterRole owns the ServiceAccount) ends every token.
+func TokenRequest(lifetime time.Duration) *authenticationv1.TokenRequest {
+	seconds := int64(lifetime / time.Second)
+	return &authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: &seconds}}
 }
 
 // Registration is what the marker ConfigMap records.
@@ -101,11 +117,8 @@ func Objects(reg Registration) (ns *corev1.Namespace, cr *rbacv1.ClusterRole, re
 	ns = &corev1.Namespace{ObjectMeta: meta(Namespace, "")}
 	cr = &rbacv1.ClusterRole{ObjectMeta: meta(ClusterRoleName, ""), Rules: ClusterRules()}
 	subject := []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: ServiceAccount, Namespace: Namespace}}
-	tokenMeta := meta(TokenSecret, Namespace)
-	tokenMeta.Annotations = map[string]string{corev1.ServiceAccountNameKey: ServiceAccount}
 	rest = []metav1.Object{
 		&corev1.ServiceAccount{ObjectMeta: meta(ServiceAccount, Namespace)},
-		&corev1.Secret{ObjectMeta: tokenMeta, Type: corev1.SecretTypeServiceAccountToken},
 		&rbacv1.ClusterRoleBinding{ObjectMeta: meta(ClusterRoleName, ""), Subjects: subject,
 			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: ClusterRoleName}},
 		&rbacv1.Role{ObjectMeta: meta(RoleName, Namespace), Rules: NamespaceRules()},

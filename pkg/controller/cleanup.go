@@ -139,8 +139,8 @@ func leftBehind(ic *v1alpha1.ImportedCluster) string {
 	if len(namespaces) > 0 {
 		parts = append(parts, fmt.Sprintf("label %s on namespaces %s", v1alpha1.ProjectLabel, strings.Join(namespaces, ", ")))
 	}
-	parts = append(parts, fmt.Sprintf("ClusterRole %s and what it owns (ServiceAccount, token Secret %s, ClusterRoleBinding, Role, RoleBinding, ConfigMap %s in %s, and %s itself if the import created it); delete the ClusterRole with kubectl against the downstream to remove them all",
-		agent.ClusterRoleName, agent.TokenSecret, agent.MarkerConfigMap, agent.Namespace, agent.Namespace))
+	parts = append(parts, fmt.Sprintf("ClusterRole %s and what it owns (ServiceAccount %s, whose tokens end with it, ClusterRoleBinding, Role, RoleBinding, ConfigMap %s in %s, the fencing policy, and %s itself if the import created it); delete the ClusterRole with kubectl against the downstream to remove them all",
+		agent.ClusterRoleName, agent.ServiceAccount, agent.MarkerConfigMap, agent.Namespace, agent.Namespace))
 	return strings.Join(parts, "; ")
 }
 
@@ -148,8 +148,7 @@ func leftBehind(ic *v1alpha1.ImportedCluster) string {
 // its token is revoked now rather than whenever the garbage collector gets to it) and the
 // identity-claim Lease of the cluster.
 func (r *Reconciler) cleanHub(ctx context.Context, ic *v1alpha1.ImportedCluster) error {
-	secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: ic.Spec.CredentialsSecretRef.Name}}
-	if err := r.remove(ctx, secret, "credentials Secret"); err != nil {
+	if err := r.removeCredentials(ctx, ic); err != nil {
 		return err
 	}
 	if _, joining := joinTokenOf(ic); joining {
@@ -175,6 +174,28 @@ func (r *Reconciler) cleanHub(ctx context.Context, ic *v1alpha1.ImportedCluster)
 		return nil
 	}
 	return r.remove(ctx, &lease, "identity claim Lease", client.Preconditions{UID: &lease.UID})
+}
+
+// removeCredentials deletes the cluster's credentials Secret, and only a Secret made for it:
+// named <name>-credentials and labelled for the cluster by kubectl-import. Whatever
+// spec.credentialsSecretRef says, no other Secret in kimport-system (the webhook's serving
+// certificate, another cluster's credentials) is ever deleted. The delete is conditional on
+// the UID read, so a Secret swapped in meanwhile survives.
+func (r *Reconciler) removeCredentials(ctx context.Context, ic *v1alpha1.ImportedCluster) error {
+	var s corev1.Secret
+	key := client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.CredentialsSecretName(ic.Name)}
+	if err := r.Client.Get(ctx, key, &s); apierrors.IsNotFound(err) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("reading credentials Secret %s/%s: %w", key.Namespace, key.Name, err)
+	}
+	if s.Labels[v1alpha1.ClusterLabel] != ic.Name || s.Labels[v1alpha1.ManagedByLabel] != v1alpha1.ManagedByValue {
+		r.Recorder.Eventf(ic, corev1.EventTypeWarning, "CredentialsKept",
+			"secret %s/%s is not labelled %s=%s, %s=%s: not made for this cluster, so it is left alone",
+			key.Namespace, key.Name, v1alpha1.ClusterLabel, ic.Name, v1alpha1.ManagedByLabel, v1alpha1.ManagedByValue)
+		return nil
+	}
+	return r.remove(ctx, &s, "credentials Secret", client.Preconditions{UID: &s.UID})
 }
 
 // remove deletes obj, described as what in errors; already gone is fine.

@@ -66,16 +66,17 @@ func (r *Reconciler) awaitJoin(ctx context.Context, ic *v1alpha1.ImportedCluster
 }
 
 // settleJoin revokes the join token of a registration `join` has filled in (clusterID and
-// credentials) once the cluster is Active and the downstream marker, which `join` waits on,
-// says so; or once the token expired. The annotation goes too, so that this happens once:
-// past this point the token has nothing left to do.
-func (r *Reconciler) settleJoin(ctx context.Context, ic *v1alpha1.ImportedCluster, markerShowsPhase bool) error {
+// credentials) the moment the credentials are there, whatever the phase: `join` revokes it
+// itself then, and this covers a join interrupted in between. A token that expired first is
+// revoked too. The annotation goes with it, so that this happens once: past this point the
+// token has nothing left to do.
+func (r *Reconciler) settleJoin(ctx context.Context, ic *v1alpha1.ImportedCluster) error {
 	tok, ok := joinTokenOf(ic)
 	if !ok || awaitingJoin(&ic.Status) {
 		return nil
 	}
-	why := "the cluster is Active"
-	if !markerShowsPhase || ic.Status.Phase != v1alpha1.PhaseActive {
+	why := "the credentials were handed over"
+	if _, err := r.credentials(ctx, ic); err != nil {
 		if !tok.expired() {
 			return nil
 		}

@@ -15,9 +15,9 @@ import (
 )
 
 // showPhase writes the phase into the downstream marker when it differs: `join` waits on it,
-// and anyone with access to the downstream can read it there. It reports whether the marker
-// shows the phase now. A marker that cannot be read or written does not fail the probe.
-func (r *Reconciler) showPhase(ctx context.Context, cs kubernetes.Interface, ic *v1alpha1.ImportedCluster) bool {
+// and anyone with access to the downstream can read it there. A marker that cannot be read or
+// written does not fail the probe.
+func (r *Reconciler) showPhase(ctx context.Context, cs kubernetes.Interface, ic *v1alpha1.ImportedCluster) {
 	ctx, cancel := context.WithTimeout(ctx, r.Options.ProbeTimeout)
 	defer cancel()
 	logger := log.FromContext(ctx).WithValues("configmap", agent.Namespace+"/"+agent.MarkerConfigMap)
@@ -26,18 +26,16 @@ func (r *Reconciler) showPhase(ctx context.Context, cs kubernetes.Interface, ic 
 	cm, err := markers.Get(ctx, agent.MarkerConfigMap, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		logger.V(1).Info("no registration marker in the downstream")
-		return false
+		return
 	} else if err != nil {
 		logger.Info("cannot read the registration marker", "error", err.Error())
-		return false
+		return
 	}
 	if cm.Data[agent.MarkerHubPhase] == phase {
-		return true
+		return
 	}
 	patch, _ := json.Marshal(map[string]any{"data": map[string]string{agent.MarkerHubPhase: phase}}) // strings always marshal
 	if _, err := markers.Patch(ctx, agent.MarkerConfigMap, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil {
 		logger.Info("cannot write the phase into the registration marker", "phase", phase, "error", err.Error())
-		return false
 	}
-	return true
 }

@@ -1,6 +1,10 @@
 package controller
 
-import "time"
+import (
+	"time"
+
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
+)
 
 // Options tune the reconciler.
 type Options struct {
@@ -11,6 +15,11 @@ type Options struct {
 	// CleanupTimeout bounds the downstream cleanup of a deleted cluster, counted from its
 	// deletionTimestamp; past it the reconciler gives up on the downstream.
 	CleanupTimeout time.Duration
+	// TokenLifetime is how long each agent token the reconciler requests lives.
+	TokenLifetime time.Duration
+	// TokenRenewBefore: the stored agent token is renewed once less than this of its life
+	// is left.
+	TokenRenewBefore time.Duration
 }
 
 // Defaults of Options.
@@ -29,6 +38,12 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CleanupTimeout <= 0 {
 		o.CleanupTimeout = DefaultCleanupTimeout
+	}
+	if o.TokenLifetime <= 0 {
+		o.TokenLifetime = agent.TokenLifetime
+	}
+	if o.TokenRenewBefore <= 0 {
+		o.TokenRenewBefore = o.TokenLifetime / 2
 	}
 	return o
 }

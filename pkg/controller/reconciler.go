@@ -55,13 +55,14 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{}, err
 	}
 	ic.Status.Phase = phaseFor(&ic)
-	// Marker, then status, then settleJoin revokes the join token: `join`, which waits on
-	// the marker, never loses its hub token before Active shows there.
-	markerShowsPhase := ds != nil && r.showPhase(ctx, ds, &ic)
+	// The marker shows `join`, which has no hub token left by then, how the hub sees the cluster.
+	if ds != nil {
+		r.showPhase(ctx, ds, &ic)
+	}
 	if err := r.writeStatus(ctx, &ic, before); err != nil {
 		return ctrl.Result{}, err
 	}
-	if err := r.settleJoin(ctx, &ic, markerShowsPhase); err != nil {
+	if err := r.settleJoin(ctx, &ic); err != nil {
 		return ctrl.Result{}, err
 	}
 	if tok, ok := joinTokenOf(&ic); ok && !tok.expired() {
@@ -83,14 +84,14 @@ func (e *errNoCredentials) Error() string { return e.err.Error() }
 // come from the hub and are retried.
 func (r *Reconciler) credentials(ctx context.Context, ic *v1alpha1.ImportedCluster) (hubcreds.Credentials, error) {
 	var s corev1.Secret
-	key := client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: ic.Spec.CredentialsSecretRef.Name}
+	key := client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.CredentialsSecretName(ic.Name)}
 	if err := r.Client.Get(ctx, key, &s); apierrors.IsNotFound(err) {
 		return hubcreds.Credentials{}, &errNoCredentials{ReasonCredentialsMissing, fmt.Errorf(
 			"waiting for the credentials Secret %s/%s (labelled %s=%s)", key.Namespace, key.Name, v1alpha1.ClusterLabel, ic.Name)}
 	} else if err != nil {
 		return hubcreds.Credentials{}, err
 	}
-	creds, err := hubcreds.FromSecret(&s)
+	creds, err := hubcreds.FromSecret(&s, ic.Spec.APIServer)
 	if err != nil {
 		return creds, &errNoCredentials{ReasonCredentialsInvalid, err}
 	}
@@ -179,6 +180,7 @@ func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) 
 	}
 	r.observeCapabilities(ic, obs)
 	r.observeUpgrade(writeCtx, ic, creds, cs)
+	r.renewToken(writeCtx, ic, creds, cs)
 	return cs, nil
 }
 

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
 )
 
@@ -65,6 +66,7 @@ func DefaultOptions() Options {
 			ProbeInterval:  controller.DefaultProbeInterval,
 			ProbeTimeout:   controller.DefaultProbeTimeout,
 			CleanupTimeout: controller.DefaultCleanupTimeout,
+			TokenLifetime:  agent.TokenLifetime,
 		},
 	}
 }
@@ -79,6 +81,8 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.Reconciler.ProbeInterval, "probe-interval", o.Reconciler.ProbeInterval, "how often each downstream cluster is probed")
 	fs.DurationVar(&o.Reconciler.ProbeTimeout, "probe-timeout", o.Reconciler.ProbeTimeout, "bound of one probe of a downstream cluster")
 	fs.DurationVar(&o.Reconciler.CleanupTimeout, "cleanup-timeout", o.Reconciler.CleanupTimeout, "how long after deletion the downstream cleanup is tried before it is given up")
+	fs.DurationVar(&o.Reconciler.TokenLifetime, "agent-token-lifetime", o.Reconciler.TokenLifetime, "lifetime of each downstream agent token the reconciler requests (TokenRequest; at least 10m)")
+	fs.DurationVar(&o.Reconciler.TokenRenewBefore, "agent-token-renew-before", o.Reconciler.TokenRenewBefore, "renew a stored agent token once less than this of its life is left (default: half the lifetime)")
 	fs.StringVar(&o.WebhookHost, "webhook-host", "", "address the admission webhook server listens on (all when empty)")
 	fs.IntVar(&o.WebhookPort, "webhook-port", o.WebhookPort, "port of the admission webhook server")
 	fs.StringVar(&o.CertDir, "cert-dir", "", "directory holding tls.crt and tls.key of the webhook server (controller-runtime's default when empty)")
@@ -110,6 +114,12 @@ func (o *Options) Validate() error {
 		if positive[name] <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %s", name, positive[name]))
 		}
+	}
+	if o.Reconciler.TokenLifetime != 0 && o.Reconciler.TokenLifetime < 10*time.Minute {
+		errs = append(errs, fmt.Errorf("--agent-token-lifetime must be at least 10m (the shortest token the API server issues), got %s", o.Reconciler.TokenLifetime))
+	}
+	if o.Reconciler.TokenRenewBefore != 0 && o.Reconciler.TokenLifetime != 0 && o.Reconciler.TokenRenewBefore >= o.Reconciler.TokenLifetime {
+		errs = append(errs, fmt.Errorf("--agent-token-renew-before (%s) must be shorter than --agent-token-lifetime (%s)", o.Reconciler.TokenRenewBefore, o.Reconciler.TokenLifetime))
 	}
 	if o.DisableWebhook && o.DisableReconciler {
 		errs = append(errs, errors.New("--disable-webhook and --disable-reconciler leave nothing to run: drop one"))

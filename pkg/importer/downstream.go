@@ -11,19 +11,15 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
-// TokenTimeout bounds the wait for kube-controller-manager to fill the agent's token Secret.
-var TokenTimeout = time.Minute
-
 // ApplyDownstream puts the agent objects into the downstream (server-side apply, so re-runs
-// converge) and returns the agent's token once kube-controller-manager has filled it. The
-// token is a secret: callers must never print it.
+// converge) and returns a fresh short-lived token of the agent. The token is a secret:
+// callers must never print it.
 //
 // cattle-system is created only when absent; when the import creates it, it is owned by the
 // agent ClusterRole (deleting the ClusterRole removes it) and the marker records that.
@@ -53,7 +49,7 @@ func ApplyDownstream(ctx context.Context, ds client.Client, req Request, out io.
 			return "", err
 		}
 	}
-	return waitForToken(ctx, ds, out)
+	return IssueAgentToken(ctx, ds, agent.TokenLifetime, out)
 }
 
 // ensureNamespace creates cattle-system when absent and says whether the import owns it:
@@ -76,23 +72,17 @@ func ensureNamespace(ctx context.Context, ds client.Client, ns *corev1.Namespace
 	return existing.Labels[v1alpha1.ManagedByLabel] == v1alpha1.ManagedByValue, nil
 }
 
-func waitForToken(ctx context.Context, ds client.Client, out io.Writer) (string, error) {
-	key := client.ObjectKey{Namespace: agent.Namespace, Name: agent.TokenSecret}
-	var token string
-	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, TokenTimeout, true, func(ctx context.Context) (bool, error) {
-		var s corev1.Secret
-		if err := ds.Get(ctx, key, &s); err != nil {
-			return false, client.IgnoreNotFound(err)
-		}
-		token = string(s.Data[corev1.ServiceAccountTokenKey])
-		return token != "", nil
-	})
-	if err != nil {
-		return "", fmt.Errorf("the token Secret %s/%s got no token within %s (kube-controller-manager's token controller fills it; is it running?): %w",
-			key.Namespace, key.Name, TokenTimeout, err)
+// IssueAgentToken asks the downstream (as the importing user) for a token of the agent
+// living lifetime: short-lived, bound to the agent's ServiceAccount, renewed by the hub.
+func IssueAgentToken(ctx context.Context, ds client.Client, lifetime time.Duration, out io.Writer) (string, error) {
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: agent.Namespace, Name: agent.ServiceAccount}}
+	tr := agent.TokenRequest(lifetime)
+	if err := ds.SubResource("token").Create(ctx, sa, tr); err != nil {
+		return "", fmt.Errorf("requesting a token for serviceaccount %s/%s (TokenRequest): %w", sa.Namespace, sa.Name, err)
 	}
-	fmt.Fprintf(out, "secret/%s has its token\n", key.Name)
-	return token, nil
+	fmt.Fprintf(out, "serviceaccount/%s token issued (-n %s, expires %s; the hub renews it)\n",
+		sa.Name, sa.Namespace, tr.Status.ExpirationTimestamp.UTC().Format(time.RFC3339))
+	return tr.Status.Token, nil
 }
 
 // DownstreamObjectNames lists, kubectl-style, what an import of a cluster with these members

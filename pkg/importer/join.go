@@ -3,10 +3,8 @@ package importer
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"io"
-	"strings"
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -56,12 +54,12 @@ func JoinHub(hubURL string, caPEM []byte, token string) (*Cluster, error) {
 func explainJoinError(err error, hub *Cluster, name, what string) error {
 	switch {
 	case apierrors.IsUnauthorized(err):
-		claims := unverifiedClaims(hub.Config.BearerToken)
+		claims, _ := hubcreds.UnverifiedClaims(hub.Config.BearerToken)
 		refused := &TokenRefusedError{Hub: hub.Config.Host, Name: name}
 		if refused.Name == "" {
-			refused.Name = v1alpha1.JoinCluster(claims.Sub)
+			refused.Name = v1alpha1.JoinCluster(claims.Subject)
 		}
-		if exp := time.Unix(claims.Exp, 0); claims.Exp != 0 && time.Now().After(exp) {
+		if exp := claims.ExpiresAt; !exp.IsZero() && time.Now().After(exp) {
 			refused.ExpiredAt = &exp
 		}
 		return refused
@@ -69,25 +67,6 @@ func explainJoinError(err error, hub *Cluster, name, what string) error {
 		return fmt.Errorf("%s: the join token may not do this (it only completes registration %q): %w", what, name, err)
 	}
 	return fmt.Errorf("%s: %w", what, err)
-}
-
-type claims struct {
-	Sub string `json:"sub"`
-	Exp int64  `json:"exp"`
-}
-
-// unverifiedClaims reads a JWT's subject and expiry without verifying it (the hub does), only
-// to say in a refusal which registration the token was for and whether it expired.
-func unverifiedClaims(token string) claims {
-	var c claims
-	parts := strings.Split(token, ".")
-	if len(parts) != 3 {
-		return c
-	}
-	if payload, err := base64.RawURLEncoding.DecodeString(parts[1]); err == nil {
-		_ = json.Unmarshal(payload, &c)
-	}
-	return c
 }
 
 // JoinRegistration finds which registration the token completes (from the identity the hub
@@ -138,7 +117,14 @@ func HandOverCredentials(ctx context.Context, hub *Cluster, req Request, token s
 			hubcreds.KeyToken:  base64.StdEncoding.EncodeToString(creds.Data[hubcreds.KeyToken]),
 		},
 	}}
-	if err := applyAs(ctx, hub.Client, u, v1alpha1.JoinFieldManager); err != nil {
+	err := applyAs(ctx, hub.Client, u, v1alpha1.JoinFieldManager)
+	if apierrors.IsForbidden(err) {
+		// RBAC lets the token patch this Secret; only the hub's policy refuses, and only a
+		// second write: an earlier run handed the credentials over already.
+		fmt.Fprintf(out, "secret/%s already holds the credentials (-n %s: handed over by an earlier run)\n", creds.Name, creds.Namespace)
+		return nil
+	}
+	if err != nil {
 		return explainJoinError(err, hub, req.Name, "handing the agent credentials to the hub")
 	}
 	fmt.Fprintf(out, "secret/%s serverside-applied (-n %s: endpoint, CA and agent token)\n", creds.Name, creds.Namespace)
@@ -158,7 +144,18 @@ func AppliedAgentToken(ctx context.Context, ds client.Client, req Request, out i
 		return "", fmt.Errorf("--agent-applied: the marker %s/%s names cluster %q of hub %s, not %q of this hub (%s): apply the manifest printed for this registration",
 			key.Namespace, key.Name, got, marker.Data[agent.MarkerHubID], req.Name, req.HubID)
 	}
-	return waitForToken(ctx, ds, out)
+	return IssueAgentToken(ctx, ds, agent.TokenLifetime, out)
+}
+
+// MarkerRegistration is what the downstream marker records; ok is false when there is none.
+func MarkerRegistration(ctx context.Context, ds client.Client) (reg agent.Registration, ok bool) {
+	var marker corev1.ConfigMap
+	if err := ds.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: agent.MarkerConfigMap}, &marker); err != nil {
+		return reg, false
+	}
+	d := marker.Data
+	return agent.Registration{HubID: d[agent.MarkerHubID], HubServer: d[agent.MarkerHubServer],
+		ClusterName: d[agent.MarkerClusterName], ClusterID: d[agent.MarkerClusterID]}, true
 }
 
 // MarkerPhase is the phase the hub last wrote into the downstream marker for cluster name, ""

@@ -59,8 +59,11 @@ func (r Registration) ImportedCluster() *v1alpha1.ImportedCluster {
 
 // JoinObjects are the credentials Secret join fills (empty now) and the join identity: a
 // ServiceAccount whose ClusterRole allows get and patch of this one ImportedCluster and whose
-// Role allows patch of this one Secret. All are owned by the ImportedCluster (uid), so they go
-// with it. Nothing allows create, list, watch or delete: join cannot see or change anything else.
+// Role allows patch of this one Secret and deleting the ServiceAccount itself (join revokes
+// its own token the moment it has handed the credentials over). All are owned by the
+// ImportedCluster (uid), so they go with it. Nothing allows get, create, list or watch of
+// anything else. The hub's policy kimport-join-credentials (deploy/base/join-policy.yaml)
+// narrows the Secret patch to one fill of an empty Secret: the token never reads it back.
 func (r Registration) JoinObjects(uid types.UID) []client.Object {
 	owner := ownedByImportedCluster(r.Name, uid)
 	name := v1alpha1.JoinName(r.Name)
@@ -81,6 +84,9 @@ func (r Registration) JoinObjects(uid types.UID) []client.Object {
 		&rbacv1.Role{ObjectMeta: meta(name, v1alpha1.HubNamespace), Rules: []rbacv1.PolicyRule{{
 			APIGroups: []string{""}, Resources: []string{"secrets"},
 			ResourceNames: []string{v1alpha1.CredentialsSecretName(r.Name)}, Verbs: []string{"patch"},
+		}, {
+			APIGroups: []string{""}, Resources: []string{"serviceaccounts"},
+			ResourceNames: []string{name}, Verbs: []string{"delete"},
 		}}},
 		&rbacv1.RoleBinding{ObjectMeta: meta(name, v1alpha1.HubNamespace), Subjects: subject,
 			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name}},
@@ -130,6 +136,31 @@ func IssueJoinToken(ctx context.Context, cs kubernetes.Interface, name string, t
 		return "", time.Time{}, fmt.Errorf("issuing the join token (TokenRequest for serviceaccount %s/%s): %w", v1alpha1.HubNamespace, v1alpha1.JoinName(name), err)
 	}
 	return tr.Status.Token, tr.Status.ExpirationTimestamp.Time, nil
+}
+
+// RevokeOwnJoinToken deletes, as the join token itself, its ServiceAccount: every token issued
+// for it stops working (after the API server's authentication cache, up to 10 s). Already
+// gone is fine.
+func RevokeOwnJoinToken(ctx context.Context, hub *Cluster, name string, out io.Writer) error {
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.JoinName(name)}}
+	if err := hub.Client.Delete(ctx, sa); err != nil && !apierrors.IsNotFound(err) {
+		return explainJoinError(err, hub, name, "revoking the join token (deleting serviceaccount "+sa.Namespace+"/"+sa.Name+")")
+	}
+	fmt.Fprintf(out, "serviceaccount/%s deleted (-n %s: the join token no longer works)\n", sa.Name, sa.Namespace)
+	return nil
+}
+
+// CredentialsHandedOver says whether the registration's credentials Secret holds anything:
+// join has handed the credentials over, and no join token may touch them again.
+func CredentialsHandedOver(ctx context.Context, hub client.Client, name string) (bool, error) {
+	var s corev1.Secret
+	key := client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.CredentialsSecretName(name)}
+	if err := hub.Get(ctx, key, &s); apierrors.IsNotFound(err) {
+		return false, nil
+	} else if err != nil {
+		return false, fmt.Errorf("reading secret %s/%s: %w", key.Namespace, key.Name, err)
+	}
+	return len(s.Data) > 0, nil
 }
 
 // AwaitingJoin says whether ic is a registration whose join has not set its identity yet.

@@ -76,7 +76,7 @@ func TestDryRunObjectsNeverHoldAToken(t *testing.T) {
 			}
 		}
 	}
-	want := "Lease Namespace ClusterRole ServiceAccount Secret ClusterRoleBinding Role RoleBinding ConfigMap ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ImportedCluster Secret"
+	want := "Lease Namespace ClusterRole ServiceAccount ClusterRoleBinding Role RoleBinding ConfigMap ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ImportedCluster Secret"
 	if got := strings.Join(kinds, " "); got != want {
 		t.Errorf("kinds = %s\nwant   %s", got, want)
 	}

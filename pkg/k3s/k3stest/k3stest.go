@@ -8,11 +8,9 @@ package k3stest
 import (
 	"context"
 	"testing"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
@@ -63,19 +61,12 @@ func installAgent(t testing.TB, c client.Client) string {
 			t.Fatalf("creating the agent's objects: %v", err)
 		}
 	}
-	var token string
-	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
-		var s corev1.Secret
-		if err := c.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: agent.TokenSecret}, &s); err != nil {
-			return false, err
-		}
-		token = string(s.Data[corev1.ServiceAccountTokenKey])
-		return token != "", nil
-	})
-	if err != nil {
-		t.Fatalf("the agent's token Secret got no token: %v", err)
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: agent.Namespace, Name: agent.ServiceAccount}}
+	tr := agent.TokenRequest(agent.TokenLifetime)
+	if err := c.SubResource("token").Create(ctx, sa, tr); err != nil {
+		t.Fatalf("requesting the agent's token: %v", err)
 	}
-	return token
+	return tr.Status.Token
 }
 
 func kubeSystemUID(t testing.TB, c client.Client) string {

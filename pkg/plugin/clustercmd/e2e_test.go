@@ -24,6 +24,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/internal/hubenv"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/deletecmd"
@@ -139,7 +140,7 @@ func TestImportFlow(t *testing.T) {
 		for _, item := range list.Object["items"].([]any) {
 			kinds = append(kinds, item.(map[string]any)["kind"].(string))
 		}
-		if got, want := strings.Join(kinds, " "), "Lease Namespace ClusterRole ServiceAccount Secret ClusterRoleBinding Role RoleBinding ConfigMap ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ImportedCluster Secret"; got != want {
+		if got, want := strings.Join(kinds, " "), "Lease Namespace ClusterRole ServiceAccount ClusterRoleBinding Role RoleBinding ConfigMap ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ImportedCluster Secret"; got != want {
 			t.Errorf("dry run kinds:\n%s\nwant:\n%s", got, want)
 		}
 		mustContain(t, "dry run", out, importer.TokenPlaceholder, "name: alice", "clusterID: ")
@@ -159,7 +160,7 @@ func TestImportFlow(t *testing.T) {
 			"clusterrole.rbac.authorization.k8s.io/kimport-agent serverside-applied",
 			"importedcluster.kimport.dev/k3s-1 serverside-applied", "secret/k3s-1-credentials serverside-applied",
 			"importedcluster.kimport.dev/k3s-1 Active (k3s v1.32.4+k3s1, 8/8 nodes ready)")
-		assertTokenNotIn(t, k3s, out+errOut)
+		assertTokenNotIn(t, hub, "k3s-1", out+errOut)
 		assertImported(t, hub, k3s, 1, counts{"Namespace": 1, "ClusterRoleBinding": 2})
 	})
 
@@ -357,14 +358,15 @@ func assertDownstreamClean(t *testing.T, ds *testenv.Cluster) {
 	})
 }
 
-// assertTokenNotIn reads the agent token from the downstream and checks s does not hold it.
-func assertTokenNotIn(t *testing.T, ds *testenv.Cluster, s string) {
+// assertTokenNotIn reads the agent token the hub stores for cluster and checks s does not
+// hold it.
+func assertTokenNotIn(t *testing.T, hub *testenv.Cluster, cluster, s string) {
 	t.Helper()
 	var secret corev1.Secret
-	if err := ds.Client.Get(context.Background(), client.ObjectKey{Namespace: agent.Namespace, Name: agent.TokenSecret}, &secret); err != nil {
+	if err := hub.Client.Get(context.Background(), client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.CredentialsSecretName(cluster)}, &secret); err != nil {
 		t.Fatal(err)
 	}
-	token := string(secret.Data[corev1.ServiceAccountTokenKey])
+	token := string(secret.Data[hubcreds.KeyToken])
 	if token == "" || strings.Contains(s, token) || strings.Contains(s, token[len(token)-20:]) {
 		t.Error("the agent token appears in the output (or is empty)")
 	}

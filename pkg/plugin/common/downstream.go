@@ -27,7 +27,7 @@ func DownstreamConfig(ctx context.Context, hub client.Client, name string) (*v1a
 		return nil, nil, err
 	}
 	var s corev1.Secret
-	key := client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: ic.Spec.CredentialsSecretRef.Name}
+	key := client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.CredentialsSecretName(ic.Name)}
 	switch err := hub.Get(ctx, key, &s); {
 	case apierrors.IsNotFound(err):
 		return nil, nil, fmt.Errorf("importedcluster %q has no credentials yet (secret %s/%s not found): finish the import with 'kubectl import cluster %s' or 'kubectl import join'",
@@ -38,7 +38,7 @@ func DownstreamConfig(ctx context.Context, hub client.Client, name string) (*v1a
 	case err != nil:
 		return nil, nil, fmt.Errorf("reading the credentials of %q: %w", name, err)
 	}
-	creds, err := hubcreds.FromSecret(&s)
+	creds, err := hubcreds.FromSecret(&s, ic.Spec.APIServer)
 	if err != nil {
 		return nil, nil, err
 	}

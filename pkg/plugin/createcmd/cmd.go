@@ -18,17 +18,20 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 		Long: `Register a cluster in the hub (Pending) and print the command that completes the import
 from the downstream side, for when the hub and the downstream are run by different people:
 
-  kubectl import join --hub URL --token TOKEN --ca-checksum sha256:HASH
+  kubectl import join --hub URL --ca-checksum sha256:HASH --token-file FILE
 
 The token is short-lived (--ttl, 1h by default) and may only complete this registration: it
-can read and set the identity of this one ImportedCluster and fill its credentials Secret,
-nothing else. The hub revokes it once the cluster is Active. The checksum pins the hub's CA,
-so join trusts nothing the hub says until it matches; there is no insecure mode.
+can read and set the identity of this one ImportedCluster and fill its empty credentials
+Secret once, nothing else; it never reads the credentials back. Join revokes it as soon as the
+credentials are handed over (the hub does too). It travels in a file or on stdin, never on a
+command line. The checksum pins the hub's CA, so join trusts nothing the hub says until it
+matches; there is no insecure mode.
 
 Re-running create for a registration that is still waiting converges it; --rotate-token
 revokes the earlier token and prints a fresh command.`,
 		Example: `  kubectl import create prod-eu --member User:alice=cluster-owner --member Group:devs=cluster-member
   kubectl import create edge-1 --ttl 30m --hub-url https://hub.example.com:6443
+  kubectl import create edge-1 --token-file edge-1.join-token
   kubectl import create prod-eu --rotate-token
   kubectl import create prod-eu --dry-run=client -o yaml`,
 		Args:              common.ExactlyOneName,
@@ -48,6 +51,7 @@ revokes the earlier token and prints a fresh command.`,
 	fs.StringVar(&o.DisplayName, "display-name", "", "human-friendly name of the cluster")
 	fs.DurationVar(&o.TTL, "ttl", o.TTL, "how long the join token works, e.g. 30m or 4h (from 1m to 24h)")
 	fs.BoolVar(&o.RotateToken, "rotate-token", false, "revoke the earlier join token of this waiting registration and print a fresh command")
+	fs.StringVar(&o.TokenFile, "token-file", "", "write the join token into this file (mode 0600) instead of printing it")
 	fs.StringVar(&o.HubURL, "hub-url", "", "https URL at which the downstream reaches the hub (default: the hub kubeconfig's server)")
 	o.DryRun.AddFlags(cmd)
 	o.Output.AddFlags(cmd)

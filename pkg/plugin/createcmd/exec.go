@@ -5,6 +5,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"time"
 
@@ -82,12 +83,41 @@ func (o *Options) Run(ctx context.Context) error {
 		return err
 	}
 	join := JoinCommand{Cluster: o.Name, Hub: hubURL, Token: token, CAChecksum: hubca.Checksum(ca), ExpiresAt: reg.ExpiresAt.UTC()}
-	join.Command = fmt.Sprintf("kubectl import join --hub %s --token %s --ca-checksum %s", join.Hub, join.Token, join.CAChecksum)
+	tokenFile := o.TokenFile
+	if tokenFile != "" {
+		if err := writeTokenFile(tokenFile, token); err != nil {
+			return err
+		}
+		join.Token = "" // in the file only
+		fmt.Fprintf(log, "join token written to %s (mode 0600)\n", tokenFile)
+	} else {
+		tokenFile = o.Name + ".join-token"
+	}
+	// The token goes in a file or on stdin, never on a command line (ps, shell history).
+	join.Command = fmt.Sprintf("kubectl import join --hub %s --ca-checksum %s --token-file %s", join.Hub, join.CAChecksum, tokenFile)
 	if printed, err := common.PrintDocument(o.Out, o.Output.Format, join); printed || err != nil {
 		return err
 	}
-	writeInstructions(o.Out, join)
+	writeInstructions(o.Out, join, tokenFile, o.TokenFile != "")
 	return nil
+}
+
+// writeTokenFile writes the join token into path, readable by its owner only.
+func writeTokenFile(path, token string) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600)
+	if err != nil {
+		return fmt.Errorf("invalid --token-file: %w", err)
+	}
+	// An existing file keeps its mode on open: make sure nobody else can read the token.
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return fmt.Errorf("invalid --token-file: %w", err)
+	}
+	if _, err := f.WriteString(token + "\n"); err != nil {
+		f.Close()
+		return fmt.Errorf("writing --token-file: %w", err)
+	}
+	return f.Close()
 }
 
 // existing is the registration of that name, refusing what create cannot converge: a cluster
@@ -108,6 +138,15 @@ func (o *Options) existing(ctx context.Context) (*v1alpha1.ImportedCluster, erro
 	case !importer.AwaitingJoin(&ic) && ic.Status.Phase != "" && ic.Status.Phase != v1alpha1.PhasePending:
 		return nil, fmt.Errorf("importedcluster %s has already joined (cluster ID %s, phase %s): it needs no join command; to import another cluster, choose another NAME",
 			o.Name, ic.Spec.ClusterID, importer.PhaseOf(&ic))
+	}
+	handedOver, err := importer.CredentialsHandedOver(ctx, o.hub.Client, o.Name)
+	if err != nil {
+		return nil, err
+	}
+	if handedOver {
+		return nil, fmt.Errorf("importedcluster %s needs no join token: join already handed its credentials over (secret %s/%s holds them), and a join token may never read or change them. "+
+			"'kubectl import describe %s' says why it is not Active yet; to import the cluster afresh, 'kubectl import delete %s', then 'kubectl import create %s'",
+			o.Name, v1alpha1.HubNamespace, v1alpha1.CredentialsSecretName(o.Name), o.Name, o.Name, o.Name)
 	}
 	// A join interrupted after it set the cluster's identity still needs a token to finish:
 	// the fresh one completes the same cluster (the identity is immutable).
@@ -156,18 +195,25 @@ func (o *Options) setExpiry(ctx context.Context, at time.Time) error {
 	return nil
 }
 
-func writeInstructions(w io.Writer, join JoinCommand) {
+func writeInstructions(w io.Writer, join JoinCommand, tokenFile string, inFile bool) {
+	fmt.Fprintf(w, "\nimportedcluster/%s is registered and waits for its downstream cluster to join.\n", join.Cluster)
+	if !inFile {
+		fmt.Fprintf(w, `
+The join token, shown once (a secret: hand it over privately):
+  %s
+Whoever runs the downstream saves it in a file only they can read, e.g.
+  (umask 077; cat > %s)     # paste, then Ctrl-D
+`, join.Token, tokenFile)
+	}
 	fmt.Fprintf(w, `
-importedcluster/%[1]s is registered and waits for its downstream cluster to join.
-
-Whoever runs the downstream runs this there (kubectl pointing at the downstream), as a
-cluster-admin of it. A cluster admin can grant that with:
-  kubectl create clusterrolebinding cluster-admin-binding --clusterrole cluster-admin --user <user>
+and runs this there (kubectl pointing at the downstream), as a cluster-admin of it (a cluster
+admin can grant that with: kubectl create clusterrolebinding cluster-admin-binding --clusterrole cluster-admin --user <user>):
 
   %[2]s
 
-The token may only complete importedcluster/%[1]s and stops working at %[3]s (in %[4]s) or once
-the cluster is Active. Hand it over privately. A fresh command: kubectl import create %[1]s --rotate-token
+('--token-file -' reads the token from stdin instead.) The token may only complete
+importedcluster/%[1]s and stops working at %[3]s (in %[4]s) or as soon as join has handed
+the credentials over. A fresh command: kubectl import create %[1]s --rotate-token
 `, join.Cluster, join.Command, join.ExpiresAt.Format(time.RFC3339), time.Until(join.ExpiresAt).Round(time.Second))
 }
 

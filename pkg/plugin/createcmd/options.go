@@ -32,6 +32,8 @@ type Options struct {
 	Members     []v1alpha1.Member
 	TTL         time.Duration
 	RotateToken bool
+	// TokenFile receives the join token (mode 0600) instead of the output.
+	TokenFile string
 	// HubURL is the hub address printed in the join command.
 	HubURL string
 	DryRun common.DryRunFlags
@@ -99,6 +101,9 @@ func (o *Options) Validate() error {
 	}
 	if err := o.DryRun.Validate(); err != nil {
 		return err
+	}
+	if o.TokenFile != "" && o.DryRun.Client() {
+		return errors.New("--token-file receives the join token, and a dry run issues none: drop one of them")
 	}
 	if o.DryRun.Server() {
 		return errors.New("--dry-run=server is not supported by 'create' (it issues a token): use --dry-run=client -o yaml")

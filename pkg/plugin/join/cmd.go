@@ -30,9 +30,10 @@ cluster Active. Every step is idempotent: re-run the same command to finish an i
 join.
 
 GitOps or air-gapped: --dry-run=client -o yaml prints the downstream manifest instead. Apply
-it by your own means, then finish with the same join command plus --agent-applied, which only
-reads the downstream (namespace kube-system, cattle-system/kimport-agent-token and the marker).`,
-		Example: `  kubectl import join --hub https://hub.example.com:6443 --token eyJhbGciOi... \
+it by your own means, then finish with the same join command plus --agent-applied, which
+writes nothing downstream: it reads namespace kube-system and the marker and requests a
+short-lived token for cattle-system/kimport-agent.`,
+		Example: `  kubectl import join --hub https://hub.example.com:6443 --token-file prod-eu.join-token \
       --ca-checksum sha256:0f3c...e1 --context prod-eu
   kubectl import join --hub https://10.0.0.1:6443 --token-file token.txt --ca-checksum sha256:0f3c...e1 \
       --dry-run=client -o yaml > kimport-agent.yaml

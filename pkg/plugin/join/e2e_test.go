@@ -176,8 +176,9 @@ func TestTwoStepImport(t *testing.T) {
 	})
 
 	t.Run("join completes the registration, interrupted or not, and reaches Active with members applied", func(t *testing.T) {
-		// Interrupted after each write step, then re-run: it converges.
-		for _, step := range []string{StepSetIdentity, StepApplyDownstream} {
+		// Interrupted after each write step, then re-run: it converges (after the hand-over,
+		// the credentials Secret refuses a second write: the re-run takes that as done).
+		for _, step := range []string{StepSetIdentity, StepApplyDownstream, StepHandOver} {
 			if _, _, err := runJoin(step, append(ds(edge), edgeJoin.args()...)...); err == nil || !strings.Contains(err.Error(), "fault injected") {
 				t.Fatalf("join with a fault after %s: %v", step, err)
 			}
@@ -208,18 +209,23 @@ func TestTwoStepImport(t *testing.T) {
 		})
 	})
 
-	t.Run("a used token is refused with a clear message", func(t *testing.T) {
+	t.Run("a used token is dead; re-running the finished join converges, elsewhere it is refused", func(t *testing.T) {
 		// The API server caches a successful token authentication for 10 s.
 		as := asToken(t, hub.Config, edgeJoin.token)
 		eventually(t, 20*time.Second, func() (bool, string) {
 			err := as.Get(ctx, client.ObjectKey{Name: "edge"}, &v1alpha1.ImportedCluster{})
 			return apierrors.IsUnauthorized(err), fmt.Sprintf("the used token reading its registration: %v, want Unauthorized", err)
 		})
-		_, _, err := runJoin("", append(ds(edge), edgeJoin.args()...)...)
-		if err == nil {
-			t.Fatal("join with a used token succeeded")
+		out, _, err := runJoin("", append(ds(edge), edgeJoin.args()...)...)
+		if err != nil {
+			t.Fatalf("re-running the finished join: %v", err)
 		}
-		mustContain(t, "error", err.Error(), "refused the join token", "registration completes", "--rotate-token", "Nothing was changed")
+		mustContain(t, "re-run", out, "handed over by an earlier run", "importedcluster.kimport.dev/edge Active")
+		_, _, err = runJoin("", append(ds(late), edgeJoin.args()...)...)
+		if err == nil {
+			t.Fatal("join of another cluster with a used token succeeded")
+		}
+		mustContain(t, "error", err.Error(), "refused the join token", "--rotate-token", "Nothing was changed")
 	})
 
 	t.Run("join of a cluster already Active under another name is refused by the no-re-import rule", func(t *testing.T) {

@@ -2,13 +2,14 @@ package join
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/util/wait"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubca"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
@@ -20,6 +21,7 @@ const (
 	StepSetIdentity     = "set-identity"
 	StepApplyDownstream = "apply-downstream"
 	StepHandOver        = "hand-over"
+	StepRevokeToken     = "revoke-token"
 	StepWaitActive      = "wait-active"
 )
 
@@ -41,6 +43,12 @@ func (o *Options) Run(ctx context.Context) error {
 		return err
 	}
 	ic, err := importer.JoinRegistration(ctx, hub)
+	var refused *importer.TokenRefusedError
+	if errors.As(err, &refused) && !o.DryRun.Client() && o.handedOver(ctx, refused.Name) {
+		// A re-run after the hand-over: the token revoked itself then; only the wait is left.
+		fmt.Fprintf(o.Out, "the credentials of importedcluster/%s were handed over by an earlier run (its join token is revoked)\n", refused.Name)
+		return o.waitActive(ctx, refused.Name)
+	}
 	if err != nil {
 		return err
 	}
@@ -53,6 +61,14 @@ func (o *Options) Run(ctx context.Context) error {
 		return o.printManifest(ctx, req)
 	}
 	return importer.RunSteps(ctx, o.Out, o.steps(hub, req), o.failAfter)
+}
+
+// handedOver says whether this downstream's marker names registration name of this hub: an
+// earlier join got as far as applying the agent, and the token refused since means it then
+// handed the credentials over and revoked itself.
+func (o *Options) handedOver(ctx context.Context, name string) bool {
+	reg, ok := importer.MarkerRegistration(ctx, o.Downstream.Client)
+	return ok && name != "" && reg.ClusterName == name && strings.TrimSuffix(reg.HubServer, "/") == strings.TrimSuffix(o.HubURL, "/")
 }
 
 // request runs the downstream checks and describes the import of this downstream into ic.
@@ -104,52 +120,41 @@ func (o *Options) steps(hub *importer.Cluster, req importer.Request) []importer.
 		{Name: StepHandOver, Title: "hand the agent's credentials to the hub", Run: func(ctx context.Context) error {
 			return importer.HandOverCredentials(ctx, hub, req, token, o.Out)
 		}},
+		// The token's work is done: it dies now, not when the cluster becomes Active.
+		{Name: StepRevokeToken, Title: "revoke the join token", Run: func(ctx context.Context) error {
+			return importer.RevokeOwnJoinToken(ctx, hub, req.Name, o.Out)
+		}},
 		{Name: StepWaitActive, Title: "wait until the hub reports the cluster Active", Run: func(ctx context.Context) error {
-			return o.waitActive(ctx, hub, req.Name)
+			return o.waitActive(ctx, req.Name)
 		}},
 	}
 }
 
-// waitActive follows the registration through the join token while it works, and the marker
-// the hub writes into the downstream, because the hub revokes the token the moment the
-// cluster is Active.
-func (o *Options) waitActive(ctx context.Context, hub *importer.Cluster, name string) error {
+// waitActive follows the phase the hub writes into the downstream marker: the join token is
+// revoked by now, so the downstream is where join learns how the hub sees the cluster.
+func (o *Options) waitActive(ctx context.Context, name string) error {
 	ref := "importedcluster." + v1alpha1.GroupVersion.Group + "/" + name
 	if !o.Wait {
 		fmt.Fprintf(o.Out, "%s joined; not waiting (the hub admin follows it with: kubectl import describe %s)\n", ref, name)
 		return nil
 	}
-	var last *v1alpha1.ImportedCluster
-	shown, tokenWorks := "", true
+	shown := ""
 	err := wait.PollUntilContextTimeout(ctx, importer.PollInterval, o.Timeout, true, func(ctx context.Context) (bool, error) {
-		if tokenWorks {
-			var ic v1alpha1.ImportedCluster
-			err := hub.Client.Get(ctx, client.ObjectKey{Name: name}, &ic)
-			switch {
-			case err == nil:
-				last = &ic
-				if now := importer.Progress(&ic); now != shown {
-					shown = now
-					fmt.Fprintf(o.Out, "%s: %s\n", ref, now)
-				}
-				if ic.Status.Phase == v1alpha1.PhaseActive {
-					return true, nil
-				}
-			case apierrors.IsUnauthorized(err) || apierrors.IsForbidden(err):
-				tokenWorks = false // revoked: the marker says why
-			}
+		phase := importer.MarkerPhase(ctx, o.Downstream.Client, name)
+		if phase != "" && phase != shown {
+			shown = phase
+			fmt.Fprintf(o.Out, "%s: %s (as the hub reports it in %s/%s)\n", ref, phase, agent.Namespace, agent.MarkerConfigMap)
 		}
-		return importer.MarkerPhase(ctx, o.Downstream.Client, name) == string(v1alpha1.PhaseActive), nil
+		return phase == string(v1alpha1.PhaseActive), nil
 	})
 	if err != nil {
-		progress := "nothing reported yet"
-		if last != nil {
-			progress = importer.Progress(last)
+		if shown == "" {
+			shown = "the hub has not reached the downstream yet"
 		}
 		return fmt.Errorf("%s is not Active after %s (last seen: %s): the hub admin sees why with 'kubectl import describe %s'; re-run this command to keep waiting",
-			ref, o.Timeout, progress, name)
+			ref, o.Timeout, shown, name)
 	}
-	fmt.Fprintf(o.Out, "%s Active (the hub now revokes the join token; the cluster is managed from the hub)\n", ref)
+	fmt.Fprintf(o.Out, "%s Active (the cluster is managed from the hub)\n", ref)
 	return nil
 }
 
@@ -168,8 +173,8 @@ func (o *Options) printManifest(ctx context.Context, req importer.Request) error
 	finish := fmt.Sprintf(`The downstream manifest of importedcluster/%[1]s. Apply it to the downstream cluster by your
 own means (kubectl apply -f, or commit it where your GitOps tool syncs from), then finish the
 registration before the join token expires, from anywhere that can read the downstream's
-namespace kube-system and cattle-system/kimport-agent-token:
-  kubectl import join --hub %[2]s --token <TOKEN> --ca-checksum %[3]s --agent-applied
+namespace kube-system and the marker and request a token for cattle-system/kimport-agent:
+  kubectl import join --hub %[2]s --token-file <FILE> --ca-checksum %[3]s --agent-applied
 These objects belong to the tool that applies them: to disconnect, remove them there as
 well as running 'kubectl import delete %[1]s' on the hub.`, req.Name, o.HubURL, o.pin)
 	if o.Output.Format == common.OutputYAML {

@@ -49,7 +49,10 @@ func runJoin(failAfter string, args ...string) (string, string, error) {
 	}, args)
 }
 
-var joinLine = regexp.MustCompile(`kubectl import join --hub (\S+) --token (\S+) --ca-checksum (\S+)`)
+var (
+	joinLine  = regexp.MustCompile(`kubectl import join --hub (\S+) --ca-checksum (\S+) --token-file (\S+)`)
+	tokenLine = regexp.MustCompile(`shown once[^\n]*\n\s+(\S+)\n`)
+)
 
 // joinCommand is what create printed: hub URL, token and checksum.
 type joinCommand struct{ hub, token, checksum string }
@@ -60,16 +63,17 @@ func (j joinCommand) args(extra ...string) []string {
 
 func parseJoin(t *testing.T, out string) joinCommand {
 	t.Helper()
-	m := joinLine.FindStringSubmatch(out)
-	if m == nil {
-		t.Fatalf("create printed no join command:\n%s", redact(out))
+	m, tok := joinLine.FindStringSubmatch(out), tokenLine.FindStringSubmatch(out)
+	if m == nil || tok == nil {
+		t.Fatalf("create printed no join command or token:\n%s", redact(out))
 	}
-	return joinCommand{hub: m[1], token: m[2], checksum: m[3]}
+	return joinCommand{hub: m[1], token: tok[1], checksum: m[2]}
 }
 
 // redact keeps tokens out of test logs.
 func redact(s string) string {
-	return regexp.MustCompile(`--token \S+`).ReplaceAllString(s, "--token <redacted>")
+	s = regexp.MustCompile(`--token \S+`).ReplaceAllString(s, "--token <redacted>")
+	return regexp.MustCompile(`eyJ[\w-]+\.[\w-]+\.[\w-]+`).ReplaceAllString(s, "<token redacted>")
 }
 
 // asToken is a client for the hub acting as token, the CA pinned.

@@ -76,7 +76,7 @@ func (o *Options) Complete() error {
 		return err
 	}
 	cfg.UserAgent = "kubectl-import"
-	o.Downstream, err = importer.Connect(cfg)
+	o.Downstream, err = importer.ConnectDownstream(cfg)
 	return err
 }
 

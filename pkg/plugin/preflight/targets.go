@@ -51,7 +51,7 @@ func (t *Targets) Complete() error {
 		return err
 	}
 	dsCfg.UserAgent = "kubectl-import"
-	if t.Downstream, err = importer.Connect(dsCfg); err != nil {
+	if t.Downstream, err = importer.ConnectDownstream(dsCfg); err != nil {
 		return err
 	}
 	hubCfg, err := t.Hub.RESTConfig()
