@@ -10,7 +10,6 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -84,58 +83,34 @@ func TestTwoStepImport(t *testing.T) {
 		must(t, hub.Client.Get(ctx, client.ObjectKeyFromObject(joinAccount("late")), &corev1.ServiceAccount{}))
 	})
 
-	t.Run("a joined registration that is not Active loses its token at expiry", func(t *testing.T) {
-		expires := time.Now().Add(4 * time.Second)
+	t.Run("a joined registration loses its token at the hand-over, Active or not", func(t *testing.T) {
+		expires := time.Now().Add(time.Hour)
 		createRegistration(t, hub, "stray", expires)
 		ic, err := getCluster(ctx, hub, "stray")
 		must(t, err)
 		ic.Spec.ClusterID, ic.Spec.APIServer = "00000000-0000-0000-0000-000000000001", "https://127.0.0.1:1"
 		must(t, hub.Client.Update(ctx, ic))
 		must(t, hub.Client.Update(ctx, hubcreds.Secret("stray", hubcreds.Credentials{Server: ic.Spec.APIServer, CAData: ds.Config.CAData, Token: "unused"})))
-		waitPhase(t, hub, "stray", v1alpha1.PhasePending, controller.ReasonProbeFailed, phaseTimeout)
-		must(t, hub.Client.Get(ctx, client.ObjectKeyFromObject(joinAccount("stray")), &corev1.ServiceAccount{}))
 		waitGone(t, hub.Client, joinAccount("stray"), phaseTimeout)
 		waitEvent(t, hub, "stray", corev1.EventTypeNormal, "JoinTokenRevoked",
-			"deleted ServiceAccount kimport-system/kimport-join-stray: the join token expired at "+rfc3339(expires))
+			"deleted ServiceAccount kimport-system/kimport-join-stray: the credentials were handed over")
 		waitAnnotationGone(t, hub, "stray")
 		waitPhase(t, hub, "stray", v1alpha1.PhasePending, controller.ReasonProbeFailed, phaseTimeout)
 	})
 
-	t.Run("join makes it Active: the marker says so before the token is revoked", func(t *testing.T) {
+	t.Run("join makes it Active; the token is revoked at the hand-over and the marker shows Active", func(t *testing.T) {
 		createRegistration(t, hub, "edge", time.Now().Add(time.Hour))
 		waitPhase(t, hub, "edge", v1alpha1.PhasePending, controller.ReasonAwaitingJoin, phaseTimeout)
 		// What `join` does: claim the identity, deploy the agent, fill in spec and credentials.
 		req, token := prepareImport(t, hub, ds, "edge", []v1alpha1.Member{owner})
 		_, err := importer.Register(ctx, hub.Client, req, token, io.Discard)
 		must(t, err)
-		// The reconciler writes the marker, then status, then deletes the account: read in the
-		// reverse order, each later write implies the earlier ones.
-		eventually(t, phaseTimeout, "join ServiceAccount revoked", func(ctx context.Context) error {
-			saErr := hub.Client.Get(ctx, client.ObjectKeyFromObject(joinAccount("edge")), &corev1.ServiceAccount{})
-			if saErr != nil && !apierrors.IsNotFound(saErr) {
-				return saErr
-			}
-			ic, err := getCluster(ctx, hub, "edge")
-			if err != nil {
-				return err
-			}
-			marker, err := markerPhase(ctx, ds)
-			if err != nil {
-				return err
-			}
-			hubActive, markerActive := ic.Status.Phase == v1alpha1.PhaseActive, marker == string(v1alpha1.PhaseActive)
-			if (saErr != nil && !hubActive) || (hubActive && !markerActive) {
-				t.Errorf("join ServiceAccount gone %v, hub phase %q, marker %q: want the marker Active first, then the hub, then the account gone",
-					saErr != nil, ic.Status.Phase, marker)
-			}
-			if saErr == nil {
-				return fmt.Errorf("still there; hub phase %q, marker %q", ic.Status.Phase, marker)
-			}
-			return nil
-		})
+		waitGone(t, hub.Client, joinAccount("edge"), phaseTimeout)
 		waitAnnotationGone(t, hub, "edge")
 		waitEvent(t, hub, "edge", corev1.EventTypeNormal, "JoinTokenRevoked",
-			"deleted ServiceAccount kimport-system/kimport-join-edge: the cluster is Active")
+			"deleted ServiceAccount kimport-system/kimport-join-edge: the credentials were handed over")
+		waitPhase(t, hub, "edge", v1alpha1.PhaseActive, controller.ReasonReached, phaseTimeout)
+		waitMarker(t, ds, v1alpha1.PhaseActive)
 		assertMemberBindings(t, ds, "edge", owner)
 	})
 
