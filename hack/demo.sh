@@ -77,17 +77,20 @@ run kubectl import cluster k3s-prod --kubeconfig "$k3s" --display-name "K3s prod
   --member User:alice=cluster-owner --member Group:sre=cluster-member --timeout 2m
 
 step "Import the plain cluster in two steps: the hub admin creates it, the downstream's owner joins"
-run kubectl import create plain-dev --member User:dana=cluster-owner --ttl 30m | tee "$demo/create.out"
-# The join command as create printed it (its token completes only plain-dev, for 30 minutes).
+# The token goes into a file (mode 0600), never onto a command line.
+token="$demo/plain-dev.join-token"
+run kubectl import create plain-dev --member User:dana=cluster-owner --ttl 30m --token-file "$token" | tee "$demo/create.out"
+# The join command as create printed it (its token completes only plain-dev, for 30 minutes):
+# kubectl import join --hub URL --ca-checksum sha256:H --token-file FILE
 read -r -a join <<<"$(grep -o 'kubectl import join .*' "$demo/create.out")"
 wrong=(--ca-checksum "sha256:$(printf '0%.0s' $(seq 64))")
 step "Refused: a join whose --ca-checksum does not match the hub's CA (nothing is sent, both hashes shown)"
-refused "${join[@]:0:7}" "${wrong[@]}" --kubeconfig "$plain"
-step "Join from the downstream: pin the hub CA, deploy the agent, hand over its credentials, wait until Active"
+refused kubectl import join "${join[@]:3:2}" "${wrong[@]}" --token-file "$token" --kubeconfig "$plain"
+step "Join from the downstream: pin the hub CA, deploy the agent, hand over its credentials (the token revokes itself then), wait until Active"
 run "${join[@]}" --kubeconfig "$plain" --timeout 2m
-step "Refused: the used join token (the hub revoked it once the cluster was Active)"
+step "Refused: the used join token on another cluster (it died the moment the credentials were handed over)"
 sleep 11 # the API server caches a successful token authentication for 10 s
-refused "${join[@]}" --kubeconfig "$plain"
+refused "${join[@]}" --kubeconfig "$k3s"
 
 step "List and describe"
 run kubectl import list
@@ -102,6 +105,9 @@ run kubectl import members k3s-prod
 sleep 3
 run kubectl --kubeconfig "$k3s" get clusterrolebindings -l kimport.dev/member=true \
   -o custom-columns=NAME:.metadata.name,ROLE:.roleRef.name,SUBJECT:.subjects[0].name
+
+step "Refused: a member that stands for everyone (every authenticated identity would become cluster-admin)"
+refused kubectl import members k3s-prod --add Group:system:authenticated=cluster-owner
 
 step "Re-import of the Active cluster: nothing changes"
 run kubectl import cluster k3s-prod --kubeconfig "$k3s" --display-name "K3s production" \
@@ -171,6 +177,8 @@ run kubectl import list
 step "What the import put in the downstream (least privilege, no '*')"
 run kubectl --kubeconfig "$k3s" -n cattle-system get serviceaccounts,secrets,configmaps -l app.kubernetes.io/managed-by=kubectl-import
 run kubectl --kubeconfig "$k3s" get clusterrole kimport-agent -o yaml
+echo "A ValidatingAdmissionPolicy fences what that RBAC allows (see docs/agent-rights.md):"
+run kubectl --kubeconfig "$k3s" get validatingadmissionpolicies,validatingadmissionpolicybindings -l app.kubernetes.io/managed-by=kubectl-import
 
 step "Disconnect the plain cluster: everything the import created goes, the cluster keeps running"
 run kubectl import delete plain-dev --timeout 2m

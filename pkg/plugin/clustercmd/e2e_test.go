@@ -18,6 +18,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -145,6 +146,26 @@ func TestImportFlow(t *testing.T) {
 		}
 		mustContain(t, "dry run", out, importer.TokenPlaceholder, "name: alice", "clusterID: ")
 		mustContain(t, "dry run progress (stderr)", errOut, "OK   cluster-admin in the downstream")
+		assertNothingImported(t, hub, k3s)
+	})
+
+	t.Run("a downstream kubeconfig that skips TLS verification is refused before anything is sent", func(t *testing.T) {
+		cfg, err := clientcmd.LoadFromFile(k3s.Kubeconfig)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cfg.Clusters {
+			c.InsecureSkipTLSVerify, c.CertificateAuthorityData, c.CertificateAuthority = true, nil, ""
+		}
+		insecure := filepath.Join(t.TempDir(), "insecure.kubeconfig")
+		if err := clientcmd.WriteToFile(*cfg, insecure); err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = runCluster("", "k3s-1", "--kubeconfig", insecure)
+		if err == nil {
+			t.Fatal("an import through an insecure kubeconfig succeeded")
+		}
+		mustContain(t, "error", err.Error(), "sets insecure-skip-tls-verify", "--certificate-authority=ca.crt --embed-certs=true --insecure-skip-tls-verify=false")
 		assertNothingImported(t, hub, k3s)
 	})
 
@@ -314,7 +335,7 @@ func assertImported(t *testing.T, hub, ds *testenv.Cluster, n int, extra counts)
 	if got := hubObjects(t, hub.Client); got["ImportedCluster"] != n || got["Lease"] != n || got["Secret"] != n {
 		t.Errorf("hub holds %v, want %d of each", got, n)
 	}
-	want := counts{"ClusterRole": 1, "ServiceAccount": 1, "Secret": 1, "Role": 1, "RoleBinding": 1, "ConfigMap": 1}
+	want := counts{"ClusterRole": 1, "ServiceAccount": 1, "Secret": 0, "Role": 1, "RoleBinding": 1, "ConfigMap": 1} // no token Secret: agent tokens are short-lived
 	for k, v := range extra {
 		want[k] = v
 	}
