@@ -17,9 +17,12 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 		Short: "Show every node's K3s role, version, launch arguments and environment (secrets redacted)",
 		Long: `Read, live from the downstream through the credentials the hub stores, what K3s records
 on each node: the launch arguments (k3s.io/node-args) and K3S_* environment (k3s.io/node-env),
-or the rke2.io/ equivalents. Nothing K3s redacts is shown, nor the value of any flag or
-variable whose name looks secret (token, secret, password, key, credential, datastore
-endpoint), nor passwords inside URLs.`,
+or the rke2.io/ equivalents. Secrets are masked by rule, not by a list of known flags:
+nothing K3s redacts is shown, nor the value of any flag or variable whose name looks secret
+(a word like token, secret, pass, key, auth, credential, or the datastore endpoint), nor
+any name=value element of a comma list whose name looks secret (--vpn-auth
+name=tailscale,joinKey=…), nor user:password in URLs or secrets in query strings. File paths
+of keys and tokens are shown; node labels and taints are public and shown.`,
 		Example: `  kubectl import node-config k3s-prod
   kubectl import node-config k3s-prod -o yaml`,
 		Args: common.ExactlyOneName,
