@@ -73,6 +73,7 @@ fuzz: ## each fuzzer of pkg/validate for FUZZTIME (the seed corpus is in pkg/val
 	go test ./pkg/validate -run '^$$' -fuzz '^FuzzImportedCluster$$' -fuzztime $(FUZZTIME)
 	go test ./pkg/validate -run '^$$' -fuzz '^FuzzJSONSplit$$' -fuzztime $(FUZZTIME)
 	go test ./pkg/validate -run '^$$' -fuzz '^FuzzJoin$$' -fuzztime $(FUZZTIME)
+	go test ./pkg/validate -run '^$$' -fuzz '^FuzzMembers$$' -fuzztime $(FUZZTIME)
 	go test ./pkg/k3s -run '^$$' -fuzz '^FuzzRedact$$' -fuzztime $(FUZZTIME)
 
 demo: control-plane build ## the main job on a local hub and downstreams

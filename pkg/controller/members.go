@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/validate"
 )
 
 // memberSelector selects the member ClusterRoleBindings of one cluster.
@@ -21,11 +23,19 @@ func memberSelector(cluster string) string {
 	return labels.SelectorFromSet(labels.Set{agent.MemberLabel: "true", v1alpha1.ClusterLabel: cluster}).String()
 }
 
-// applyMembers makes the downstream member ClusterRoleBindings exactly those of spec.members.
+// applyMembers makes the downstream member ClusterRoleBindings exactly those of spec.members
+// whose subject validate.Subject accepts. The webhook refuses the others, but one may have been
+// stored while it was down: it gets no binding (an existing one is deleted) and, once the
+// rest is applied, the error names it.
 func applyMembers(ctx context.Context, cs kubernetes.Interface, cluster string, members []v1alpha1.Member) error {
 	crbs := cs.RbacV1().ClusterRoleBindings()
 	desired := map[string]*rbacv1.ClusterRoleBinding{}
-	for _, m := range members {
+	var refused []string
+	for i, m := range members {
+		if err := validate.Subject(m); err != nil {
+			refused = append(refused, fmt.Sprintf("spec.members[%d] (%s %q) is not bound: %v", i, m.Kind, shortName(m.Name), err))
+			continue
+		}
 		b := agent.MemberBinding(cluster, m)
 		desired[b.Name] = b
 	}
@@ -46,7 +56,25 @@ func applyMembers(ctx context.Context, cs kubernetes.Interface, cluster string, 
 			return fmt.Errorf("deleting ClusterRoleBinding %s of a removed member: %w", b.Name, err)
 		}
 	}
+	if len(refused) > 0 {
+		// The condition message must stay short whatever the number of members.
+		if n := len(refused); n > maxRefusedShown {
+			refused = append(refused[:maxRefusedShown], fmt.Sprintf("%d more", n-maxRefusedShown))
+		}
+		return fmt.Errorf("%s; remove them with `kubectl import members %s --remove KIND:NAME`", strings.Join(refused, "; "), cluster)
+	}
 	return nil
+}
+
+// maxRefusedShown bounds how many refused members the MembersApplied condition names.
+const maxRefusedShown = 3
+
+// shortName is a subject name cut for a message.
+func shortName(name string) string {
+	if len(name) <= 64 {
+		return name
+	}
+	return name[:64] + "…"
 }
 
 // ensureBinding creates want, or updates it when its labels, annotations or subjects drifted.

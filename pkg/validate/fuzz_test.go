@@ -3,13 +3,16 @@ package validate
 import (
 	"encoding/json"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
 	"unicode/utf8"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
@@ -176,6 +179,7 @@ func FuzzImportedCluster(f *testing.F) {
 		}
 		// Each rule's errors are part of the combined result.
 		parts := len(Join(&newObj, oldObj, user).Errors) + len(Identity(&newObj, oldObj, others).Errors) +
+			len(Credentials(&newObj, oldObj).Errors) + len(Members(&newObj, oldObj).Errors) +
 			len(Capabilities(&newObj, oldObj, c.KubeMinor).Errors) + len(Upgrade(&newObj, oldObj, c.Pools).Errors)
 		if parts != len(r.Errors) {
 			t.Fatalf("combined %d errors, rules %d", len(r.Errors), parts)
@@ -337,4 +341,93 @@ func withoutJoinFields(t *testing.T, c *v1alpha1.ImportedCluster) map[string]any
 	delete(spec, "clusterID")
 	delete(spec, "apiServer")
 	return m
+}
+
+func FuzzMembers(f *testing.F) {
+	f.Add(true, "system:authenticated", false, "alice", uint8(0), "ci", "deployer")
+	f.Add(true, "system:serviceaccounts:ci", true, "system:masters", uint8(1), "kube-system", "a.b")
+	f.Add(false, "system:serviceaccount:ci:deployer", false, "system:serviceaccount:ci:deployer", uint8(2), "Ci", "-x-")
+	f.Add(false, "ali\u200bce", true, " bob", uint8(3), "", "")
+	f.Add(false, "system:node:n1", false, "\xff", uint8(4), "a", "b:c")
+	f.Add(false, "system:serviceaccount:cattle-system:kimport-agent", true, "bob", uint8(5), "cattle-system", "kimport-agent")
+	f.Fuzz(func(t *testing.T, isGroup bool, name string, owner bool, otherName string, op uint8, ns, sa string) {
+		kind, role := v1alpha1.MemberUser, v1alpha1.RoleMember
+		if isGroup {
+			kind = v1alpha1.MemberGroup
+		}
+		if owner {
+			role = v1alpha1.RoleOwner
+		}
+		m := v1alpha1.Member{Kind: kind, Name: name, Role: role}
+		other := v1alpha1.Member{Kind: v1alpha1.MemberUser, Name: otherName, Role: v1alpha1.RoleOwner}
+		subjectErr := Subject(m)
+		if isGroup && strings.HasPrefix(name, "system:") && subjectErr == nil {
+			t.Fatalf("Group %q accepted", name)
+		}
+		if subjectErr != nil && len(subjectErr.Error()) > maxMessage {
+			t.Fatalf("message of %d bytes: %.200s…", len(subjectErr.Error()), subjectErr)
+		}
+
+		// One ServiceAccount, its namespace and name made valid from the fuzzed strings, is
+		// accepted as a User, and not as a Group.
+		saUser := "system:serviceaccount:" + dnsName(ns, validation.DNS1123LabelMaxLength) + ":" + dnsName(sa, validation.DNS1123SubdomainMaxLength)
+		if err := Subject(v1alpha1.Member{Kind: v1alpha1.MemberUser, Name: saUser, Role: role}); (err != nil) != (saUser == agent.AgentUser) {
+			t.Fatalf("User %q: %v", saUser, err)
+		}
+		if Subject(v1alpha1.Member{Kind: v1alpha1.MemberGroup, Name: saUser, Role: role}) == nil {
+			t.Fatalf("Group %q accepted", saUser)
+		}
+
+		// The request: op chooses CREATE or UPDATE, which members are stored, where m goes.
+		members := []v1alpha1.Member{other, m}
+		if op&1 != 0 {
+			members = []v1alpha1.Member{m, other}
+		}
+		newObj := withMembers(members...)
+		var oldObj *v1alpha1.ImportedCluster
+		switch op / 2 % 3 {
+		case 1: // m stored already
+			oldObj = withMembers(members...)
+		case 2: // m added
+			oldObj = withMembers(other)
+		}
+		r := Members(newObj, oldObj)
+		checkMessages(t, r)
+		if again := Members(newObj, oldObj); !reflect.DeepEqual(r, again) {
+			t.Fatal("not deterministic")
+		}
+		for _, e := range r.Errors {
+			if !strings.HasPrefix(e.Field, "spec.members[") || !strings.HasPrefix(e.Error(), e.Field+": ") || e.Detail == "" {
+				t.Fatalf("refusal names no member, or no reason: %s", e.Error())
+			}
+		}
+		mAt := 1 - int(op&1)
+		refusedM := false
+		for _, e := range r.Errors {
+			refusedM = refusedM || e.Field == membersPath.Index(mAt).Child("name").String()
+		}
+		if stored := oldObj != nil && slices.Contains(oldObj.Spec.Members, m); refusedM != (subjectErr != nil && !stored) {
+			t.Fatalf("member %+v (stored %v, Subject %v) refused: %v", m, stored, subjectErr, r.Err())
+		}
+		// A stored object can always be written back unchanged.
+		if noop := Members(newObj, newObj.DeepCopy()); len(noop.Errors) > 0 {
+			t.Fatalf("no-op update refused: %v", noop.Err())
+		}
+	})
+}
+
+// dnsName makes s a valid DNS-1123 label (and so subdomain) of at most max bytes.
+func dnsName(s string, max int) string {
+	b := []byte(strings.ToLower(s))
+	out := b[:0]
+	for _, c := range b {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' {
+			out = append(out, c)
+		}
+	}
+	name := strings.Trim(string(out[:min(len(out), max)]), "-")
+	if name == "" {
+		return "x"
+	}
+	return name
 }

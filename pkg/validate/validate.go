@@ -37,6 +37,8 @@ func ContextFor(oldObj *v1alpha1.ImportedCluster, others []v1alpha1.ImportedClus
 func ImportedCluster(newObj, oldObj *v1alpha1.ImportedCluster, c Context) Result {
 	r := Join(newObj, oldObj, c.Username)
 	r.merge(Identity(newObj, oldObj, c.Others))
+	r.merge(Credentials(newObj, oldObj))
+	r.merge(Members(newObj, oldObj))
 	r.merge(Capabilities(newObj, oldObj, c.KubeMinor))
 	r.merge(Upgrade(newObj, oldObj, c.Pools))
 	return r

@@ -13,6 +13,7 @@ import (
 // +kubebuilder:printcolumn:name="Version",type=string,JSONPath=`.status.kubernetesVersion`
 // +kubebuilder:printcolumn:name="Nodes",type=integer,JSONPath=`.status.nodes.total`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="self.spec.credentialsSecretRef.name == self.metadata.name + '-credentials'",message="spec.credentialsSecretRef.name must be the ImportedCluster's name followed by -credentials (prod-credentials for prod): the hub deletes that Secret with the cluster, so it may name no other Secret"
 type ImportedCluster struct {
 	metav1.TypeMeta   `json:",inline"`
 	metav1.ObjectMeta `json:"metadata,omitempty"`
@@ -53,7 +54,8 @@ type ImportedClusterSpec struct {
 	APIServer string `json:"apiServer,omitempty"`
 
 	// CredentialsSecretRef names the Secret in kimport-system that holds the downstream CA,
-	// endpoint and agent token.
+	// endpoint and agent token. It must be NAME-credentials, NAME being the ImportedCluster's:
+	// the hub deletes this Secret with the cluster.
 	CredentialsSecretRef SecretReference `json:"credentialsSecretRef"`
 
 	// Members are the users and groups given a role in the downstream cluster.

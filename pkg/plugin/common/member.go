@@ -2,10 +2,12 @@ package common
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/validate"
 )
 
 // MemberKinds and MemberRoles are the accepted values, in the order error messages list them.
@@ -23,6 +25,8 @@ const (
 // ParseMember parses KIND:NAME=ROLE, e.g. User:alice=cluster-owner or Group:ops=cluster-member.
 // KIND ends at the first ':' and ROLE starts after the last '=', so names such as
 // system:serviceaccount:ns:sa keep their colons. KIND is matched case-insensitively.
+// Subjects the hub refuses (validate.Subject: everyone, a whole namespace's ServiceAccounts,
+// other system: names, malformed names) are refused here with the hub's words.
 // Errors quote the value and list what is accepted; callers prefix the flag name.
 func ParseMember(s string) (v1alpha1.Member, error) {
 	eq := strings.LastIndex(s, "=")
@@ -38,10 +42,14 @@ func ParseMember(s string) (v1alpha1.Member, error) {
 		return v1alpha1.Member{}, fmt.Errorf("%q: unknown role %q, want one of %s", s, role, joinRoles())
 	}
 	m.Role = role
+	if err := validate.Subject(m); err != nil {
+		return v1alpha1.Member{}, fmt.Errorf("%q: %w", s, err)
+	}
 	return m, nil
 }
 
 // ParseMemberRef parses KIND:NAME (a member without its role), as `members --remove` takes it.
+// It does not apply validate.Subject: removing a member the hub would refuse must work.
 func ParseMemberRef(s string) (v1alpha1.Member, error) {
 	return parseRef(s, s, MemberRefSyntax)
 }
@@ -117,7 +125,8 @@ func MemberRows(members []v1alpha1.Member) [][]string {
 	return rows
 }
 
-// ParseMemberFlags parses every --member value, naming the flag in errors.
+// ParseMemberFlags parses every --member value, naming the flag in errors. A member given
+// twice counts once; one subject with two roles is refused, as the hub refuses it.
 func ParseMemberFlags(values []string) ([]v1alpha1.Member, error) {
 	var members []v1alpha1.Member
 	for _, s := range values {
@@ -125,7 +134,13 @@ func ParseMemberFlags(values []string) ([]v1alpha1.Member, error) {
 		if err != nil {
 			return nil, fmt.Errorf("invalid --member: %w", err)
 		}
-		members = append(members, m)
+		i := slices.IndexFunc(members, func(p v1alpha1.Member) bool { return p.Kind == m.Kind && p.Name == m.Name })
+		switch {
+		case i < 0:
+			members = append(members, m)
+		case members[i].Role != m.Role:
+			return nil, fmt.Errorf("invalid --member: %q conflicts with --member %s: give each member one role", s, FormatMember(members[i]))
+		}
 	}
 	return members, nil
 }

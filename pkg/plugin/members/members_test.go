@@ -89,6 +89,9 @@ func TestMembersAgainstHub(t *testing.T) {
 				`invalid --add "Robot:r2=cluster-owner": unknown kind "Robot", want one of User, Group`},
 			{[]string{"--add", "User:bob=admin"},
 				`invalid --add "User:bob=admin": unknown role "admin", want one of cluster-owner, cluster-member`},
+			{[]string{"--add", "Group:system:authenticated=cluster-owner"},
+				`invalid --add "Group:system:authenticated=cluster-owner": Group system:authenticated stands for every authenticated identity of the downstream: ` +
+					`giving it cluster-owner makes everyone cluster-admin; name the users or groups that need access`},
 			{[]string{"--add", "User:bob=cluster-member", "--remove", "User:carol"},
 				`importedcluster "alpha": --remove User:carol: not a member (members: User:alice@example.com=cluster-owner, Group:sre=cluster-member)`},
 			{[]string{"--dry-run=maybe", "--add", "User:bob=cluster-member"}, `invalid --dry-run value "maybe": use one of none, client, server`},
@@ -102,6 +105,19 @@ func TestMembersAgainstHub(t *testing.T) {
 		}
 		hubtest.Execute(hub, NewCmd, "gamma", "--add", "User:bob=cluster-member").Failed(t,
 			`importedcluster "gamma" not found (list them with 'kubectl import list')`)
+	})
+
+	t.Run("a member the hub refuses can be removed", func(t *testing.T) {
+		// Stored while the webhook was down (this hub has none).
+		everyone := v1alpha1.Member{Kind: v1alpha1.MemberGroup, Name: "system:authenticated", Role: v1alpha1.RoleOwner}
+		ic := hubtest.Beta()
+		ic.Name, ic.Spec.CredentialsSecretRef.Name = "delta", v1alpha1.CredentialsSecretName("delta")
+		ic.Spec.Members = []v1alpha1.Member{everyone, bob}
+		hubtest.Create(t, hub.Client, ic)
+		if got := hubtest.Execute(hub, NewCmd, "delta", "--remove", "Group:system:authenticated").Stdout(t); got != "importedcluster.kimport.dev/delta configured\n" {
+			t.Errorf("printed %q", got)
+		}
+		expectMembers(t, "delta", bob)
 	})
 
 	t.Run("dry run", func(t *testing.T) {

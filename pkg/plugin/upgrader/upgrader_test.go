@@ -96,6 +96,7 @@ deployment.apps/system-upgrade-controller serverside-applied
 		other.ObjectMeta = ic.ObjectMeta
 		other.Name, other.ResourceVersion, other.UID = "other", "", ""
 		other.Spec.ClusterID = "00000000-0000-4000-8000-000000000000"
+		other.Spec.CredentialsSecretRef.Name = v1alpha1.CredentialsSecretName("other")
 		hubtest.Create(t, c.Client, other)
 		r := hubtest.Execute(c, NewCmd, "install", "other", "--kubeconfig", c.Kubeconfig)
 		if r.Error == nil || !strings.Contains(r.Error.Error(), `the cluster of --kubeconfig/--context is not "other"`) {
