@@ -14,6 +14,11 @@
 //     started while a pool has more NotReady nodes than it may upgrade at once.
 //   - Join: the join token of a registration may only set its spec.clusterID and
 //     spec.apiServer, once.
+//   - Members: no subject that stands for everyone or for the system (system:authenticated,
+//     system:masters, …), no malformed subject name, one role per subject.
+//   - Credentials: spec.credentialsSecretRef is always NAME-credentials, so deleting a
+//     cluster can only ever delete its own credentials.
+//   - StatusWrite: only the hub component writes status, which the rules above trust.
 //
 // Ratcheting. On UPDATE a rule refuses only what the update changes. A problem that was
 // already stored (admitted while the webhook was down, or made a problem by the cluster

@@ -53,7 +53,10 @@ func Identity(newObj, oldObj *v1alpha1.ImportedCluster, others []v1alpha1.Import
 			}
 		}
 		repoint(apiServerPath, newObj.Spec.APIServer, oldObj.Spec.APIServer)
-		repoint(credentialsPath, newObj.Spec.CredentialsSecretRef.Name, oldObj.Spec.CredentialsSecretRef.Name)
+		// Moving to the one name the Credentials rule accepts is a repair, not a re-pointing.
+		if ref := newObj.Spec.CredentialsSecretRef.Name; ref != v1alpha1.CredentialsSecretName(newObj.Name) {
+			repoint(credentialsPath, ref, oldObj.Spec.CredentialsSecretRef.Name)
+		}
 	}
 	return r
 }

@@ -88,6 +88,13 @@ func TestIdentityOnUpdate(t *testing.T) {
 			expectResult(t, Identity(newObj, oldObj, nil), tc.errs, nil)
 		})
 	}
+	t.Run("Active credentials may move to NAME-credentials: a record stored with another name is repaired", func(t *testing.T) {
+		oldObj := cluster("prod", "uid-1", v1alpha1.PhaseActive)
+		oldObj.Spec.CredentialsSecretRef.Name = "legacy-secret"
+		newObj := oldObj.DeepCopy()
+		newObj.Spec.CredentialsSecretRef.Name = "prod-credentials"
+		expectResult(t, Identity(newObj, &oldObj, nil), nil, nil)
+	})
 	t.Run("duplicates are not checked on UPDATE, so a racing record can still be fixed or deleted", func(t *testing.T) {
 		newObj, oldObj := edit(v1alpha1.PhasePending, func(c *v1alpha1.ImportedCluster) { c.Finalizers = nil })
 		expectResult(t, Identity(newObj, oldObj, []v1alpha1.ImportedCluster{cluster("twin", "uid-1", v1alpha1.PhaseActive)}), nil, nil)

@@ -20,7 +20,9 @@ var rules = []struct{ match, rule string }{
 	{"the join token of ", joinTokenScope},
 	{"spec.clusterID", "no re-import of a registered cluster"},
 	{"spec.apiServer", "no re-pointing of an Active cluster"},
-	{"spec.credentialsSecretRef", "no re-pointing of an Active cluster"},
+	{"spec.credentialsSecretRef", "credentials only in NAME-credentials, never re-pointed while Active"},
+	{"spec.members", "no member that stands for everyone or the system"},
+	{"status: Forbidden", "status is written by the hub component only"},
 	{"metadata.annotations[capabilities", "well-formed capability annotations"},
 	{"spec.k3s", "upgrade concurrency and versions"},
 }
