@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make demo: a local hub, a K3s-like downstream and a plain downstream (real kube-apiservers),
-# the hub component running as a local process, and the seed's import walked through with
+# the hub component running as a local process, and the whole import walked through with
 # `kubectl import`. Every process it starts is stopped by its pid when it ends, also on failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)

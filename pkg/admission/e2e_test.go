@@ -130,7 +130,7 @@ func mustContain(t *testing.T, what, got string, wants ...string) {
 
 const deniedPrefix = `admission webhook "importedclusters.kimport.dev" denied the request: `
 
-// TestRulesThroughKubectlApply: every rule of DESIGN.md §5, refused or warned by the hub's
+// TestRulesThroughKubectlApply: every rule of docs/architecture.md, refused or warned by the hub's
 // API server calling the webhook, as a user of plain kubectl sees it.
 func TestRulesThroughKubectlApply(t *testing.T) {
 	e := start(t, false) // the test writes status itself, as the reconciler would

@@ -21,7 +21,7 @@ const ClusterIDIndex = "spec.clusterID"
 // Path is where the API server sends ImportedCluster reviews.
 const Path = "/validate-kimport-dev-v1alpha1-importedcluster"
 
-// ImportedClusterValidator applies the three rules of DESIGN.md §5 and the join token's scope.
+// ImportedClusterValidator applies the rules of pkg/validate (docs/architecture.md).
 type ImportedClusterValidator struct {
 	// Reader must be cache-backed and indexed by ClusterIDIndex.
 	Reader client.Reader

@@ -7,7 +7,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
-// Project names, as the seed names them; LabelValue gives the namespace label's value.
+// Project names, as Rancher names them; LabelValue gives the namespace label's value.
 const (
 	ProjectDefault = "Default"
 	ProjectSystem  = "System"

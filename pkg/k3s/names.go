@@ -6,9 +6,9 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 )
 
-// Names of the system-upgrade-controller's objects, as Rancher deploys them (facts.md).
+// Names of the system-upgrade-controller's objects, as Rancher deploys them.
 const (
-	// Namespace holds the plans and the controller, as in the seed.
+	// Namespace holds the plans and the controller, as Rancher's import does.
 	Namespace = agent.Namespace
 	// MasterPlan upgrades the control-plane (server) nodes.
 	MasterPlan = "k3s-master-plan"

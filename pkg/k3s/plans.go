@@ -22,7 +22,7 @@ func Strategy(k *v1alpha1.K3sSpec) v1alpha1.UpgradeStrategy {
 }
 
 // DesiredPlans are the two Plans that roll spec.k3s.version out, master plan first; nil
-// when no version is asked for. Their shape is Rancher's (facts.md): cordon, tolerate
+// when no version is asked for. Their shape is the one Rancher deploys: cordon, tolerate
 // everything, drain with force only for a pool that drains, and a worker prepare step that
 // waits for the master plan.
 func DesiredPlans(ic *v1alpha1.ImportedCluster) []*unstructured.Unstructured {

@@ -4,7 +4,7 @@
 // passes plain values in; the plugin calls the same functions to refuse bad input before it
 // reaches the API server.
 //
-// The three rules of DESIGN.md §5, and the scope of the two-step import's join token:
+// The rules (docs/architecture.md lists them with what each refuses):
 //
 //   - Identity: one ImportedCluster per downstream cluster (spec.clusterID), and an Active
 //     cluster is never re-pointed at another API server or credentials. A registration
