@@ -3,6 +3,7 @@ package validate
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -203,13 +204,23 @@ func Members(newObj, oldObj *v1alpha1.ImportedCluster) Result {
 	return r
 }
 
+// printable is s, quoted when it is not valid UTF-8 or holds a non-printable rune: a message
+// repeats it and must stay readable.
+func printable(s string) string {
+	if utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return !unicode.IsPrint(r) }) < 0 {
+		return s
+	}
+	return strconv.Quote(s)
+}
+
 // duplicateMember refuses m at p, whose subject is also prev at prevPath.
 func duplicateMember(p, prevPath *field.Path, prev, m v1alpha1.Member) *field.Error {
 	value := fmt.Sprintf("%s:%s=%s", m.Kind, shown(m.Name), shown(string(m.Role)))
-	detail := fmt.Sprintf("%s %s is %s already; remove one of the two entries", m.Kind, shown(m.Name), prevPath)
+	name := printable(shown(m.Name))
+	detail := fmt.Sprintf("%s %s is %s already; remove one of the two entries", m.Kind, name, prevPath)
 	if prev.Role != m.Role {
 		detail = fmt.Sprintf("%s %s is %s already, with role %s: a subject has one role; remove the entry you do not mean",
-			m.Kind, shown(m.Name), prevPath, shown(string(prev.Role)))
+			m.Kind, name, prevPath, printable(shown(string(prev.Role))))
 	}
 	return &field.Error{Type: field.ErrorTypeDuplicate, Field: p.String(), BadValue: value, Detail: detail}
 }
