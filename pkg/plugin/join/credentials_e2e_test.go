@@ -16,13 +16,9 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-import/kubectl-import/internal/hubenv"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
-	"github.com/kubectl-import/kubectl-import/pkg/testenv"
 )
 
 // TestJoinTokenNeverReadsCredentials: the attacks of a join token on the credentials Secret
@@ -30,19 +26,9 @@ import (
 // fix a dry-run PATCH `{}` returned the whole Secret, agent token included, and a patch of
 // server and CA would have redirected the hub's next probe.
 func TestJoinTokenNeverReadsCredentials(t *testing.T) {
-	testLog = func(s string) { t.Log(s) }
-	t.Cleanup(func() { testLog = func(string) {} })
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	t.Setenv(common.HubContextEnv, "")
-	t.Setenv(TokenEnv, "")
-	clusters := testenv.StartAll(t, testenv.Options{Name: "hub"}, testenv.Options{Name: "nat"})
-	hub, nat := clusters[0], clusters[1]
+	hub, downstreams := startHub(t, "nat")
+	nat := downstreams[0]
 	ctx := context.Background()
-	hubServer := hubenv.New(t, hub)
-	if _, _, err := execute(initcmd.NewCmd, []string{"--kubeconfig", hub.Kubeconfig, "--webhook-url", hubServer.URL}); err != nil {
-		t.Fatalf("init: %v", err)
-	}
-	hubServer.Start(t)
 	hubFlags := []string{"--hub-kubeconfig", hub.Kubeconfig}
 
 	t.Run("the token fills its empty Secret once and then can neither read nor change it", func(t *testing.T) {

@@ -18,14 +18,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
-	"github.com/kubectl-import/kubectl-import/internal/hubenv"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubca"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/createcmd"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
 	"github.com/kubectl-import/kubectl-import/pkg/testenv"
 )
 
@@ -34,28 +31,9 @@ import (
 // in-process (called by the API server over TLS), and three downstreams. The subtests share
 // the clusters and run in order.
 func TestTwoStepImport(t *testing.T) {
-	testLog = func(s string) { t.Log(s) }
-	t.Cleanup(func() { testLog = func(string) {} })
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	t.Setenv(common.HubContextEnv, "")
-	t.Setenv(TokenEnv, "")
-	clusters := testenv.StartAll(t,
-		testenv.Options{Name: "hub"},
-		testenv.Options{Name: "edge"},
-		testenv.Options{Name: "late"},
-		testenv.Options{Name: "gitops"})
-	hub, edge, late, gitops := clusters[0], clusters[1], clusters[2], clusters[3]
-	hubServer := hubenv.New(t, hub)
+	hub, downstreams := startHub(t, "edge", "late", "gitops")
+	edge, late, gitops := downstreams[0], downstreams[1], downstreams[2]
 	ctx := context.Background()
-	for _, ds := range clusters[1:] {
-		if err := testenv.CreateNodes(ctx, ds.Client, "node", 2, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if _, _, err := execute(initcmd.NewCmd, []string{"--kubeconfig", hub.Kubeconfig, "--webhook-url", hubServer.URL}); err != nil {
-		t.Fatalf("init: %v", err)
-	}
-	hubServer.Start(t)
 	hubFlags := []string{"--hub-kubeconfig", hub.Kubeconfig}
 	ds := func(c *testenv.Cluster) []string { return []string{"--kubeconfig", c.Kubeconfig} }
 	ca, err := hubca.FromConfig(hub.Config)

@@ -14,9 +14,12 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/internal/hubenv"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common/hubtest"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/createcmd"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
+	"github.com/kubectl-import/kubectl-import/pkg/testenv"
 )
 
 // testLog receives the transcript of each command; the e2e test points it at t.Log.
@@ -33,6 +36,35 @@ func execute(newCmd func(genericiooptions.IOStreams) *cobra.Command, args []stri
 	err := cmd.ExecuteContext(context.Background())
 	testLog(fmt.Sprintf("$ kubectl import %s %s\n%s%s(error: %v)", cmd.Name(), redact(strings.Join(args, " ")), redact(out.String()), errOut.String(), err))
 	return out.String(), errOut.String(), err
+}
+
+// startHub starts a hub running the hub component in-process (reconciler and webhook, called
+// by URL over TLS, installed by `kubectl import init`) and the named downstreams, each with
+// two nodes, all stopped when the test ends; command transcripts go to the test log.
+func startHub(t *testing.T, downstreams ...string) (*testenv.Cluster, []*testenv.Cluster) {
+	t.Helper()
+	testLog = func(s string) { t.Log(s) }
+	t.Cleanup(func() { testLog = func(string) {} })
+	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
+	t.Setenv(common.HubContextEnv, "")
+	t.Setenv(TokenEnv, "")
+	opts := []testenv.Options{{Name: "hub"}}
+	for _, name := range downstreams {
+		opts = append(opts, testenv.Options{Name: name})
+	}
+	clusters := testenv.StartAll(t, opts...)
+	hub := clusters[0]
+	for _, ds := range clusters[1:] {
+		if err := testenv.CreateNodes(context.Background(), ds.Client, "node", 2, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	server := hubenv.New(t, hub)
+	if _, _, err := execute(initcmd.NewCmd, []string{"--kubeconfig", hub.Kubeconfig, "--webhook-url", server.URL}); err != nil {
+		t.Fatalf("init: %v", err)
+	}
+	server.Start(t)
+	return hub, clusters[1:]
 }
 
 // runCreate runs `kubectl import create`.
