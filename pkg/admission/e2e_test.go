@@ -22,6 +22,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/internal/hubenv"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/clustercmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/deletecmd"
@@ -222,7 +223,7 @@ func TestRulesThroughKubectlApply(t *testing.T) {
 			ObjectMeta: metav1.ObjectMeta{Name: "other"},
 			Spec:       v1alpha1.ImportedClusterSpec{ClusterID: "uid-1", APIServer: "https://x.example", CredentialsSecretRef: v1alpha1.SecretReference{Name: "other-credentials"}},
 		})
-		explained := common.ExplainAdmission(err)
+		explained := importer.ExplainAdmission(err)
 		if explained == nil || !strings.Contains(explained.Error(), "the hub's admission webhook importedclusters.kimport.dev (ValidatingWebhookConfiguration kimport-webhook) cannot be reached") {
 			t.Fatalf("plugin message = %v", explained)
 		}

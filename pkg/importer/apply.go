@@ -11,7 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 )
 
 // ToUnstructured turns a typed object into the exact object the import applies: kind and
@@ -20,7 +20,7 @@ func ToUnstructured(obj runtime.Object) (*unstructured.Unstructured, error) {
 	if u, ok := obj.(*unstructured.Unstructured); ok {
 		return u.DeepCopy(), nil
 	}
-	gvk, err := apiutil.GVKForObject(obj, common.Scheme)
+	gvk, err := apiutil.GVKForObject(obj, scheme.Scheme)
 	if err != nil {
 		return nil, err
 	}
@@ -63,7 +63,7 @@ func Apply(ctx context.Context, c client.Client, obj runtime.Object, out io.Writ
 // applyAs server-side applies u as manager, explaining a webhook refusal.
 func applyAs(ctx context.Context, c client.Client, u *unstructured.Unstructured, manager string) error {
 	if err := c.Patch(ctx, u, client.Apply, client.FieldOwner(manager), client.ForceOwnership); err != nil {
-		return fmt.Errorf("applying %s: %w", Ref(u), common.ExplainAdmission(err))
+		return fmt.Errorf("applying %s: %w", Ref(u), ExplainAdmission(err))
 	}
 	return nil
 }

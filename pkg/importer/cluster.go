@@ -12,7 +12,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 )
 
 // FieldManager owns every field the import applies.
@@ -26,7 +26,7 @@ type Cluster struct {
 
 // Connect builds a client for cfg; nothing is contacted yet.
 func Connect(cfg *rest.Config) (*Cluster, error) {
-	c, err := client.New(cfg, client.Options{Scheme: common.Scheme})
+	c, err := client.New(cfg, client.Options{Scheme: scheme.Scheme})
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common/hubtest"
+	"github.com/kubectl-import/kubectl-import/pkg/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/pkg/testenv"
 )
 

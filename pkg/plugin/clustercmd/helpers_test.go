@@ -21,7 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common/hubtest"
+	"github.com/kubectl-import/kubectl-import/pkg/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/pkg/testenv"
 )
 

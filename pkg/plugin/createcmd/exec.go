@@ -190,7 +190,7 @@ func (o *Options) setExpiry(ctx context.Context, at time.Time) error {
 	ic.Name = o.Name
 	patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, v1alpha1.JoinExpiresAnnotation, at.UTC().Format(time.RFC3339))
 	if err := o.hub.Client.Patch(ctx, ic, client.RawPatch(types.MergePatchType, []byte(patch)), client.FieldOwner(importer.FieldManager)); err != nil {
-		return fmt.Errorf("recording the join token's expiry on importedcluster %s: %w", o.Name, common.ExplainAdmission(err))
+		return fmt.Errorf("recording the join token's expiry on importedcluster %s: %w", o.Name, importer.ExplainAdmission(err))
 	}
 	return nil
 }

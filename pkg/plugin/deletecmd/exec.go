@@ -11,7 +11,6 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/controller"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 )
 
@@ -62,7 +61,7 @@ func cleanupAbandoned(ic *v1alpha1.ImportedCluster) bool {
 	if ic == nil {
 		return false
 	}
-	c := meta.FindStatusCondition(ic.Status.Conditions, controller.ConditionDownstreamRemoved)
+	c := meta.FindStatusCondition(ic.Status.Conditions, v1alpha1.ConditionDownstreamRemoved)
 	return c != nil && c.Status != metav1.ConditionTrue
 }
 

@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
@@ -123,7 +124,7 @@ func (o *Options) update(ctx context.Context) (*v1alpha1.ImportedCluster, bool, 
 		return nil
 	})
 	if err != nil {
-		return nil, false, common.ExplainAdmission(err)
+		return nil, false, importer.ExplainAdmission(err)
 	}
 	return ic, changed, nil
 }
