@@ -18,6 +18,9 @@ import (
 // then lets the record go. Run waits for that, bounded by the timeout; with --force it then
 // lets the record go itself and says what may be left in the downstream.
 func (o *Options) Run(ctx context.Context) error {
+	if err := o.connect(); err != nil {
+		return err
+	}
 	ref := "importedcluster.kimport.dev/" + o.Name
 	var ic v1alpha1.ImportedCluster
 	if err := o.hub.Client.Get(ctx, client.ObjectKey{Name: o.Name}, &ic); err != nil {

@@ -71,9 +71,13 @@ func (o *Options) Validate() error {
 	return nil
 }
 
-// Complete connects to the hub (without contacting it yet); a client dry run needs no hub.
-func (o *Options) Complete() error {
-	if o.DryRun.Client() {
+// Complete has nothing to take: init has no arguments and its flags are used as given.
+func (o *Options) Complete() error { return nil }
+
+// connect builds the hub client (without contacting the hub yet); a client dry run needs no
+// hub, and a client a test gave is kept.
+func (o *Options) connect() error {
+	if o.DryRun.Client() || o.hub != nil {
 		return nil
 	}
 	cfg, err := o.ConfigFlags.ToRESTConfig()

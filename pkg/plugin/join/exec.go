@@ -33,6 +33,13 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.DryRun.Client() {
 		log = o.ErrOut // the manifest owns stdout
 	}
+	if err := o.connect(); err != nil {
+		return err
+	}
+	var err error
+	if o.pin, err = hubca.ParseChecksum(o.CAChecksum); err != nil { // checked by Validate
+		return err
+	}
 	caPEM, ca, err := hubca.Fetch(ctx, o.HubURL, o.pin)
 	if err != nil {
 		return err

@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/createcmd"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/create"
 	"github.com/kubectl-import/kubectl-import/pkg/testenv/hubtest"
 )
 
@@ -37,7 +37,7 @@ func execute(newCmd func(genericiooptions.IOStreams) *cobra.Command, args []stri
 
 // runCreate runs `kubectl import create`.
 func runCreate(args ...string) (string, string, error) {
-	return execute(createcmd.NewCmd, args)
+	return execute(create.NewCmd, args)
 }
 
 // runJoin runs `kubectl import join`, stopping with an injected fault after the step failAfter.

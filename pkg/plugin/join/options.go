@@ -62,12 +62,13 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 	}
 }
 
-// Complete reads the token from its source and builds the downstream client (nothing is
-// contacted yet).
+// Complete reads the token from its source; it contacts nothing.
 func (o *Options) Complete() error {
-	if err := o.readToken(); err != nil {
-		return err
-	}
+	return o.readToken()
+}
+
+// connect builds the downstream client (without contacting it yet) unless a test gave one.
+func (o *Options) connect() error {
 	if o.Downstream != nil {
 		return nil
 	}
@@ -127,8 +128,7 @@ func (o *Options) Validate() error {
 	if o.CAChecksum == "" {
 		return errors.New("--ca-checksum is required: the sha256:HASH printed by 'kubectl import create' (there is no insecure mode)")
 	}
-	var err error
-	if o.pin, err = hubca.ParseChecksum(o.CAChecksum); err != nil {
+	if _, err := hubca.ParseChecksum(o.CAChecksum); err != nil {
 		return err
 	}
 	if o.AdvertiseAddress != "" {

@@ -1,4 +1,4 @@
-package clustercmd
+package cluster
 
 import (
 	"context"
@@ -24,6 +24,9 @@ func (o *Options) Run(ctx context.Context) error {
 	log := o.Out
 	if o.DryRun.Client() {
 		log = o.ErrOut
+	}
+	if err := o.Connect(); err != nil {
+		return err
 	}
 	report := o.Preflight(ctx, o.Name)
 	report.Write(log, common.IsTerminal(log))

@@ -1,4 +1,4 @@
-package createcmd
+package create
 
 import (
 	"context"
@@ -33,6 +33,9 @@ type JoinCommand struct {
 // Run registers the cluster (or converges a waiting registration), issues the join token and
 // prints the join command.
 func (o *Options) Run(ctx context.Context) error {
+	if err := o.connect(); err != nil {
+		return err
+	}
 	ca, err := hubca.FromConfig(o.hubConfig)
 	if err != nil {
 		return err
