@@ -101,7 +101,7 @@ func (r *Reconciler) credentials(ctx context.Context, ic *v1alpha1.ImportedClust
 // downstreamClient is a client acting as the import's agent, each request bounded by
 // ProbeTimeout. The CA is pinned by the credentials.
 func (r *Reconciler) downstreamClient(creds hubcreds.Credentials) (kubernetes.Interface, error) {
-	return kubernetes.NewForConfig(creds.RESTConfig(r.Options.ProbeTimeout))
+	return kubernetes.NewForConfig(creds.RESTConfig(v1alpha1.ReconcilerName, r.Options.ProbeTimeout))
 }
 
 // notConnected records why the downstream was not reached; the conditions that need it

@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 // ToUnstructured turns a typed object into the exact object the import applies: kind and
@@ -46,14 +47,14 @@ func Ref(u *unstructured.Unstructured) string {
 	return kind + "/" + u.GetName()
 }
 
-// Apply server-side applies obj as FieldManager, so re-runs converge on the same fields, and
+// Apply server-side applies obj as v1alpha1.FieldManager, so re-runs converge on the same fields, and
 // prints one kubectl-style line. It returns the object as stored (with its UID).
 func Apply(ctx context.Context, c client.Client, obj runtime.Object, out io.Writer) (*unstructured.Unstructured, error) {
 	u, err := ToUnstructured(obj)
 	if err != nil {
 		return nil, err
 	}
-	if err := applyAs(ctx, c, u, FieldManager); err != nil {
+	if err := applyAs(ctx, c, u, v1alpha1.FieldManager); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(out, "%s serverside-applied\n", Ref(u))

@@ -15,9 +15,6 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 )
 
-// FieldManager owns every field the import applies.
-const FieldManager = "kubectl-import"
-
 // Cluster is a connection to one cluster: the hub or a downstream.
 type Cluster struct {
 	Config *rest.Config

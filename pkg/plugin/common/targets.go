@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 )
 
@@ -54,7 +55,7 @@ func (t *Targets) Connect() error {
 	if err != nil {
 		return err
 	}
-	dsCfg.UserAgent = "kubectl-import"
+	dsCfg.UserAgent = v1alpha1.UserAgent
 	if t.Downstream, err = importer.ConnectDownstream(dsCfg); err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err := o.connect(); err != nil {
 		return err
 	}
-	ref := "importedcluster.kimport.dev/" + o.Name
+	ref := v1alpha1.Ref(o.Name)
 	var ic v1alpha1.ImportedCluster
 	if err := o.hub.Client.Get(ctx, client.ObjectKey{Name: o.Name}, &ic); err != nil {
 		return err

@@ -8,6 +8,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/version"
@@ -84,7 +85,7 @@ func (o *Options) connect() error {
 	if err != nil {
 		return err
 	}
-	cfg.UserAgent = "kubectl-import"
+	cfg.UserAgent = v1alpha1.UserAgent
 	o.hub, err = importer.Connect(cfg)
 	return err
 }

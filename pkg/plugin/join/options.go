@@ -11,6 +11,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubca"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
@@ -76,7 +77,7 @@ func (o *Options) connect() error {
 	if err != nil {
 		return err
 	}
-	cfg.UserAgent = "kubectl-import"
+	cfg.UserAgent = v1alpha1.UserAgent
 	o.Downstream, err = importer.ConnectDownstream(cfg)
 	return err
 }
