@@ -27,8 +27,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/internal/hubenv"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
 	"github.com/kubectl-import/kubectl-import/pkg/testenv"
 )
@@ -64,7 +64,7 @@ func BenchmarkAdmission(b *testing.B) {
 
 	cfg := rest.CopyConfig(hub.Config)
 	cfg.QPS, cfg.Burst = 5000, 5000
-	c, err := client.New(cfg, client.Options{Scheme: common.Scheme})
+	c, err := client.New(cfg, client.Options{Scheme: scheme.Scheme})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -22,7 +22,8 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/internal/hubenv"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/clustercmd"
+	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/cluster"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/deletecmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
@@ -222,7 +223,7 @@ func TestRulesThroughKubectlApply(t *testing.T) {
 			ObjectMeta: metav1.ObjectMeta{Name: "other"},
 			Spec:       v1alpha1.ImportedClusterSpec{ClusterID: "uid-1", APIServer: "https://x.example", CredentialsSecretRef: v1alpha1.SecretReference{Name: "other-credentials"}},
 		})
-		explained := common.ExplainAdmission(err)
+		explained := importer.ExplainAdmission(err)
 		if explained == nil || !strings.Contains(explained.Error(), "the hub's admission webhook importedclusters.kimport.dev (ValidatingWebhookConfiguration kimport-webhook) cannot be reached") {
 			t.Fatalf("plugin message = %v", explained)
 		}
@@ -245,7 +246,7 @@ func TestRacingImports(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				name := fmt.Sprintf("%s-%02d", round, i)
-				out, err := runCmd(clustercmd.NewCmd, name, "--kubeconfig", e.ds.Kubeconfig, "--wait=false")
+				out, err := runCmd(cluster.NewCmd, name, "--kubeconfig", e.ds.Kubeconfig, "--wait=false")
 				mu.Lock()
 				defer mu.Unlock()
 				if err == nil {
@@ -328,7 +329,7 @@ func TestRacingImports(t *testing.T) {
 		}
 		// The webhook back, the holder's re-run converges to one registration.
 		e.server.Start(t)
-		if out, err := runCmd(clustercmd.NewCmd, holder, "--kubeconfig", e.ds.Kubeconfig, "--wait=false"); err != nil {
+		if out, err := runCmd(cluster.NewCmd, holder, "--kubeconfig", e.ds.Kubeconfig, "--wait=false"); err != nil {
 			t.Fatalf("re-run of %s: %v\n%s", holder, err, out)
 		}
 		if ics, claims := registrations(t); len(ics) != 1 || ics[0] != holder || len(claims) != 1 {

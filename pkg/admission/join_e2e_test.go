@@ -16,8 +16,9 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/importer"
 )
 
 // registration is what `kubectl import create NAME` stores: no clusterID, no apiServer.
@@ -65,7 +66,7 @@ func joinClient(t *testing.T, hub *rest.Config, cluster string, names ...string)
 		t.Fatal(err)
 	}
 	cfg := &rest.Config{Host: hub.Host, BearerToken: tr.Status.Token, TLSClientConfig: rest.TLSClientConfig{CAData: hub.CAData}}
-	c, err := client.New(cfg, client.Options{Scheme: common.Scheme})
+	c, err := client.New(cfg, client.Options{Scheme: scheme.Scheme})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +161,7 @@ func TestTwoStepImport(t *testing.T) {
 		err := joinApply(join, "waiting-b", "uid-b", "https://b.example:6443", map[string]any{"members": members})
 		mustRefuse(t, err, deniedPrefix,
 			`spec.members: Forbidden: the join token of "waiting-b" may only set spec.clusterID and spec.apiServer; ask the hub admin to change spec.members`)
-		mustContain(t, "plugin message", common.ExplainAdmission(err).Error(), "(rule: join token scope)")
+		mustContain(t, "plugin message", importer.ExplainAdmission(err).Error(), "(rule Join: join token scope)")
 		err = joinApply(join, "waiting-b", "uid-b", "https://moved.example:6443", nil)
 		mustRefuse(t, err, deniedPrefix, `spec.apiServer: Invalid value: "https://moved.example:6443": the join token of "waiting-b" may set it only once`)
 	})

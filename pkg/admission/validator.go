@@ -6,7 +6,9 @@ package admission
 import (
 	"context"
 	"fmt"
+	"slices"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
@@ -69,7 +71,7 @@ func (v *ImportedClusterValidator) ValidateCreate(ctx context.Context, obj *v1al
 func (v *ImportedClusterValidator) ValidateUpdate(ctx context.Context, oldObj, newObj *v1alpha1.ImportedCluster) (admission.Warnings, error) {
 	if req, err := admission.RequestFromContext(ctx); err == nil && req.SubResource == "status" {
 		r := validate.StatusWrite(req.UserInfo.Username, v.StatusWriters)
-		return r.Warnings, r.Err()
+		return r.Warnings, refusal(newObj.Name, r)
 	}
 	return v.validate(ctx, newObj, oldObj)
 }
@@ -80,7 +82,7 @@ func (v *ImportedClusterValidator) ValidateUpdate(ctx context.Context, oldObj, n
 // that in practice; this is defence in depth should DELETE ever be routed here.
 func (v *ImportedClusterValidator) ValidateDelete(ctx context.Context, obj *v1alpha1.ImportedCluster) (admission.Warnings, error) {
 	r := validate.Join(nil, obj, requester(ctx))
-	return r.Warnings, r.Err()
+	return r.Warnings, refusal(obj.Name, r)
 }
 
 func (v *ImportedClusterValidator) validate(ctx context.Context, newObj, oldObj *v1alpha1.ImportedCluster) (admission.Warnings, error) {
@@ -92,7 +94,26 @@ func (v *ImportedClusterValidator) validate(ctx context.Context, newObj, oldObj 
 		}
 	}
 	r := validate.ImportedCluster(newObj, oldObj, validate.ContextFor(oldObj, others, requester(ctx)))
-	return r.Warnings, r.Err()
+	return r.Warnings, refusal(newObj.Name, r)
+}
+
+// refusal answers a refused request as the API server's own validation does: a Status whose
+// details.causes carry each refused field path, with the rule that refused it as the cause
+// type (validate.Rule.CauseType); controller-runtime keeps the Status and the hub's API server
+// forwards it. A refusal of who writes (Join, StatusWrite) is Forbidden (403), any other
+// Invalid (422). nil when r refuses nothing.
+func refusal(name string, r validate.Result) error {
+	if r.Allowed() {
+		return nil
+	}
+	var err *apierrors.StatusError
+	if slices.Contains(r.Rules, validate.RuleJoin) || slices.Contains(r.Rules, validate.RuleStatusWrite) {
+		err = apierrors.NewForbidden(v1alpha1.GroupVersion.WithResource("importedclusters").GroupResource(), name, r.Errors.ToAggregate())
+	} else {
+		err = apierrors.NewInvalid(v1alpha1.GroupVersion.WithKind("ImportedCluster").GroupKind(), name, r.Errors)
+	}
+	err.ErrStatus.Details.Causes = r.Causes()
+	return err
 }
 
 // requester is the user making the admission request; controller-runtime puts the request in

@@ -23,7 +23,7 @@ func (r *Reconciler) claimIfJoined(ctx context.Context, ic *v1alpha1.ImportedClu
 	if err != nil || holder == "" {
 		return false, err
 	}
-	r.notConnected(ic, ReasonIdentityClaimed, fmt.Sprintf(
+	r.notConnected(ic, v1alpha1.ReasonIdentityClaimed, fmt.Sprintf(
 		"cluster ID %s is claimed by importedcluster %s, joined by the same cluster: this registration is a duplicate and never touches the downstream; remove it with `kubectl import delete %s`",
 		ic.Spec.ClusterID, holder, ic.Name))
 	return true, nil

@@ -31,27 +31,27 @@ func (g *giveUp) Error() string { return g.err.Error() }
 func (r *Reconciler) finalize(ctx context.Context, ic *v1alpha1.ImportedCluster) (ctrl.Result, error) {
 	before := ic.Status.DeepCopy()
 	ic.Status.Phase = v1alpha1.PhaseDisconnecting
-	reason := conditionReason(&ic.Status, ConditionDownstreamRemoved)
+	reason := conditionReason(&ic.Status, v1alpha1.ConditionDownstreamRemoved)
 	// A duplicate that lost the identity claim shares the agent of the registration that won:
 	// cleaning "its" downstream would disconnect the winner.
-	duplicate := conditionReason(&ic.Status, v1alpha1.ConditionConnected) == ReasonIdentityClaimed
-	if ic.Spec.ClusterID != "" && !duplicate && reason != ReasonRemoved && reason != ReasonAbandoned {
+	duplicate := conditionReason(&ic.Status, v1alpha1.ConditionConnected) == v1alpha1.ReasonIdentityClaimed
+	if ic.Spec.ClusterID != "" && !duplicate && reason != v1alpha1.ReasonRemoved && reason != v1alpha1.ReasonAbandoned {
 		deadline := ic.DeletionTimestamp.Add(r.Options.CleanupTimeout)
 		abandoned := ""
 		err := r.cleanDownstream(ctx, ic, deadline)
 		switch {
 		case err == nil:
-			r.setCondition(ic, ConditionDownstreamRemoved, metav1.ConditionTrue, ReasonRemoved,
+			r.setCondition(ic, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionTrue, v1alpha1.ReasonRemoved,
 				"member bindings and project labels removed; agent ClusterRole deleted, the garbage collector removes what it owns")
 		case !errors.As(err, new(*giveUp)) && time.Now().Before(deadline):
-			r.setCondition(ic, ConditionDownstreamRemoved, metav1.ConditionFalse, ReasonRetrying, err.Error())
+			r.setCondition(ic, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionFalse, v1alpha1.ReasonRetrying, err.Error())
 			if werr := r.writeStatus(ctx, ic, before); werr != nil {
 				return ctrl.Result{}, werr
 			}
 			return ctrl.Result{RequeueAfter: r.until(deadline)}, nil
 		default:
 			abandoned = fmt.Sprintf("gave up on the downstream (%s); may be left behind there: %s", lastCleanupError(ic, err), leftBehind(ic))
-			r.setCondition(ic, ConditionDownstreamRemoved, metav1.ConditionFalse, ReasonAbandoned, abandoned)
+			r.setCondition(ic, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionFalse, v1alpha1.ReasonAbandoned, abandoned)
 		}
 		// Recorded before the hub cleanup, so a retry after a hub error leaves the
 		// downstream (where the agent may no longer have rights) alone.
@@ -115,8 +115,8 @@ func (r *Reconciler) cleanDownstream(ctx context.Context, ic *v1alpha1.ImportedC
 // lastCleanupError is err, unless err only says the deadline cut the last attempt short:
 // then the error of the attempt before (recorded in the Retrying condition) says more.
 func lastCleanupError(ic *v1alpha1.ImportedCluster, err error) string {
-	c := findCondition(&ic.Status, ConditionDownstreamRemoved)
-	if errors.Is(err, context.DeadlineExceeded) && c != nil && c.Reason == ReasonRetrying {
+	c := findCondition(&ic.Status, v1alpha1.ConditionDownstreamRemoved)
+	if errors.Is(err, context.DeadlineExceeded) && c != nil && c.Reason == v1alpha1.ReasonRetrying {
 		return c.Message
 	}
 	return err.Error()

@@ -62,12 +62,12 @@ func TestReconciler(t *testing.T) {
 	t.Run("pending until the credentials arrive, then active", func(t *testing.T) {
 		_, err := importer.Apply(ctx, hub.Client, k3sReq.ImportedCluster(), io.Discard)
 		must(t, err)
-		ic := waitPhase(t, hub, "k3s", v1alpha1.PhasePending, controller.ReasonCredentialsMissing, phaseTimeout)
+		ic := waitPhase(t, hub, "k3s", v1alpha1.PhasePending, v1alpha1.ReasonCredentialsMissing, phaseTimeout)
 		assertConnected(t, ic, "waiting for the credentials Secret kimport-system/k3s-credentials (labelled kimport.dev/cluster=k3s)")
 
 		_, err = importer.Register(ctx, hub.Client, k3sReq, k3sToken, io.Discard)
 		must(t, err)
-		ic = waitPhase(t, hub, "k3s", v1alpha1.PhaseActive, controller.ReasonReached, phaseTimeout)
+		ic = waitPhase(t, hub, "k3s", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
 		assertStatus(t, ic, v1alpha1.DistK3s, "v1.32.4+k3s1", v1alpha1.NodeSummary{
 			Total: 8, Ready: 8, Etcd: 3,
 			ControlPlane: v1alpha1.PoolSummary{Total: 3, Ready: 3},
@@ -108,7 +108,7 @@ func TestReconciler(t *testing.T) {
 			return memberBindingsAre(ctx, k3s, "k3s", viewer)
 		})
 		assertMemberBindings(t, k3s, "k3s", viewer)
-		ic = waitPhase(t, hub, "k3s", v1alpha1.PhaseActive, controller.ReasonReached, phaseTimeout)
+		ic = waitPhase(t, hub, "k3s", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
 		if ic.Status.ObservedGeneration != ic.Generation {
 			t.Errorf("observedGeneration = %d, want %d", ic.Status.ObservedGeneration, ic.Generation)
 		}
@@ -116,21 +116,21 @@ func TestReconciler(t *testing.T) {
 
 	t.Run("outage makes the cluster unavailable until the API server is back", func(t *testing.T) {
 		k3s.StopAPIServer(t)
-		ic := waitPhase(t, hub, "k3s", v1alpha1.PhaseUnavailable, controller.ReasonProbeFailed, 5*probeInterval+5*time.Second)
+		ic := waitPhase(t, hub, "k3s", v1alpha1.PhaseUnavailable, v1alpha1.ReasonProbeFailed, 5*probeInterval+5*time.Second)
 		msg := meta.FindStatusCondition(ic.Status.Conditions, v1alpha1.ConditionConnected).Message
 		if !strings.HasPrefix(msg, "cannot reach the downstream at "+k3s.Config.Host+": ") {
 			t.Errorf("Connected message = %q, want it to name %s and what failed", msg, k3s.Config.Host)
 		}
 		waitEvent(t, hub, "k3s", corev1.EventTypeWarning, "Unavailable", "Active -> Unavailable: Connected: cannot reach the downstream at "+k3s.Config.Host)
 		k3s.StartAPIServer(t)
-		waitPhase(t, hub, "k3s", v1alpha1.PhaseActive, controller.ReasonReached, 30*time.Second)
+		waitPhase(t, hub, "k3s", v1alpha1.PhaseActive, v1alpha1.ReasonReached, 30*time.Second)
 		waitEvent(t, hub, "k3s", corev1.EventTypeNormal, "Active", "Unavailable -> Active")
 	})
 
 	t.Run("plain cluster is generic", func(t *testing.T) {
 		_, err := importer.Register(ctx, hub.Client, plainReq, plainToken, io.Discard)
 		must(t, err)
-		ic := waitPhase(t, hub, "plain", v1alpha1.PhaseActive, controller.ReasonReached, phaseTimeout)
+		ic := waitPhase(t, hub, "plain", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
 		assertStatus(t, ic, v1alpha1.DistGeneric, "v1.32.4", v1alpha1.NodeSummary{
 			Total: 2, Ready: 2, Workers: v1alpha1.PoolSummary{Total: 2, Ready: 2},
 		}, []v1alpha1.Project{
@@ -150,7 +150,7 @@ func TestReconciler(t *testing.T) {
 			Members:              []v1alpha1.Member{owner},
 		}}
 		must(t, hub.Client.Create(ctx, ic))
-		ic = waitPhase(t, hub, "impostor", v1alpha1.PhasePending, controller.ReasonIdentityMismatch, phaseTimeout)
+		ic = waitPhase(t, hub, "impostor", v1alpha1.PhasePending, v1alpha1.ReasonIdentityMismatch, phaseTimeout)
 		assertConnected(t, ic, fmt.Sprintf("the downstream's kube-system UID is %s but spec.clusterID is %s: the credentials reach a different cluster; nothing is changed there", plainReq.ClusterID, fakeID))
 		assertMemberBindings(t, plain, "impostor") // the impostor's member was not applied
 
@@ -160,7 +160,7 @@ func TestReconciler(t *testing.T) {
 		var cr rbacv1.ClusterRole
 		must(t, plain.Client.Get(ctx, client.ObjectKey{Name: agent.ClusterRoleName}, &cr))
 		assertProjectLabels(t, plain, map[string]string{"default": "default", "cattle-system": "system"})
-		waitPhase(t, hub, "plain", v1alpha1.PhaseActive, controller.ReasonReached, phaseTimeout)
+		waitPhase(t, hub, "plain", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
 	})
 
 	t.Run("no token in status, events or logs", func(t *testing.T) {
@@ -214,7 +214,7 @@ func TestReconciler(t *testing.T) {
 		req, token := prepareImport(t, hub, plain, "plain-again", []v1alpha1.Member{owner})
 		_, err := importer.Register(ctx, hub.Client, req, token, io.Discard)
 		must(t, err)
-		waitPhase(t, hub, "plain-again", v1alpha1.PhaseActive, controller.ReasonReached, phaseTimeout)
+		waitPhase(t, hub, "plain-again", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
 		plain.StopAPIServer(t)
 		start := time.Now()
 		must(t, hub.Client.Delete(ctx, &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: "plain-again"}}))
@@ -258,9 +258,9 @@ func assertStatus(t *testing.T, ic *v1alpha1.ImportedCluster, dist v1alpha1.Dist
 		t.Errorf("lastProbeTime %v observedGeneration %d, want set and %d", st.LastProbeTime, st.ObservedGeneration, ic.Generation)
 	}
 	for typ, reason := range map[string]string{
-		v1alpha1.ConditionConnected:        controller.ReasonReached,
-		v1alpha1.ConditionProjectsAssigned: controller.ReasonAssigned,
-		v1alpha1.ConditionMembersApplied:   controller.ReasonApplied,
+		v1alpha1.ConditionConnected:        v1alpha1.ReasonReached,
+		v1alpha1.ConditionProjectsAssigned: v1alpha1.ReasonAssigned,
+		v1alpha1.ConditionMembersApplied:   v1alpha1.ReasonApplied,
 	} {
 		c := meta.FindStatusCondition(st.Conditions, typ)
 		if c == nil || c.Status != metav1.ConditionTrue || c.Reason != reason {

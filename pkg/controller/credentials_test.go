@@ -40,7 +40,7 @@ func TestAgentCredentials(t *testing.T) {
 	req, token := prepareImport(t, hub, plain, "plain", nil)
 	_, err := importer.Register(ctx, hub.Client, req, token, io.Discard)
 	must(t, err)
-	waitPhase(t, hub, "plain", v1alpha1.PhaseActive, controller.ReasonReached, phaseTimeout)
+	waitPhase(t, hub, "plain", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
 
 	t.Run("the agent token is short-lived and renewed; the downstream holds no legacy token", func(t *testing.T) {
 		first, ok := hubcreds.UnverifiedClaims(token)
@@ -89,14 +89,14 @@ func TestAgentCredentials(t *testing.T) {
 		}))
 		defer evil.Close()
 		patchSecret(t, hub, "plain", fmt.Sprintf(`{"stringData":{"server":%q}}`, evil.URL))
-		ic := waitPhase(t, hub, "plain", v1alpha1.PhaseUnavailable, controller.ReasonCredentialsInvalid, phaseTimeout)
+		ic := waitPhase(t, hub, "plain", v1alpha1.PhaseUnavailable, v1alpha1.ReasonCredentialsInvalid, phaseTimeout)
 		assertConnectedContains(t, ic, "names server "+evil.URL+` but spec.apiServer is "`+req.APIServer+`": refusing to send the token anywhere but spec.apiServer`)
 		time.Sleep(3 * probeInterval)
 		if n := hits.Load(); n != 0 {
 			t.Errorf("the redirected server received %d requests", n)
 		}
 		patchSecret(t, hub, "plain", fmt.Sprintf(`{"stringData":{"server":%q}}`, req.APIServer))
-		waitPhase(t, hub, "plain", v1alpha1.PhaseActive, controller.ReasonReached, phaseTimeout)
+		waitPhase(t, hub, "plain", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
 	})
 
 	t.Run("delete keeps a Secret that was not made for the cluster", func(t *testing.T) {

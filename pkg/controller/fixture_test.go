@@ -23,11 +23,11 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/testenv"
 )
 
@@ -116,7 +116,7 @@ func startReconciler(t *testing.T, hub *testenv.Cluster, opts controller.Options
 	}
 	ctrl.SetLogger(zap.New(zap.WriteTo(logFile), zap.UseDevMode(true)))
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
-		Scheme:  common.Scheme,
+		Scheme:  scheme.Scheme,
 		Cache:   controller.CacheOptions(),
 		Metrics: metricsserver.Options{BindAddress: "0"},
 		// Several tests of this package each run a reconciler in this one process.

@@ -37,7 +37,7 @@ func (j joinToken) expired() bool { return !time.Now().Before(j.expires) }
 // awaitingJoin is true while status says the registration waits for `join`.
 func awaitingJoin(st *v1alpha1.ImportedClusterStatus) bool {
 	r := conditionReason(st, v1alpha1.ConditionConnected)
-	return r == ReasonAwaitingJoin || r == ReasonJoinTokenExpired
+	return r == v1alpha1.ReasonAwaitingJoin || r == v1alpha1.ReasonJoinTokenExpired
 }
 
 // awaitJoin records that the registration waits for `join`, and revokes an expired join
@@ -51,17 +51,17 @@ func (r *Reconciler) awaitJoin(ctx context.Context, ic *v1alpha1.ImportedCluster
 		if ok {
 			expires = " (join token expires at " + tok.expiresAt + ")"
 		}
-		r.notConnected(ic, ReasonAwaitingJoin, fmt.Sprintf(
+		r.notConnected(ic, v1alpha1.ReasonAwaitingJoin, fmt.Sprintf(
 			"waiting for `kubectl import join` on the downstream%s; if it expired: kubectl import create %s --rotate-token", expires, ic.Name))
 		return nil
 	}
 	msg := fmt.Sprintf("the join token expired at %s: print a fresh join command with kubectl import create %s --rotate-token", tok.expiresAt, ic.Name)
-	if c := findCondition(&ic.Status, v1alpha1.ConditionConnected); c == nil || c.Reason != ReasonJoinTokenExpired || c.Message != msg {
+	if c := findCondition(&ic.Status, v1alpha1.ConditionConnected); c == nil || c.Reason != v1alpha1.ReasonJoinTokenExpired || c.Message != msg {
 		if err := r.revokeJoin(ctx, ic, "the join token expired at "+tok.expiresAt); err != nil {
 			return err
 		}
 	}
-	r.notConnected(ic, ReasonJoinTokenExpired, msg)
+	r.notConnected(ic, v1alpha1.ReasonJoinTokenExpired, msg)
 	return nil
 }
 

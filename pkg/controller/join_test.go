@@ -36,7 +36,7 @@ func TestTwoStepImport(t *testing.T) {
 	t.Run("pending until join; deleted at once, with no downstream to clean", func(t *testing.T) {
 		expires := time.Now().Add(time.Hour)
 		createRegistration(t, hub, "waiting", expires)
-		ic := waitPhase(t, hub, "waiting", v1alpha1.PhasePending, controller.ReasonAwaitingJoin, phaseTimeout)
+		ic := waitPhase(t, hub, "waiting", v1alpha1.PhasePending, v1alpha1.ReasonAwaitingJoin, phaseTimeout)
 		assertConnected(t, ic, "waiting for `kubectl import join` on the downstream (join token expires at "+rfc3339(expires)+
 			"); if it expired: kubectl import create waiting --rotate-token")
 		must(t, hub.Client.Get(ctx, client.ObjectKeyFromObject(joinAccount("waiting")), &corev1.ServiceAccount{}))
@@ -58,7 +58,7 @@ func TestTwoStepImport(t *testing.T) {
 	t.Run("an expired join token is revoked, once per expiry", func(t *testing.T) {
 		expired := time.Now().Add(3 * time.Second)
 		createRegistration(t, hub, "late", expired)
-		ic := waitPhase(t, hub, "late", v1alpha1.PhasePending, controller.ReasonJoinTokenExpired, phaseTimeout)
+		ic := waitPhase(t, hub, "late", v1alpha1.PhasePending, v1alpha1.ReasonJoinTokenExpired, phaseTimeout)
 		assertConnected(t, ic, "the join token expired at "+rfc3339(expired)+": print a fresh join command with kubectl import create late --rotate-token")
 		waitGone(t, hub.Client, joinAccount("late"), phaseTimeout)
 		if _, kept := ic.Annotations[v1alpha1.JoinExpiresAnnotation]; !kept {
@@ -71,9 +71,9 @@ func TestTwoStepImport(t *testing.T) {
 		must(t, hub.Client.Create(ctx, joinAccount("late")))
 		rotated := time.Now().Add(5 * time.Second)
 		setAnnotation(t, hub, "late", v1alpha1.JoinExpiresAnnotation, rfc3339(rotated))
-		waitPhase(t, hub, "late", v1alpha1.PhasePending, controller.ReasonAwaitingJoin, phaseTimeout)
+		waitPhase(t, hub, "late", v1alpha1.PhasePending, v1alpha1.ReasonAwaitingJoin, phaseTimeout)
 		must(t, hub.Client.Get(ctx, client.ObjectKeyFromObject(joinAccount("late")), &corev1.ServiceAccount{}))
-		ic = waitPhase(t, hub, "late", v1alpha1.PhasePending, controller.ReasonJoinTokenExpired, phaseTimeout)
+		ic = waitPhase(t, hub, "late", v1alpha1.PhasePending, v1alpha1.ReasonJoinTokenExpired, phaseTimeout)
 		assertConnected(t, ic, "the join token expired at "+rfc3339(rotated)+": print a fresh join command with kubectl import create late --rotate-token")
 		waitGone(t, hub.Client, joinAccount("late"), phaseTimeout)
 
@@ -95,12 +95,12 @@ func TestTwoStepImport(t *testing.T) {
 		waitEvent(t, hub, "stray", corev1.EventTypeNormal, "JoinTokenRevoked",
 			"deleted ServiceAccount kimport-system/kimport-join-stray: the credentials were handed over")
 		waitAnnotationGone(t, hub, "stray")
-		waitPhase(t, hub, "stray", v1alpha1.PhasePending, controller.ReasonProbeFailed, phaseTimeout)
+		waitPhase(t, hub, "stray", v1alpha1.PhasePending, v1alpha1.ReasonProbeFailed, phaseTimeout)
 	})
 
 	t.Run("join makes it Active; the token is revoked at the hand-over and the marker shows Active", func(t *testing.T) {
 		createRegistration(t, hub, "edge", time.Now().Add(time.Hour))
-		waitPhase(t, hub, "edge", v1alpha1.PhasePending, controller.ReasonAwaitingJoin, phaseTimeout)
+		waitPhase(t, hub, "edge", v1alpha1.PhasePending, v1alpha1.ReasonAwaitingJoin, phaseTimeout)
 		// What `join` does: claim the identity, deploy the agent, fill in spec and credentials.
 		req, token := prepareImport(t, hub, ds, "edge", []v1alpha1.Member{owner})
 		_, err := importer.Register(ctx, hub.Client, req, token, io.Discard)
@@ -109,7 +109,7 @@ func TestTwoStepImport(t *testing.T) {
 		waitAnnotationGone(t, hub, "edge")
 		waitEvent(t, hub, "edge", corev1.EventTypeNormal, "JoinTokenRevoked",
 			"deleted ServiceAccount kimport-system/kimport-join-edge: the credentials were handed over")
-		waitPhase(t, hub, "edge", v1alpha1.PhaseActive, controller.ReasonReached, phaseTimeout)
+		waitPhase(t, hub, "edge", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
 		waitMarker(t, ds, v1alpha1.PhaseActive)
 		assertMemberBindings(t, ds, "edge", owner)
 	})
@@ -126,18 +126,18 @@ func TestTwoStepImport(t *testing.T) {
 		delete(ns.Labels, v1alpha1.ProjectLabel)
 		must(t, ds.Client.Update(ctx, &ns))
 		waitMarker(t, ds, v1alpha1.PhaseUnavailable)
-		waitPhase(t, hub, "edge", v1alpha1.PhaseUnavailable, controller.ReasonReached, phaseTimeout)
+		waitPhase(t, hub, "edge", v1alpha1.PhaseUnavailable, v1alpha1.ReasonReached, phaseTimeout)
 
 		setAgentRules(t, ds, nil)
 		waitMarker(t, ds, v1alpha1.PhaseActive)
-		waitPhase(t, hub, "edge", v1alpha1.PhaseActive, controller.ReasonReached, phaseTimeout)
+		waitPhase(t, hub, "edge", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
 	})
 
 	t.Run("a second registration joined by the same cluster loses the claim and never touches it", func(t *testing.T) {
 		// Two joins of one cluster at once can both pass the webhook's cached duplicate check
 		// (no webhook runs here): the identity claim decides.
 		createRegistration(t, hub, "edge-twin", time.Now().Add(time.Hour))
-		waitPhase(t, hub, "edge-twin", v1alpha1.PhasePending, controller.ReasonAwaitingJoin, phaseTimeout)
+		waitPhase(t, hub, "edge-twin", v1alpha1.PhasePending, v1alpha1.ReasonAwaitingJoin, phaseTimeout)
 		edge, err := getCluster(ctx, hub, "edge")
 		must(t, err)
 		var creds corev1.Secret
@@ -151,7 +151,7 @@ func TestTwoStepImport(t *testing.T) {
 		twinCreds.Data = creds.Data
 		must(t, hub.Client.Update(ctx, &twinCreds))
 
-		twin = waitPhase(t, hub, "edge-twin", v1alpha1.PhasePending, controller.ReasonIdentityClaimed, phaseTimeout)
+		twin = waitPhase(t, hub, "edge-twin", v1alpha1.PhasePending, v1alpha1.ReasonIdentityClaimed, phaseTimeout)
 		assertConnected(t, twin, "cluster ID "+edge.Spec.ClusterID+" is claimed by importedcluster edge, joined by the same cluster: "+
 			"this registration is a duplicate and never touches the downstream; remove it with `kubectl import delete edge-twin`")
 
@@ -165,7 +165,7 @@ func TestTwoStepImport(t *testing.T) {
 			t.Errorf("identity claim held by %v after the duplicate went, want edge", h)
 		}
 		time.Sleep(2 * probeInterval)
-		waitPhase(t, hub, "edge", v1alpha1.PhaseActive, controller.ReasonReached, phaseTimeout)
+		waitPhase(t, hub, "edge", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
 	})
 }
 

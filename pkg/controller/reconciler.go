@@ -86,14 +86,14 @@ func (r *Reconciler) credentials(ctx context.Context, ic *v1alpha1.ImportedClust
 	var s corev1.Secret
 	key := client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.CredentialsSecretName(ic.Name)}
 	if err := r.Client.Get(ctx, key, &s); apierrors.IsNotFound(err) {
-		return hubcreds.Credentials{}, &errNoCredentials{ReasonCredentialsMissing, fmt.Errorf(
+		return hubcreds.Credentials{}, &errNoCredentials{v1alpha1.ReasonCredentialsMissing, fmt.Errorf(
 			"waiting for the credentials Secret %s/%s (labelled %s=%s)", key.Namespace, key.Name, v1alpha1.ClusterLabel, ic.Name)}
 	} else if err != nil {
 		return hubcreds.Credentials{}, err
 	}
 	creds, err := hubcreds.FromSecret(&s, ic.Spec.APIServer)
 	if err != nil {
-		return creds, &errNoCredentials{ReasonCredentialsInvalid, err}
+		return creds, &errNoCredentials{v1alpha1.ReasonCredentialsInvalid, err}
 	}
 	return creds, nil
 }
@@ -101,7 +101,7 @@ func (r *Reconciler) credentials(ctx context.Context, ic *v1alpha1.ImportedClust
 // downstreamClient is a client acting as the import's agent, each request bounded by
 // ProbeTimeout. The CA is pinned by the credentials.
 func (r *Reconciler) downstreamClient(creds hubcreds.Credentials) (kubernetes.Interface, error) {
-	return kubernetes.NewForConfig(creds.RESTConfig(r.Options.ProbeTimeout))
+	return kubernetes.NewForConfig(creds.RESTConfig(v1alpha1.ReconcilerName, r.Options.ProbeTimeout))
 }
 
 // notConnected records why the downstream was not reached; the conditions that need it
@@ -110,7 +110,7 @@ func (r *Reconciler) notConnected(ic *v1alpha1.ImportedCluster, reason, msg stri
 	r.setCondition(ic, v1alpha1.ConditionConnected, metav1.ConditionFalse, reason, msg)
 	for _, t := range []string{v1alpha1.ConditionProjectsAssigned, v1alpha1.ConditionMembersApplied} {
 		if findCondition(&ic.Status, t) == nil {
-			r.setCondition(ic, t, metav1.ConditionUnknown, ReasonNotConnected, "waiting for the downstream to be reached")
+			r.setCondition(ic, t, metav1.ConditionUnknown, v1alpha1.ReasonNotConnected, "waiting for the downstream to be reached")
 		}
 	}
 }
@@ -140,18 +140,18 @@ func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) 
 	}
 	cs, err := r.downstreamClient(creds)
 	if err != nil {
-		r.notConnected(ic, ReasonCredentialsInvalid, err.Error())
+		r.notConnected(ic, v1alpha1.ReasonCredentialsInvalid, err.Error())
 		return nil, nil
 	}
 	probeCtx, cancel := context.WithTimeout(ctx, r.Options.ProbeTimeout)
 	defer cancel()
 	obs, err := probe(probeCtx, cs)
 	if err != nil {
-		r.notConnected(ic, ReasonProbeFailed, fmt.Sprintf("cannot reach the downstream at %s: %v", creds.Server, err))
+		r.notConnected(ic, v1alpha1.ReasonProbeFailed, fmt.Sprintf("cannot reach the downstream at %s: %v", creds.Server, err))
 		return nil, nil
 	}
 	if err := identityMismatch(ic.Spec.ClusterID, obs.kubeSystemID); err != nil {
-		r.notConnected(ic, ReasonIdentityMismatch, err.Error())
+		r.notConnected(ic, v1alpha1.ReasonIdentityMismatch, err.Error())
 		return nil, nil
 	}
 	now := metav1.Now()
@@ -161,21 +161,21 @@ func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) 
 	st.Distribution = inspect.Distribution(obs.gitVersion, obs.nodes)
 	st.Nodes = &nodes
 	st.Projects = inspect.Projects(obs.namespaceNames())
-	r.setCondition(ic, v1alpha1.ConditionConnected, metav1.ConditionTrue, ReasonReached,
+	r.setCondition(ic, v1alpha1.ConditionConnected, metav1.ConditionTrue, v1alpha1.ReasonReached,
 		fmt.Sprintf("reached %s (%s) as the import agent", creds.Server, obs.gitVersion))
 
 	writeCtx, cancelWrite := context.WithTimeout(ctx, r.Options.ProbeTimeout)
 	defer cancelWrite()
 	if err := assignProjects(writeCtx, cs, obs.namespaces, st.Projects); err != nil {
-		r.setCondition(ic, v1alpha1.ConditionProjectsAssigned, metav1.ConditionFalse, ReasonFailed, err.Error())
+		r.setCondition(ic, v1alpha1.ConditionProjectsAssigned, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
 	} else {
-		r.setCondition(ic, v1alpha1.ConditionProjectsAssigned, metav1.ConditionTrue, ReasonAssigned,
+		r.setCondition(ic, v1alpha1.ConditionProjectsAssigned, metav1.ConditionTrue, v1alpha1.ReasonAssigned,
 			fmt.Sprintf("namespaces labelled %s", v1alpha1.ProjectLabel))
 	}
 	if err := applyMembers(writeCtx, cs, ic.Name, ic.Spec.Members); err != nil {
-		r.setCondition(ic, v1alpha1.ConditionMembersApplied, metav1.ConditionFalse, ReasonFailed, err.Error())
+		r.setCondition(ic, v1alpha1.ConditionMembersApplied, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
 	} else {
-		r.setCondition(ic, v1alpha1.ConditionMembersApplied, metav1.ConditionTrue, ReasonApplied,
+		r.setCondition(ic, v1alpha1.ConditionMembersApplied, metav1.ConditionTrue, v1alpha1.ReasonApplied,
 			fmt.Sprintf("%d member(s) bound", len(ic.Spec.Members)))
 	}
 	r.observeCapabilities(ic, obs)

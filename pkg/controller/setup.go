@@ -25,7 +25,7 @@ import (
 )
 
 // Name is the controller's name, also its event source.
-const Name = "kimport-reconciler"
+const Name = v1alpha1.ReconcilerName
 
 const maxConcurrentReconciles = 4
 

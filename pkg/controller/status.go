@@ -12,33 +12,6 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
-// ConditionDownstreamRemoved records, on a deleted cluster, that the downstream cleanup is
-// over (Removed) or was given up (Abandoned), so a retry never touches the downstream again.
-const ConditionDownstreamRemoved = "DownstreamRemoved"
-
-// Condition reasons.
-const (
-	ReasonReached            = "Reached"
-	ReasonCredentialsMissing = "CredentialsMissing"
-	ReasonCredentialsInvalid = "CredentialsInvalid"
-	ReasonProbeFailed        = "ProbeFailed"
-	ReasonIdentityMismatch   = "IdentityMismatch"
-	ReasonNotConnected       = "NotConnected"
-	ReasonAssigned           = "Assigned"
-	ReasonApplied            = "Applied"
-	ReasonFailed             = "Failed"
-	ReasonRemoved            = "Removed"
-	ReasonRetrying           = "Retrying"
-	ReasonAbandoned          = "Abandoned"
-	// ReasonAwaitingJoin: registered by `kubectl import create`, waiting for `join`.
-	ReasonAwaitingJoin = "AwaitingJoin"
-	// ReasonJoinTokenExpired: as AwaitingJoin, but the join token expired and was revoked.
-	ReasonJoinTokenExpired = "JoinTokenExpired"
-	// ReasonIdentityClaimed: another registration joined by the same cluster holds its
-	// identity claim; this one never touches the downstream.
-	ReasonIdentityClaimed = "IdentityClaimed"
-)
-
 func (r *Reconciler) setCondition(ic *v1alpha1.ImportedCluster, typ string, status metav1.ConditionStatus, reason, msg string) {
 	meta.SetStatusCondition(&ic.Status.Conditions, metav1.Condition{
 		Type: typ, Status: status, Reason: reason, Message: msg, ObservedGeneration: ic.Generation,
@@ -73,7 +46,7 @@ func phaseFor(ic *v1alpha1.ImportedCluster) v1alpha1.Phase {
 		return v1alpha1.PhaseUpgrading
 	case !notReady:
 		return v1alpha1.PhaseActive
-	case conditionReason(st, v1alpha1.ConditionConnected) == ReasonCredentialsMissing || awaitingJoin(st):
+	case conditionReason(st, v1alpha1.ConditionConnected) == v1alpha1.ReasonCredentialsMissing || awaitingJoin(st):
 		return v1alpha1.PhasePending
 	case st.Phase == v1alpha1.PhaseActive || st.Phase == v1alpha1.PhaseUpgrading || st.Phase == v1alpha1.PhaseUnavailable:
 		return v1alpha1.PhaseUnavailable

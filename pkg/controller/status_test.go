@@ -28,11 +28,11 @@ func cond(typ string, status metav1.ConditionStatus, reason string) metav1.Condi
 
 func TestPhaseFor(t *testing.T) {
 	allTrue := []metav1.Condition{
-		cond(v1alpha1.ConditionConnected, metav1.ConditionTrue, ReasonReached),
-		cond(v1alpha1.ConditionProjectsAssigned, metav1.ConditionTrue, ReasonAssigned),
-		cond(v1alpha1.ConditionMembersApplied, metav1.ConditionTrue, ReasonApplied),
+		cond(v1alpha1.ConditionConnected, metav1.ConditionTrue, v1alpha1.ReasonReached),
+		cond(v1alpha1.ConditionProjectsAssigned, metav1.ConditionTrue, v1alpha1.ReasonAssigned),
+		cond(v1alpha1.ConditionMembersApplied, metav1.ConditionTrue, v1alpha1.ReasonApplied),
 	}
-	probeFailed := cond(v1alpha1.ConditionConnected, metav1.ConditionFalse, ReasonProbeFailed)
+	probeFailed := cond(v1alpha1.ConditionConnected, metav1.ConditionFalse, v1alpha1.ReasonProbeFailed)
 	tests := []struct {
 		name string
 		ic   *v1alpha1.ImportedCluster
@@ -42,14 +42,14 @@ func TestPhaseFor(t *testing.T) {
 		{"unavailable, all true again", withConditions(v1alpha1.PhaseUnavailable, allTrue...), v1alpha1.PhaseActive},
 		{"new, unreachable", withConditions("", probeFailed), v1alpha1.PhasePending},
 		{"pending, members failing", withConditions(v1alpha1.PhasePending, append(allTrue[:2:2],
-			cond(v1alpha1.ConditionMembersApplied, metav1.ConditionFalse, ReasonFailed))...), v1alpha1.PhasePending},
+			cond(v1alpha1.ConditionMembersApplied, metav1.ConditionFalse, v1alpha1.ReasonFailed))...), v1alpha1.PhasePending},
 		{"active, unreachable", withConditions(v1alpha1.PhaseActive, append(allTrue, probeFailed)...), v1alpha1.PhaseUnavailable},
 		{"unavailable, still unreachable", withConditions(v1alpha1.PhaseUnavailable, probeFailed), v1alpha1.PhaseUnavailable},
 		{"active, credentials gone", withConditions(v1alpha1.PhaseActive, append(allTrue,
-			cond(v1alpha1.ConditionConnected, metav1.ConditionFalse, ReasonCredentialsMissing))...), v1alpha1.PhasePending},
+			cond(v1alpha1.ConditionConnected, metav1.ConditionFalse, v1alpha1.ReasonCredentialsMissing))...), v1alpha1.PhasePending},
 		{"no conditions at all", withConditions(""), v1alpha1.PhasePending},
 		{"active, awaiting join again", withConditions(v1alpha1.PhaseActive, append(allTrue,
-			cond(v1alpha1.ConditionConnected, metav1.ConditionFalse, ReasonAwaitingJoin))...), v1alpha1.PhasePending},
+			cond(v1alpha1.ConditionConnected, metav1.ConditionFalse, v1alpha1.ReasonAwaitingJoin))...), v1alpha1.PhasePending},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -36,9 +36,9 @@ func (r *Reconciler) observeUpgrade(ctx context.Context, ic *v1alpha1.ImportedCl
 		return
 	}
 	failed := func(err error) {
-		r.setCondition(ic, v1alpha1.ConditionUpgraded, metav1.ConditionFalse, ReasonFailed, err.Error())
+		r.setCondition(ic, v1alpha1.ConditionUpgraded, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
 	}
-	dyn, err := dynamic.NewForConfig(creds.RESTConfig(r.Options.ProbeTimeout))
+	dyn, err := dynamic.NewForConfig(creds.RESTConfig(v1alpha1.ReconcilerName, r.Options.ProbeTimeout))
 	if err != nil {
 		failed(err)
 		return

@@ -38,7 +38,7 @@ func TestUpgradeRollout(t *testing.T) {
 	if _, err := importer.Register(ctx, hub.Client, req, token, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	waitPhase(t, hub, "edge", v1alpha1.PhaseActive, controller.ReasonReached, phaseTimeout)
+	waitPhase(t, hub, "edge", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
 
 	const target = "v1.32.5+k3s1"
 	ic, err := getCluster(ctx, hub, "edge")

@@ -60,7 +60,7 @@ func Publish(ctx context.Context, hub client.Client, server string, ca *x509.Cer
 	for _, obj := range objs {
 		_, isConfigMap := obj.(*corev1.ConfigMap)
 		ref := refOf(obj)
-		err := hub.Create(ctx, obj, client.FieldOwner("kubectl-import"))
+		err := hub.Create(ctx, obj, client.FieldOwner(v1alpha1.FieldManager))
 		switch {
 		case err == nil && isConfigMap:
 			fmt.Fprintf(out, "%s created (-n %s: the hub CA, public, for join to find and pin)\n", ref, PublicNamespace)

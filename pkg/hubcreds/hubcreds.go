@@ -75,8 +75,9 @@ func FromSecret(s *corev1.Secret, apiServer string) (Credentials, error) {
 	return c, nil
 }
 
-// RESTConfig reaches the downstream with the CA pinned; there is no insecure mode.
-func (c Credentials) RESTConfig(timeout time.Duration) *rest.Config {
+// RESTConfig reaches the downstream with the CA pinned as userAgent (v1alpha1.UserAgent for
+// the plugin, v1alpha1.ReconcilerName for the hub component); there is no insecure mode.
+func (c Credentials) RESTConfig(userAgent string, timeout time.Duration) *rest.Config {
 	return &rest.Config{
 		Host:            c.Server,
 		BearerToken:     c.Token,
@@ -84,7 +85,7 @@ func (c Credentials) RESTConfig(timeout time.Duration) *rest.Config {
 		Timeout:         timeout,
 		QPS:             50,
 		Burst:           100,
-		UserAgent:       "kimport-reconciler",
+		UserAgent:       userAgent,
 	}
 }
 

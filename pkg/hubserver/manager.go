@@ -24,9 +24,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/webhook"
 
 	"github.com/kubectl-import/kubectl-import/pkg/admission"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 // leaderElectionID names the Lease in kimport-system that elects the active reconciler.
@@ -55,7 +55,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, o Options) (manager.Manag
 		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
 	mopts := ctrl.Options{
-		Scheme:                        common.Scheme,
+		Scheme:                        scheme.Scheme,
 		Cache:                         controller.CacheOptions(),
 		Metrics:                       metrics,
 		HealthProbeBindAddress:        o.ProbeAddr,

@@ -11,7 +11,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 // ToUnstructured turns a typed object into the exact object the import applies: kind and
@@ -20,7 +21,7 @@ func ToUnstructured(obj runtime.Object) (*unstructured.Unstructured, error) {
 	if u, ok := obj.(*unstructured.Unstructured); ok {
 		return u.DeepCopy(), nil
 	}
-	gvk, err := apiutil.GVKForObject(obj, common.Scheme)
+	gvk, err := apiutil.GVKForObject(obj, scheme.Scheme)
 	if err != nil {
 		return nil, err
 	}
@@ -46,14 +47,14 @@ func Ref(u *unstructured.Unstructured) string {
 	return kind + "/" + u.GetName()
 }
 
-// Apply server-side applies obj as FieldManager, so re-runs converge on the same fields, and
+// Apply server-side applies obj as v1alpha1.FieldManager, so re-runs converge on the same fields, and
 // prints one kubectl-style line. It returns the object as stored (with its UID).
 func Apply(ctx context.Context, c client.Client, obj runtime.Object, out io.Writer) (*unstructured.Unstructured, error) {
 	u, err := ToUnstructured(obj)
 	if err != nil {
 		return nil, err
 	}
-	if err := applyAs(ctx, c, u, FieldManager); err != nil {
+	if err := applyAs(ctx, c, u, v1alpha1.FieldManager); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(out, "%s serverside-applied\n", Ref(u))
@@ -63,7 +64,7 @@ func Apply(ctx context.Context, c client.Client, obj runtime.Object, out io.Writ
 // applyAs server-side applies u as manager, explaining a webhook refusal.
 func applyAs(ctx context.Context, c client.Client, u *unstructured.Unstructured, manager string) error {
 	if err := c.Patch(ctx, u, client.Apply, client.FieldOwner(manager), client.ForceOwnership); err != nil {
-		return fmt.Errorf("applying %s: %w", Ref(u), common.ExplainAdmission(err))
+		return fmt.Errorf("applying %s: %w", Ref(u), ExplainAdmission(err))
 	}
 	return nil
 }

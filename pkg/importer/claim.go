@@ -8,6 +8,8 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 // ClaimedError says another import holds the clusterID.
@@ -28,7 +30,7 @@ func (e *ClaimedError) Error() string {
 func ClaimIdentity(ctx context.Context, hub client.Client, req Request, out io.Writer) error {
 	lease := req.IdentityClaim()
 	ref := "lease.coordination.k8s.io/" + lease.Name
-	err := hub.Create(ctx, lease, client.FieldOwner(FieldManager))
+	err := hub.Create(ctx, lease, client.FieldOwner(v1alpha1.FieldManager))
 	if err == nil {
 		fmt.Fprintf(out, "%s created (claims cluster ID %s for %s)\n", ref, req.ClusterID, req.Name)
 		return nil

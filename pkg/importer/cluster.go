@@ -12,11 +12,8 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 )
-
-// FieldManager owns every field the import applies.
-const FieldManager = "kubectl-import"
 
 // Cluster is a connection to one cluster: the hub or a downstream.
 type Cluster struct {
@@ -26,7 +23,7 @@ type Cluster struct {
 
 // Connect builds a client for cfg; nothing is contacted yet.
 func Connect(cfg *rest.Config) (*Cluster, error) {
-	c, err := client.New(cfg, client.Options{Scheme: common.Scheme})
+	c, err := client.New(cfg, client.Options{Scheme: scheme.Scheme})
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,7 @@ func ensureNamespace(ctx context.Context, ds client.Client, ns *corev1.Namespace
 	err := ds.Get(ctx, client.ObjectKeyFromObject(ns), &existing)
 	switch {
 	case apierrors.IsNotFound(err):
-		if err := ds.Create(ctx, ns.DeepCopy(), client.FieldOwner(FieldManager)); err != nil {
+		if err := ds.Create(ctx, ns.DeepCopy(), client.FieldOwner(v1alpha1.FieldManager)); err != nil {
 			return false, fmt.Errorf("creating namespace %s: %w", ns.Name, err)
 		}
 		fmt.Fprintf(out, "namespace/%s created\n", ns.Name)

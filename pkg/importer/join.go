@@ -45,7 +45,7 @@ func (e *TokenRefusedError) Error() string {
 // JoinHub is a client for the hub acting as the join token, the CA pinned.
 func JoinHub(hubURL string, caPEM []byte, token string) (*Cluster, error) {
 	cfg := &rest.Config{Host: hubURL, BearerToken: token, TLSClientConfig: rest.TLSClientConfig{CAData: caPEM},
-		UserAgent: "kubectl-import", Timeout: 30 * time.Second}
+		UserAgent: v1alpha1.UserAgent, Timeout: 30 * time.Second}
 	return Connect(cfg)
 }
 
@@ -100,7 +100,7 @@ func SetIdentity(ctx context.Context, hub *Cluster, req Request, out io.Writer) 
 	if err := applyAs(ctx, hub.Client, u, v1alpha1.JoinFieldManager); err != nil {
 		return explainJoinError(err, hub, req.Name, "recording the cluster's identity in the hub")
 	}
-	fmt.Fprintf(out, "importedcluster.%s/%s serverside-applied (cluster ID %s, API server %s)\n", v1alpha1.GroupVersion.Group, req.Name, req.ClusterID, req.APIServer)
+	fmt.Fprintf(out, "%s serverside-applied (cluster ID %s, API server %s)\n", v1alpha1.Ref(req.Name), req.ClusterID, req.APIServer)
 	return nil
 }
 

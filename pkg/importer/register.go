@@ -57,7 +57,7 @@ func ownClaim(ctx context.Context, hub client.Client, req Request, owner []metav
 	}
 	patch := client.MergeFrom(lease.DeepCopy())
 	lease.OwnerReferences = owner
-	if err := hub.Patch(ctx, &lease, patch, client.FieldOwner(FieldManager)); err != nil {
+	if err := hub.Patch(ctx, &lease, patch, client.FieldOwner(v1alpha1.FieldManager)); err != nil {
 		return fmt.Errorf("making importedcluster %s own its identity claim %s: %w", req.Name, key.Name, err)
 	}
 	return nil

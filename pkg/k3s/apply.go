@@ -17,9 +17,6 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
-// FieldManager is the field manager of the plans' writes.
-const FieldManager = "kubectl-import"
-
 var clusterRoleGVR = rbacv1.SchemeGroupVersion.WithResource("clusterroles")
 
 // ApplyPlans creates the DesiredPlans of ic in the downstream, or updates existing ones in
@@ -49,7 +46,7 @@ func applyPlan(ctx context.Context, plans dynamic.ResourceInterface, want *unstr
 		if apierrors.IsNotFound(err) {
 			obj := want.DeepCopy()
 			obj.SetOwnerReferences(owner)
-			if _, err := plans.Create(ctx, obj, metav1.CreateOptions{FieldManager: FieldManager}); err != nil {
+			if _, err := plans.Create(ctx, obj, metav1.CreateOptions{FieldManager: v1alpha1.FieldManager}); err != nil {
 				return fmt.Errorf("creating plan %s/%s: %w", Namespace, want.GetName(), err)
 			}
 			return nil
@@ -67,7 +64,7 @@ func applyPlan(ctx context.Context, plans dynamic.ResourceInterface, want *unstr
 		}
 		have.Object["spec"] = want.Object["spec"]
 		have.SetLabels(merged)
-		if _, err := plans.Update(ctx, have, metav1.UpdateOptions{FieldManager: FieldManager}); err != nil {
+		if _, err := plans.Update(ctx, have, metav1.UpdateOptions{FieldManager: v1alpha1.FieldManager}); err != nil {
 			return fmt.Errorf("updating plan %s/%s: %w", Namespace, want.GetName(), err)
 		}
 		return nil

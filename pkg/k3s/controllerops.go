@@ -14,6 +14,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 // ErrNoController says the controller's Deployment is missing.
@@ -81,7 +83,7 @@ func SetDebug(ctx context.Context, cs kubernetes.Interface, d *appsv1.Deployment
 	}
 	patch := fmt.Sprintf(`{"data":{%q:%q}}`, DebugKey, value)
 	if _, err := cs.CoreV1().ConfigMaps(Namespace).Patch(ctx, name, types.MergePatchType, []byte(patch),
-		metav1.PatchOptions{FieldManager: FieldManager}); err != nil {
+		metav1.PatchOptions{FieldManager: v1alpha1.FieldManager}); err != nil {
 		return name, false, fmt.Errorf("setting %s in configmap %s/%s: %w", DebugKey, Namespace, name, err)
 	}
 	return name, true, nil

@@ -6,9 +6,9 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/capabilities"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/clustercmd"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/cluster"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/completion"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/createcmd"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/create"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/deletecmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/describe"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
@@ -43,8 +43,8 @@ them Active, assigns their projects and member roles, and drives K3s upgrades.`,
 	cmd.AddCommand(
 		initcmd.NewCmd(streams),
 		preflight.NewCmd(streams),
-		clustercmd.NewCmd(streams),
-		createcmd.NewCmd(streams),
+		cluster.NewCmd(streams),
+		create.NewCmd(streams),
 		join.NewCmd(streams),
 		deletecmd.NewCmd(streams),
 		list.NewCmd(streams),

@@ -21,8 +21,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 // AssetsEnv names the directory holding kube-apiserver, kube-apiserver-k3s,
@@ -174,7 +174,7 @@ func (c *Cluster) finishStart(opts Options, assetsDir, certDir string) error {
 	if err = WriteKubeconfig(c.Kubeconfig, opts.Name, c.Config); err != nil {
 		return err
 	}
-	if c.Client, err = client.New(c.Config, client.Options{Scheme: common.Scheme}); err != nil {
+	if c.Client, err = client.New(c.Config, client.Options{Scheme: scheme.Scheme}); err != nil {
 		return err
 	}
 	if c.kcm, err = startControllerManager(filepath.Join(assetsDir, "kube-controller-manager"), c.Kubeconfig, certDir, c.Config.CAData, c.Dir, opts.Name); err != nil {

@@ -212,6 +212,10 @@ func parseOne(name, key, raw string, r *Result) (Capability, bool) {
 // were are demoted to warnings (see the package documentation), and their other warnings
 // are not repeated.
 func Capabilities(newObj, oldObj *v1alpha1.ImportedCluster, kubeMinor int) Result {
+	return capabilitiesRule(newObj, oldObj, kubeMinor).by(RuleCapabilities)
+}
+
+func capabilitiesRule(newObj, oldObj *v1alpha1.ImportedCluster, kubeMinor int) Result {
 	_, groups := parseCapabilityGroups(newObj.Annotations, kubeMinor)
 	var r Result
 	for _, g := range groups {

@@ -16,6 +16,10 @@ import (
 // webhook is down. oldObj is nil on CREATE; on UPDATE a stored name left as it was is only
 // warned about, so such a record can still be edited and deleted.
 func Credentials(newObj, oldObj *v1alpha1.ImportedCluster) Result {
+	return credentialsRule(newObj, oldObj).by(RuleCredentials)
+}
+
+func credentialsRule(newObj, oldObj *v1alpha1.ImportedCluster) Result {
 	want, got := v1alpha1.CredentialsSecretName(newObj.Name), newObj.Spec.CredentialsSecretRef.Name
 	if got == want {
 		return Result{}

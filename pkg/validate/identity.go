@@ -30,6 +30,10 @@ var (
 // Pending and Unavailable clusters may be re-pointed: that is how an import is repaired, e.g.
 // after the downstream's endpoint moved.
 func Identity(newObj, oldObj *v1alpha1.ImportedCluster, others []v1alpha1.ImportedCluster) Result {
+	return identityRule(newObj, oldObj, others).by(RuleIdentity)
+}
+
+func identityRule(newObj, oldObj *v1alpha1.ImportedCluster, others []v1alpha1.ImportedCluster) Result {
 	var r Result
 	if ChecksDuplicates(newObj, oldObj) {
 		for _, holder := range holders(newObj, others) {

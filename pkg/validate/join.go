@@ -45,6 +45,10 @@ var joinParts = []struct {
 // already), creating one, deleting one. Requests by any other user are not this rule's
 // business. oldObj is nil on CREATE, newObj is nil on DELETE; username is the requester's.
 func Join(newObj, oldObj *v1alpha1.ImportedCluster, username string) Result {
+	return joinRule(newObj, oldObj, username).by(RuleJoin)
+}
+
+func joinRule(newObj, oldObj *v1alpha1.ImportedCluster, username string) Result {
 	var r Result
 	cluster := v1alpha1.JoinCluster(username)
 	if cluster == "" {

@@ -167,6 +167,10 @@ func serviceAccountProblem(shownName, rest string) string {
 // refused; problems of members stored exactly as they were are warnings, so that a record
 // stored while the webhook was down can still be edited (removing such a member) and deleted.
 func Members(newObj, oldObj *v1alpha1.ImportedCluster) Result {
+	return membersRule(newObj, oldObj).by(RuleMembers)
+}
+
+func membersRule(newObj, oldObj *v1alpha1.ImportedCluster) Result {
 	stored := map[v1alpha1.Member]bool{}
 	if oldObj != nil {
 		for _, m := range oldObj.Spec.Members {

@@ -12,6 +12,10 @@ import (
 type Result struct {
 	Errors   field.ErrorList
 	Warnings []string
+	// Rules[i] is the rule that refused with Errors[i] (nil when nothing is refused). The
+	// webhook sends it with each cause (CauseType), so the plugin names the rule from the
+	// answer's structure, never from its text.
+	Rules []Rule
 }
 
 // Err is nil when nothing is refused, else an aggregate error carrying every message.
@@ -25,10 +29,29 @@ func (r Result) Err() error {
 // Allowed reports whether the result refuses nothing.
 func (r Result) Allowed() bool { return len(r.Errors) == 0 }
 
-// merge appends other's errors and warnings to r.
+// merge appends other's errors (with their rules) and warnings to r.
 func (r *Result) merge(other Result) {
 	r.Errors = append(r.Errors, other.Errors...)
+	r.Rules = append(r.Rules, other.Rules...)
 	r.Warnings = append(r.Warnings, other.Warnings...)
+}
+
+// by records rule as the rule of every error of r: each exported rule function returns its
+// result through it.
+func (r Result) by(rule Rule) Result {
+	r.Rules = nil
+	for range r.Errors {
+		r.Rules = append(r.Rules, rule)
+	}
+	return r
+}
+
+// RuleOf is the rule that refused with Errors[i].
+func (r Result) RuleOf(i int) Rule {
+	if i < len(r.Rules) {
+		return r.Rules[i]
+	}
+	return ""
 }
 
 func (r *Result) refuse(err *field.Error) { r.Errors = append(r.Errors, err) }

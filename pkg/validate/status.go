@@ -16,6 +16,10 @@ var statusPath = field.NewPath("status")
 // trusts it, so a tenant who could write it could talk the webhook into a quorum-breaking
 // upgrade. An empty writers list admits nobody: the webhook fails closed.
 func StatusWrite(username string, writers []string) Result {
+	return statusWriteRule(username, writers).by(RuleStatusWrite)
+}
+
+func statusWriteRule(username string, writers []string) Result {
 	var r Result
 	if slices.Contains(writers, username) {
 		return r

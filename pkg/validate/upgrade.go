@@ -28,6 +28,10 @@ var (
 // concurrency at or above its pool's size, draining off, some NotReady nodes, skipped
 // minor versions.
 func Upgrade(newObj, oldObj *v1alpha1.ImportedCluster, pools PoolState) Result {
+	return upgradeRule(newObj, oldObj, pools).by(RuleUpgrade)
+}
+
+func upgradeRule(newObj, oldObj *v1alpha1.ImportedCluster, pools PoolState) Result {
 	var r Result
 	k := newObj.Spec.K3s
 	var oldK *v1alpha1.K3sSpec

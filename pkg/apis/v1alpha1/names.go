@@ -23,6 +23,22 @@ const (
 	CapabilityPrefixCattle = "capabilities.cattle.io/"
 )
 
+// The names the plugin and the hub component give themselves towards API servers, each
+// defined once.
+const (
+	// FieldManager owns every field the plugin writes (server-side apply, create, patch,
+	// update), in the hub and in downstreams, and the K3s plans.
+	FieldManager = "kubectl-import"
+	// UserAgent is the plugin's user agent towards the hub and downstreams.
+	UserAgent = "kubectl-import"
+	// ReconcilerName names the hub component's reconciler: the controller, the source of its
+	// events and its user agent towards downstreams.
+	ReconcilerName = "kimport-reconciler"
+)
+
+// Ref is how kubectl names the ImportedCluster name: importedcluster.kimport.dev/NAME.
+func Ref(name string) string { return "importedcluster." + GroupVersion.Group + "/" + name }
+
 // CredentialsSecretName is the name of the hub Secret holding a cluster's credentials.
 func CredentialsSecretName(cluster string) string { return cluster + "-credentials" }
 

@@ -146,14 +146,6 @@ const (
 	PhaseDisconnecting Phase = "Disconnecting"
 )
 
-// Condition types.
-const (
-	ConditionConnected        = "Connected"
-	ConditionProjectsAssigned = "ProjectsAssigned"
-	ConditionMembersApplied   = "MembersApplied"
-	ConditionUpgraded         = "Upgraded"
-)
-
 // Distribution is the Kubernetes distribution a downstream runs.
 // +kubebuilder:validation:Enum=k3s;rke2;eks;gke;aks;generic
 type Distribution string

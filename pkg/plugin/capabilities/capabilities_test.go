@@ -14,7 +14,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s/k3stest"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common/hubtest"
+	"github.com/kubectl-import/kubectl-import/pkg/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/pkg/validate"
 )
 

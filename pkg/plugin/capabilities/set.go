@@ -56,7 +56,7 @@ func (o *SetOptions) Run(ctx context.Context) error {
 	}
 	other := v1alpha1.CapabilityPrefixCattle + o.Key
 	if ic.Annotations[key] == value && !has(ic.Annotations, other) {
-		fmt.Fprintf(o.Out, "importedcluster.%s/%s unchanged\n", v1alpha1.GroupVersion.Group, o.Name)
+		fmt.Fprintf(o.Out, "%s unchanged\n", v1alpha1.Ref(o.Name))
 		return nil
 	}
 	return patchAnnotations(ctx, hub, ic, map[string]any{key: value, other: nil}, "annotated", o.Out)
@@ -85,7 +85,7 @@ func (o *UnsetOptions) Run(ctx context.Context) error {
 	}
 	keys := []string{v1alpha1.CapabilityPrefix + o.Key, v1alpha1.CapabilityPrefixCattle + o.Key}
 	if !has(ic.Annotations, keys[0]) && !has(ic.Annotations, keys[1]) {
-		fmt.Fprintf(o.Out, "importedcluster.%s/%s unchanged (no override of %s)\n", v1alpha1.GroupVersion.Group, o.Name, o.Key)
+		fmt.Fprintf(o.Out, "%s unchanged (no override of %s)\n", v1alpha1.Ref(o.Name), o.Key)
 		return nil
 	}
 	return patchAnnotations(ctx, hub, ic, map[string]any{keys[0]: nil, keys[1]: nil}, "annotated", o.Out)
@@ -98,10 +98,10 @@ func patchAnnotations(ctx context.Context, hub client.Client, ic *v1alpha1.Impor
 	if err != nil {
 		return err
 	}
-	if err := hub.Patch(ctx, ic, client.RawPatch(types.MergePatchType, patch), client.FieldOwner("kubectl-import")); err != nil {
+	if err := hub.Patch(ctx, ic, client.RawPatch(types.MergePatchType, patch), client.FieldOwner(v1alpha1.FieldManager)); err != nil {
 		return fmt.Errorf("updating importedcluster %q: %w", ic.Name, err)
 	}
-	_, err = fmt.Fprintf(out, "importedcluster.%s/%s %s\n", v1alpha1.GroupVersion.Group, ic.Name, verb)
+	_, err = fmt.Fprintf(out, "%s %s\n", v1alpha1.Ref(ic.Name), verb)
 	return err
 }
 

@@ -42,7 +42,6 @@ func DownstreamConfig(ctx context.Context, hub client.Client, name string) (*v1a
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg := creds.RESTConfig(DownstreamTimeout)
-	cfg.UserAgent = "kubectl-import"
+	cfg := creds.RESTConfig(v1alpha1.UserAgent, DownstreamTimeout)
 	return ic, cfg, nil
 }

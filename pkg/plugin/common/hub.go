@@ -11,6 +11,8 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 // HubContextEnv names the hub's kubeconfig context when no flag does.
@@ -77,7 +79,7 @@ func (r RecordedHub) RESTConfig() (*rest.Config, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hub (context %q): %w", r.Context, err)
 	}
-	cfg.UserAgent = "kubectl-import"
+	cfg.UserAgent = v1alpha1.UserAgent
 	return cfg, nil
 }
 

@@ -1,18 +1,6 @@
-// Package common holds what every verb of the plugin shares: hub selection, clients, printing.
 package common
 
-import (
-	"k8s.io/apimachinery/pkg/runtime"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
-	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
+import "github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 
-	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-)
-
-// Scheme knows the built-in kinds and ImportedCluster.
-var Scheme = runtime.NewScheme()
-
-func init() {
-	utilruntime.Must(clientgoscheme.AddToScheme(Scheme))
-	utilruntime.Must(v1alpha1.AddToScheme(Scheme))
-}
+// Scheme is pkg/apis/scheme's, named here for the printers (print.go).
+var Scheme = scheme.Scheme

@@ -11,8 +11,8 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common/hubtest"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/completion"
+	"github.com/kubectl-import/kubectl-import/pkg/testenv/hubtest"
 )
 
 // run executes `kubectl import args...` in-process and returns its standard output.

@@ -11,7 +11,6 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/controller"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 )
 
@@ -19,7 +18,10 @@ import (
 // then lets the record go. Run waits for that, bounded by the timeout; with --force it then
 // lets the record go itself and says what may be left in the downstream.
 func (o *Options) Run(ctx context.Context) error {
-	ref := "importedcluster.kimport.dev/" + o.Name
+	if err := o.connect(); err != nil {
+		return err
+	}
+	ref := v1alpha1.Ref(o.Name)
 	var ic v1alpha1.ImportedCluster
 	if err := o.hub.Client.Get(ctx, client.ObjectKey{Name: o.Name}, &ic); err != nil {
 		return err
@@ -62,7 +64,7 @@ func cleanupAbandoned(ic *v1alpha1.ImportedCluster) bool {
 	if ic == nil {
 		return false
 	}
-	c := meta.FindStatusCondition(ic.Status.Conditions, controller.ConditionDownstreamRemoved)
+	c := meta.FindStatusCondition(ic.Status.Conditions, v1alpha1.ConditionDownstreamRemoved)
 	return c != nil && c.Status != metav1.ConditionTrue
 }
 

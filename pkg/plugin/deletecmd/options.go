@@ -31,9 +31,17 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 	return &Options{Wait: true, Timeout: DefaultTimeout, IOStreams: streams}
 }
 
-// Complete takes NAME and connects to the hub.
+// Complete takes NAME; it contacts nothing.
 func (o *Options) Complete(args []string) error {
 	o.Name = args[0]
+	return nil
+}
+
+// connect builds the hub client (without contacting the hub yet) unless a test gave one.
+func (o *Options) connect() error {
+	if o.hub != nil {
+		return nil
+	}
 	cfg, err := o.Hub.RESTConfig()
 	if err != nil {
 		return err

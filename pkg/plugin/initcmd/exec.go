@@ -30,6 +30,9 @@ func (o *Options) Run(ctx context.Context) error {
 		}
 		return o.Output.PrintResult(list, "serverside-applied (dry run)", o.Out)
 	}
+	if err := o.connect(); err != nil {
+		return err
+	}
 	for _, u := range objs {
 		applied, err := importer.Apply(ctx, o.hub.Client, u, o.Out)
 		if err != nil {

@@ -8,6 +8,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/version"
@@ -71,16 +72,20 @@ func (o *Options) Validate() error {
 	return nil
 }
 
-// Complete connects to the hub (without contacting it yet); a client dry run needs no hub.
-func (o *Options) Complete() error {
-	if o.DryRun.Client() {
+// Complete has nothing to take: init has no arguments and its flags are used as given.
+func (o *Options) Complete() error { return nil }
+
+// connect builds the hub client (without contacting the hub yet); a client dry run needs no
+// hub, and a client a test gave is kept.
+func (o *Options) connect() error {
+	if o.DryRun.Client() || o.hub != nil {
 		return nil
 	}
 	cfg, err := o.ConfigFlags.ToRESTConfig()
 	if err != nil {
 		return err
 	}
-	cfg.UserAgent = "kubectl-import"
+	cfg.UserAgent = v1alpha1.UserAgent
 	o.hub, err = importer.Connect(cfg)
 	return err
 }

@@ -22,7 +22,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubca"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/createcmd"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/create"
 	"github.com/kubectl-import/kubectl-import/pkg/testenv"
 )
 
@@ -93,7 +93,7 @@ func TestTwoStepImport(t *testing.T) {
 		if err != nil {
 			t.Fatalf("create other: %v", err)
 		}
-		var doc createcmd.JoinCommand
+		var doc create.JoinCommand
 		if err := json.Unmarshal([]byte(out), &doc); err != nil || doc.Token == "" || doc.Cluster != "other" ||
 			!strings.HasPrefix(doc.Command, "kubectl import join --hub ") || doc.CAChecksum != hubca.Checksum(ca) {
 			t.Errorf("create -o json printed %q (%v), want the join command document", redact(out), err)
@@ -307,7 +307,7 @@ func kubeSystemUID(t *testing.T, c *testenv.Cluster) types.UID {
 func createShortLived(t *testing.T, hub *testenv.Cluster, name string, ttl time.Duration, rotate bool) joinCommand {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	o := createcmd.NewOptions(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
+	o := create.NewOptions(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
 	o.Hub.Kubeconfig, o.RotateToken = hub.Kubeconfig, rotate
 	if err := o.Complete([]string{name}); err != nil {
 		t.Fatal(err)

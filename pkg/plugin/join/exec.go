@@ -33,6 +33,13 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.DryRun.Client() {
 		log = o.ErrOut // the manifest owns stdout
 	}
+	if err := o.connect(); err != nil {
+		return err
+	}
+	var err error
+	if o.pin, err = hubca.ParseChecksum(o.CAChecksum); err != nil { // checked by Validate
+		return err
+	}
 	caPEM, ca, err := hubca.Fetch(ctx, o.HubURL, o.pin)
 	if err != nil {
 		return err
@@ -46,13 +53,13 @@ func (o *Options) Run(ctx context.Context) error {
 	var refused *importer.TokenRefusedError
 	if errors.As(err, &refused) && !o.DryRun.Client() && o.handedOver(ctx, refused.Name) {
 		// A re-run after the hand-over: the token revoked itself then; only the wait is left.
-		fmt.Fprintf(o.Out, "the credentials of importedcluster/%s were handed over by an earlier run (its join token is revoked)\n", refused.Name)
+		fmt.Fprintf(o.Out, "the credentials of %s were handed over by an earlier run (its join token is revoked)\n", v1alpha1.Ref(refused.Name))
 		return o.waitActive(ctx, refused.Name)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(log, "the join token completes importedcluster/%s (phase %s)\n", ic.Name, importer.PhaseOf(ic))
+	fmt.Fprintf(log, "the join token completes %s (phase %s)\n", v1alpha1.Ref(ic.Name), importer.PhaseOf(ic))
 	req, err := o.request(ctx, log, ic)
 	if err != nil {
 		return err
@@ -133,7 +140,7 @@ func (o *Options) steps(hub *importer.Cluster, req importer.Request) []importer.
 // waitActive follows the phase the hub writes into the downstream marker: the join token is
 // revoked by now, so the downstream is where join learns how the hub sees the cluster.
 func (o *Options) waitActive(ctx context.Context, name string) error {
-	ref := "importedcluster." + v1alpha1.GroupVersion.Group + "/" + name
+	ref := v1alpha1.Ref(name)
 	if !o.Wait {
 		fmt.Fprintf(o.Out, "%s joined; not waiting (the hub admin follows it with: kubectl import describe %s)\n", ref, name)
 		return nil
@@ -170,13 +177,13 @@ func (o *Options) printManifest(ctx context.Context, req importer.Request) error
 		return err
 	}
 	list := common.List(objs)
-	finish := fmt.Sprintf(`The downstream manifest of importedcluster/%[1]s. Apply it to the downstream cluster by your
+	finish := fmt.Sprintf(`The downstream manifest of %[4]s. Apply it to the downstream cluster by your
 own means (kubectl apply -f, or commit it where your GitOps tool syncs from), then finish the
 registration before the join token expires, from anywhere that can read the downstream's
 namespace kube-system and the marker and request a token for cattle-system/kimport-agent:
   kubectl import join --hub %[2]s --token-file <FILE> --ca-checksum %[3]s --agent-applied
 These objects belong to the tool that applies them: to disconnect, remove them there as
-well as running 'kubectl import delete %[1]s' on the hub.`, req.Name, o.HubURL, o.pin)
+well as running 'kubectl import delete %[1]s' on the hub.`, req.Name, o.HubURL, o.pin, v1alpha1.Ref(req.Name))
 	if o.Output.Format == common.OutputYAML {
 		fmt.Fprintf(o.Out, "%s\n", common.CommentLines(finish))
 	} else {

@@ -16,10 +16,10 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/internal/hubenv"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common/hubtest"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/createcmd"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/create"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
 	"github.com/kubectl-import/kubectl-import/pkg/testenv"
+	"github.com/kubectl-import/kubectl-import/pkg/testenv/hubtest"
 )
 
 // testLog receives the transcript of each command; the e2e test points it at t.Log.
@@ -69,7 +69,7 @@ func startHub(t *testing.T, downstreams ...string) (*testenv.Cluster, []*testenv
 
 // runCreate runs `kubectl import create`.
 func runCreate(args ...string) (string, string, error) {
-	return execute(createcmd.NewCmd, args)
+	return execute(create.NewCmd, args)
 }
 
 // runJoin runs `kubectl import join`, stopping with an injected fault after the step failAfter.

@@ -11,6 +11,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubca"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
@@ -62,12 +63,13 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 	}
 }
 
-// Complete reads the token from its source and builds the downstream client (nothing is
-// contacted yet).
+// Complete reads the token from its source; it contacts nothing.
 func (o *Options) Complete() error {
-	if err := o.readToken(); err != nil {
-		return err
-	}
+	return o.readToken()
+}
+
+// connect builds the downstream client (without contacting it yet) unless a test gave one.
+func (o *Options) connect() error {
 	if o.Downstream != nil {
 		return nil
 	}
@@ -75,7 +77,7 @@ func (o *Options) Complete() error {
 	if err != nil {
 		return err
 	}
-	cfg.UserAgent = "kubectl-import"
+	cfg.UserAgent = v1alpha1.UserAgent
 	o.Downstream, err = importer.ConnectDownstream(cfg)
 	return err
 }
@@ -127,8 +129,7 @@ func (o *Options) Validate() error {
 	if o.CAChecksum == "" {
 		return errors.New("--ca-checksum is required: the sha256:HASH printed by 'kubectl import create' (there is no insecure mode)")
 	}
-	var err error
-	if o.pin, err = hubca.ParseChecksum(o.CAChecksum); err != nil {
+	if _, err := hubca.ParseChecksum(o.CAChecksum); err != nil {
 		return err
 	}
 	if o.AdvertiseAddress != "" {

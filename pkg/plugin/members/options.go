@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
@@ -36,22 +37,20 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 	}
 }
 
-// Complete takes NAME.
+// Complete takes NAME and parses every change, so bad input changes nothing.
 func (o *Options) Complete(args []string) error {
 	o.Name = args[0]
-	return nil
+	var err error
+	o.edit, err = ParseEdit(o.Add, o.Remove)
+	return err
 }
 
-// Validate parses every change before any is sent, so bad input changes nothing.
+// Validate checks the flags and the changes together.
 func (o *Options) Validate() error {
 	if err := o.Output.Validate(); err != nil {
 		return err
 	}
 	if err := o.DryRun.Validate(); err != nil {
-		return err
-	}
-	var err error
-	if o.edit, err = ParseEdit(o.Add, o.Remove); err != nil {
 		return err
 	}
 	if o.edit.Empty() && (o.DryRun.Client() || o.DryRun.Server()) {
@@ -123,7 +122,7 @@ func (o *Options) update(ctx context.Context) (*v1alpha1.ImportedCluster, bool, 
 		return nil
 	})
 	if err != nil {
-		return nil, false, common.ExplainAdmission(err)
+		return nil, false, importer.ExplainAdmission(err)
 	}
 	return ic, changed, nil
 }

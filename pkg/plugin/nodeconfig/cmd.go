@@ -27,10 +27,10 @@ of keys and tokens are shown; node labels and taints are public and shown.`,
   kubectl import node-config k3s-prod -o yaml`,
 		Args: common.ExactlyOneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Complete(args)
 			if err := o.Validate(); err != nil {
 				return err
 			}
-			o.Complete(args)
 			return o.Run(cmd.Context())
 		},
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s/k3stest"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common/hubtest"
+	"github.com/kubectl-import/kubectl-import/pkg/testenv/hubtest"
 )
 
 // secrets are real-looking secret values put into a node's K3s annotations (as a K3s that

@@ -5,11 +5,13 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 // Options of `kubectl import preflight [NAME]`.
 type Options struct {
-	Targets
+	common.Targets
 	// Name is the ImportedCluster name an import would use (optional).
 	Name string
 
@@ -18,15 +20,15 @@ type Options struct {
 
 // NewOptions has the defaults.
 func NewOptions(streams genericiooptions.IOStreams) *Options {
-	return &Options{Targets: NewTargets(), IOStreams: streams}
+	return &Options{Targets: common.NewTargets(), IOStreams: streams}
 }
 
-// Complete takes the optional NAME and connects to both clusters.
+// Complete takes the optional NAME.
 func (o *Options) Complete(args []string) error {
 	if len(args) == 1 {
 		o.Name = args[0]
 	}
-	return o.Targets.Complete()
+	return nil
 }
 
 // Validate checks NAME when given.

@@ -90,7 +90,7 @@ func (o *Options) Run(ctx context.Context) error {
 			fmt.Fprintf(o.ErrOut, "Warning: %s\n", w)
 		}
 	} else {
-		opts := []client.UpdateOption{client.FieldOwner("kubectl-import")}
+		opts := []client.UpdateOption{client.FieldOwner(v1alpha1.FieldManager)}
 		if o.DryRun.Server() {
 			opts = append(opts, client.DryRunAll)
 		}

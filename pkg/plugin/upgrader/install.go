@@ -16,6 +16,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
@@ -120,7 +121,7 @@ func (o *InstallOptions) ensureConfigMap(ctx context.Context, ds client.Client, 
 	var have corev1.ConfigMap
 	err := ds.Get(ctx, client.ObjectKeyFromObject(want), &have)
 	if apierrors.IsNotFound(err) {
-		if err := ds.Create(ctx, want.DeepCopy(), client.FieldOwner(importer.FieldManager)); err != nil {
+		if err := ds.Create(ctx, want.DeepCopy(), client.FieldOwner(v1alpha1.FieldManager)); err != nil {
 			return fmt.Errorf("creating configmap %s/%s: %w", want.Namespace, want.Name, err)
 		}
 		fmt.Fprintf(o.Out, "configmap/%s created\n", want.Name)
@@ -139,7 +140,7 @@ func (o *InstallOptions) ensureConfigMap(ctx context.Context, ds client.Client, 
 		return nil
 	}
 	patch, _ := json.Marshal(map[string]any{"data": missing})
-	if err := ds.Patch(ctx, &have, client.RawPatch(types.MergePatchType, patch), client.FieldOwner(importer.FieldManager)); err != nil {
+	if err := ds.Patch(ctx, &have, client.RawPatch(types.MergePatchType, patch), client.FieldOwner(v1alpha1.FieldManager)); err != nil {
 		return fmt.Errorf("adding %d key(s) to configmap %s/%s: %w", len(missing), want.Namespace, want.Name, err)
 	}
 	fmt.Fprintf(o.Out, "configmap/%s configured\n", want.Name)

@@ -1,6 +1,6 @@
-// Package clustercmd is `kubectl import cluster NAME`: the one-shot import of the cluster
+// Package cluster is `kubectl import cluster NAME`: the one-shot import of the cluster
 // the kubeconfig points at into the hub.
-package clustercmd
+package cluster
 
 import (
 	"github.com/spf13/cobra"
@@ -30,6 +30,9 @@ same command to repair an interrupted import; for an Active cluster it changes n
 		Args: common.ExactlyOneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
 				return err
 			}
 			return o.Run(cmd.Context())

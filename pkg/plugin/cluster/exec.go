@@ -1,4 +1,4 @@
-package clustercmd
+package cluster
 
 import (
 	"context"
@@ -25,6 +25,9 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.DryRun.Client() {
 		log = o.ErrOut
 	}
+	if err := o.Connect(); err != nil {
+		return err
+	}
 	report := o.Preflight(ctx, o.Name)
 	report.Write(log, common.IsTerminal(log))
 	if err := report.Err(); err != nil {
@@ -39,7 +42,7 @@ func (o *Options) Run(ctx context.Context) error {
 		return o.printDryRun(ctx, req)
 	}
 	if ic := report.Existing; ic != nil && ic.Status.Phase == v1alpha1.PhaseActive && req.SpecMatches(ic) {
-		fmt.Fprintf(o.Out, "importedcluster.kimport.dev/%s unchanged (already Active)\n", o.Name)
+		fmt.Fprintf(o.Out, "%s unchanged (already Active)\n", v1alpha1.Ref(o.Name))
 		return nil
 	}
 	return importer.RunSteps(ctx, o.Out, o.steps(req), o.failAfter)
@@ -64,7 +67,7 @@ func (o *Options) steps(req importer.Request) []importer.Step {
 }
 
 func (o *Options) waitActive(ctx context.Context) error {
-	ref := "importedcluster.kimport.dev/" + o.Name
+	ref := v1alpha1.Ref(o.Name)
 	if !o.Wait {
 		fmt.Fprintf(o.Out, "%s registered; not waiting (follow it with: kubectl get importedcluster %s -w)\n", ref, o.Name)
 		return nil

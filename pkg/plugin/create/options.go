@@ -1,4 +1,4 @@
-package createcmd
+package create
 
 import (
 	"errors"
@@ -51,24 +51,21 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 	return &Options{TTL: DefaultTTL, Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML), IOStreams: streams}
 }
 
-// Complete parses NAME and the members and builds the hub clients (nothing is contacted yet).
+// Complete takes NAME and parses the members; it contacts nothing.
 func (o *Options) Complete(args []string) error {
 	o.Name = args[0]
 	var err error
-	if o.Members, err = common.ParseMemberFlags(o.MemberFlags); err != nil {
-		return err
-	}
-	if o.hubConfig != nil {
-		return o.connect()
-	}
-	if o.hubConfig, err = o.Hub.RESTConfig(); err != nil {
-		return err
-	}
-	return o.connect()
+	o.Members, err = common.ParseMemberFlags(o.MemberFlags)
+	return err
 }
 
 func (o *Options) connect() error {
 	var err error
+	if o.hubConfig == nil {
+		if o.hubConfig, err = o.Hub.RESTConfig(); err != nil {
+			return err
+		}
+	}
 	if o.hub, err = importer.Connect(o.hubConfig); err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package clustercmd
+package cluster
 
 import (
 	"fmt"
@@ -10,7 +10,6 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/preflight"
 )
 
 // DefaultTimeout bounds the wait until Active.
@@ -18,7 +17,7 @@ const DefaultTimeout = 5 * time.Minute
 
 // Options of `kubectl import cluster NAME`.
 type Options struct {
-	preflight.Targets
+	common.Targets
 
 	Name             string
 	DisplayName      string
@@ -40,7 +39,7 @@ type Options struct {
 // NewOptions has the defaults.
 func NewOptions(streams genericiooptions.IOStreams) *Options {
 	return &Options{
-		Targets:   preflight.NewTargets(),
+		Targets:   common.NewTargets(),
 		Wait:      true,
 		Timeout:   DefaultTimeout,
 		Output:    common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName),
@@ -48,17 +47,12 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 	}
 }
 
-// Complete parses NAME and the members and, unless validation fails first, connects.
+// Complete takes NAME and parses the members; it contacts nothing.
 func (o *Options) Complete(args []string) error {
 	o.Name = args[0]
 	var err error
-	if o.Members, err = common.ParseMemberFlags(o.MemberFlags); err != nil {
-		return err
-	}
-	if err := o.Validate(); err != nil {
-		return err
-	}
-	return o.Targets.Complete()
+	o.Members, err = common.ParseMemberFlags(o.MemberFlags)
+	return err
 }
 
 // Validate checks every flag before anything is contacted, naming the flag and the value.

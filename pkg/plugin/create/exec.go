@@ -1,4 +1,4 @@
-package createcmd
+package create
 
 import (
 	"context"
@@ -33,6 +33,9 @@ type JoinCommand struct {
 // Run registers the cluster (or converges a waiting registration), issues the join token and
 // prints the join command.
 func (o *Options) Run(ctx context.Context) error {
+	if err := o.connect(); err != nil {
+		return err
+	}
 	ca, err := hubca.FromConfig(o.hubConfig)
 	if err != nil {
 		return err
@@ -189,14 +192,14 @@ func (o *Options) setExpiry(ctx context.Context, at time.Time) error {
 	ic := &v1alpha1.ImportedCluster{}
 	ic.Name = o.Name
 	patch := fmt.Sprintf(`{"metadata":{"annotations":{%q:%q}}}`, v1alpha1.JoinExpiresAnnotation, at.UTC().Format(time.RFC3339))
-	if err := o.hub.Client.Patch(ctx, ic, client.RawPatch(types.MergePatchType, []byte(patch)), client.FieldOwner(importer.FieldManager)); err != nil {
-		return fmt.Errorf("recording the join token's expiry on importedcluster %s: %w", o.Name, common.ExplainAdmission(err))
+	if err := o.hub.Client.Patch(ctx, ic, client.RawPatch(types.MergePatchType, []byte(patch)), client.FieldOwner(v1alpha1.FieldManager)); err != nil {
+		return fmt.Errorf("recording the join token's expiry on importedcluster %s: %w", o.Name, importer.ExplainAdmission(err))
 	}
 	return nil
 }
 
 func writeInstructions(w io.Writer, join JoinCommand, tokenFile string, inFile bool) {
-	fmt.Fprintf(w, "\nimportedcluster/%s is registered and waits for its downstream cluster to join.\n", join.Cluster)
+	fmt.Fprintf(w, "\n%s is registered and waits for its downstream cluster to join.\n", v1alpha1.Ref(join.Cluster))
 	if !inFile {
 		fmt.Fprintf(w, `
 The join token, shown once (a secret: hand it over privately):
@@ -212,9 +215,9 @@ admin can grant that with: kubectl create clusterrolebinding cluster-admin-bindi
   %[2]s
 
 ('--token-file -' reads the token from stdin instead.) The token may only complete
-importedcluster/%[1]s and stops working at %[3]s (in %[4]s) or as soon as join has handed
+%[5]s and stops working at %[3]s (in %[4]s) or as soon as join has handed
 the credentials over. A fresh command: kubectl import create %[1]s --rotate-token
-`, join.Cluster, join.Command, join.ExpiresAt.Format(time.RFC3339), time.Until(join.ExpiresAt).Round(time.Second))
+`, join.Cluster, join.Command, join.ExpiresAt.Format(time.RFC3339), time.Until(join.ExpiresAt).Round(time.Second), v1alpha1.Ref(join.Cluster))
 }
 
 // printDryRun prints, as one List, what create would apply; no token is issued.

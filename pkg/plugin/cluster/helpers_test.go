@@ -1,4 +1,4 @@
-package clustercmd
+package cluster
 
 import (
 	"bytes"
@@ -21,8 +21,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common/hubtest"
 	"github.com/kubectl-import/kubectl-import/pkg/testenv"
+	"github.com/kubectl-import/kubectl-import/pkg/testenv/hubtest"
 )
 
 // run executes a verb in-process with captured output.

@@ -59,7 +59,7 @@ func Record(t testing.TB, c client.Client, ic *v1alpha1.ImportedCluster, typ, re
 			APIVersion: v1alpha1.GroupVersion.String(), Kind: "ImportedCluster", Name: ic.Name, UID: ic.UID,
 		},
 		Type: typ, Reason: reason, Message: message,
-		Source:         corev1.EventSource{Component: "kimport-reconciler"},
+		Source:         corev1.EventSource{Component: v1alpha1.ReconcilerName},
 		FirstTimestamp: ts, LastTimestamp: ts, Count: count,
 	}
 	if err := c.Create(context.Background(), ev); err != nil {

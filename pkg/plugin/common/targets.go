@@ -1,4 +1,4 @@
-package preflight
+package common
 
 import (
 	"context"
@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 // Targets are the two clusters of an import: the downstream, chosen by the standard kubectl
@@ -20,7 +20,7 @@ import (
 // embed it.
 type Targets struct {
 	ConfigFlags *genericclioptions.ConfigFlags
-	Hub         common.HubOptions
+	Hub         HubOptions
 
 	Downstream *importer.Cluster
 	HubCluster *importer.Cluster
@@ -39,9 +39,14 @@ func (t *Targets) AddFlags(fs *pflag.FlagSet) {
 	t.Hub.AddFlags(fs)
 }
 
-// Complete connects to both clusters (without contacting them yet). An unreadable
-// downstream kubeconfig is not an error here: Preflight reports it with its remedy.
-func (t *Targets) Complete() error {
+// Connect loads both kubeconfigs and builds the clients (without contacting the clusters
+// yet); verbs call it at the start of Run, so bad flags are refused before any kubeconfig is
+// read. An unreadable downstream kubeconfig is not an error here: Preflight reports it with
+// its remedy. Clients already set (tests) are kept.
+func (t *Targets) Connect() error {
+	if t.unreadable != nil || (t.Downstream != nil && t.HubCluster != nil) {
+		return nil
+	}
 	if path, err := unreadableKubeconfig(t.ConfigFlags); err != nil {
 		t.unreadable = importer.UnreadableKubeconfigReport(path, err)
 		return nil
@@ -50,7 +55,7 @@ func (t *Targets) Complete() error {
 	if err != nil {
 		return err
 	}
-	dsCfg.UserAgent = "kubectl-import"
+	dsCfg.UserAgent = v1alpha1.UserAgent
 	if t.Downstream, err = importer.ConnectDownstream(dsCfg); err != nil {
 		return err
 	}

@@ -1,6 +1,6 @@
-// Package createcmd is `kubectl import create NAME`: the hub half of a two-step import. It
+// Package create is `kubectl import create NAME`: the hub half of a two-step import. It
 // registers the cluster and prints the `kubectl import join` command to run on the downstream.
-package createcmd
+package create
 
 import (
 	"github.com/spf13/cobra"
