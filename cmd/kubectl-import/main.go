@@ -2,11 +2,11 @@
 package main
 
 import (
-	"fmt"
 	"os"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
+	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
 	"github.com/kubectl-import/kubectl-import/pkg/plugin"
 )
@@ -15,8 +15,7 @@ func main() {
 	streams := genericiooptions.IOStreams{In: os.Stdin, Out: os.Stdout, ErrOut: os.Stderr}
 	// Admission warnings from the hub's webhook are printed as kubectl prints them.
 	rest.SetDefaultWarningHandler(rest.NewWarningWriter(os.Stderr, rest.WarningWriterOptions{Deduplicate: true}))
-	if err := plugin.NewCmdImport(streams).Execute(); err != nil {
-		fmt.Fprintln(os.Stderr, "error:", err)
-		os.Exit(1)
-	}
+	// As kubectl exits: the message on stderr ("error: ...", or "Error from server (Reason): ..."
+	// for an API error the verb did not explain), exit code 1.
+	cmdutil.CheckErr(plugin.NewCmdImport(streams).Execute())
 }

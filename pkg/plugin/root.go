@@ -4,6 +4,7 @@ package plugin
 import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/capabilities"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/cluster"
@@ -28,8 +29,17 @@ func NewCmdImport(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "kubectl-import",
 		Short: "Import existing Kubernetes clusters into a hub cluster",
-		Long: `kubectl import registers existing clusters with a hub (management) cluster, keeps
-them Active, assigns their projects and member roles, and drives K3s upgrades.`,
+		Long: templates.LongDesc(`
+			kubectl import registers existing clusters with a hub (management) cluster, keeps
+			them Active, assigns their projects and member roles, and drives K3s upgrades.`),
+		Example: templates.Examples(`
+			# Install the hub, then import the cluster of the context prod-eu into it
+			kubectl import init --context hub
+			kubectl import cluster prod-eu --context prod-eu --hub-context hub
+
+			# List the imported clusters and describe one
+			kubectl import list
+			kubectl import describe prod-eu`),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		Annotations: map[string]string{

@@ -41,7 +41,7 @@ func (o *ShowOptions) Run(ctx context.Context) error {
 		doc.Live, caps = false, recorded(ic)
 	}
 	doc.Capabilities = caps
-	if printed, err := common.PrintDocument(o.Out, o.Output.Format, doc); printed || err != nil {
+	if printed, err := o.Output.PrintDocument(doc, o.Out); printed || err != nil {
 		return err
 	}
 	rows := make([][]string, 0, len(caps))
@@ -52,7 +52,7 @@ func (o *ShowOptions) Run(ctx context.Context) error {
 		}
 		rows = append(rows, []string{c.Name, c.Value, c.Source, detected})
 	}
-	return common.PrintTable(o.Out, []string{"NAME", "VALUE", "SOURCE", "DETECTED"}, rows)
+	return o.Output.PrintTable(o.Out, []string{"NAME", "VALUE", "SOURCE", "DETECTED"}, rows)
 }
 
 // live detects from the downstream's nodes and version, through the hub's credentials.

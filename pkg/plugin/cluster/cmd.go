@@ -5,6 +5,7 @@ package cluster
 import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
@@ -18,15 +19,22 @@ func newCmd(o *Options) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "cluster NAME",
 		Short: "Import the cluster the kubeconfig points at into the hub and wait until it is Active",
-		Long: `Import an existing cluster (the downstream, chosen by --kubeconfig/--context) into the hub:
-run the preflight checks, claim the cluster's identity in the hub, create the least-privilege
-agent in the downstream (namespace cattle-system), register the ImportedCluster with its
-credentials, and wait until the hub reports it Active. Every step is idempotent: re-run the
-same command to repair an interrupted import; for an Active cluster it changes nothing.`,
-		Example: `  kubectl import cluster prod-eu --context prod-eu --hub-context hub \
-      --member User:alice=cluster-owner --member Group:devs=cluster-member
-  kubectl import cluster edge-1 --kubeconfig ~/.kube/k3s.yaml --advertise-address https://10.0.0.5:6443
-  kubectl import cluster prod-eu --context prod-eu --dry-run=client -o yaml`,
+		Long: templates.LongDesc(`
+			Import an existing cluster (the downstream, chosen by --kubeconfig/--context) into the hub:
+			run the preflight checks, claim the cluster's identity in the hub, create the least-privilege
+			agent in the downstream (namespace cattle-system), register the ImportedCluster with its
+			credentials, and wait until the hub reports it Active. Every step is idempotent: re-run the
+			same command to repair an interrupted import; for an Active cluster it changes nothing.`),
+		Example: templates.Examples(`
+			# Import the cluster of the context prod-eu, giving alice and the group devs a role in it
+			kubectl import cluster prod-eu --context prod-eu --hub-context hub \
+			    --member User:alice=cluster-owner --member Group:devs=cluster-member
+
+			# Import a K3s cluster from its kubeconfig; the hub reaches it at another address
+			kubectl import cluster edge-1 --kubeconfig ~/.kube/k3s.yaml --advertise-address https://10.0.0.5:6443
+
+			# Print what the import would create, changing nothing
+			kubectl import cluster prod-eu --context prod-eu --dry-run=client -o yaml`),
 		Args: common.ExactlyOneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/kubectl/pkg/util/templates"
 )
 
 // Shells are the shells a script can be generated for.
@@ -19,21 +20,26 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	return &cobra.Command{
 		Use:   "completion bash|zsh|fish|powershell",
 		Short: "Print a shell completion script",
-		Long: `Print a shell completion script for the kubectl-import binary: verbs, flags and the
-names of the imported clusters on the hub.
+		Long: templates.LongDesc(`
+			Print a shell completion script for the kubectl-import binary: verbs, flags and the
+			names of the imported clusters on the hub.
 
-For "kubectl import <TAB>", kubectl 1.26 or later asks the plugin itself through the
-kubectl_complete-import script shipped in the release archive: put it on your PATH next
-to kubectl-import (krew installs it into $KREW_ROOT/store/import/<version>/ without
-linking it; see the install notes) and load kubectl's own completion.`,
-		Example: `  # bash, for the current shell
-  source <(kubectl import completion bash)
-  # zsh
-  kubectl import completion zsh > "${fpath[1]}/_kubectl-import"
-  # fish
-  kubectl import completion fish > ~/.config/fish/completions/kubectl-import.fish
-  # PowerShell
-  kubectl import completion powershell | Out-String | Invoke-Expression`,
+			To complete "kubectl import" itself, kubectl 1.26 or later asks the plugin through the
+			kubectl_complete-import script shipped in the release archive: put it on your PATH next
+			to kubectl-import (krew installs it into $KREW_ROOT/store/import/VERSION/ without
+			linking it; see the install notes) and load kubectl's own completion.`),
+		Example: templates.Examples(`
+			# Load the bash completion into the current shell
+			source <(kubectl import completion bash)
+
+			# Install the zsh completion
+			kubectl import completion zsh > "${fpath[1]}/_kubectl-import"
+
+			# Install the fish completion
+			kubectl import completion fish > ~/.config/fish/completions/kubectl-import.fish
+
+			# Load the PowerShell completion into the current session
+			kubectl import completion powershell | Out-String | Invoke-Expression`),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 1 {
 				return fmt.Errorf("exactly one SHELL is required (bash, zsh, fish or powershell): usage: %s", cmd.UseLine())

@@ -98,7 +98,7 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	// The token goes in a file or on stdin, never on a command line (ps, shell history).
 	join.Command = fmt.Sprintf("kubectl import join --hub %s --ca-checksum %s --token-file %s", join.Hub, join.CAChecksum, tokenFile)
-	if printed, err := common.PrintDocument(o.Out, o.Output.Format, join); printed || err != nil {
+	if printed, err := o.Output.PrintDocument(join, o.Out); printed || err != nil {
 		return err
 	}
 	writeInstructions(o.Out, join, tokenFile, o.TokenFile != "")

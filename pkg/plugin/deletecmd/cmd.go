@@ -4,6 +4,7 @@ package deletecmd
 import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
@@ -14,13 +15,18 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "delete NAME",
 		Short: "Disconnect a cluster: remove what the import put in it and the hub's record",
-		Long: `Delete the ImportedCluster NAME. The hub removes what the import put in the downstream
-(agent, member bindings, project labels; cattle-system if the import created it) and then the
-record, its credentials and its identity claim. The cluster itself keeps running, reachable
-as before. The wait is bounded by --timeout; when the downstream is gone for good, --force
-then removes the record anyway and lists what may be left behind in the downstream.`,
-		Example: `  kubectl import delete prod-eu
-  kubectl import delete edge-7 --timeout 30s --force`,
+		Long: templates.LongDesc(`
+			Delete the ImportedCluster NAME. The hub removes what the import put in the downstream
+			(agent, member bindings, project labels; cattle-system if the import created it) and then the
+			record, its credentials and its identity claim. The cluster itself keeps running, reachable
+			as before. The wait is bounded by --timeout; when the downstream is gone for good, --force
+			then removes the record anyway and lists what may be left behind in the downstream.`),
+		Example: templates.Examples(`
+			# Disconnect prod-eu and wait until the hub has cleaned it
+			kubectl import delete prod-eu
+
+			# Remove the record of a cluster that is gone for good
+			kubectl import delete edge-7 --timeout 30s --force`),
 		Args:              common.ExactlyOneName,
 		ValidArgsFunction: common.CompleteClusterNames(&o.Hub),
 		RunE: func(cmd *cobra.Command, args []string) error {

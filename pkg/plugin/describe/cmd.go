@@ -5,6 +5,7 @@ package describe
 import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
@@ -18,8 +19,17 @@ func newCmd(o *Options) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "describe NAME",
 		Short: "Show the phase, nodes, projects, members, capabilities, conditions and events of an imported cluster",
-		Example: `  kubectl import describe prod-eu
-  kubectl import describe prod-eu -o yaml`,
+		Long: templates.LongDesc(`
+			Show everything the hub knows about the imported cluster NAME, laid out as kubectl describe
+			lays out objects: identity, phase, nodes, projects, members, capabilities, conditions,
+			the progress of a K3s upgrade and the events the hub recorded. -o prints the
+			ImportedCluster itself.`),
+		Example: templates.Examples(`
+			# Describe prod-eu
+			kubectl import describe prod-eu
+
+			# Print the ImportedCluster as YAML
+			kubectl import describe prod-eu -o yaml`),
 		Args:              common.ExactlyOneName,
 		ValidArgsFunction: common.CompleteClusterNames(&o.Hub),
 		RunE: func(cmd *cobra.Command, args []string) error {

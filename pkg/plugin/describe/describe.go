@@ -10,16 +10,19 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/duration"
+	"k8s.io/kubectl/pkg/describe"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
-// writer indents lines by level and aligns tab-separated columns, as kubectl describe does.
-type writer struct{ w io.Writer }
+// writer is kubectl describe's PrefixWriter (two spaces per level, terminal escapes in values
+// made harmless) over a tabwriter that aligns tab-separated columns, as kubectl's describers
+// write.
+type writer struct{ describe.PrefixWriter }
 
 func (d writer) line(level int, format string, args ...any) {
-	fmt.Fprintf(d.w, strings.Repeat("  ", level)+format+"\n", args...)
+	d.Write(level, format+"\n", args...)
 }
 
 // labelWidth aligns the values of top-level fields. They are padded rather than tab-separated
@@ -28,7 +31,7 @@ const labelWidth = len("Kubernetes Version:") + 2
 
 // field writes a top-level "Label:  value" line.
 func (d writer) field(label, value string) {
-	d.line(0, "%-*s%s", labelWidth, label+":", value)
+	d.line(describe.LEVEL_0, "%-*s%s", labelWidth, label+":", value)
 }
 
 // table writes a header, its underline and the rows at the given level.
@@ -44,8 +47,9 @@ func (d writer) table(level int, headers []string, rows [][]string) {
 
 // Describe writes the description of ic and its events, ages measured at now.
 func Describe(out io.Writer, ic *v1alpha1.ImportedCluster, events []corev1.Event, now time.Time) error {
+	// The tabwriter kubectl's describers write through (its tabbedString is not exported).
 	tw := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
-	d := writer{tw}
+	d := writer{describe.NewPrefixWriter(tw)}
 	st := &ic.Status
 	d.field("Name", ic.Name)
 	d.field("Display Name", common.DisplayName(ic))
@@ -98,16 +102,16 @@ func describeNodes(d writer, n *v1alpha1.NodeSummary) {
 		d.field("Nodes", "<none>")
 		return
 	}
-	d.line(0, "Nodes:")
-	d.line(1, "Total:\t%d", n.Total)
-	d.line(1, "Ready:\t%d", n.Ready)
+	d.line(describe.LEVEL_0, "Nodes:")
+	d.line(describe.LEVEL_1, "Total:\t%d", n.Total)
+	d.line(describe.LEVEL_1, "Ready:\t%d", n.Ready)
 	describePool(d, "Control Plane", n.ControlPlane)
-	d.line(1, "Etcd Members:\t%d", n.Etcd)
+	d.line(describe.LEVEL_1, "Etcd Members:\t%d", n.Etcd)
 	describePool(d, "Workers", n.Workers)
 }
 
 func describePool(d writer, name string, p v1alpha1.PoolSummary) {
-	d.line(1, "%s:\t%d/%d ready", name, p.Ready, p.Total)
+	d.line(describe.LEVEL_1, "%s:\t%d/%d ready", name, p.Ready, p.Total)
 	if len(p.NotReady) == 0 {
 		return
 	}
@@ -116,7 +120,7 @@ func describePool(d writer, name string, p v1alpha1.PoolSummary) {
 	if more := int(p.Total-p.Ready) - len(p.NotReady); more > 0 {
 		names += fmt.Sprintf(" and %d more", more)
 	}
-	d.line(2, "NotReady:\t%s", names)
+	d.line(describe.LEVEL_2, "NotReady:\t%s", names)
 }
 
 func describeProjects(d writer, projects []v1alpha1.Project) {
@@ -124,9 +128,9 @@ func describeProjects(d writer, projects []v1alpha1.Project) {
 		d.field("Projects", "<none>")
 		return
 	}
-	d.line(0, "Projects:")
+	d.line(describe.LEVEL_0, "Projects:")
 	for _, p := range projects {
-		d.line(1, "%s:\t%s", p.Name, common.ValueOrNone(strings.Join(p.Namespaces, ", ")))
+		d.line(describe.LEVEL_1, "%s:\t%s", p.Name, common.ValueOrNone(strings.Join(p.Namespaces, ", ")))
 	}
 }
 
@@ -135,8 +139,8 @@ func describeMembers(d writer, members []v1alpha1.Member) {
 		d.field("Members", "<none>")
 		return
 	}
-	d.line(0, "Members:")
-	d.table(1, []string{"Kind", "Name", "Role", "Downstream Role"}, common.MemberRows(members))
+	d.line(describe.LEVEL_0, "Members:")
+	d.table(describe.LEVEL_1, []string{"Kind", "Name", "Role", "Downstream Role"}, common.MemberRows(members))
 }
 
 func describeCapabilities(d writer, ic *v1alpha1.ImportedCluster) {
@@ -145,12 +149,12 @@ func describeCapabilities(d writer, ic *v1alpha1.ImportedCluster) {
 		d.field("Capabilities", "<none>")
 		return
 	}
-	d.line(0, "Capabilities:")
+	d.line(describe.LEVEL_0, "Capabilities:")
 	rows := make([][]string, len(caps))
 	for i, c := range caps {
 		rows[i] = []string{c.Name, c.Value, c.Source}
 	}
-	d.table(1, []string{"Name", "Value", "Source"}, rows)
+	d.table(describe.LEVEL_1, []string{"Name", "Value", "Source"}, rows)
 }
 
 func describeConditions(d writer, st *v1alpha1.ImportedClusterStatus, now time.Time) {
@@ -158,35 +162,35 @@ func describeConditions(d writer, st *v1alpha1.ImportedClusterStatus, now time.T
 		d.field("Conditions", "<none>")
 		return
 	}
-	d.line(0, "Conditions:")
+	d.line(describe.LEVEL_0, "Conditions:")
 	rows := make([][]string, len(st.Conditions))
 	for i, c := range st.Conditions {
 		rows[i] = []string{c.Type, string(c.Status), common.ValueOrNone(c.Reason), common.Age(c.LastTransitionTime, now), c.Message}
 	}
-	d.table(1, []string{"Type", "Status", "Reason", "Age", "Message"}, rows)
+	d.table(describe.LEVEL_1, []string{"Type", "Status", "Reason", "Age", "Message"}, rows)
 }
 
 func describeUpgrade(d writer, u *v1alpha1.UpgradeStatus) {
 	if u == nil {
 		return
 	}
-	d.line(0, "Upgrade:")
-	d.line(1, "Target Version:\t%s", common.ValueOrNone(u.TargetVersion))
+	d.line(describe.LEVEL_0, "Upgrade:")
+	d.line(describe.LEVEL_1, "Target Version:\t%s", common.ValueOrNone(u.TargetVersion))
 	for _, p := range []struct {
 		name string
 		pool v1alpha1.PoolUpgrade
 	}{{"Servers", u.Servers}, {"Workers", u.Workers}} {
-		d.line(1, "%s:\t%d/%d done, %d applying (plan %s)", p.name, p.pool.Done, p.pool.Total, p.pool.Applying, common.ValueOrNone(p.pool.Plan))
+		d.line(describe.LEVEL_1, "%s:\t%d/%d done, %d applying (plan %s)", p.name, p.pool.Done, p.pool.Total, p.pool.Applying, common.ValueOrNone(p.pool.Plan))
 	}
 	if len(u.FailedJobs) == 0 {
 		return
 	}
-	d.line(1, "Failed Jobs:")
+	d.line(describe.LEVEL_1, "Failed Jobs:")
 	rows := make([][]string, len(u.FailedJobs))
 	for i, j := range u.FailedJobs {
 		rows[i] = []string{j.Job, j.Node, j.Message}
 	}
-	d.table(2, []string{"Job", "Node", "Message"}, rows)
+	d.table(describe.LEVEL_2, []string{"Job", "Node", "Message"}, rows)
 }
 
 func describeEvents(d writer, events []corev1.Event, now time.Time) {
@@ -195,11 +199,11 @@ func describeEvents(d writer, events []corev1.Event, now time.Time) {
 		return
 	}
 	sort.SliceStable(events, func(i, j int) bool { return lastSeen(&events[i]).Before(lastSeen(&events[j])) })
-	d.line(0, "Events:")
+	d.line(describe.LEVEL_0, "Events:")
 	rows := make([][]string, len(events))
 	for i := range events {
 		e := &events[i]
 		rows[i] = []string{e.Type, e.Reason, eventAge(e, now), eventSource(e), strings.TrimSpace(e.Message)}
 	}
-	d.table(1, []string{"Type", "Reason", "Age", "From", "Message"}, rows)
+	d.table(describe.LEVEL_1, []string{"Type", "Reason", "Age", "From", "Message"}, rows)
 }

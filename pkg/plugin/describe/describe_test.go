@@ -148,7 +148,7 @@ Phase:               Pending
 		hubtest.Execute(hub, cmd).Failed(t, `NAME is required: usage: describe NAME [flags]`)
 		hubtest.Execute(hub, cmd, "alpha", "beta").Failed(t, `exactly one NAME is accepted, got 2 ([alpha beta]): usage: describe NAME [flags]`)
 		hubtest.Execute(hub, cmd, "alpha", "-o", "wide").Failed(t,
-			`unsupported --output (-o) value "wide": use one of json, yaml, name, or omit it for human-readable output`)
+			`unsupported --output (-o) value "wide": use one of json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, or omit it for human-readable output`)
 	})
 }
 

@@ -5,6 +5,7 @@ package initcmd
 import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/kubectl/pkg/util/templates"
 )
 
 // NewCmd is `kubectl import init`.
@@ -13,15 +14,24 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Install the hub into the cluster the kubeconfig points at and record it as the hub",
-		Long: `Install what the hub needs (the ImportedCluster CRD, namespace kimport-system, RBAC and
-the webhook/reconciler Deployment) into the cluster chosen by --kubeconfig/--context, with
-server-side apply, and record that cluster as the hub for the other verbs. Re-running
-converges. With --webhook-url the webhook runs outside the cluster (development, tests)
-and the in-cluster Deployment and Service are not installed.`,
-		Example: `  kubectl import init --context hub
-  kubectl import init --context hub --image registry.example.com/kimport/webhook:v0.1.0
-  kubectl import init --context kind-hub --webhook-url https://172.18.0.1:9443
-  kubectl import init --dry-run=client -o yaml`,
+		Long: templates.LongDesc(`
+			Install what the hub needs (the ImportedCluster CRD, namespace kimport-system, RBAC and
+			the webhook/reconciler Deployment) into the cluster chosen by --kubeconfig/--context, with
+			server-side apply, and record that cluster as the hub for the other verbs. Re-running
+			converges. With --webhook-url the webhook runs outside the cluster (development, tests)
+			and the in-cluster Deployment and Service are not installed.`),
+		Example: templates.Examples(`
+			# Install the hub into the cluster of the context hub
+			kubectl import init --context hub
+
+			# Use a webhook image from your own registry
+			kubectl import init --context hub --image registry.example.com/kimport/webhook:v0.1.0
+
+			# Use a webhook that runs outside the cluster (development)
+			kubectl import init --context kind-hub --webhook-url https://172.18.0.1:9443
+
+			# Print the manifests, changing nothing
+			kubectl import init --dry-run=client -o yaml`),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Complete(); err != nil {

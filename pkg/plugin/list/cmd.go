@@ -4,6 +4,7 @@ package list
 import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/kubectl/pkg/util/templates"
 )
 
 // NewCmd is `kubectl import list`.
@@ -16,9 +17,25 @@ func newCmd(o *Options) *cobra.Command {
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List the clusters imported into the hub",
-		Example: `  kubectl import list
-  kubectl import list -o wide
-  kubectl import list -l env=prod -o name`,
+		Long: templates.LongDesc(`
+			List the clusters imported into the hub, sorted by name, with their phase, distribution,
+			version and ready nodes. -o wide adds the node pools, the API server and the cluster ID;
+			-o prints the ImportedClusters in any of kubectl's output formats.`),
+		Example: templates.Examples(`
+			# List the imported clusters
+			kubectl import list
+
+			# List them with their node pools, API server and cluster ID
+			kubectl import list -o wide
+
+			# Print the names of the clusters labelled env=prod
+			kubectl import list -l env=prod -o name
+
+			# Print the name and phase of each cluster
+			kubectl import list -o custom-columns=NAME:.metadata.name,PHASE:.status.phase
+
+			# Print the names only, on one line
+			kubectl import list -o jsonpath='{.items[*].metadata.name}'`),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := o.Complete(); err != nil {

@@ -2,6 +2,9 @@ package list
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,6 +109,77 @@ func TestListAgainstHub(t *testing.T) {
 			`invalid --selector (-l) "=bad": found '=', expected: !, identifier, or 'end of string'`)
 	})
 
+	t.Run("jsonpath", func(t *testing.T) {
+		if got := hubtest.Execute(hub, cmd, "-o", "jsonpath={.items[*].metadata.name}").Stdout(t); got != "alpha beta" {
+			t.Errorf("got %q, want exactly the names", got)
+		}
+		want := "alpha\tActive\nbeta\tPending\n"
+		if got := hubtest.Execute(hub, cmd, "-o", `jsonpath={range .items[*]}{.metadata.name}{"\t"}{.status.phase}{"\n"}{end}`).Stdout(t); got != want {
+			t.Errorf("range: got %q, want %q", got, want)
+		}
+		want = "[\n    \"alpha\",\n    \"beta\"\n]\n"
+		if got := hubtest.Execute(hub, cmd, "-o", "jsonpath-as-json={.items[*].metadata.name}").Stdout(t); got != want {
+			t.Errorf("jsonpath-as-json: got %q, want %q", got, want)
+		}
+		file := filepath.Join(t.TempDir(), "names.jsonpath")
+		if err := os.WriteFile(file, []byte("{.items[0].metadata.name}"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got := hubtest.Execute(hub, cmd, "-o", "jsonpath-file="+file).Stdout(t); got != "alpha" {
+			t.Errorf("jsonpath-file: got %q", got)
+		}
+	})
+
+	t.Run("custom-columns", func(t *testing.T) {
+		want := "" +
+			"NAME    PHASE\n" +
+			"alpha   Active\n" +
+			"beta    Pending\n"
+		if got := hubtest.Execute(hub, cmd, "-o", "custom-columns=NAME:.metadata.name,PHASE:.status.phase").Stdout(t); got != want {
+			t.Errorf("got\n%s\nwant\n%s", got, want)
+		}
+		if got := hubtest.Execute(hub, cmd, "-o", "custom-columns=NAME:.metadata.name,PHASE:.status.phase", "--no-headers").Stdout(t); got != "alpha   Active\nbeta    Pending\n" {
+			t.Errorf("--no-headers: got %q", got)
+		}
+		file := filepath.Join(t.TempDir(), "columns")
+		if err := os.WriteFile(file, []byte("NAME PHASE\n.metadata.name .status.phase\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if got := hubtest.Execute(hub, cmd, "-o", "custom-columns-file="+file).Stdout(t); got != want {
+			t.Errorf("custom-columns-file: got\n%s\nwant\n%s", got, want)
+		}
+	})
+
+	t.Run("no-headers", func(t *testing.T) {
+		want := "" +
+			"alpha   Alpha Prod   Active    k3s      v1.32.4+k3s1   7/8      10d\n" +
+			"beta    beta         Pending   <none>   <none>         <none>   10d\n"
+		if got := hubtest.Execute(hub, cmd, "--no-headers").Stdout(t); got != want {
+			t.Errorf("got\n%s\nwant\n%s", got, want)
+		}
+		out := hubtest.Execute(hub, cmd, "--no-headers", "-o", "wide").Stdout(t)
+		if strings.Contains(out, "NAME") || !strings.HasPrefix(out, "alpha ") || !strings.Contains(out, "3f1c2a9e-0000-4000-8000-00000000a1fa") {
+			t.Errorf("-o wide --no-headers: got\n%s", out)
+		}
+	})
+
+	t.Run("go-template", func(t *testing.T) {
+		want := "alpha=Active;beta=Pending;"
+		tmpl := "{{range .items}}{{.metadata.name}}={{.status.phase}};{{end}}"
+		if got := hubtest.Execute(hub, cmd, "-o", "go-template="+tmpl).Stdout(t); got != want {
+			t.Errorf("got %q, want %q", got, want)
+		}
+		if got := hubtest.Execute(hub, cmd, "-o", "go-template", "--template", tmpl).Stdout(t); got != want {
+			t.Errorf("--template: got %q, want %q", got, want)
+		}
+		if got := hubtest.Execute(hub, cmd, "--template", tmpl).Stdout(t); got != want {
+			t.Errorf("--template without -o: got %q, want %q", got, want)
+		}
+		if got := hubtest.Execute(hub, cmd, "-o", "yaml", "--show-managed-fields").Stdout(t); !strings.Contains(got, "managedFields:") {
+			t.Errorf("--show-managed-fields: no managedFields in\n%s", got)
+		}
+	})
+
 	t.Run("registration waiting for join", func(t *testing.T) {
 		waiting := hubtest.Create(t, hub.Client, hubtest.Waiting(time.Time{}))
 		now = waiting.CreationTimestamp.Add(24 * time.Hour)
@@ -121,7 +195,11 @@ func TestListAgainstHub(t *testing.T) {
 
 	t.Run("bad output", func(t *testing.T) {
 		hubtest.Execute(hub, cmd, "-o", "table").Failed(t,
-			`unsupported --output (-o) value "table": use one of json, yaml, name, wide, or omit it for human-readable output`)
+			`unsupported --output (-o) value "table": use one of json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, wide, or omit it for human-readable output`)
+		hubtest.Execute(hub, cmd, "-o", "jsonpath={.items[").Failed(t,
+			`--output (-o) "jsonpath={.items[": error parsing jsonpath {.items[, unterminated array`)
+		hubtest.Execute(hub, cmd, "-o", "custom-columns=NAME").Failed(t,
+			`--output (-o) "custom-columns=NAME": unexpected custom-columns spec: NAME, expected <header>:<json-path-expr>`)
 		hubtest.Execute(hub, cmd, "extra").Failed(t, `unknown command "extra" for "list"`)
 	})
 }

@@ -66,5 +66,5 @@ func (o *Options) Run(ctx context.Context) error {
 	if !o.Output.Human() {
 		return o.Output.PrintObj(list, o.Out)
 	}
-	return common.PrintTable(o.Out, Headers(o.Output.Wide()), Rows(list.Items, o.Output.Wide(), o.Now()))
+	return o.Output.PrintTable(o.Out, Headers(o.Output.Wide()), Rows(list.Items, o.Output.Wide(), o.Now()))
 }

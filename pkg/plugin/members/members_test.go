@@ -3,6 +3,7 @@ package members
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,15 +43,25 @@ func TestMembersAgainstHub(t *testing.T) {
 
 	t.Run("show", func(t *testing.T) {
 		want := "" +
-			"KIND    NAME                ROLE             DOWNSTREAM ROLE\n" +
-			"User    alice@example.com   cluster-owner    cluster-admin\n" +
-			"Group   sre                 cluster-member   view\n"
+			"NAME                KIND    ROLE             DOWNSTREAM ROLE\n" +
+			"alice@example.com   User    cluster-owner    cluster-admin\n" +
+			"sre                 Group   cluster-member   view\n"
 		if got := hubtest.Execute(hub, NewCmd, "alpha").Stdout(t); got != want {
 			t.Errorf("got\n%s\nwant\n%s", got, want)
 		}
 		r := hubtest.Execute(hub, NewCmd, "beta")
 		if r.Error != nil || r.Out != "" || r.Err != "No members in importedcluster \"beta\"; add one with --add KIND:NAME=ROLE.\n" {
 			t.Errorf("no members: %+v", r)
+		}
+		if got := hubtest.Execute(hub, NewCmd, "alpha", "-o", "jsonpath={.spec.members[*].name}").Stdout(t); got != "alice@example.com sre" {
+			t.Errorf("-o jsonpath: got %q", got)
+		}
+		if got := hubtest.Execute(hub, NewCmd, "alpha", "--no-headers").Stdout(t); got != want[strings.Index(want, "\n")+1:] {
+			t.Errorf("--no-headers: got\n%s", got)
+		}
+		cc := "custom-columns=NAME:.metadata.name,MEMBERS:.spec.members[*].name"
+		if got := hubtest.Execute(hub, NewCmd, "alpha", "-o", cc).Stdout(t); got != "NAME    MEMBERS\nalpha   alice@example.com,sre\n" {
+			t.Errorf("-o custom-columns: got %q", got)
 		}
 		var ic v1alpha1.ImportedCluster
 		if err := yaml.UnmarshalStrict([]byte(hubtest.Execute(hub, NewCmd, "alpha", "-o", "json").Stdout(t)), &ic); err != nil ||
@@ -96,7 +107,7 @@ func TestMembersAgainstHub(t *testing.T) {
 				`importedcluster "alpha": --remove User:carol: not a member (members: User:alice@example.com=cluster-owner, Group:sre=cluster-member)`},
 			{[]string{"--dry-run=maybe", "--add", "User:bob=cluster-member"}, `invalid --dry-run value "maybe": use one of none, client, server`},
 			{[]string{"--dry-run"}, `--dry-run needs a change: pass --add KIND:NAME=ROLE or --remove KIND:NAME`},
-			{[]string{"-o", "wide"}, `unsupported --output (-o) value "wide": use one of json, yaml, name, or omit it for human-readable output`},
+			{[]string{"-o", "wide"}, `unsupported --output (-o) value "wide": use one of json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, or omit it for human-readable output`},
 			{[]string{"--bogus"}, `unknown flag: --bogus`},
 		}
 		for _, c := range cases {

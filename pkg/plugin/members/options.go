@@ -90,7 +90,12 @@ func (o *Options) show(ctx context.Context) error {
 		fmt.Fprintf(o.ErrOut, "No members in importedcluster %q; add one with --add KIND:NAME=ROLE.\n", ic.Name)
 		return nil
 	}
-	return common.PrintTable(o.Out, []string{"KIND", "NAME", "ROLE", "DOWNSTREAM ROLE"}, common.MemberRows(ic.Spec.Members))
+	// NAME first, as in kubectl's tables.
+	rows := common.MemberRows(ic.Spec.Members)
+	for _, r := range rows {
+		r[0], r[1] = r[1], r[0]
+	}
+	return o.Output.PrintTable(o.Out, []string{"NAME", "KIND", "ROLE", "DOWNSTREAM ROLE"}, rows)
 }
 
 // update applies the edit to the latest object, retrying when the object changed between

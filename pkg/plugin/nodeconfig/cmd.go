@@ -5,6 +5,7 @@ package nodeconfig
 import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
@@ -15,16 +16,24 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "node-config NAME",
 		Short: "Show every node's K3s role, version, launch arguments and environment (secrets redacted)",
-		Long: `Read, live from the downstream through the credentials the hub stores, what K3s records
-on each node: the launch arguments (k3s.io/node-args) and K3S_* environment (k3s.io/node-env),
-or the rke2.io/ equivalents. Secrets are masked by rule, not by a list of known flags:
-nothing K3s redacts is shown, nor the value of any flag or variable whose name looks secret
-(a word like token, secret, pass, key, auth, credential, or the datastore endpoint), nor
-any name=value element of a comma list whose name looks secret (--vpn-auth
-name=tailscale,joinKey=…), nor user:password in URLs or secrets in query strings. File paths
-of keys and tokens are shown; node labels and taints are public and shown.`,
-		Example: `  kubectl import node-config k3s-prod
-  kubectl import node-config k3s-prod -o yaml`,
+		Long: templates.LongDesc(`
+			Read, live from the downstream through the credentials the hub stores, what K3s records
+			on each node: the launch arguments (k3s.io/node-args) and K3S_ environment variables
+			(k3s.io/node-env), or the rke2.io/ equivalents. Secrets are masked by rule, not by a list
+			of known flags: nothing K3s redacts is shown, nor the value of any flag or variable whose
+			name looks secret (a word like token, secret, pass, key, auth, credential, or the datastore
+			endpoint), nor any name=value element of a comma list whose name looks secret (--vpn-auth
+			name=tailscale,joinKey=…), nor user:password in URLs or secrets in query strings. File paths
+			of keys and tokens are shown; node labels and taints are public and shown.`),
+		Example: templates.Examples(`
+			# Show the configuration of every node of k3s-prod
+			kubectl import node-config k3s-prod
+
+			# Print it as YAML
+			kubectl import node-config k3s-prod -o yaml
+
+			# Print each node's name and K3s version
+			kubectl import node-config k3s-prod -o jsonpath='{range .nodes[*]}{.name} {.version}{"\n"}{end}'`),
 		Args: common.ExactlyOneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Complete(args)

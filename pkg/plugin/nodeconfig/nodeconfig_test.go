@@ -69,7 +69,7 @@ func TestNodeConfig(t *testing.T) {
 		}
 		r := hubtest.Execute(c, NewCmd, args...)
 		if format == "wide" {
-			r.Failed(t, `unsupported --output (-o) value "wide": use one of json, yaml, or omit it for human-readable output`)
+			r.Failed(t, `unsupported --output (-o) value "wide": use one of json, yaml, go-template, go-template-file, template, templatefile, jsonpath, jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, or omit it for human-readable output`)
 			continue
 		}
 		outputs[format] = r.Stdout(t)

@@ -57,10 +57,10 @@ func (o *Options) Run(ctx context.Context) error {
 		return fmt.Errorf("reading the nodes of %q: %w", o.Name, err)
 	}
 	doc := Document{Cluster: o.Name, Nodes: k3s.ReadNodeConfigs(nodes)}
-	if printed, err := common.PrintDocument(o.Out, o.Output.Format, doc); printed || err != nil {
+	if printed, err := o.Output.PrintDocument(doc, o.Out); printed || err != nil {
 		return err
 	}
-	return common.PrintTable(o.Out, []string{"NAME", "ROLE", "VERSION", "ARGS", "ENV"}, rows(doc.Nodes))
+	return o.Output.PrintTable(o.Out, []string{"NAME", "ROLE", "VERSION", "ARGS", "ENV"}, rows(doc.Nodes))
 }
 
 func rows(nodes []k3s.NodeConfig) [][]string {

@@ -4,6 +4,7 @@ package preflight
 import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/kubectl/pkg/util/templates"
 )
 
 // NewCmd is `kubectl import preflight [NAME]`.
@@ -12,12 +13,17 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "preflight [NAME]",
 		Short: "Check that a cluster can be imported into the hub, changing nothing",
-		Long: `Check the downstream cluster (chosen by --kubeconfig/--context) and the hub:
-the downstream answers and lists its nodes, you are cluster-admin there, the hub is
-installed, and the cluster is not already imported here or by another hub.
-Exits non-zero when a check fails, printing how to fix it.`,
-		Example: `  kubectl import preflight --context prod-eu --hub-context hub
-  kubectl import preflight prod-eu --kubeconfig /etc/rancher/k3s/k3s.yaml`,
+		Long: templates.LongDesc(`
+			Check the downstream cluster (chosen by --kubeconfig/--context) and the hub:
+			the downstream answers and lists its nodes, you are cluster-admin there, the hub is
+			installed, and the cluster is not already imported here or by another hub.
+			Exits non-zero when a check fails, printing how to fix it.`),
+		Example: templates.Examples(`
+			# Check that the cluster of the context prod-eu can be imported into the hub
+			kubectl import preflight --context prod-eu --hub-context hub
+
+			# Check a K3s cluster from its kubeconfig, under the name it would get
+			kubectl import preflight prod-eu --kubeconfig /etc/rancher/k3s/k3s.yaml`),
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {

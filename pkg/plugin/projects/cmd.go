@@ -5,6 +5,7 @@ package projects
 import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
@@ -15,8 +16,19 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "projects NAME",
 		Short: "List the projects of an imported cluster and their namespaces",
-		Example: `  kubectl import projects prod-eu
-  kubectl import projects prod-eu -o json`,
+		Long: templates.LongDesc(`
+			List the projects the hub assigned to the imported cluster NAME and the downstream
+			namespaces in each, as the hub last recorded them in status. -o prints the
+			ImportedCluster itself.`),
+		Example: templates.Examples(`
+			# List the projects of prod-eu and their namespaces
+			kubectl import projects prod-eu
+
+			# Print the ImportedCluster as JSON
+			kubectl import projects prod-eu -o json
+
+			# Print the project names only
+			kubectl import projects prod-eu -o jsonpath='{.status.projects[*].name}'`),
 		Args:              common.ExactlyOneName,
 		ValidArgsFunction: common.CompleteClusterNames(&o.Hub),
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -56,7 +56,7 @@ func (o *Options) Run(ctx context.Context) error {
 			ic.Name, common.ValueOrNone(string(ic.Status.Phase)))
 		return nil
 	}
-	return common.PrintTable(o.Out, []string{"PROJECT", "NAMESPACES"}, Rows(ic.Status.Projects))
+	return o.Output.PrintTable(o.Out, []string{"NAME", "NAMESPACES"}, Rows(ic.Status.Projects))
 }
 
 // Rows are project name and comma-separated namespaces, in status order.

@@ -17,7 +17,7 @@ func TestProjectsAgainstHub(t *testing.T) {
 
 	t.Run("table", func(t *testing.T) {
 		want := "" +
-			"PROJECT   NAMESPACES\n" +
+			"NAME      NAMESPACES\n" +
 			"Default   default\n" +
 			"System    cattle-system,kube-public,kube-system\n"
 		if got := hubtest.Execute(hub, NewCmd, "alpha").Stdout(t); got != want {
@@ -54,6 +54,6 @@ func TestProjectsAgainstHub(t *testing.T) {
 		hubtest.Execute(hub, NewCmd, "gamma").Failed(t, `importedcluster "gamma" not found (list them with 'kubectl import list')`)
 		hubtest.Execute(hub, NewCmd).Failed(t, `NAME is required: usage: projects NAME [flags]`)
 		hubtest.Execute(hub, NewCmd, "alpha", "-o", "csv").Failed(t,
-			`unsupported --output (-o) value "csv": use one of json, yaml, name, or omit it for human-readable output`)
+			`unsupported --output (-o) value "csv": use one of json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, or omit it for human-readable output`)
 	})
 }

@@ -110,7 +110,8 @@ func (o *Options) Run(ctx context.Context) error {
 }
 
 func (o *Options) print(ic *v1alpha1.ImportedCluster) error {
-	if (o.DryRun.Client() || o.DryRun.Server()) && (o.Output.Format == common.OutputJSON || o.Output.Format == common.OutputYAML) {
+	// Under dry-run, every format but name shows the plans (-o yaml, -o jsonpath=...).
+	if (o.DryRun.Client() || o.DryRun.Server()) && !o.Output.Human() && o.Output.Format != common.OutputName {
 		list := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "v1", "kind": "List"}}
 		for _, p := range k3s.DesiredPlans(ic) {
 			list.Items = append(list.Items, *p)

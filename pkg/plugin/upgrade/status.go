@@ -75,13 +75,13 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	}
 	doc := StatusDocument{Cluster: o.Name, RunningVersion: ic.Status.KubernetesVersion, ControllerInstalled: present,
 		Complete: r.Complete(), Rollout: r, Strategy: k3s.Strategy(ic.Spec.K3s), Hints: r.Hints(o.Name, present)}
-	if printed, err := common.PrintDocument(o.Out, o.Output.Format, doc); printed || err != nil {
+	if printed, err := o.Output.PrintDocument(doc, o.Out); printed || err != nil {
 		return err
 	}
-	return printStatus(o.Out, doc)
+	return printStatus(o.Out, doc, o.Output)
 }
 
-func printStatus(w io.Writer, doc StatusDocument) error {
+func printStatus(w io.Writer, doc StatusDocument, out *common.OutputFlags) error {
 	state := "in progress"
 	if doc.Complete {
 		state = "complete: every node runs it"
@@ -100,7 +100,7 @@ func printStatus(w io.Writer, doc StatusDocument) error {
 		rows = append(rows, []string{p.pool, p.p.Plan, version, resolved, names(p.p.Applying),
 			fmt.Sprintf("%d/%d", len(p.p.Done), p.p.Total()), names(p.p.Pending)})
 	}
-	if err := common.PrintTable(w, []string{"POOL", "PLAN", "VERSION", "RESOLVED", "APPLYING", "DONE", "PENDING"}, rows); err != nil {
+	if err := out.PrintTable(w, []string{"POOL", "PLAN", "VERSION", "RESOLVED", "APPLYING", "DONE", "PENDING"}, rows); err != nil {
 		return err
 	}
 	if len(doc.FailedJobs) > 0 {
@@ -109,7 +109,7 @@ func printStatus(w io.Writer, doc StatusDocument) error {
 		for _, j := range doc.FailedJobs {
 			jobs = append(jobs, []string{j.Job, j.Node, j.Message})
 		}
-		if err := common.PrintTable(w, []string{"JOB", "NODE", "MESSAGE"}, jobs); err != nil {
+		if err := out.PrintTable(w, []string{"JOB", "NODE", "MESSAGE"}, jobs); err != nil {
 			return err
 		}
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
@@ -16,9 +17,17 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "upgrader",
 		Short: "Install and operate the system-upgrade-controller of an imported K3s cluster",
-		Long: `The system-upgrade-controller runs the K3s upgrade plans in cattle-system. 'install' needs
-the downstream's own kubeconfig (it creates the controller's ClusterRole, which the import agent
-may not grant); every other subcommand acts from the hub through its stored credentials.`,
+		Long: templates.LongDesc(`
+			The system-upgrade-controller runs the K3s upgrade plans in cattle-system. 'install' needs
+			the downstream's own kubeconfig (it creates the controller's ClusterRole, which the import agent
+			may not grant); every other subcommand acts from the hub through its stored credentials.`),
+		Example: templates.Examples(`
+			# Install the controller into k3s-prod, with the downstream's own kubeconfig
+			kubectl import upgrader install k3s-prod --kubeconfig k3s.yaml
+
+			# Show its plans and logs, through the hub
+			kubectl import upgrader plans k3s-prod
+			kubectl import upgrader logs k3s-prod -f`),
 	}
 	cmd.AddCommand(newCmdInstall(streams), newCmdDebug(streams), newCmdLogs(streams), newCmdRestart(streams), newCmdPlans(streams))
 	return cmd
@@ -29,10 +38,16 @@ func newCmdDebug(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "debug on|off NAME",
 		Short: "Switch the controller's debug logging and restart it",
-		Long: `Set SYSTEM_UPGRADE_CONTROLLER_DEBUG in the controller's ConfigMap and restart its pod: the
-controller reads its environment only when it starts.`,
-		Example: `  kubectl import upgrader debug on k3s-prod
-  kubectl import upgrader logs k3s-prod -f`,
+		Long: templates.LongDesc(`
+			Set SYSTEM_UPGRADE_CONTROLLER_DEBUG in the controller's ConfigMap and restart its pod: the
+			controller reads its environment only when it starts.`),
+		Example: templates.Examples(`
+			# Switch on debug logging in k3s-prod and follow the logs
+			kubectl import upgrader debug on k3s-prod
+			kubectl import upgrader logs k3s-prod -f
+
+			# Switch it off again
+			kubectl import upgrader debug off k3s-prod`),
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) != 2 || (args[0] != "on" && args[0] != "off") {
 				return fmt.Errorf("want 'on' or 'off' and NAME: usage: %s", cmd.UseLine())
@@ -51,10 +66,15 @@ controller reads its environment only when it starts.`,
 func newCmdLogs(streams genericiooptions.IOStreams) *cobra.Command {
 	o := &LogsOptions{IOStreams: streams}
 	cmd := &cobra.Command{
-		Use:     "logs NAME",
-		Short:   "Print the controller's logs",
-		Example: `  kubectl import upgrader logs k3s-prod -f`,
-		Args:    common.ExactlyOneName,
+		Use:   "logs NAME",
+		Short: "Print the controller's logs",
+		Long: templates.LongDesc(`
+			Print the logs of the system-upgrade-controller's pod in cattle-system of NAME, read from
+			the hub through its stored credentials.`),
+		Example: templates.Examples(`
+			# Follow the controller's logs in k3s-prod
+			kubectl import upgrader logs k3s-prod -f`),
+		Args: common.ExactlyOneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
 			return o.Run(cmd.Context())
@@ -70,7 +90,13 @@ func newCmdRestart(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "restart NAME",
 		Short: "Restart the controller (its pod is recreated)",
-		Args:  common.ExactlyOneName,
+		Long: templates.LongDesc(`
+			Restart the system-upgrade-controller of NAME: its pod is deleted and recreated, and the
+			controller reads its ConfigMap again.`),
+		Example: templates.Examples(`
+			# Restart the controller of k3s-prod
+			kubectl import upgrader restart k3s-prod`),
+		Args: common.ExactlyOneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Name = args[0]
 			return o.Run(cmd.Context())
@@ -85,9 +111,19 @@ func newCmdPlans(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plans NAME",
 		Short: "Show the upgrade plans in cattle-system, as 'kubectl get plans -n cattle-system' does",
-		Long: `List the system-upgrade-controller's Plans in cattle-system (where the K3s upgrade plans live;
-the import agent may read plans only there). -o yaml prints what
-'kubectl get plans -n cattle-system -o yaml' prints against the downstream.`,
+		Long: templates.LongDesc(`
+			List the system-upgrade-controller's Plans in cattle-system (where the K3s upgrade plans live;
+			the import agent may read plans only there). -o yaml prints what
+			'kubectl get plans -n cattle-system -o yaml' prints against the downstream.`),
+		Example: templates.Examples(`
+			# List the plans of k3s-prod
+			kubectl import upgrader plans k3s-prod
+
+			# Print them as 'kubectl get plans -n cattle-system -o yaml' does
+			kubectl import upgrader plans k3s-prod -o yaml
+
+			# Print each plan's name and version
+			kubectl import upgrader plans k3s-prod -o custom-columns=NAME:.metadata.name,VERSION:.spec.version`),
 		Args: common.ExactlyOneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Output.Validate(); err != nil {

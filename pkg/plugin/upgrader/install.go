@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/kubectl/pkg/util/templates"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
@@ -39,15 +40,22 @@ func newCmdInstall(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "install NAME",
 		Short: "Install the system-upgrade-controller in cattle-system of the downstream",
-		Long: `Install the controller (ServiceAccount, least-privilege ClusterRole and Role with their
-bindings, ConfigMap system-upgrade-controller-config, Deployment) in cattle-system. It runs
-against the downstream chosen by --kubeconfig/--context with your own rights: the controller's
-ClusterRole holds rights (drain, node updates) that the import agent may not grant. The
-cluster must be the one the hub knows as NAME. Re-running it converges; an existing ConfigMap
-keeps its values (e.g. debug) and only gets missing keys.`,
-		Example: `  kubectl import upgrader install k3s-prod --kubeconfig k3s.yaml
-  kubectl import upgrader install k3s-prod --context k3s --image registry.local/system-upgrade-controller:v0.14.2
-  kubectl import upgrader install k3s-prod --context k3s --dry-run -o yaml`,
+		Long: templates.LongDesc(`
+			Install the controller (ServiceAccount, least-privilege ClusterRole and Role with their
+			bindings, ConfigMap system-upgrade-controller-config, Deployment) in cattle-system. It runs
+			against the downstream chosen by --kubeconfig/--context with your own rights: the controller's
+			ClusterRole holds rights (drain, node updates) that the import agent may not grant. The
+			cluster must be the one the hub knows as NAME. Re-running it converges; an existing ConfigMap
+			keeps its values (e.g. debug) and only gets missing keys.`),
+		Example: templates.Examples(`
+			# Install the controller into k3s-prod, with the downstream's own kubeconfig
+			kubectl import upgrader install k3s-prod --kubeconfig k3s.yaml
+
+			# Use a controller image from your own registry
+			kubectl import upgrader install k3s-prod --context k3s --image registry.local/system-upgrade-controller:v0.14.2
+
+			# Print what would be installed, changing nothing
+			kubectl import upgrader install k3s-prod --context k3s --dry-run -o yaml`),
 		Args: common.ExactlyOneName,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Validate(); err != nil {

@@ -163,5 +163,5 @@ func (o *PlansOptions) Run(ctx context.Context) error {
 		applying, _, _ := unstructured.NestedStringSlice(p.Object, "status", "applying")
 		rows = append(rows, []string{p.GetName(), image, common.ValueOrNone(version), fmt.Sprint(len(applying)), common.Age(p.GetCreationTimestamp(), now)})
 	}
-	return common.PrintTable(o.Out, []string{"NAME", "IMAGE", "VERSION", "APPLYING", "AGE"}, rows)
+	return o.Output.PrintTable(o.Out, []string{"NAME", "IMAGE", "VERSION", "APPLYING", "AGE"}, rows)
 }

@@ -7,8 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"sigs.k8s.io/yaml"
+	"k8s.io/kubectl/pkg/util/templates"
 
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/version"
 )
 
@@ -21,35 +22,31 @@ type Info struct {
 
 // NewCmd prints the plugin's version.
 func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	var output string
+	output := common.NewOutputFlags(common.OutputJSON, common.OutputYAML)
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the plugin's version",
-		Args:  cobra.NoArgs,
+		Long: templates.LongDesc(`
+			Print the version of the plugin, the Go version it was built with and its platform.`),
+		Example: templates.Examples(`
+			# Print the plugin's version
+			kubectl import version
+
+			# Print the version only
+			kubectl import version -o jsonpath='{.version}'`),
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			info := Info{Version: version.Version, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
-			switch output {
-			case "":
-				_, err := fmt.Fprintf(streams.Out, "kubectl-import %s (%s, %s)\n", info.Version, info.GoVersion, info.Platform)
+			if err := output.Validate(); err != nil {
 				return err
-			case "json", "yaml":
-				data, err := yaml.Marshal(info)
-				if err != nil {
-					return err
-				}
-				if output == "json" {
-					if data, err = yaml.YAMLToJSON(data); err != nil {
-						return err
-					}
-					data = append(data, '\n')
-				}
-				_, err = streams.Out.Write(data)
-				return err
-			default:
-				return fmt.Errorf("--output %q is not supported: use json or yaml", output)
 			}
+			info := Info{Version: version.Version, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+			if printed, err := output.PrintDocument(info, streams.Out); printed || err != nil {
+				return err
+			}
+			_, err := fmt.Fprintf(streams.Out, "kubectl-import %s (%s, %s)\n", info.Version, info.GoVersion, info.Platform)
+			return err
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: json or yaml")
+	output.AddFlags(cmd)
 	return cmd
 }
