@@ -73,7 +73,7 @@ func TestMembersThroughTheWebhook(t *testing.T) {
 		if err == nil {
 			t.Fatalf("admitted:\n%s", out)
 		}
-		mustContain(t, "kubectl apply", out, deniedPrefix, everyoneRefused)
+		mustContain(t, "kubectl apply", out, kubectlInvalid, everyoneRefused)
 		mustNotExist(t, e.hub.Client, "open")
 	})
 
@@ -89,7 +89,7 @@ func TestMembersThroughTheWebhook(t *testing.T) {
 		if err == nil {
 			t.Fatalf("admitted:\n%s", out)
 		}
-		mustContain(t, "kubectl patch", out, deniedPrefix, `spec.members[1].name: Invalid value: "system:masters": Group system:masters is the downstream's superuser group, `+
+		mustContain(t, "kubectl patch", out, kubectlInvalid, `spec.members[1].name: Invalid value: "system:masters": Group system:masters is the downstream's superuser group, `+
 			`whose members bypass authorization: a role for it grants nothing, and whoever can join it owns the cluster already; name the users or groups that need access`)
 		if got := membersOf(t, e.hub.Client, "prod"); !slices.Equal(got, []v1alpha1.Member{alice}) {
 			t.Errorf("members = %+v, want only %+v", got, alice)
@@ -149,7 +149,7 @@ func TestCredentialsSecretRefThroughTheHub(t *testing.T) {
 
 	crd := setCredentialsRule(t, e, nil) // the hub as before the CEL rule existed
 	t.Run("the webhook refuses at create and update", func(t *testing.T) {
-		refused(t, "webhook", deniedPrefix, `spec.credentialsSecretRef.name: Invalid value: "kimport-webhook-tls": must be "`)
+		refused(t, "webhook", kubectlInvalid, `spec.credentialsSecretRef.name: Invalid value: "kimport-webhook-tls": must be "`)
 		out, _ := apply(credentialsRef("thief", "uid-thief", webhookTLS))
 		mustContain(t, "webhook", out, `must be "thief-credentials", the ImportedCluster's name followed by -credentials: `+
 			`the hub deletes this Secret with the cluster, so it may name no other Secret; set it to "thief-credentials"`)
@@ -186,7 +186,7 @@ func TestCredentialsSecretRefThroughTheHub(t *testing.T) {
 		if err == nil {
 			t.Fatalf("changed the role of Group system:authenticated:\n%s", out)
 		}
-		mustContain(t, "kubectl patch", out, deniedPrefix, `spec.members[0].name: Invalid value: "system:authenticated": Group system:authenticated stands for every authenticated identity of the downstream: giving it cluster-member`)
+		mustContain(t, "kubectl patch", out, kubectlInvalid, `spec.members[0].name: Invalid value: "system:authenticated": Group system:authenticated stands for every authenticated identity of the downstream: giving it cluster-member`)
 	})
 	t.Run("once fixed, a record stored before the rules can be deleted", func(t *testing.T) {
 		if out, err := e.kubectl(t, "", "delete", "importedcluster", "stored", "--wait=false"); err != nil {

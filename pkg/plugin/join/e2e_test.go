@@ -216,7 +216,7 @@ func TestTwoStepImport(t *testing.T) {
 		if err == nil {
 			t.Fatal("joining an Active cluster again succeeded")
 		}
-		mustContain(t, "error", err.Error(), "no re-import", `already imported as "edge"`)
+		mustContain(t, "error", err.Error(), "(rule Identity: ", `already imported as "edge"`)
 		var marker corev1.ConfigMap
 		if err := edge.Client.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: agent.MarkerConfigMap}, &marker); err != nil ||
 			marker.Data[agent.MarkerClusterName] != "edge" {
