@@ -39,6 +39,7 @@ type env struct {
 
 func start(t *testing.T, reconciler bool) *env {
 	t.Helper()
+	testenv.SkipShort(t) // here: Start below runs on another goroutine, where a skip cannot stop the test
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv(common.HubContextEnv, "")
 	var e env

@@ -115,7 +115,7 @@ func TestUpgradeRollout(t *testing.T) {
 		suc.Finish(fmt.Sprintf("k3s-agent-%d", i), k3s.WorkerPlan, "h2", target)
 	}
 	suc.PlanStatus(k3s.WorkerPlan, target, "h2")
-	ic = upgraded("Upgraded", nil)
+	upgraded("Upgraded", nil)
 	eventually(t, phaseTimeout, "Active after the upgrade", func(ctx context.Context) error {
 		ic, err := getCluster(ctx, hub, "edge")
 		if err != nil {

@@ -55,9 +55,20 @@ type Cluster struct {
 	kcm *process
 }
 
+// SkipShort skips the test under `go test -short` (`make unit-test`): it needs real control planes
+// or other processes, which only `make test` (never -short) runs. Without -short it does nothing,
+// so a missing control plane fails the test rather than skipping it.
+func SkipShort(t testing.TB) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("needs real control planes: run make test")
+	}
+}
+
 // Start starts a cluster for a test and stops it when the test ends.
 func Start(t testing.TB, opts Options) *Cluster {
 	t.Helper()
+	SkipShort(t)
 	if opts.Dir == "" {
 		opts.Dir = t.TempDir()
 	}
@@ -264,6 +275,7 @@ func (c *Cluster) NewUser(name string, groups []string) (*rest.Config, string, e
 // when the test ends; it fails the test if any does not start.
 func StartAll(t testing.TB, opts ...Options) []*Cluster {
 	t.Helper()
+	SkipShort(t)
 	clusters := make([]*Cluster, len(opts))
 	errs := make([]error, len(opts))
 	done := make(chan struct{})

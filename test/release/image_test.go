@@ -28,6 +28,7 @@ import (
 // engine), pushes it to a registry served in-process, pulls it back and checks what a
 // container runtime would run.
 func TestWebhookImage(t *testing.T) {
+	skipShort(t)
 	p := release.Platform{OS: "linux", Arch: runtime.GOARCH}
 	created := time.Unix(1700000000, 0).UTC()
 	bin := filepath.Join(t.TempDir(), "webhook")

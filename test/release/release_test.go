@@ -55,6 +55,7 @@ func sha256File(t *testing.T, path string) string {
 }
 
 func TestKrewRelease(t *testing.T) {
+	skipShort(t)
 	krew := tool(t, "krew")
 	validate := tool(t, "validate-krew-manifest")
 	lookPath(t, "kubectl")

@@ -23,6 +23,15 @@ func repoRoot(t *testing.T) string {
 	return root
 }
 
+// skipShort skips, under -short (make unit-test), a test that builds and runs the release
+// binaries (tens of seconds); make test never passes -short, so there it always runs.
+func skipShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("builds and runs the release binaries: run make test")
+	}
+}
+
 var makeTools sync.Once
 
 // tool returns bin/tools/<name>, running `make tools` (go install from the module proxy) once

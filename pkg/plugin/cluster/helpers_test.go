@@ -57,6 +57,7 @@ func execute(cmd *cobra.Command, out, errOut *bytes.Buffer, args []string) (stri
 // buildPlugin builds the plugin binary in the background; the returned function waits for it.
 func buildPlugin(t *testing.T) func() string {
 	t.Helper()
+	testenv.SkipShort(t) // its only caller needs control planes: no build to leave running
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "kubectl-import")
 	root, err := testenv.RepoRoot()

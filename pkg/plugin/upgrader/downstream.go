@@ -40,6 +40,7 @@ func kubectlError(err error) error {
 	var status apierrors.APIStatus
 	if errors.As(err, &status) {
 		s := status.Status()
+		//lint:ignore ST1005 kubectl's own words, capital E included, so users recognise the message
 		return fmt.Errorf("Error from server (%s): %s", s.Reason, s.Message)
 	}
 	return err
