@@ -9,7 +9,7 @@ SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 3155328
 KREW_VERSION ?= v0.5.0
 KUBE_VERSION ?= v1.32.4
 ETCD_VERSION ?= v3.5.17
-CONTROLLER_GEN_VERSION ?= v0.17.2
+CONTROLLER_GEN_VERSION ?= v0.23.0
 
 BIN := $(CURDIR)/bin
 TOOLS := $(BIN)/tools
