@@ -406,7 +406,7 @@ func (f *fenced) plans(t *testing.T) {
 	ctx := context.Background()
 	plans := f.dyn.Resource(k3s.PlanGVR).Namespace(k3s.Namespace)
 	ic := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: cluster},
-		Spec: v1alpha1.ImportedClusterSpec{K3s: &v1alpha1.K3sSpec{Version: "v1.32.4+k3s1",
+		Spec: v1alpha1.ImportedClusterSpec{K3s: &v1alpha1.K3sSpec{Version: "v1.37.2+k3s1",
 			UpgradeStrategy: v1alpha1.UpgradeStrategy{DrainWorkerNodes: true}}}}
 	desired := k3s.DesiredPlans(ic)
 	bad := func(name string, change func(spec map[string]any)) *unstructured.Unstructured {

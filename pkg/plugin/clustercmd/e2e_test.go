@@ -50,10 +50,10 @@ func TestImportFlow(t *testing.T) {
 	hub, k3s, plain := clusters[0], clusters[1], clusters[2]
 	hubServer := hubenv.New(t, hub) // reconciler and admission webhook, called by URL over TLS
 	ctx := context.Background()
-	if err := testenv.CreateK3sNodes(ctx, k3s.Client, 3, 5, "v1.32.4+k3s1"); err != nil {
+	if err := testenv.CreateK3sNodes(ctx, k3s.Client, 3, 5, k3s.Version); err != nil {
 		t.Fatal(err)
 	}
-	if err := testenv.CreateNodes(ctx, plain.Client, "node", 2, nil); err != nil {
+	if err := testenv.CreateNodes(ctx, plain.Client, "node", 2, plain.Version, nil); err != nil {
 		t.Fatal(err)
 	}
 	// The plain downstream already has cattle-system: the import must neither own nor remove it.
@@ -176,11 +176,11 @@ func TestImportFlow(t *testing.T) {
 			t.Fatalf("%v\n%s%s", err, out, errOut)
 		}
 		mustContain(t, "cluster output", out,
-			"OK   downstream answers: "+k3s.Config.Host+", Kubernetes v1.32.4+k3s1 (K3s)",
+			"OK   downstream answers: "+k3s.Config.Host+", Kubernetes "+k3s.Version+" (K3s)",
 			"lease.coordination.k8s.io/cluster-", "namespace/cattle-system created",
 			"clusterrole.rbac.authorization.k8s.io/kimport-agent serverside-applied",
 			"importedcluster.kimport.dev/k3s-1 serverside-applied", "secret/k3s-1-credentials serverside-applied",
-			"importedcluster.kimport.dev/k3s-1 Active (k3s v1.32.4+k3s1, 8/8 nodes ready)")
+			"importedcluster.kimport.dev/k3s-1 Active (k3s "+k3s.Version+", 8/8 nodes ready)")
 		assertTokenNotIn(t, hub, "k3s-1", out+errOut)
 		assertImported(t, hub, k3s, 1, counts{"Namespace": 1, "ClusterRoleBinding": 2})
 	})

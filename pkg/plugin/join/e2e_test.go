@@ -48,7 +48,7 @@ func TestTwoStepImport(t *testing.T) {
 	hubServer := hubenv.New(t, hub)
 	ctx := context.Background()
 	for _, ds := range clusters[1:] {
-		if err := testenv.CreateNodes(ctx, ds.Client, "node", 2, nil); err != nil {
+		if err := testenv.CreateNodes(ctx, ds.Client, "node", 2, ds.Version, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
