@@ -44,10 +44,17 @@ type fenced struct {
 
 // TestFence applies the agent objects to a real downstream and checks, as the agent, that the
 // fence refuses what the agent's RBAC alone would allow (and that nothing happened), and lets
-// through everything the hub really does.
+// through everything the hub really does; at each of testenv.DownstreamVersions, since the
+// fence's CEL must work on the oldest supported downstream as on the newest.
 func TestFence(t *testing.T) {
+	for _, version := range testenv.DownstreamVersions() {
+		t.Run("downstream at "+version, func(t *testing.T) { testFence(t, version) })
+	}
+}
+
+func testFence(t *testing.T, version string) {
 	ctx := context.Background()
-	c := testenv.Start(t, testenv.Options{Name: "fence", PlanCRD: true})
+	c := testenv.Start(t, testenv.Options{Name: "fence", PlanCRD: true, Version: version})
 	uid, err := importer.KubeSystemUID(ctx, c.Client)
 	if err != nil {
 		t.Fatal(err)

@@ -42,12 +42,20 @@ var (
 
 // TestReconciler drives the reconciler, running with exactly the rights of deploy/base/rbac.yaml,
 // against a real hub, a K3s downstream (3 servers with embedded etcd, 5 agents) and a plain
-// downstream whose cattle-system namespace predates the import.
+// downstream whose cattle-system namespace predates the import, once with the downstreams at
+// each of testenv.DownstreamVersions (the newest release and the oldest supported minor; the
+// hub is always at the newest).
 func TestReconciler(t *testing.T) {
+	for _, version := range testenv.DownstreamVersions() {
+		t.Run("downstreams at "+version, func(t *testing.T) { testReconciler(t, version) })
+	}
+}
+
+func testReconciler(t *testing.T, version string) {
 	clusters := testenv.StartAll(t,
 		testenv.Options{Name: "hub", HubCRDs: true},
-		testenv.Options{Name: "k3s", K3s: true},
-		testenv.Options{Name: "plain"})
+		testenv.Options{Name: "k3s", K3s: true, Version: version},
+		testenv.Options{Name: "plain", Version: version})
 	hub, k3s, plain := clusters[0], clusters[1], clusters[2]
 	ctx := context.Background()
 	must(t, testenv.CreateK3sNodes(ctx, k3s.Client, 3, 5, k3s.Version))
