@@ -7,22 +7,28 @@ VERSION ?= $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null || 
 # Every timestamp in dist/ (reproducible archives and image): the last commit's time.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 315532800)
 KREW_VERSION ?= v0.5.0
-KUBE_VERSION ?= v1.32.4
+# The hub's Kubernetes, which every test cluster runs unless a test picks another: the newest
+# release. The downstreams of the end-to-end tests also run at KUBE_OLDEST_VERSION, the newest
+# patch of the oldest minor still supported upstream. Keep pkg/testenv's defaults in step.
+KUBE_VERSION ?= v1.37.2
+KUBE_OLDEST_VERSION ?= v1.35.4
+KUBE_VERSIONS := $(KUBE_VERSION) $(filter-out $(KUBE_VERSION),$(KUBE_OLDEST_VERSION))
 ETCD_VERSION ?= v3.5.17
-CONTROLLER_GEN_VERSION ?= v0.17.2
+CONTROLLER_GEN_VERSION ?= v0.23.0
 # staticcheck 2026.2.2, the newest release (building it needs Go >= 1.26).
 STATICCHECK_VERSION ?= v0.8.2
 
 BIN := $(CURDIR)/bin
 TOOLS := $(BIN)/tools
-K8S_BIN := $(BIN)/k8s/$(KUBE_VERSION)
 CONTROLLER_GEN := $(TOOLS)/controller-gen
 KREW := $(TOOLS)/krew
 VALIDATE_KREW_MANIFEST := $(TOOLS)/validate-krew-manifest
 STATICCHECK := $(TOOLS)/staticcheck
 LDFLAGS := -s -w -X github.com/kubectl-import/kubectl-import/pkg/version.Version=$(VERSION)
 GO_TEST_FLAGS ?=
-export KIMPORT_TEST_ASSETS := $(K8S_BIN)
+# pkg/testenv: where the control planes are (one directory per version) and which versions.
+export KIMPORT_TEST_ASSETS := $(BIN)/k8s
+export KIMPORT_KUBE_VERSIONS := $(KUBE_VERSIONS)
 
 .PHONY: all build generate verify-generated control-plane tools test unit-test e2e-test fuzz lint demo bench clean dist image
 
@@ -59,8 +65,8 @@ generate: $(CONTROLLER_GEN) ## deepcopy and the CRD from the Go types
 verify-generated: generate ## fails when generated files are stale
 	@git diff --exit-code -- pkg/apis deploy/base/crd || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
 
-control-plane: ## kube-apiserver (+k3s relink), kube-controller-manager, etcd from source
-	KUBE_VERSION=$(KUBE_VERSION) ETCD_VERSION=$(ETCD_VERSION) hack/build-control-plane.sh
+control-plane: ## kube-apiserver (+k3s relink), kube-controller-manager, etcd from source, for each of KUBE_VERSIONS
+	ETCD_VERSION=$(ETCD_VERSION) hack/build-control-plane.sh $(KUBE_VERSIONS)
 
 lint: $(STATICCHECK) ## gofmt, go vet and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt needed: $$out"; exit 1; }

@@ -9,7 +9,13 @@ demo="$root/.demo"
 rm -rf "$demo"; mkdir -p "$demo/config"
 export PATH="$root/bin:$PATH"            # kubectl finds the plugin kubectl-import here
 export XDG_CONFIG_HOME="$demo/config"     # the recorded hub stays inside .demo
-export KIMPORT_TEST_ASSETS="${KIMPORT_TEST_ASSETS:-$root/bin/k8s/v1.32.4}"
+export KIMPORT_TEST_ASSETS="${KIMPORT_TEST_ASSETS:-$root/bin/k8s}"   # one directory per version
+export KIMPORT_KUBE_VERSIONS="${KIMPORT_KUBE_VERSIONS:-v1.37.2 v1.35.4}" # the hub's first (make sets both)
+# The downstreams run the hub's Kubernetes unless DEMO_DOWNSTREAM_VERSION names another built one
+# (e.g. make demo DEMO_DOWNSTREAM_VERSION=v1.35.4). The K3s upgrade targets the next patch.
+downstream_version=${DEMO_DOWNSTREAM_VERSION:-${KIMPORT_KUBE_VERSIONS%% *}}
+IFS=. read -r major minor patch <<<"${downstream_version#v}"
+upgrade_to="v$major.$minor.$((patch + 1))+k3s1"
 hub="$demo/hub.kubeconfig"; k3s="$demo/k3s.kubeconfig"; plain="$demo/plain.kubeconfig"
 
 pids=()
@@ -44,7 +50,7 @@ step "Start a local hub and two downstream clusters (real kube-apiserver, etcd, 
 # The built binary, not `go run`: its pid is the process to stop (go run would not pass the
 # signal on, and the clusters would outlive the demo).
 go build -o bin/devcluster ./hack/devcluster
-bin/devcluster --dir "$demo" > "$demo/devcluster.log" 2>&1 &
+bin/devcluster --dir "$demo" --downstream-version "$downstream_version" > "$demo/devcluster.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 240); do [[ -f "$demo/ready" ]] && break; kill -0 "${pids[0]}" 2>/dev/null || { cat "$demo/devcluster.log"; exit 1; }; sleep 0.5; done
 [[ -f "$demo/ready" ]] || { echo "clusters did not start; see $demo/devcluster.log" >&2; exit 1; }
@@ -143,7 +149,7 @@ for _ in $(seq 1 30); do
   [[ "$(kubectl --kubeconfig "$hub" get importedcluster k3s-prod -o jsonpath='{.status.nodes.workers.ready}')" == 3 ]] && break; sleep 1
 done
 refused kubectl --kubeconfig "$hub" patch importedcluster k3s-prod --type merge \
-  -p '{"spec":{"k3s":{"version":"v1.32.5+k3s1","upgradeStrategy":{"workerConcurrency":1}}}}'
+  -p '{"spec":{"k3s":{"version":"'"$upgrade_to"'","upgradeStrategy":{"workerConcurrency":1}}}}'
 for n in k3s-agent-4 k3s-agent-5; do
   kubectl --kubeconfig "$k3s" patch node "$n" --subresource=status --type=strategic \
     -p '{"status":{"conditions":[{"type":"Ready","status":"True","reason":"KubeletReady","message":"kubelet is posting ready status"}]}}' >/dev/null
@@ -153,7 +159,7 @@ for _ in $(seq 1 30); do
   [[ "$(kubectl --kubeconfig "$hub" get importedcluster k3s-prod -o jsonpath='{.status.nodes.workers.ready}')" == 5 ]] && break; sleep 1
 done
 echo "The same rule through the plugin names the rule that refused it:"
-refused kubectl import upgrade k3s-prod --to v1.32.5+k3s1 --server-concurrency 2
+refused kubectl import upgrade k3s-prod --to "$upgrade_to" --server-concurrency 2
 
 step "K3s: each node's launch arguments and environment, secrets redacted"
 run kubectl import node-config k3s-prod
@@ -165,8 +171,8 @@ refused kubectl import capabilities set k3s-prod nodePortRange=32767-30000
 
 step "K3s upgrade: install the system-upgrade-controller, then upgrade (the controller itself cannot run here)"
 run kubectl import upgrader install k3s-prod --kubeconfig "$k3s"
-run kubectl import upgrade k3s-prod --to v1.32.5+k3s1 --worker-concurrency 2 --dry-run -o yaml
-run kubectl import upgrade k3s-prod --to v1.32.5+k3s1 --worker-concurrency 2
+run kubectl import upgrade k3s-prod --to "$upgrade_to" --worker-concurrency 2 --dry-run -o yaml
+run kubectl import upgrade k3s-prod --to "$upgrade_to" --worker-concurrency 2
 for _ in $(seq 1 30); do
   [[ "$(kubectl --kubeconfig "$hub" get importedcluster k3s-prod -o jsonpath='{.status.phase}')" == Upgrading ]] && break; sleep 1
 done

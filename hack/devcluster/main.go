@@ -5,6 +5,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
@@ -19,14 +20,15 @@ import (
 
 func main() {
 	dir := flag.String("dir", ".demo", "directory for kubeconfigs, certificates and logs")
+	version := flag.String("downstream-version", testenv.HubVersion(), "Kubernetes version of the downstreams, one of "+fmt.Sprint(testenv.Versions())+" (the hub runs "+testenv.HubVersion()+")")
 	flag.Parse()
-	if err := run(*dir); err != nil {
+	if err := run(*dir, *version); err != nil {
 		fmt.Fprintln(os.Stderr, "devcluster:", err)
 		os.Exit(1)
 	}
 }
 
-func run(dir string) error {
+func run(dir, version string) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	var started []*testenv.Cluster
@@ -39,15 +41,15 @@ func run(dir string) error {
 	}()
 	specs := []testenv.Options{
 		{Name: "hub", HubCRDs: true},
-		{Name: "k3s", K3s: true, PlanCRD: planCRDPresent()},
-		{Name: "plain"},
+		{Name: "k3s", K3s: true, PlanCRD: planCRDPresent(), Version: version},
+		{Name: "plain", Version: version},
 	}
 	for _, opts := range specs {
 		opts.Dir = filepath.Join(dir, opts.Name)
 		if err := os.RemoveAll(opts.Dir); err != nil {
 			return err
 		}
-		fmt.Printf("starting %s (kube-apiserver, etcd, kube-controller-manager)\n", opts.Name)
+		fmt.Printf("starting %s (kube-apiserver, etcd, kube-controller-manager %s)\n", opts.Name, cmp.Or(opts.Version, testenv.HubVersion()))
 		c, err := testenv.StartCluster(opts)
 		if err != nil {
 			return err
@@ -60,10 +62,10 @@ func run(dir string) error {
 	setupCtx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	k3s, plain := started[1], started[2]
-	if err := testenv.CreateK3sNodes(setupCtx, k3s.Client, 3, 5, "v1.32.4+k3s1"); err != nil {
+	if err := testenv.CreateK3sNodes(setupCtx, k3s.Client, 3, 5, k3s.Version); err != nil {
 		return err
 	}
-	if err := testenv.CreateNodes(setupCtx, plain.Client, "node", 3, nil); err != nil {
+	if err := testenv.CreateNodes(setupCtx, plain.Client, "node", 3, plain.Version, nil); err != nil {
 		return err
 	}
 	// A user without cluster-admin, to show what preflight says to them.

@@ -84,6 +84,8 @@ func (s *Server) Start(t testing.TB) {
 		}
 		select {
 		case err := <-s.stopped:
+			s.cancel() // it is gone: Stop must not wait for it again
+			s.cancel = nil
 			t.Fatalf("hub component exited: %v", err)
 		case <-time.After(200 * time.Millisecond):
 		}

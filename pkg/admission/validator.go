@@ -32,7 +32,7 @@ type ImportedClusterValidator struct {
 	StatusWriters []string
 }
 
-var _ Validator[*v1alpha1.ImportedCluster] = &ImportedClusterValidator{}
+var _ admission.Validator[*v1alpha1.ImportedCluster] = &ImportedClusterValidator{}
 
 // IndexClusterID adds the cache index the validator reads; call it before the manager starts.
 func IndexClusterID(ctx context.Context, mgr ctrl.Manager) error {
@@ -46,8 +46,8 @@ func IndexClusterID(ctx context.Context, mgr ctrl.Manager) error {
 // Call it once the serving certificate exists. statusWriters may write status.
 func Register(mgr ctrl.Manager, statusWriters []string) error {
 	v := &ImportedClusterValidator{Reader: mgr.GetCache(), StatusWriters: statusWriters}
-	return ctrl.NewWebhookManagedBy(mgr).For(&v1alpha1.ImportedCluster{}).
-		WithValidator(typed[*v1alpha1.ImportedCluster]{v}).WithCustomPath(Path).Complete()
+	return ctrl.NewWebhookManagedBy(mgr, &v1alpha1.ImportedCluster{}).
+		WithValidator(v).WithValidatorCustomPath(Path).Complete()
 }
 
 func clusterIDOf(o client.Object) []string {

@@ -44,10 +44,17 @@ type fenced struct {
 
 // TestFence applies the agent objects to a real downstream and checks, as the agent, that the
 // fence refuses what the agent's RBAC alone would allow (and that nothing happened), and lets
-// through everything the hub really does.
+// through everything the hub really does; at each of testenv.DownstreamVersions, since the
+// fence's CEL must work on the oldest supported downstream as on the newest.
 func TestFence(t *testing.T) {
+	for _, version := range testenv.DownstreamVersions() {
+		t.Run("downstream at "+version, func(t *testing.T) { testFence(t, version) })
+	}
+}
+
+func testFence(t *testing.T, version string) {
 	ctx := context.Background()
-	c := testenv.Start(t, testenv.Options{Name: "fence", PlanCRD: true})
+	c := testenv.Start(t, testenv.Options{Name: "fence", PlanCRD: true, Version: version})
 	uid, err := importer.KubeSystemUID(ctx, c.Client)
 	if err != nil {
 		t.Fatal(err)
@@ -406,7 +413,7 @@ func (f *fenced) plans(t *testing.T) {
 	ctx := context.Background()
 	plans := f.dyn.Resource(k3s.PlanGVR).Namespace(k3s.Namespace)
 	ic := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: cluster},
-		Spec: v1alpha1.ImportedClusterSpec{K3s: &v1alpha1.K3sSpec{Version: "v1.32.4+k3s1",
+		Spec: v1alpha1.ImportedClusterSpec{K3s: &v1alpha1.K3sSpec{Version: "v1.37.2+k3s1",
 			UpgradeStrategy: v1alpha1.UpgradeStrategy{DrainWorkerNodes: true}}}}
 	desired := k3s.DesiredPlans(ic)
 	bad := func(name string, change func(spec map[string]any)) *unstructured.Unstructured {

@@ -42,16 +42,24 @@ var (
 
 // TestReconciler drives the reconciler, running with exactly the rights of deploy/base/rbac.yaml,
 // against a real hub, a K3s downstream (3 servers with embedded etcd, 5 agents) and a plain
-// downstream whose cattle-system namespace predates the import.
+// downstream whose cattle-system namespace predates the import, once with the downstreams at
+// each of testenv.DownstreamVersions (the newest release and the oldest supported minor; the
+// hub is always at the newest).
 func TestReconciler(t *testing.T) {
+	for _, version := range testenv.DownstreamVersions() {
+		t.Run("downstreams at "+version, func(t *testing.T) { testReconciler(t, version) })
+	}
+}
+
+func testReconciler(t *testing.T, version string) {
 	clusters := testenv.StartAll(t,
 		testenv.Options{Name: "hub", HubCRDs: true},
-		testenv.Options{Name: "k3s", K3s: true},
-		testenv.Options{Name: "plain"})
+		testenv.Options{Name: "k3s", K3s: true, Version: version},
+		testenv.Options{Name: "plain", Version: version})
 	hub, k3s, plain := clusters[0], clusters[1], clusters[2]
 	ctx := context.Background()
-	must(t, testenv.CreateK3sNodes(ctx, k3s.Client, 3, 5, "v1.32.4+k3s1"))
-	must(t, testenv.CreateNodes(ctx, plain.Client, "node", 2, nil))
+	must(t, testenv.CreateK3sNodes(ctx, k3s.Client, 3, 5, k3s.Version))
+	must(t, testenv.CreateNodes(ctx, plain.Client, "node", 2, plain.Version, nil))
 	must(t, plain.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: agent.Namespace, Labels: map[string]string{"team": "platform"}}}))
 	must(t, plain.Client.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "platform-settings", Namespace: agent.Namespace}}))
 	logPath := startReconciler(t, hub, controller.Options{ProbeInterval: probeInterval, ProbeTimeout: 2 * time.Second, CleanupTimeout: cleanupTimeout})
@@ -68,7 +76,7 @@ func TestReconciler(t *testing.T) {
 		_, err = importer.Register(ctx, hub.Client, k3sReq, k3sToken, io.Discard)
 		must(t, err)
 		ic = waitPhase(t, hub, "k3s", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
-		assertStatus(t, ic, v1alpha1.DistK3s, "v1.32.4+k3s1", v1alpha1.NodeSummary{
+		assertStatus(t, ic, v1alpha1.DistK3s, k3s.Version, v1alpha1.NodeSummary{
 			Total: 8, Ready: 8, Etcd: 3,
 			ControlPlane: v1alpha1.PoolSummary{Total: 3, Ready: 3},
 			Workers:      v1alpha1.PoolSummary{Total: 5, Ready: 5},
@@ -131,7 +139,7 @@ func TestReconciler(t *testing.T) {
 		_, err := importer.Register(ctx, hub.Client, plainReq, plainToken, io.Discard)
 		must(t, err)
 		ic := waitPhase(t, hub, "plain", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
-		assertStatus(t, ic, v1alpha1.DistGeneric, "v1.32.4", v1alpha1.NodeSummary{
+		assertStatus(t, ic, v1alpha1.DistGeneric, plain.Version, v1alpha1.NodeSummary{
 			Total: 2, Ready: 2, Workers: v1alpha1.PoolSummary{Total: 2, Ready: 2},
 		}, []v1alpha1.Project{
 			{Name: "Default", Namespaces: []string{"default"}},

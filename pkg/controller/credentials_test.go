@@ -32,7 +32,7 @@ func TestAgentCredentials(t *testing.T) {
 	clusters := testenv.StartAll(t, testenv.Options{Name: "hub", HubCRDs: true}, testenv.Options{Name: "plain"})
 	hub, plain := clusters[0], clusters[1]
 	ctx := context.Background()
-	must(t, testenv.CreateNodes(ctx, plain.Client, "node", 2, nil))
+	must(t, testenv.CreateNodes(ctx, plain.Client, "node", 2, plain.Version, nil))
 	// Every probe renews: the import's first token (8h) and each 10-minute one are all
 	// within TokenRenewBefore of their expiry.
 	startReconciler(t, hub, controller.Options{ProbeInterval: probeInterval, ProbeTimeout: 2 * time.Second, CleanupTimeout: cleanupTimeout,

@@ -114,8 +114,10 @@ func startReconciler(t *testing.T, hub *testenv.Cluster, opts controller.Options
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctrl.SetLogger(zap.New(zap.WriteTo(logFile), zap.UseDevMode(true)))
+	// The manager's own logger, not ctrl.SetLogger: the global logger takes only the first
+	// one set in a process, and TestReconciler runs a reconciler per downstream version.
 	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Logger:  zap.New(zap.WriteTo(logFile), zap.UseDevMode(true)),
 		Scheme:  scheme.Scheme,
 		Cache:   controller.CacheOptions(),
 		Metrics: metricsserver.Options{BindAddress: "0"},

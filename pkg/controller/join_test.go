@@ -30,7 +30,7 @@ func TestTwoStepImport(t *testing.T) {
 		testenv.Options{Name: "edge"})
 	hub, ds := clusters[0], clusters[1]
 	ctx := context.Background()
-	must(t, testenv.CreateNodes(ctx, ds.Client, "node", 2, nil))
+	must(t, testenv.CreateNodes(ctx, ds.Client, "node", 2, ds.Version, nil))
 	startReconciler(t, hub, controller.Options{ProbeInterval: probeInterval, ProbeTimeout: 2 * time.Second, CleanupTimeout: cleanupTimeout})
 
 	t.Run("pending until join; deleted at once, with no downstream to clean", func(t *testing.T) {

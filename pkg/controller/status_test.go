@@ -66,17 +66,17 @@ func TestUnchangedSparesLastProbeTimeWrites(t *testing.T) {
 	r := &Reconciler{Options: Options{ProbeInterval: time.Second}.withDefaults()}
 	t0 := metav1.NewTime(time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC))
 	at := func(d time.Duration) *metav1.Time { t := metav1.NewTime(t0.Add(d)); return &t }
-	before := &v1alpha1.ImportedClusterStatus{Phase: v1alpha1.PhaseActive, LastProbeTime: &t0, KubernetesVersion: "v1.32.4"}
+	before := &v1alpha1.ImportedClusterStatus{Phase: v1alpha1.PhaseActive, LastProbeTime: &t0, KubernetesVersion: "v1.37.2"}
 	tests := []struct {
 		name  string
 		after v1alpha1.ImportedClusterStatus
 		want  bool
 	}{
 		{"identical", *before, true},
-		{"newer probe time only", v1alpha1.ImportedClusterStatus{Phase: v1alpha1.PhaseActive, LastProbeTime: at(5 * time.Second), KubernetesVersion: "v1.32.4"}, true},
-		{"probe time stale", v1alpha1.ImportedClusterStatus{Phase: v1alpha1.PhaseActive, LastProbeTime: at(10 * time.Second), KubernetesVersion: "v1.32.4"}, false},
-		{"version changed", v1alpha1.ImportedClusterStatus{Phase: v1alpha1.PhaseActive, LastProbeTime: at(time.Second), KubernetesVersion: "v1.32.5"}, false},
-		{"probe time cleared", v1alpha1.ImportedClusterStatus{Phase: v1alpha1.PhaseActive, KubernetesVersion: "v1.32.4"}, false},
+		{"newer probe time only", v1alpha1.ImportedClusterStatus{Phase: v1alpha1.PhaseActive, LastProbeTime: at(5 * time.Second), KubernetesVersion: "v1.37.2"}, true},
+		{"probe time stale", v1alpha1.ImportedClusterStatus{Phase: v1alpha1.PhaseActive, LastProbeTime: at(10 * time.Second), KubernetesVersion: "v1.37.2"}, false},
+		{"version changed", v1alpha1.ImportedClusterStatus{Phase: v1alpha1.PhaseActive, LastProbeTime: at(time.Second), KubernetesVersion: "v1.37.3"}, false},
+		{"probe time cleared", v1alpha1.ImportedClusterStatus{Phase: v1alpha1.PhaseActive, KubernetesVersion: "v1.37.2"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

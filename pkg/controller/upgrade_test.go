@@ -20,6 +20,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s/k3stest"
 	"github.com/kubectl-import/kubectl-import/pkg/testenv"
+	"github.com/kubectl-import/kubectl-import/pkg/validate"
 )
 
 // TestUpgradeRollout: a new spec.k3s.version makes the reconciler deploy the two Plans and
@@ -32,7 +33,7 @@ func TestUpgradeRollout(t *testing.T) {
 		testenv.Options{Name: "k3s", K3s: true, PlanCRD: true})
 	hub, ds := clusters[0], clusters[1]
 	ctx := context.Background()
-	must(t, testenv.CreateK3sNodes(ctx, ds.Client, 3, 5, "v1.32.4+k3s1"))
+	must(t, testenv.CreateK3sNodes(ctx, ds.Client, 3, 5, ds.Version))
 	startReconciler(t, hub, controller.Options{ProbeInterval: probeInterval, ProbeTimeout: 3 * time.Second, CleanupTimeout: cleanupTimeout})
 	req, token := prepareImport(t, hub, ds, "edge", nil)
 	if _, err := importer.Register(ctx, hub.Client, req, token, io.Discard); err != nil {
@@ -40,7 +41,10 @@ func TestUpgradeRollout(t *testing.T) {
 	}
 	waitPhase(t, hub, "edge", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
 
-	const target = "v1.32.5+k3s1"
+	running, err := validate.ParseK3sVersion(ds.Version)
+	must(t, err)
+	running.Patch++ // the next patch release: an upgrade the rules allow
+	target := running.String()
 	ic, err := getCluster(ctx, hub, "edge")
 	must(t, err)
 	ic.Spec.K3s = &v1alpha1.K3sSpec{Version: target, UpgradeStrategy: v1alpha1.UpgradeStrategy{ServerConcurrency: 1, WorkerConcurrency: 2}}

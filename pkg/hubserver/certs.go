@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 
 	"github.com/open-policy-agent/cert-controller/pkg/rotator"
 	corev1 "k8s.io/api/core/v1"
@@ -23,6 +24,9 @@ const (
 	WebhookConfig  = "kimport-webhook"
 )
 
+// rotatorSeq numbers the rotators of a process that skips controller name validation.
+var rotatorSeq atomic.Int64
+
 // addCertRotation runs open-policy-agent/cert-controller: it keeps a CA and a serving
 // certificate in the Secret, renews them before they expire and injects the CA into the
 // ValidatingWebhookConfiguration; ready closes once the files are in CertDir and the CA is
@@ -34,7 +38,17 @@ func addCertRotation(mgr manager.Manager, o Options, ready chan struct{}) error 
 			return err
 		}
 	}
+	controllerName := "" // cert-controller's default, cert-rotator
+	if o.SkipControllerNameValidation {
+		// controller-runtime refuses a controller name already used in the process. The
+		// manager's SkipNameValidation does not reach the rotator's controller, which
+		// cert-controller creates unmanaged (controller.NewUnmanaged no longer takes the
+		// manager since controller-runtime 0.21), so each rotator of a process running several
+		// managers (tests) gets a name of its own.
+		controllerName = fmt.Sprintf("cert-rotator-%d", rotatorSeq.Add(1))
+	}
 	return rotator.AddRotator(mgr, &rotator.CertRotator{
+		ControllerName:         controllerName,
 		SecretKey:              key,
 		CertDir:                o.CertDir,
 		CAName:                 "kimport-webhook-ca",

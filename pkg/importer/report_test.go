@@ -11,14 +11,14 @@ import (
 
 func TestReportWritePlainAndFancy(t *testing.T) {
 	r := &Report{}
-	r.pass(CheckReachable, "https://x:6443, Kubernetes v1.32.4+k3s1 (K3s)")
+	r.pass(CheckReachable, "https://x:6443, Kubernetes v1.37.2+k3s1 (K3s)")
 	r.fail(CheckClusterAdmin, `alice may not do everything`, "  "+ClusterRoleBindingCommand("alice"))
 	r.skip(CheckNotMarked, "the hub is not usable")
 
 	var plain, fancy bytes.Buffer
 	r.Write(&plain, false)
 	r.Write(&fancy, true)
-	wantPlain := "OK   downstream answers: https://x:6443, Kubernetes v1.32.4+k3s1 (K3s)\n" +
+	wantPlain := "OK   downstream answers: https://x:6443, Kubernetes v1.37.2+k3s1 (K3s)\n" +
 		"FAIL cluster-admin in the downstream: alice may not do everything\n" +
 		"        kubectl create clusterrolebinding cluster-admin-binding --clusterrole cluster-admin --user alice\n" +
 		"SKIP not imported by another hub: not checked: the hub is not usable\n"

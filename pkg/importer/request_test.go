@@ -30,7 +30,7 @@ func TestValidateAPIServer(t *testing.T) {
 func TestSpecMatchesIgnoresFieldsOtherVerbsOwn(t *testing.T) {
 	req := testRequest()
 	ic := req.ImportedCluster()
-	ic.Spec.K3s = &v1alpha1.K3sSpec{Version: "v1.32.4+k3s1"}
+	ic.Spec.K3s = &v1alpha1.K3sSpec{Version: "v1.37.2+k3s1"}
 	if !req.SpecMatches(ic) {
 		t.Error("spec.k3s (owned by upgrade) must not make a re-run differ")
 	}

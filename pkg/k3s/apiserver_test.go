@@ -25,8 +25,8 @@ import (
 )
 
 const (
-	fromVersion = "v1.32.4+k3s1"
-	toVersion   = "v1.32.5+k3s1"
+	fromVersion = "v1.37.2+k3s1"
+	toVersion   = "v1.37.3+k3s1"
 )
 
 // TestAgainstAPIServer runs against a real K3s-like API server with the Plan CRD and the

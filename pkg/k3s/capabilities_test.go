@@ -25,7 +25,7 @@ func byName(caps []Capability) map[string]Capability {
 }
 
 func TestDetectK3sDefaults(t *testing.T) {
-	caps := byName(Detect([]corev1.Node{server("s1", "server", "--cluster-init")}, "v1.32.4+k3s1"))
+	caps := byName(Detect([]corev1.Node{server("s1", "server", "--cluster-init")}, "v1.37.2+k3s1"))
 	want := map[string][2]string{
 		"ingressCapabilities":      {`[{"ingressProvider":"Traefik"}]`, SourceDetected},
 		"loadBalancerCapabilities": {`{"enabled":true,"provider":"ServiceLB","protocolsSupported":["TCP","UDP"],"healthCheckSupported":false}`, SourceDetected},
@@ -48,7 +48,7 @@ func TestDetectK3sDisabledAndPortRange(t *testing.T) {
 		server("s1", "server", "--disable", "traefik,servicelb", "--service-node-port-range", "20000-22767"),
 		server("s2", "server", "--disable=traefik", "--disable=servicelb", "--kube-apiserver-arg=service-node-port-range=20000-22767"),
 	}
-	caps := byName(Detect(nodes, "v1.32.4+k3s1"))
+	caps := byName(Detect(nodes, "v1.37.2+k3s1"))
 	if c := caps["ingressCapabilities"]; c.Value != "[]" || c.Source != SourceDetected {
 		t.Errorf("ingress = %+v, want [] detected", c)
 	}
@@ -60,14 +60,14 @@ func TestDetectK3sDisabledAndPortRange(t *testing.T) {
 	}
 	// One server still runs Traefik: it is deployed.
 	nodes = append(nodes, server("s3", "server"))
-	if c := byName(Detect(nodes, "v1.32.4+k3s1"))["ingressCapabilities"]; c.Value == "[]" {
+	if c := byName(Detect(nodes, "v1.37.2+k3s1"))["ingressCapabilities"]; c.Value == "[]" {
 		t.Errorf("ingress with one server not disabling Traefik = %+v, want Traefik", c)
 	}
 }
 
 func TestEffectiveOverrides(t *testing.T) {
 	nodes := []corev1.Node{server("s1", "server")}
-	caps, res := Effective(nodes, "v1.32.4+k3s1", map[string]string{
+	caps, res := Effective(nodes, "v1.37.2+k3s1", map[string]string{
 		"capabilities/nodePortRange":            "30000-31000",
 		"capabilities.cattle.io/taintSupport":   "true",
 		"capabilities/loadBalancerCapabilities": `{"enabled": tru}`, // malformed: detected value stays
@@ -85,7 +85,7 @@ func TestEffectiveOverrides(t *testing.T) {
 	if c := m["loadBalancerCapabilities"]; c.Source != SourceDetected {
 		t.Errorf("loadBalancerCapabilities = %+v, want the detected value", c)
 	}
-	st, _ := DetectCapabilities(nodes, "v1.32.4+k3s1", nil)
+	st, _ := DetectCapabilities(nodes, "v1.37.2+k3s1", nil)
 	if len(st) != 5 || st[0].Name != "ingressCapabilities" {
 		t.Errorf("DetectCapabilities = %+v", st)
 	}

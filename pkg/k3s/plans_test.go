@@ -49,7 +49,7 @@ spec:
   - operator: Exists
   upgrade:
     image: rancher/k3s-upgrade
-  version: v1.32.5+k3s1
+  version: v1.37.3+k3s1
 `,
 			worker: planMeta + `  name: k3s-worker-plan
   namespace: cattle-system
@@ -64,13 +64,13 @@ spec:
     args:
     - prepare
     - k3s-master-plan
-    image: rancher/k3s-upgrade:v1.32.5-k3s1
+    image: rancher/k3s-upgrade:v1.37.3-k3s1
   serviceAccountName: system-upgrade-controller
   tolerations:
   - operator: Exists
   upgrade:
     image: rancher/k3s-upgrade
-  version: v1.32.5+k3s1
+  version: v1.37.3+k3s1
 `,
 		},
 		"drain both pools, 1 server and 3 workers at once": {
@@ -86,7 +86,7 @@ spec:
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			plans := DesiredPlans(clusterWith("v1.32.5+k3s1", tc.strategy))
+			plans := DesiredPlans(clusterWith("v1.37.3+k3s1", tc.strategy))
 			if len(plans) != 2 {
 				t.Fatalf("got %d plans, want 2", len(plans))
 			}

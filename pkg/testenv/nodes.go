@@ -65,15 +65,16 @@ func createK3sNode(ctx context.Context, c client.Client, name string, ip int, ve
 	return createNode(ctx, c, name, fmt.Sprintf("10.0.0.%d", ip), version, all, annotations, "k3s://"+name)
 }
 
-// CreateNodes creates n Ready nodes prefix-1..n of a plain cluster, with extra labels.
-func CreateNodes(ctx context.Context, c client.Client, prefix string, n int, labels map[string]string) error {
+// CreateNodes creates n Ready nodes prefix-1..n of a plain cluster whose kubelets run version,
+// with extra labels.
+func CreateNodes(ctx context.Context, c client.Client, prefix string, n int, version string, labels map[string]string) error {
 	for i := 1; i <= n; i++ {
 		name := fmt.Sprintf("%s-%d", prefix, i)
 		all := map[string]string{"kubernetes.io/hostname": name, "kubernetes.io/os": "linux"}
 		for k, v := range labels {
 			all[k] = v
 		}
-		if err := createNode(ctx, c, name, fmt.Sprintf("10.1.0.%d", i), "v1.32.4", all, nil, ""); err != nil {
+		if err := createNode(ctx, c, name, fmt.Sprintf("10.1.0.%d", i), version, all, nil, ""); err != nil {
 			return err
 		}
 	}

@@ -2,7 +2,11 @@
 // and etcd through controller-runtime's envtest, plus a kube-controller-manager beside each API
 // server so that token Secrets get tokens, namespaces finalize and garbage collection works as in
 // a real cluster. The binaries are built from source by `make control-plane` (see
-// hack/build-control-plane.sh) into the directory named by $KIMPORT_TEST_ASSETS.
+// hack/build-control-plane.sh), one directory per Kubernetes version, under the directory named
+// by $KIMPORT_TEST_ASSETS (bin/k8s by default).
+//
+// A cluster runs at the hub's Kubernetes version unless Options.Version picks another; the
+// versions built and tested are $KIMPORT_KUBE_VERSIONS (the Makefile exports both variables).
 package testenv
 
 import (
@@ -11,12 +15,15 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
@@ -25,14 +32,57 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
-// AssetsEnv names the directory holding kube-apiserver, kube-apiserver-k3s,
-// kube-controller-manager and etcd.
+// AssetsEnv names the directory holding one directory per Kubernetes version (bin/k8s when
+// unset), each with kube-apiserver, kube-apiserver-k3s, kube-controller-manager and etcd.
 const AssetsEnv = "KIMPORT_TEST_ASSETS"
+
+// VersionsEnv lists, separated by spaces, the Kubernetes versions tests run control planes at:
+// first the hub's, which every cluster runs unless a test picks another, then the others that
+// the downstreams of the end-to-end tests also run at. The Makefile sets it from KUBE_VERSION
+// and KUBE_OLDEST_VERSION.
+const VersionsEnv = "KIMPORT_KUBE_VERSIONS"
+
+// The versions when $KIMPORT_KUBE_VERSIONS is unset (a plain `go test`); keep them in step with
+// the Makefile's KUBE_VERSION and KUBE_OLDEST_VERSION.
+const (
+	// DefaultHubVersion is the newest Kubernetes release.
+	DefaultHubVersion = "v1.37.2"
+	// DefaultOldestVersion is the newest patch of the oldest minor still supported upstream.
+	DefaultOldestVersion = "v1.35.4"
+)
+
+// Versions returns the versions of $KIMPORT_KUBE_VERSIONS, the hub's first, without repeats;
+// DefaultHubVersion and DefaultOldestVersion when it is unset.
+func Versions() []string {
+	fields := strings.Fields(os.Getenv(VersionsEnv))
+	if len(fields) == 0 {
+		fields = []string{DefaultHubVersion, DefaultOldestVersion}
+	}
+	var out []string
+	for _, v := range fields {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// HubVersion is the Kubernetes version of the hub and of every cluster that picks none.
+func HubVersion() string { return Versions()[0] }
+
+// DownstreamVersions are the versions an end-to-end test runs its downstreams at: the hub's
+// and the oldest supported.
+func DownstreamVersions() []string { return Versions() }
+
+// K3sVersion is the version a K3s-like cluster at Kubernetes version v reports: v+k3s1.
+func K3sVersion(v string) string { return v + "+k3s1" }
 
 // Options choose what a cluster looks like.
 type Options struct {
 	// Name is the kubeconfig context name and the prefix of log files.
 	Name string
+	// Version is the Kubernetes version, vX.Y.Z, of the binaries; HubVersion() when empty.
+	Version string
 	// K3s makes the API server report vX.Y.Z+k3s1, as K3s does.
 	K3s bool
 	// HubCRDs installs the ImportedCluster CRD and the namespace kimport-system.
@@ -45,7 +95,9 @@ type Options struct {
 
 // Cluster is one running control plane.
 type Cluster struct {
-	Name       string
+	Name string
+	// Version is the version the API server reports: vX.Y.Z, or vX.Y.Z+k3s1 for a K3s one.
+	Version    string
 	Config     *rest.Config
 	Kubeconfig string
 	Client     client.Client
@@ -84,19 +136,24 @@ func Start(t testing.TB, opts Options) *Cluster {
 	return c
 }
 
-// AssetsDir returns $KIMPORT_TEST_ASSETS, or explains how to build the binaries.
-func AssetsDir() (string, error) {
-	dir := os.Getenv(AssetsEnv)
-	if dir == "" {
+// AssetsDir returns $KIMPORT_TEST_ASSETS/<version> (bin/k8s/<version> when unset) for a
+// version vX.Y.Z, HubVersion() when empty, or explains how to build the binaries.
+func AssetsDir(version string) (string, error) {
+	if version == "" {
+		version = HubVersion()
+	}
+	base := os.Getenv(AssetsEnv)
+	if base == "" {
 		root, err := RepoRoot()
 		if err != nil {
 			return "", err
 		}
-		dir = filepath.Join(root, "bin", "k8s", "v1.32.4")
+		base = filepath.Join(root, "bin", "k8s")
 	}
+	dir := filepath.Join(base, version)
 	for _, bin := range []string{"kube-apiserver", "kube-apiserver-k3s", "kube-controller-manager", "etcd"} {
 		if _, err := os.Stat(filepath.Join(dir, bin)); err != nil {
-			return "", fmt.Errorf("%s not found in %s: run 'make control-plane' (or set $%s)", bin, dir, AssetsEnv)
+			return "", fmt.Errorf("%s not found in %s: run 'make control-plane' (it builds $(KUBE_VERSIONS) into bin/k8s; $%s names another directory)", bin, dir, AssetsEnv)
 		}
 	}
 	return dir, nil
@@ -122,7 +179,10 @@ func RepoRoot() (string, error) {
 
 // StartCluster starts a cluster; the caller stops it with Stop.
 func StartCluster(opts Options) (*Cluster, error) {
-	assets, err := AssetsDir()
+	if opts.Version == "" {
+		opts.Version = HubVersion()
+	}
+	assets, err := AssetsDir(opts.Version)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +230,10 @@ func StartCluster(opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("envtest: %w (logs in %s)", err, apiLog.Name())
 	}
-	c := &Cluster{Name: opts.Name, Config: cfg, Dir: opts.Dir, env: env}
+	c := &Cluster{Name: opts.Name, Version: opts.Version, Config: cfg, Dir: opts.Dir, env: env}
+	if opts.K3s {
+		c.Version = K3sVersion(opts.Version)
+	}
 	if err := c.finishStart(opts, assets, certDir); err != nil {
 		_ = c.Stop()
 		return nil, err
@@ -181,6 +244,15 @@ func StartCluster(opts Options) (*Cluster, error) {
 func (c *Cluster) finishStart(opts Options, assetsDir, certDir string) error {
 	var err error
 	c.Config.UserAgent = "kimport-testenv"
+	// The binaries in a version's directory must be that version: a stale build or a wrong
+	// $KIMPORT_TEST_ASSETS would otherwise pass unnoticed as another version.
+	info, err := discovery.NewDiscoveryClientForConfigOrDie(c.Config).ServerVersion()
+	if err != nil {
+		return fmt.Errorf("reading the version of %q: %w", c.Name, err)
+	}
+	if info.GitVersion != c.Version {
+		return fmt.Errorf("the API server of %q in %s reports %s, want %s: run 'make control-plane'", c.Name, assetsDir, info.GitVersion, c.Version)
+	}
 	c.Kubeconfig = filepath.Join(c.Dir, opts.Name+".kubeconfig")
 	if err = WriteKubeconfig(c.Kubeconfig, opts.Name, c.Config); err != nil {
 		return err

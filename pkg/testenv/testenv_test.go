@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"context"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -27,8 +28,8 @@ func TestControlPlaneBehavesLikeARealCluster(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if info.GitVersion != "v1.32.4+k3s1" {
-			t.Fatalf("gitVersion = %q, want v1.32.4+k3s1", info.GitVersion)
+		if want := HubVersion() + "+k3s1"; info.GitVersion != want || c.Version != want {
+			t.Fatalf("gitVersion = %q, Cluster.Version %q, want %s", info.GitVersion, c.Version, want)
 		}
 	})
 
@@ -76,7 +77,7 @@ func TestControlPlaneBehavesLikeARealCluster(t *testing.T) {
 	})
 
 	t.Run("K3s nodes", func(t *testing.T) {
-		must(t, CreateK3sNodes(ctx, c.Client, 3, 5, "v1.32.4+k3s1"))
+		must(t, CreateK3sNodes(ctx, c.Client, 3, 5, c.Version))
 		var nodes corev1.NodeList
 		must(t, c.Client.List(ctx, &nodes))
 		if len(nodes.Items) != 8 {
@@ -84,7 +85,7 @@ func TestControlPlaneBehavesLikeARealCluster(t *testing.T) {
 		}
 		var server corev1.Node
 		must(t, c.Client.Get(ctx, client.ObjectKey{Name: "k3s-server-1"}, &server))
-		if server.Labels[LabelEtcd] != "true" || server.Status.NodeInfo.KubeletVersion != "v1.32.4+k3s1" ||
+		if server.Labels[LabelEtcd] != "true" || server.Status.NodeInfo.KubeletVersion != c.Version ||
 			!strings.Contains(server.Annotations[AnnotationArgs], `"--token","********"`) {
 			t.Fatalf("server node lacks K3s labels/annotations/status: %+v", server.ObjectMeta)
 		}
@@ -130,5 +131,31 @@ func eventually(t *testing.T, ctx context.Context, cond func() bool) {
 			t.Fatal("condition not met before the deadline")
 		case <-time.After(200 * time.Millisecond):
 		}
+	}
+}
+
+func TestVersions(t *testing.T) {
+	for env, want := range map[string]string{
+		"":                        DefaultHubVersion + " " + DefaultOldestVersion,
+		"v1.37.2":                 "v1.37.2",
+		" v1.37.2  v1.35.4 ":      "v1.37.2 v1.35.4",
+		"v1.37.2 v1.35.4 v1.37.2": "v1.37.2 v1.35.4",
+	} {
+		t.Setenv(VersionsEnv, env)
+		if got := strings.Join(Versions(), " "); got != want {
+			t.Errorf("%s=%q: Versions() = %q, want %q", VersionsEnv, env, got, want)
+		}
+		if got := HubVersion(); got != strings.Fields(want)[0] {
+			t.Errorf("%s=%q: HubVersion() = %q", VersionsEnv, env, got)
+		}
+	}
+}
+
+func TestAssetsDirNamesTheVersion(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv(AssetsEnv, dir)
+	_, err := AssetsDir("v1.99.0")
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "v1.99.0")) || !strings.Contains(err.Error(), "make control-plane") {
+		t.Fatalf("AssetsDir of a version not built: %v, want the directory and the remedy named", err)
 	}
 }

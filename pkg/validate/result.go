@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"errors"
 	"fmt"
 	"unicode/utf8"
 
@@ -86,7 +87,14 @@ func shown(s string) string {
 }
 
 // rawValue is an offending value printed verbatim (not quoted again) in a field error, e.g.
-// a JSON member `"yes"` or `42`. field.Error prints fmt.Stringer values with String().
+// a JSON member `"yes"` or `42`. field.Error (apimachinery 0.33 and later) renders a value that
+// is not a plain string or number with json.Marshal, which would quote it again, and uses
+// String() only when that fails: MarshalJSON therefore fails on purpose.
 type rawValue string
 
 func (v rawValue) String() string { return shown(string(v)) }
+
+var errVerbatim = errors.New("a rawValue is shown verbatim, not as JSON")
+
+// MarshalJSON always fails, so that field.Error shows String().
+func (v rawValue) MarshalJSON() ([]byte, error) { return nil, errVerbatim }

@@ -20,10 +20,11 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/testenv/hubtest"
 )
 
-// Name is the ImportedCluster's name; Version the K3s version its nodes run.
+// Name is the ImportedCluster's name; Version the K3s version its nodes run, the one its API
+// server reports (testenv.DefaultHubVersion as K3s).
 const (
 	Name    = "k3s-prod"
-	Version = "v1.32.4+k3s1"
+	Version = "v1.37.2+k3s1"
 )
 
 // Start starts the cluster and registers the import; everything stops when the test ends.

@@ -35,25 +35,33 @@ import (
 )
 
 // TestImportFlow drives init, preflight, cluster and delete against real control planes: a
-// hub running the reconciler in-process, a K3s downstream and a plain one. The subtests share
-// the clusters and run in order; each leaves the state the next one starts from.
+// hub running the reconciler in-process, a K3s downstream and a plain one, once with the
+// downstreams at each of testenv.DownstreamVersions (the newest release and the oldest
+// supported minor; the hub is always at the newest). Within a run the subtests share the
+// clusters and run in order; each leaves the state the next one starts from.
 func TestImportFlow(t *testing.T) {
 	binary := buildPlugin(t)
+	for _, version := range testenv.DownstreamVersions() {
+		t.Run("downstreams at "+version, func(t *testing.T) { testImportFlow(t, binary, version) })
+	}
+}
+
+func testImportFlow(t *testing.T, binary func(*testing.T) string, version string) {
 	testLog = func(s string) { t.Log(s) }
 	t.Cleanup(func() { testLog = func(string) {} })
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // init records the hub here
 	t.Setenv(common.HubContextEnv, "")
 	clusters := testenv.StartAll(t,
 		testenv.Options{Name: "hub"},
-		testenv.Options{Name: "k3s", K3s: true},
-		testenv.Options{Name: "plain"})
+		testenv.Options{Name: "k3s", K3s: true, Version: version},
+		testenv.Options{Name: "plain", Version: version})
 	hub, k3s, plain := clusters[0], clusters[1], clusters[2]
 	hubServer := hubenv.New(t, hub) // reconciler and admission webhook, called by URL over TLS
 	ctx := context.Background()
-	if err := testenv.CreateK3sNodes(ctx, k3s.Client, 3, 5, "v1.32.4+k3s1"); err != nil {
+	if err := testenv.CreateK3sNodes(ctx, k3s.Client, 3, 5, k3s.Version); err != nil {
 		t.Fatal(err)
 	}
-	if err := testenv.CreateNodes(ctx, plain.Client, "node", 2, nil); err != nil {
+	if err := testenv.CreateNodes(ctx, plain.Client, "node", 2, plain.Version, nil); err != nil {
 		t.Fatal(err)
 	}
 	// The plain downstream already has cattle-system: the import must neither own nor remove it.
@@ -176,11 +184,11 @@ func TestImportFlow(t *testing.T) {
 			t.Fatalf("%v\n%s%s", err, out, errOut)
 		}
 		mustContain(t, "cluster output", out,
-			"OK   downstream answers: "+k3s.Config.Host+", Kubernetes v1.32.4+k3s1 (K3s)",
+			"OK   downstream answers: "+k3s.Config.Host+", Kubernetes "+k3s.Version+" (K3s)",
 			"lease.coordination.k8s.io/cluster-", "namespace/cattle-system created",
 			"clusterrole.rbac.authorization.k8s.io/kimport-agent serverside-applied",
 			"importedcluster.kimport.dev/k3s-1 serverside-applied", "secret/k3s-1-credentials serverside-applied",
-			"importedcluster.kimport.dev/k3s-1 Active (k3s v1.32.4+k3s1, 8/8 nodes ready)")
+			"importedcluster.kimport.dev/k3s-1 Active (k3s "+k3s.Version+", 8/8 nodes ready)")
 		assertTokenNotIn(t, hub, "k3s-1", out+errOut)
 		assertImported(t, hub, k3s, 1, counts{"Namespace": 1, "ClusterRoleBinding": 2})
 	})
@@ -292,7 +300,7 @@ func TestImportFlow(t *testing.T) {
 	})
 
 	t.Run("built binary: exit code 1 and the error on stderr", func(t *testing.T) {
-		bin := binary()
+		bin := binary(t)
 		out, errOut, code := runBinary(t, exec.Command(bin, "cluster", "k3s-3", "--kubeconfig", aliceKubeconfig, "--hub-kubeconfig", hub.Kubeconfig))
 		if code != 1 || !strings.HasPrefix(errOut, "error: preflight failed") {
 			t.Errorf("exit %d, stderr %q; want 1 and the preflight error", code, errOut)
@@ -311,7 +319,7 @@ func TestImportFlow(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		kubeconfig := filepath.Join(dir, "k3s.yaml")
+		kubeconfig := filepath.Join(dir, "k3s-"+version+".yaml") // one per run: it is made unreadable
 		cmd := exec.Command(bin, "preflight", "--kubeconfig", kubeconfig, "--hub-kubeconfig", hub.Kubeconfig)
 		cmd.Env = append(os.Environ(), "HOME="+dir)
 		if os.Getuid() == 0 {

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/spf13/cobra"
@@ -55,7 +56,7 @@ func execute(cmd *cobra.Command, out, errOut *bytes.Buffer, args []string) (stri
 }
 
 // buildPlugin builds the plugin binary in the background; the returned function waits for it.
-func buildPlugin(t *testing.T) func() string {
+func buildPlugin(t *testing.T) func(*testing.T) string {
 	t.Helper()
 	testenv.SkipShort(t) // its only caller needs control planes: no build to leave running
 	dir := t.TempDir()
@@ -74,9 +75,10 @@ func buildPlugin(t *testing.T) func() string {
 		}
 		done <- err
 	}()
-	return func() string {
+	build := sync.OnceValue(func() error { return <-done })
+	return func(t *testing.T) string {
 		t.Helper()
-		if err := <-done; err != nil {
+		if err := build(); err != nil {
 			t.Fatalf("go build ./cmd/kubectl-import: %v", err)
 		}
 		return bin

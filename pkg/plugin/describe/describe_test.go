@@ -44,7 +44,7 @@ Credentials:         Secret kimport-system/alpha-credentials
 Created:             ` + alpha.CreationTimestamp.Format(time.RFC1123Z) + `
 Phase:               Active
 Distribution:        k3s
-Kubernetes Version:  v1.32.4+k3s1
+Kubernetes Version:  v1.37.2+k3s1
 Last Probe:          10d ago
 Nodes:
   Total:          8

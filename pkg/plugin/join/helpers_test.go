@@ -55,7 +55,7 @@ func startHub(t *testing.T, downstreams ...string) (*testenv.Cluster, []*testenv
 	clusters := testenv.StartAll(t, opts...)
 	hub := clusters[0]
 	for _, ds := range clusters[1:] {
-		if err := testenv.CreateNodes(context.Background(), ds.Client, "node", 2, nil); err != nil {
+		if err := testenv.CreateNodes(context.Background(), ds.Client, "node", 2, ds.Version, nil); err != nil {
 			t.Fatal(err)
 		}
 	}

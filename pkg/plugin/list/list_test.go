@@ -46,7 +46,7 @@ func TestListAgainstHub(t *testing.T) {
 	t.Run("table", func(t *testing.T) {
 		want := "" +
 			"NAME    DISPLAY NAME   PHASE     DISTRIBUTION   VERSION        NODES    AGE\n" +
-			"alpha   Alpha Prod     Active    k3s            v1.32.4+k3s1   7/8      10d\n" +
+			"alpha   Alpha Prod     Active    k3s            v1.37.2+k3s1   7/8      10d\n" +
 			"beta    beta           Pending   <none>         <none>         <none>   10d\n"
 		for _, args := range [][]string{nil, {"ls"}} {
 			c := cmd
@@ -66,7 +66,7 @@ func TestListAgainstHub(t *testing.T) {
 	t.Run("wide", func(t *testing.T) {
 		want := "" +
 			"NAME    DISPLAY NAME   PHASE     DISTRIBUTION   VERSION        NODES    CONTROL-PLANE   WORKERS   API SERVER                      CLUSTER ID                             AGE\n" +
-			"alpha   Alpha Prod     Active    k3s            v1.32.4+k3s1   7/8      2/3             5/5       https://10.0.0.1:6443           3f1c2a9e-0000-4000-8000-00000000a1fa   10d\n" +
+			"alpha   Alpha Prod     Active    k3s            v1.37.2+k3s1   7/8      2/3             5/5       https://10.0.0.1:6443           3f1c2a9e-0000-4000-8000-00000000a1fa   10d\n" +
 			"beta    beta           Pending   <none>         <none>         <none>   <none>          <none>    https://beta.example.com:6443   7d2e4b10-0000-4000-8000-0000000000be   10d\n"
 		if got := hubtest.Execute(hub, cmd, "-o", "wide").Stdout(t); got != want {
 			t.Errorf("got\n%s\nwant\n%s", got, want)
@@ -185,7 +185,7 @@ func TestListAgainstHub(t *testing.T) {
 		now = waiting.CreationTimestamp.Add(24 * time.Hour)
 		want := "" +
 			"NAME      DISPLAY NAME   PHASE     DISTRIBUTION   VERSION        NODES    CONTROL-PLANE   WORKERS   API SERVER                      CLUSTER ID                             AGE\n" +
-			"alpha     Alpha Prod     Active    k3s            v1.32.4+k3s1   7/8      2/3             5/5       https://10.0.0.1:6443           3f1c2a9e-0000-4000-8000-00000000a1fa   24h\n" +
+			"alpha     Alpha Prod     Active    k3s            v1.37.2+k3s1   7/8      2/3             5/5       https://10.0.0.1:6443           3f1c2a9e-0000-4000-8000-00000000a1fa   24h\n" +
 			"beta      beta           Pending   <none>         <none>         <none>   <none>          <none>    https://beta.example.com:6443   7d2e4b10-0000-4000-8000-0000000000be   24h\n" +
 			"waiting   waiting        Pending   <none>         <none>         <none>   <none>          <none>    <waiting for join>              <waiting for join>                     24h\n"
 		if got := hubtest.Execute(hub, cmd, "-o", "wide").Stdout(t); got != want {

@@ -93,7 +93,7 @@ func TestNodeConfig(t *testing.T) {
 		t.Fatalf("table:\n%s", table)
 	}
 	for _, want := range []string{
-		"k3s-server-1   server,etcd   v1.32.4+k3s1   server --cluster-init --token ******** --datastore-endpoint=******** --etcd-s3-secret-key ******** " +
+		"k3s-server-1   server,etcd   v1.37.2+k3s1   server --cluster-init --token ******** --datastore-endpoint=******** --etcd-s3-secret-key ******** " +
 			"--etcd-s3-endpoint https://minio:9000/?secret=********&region=eu --my-secret=******** --kube-apiserver-arg oidc-client-secret=******** " +
 			"--agent-token ******** --vpn-auth ******** --kubelet-arg provider=name=tailscale,joinKey=******** --node-label pool=servers " +
 			"--node-taint key=value:NoSchedule --disable traefik   " +

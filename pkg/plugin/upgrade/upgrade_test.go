@@ -15,7 +15,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/testenv/hubtest"
 )
 
-const to = "v1.32.5+k3s1"
+const to = "v1.37.3+k3s1"
 
 func TestUpgrade(t *testing.T) {
 	c := k3stest.Start(t)
@@ -32,9 +32,9 @@ func TestUpgrade(t *testing.T) {
 	t.Run("refusals name the flag and change nothing", func(t *testing.T) {
 		for args, want := range map[string]string{
 			"":                                       "--to is required: the K3s version to upgrade to, e.g. --to v1.32.5+k3s1",
-			"--to v1.32.5":                           `invalid --to: "v1.32.5" must be a K3s version vX.Y.Z+k3sN, e.g. v1.30.4+k3s1`,
-			"--to v1.32.3+k3s1":                      "invalid --to v1.32.3+k3s1: older than the version the cluster runs (v1.32.4+k3s1); K3s cannot be downgraded",
-			"--to v1.32.4+k3s1":                      "invalid --to v1.32.4+k3s1: the cluster already runs it; choose a newer version",
+			"--to v1.37.3":                           `invalid --to: "v1.37.3" must be a K3s version vX.Y.Z+k3sN, e.g. v1.30.4+k3s1`,
+			"--to v1.37.1+k3s1":                      "invalid --to v1.37.1+k3s1: older than the version the cluster runs (v1.37.2+k3s1); K3s cannot be downgraded",
+			"--to v1.37.2+k3s1":                      "invalid --to v1.37.2+k3s1: the cluster already runs it; choose a newer version",
 			"--to " + to + " --worker-concurrency 0": "invalid --worker-concurrency 0: must be at least 1 (the upgrade controller upgrades no node at 0)",
 			"--to " + to + " --server-concurrency 2": `importedcluster "k3s-prod": spec.k3s.upgradeStrategy.serverConcurrency: Invalid value: 2: with 3 embedded-etcd servers at most 1 may upgrade at once, or etcd loses quorum; set it to 1`,
 		} {
@@ -119,11 +119,11 @@ func TestUpgrade(t *testing.T) {
 
 		out = hubtest.Execute(c, NewCmd, "status", name).Stdout(t)
 		for _, want := range []string{
-			"Target:    v1.32.5+k3s1 (in progress)",
+			"Target:    v1.37.3+k3s1 (in progress)",
 			"Strategy:  1 server(s) at once (not drained), 2 worker(s) at once (drained)",
 			"POOL      PLAN              VERSION        RESOLVED       APPLYING                  DONE   PENDING",
-			"servers   k3s-master-plan   v1.32.5+k3s1   v1.32.5-k3s1   <none>                    3/3    <none>",
-			"workers   k3s-worker-plan   v1.32.5+k3s1   v1.32.5-k3s1   k3s-agent-1,k3s-agent-2   1/5    k3s-agent-4,k3s-agent-5",
+			"servers   k3s-master-plan   v1.37.3+k3s1   v1.37.3-k3s1   <none>                    3/3    <none>",
+			"workers   k3s-worker-plan   v1.37.3+k3s1   v1.37.3-k3s1   k3s-agent-1,k3s-agent-2   1/5    k3s-agent-4,k3s-agent-5",
 			"apply-k3s-worker-plan-on-k3s-agent-2   k3s-agent-2   Job has reached the specified backoff limit",
 			"job cattle-system/apply-k3s-worker-plan-on-k3s-agent-2 failed on node k3s-agent-2",
 		} {

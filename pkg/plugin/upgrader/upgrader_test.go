@@ -161,10 +161,10 @@ deployment.apps/system-upgrade-controller serverside-applied
 
 	t.Run("plans -o yaml prints what kubectl get plans prints", func(t *testing.T) {
 		if err := k3s.ApplyPlans(ctx, dynamic.NewForConfigOrDie(c.Config), &v1alpha1.ImportedCluster{
-			ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: v1alpha1.ImportedClusterSpec{K3s: &v1alpha1.K3sSpec{Version: "v1.32.5+k3s1"}}}); err != nil {
+			ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: v1alpha1.ImportedClusterSpec{K3s: &v1alpha1.K3sSpec{Version: "v1.37.3+k3s1"}}}); err != nil {
 			t.Fatal(err)
 		}
-		k3stest.NewSUC(t, c.Config).PlanStatus(k3s.MasterPlan, "v1.32.5+k3s1", "h", "k3s-server-1")
+		k3stest.NewSUC(t, c.Config).PlanStatus(k3s.MasterPlan, "v1.37.3+k3s1", "h", "k3s-server-1")
 		for _, format := range []string{"yaml", "json"} {
 			want, _ := runKubectl("get", "plans", "-n", k3s.Namespace, "-o", format)
 			got := hubtest.Execute(c, NewCmd, "plans", name, "-o", format).Stdout(t)
@@ -173,7 +173,7 @@ deployment.apps/system-upgrade-controller serverside-applied
 			}
 		}
 		table := hubtest.Execute(c, NewCmd, "plans", name).Stdout(t)
-		if !strings.Contains(table, "k3s-master-plan   rancher/k3s-upgrade   v1.32.5+k3s1   1          ") {
+		if !strings.Contains(table, "k3s-master-plan   rancher/k3s-upgrade   v1.37.3+k3s1   1          ") {
 			t.Errorf("table:\n%s", table)
 		}
 	})

@@ -32,7 +32,7 @@ func Alpha(changed time.Time) *v1alpha1.ImportedCluster {
 			Phase:             v1alpha1.PhaseActive,
 			LastProbeTime:     &at,
 			Distribution:      v1alpha1.DistK3s,
-			KubernetesVersion: "v1.32.4+k3s1",
+			KubernetesVersion: "v1.37.2+k3s1",
 			Nodes: &v1alpha1.NodeSummary{
 				Total: 8, Ready: 7, Etcd: 3,
 				ControlPlane: v1alpha1.PoolSummary{Total: 3, Ready: 2, NotReady: []string{"alpha-server-2"}},
