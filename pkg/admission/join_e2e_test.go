@@ -85,6 +85,7 @@ func joinApply(c client.Client, name, clusterID, apiServer string, extra map[str
 		"metadata": map[string]any{"name": name, "labels": map[string]any{v1alpha1.ClusterIDLabel: clusterID}},
 		"spec":     spec,
 	}}
+	//lint:ignore SA1019 client.Apply patch type: the typed Client.Apply needs apply configurations; the migration is a follow-up of the controller-runtime 0.25 upgrade
 	return c.Patch(context.Background(), u, client.Apply, client.FieldOwner(v1alpha1.JoinFieldManager))
 }
 

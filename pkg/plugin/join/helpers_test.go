@@ -136,6 +136,7 @@ func applyAll(t *testing.T, c client.Client, items []map[string]any) {
 	t.Helper()
 	for _, item := range items {
 		u := &unstructured.Unstructured{Object: item}
+		//lint:ignore SA1019 client.Apply patch type, as the import itself applies (pkg/importer/apply.go)
 		if err := c.Patch(context.Background(), u, client.Apply, client.FieldOwner("gitops-tool")); err != nil {
 			t.Fatalf("applying %s/%s: %v", u.GetKind(), u.GetName(), err)
 		}
