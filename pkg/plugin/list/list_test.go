@@ -152,7 +152,7 @@ func TestListAgainstHub(t *testing.T) {
 
 	t.Run("no-headers", func(t *testing.T) {
 		want := "" +
-			"alpha   Alpha Prod   Active    k3s      v1.32.4+k3s1   7/8      10d\n" +
+			"alpha   Alpha Prod   Active    k3s      v1.37.2+k3s1   7/8      10d\n" +
 			"beta    beta         Pending   <none>   <none>         <none>   10d\n"
 		if got := hubtest.Execute(hub, cmd, "--no-headers").Stdout(t); got != want {
 			t.Errorf("got\n%s\nwant\n%s", got, want)
