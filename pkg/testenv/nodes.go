@@ -91,7 +91,7 @@ func createNode(ctx context.Context, c client.Client, name, ip, version string, 
 	}
 	node.Status = corev1.NodeStatus{
 		Addresses:  []corev1.NodeAddress{{Type: corev1.NodeInternalIP, Address: ip}, {Type: corev1.NodeHostName, Address: name}},
-		NodeInfo:   corev1.NodeSystemInfo{KubeletVersion: version, KubeProxyVersion: version, OperatingSystem: "linux", Architecture: "amd64", ContainerRuntimeVersion: "containerd://1.7.22-k3s1"},
+		NodeInfo:   corev1.NodeSystemInfo{KubeletVersion: version, OperatingSystem: "linux", Architecture: "amd64", ContainerRuntimeVersion: "containerd://1.7.22-k3s1"},
 		Conditions: []corev1.NodeCondition{readyCondition(true)},
 	}
 	if err := c.Status().Update(ctx, node); err != nil {
