@@ -300,11 +300,17 @@ func memberBindingsAre(ctx context.Context, ds *testenv.Cluster, cluster string,
 	if len(list.Items) != len(members) {
 		return fmt.Errorf("%d member bindings, want %d: %+v", len(list.Items), len(members), list.Items)
 	}
+	// Judge the one listed snapshot: a Get after the List could see a binding the reconciler
+	// created in between and pass while a stale one is still there.
+	listed := map[string]rbacv1.ClusterRoleBinding{}
+	for _, b := range list.Items {
+		listed[b.Name] = b
+	}
 	for _, m := range members {
 		want := agent.MemberBinding(cluster, m)
-		var got rbacv1.ClusterRoleBinding
-		if err := ds.Client.Get(ctx, client.ObjectKey{Name: want.Name}, &got); err != nil {
-			return err
+		got, ok := listed[want.Name]
+		if !ok {
+			return fmt.Errorf("no member binding %s among %+v", want.Name, list.Items)
 		}
 		if !reflect.DeepEqual(got.Subjects, want.Subjects) || got.RoleRef != want.RoleRef {
 			return fmt.Errorf("binding %s: subjects %+v roleRef %+v, want %+v %+v", want.Name, got.Subjects, got.RoleRef, want.Subjects, want.RoleRef)
