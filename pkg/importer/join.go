@@ -149,24 +149,26 @@ func AppliedAgentToken(ctx context.Context, ds client.Client, req Request, out i
 
 // MarkerRegistration is what the downstream marker records; ok is false when there is none.
 func MarkerRegistration(ctx context.Context, ds client.Client) (reg agent.Registration, ok bool) {
+	d, ok := markerData(ctx, ds)
+	return agent.Registration{HubID: d[agent.MarkerHubID], HubServer: d[agent.MarkerHubServer],
+		ClusterName: d[agent.MarkerClusterName], ClusterID: d[agent.MarkerClusterID]}, ok
+}
+
+// markerData is the downstream marker's data; ok is false when it cannot be read.
+func markerData(ctx context.Context, ds client.Client) (map[string]string, bool) {
 	var marker corev1.ConfigMap
 	if err := ds.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: agent.MarkerConfigMap}, &marker); err != nil {
-		return reg, false
+		return nil, false
 	}
-	d := marker.Data
-	return agent.Registration{HubID: d[agent.MarkerHubID], HubServer: d[agent.MarkerHubServer],
-		ClusterName: d[agent.MarkerClusterName], ClusterID: d[agent.MarkerClusterID]}, true
+	return marker.Data, true
 }
 
 // MarkerPhase is the phase the hub last wrote into the downstream marker for cluster name, ""
 // when the marker is absent or names another cluster.
 func MarkerPhase(ctx context.Context, ds client.Client, name string) string {
-	var marker corev1.ConfigMap
-	if err := ds.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: agent.MarkerConfigMap}, &marker); err != nil {
+	d, _ := markerData(ctx, ds)
+	if d[agent.MarkerClusterName] != name {
 		return ""
 	}
-	if marker.Data[agent.MarkerClusterName] != name {
-		return ""
-	}
-	return marker.Data[agent.MarkerHubPhase]
+	return d[agent.MarkerHubPhase]
 }
