@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
@@ -89,7 +90,7 @@ func (h *HubOptions) Client() (client.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return client.New(cfg, client.Options{Scheme: Scheme})
+	return client.New(cfg, client.Options{Scheme: scheme.Scheme})
 }
 
 // ConfigDir is $XDG_CONFIG_HOME/kubectl-import (default ~/.config/kubectl-import).

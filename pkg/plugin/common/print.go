@@ -16,6 +16,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/printers"
 	"k8s.io/kubectl/pkg/cmd/get"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 )
 
 // Output formats a verb may accept in -o/--output. The empty format is the verb's own
@@ -150,7 +152,7 @@ func (o *OutputFlags) Wide() bool { return o.Format == OutputWide }
 
 // printer is cli-runtime's printer for the format (kubectl's for custom-columns), with
 // operation for the name printer (`kind.group/name operation`). typed printers set
-// apiVersion and kind from Scheme.
+// apiVersion and kind from scheme.Scheme.
 func (o *OutputFlags) printer(operation string, typed bool) (printers.ResourcePrinter, error) {
 	format := o.Format
 	if format == OutputWide {
@@ -164,7 +166,7 @@ func (o *OutputFlags) printer(operation string, typed bool) (printers.ResourcePr
 	stored := o.flags()
 	f := genericclioptions.NewPrintFlags(operation)
 	if typed {
-		f = f.WithTypeSetter(Scheme)
+		f = f.WithTypeSetter(scheme.Scheme)
 	}
 	f.OutputFormat = &format
 	f.OutputFlagSpecified = func() bool { return format != "" }
@@ -232,7 +234,7 @@ func toUnstructured(obj runtime.Object) (runtime.Object, error) {
 	return u, nil
 }
 
-// SetKinds sets apiVersion and kind from Scheme on obj and, for a list, on each item: typed
+// SetKinds sets apiVersion and kind from scheme.Scheme on obj and, for a list, on each item: typed
 // clients leave them empty, and printed objects must be usable with `kubectl apply -f`.
 func SetKinds(obj runtime.Object) error {
 	if err := setKind(obj); err != nil {
@@ -257,7 +259,7 @@ func setKind(obj runtime.Object) error {
 	if !obj.GetObjectKind().GroupVersionKind().Empty() {
 		return nil
 	}
-	gvks, _, err := Scheme.ObjectKinds(obj)
+	gvks, _, err := scheme.Scheme.ObjectKinds(obj)
 	if err != nil {
 		return err
 	}

@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/internal/hubenv"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/create"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
@@ -112,7 +113,7 @@ func redact(s string) string {
 func asToken(t *testing.T, hub *rest.Config, token string) client.Client {
 	t.Helper()
 	c, err := client.New(&rest.Config{Host: hub.Host, BearerToken: token, TLSClientConfig: rest.TLSClientConfig{CAData: hub.CAData}},
-		client.Options{Scheme: common.Scheme})
+		client.Options{Scheme: scheme.Scheme})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,8 +13,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/testenv/hubtest"
 )
 
@@ -156,7 +156,7 @@ func TestMembersAgainstHub(t *testing.T) {
 		// Between this command's read and its write, someone else changes the object: the API
 		// server refuses the stale write and the command must re-read and apply its edit again.
 		raced := false
-		base, err := client.NewWithWatch(hub.Config, client.Options{Scheme: common.Scheme})
+		base, err := client.NewWithWatch(hub.Config, client.Options{Scheme: scheme.Scheme})
 		if err != nil {
 			t.Fatal(err)
 		}

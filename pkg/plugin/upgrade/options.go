@@ -11,6 +11,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
@@ -128,7 +129,7 @@ func (o *Options) hubClient() (client.Client, error) {
 		return nil, err
 	}
 	cfg.WarningHandler = rest.NewWarningWriter(o.ErrOut, rest.WarningWriterOptions{Deduplicate: true})
-	return client.New(cfg, client.Options{Scheme: common.Scheme})
+	return client.New(cfg, client.Options{Scheme: scheme.Scheme})
 }
 
 // k3sSpec is the stored spec.k3s with the new version and the strategy flags given.
