@@ -6,6 +6,11 @@ const (
 	ConditionProjectsAssigned = "ProjectsAssigned"
 	ConditionMembersApplied   = "MembersApplied"
 	ConditionUpgraded         = "Upgraded"
+	// ConditionHeartbeat (agent mode) is the hub's own judgement of the agent's heartbeat
+	// Lease: only the hub component writes it, never the agent.
+	ConditionHeartbeat = "Heartbeat"
+	// ConditionAgentVersion (agent mode) is False while the agent's version lags the hub's.
+	ConditionAgentVersion = "AgentVersion"
 )
 
 // ConditionDownstreamRemoved records, on a deleted cluster, that the downstream cleanup is
@@ -33,4 +38,13 @@ const (
 	// ReasonIdentityClaimed: another registration joined by the same cluster holds its
 	// identity claim; this one never touches the downstream.
 	ReasonIdentityClaimed = "IdentityClaimed"
+	// ReasonAwaitingAgent: agent mode, the agent has not renewed its heartbeat yet.
+	ReasonAwaitingAgent = "AwaitingAgent"
+	// ReasonRenewed: the agent renewed its heartbeat within the grace period.
+	ReasonRenewed = "Renewed"
+	// ReasonLate: the agent's heartbeat is older than the grace period.
+	ReasonLate = "Late"
+	// ReasonCurrent / ReasonBehind: the agent runs the hub's version, or an older one.
+	ReasonCurrent = "Current"
+	ReasonBehind  = "Behind"
 )

@@ -82,3 +82,38 @@ func JoinCluster(username string) string {
 	}
 	return username[len(prefix):]
 }
+
+// Agent mode: each downstream's kimport-agent has its own hub identity.
+const (
+	// agentPrefix starts the names of a cluster's agent ServiceAccount in the hub and its RBAC.
+	agentPrefix = "kimport-agent-"
+	// heartbeatPrefix starts the name of a cluster's heartbeat Lease in HubNamespace.
+	heartbeatPrefix = "cluster-"
+	// HeartbeatLabel marks heartbeat Leases, so the hub caches and watches only those.
+	HeartbeatLabel = "kimport.dev/heartbeat"
+)
+
+// AgentName names the agent ServiceAccount of cluster in HubNamespace, and its Role,
+// RoleBinding, ClusterRole and ClusterRoleBinding.
+func AgentName(cluster string) string { return agentPrefix + cluster }
+
+// AgentBootstrapName names the hub Secret a bootstrap token of the agent is bound to: deleting
+// it (the agent does, once it has its own token) ends that token.
+func AgentBootstrapName(cluster string) string { return agentPrefix + cluster + "-bootstrap" }
+
+// AgentUsername is the user name the hub's API server gives the agent of cluster.
+func AgentUsername(cluster string) string {
+	return "system:serviceaccount:" + HubNamespace + ":" + AgentName(cluster)
+}
+
+// AgentCluster is the cluster whose agent username is, or "" when username is no agent.
+func AgentCluster(username string) string {
+	prefix := "system:serviceaccount:" + HubNamespace + ":" + agentPrefix
+	if len(username) <= len(prefix) || username[:len(prefix)] != prefix {
+		return ""
+	}
+	return username[len(prefix):]
+}
+
+// HeartbeatName names the Lease in HubNamespace that the agent of cluster renews.
+func HeartbeatName(cluster string) string { return heartbeatPrefix + cluster }

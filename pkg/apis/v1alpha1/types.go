@@ -67,7 +67,28 @@ type ImportedClusterSpec struct {
 	// K3s holds the K3s upgrade settings; only for K3s clusters.
 	// +optional
 	K3s *K3sSpec `json:"k3s,omitempty"`
+
+	// Mode says who synchronises the downstream: Agent (its agent dials out to the hub; the
+	// hub holds no downstream credential and needs no route to it) or Direct (the hub reaches
+	// the API server with the credentials Secret). Empty means Direct: records made before
+	// agent mode existed.
+	// +optional
+	Mode Mode `json:"mode,omitempty"`
 }
+
+// Mode is how the hub and a downstream are connected.
+// +kubebuilder:validation:Enum=Agent;Direct
+type Mode string
+
+const (
+	// ModeAgent: kimport-agent runs in the downstream and dials out to the hub.
+	ModeAgent Mode = "Agent"
+	// ModeDirect: the hub dials the downstream's API server.
+	ModeDirect Mode = "Direct"
+)
+
+// AgentMode reports whether the cluster is synchronised by its own agent.
+func (s *ImportedClusterSpec) AgentMode() bool { return s.Mode == ModeAgent }
 
 // SecretReference names a Secret in the hub namespace kimport-system.
 type SecretReference struct {
@@ -185,9 +206,21 @@ type ImportedClusterStatus struct {
 	Projects []Project `json:"projects,omitempty"`
 	// +optional
 	Upgrade *UpgradeStatus `json:"upgrade,omitempty"`
-	// LastProbeTime is when the reconciler last reached the downstream.
+	// LastProbeTime is when the reconciler (direct mode) or the agent (agent mode) last
+	// reached the downstream.
 	// +optional
 	LastProbeTime *metav1.Time `json:"lastProbeTime,omitempty"`
+	// Agent is what the agent reports of itself (agent mode).
+	// +optional
+	Agent *AgentStatus `json:"agent,omitempty"`
+}
+
+// AgentStatus describes the downstream's agent.
+type AgentStatus struct {
+	// Version is the agent's build version.
+	// +kubebuilder:validation:MaxLength=128
+	// +optional
+	Version string `json:"version,omitempty"`
 }
 
 // NodeSummary counts nodes by role and readiness.
