@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
 )
 
 // claimIfJoined claims the identity of a registration made by `kubectl import create` until
@@ -23,7 +24,7 @@ func (r *Reconciler) claimIfJoined(ctx context.Context, ic *v1alpha1.ImportedClu
 	if err != nil || holder == "" {
 		return false, err
 	}
-	r.notConnected(ic, v1alpha1.ReasonIdentityClaimed, fmt.Sprintf(
+	clustersync.NotConnected(ic, v1alpha1.ReasonIdentityClaimed, fmt.Sprintf(
 		"cluster ID %s is claimed by importedcluster %s, joined by the same cluster: this registration is a duplicate and never touches the downstream; remove it with `kubectl import delete %s`",
 		ic.Spec.ClusterID, holder, ic.Name))
 	return true, nil

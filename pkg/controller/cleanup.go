@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -15,43 +14,39 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
 )
 
-// giveUp marks a downstream cleanup that no retry can complete.
-type giveUp struct{ err error }
-
-func (g *giveUp) Error() string { return g.err.Error() }
-
 // finalize disconnects a deleted cluster: the downstream first (bounded by CleanupTimeout from
-// the deletionTimestamp), then the hub records, then the finalizer. A registration that
-// never joined (no clusterID), or a duplicate that lost the identity claim, has nothing in a
-// downstream: it goes at once.
+// the deletionTimestamp), then the hub records, then the finalizer. In direct mode the
+// reconciler cleans the downstream itself; in agent mode the agent does and reports it in
+// DownstreamRemoved, and the reconciler waits for that. A registration that never joined (no
+// clusterID), or a duplicate that lost the identity claim, has nothing in a downstream: it
+// goes at once.
 func (r *Reconciler) finalize(ctx context.Context, ic *v1alpha1.ImportedCluster) (ctrl.Result, error) {
 	before := ic.Status.DeepCopy()
 	ic.Status.Phase = v1alpha1.PhaseDisconnecting
-	reason := conditionReason(&ic.Status, v1alpha1.ConditionDownstreamRemoved)
+	reason := clustersync.ConditionReason(&ic.Status, v1alpha1.ConditionDownstreamRemoved)
 	// A duplicate that lost the identity claim shares the agent of the registration that won:
 	// cleaning "its" downstream would disconnect the winner.
-	duplicate := conditionReason(&ic.Status, v1alpha1.ConditionConnected) == v1alpha1.ReasonIdentityClaimed
+	duplicate := clustersync.ConditionReason(&ic.Status, v1alpha1.ConditionConnected) == v1alpha1.ReasonIdentityClaimed
 	if ic.Spec.ClusterID != "" && !duplicate && reason != v1alpha1.ReasonRemoved && reason != v1alpha1.ReasonAbandoned {
 		deadline := ic.DeletionTimestamp.Add(r.Options.CleanupTimeout)
 		abandoned := ""
 		err := r.cleanDownstream(ctx, ic, deadline)
 		switch {
 		case err == nil:
-			r.setCondition(ic, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionTrue, v1alpha1.ReasonRemoved,
-				"member bindings and project labels removed; agent ClusterRole deleted, the garbage collector removes what it owns")
-		case !errors.As(err, new(*giveUp)) && time.Now().Before(deadline):
-			r.setCondition(ic, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionFalse, v1alpha1.ReasonRetrying, err.Error())
+			clustersync.SetCondition(ic, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionTrue, v1alpha1.ReasonRemoved, clustersync.CleanedMessage)
+		case !errors.As(err, new(*clustersync.GiveUp)) && time.Now().Before(deadline):
+			clustersync.SetCondition(ic, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionFalse, v1alpha1.ReasonRetrying, err.Error())
 			if werr := r.writeStatus(ctx, ic, before); werr != nil {
 				return ctrl.Result{}, werr
 			}
 			return ctrl.Result{RequeueAfter: r.until(deadline)}, nil
 		default:
-			abandoned = fmt.Sprintf("gave up on the downstream (%s); may be left behind there: %s", lastCleanupError(ic, err), leftBehind(ic))
-			r.setCondition(ic, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionFalse, v1alpha1.ReasonAbandoned, abandoned)
+			abandoned = fmt.Sprintf("gave up on the downstream (%s); may be left behind there: %s", lastCleanupError(ic, err), clustersync.LeftBehind(ic))
+			clustersync.SetCondition(ic, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionFalse, v1alpha1.ReasonAbandoned, abandoned)
 		}
 		// Recorded before the hub cleanup, so a retry after a hub error leaves the
 		// downstream (where the agent may no longer have rights) alone.
@@ -73,75 +68,35 @@ func (r *Reconciler) finalize(ctx context.Context, ic *v1alpha1.ImportedCluster)
 	return ctrl.Result{}, nil
 }
 
-// cleanDownstream removes member bindings and project labels, then deletes the agent
-// ClusterRole as the last act: every other import object is owned by it, so the downstream's
-// garbage collector removes them, the agent's token included. It refuses to touch a cluster
-// whose identity is not spec.clusterID.
+// cleanDownstream cleans the downstream (direct mode) or says that the agent has not
+// reported its cleanup yet (agent mode).
 func (r *Reconciler) cleanDownstream(ctx context.Context, ic *v1alpha1.ImportedCluster, deadline time.Time) error {
+	if ic.Spec.AgentMode() {
+		return fmt.Errorf("waiting for kimport-agent to clean the downstream and report it (%s)",
+			clustersync.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat))
+	}
 	creds, err := r.credentials(ctx, ic)
 	var noCreds *errNoCredentials
 	if errors.As(err, &noCreds) {
-		return &giveUp{err}
+		return &clustersync.GiveUp{Err: err}
 	} else if err != nil {
 		return err
 	}
-	cs, err := r.downstreamClient(creds)
+	ds, err := r.downstream(creds)
 	if err != nil {
-		return &giveUp{err}
+		return &clustersync.GiveUp{Err: err}
 	}
-	ctx, cancel := context.WithDeadline(ctx, deadline)
-	defer cancel()
-	ks, err := cs.CoreV1().Namespaces().Get(ctx, metav1.NamespaceSystem, metav1.GetOptions{})
-	if err != nil {
-		return fmt.Errorf("cannot reach the downstream at %s: reading namespace %s: %w", creds.Server, metav1.NamespaceSystem, err)
-	}
-	if err := identityMismatch(ic.Spec.ClusterID, string(ks.UID)); err != nil {
-		return &giveUp{err}
-	}
-	if err := deleteMembers(ctx, cs, ic.Name); err != nil {
-		return err
-	}
-	if err := removeProjectLabels(ctx, cs); err != nil {
-		return err
-	}
-	background := metav1.DeletePropagationBackground
-	err = cs.RbacV1().ClusterRoles().Delete(ctx, agent.ClusterRoleName, metav1.DeleteOptions{PropagationPolicy: &background})
-	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("deleting ClusterRole %s: %w", agent.ClusterRoleName, err)
-	}
-	return nil
+	return clustersync.Clean(ctx, ds, ic, deadline)
 }
 
 // lastCleanupError is err, unless err only says the deadline cut the last attempt short:
 // then the error of the attempt before (recorded in the Retrying condition) says more.
 func lastCleanupError(ic *v1alpha1.ImportedCluster, err error) string {
-	c := findCondition(&ic.Status, v1alpha1.ConditionDownstreamRemoved)
+	c := clustersync.FindCondition(&ic.Status, v1alpha1.ConditionDownstreamRemoved)
 	if errors.Is(err, context.DeadlineExceeded) && c != nil && c.Reason == v1alpha1.ReasonRetrying {
 		return c.Message
 	}
 	return err.Error()
-}
-
-// leftBehind lists what an abandoned cleanup may leave in the downstream.
-func leftBehind(ic *v1alpha1.ImportedCluster) string {
-	var parts []string
-	if len(ic.Spec.Members) > 0 {
-		names := make([]string, len(ic.Spec.Members))
-		for i, m := range ic.Spec.Members {
-			names[i] = agent.MemberBindingName(m)
-		}
-		parts = append(parts, "ClusterRoleBindings "+strings.Join(names, ", "))
-	}
-	var namespaces []string
-	for _, p := range ic.Status.Projects {
-		namespaces = append(namespaces, p.Namespaces...)
-	}
-	if len(namespaces) > 0 {
-		parts = append(parts, fmt.Sprintf("label %s on namespaces %s", v1alpha1.ProjectLabel, strings.Join(namespaces, ", ")))
-	}
-	parts = append(parts, fmt.Sprintf("ClusterRole %s and what it owns (ServiceAccount %s, whose tokens end with it, ClusterRoleBinding, Role, RoleBinding, ConfigMap %s in %s, the fencing policy, and %s itself if the import created it); delete the ClusterRole with kubectl against the downstream to remove them all",
-		agent.ClusterRoleName, agent.ServiceAccount, agent.MarkerConfigMap, agent.Namespace, agent.Namespace))
-	return strings.Join(parts, "; ")
 }
 
 // cleanHub deletes the credentials Secret, the join ServiceAccount (owned by the record, but
@@ -151,6 +106,13 @@ func (r *Reconciler) cleanHub(ctx context.Context, ic *v1alpha1.ImportedCluster)
 	if err := r.removeCredentials(ctx, ic); err != nil {
 		return err
 	}
+	// The agent's hub identity is owned by the record; deleting its ServiceAccount now ends
+	// every token of it at once, not whenever the garbage collector gets there.
+	agentAccount := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.AgentName(ic.Name)}}
+	if err := r.remove(ctx, agentAccount, "agent ServiceAccount"); err != nil {
+		return err
+	}
+	r.heartbeats.forget(ic.Name)
 	if _, joining := joinTokenOf(ic); joining {
 		if err := r.remove(ctx, joinAccount(ic), "join ServiceAccount"); err != nil {
 			return err

@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
 )
 
 // The two-step import: `kubectl import create` registers a cluster without clusterID and
@@ -34,12 +35,6 @@ func joinTokenOf(ic *v1alpha1.ImportedCluster) (joinToken, bool) {
 
 func (j joinToken) expired() bool { return !time.Now().Before(j.expires) }
 
-// awaitingJoin is true while status says the registration waits for `join`.
-func awaitingJoin(st *v1alpha1.ImportedClusterStatus) bool {
-	r := conditionReason(st, v1alpha1.ConditionConnected)
-	return r == v1alpha1.ReasonAwaitingJoin || r == v1alpha1.ReasonJoinTokenExpired
-}
-
 // awaitJoin records that the registration waits for `join`, and revokes an expired join
 // token. The revocation is recorded in the Connected condition, whose message names the
 // expiry: a token rotated later (new expiry) is revoked again when it expires, the same one
@@ -51,17 +46,17 @@ func (r *Reconciler) awaitJoin(ctx context.Context, ic *v1alpha1.ImportedCluster
 		if ok {
 			expires = " (join token expires at " + tok.expiresAt + ")"
 		}
-		r.notConnected(ic, v1alpha1.ReasonAwaitingJoin, fmt.Sprintf(
+		clustersync.NotConnected(ic, v1alpha1.ReasonAwaitingJoin, fmt.Sprintf(
 			"waiting for `kubectl import join` on the downstream%s; if it expired: kubectl import create %s --rotate-token", expires, ic.Name))
 		return nil
 	}
 	msg := fmt.Sprintf("the join token expired at %s: print a fresh join command with kubectl import create %s --rotate-token", tok.expiresAt, ic.Name)
-	if c := findCondition(&ic.Status, v1alpha1.ConditionConnected); c == nil || c.Reason != v1alpha1.ReasonJoinTokenExpired || c.Message != msg {
+	if c := clustersync.FindCondition(&ic.Status, v1alpha1.ConditionConnected); c == nil || c.Reason != v1alpha1.ReasonJoinTokenExpired || c.Message != msg {
 		if err := r.revokeJoin(ctx, ic, "the join token expired at "+tok.expiresAt); err != nil {
 			return err
 		}
 	}
-	r.notConnected(ic, v1alpha1.ReasonJoinTokenExpired, msg)
+	clustersync.NotConnected(ic, v1alpha1.ReasonJoinTokenExpired, msg)
 	return nil
 }
 
@@ -72,7 +67,7 @@ func (r *Reconciler) awaitJoin(ctx context.Context, ic *v1alpha1.ImportedCluster
 // token has nothing left to do.
 func (r *Reconciler) settleJoin(ctx context.Context, ic *v1alpha1.ImportedCluster) error {
 	tok, ok := joinTokenOf(ic)
-	if !ok || awaitingJoin(&ic.Status) {
+	if !ok || clustersync.AwaitingJoin(&ic.Status) {
 		return nil
 	}
 	why := "the credentials were handed over"

@@ -20,6 +20,9 @@ type Options struct {
 	// TokenRenewBefore: the stored agent token is renewed once less than this of its life
 	// is left.
 	TokenRenewBefore time.Duration
+	// HeartbeatGrace (agent mode) is how old an agent's last heartbeat may be before the
+	// cluster is Unavailable.
+	HeartbeatGrace time.Duration
 }
 
 // Defaults of Options.
@@ -27,6 +30,8 @@ const (
 	DefaultProbeInterval  = 30 * time.Second
 	DefaultProbeTimeout   = 5 * time.Second
 	DefaultCleanupTimeout = 60 * time.Second
+	// DefaultHeartbeatGrace is three of the agent's default heartbeat intervals (20 s).
+	DefaultHeartbeatGrace = 60 * time.Second
 )
 
 func (o Options) withDefaults() Options {
@@ -38,6 +43,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.CleanupTimeout <= 0 {
 		o.CleanupTimeout = DefaultCleanupTimeout
+	}
+	if o.HeartbeatGrace <= 0 {
+		o.HeartbeatGrace = DefaultHeartbeatGrace
 	}
 	if o.TokenLifetime <= 0 {
 		o.TokenLifetime = agent.TokenLifetime

@@ -8,7 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -16,8 +16,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
-	"github.com/kubectl-import/kubectl-import/pkg/inspect"
 )
 
 // Reconciler reconciles ImportedClusters. Build it through SetupWithManager.
@@ -27,6 +27,8 @@ type Reconciler struct {
 	APIReader client.Reader
 	Recorder  record.EventRecorder
 	Options   Options
+
+	heartbeats heartbeats
 }
 
 // Reconcile probes one downstream and converges it and the record's status, or cleans up a
@@ -54,10 +56,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	ic.Status.Phase = phaseFor(&ic)
+	ic.Status.Phase = clustersync.PhaseFor(&ic)
 	// The marker shows `join`, which has no hub token left by then, how the hub sees the cluster.
 	if ds != nil {
-		r.showPhase(ctx, ds, &ic)
+		clustersync.ShowPhase(ctx, *ds, &ic)
 	}
 	if err := r.writeStatus(ctx, &ic, before); err != nil {
 		return ctrl.Result{}, err
@@ -67,6 +69,10 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	}
 	if tok, ok := joinTokenOf(&ic); ok && !tok.expired() {
 		return ctrl.Result{RequeueAfter: r.until(tok.expires)}, nil
+	}
+	if ic.Spec.AgentMode() && ic.Spec.ClusterID != "" {
+		// A heartbeat wakes the reconciler (the Lease is watched); silence must too.
+		return ctrl.Result{RequeueAfter: r.heartbeatCheck(ic.Name)}, nil
 	}
 	return ctrl.Result{RequeueAfter: r.Options.ProbeInterval}, nil
 }
@@ -98,39 +104,45 @@ func (r *Reconciler) credentials(ctx context.Context, ic *v1alpha1.ImportedClust
 	return creds, nil
 }
 
-// downstreamClient is a client acting as the import's agent, each request bounded by
-// ProbeTimeout. The CA is pinned by the credentials.
-func (r *Reconciler) downstreamClient(creds hubcreds.Credentials) (kubernetes.Interface, error) {
-	return kubernetes.NewForConfig(creds.RESTConfig(v1alpha1.ReconcilerName, r.Options.ProbeTimeout))
-}
-
-// notConnected records why the downstream was not reached; the conditions that need it
-// wait for it.
-func (r *Reconciler) notConnected(ic *v1alpha1.ImportedCluster, reason, msg string) {
-	r.setCondition(ic, v1alpha1.ConditionConnected, metav1.ConditionFalse, reason, msg)
-	for _, t := range []string{v1alpha1.ConditionProjectsAssigned, v1alpha1.ConditionMembersApplied} {
-		if findCondition(&ic.Status, t) == nil {
-			r.setCondition(ic, t, metav1.ConditionUnknown, v1alpha1.ReasonNotConnected, "waiting for the downstream to be reached")
-		}
+// downstream is the cluster's downstream as the reconciler reaches it in direct mode: a
+// client acting as the import agent, each request bounded by ProbeTimeout, the CA pinned by
+// the credentials.
+func (r *Reconciler) downstream(creds hubcreds.Credentials) (clustersync.Downstream, error) {
+	cfg := creds.RESTConfig(v1alpha1.ReconcilerName, r.Options.ProbeTimeout)
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return clustersync.Downstream{}, err
 	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return clustersync.Downstream{}, err
+	}
+	return clustersync.Downstream{Client: cs, Dynamic: dyn, Where: "at " + creds.Server, As: "as the import agent", Timeout: r.Options.ProbeTimeout}, nil
 }
 
-// observe probes the downstream and, when it is the right cluster, assigns projects and
-// applies members, recording each outcome as a condition. It returns a client of the
-// downstream when it was reached. Only hub errors are returned.
-func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) (kubernetes.Interface, error) {
-	st := &ic.Status
-	st.ObservedGeneration = ic.Generation
+// observe brings the status up to date: in agent mode from the agent's heartbeat (the agent
+// reports the rest itself); in direct mode by running the sync against the downstream. It
+// returns the downstream when the reconciler reached it. Only hub errors are returned.
+func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) (*clustersync.Downstream, error) {
 	if ic.Spec.ClusterID == "" {
+		ic.Status.ObservedGeneration = ic.Generation
 		return nil, r.awaitJoin(ctx, ic)
 	}
+	if ic.Spec.AgentMode() {
+		if lost, err := r.claimIfJoined(ctx, ic); err != nil || lost {
+			return nil, err
+		}
+		r.observeHeartbeat(ic)
+		return nil, nil
+	}
+	ic.Status.ObservedGeneration = ic.Generation
 	creds, err := r.credentials(ctx, ic)
 	var noCreds *errNoCredentials
 	if errors.As(err, &noCreds) {
 		if _, joining := joinTokenOf(ic); joining {
 			return nil, r.awaitJoin(ctx, ic) // `join` set the spec but has not filled the Secret yet
 		}
-		r.notConnected(ic, noCreds.reason, err.Error())
+		clustersync.NotConnected(ic, noCreds.reason, err.Error())
 		return nil, nil
 	} else if err != nil {
 		return nil, err
@@ -138,50 +150,18 @@ func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) 
 	if lost, err := r.claimIfJoined(ctx, ic); err != nil || lost {
 		return nil, err
 	}
-	cs, err := r.downstreamClient(creds)
+	ds, err := r.downstream(creds)
 	if err != nil {
-		r.notConnected(ic, v1alpha1.ReasonCredentialsInvalid, err.Error())
+		clustersync.NotConnected(ic, v1alpha1.ReasonCredentialsInvalid, err.Error())
 		return nil, nil
 	}
-	probeCtx, cancel := context.WithTimeout(ctx, r.Options.ProbeTimeout)
+	if !clustersync.Sync(ctx, ds, ic, r.Recorder) {
+		return nil, nil
+	}
+	writeCtx, cancel := context.WithTimeout(ctx, r.Options.ProbeTimeout)
 	defer cancel()
-	obs, err := probe(probeCtx, cs)
-	if err != nil {
-		r.notConnected(ic, v1alpha1.ReasonProbeFailed, fmt.Sprintf("cannot reach the downstream at %s: %v", creds.Server, err))
-		return nil, nil
-	}
-	if err := identityMismatch(ic.Spec.ClusterID, obs.kubeSystemID); err != nil {
-		r.notConnected(ic, v1alpha1.ReasonIdentityMismatch, err.Error())
-		return nil, nil
-	}
-	now := metav1.Now()
-	nodes := inspect.Nodes(obs.nodes)
-	st.LastProbeTime = &now
-	st.KubernetesVersion = obs.gitVersion
-	st.Distribution = inspect.Distribution(obs.gitVersion, obs.nodes)
-	st.Nodes = &nodes
-	st.Projects = inspect.Projects(obs.namespaceNames())
-	r.setCondition(ic, v1alpha1.ConditionConnected, metav1.ConditionTrue, v1alpha1.ReasonReached,
-		fmt.Sprintf("reached %s (%s) as the import agent", creds.Server, obs.gitVersion))
-
-	writeCtx, cancelWrite := context.WithTimeout(ctx, r.Options.ProbeTimeout)
-	defer cancelWrite()
-	if err := assignProjects(writeCtx, cs, obs.namespaces, st.Projects); err != nil {
-		r.setCondition(ic, v1alpha1.ConditionProjectsAssigned, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
-	} else {
-		r.setCondition(ic, v1alpha1.ConditionProjectsAssigned, metav1.ConditionTrue, v1alpha1.ReasonAssigned,
-			fmt.Sprintf("namespaces labelled %s", v1alpha1.ProjectLabel))
-	}
-	if err := applyMembers(writeCtx, cs, ic.Name, ic.Spec.Members); err != nil {
-		r.setCondition(ic, v1alpha1.ConditionMembersApplied, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
-	} else {
-		r.setCondition(ic, v1alpha1.ConditionMembersApplied, metav1.ConditionTrue, v1alpha1.ReasonApplied,
-			fmt.Sprintf("%d member(s) bound", len(ic.Spec.Members)))
-	}
-	r.observeCapabilities(ic, obs)
-	r.observeUpgrade(writeCtx, ic, creds, cs)
-	r.renewToken(writeCtx, ic, creds, cs)
-	return cs, nil
+	r.renewToken(writeCtx, ic, ds.Client)
+	return &ds, nil
 }
 
 // until is how long to wait before retrying, at most the probe interval and never past t.

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
@@ -36,10 +37,19 @@ func CacheOptions() cache.Options {
 	if err != nil {
 		panic(err) // a constant selector cannot be invalid
 	}
+	isHeartbeat, err := labels.NewRequirement(v1alpha1.HeartbeatLabel, selection.Equals, []string{"true"})
+	if err != nil {
+		panic(err)
+	}
 	return cache.Options{ByObject: map[client.Object]cache.ByObject{
 		&corev1.Secret{}: {
 			Namespaces: map[string]cache.Config{v1alpha1.HubNamespace: {}},
 			Label:      labels.NewSelector().Add(*hasCluster),
+		},
+		// Only agents' heartbeat Leases: identity claims and leader election are read uncached.
+		&coordinationv1.Lease{}: {
+			Namespaces: map[string]cache.Config{v1alpha1.HubNamespace: {}},
+			Label:      labels.NewSelector().Add(*isHeartbeat),
 		},
 	}}
 }
@@ -60,6 +70,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		// Status writes must not trigger a reconcile (each would probe again at once).
 		For(&v1alpha1.ImportedCluster{}, builder.WithPredicates(specOrDeletionChanged())).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(clusterOfSecret)).
+		Watches(&coordinationv1.Lease{}, r.heartbeatHandler()).
 		Complete(r)
 }
 
@@ -76,9 +87,16 @@ func clusterOfSecret(_ context.Context, obj client.Object) []reconcile.Request {
 func specOrDeletionChanged() predicate.Predicate {
 	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 		o, n := e.ObjectOld, e.ObjectNew
-		return o.GetGeneration() != n.GetGeneration() ||
+		// An agent reports the cleanup of a deleted cluster in status: the finalizer waits on it.
+		agentCleanup := n.GetDeletionTimestamp() != nil && isAgentMode(n)
+		return agentCleanup || o.GetGeneration() != n.GetGeneration() ||
 			!o.GetDeletionTimestamp().Equal(n.GetDeletionTimestamp()) ||
 			!slices.Equal(o.GetFinalizers(), n.GetFinalizers()) ||
 			!maps.Equal(o.GetAnnotations(), n.GetAnnotations())
 	}}
+}
+
+func isAgentMode(o client.Object) bool {
+	ic, ok := o.(*v1alpha1.ImportedCluster)
+	return ok && ic.Spec.AgentMode()
 }

@@ -21,8 +21,9 @@ import (
 // itself) once less than TokenRenewBefore of its life is left, or when it is a legacy token
 // that never expires. The old token keeps working until its own expiry, so a failed renewal
 // costs nothing until then; it is reported as an event and retried at the next probe.
-func (r *Reconciler) renewToken(ctx context.Context, ic *v1alpha1.ImportedCluster, creds hubcreds.Credentials, cs kubernetes.Interface) {
-	if !hubcreds.Renewable(creds.Token, time.Now(), r.Options.TokenRenewBefore) {
+func (r *Reconciler) renewToken(ctx context.Context, ic *v1alpha1.ImportedCluster, cs kubernetes.Interface) {
+	creds, err := r.credentials(ctx, ic)
+	if err != nil || !hubcreds.Renewable(creds.Token, time.Now(), r.Options.TokenRenewBefore) {
 		return
 	}
 	logger := log.FromContext(ctx)

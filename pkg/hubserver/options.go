@@ -82,6 +82,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.Reconciler.ProbeTimeout, "probe-timeout", o.Reconciler.ProbeTimeout, "bound of one probe of a downstream cluster")
 	fs.DurationVar(&o.Reconciler.CleanupTimeout, "cleanup-timeout", o.Reconciler.CleanupTimeout, "how long after deletion the downstream cleanup is tried before it is given up")
 	fs.DurationVar(&o.Reconciler.TokenLifetime, "agent-token-lifetime", o.Reconciler.TokenLifetime, "lifetime of each downstream agent token the reconciler requests (TokenRequest; at least 10m)")
+	fs.DurationVar(&o.Reconciler.HeartbeatGrace, "agent-heartbeat-grace", o.Reconciler.HeartbeatGrace, "agent mode: a cluster whose agent has not renewed its heartbeat Lease for this long is Unavailable (default 1m: three of the agent's 20s heartbeats)")
 	fs.DurationVar(&o.Reconciler.TokenRenewBefore, "agent-token-renew-before", o.Reconciler.TokenRenewBefore, "renew a stored agent token once less than this of its life is left (default: half the lifetime)")
 	fs.StringVar(&o.WebhookHost, "webhook-host", "", "address the admission webhook server listens on (all when empty)")
 	fs.IntVar(&o.WebhookPort, "webhook-port", o.WebhookPort, "port of the admission webhook server")

@@ -43,9 +43,10 @@ var layers = map[string]int{
 	"pkg/hubcreds": logic,
 	"pkg/hubca":    logic,
 
-	"pkg/importer":   flows,
-	"pkg/controller": flows,
-	"pkg/admission":  flows,
+	"pkg/importer":    flows,
+	"pkg/controller":  flows,
+	"pkg/clustersync": flows,
+	"pkg/admission":   flows,
 	// Test environments: real control planes and fixtures, used by the tests of every layer.
 	"pkg/testenv":         flows,
 	"pkg/testenv/hubtest": flows,

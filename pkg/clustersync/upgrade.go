@@ -1,4 +1,4 @@
-package controller
+package clustersync
 
 import (
 	"context"
@@ -7,42 +7,36 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/record"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
 )
 
 // observeCapabilities records the effective capabilities (detected, then annotation
 // overrides). A malformed override (stored while the webhook was down) is reported, and the
 // detected value stays.
-func (r *Reconciler) observeCapabilities(ic *v1alpha1.ImportedCluster, obs *observation) {
+func observeCapabilities(ic *v1alpha1.ImportedCluster, obs *observation, events record.EventRecorder) {
 	caps, res := k3s.DetectCapabilities(obs.nodes, obs.gitVersion, ic.Annotations)
 	ic.Status.Capabilities = caps
 	if err := res.Err(); err != nil {
-		r.Recorder.Eventf(ic, corev1.EventTypeWarning, "CapabilityOverrideIgnored", "%v", err)
+		events.Eventf(ic, corev1.EventTypeWarning, "CapabilityOverrideIgnored", "%v", err)
 	}
 }
 
 // observeUpgrade deploys the K3s upgrade Plans for spec.k3s.version and records their
 // progress in status.upgrade and the Upgraded condition (pkg/k3s says how). Failures are the
 // Upgraded condition's, never Connected's: the cluster stays reachable.
-func (r *Reconciler) observeUpgrade(ctx context.Context, ic *v1alpha1.ImportedCluster, creds hubcreds.Credentials, cs kubernetes.Interface) {
+func observeUpgrade(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedCluster) {
 	if ic.Spec.K3s == nil || ic.Spec.K3s.Version == "" || ic.Status.Distribution != v1alpha1.DistK3s {
 		ic.Status.Upgrade = nil
 		meta.RemoveStatusCondition(&ic.Status.Conditions, v1alpha1.ConditionUpgraded)
 		return
 	}
 	failed := func(err error) {
-		r.setCondition(ic, v1alpha1.ConditionUpgraded, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
+		SetCondition(ic, v1alpha1.ConditionUpgraded, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
 	}
-	dyn, err := dynamic.NewForConfig(creds.RESTConfig(v1alpha1.ReconcilerName, r.Options.ProbeTimeout))
-	if err != nil {
-		failed(err)
-		return
-	}
+	cs, dyn := ds.Client, ds.Dynamic
 	present, err := k3s.ControllerPresent(ctx, cs)
 	if err != nil {
 		failed(fmt.Errorf("looking for the system-upgrade-controller: %w", err))
@@ -59,5 +53,5 @@ func (r *Reconciler) observeUpgrade(ctx context.Context, ic *v1alpha1.ImportedCl
 	}
 	ic.Status.Upgrade = up
 	cond := k3s.UpgradedCondition(ic, present, up, done)
-	r.setCondition(ic, cond.Type, cond.Status, cond.Reason, cond.Message)
+	SetCondition(ic, cond.Type, cond.Status, cond.Reason, cond.Message)
 }

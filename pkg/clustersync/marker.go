@@ -1,4 +1,4 @@
-package controller
+package clustersync
 
 import (
 	"context"
@@ -7,19 +7,19 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
-// showPhase writes the phase into the downstream marker when it differs: `join` waits on it,
+// ShowPhase writes the phase into the downstream marker when it differs: `join` waits on it,
 // and anyone with access to the downstream can read it there. A marker that cannot be read or
-// written does not fail the probe.
-func (r *Reconciler) showPhase(ctx context.Context, cs kubernetes.Interface, ic *v1alpha1.ImportedCluster) {
-	ctx, cancel := context.WithTimeout(ctx, r.Options.ProbeTimeout)
+// written does not fail the sync.
+func ShowPhase(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedCluster) {
+	ctx, cancel := context.WithTimeout(ctx, ds.timeout())
 	defer cancel()
+	cs := ds.Client
 	logger := log.FromContext(ctx).WithValues("configmap", agent.Namespace+"/"+agent.MarkerConfigMap)
 	phase := string(ic.Status.Phase)
 	markers := cs.CoreV1().ConfigMaps(agent.Namespace)

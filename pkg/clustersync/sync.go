@@ -1,0 +1,97 @@
+package clustersync
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/record"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/inspect"
+)
+
+// Downstream is the cluster being synchronised, as whoever runs the sync reaches it.
+type Downstream struct {
+	Client  kubernetes.Interface
+	Dynamic dynamic.Interface
+	// Where says, in messages, how the downstream was reached: its URL (direct mode) or
+	// "from inside the cluster" (agent mode).
+	Where string
+	// As says as whom: "as the import agent".
+	As string
+	// Timeout bounds the probe and, separately, the writes of one sync.
+	Timeout time.Duration
+}
+
+// DefaultTimeout bounds a probe when Downstream.Timeout is not set.
+const DefaultTimeout = 5 * time.Second
+
+func (ds Downstream) timeout() time.Duration {
+	if ds.Timeout <= 0 {
+		return DefaultTimeout
+	}
+	return ds.Timeout
+}
+
+// NotConnected records why the downstream was not reached; the conditions that need it
+// wait for it.
+func NotConnected(ic *v1alpha1.ImportedCluster, reason, msg string) {
+	SetCondition(ic, v1alpha1.ConditionConnected, metav1.ConditionFalse, reason, msg)
+	for _, t := range []string{v1alpha1.ConditionProjectsAssigned, v1alpha1.ConditionMembersApplied} {
+		if FindCondition(&ic.Status, t) == nil {
+			SetCondition(ic, t, metav1.ConditionUnknown, v1alpha1.ReasonNotConnected, "waiting for the downstream to be reached")
+		}
+	}
+}
+
+// Sync probes the downstream and, when it is the cluster spec.clusterID names, assigns
+// projects, applies members, detects capabilities and drives K3s upgrades, recording each
+// outcome in ic.Status (observations and conditions). It reports whether the downstream
+// was reached and is the right cluster. Nothing is returned as an error: every failure is a
+// condition, so the caller writes status whatever happened.
+func Sync(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedCluster, events record.EventRecorder) bool {
+	st := &ic.Status
+	st.ObservedGeneration = ic.Generation
+	probeCtx, cancel := context.WithTimeout(ctx, ds.timeout())
+	defer cancel()
+	obs, err := probe(probeCtx, ds.Client)
+	if err != nil {
+		NotConnected(ic, v1alpha1.ReasonProbeFailed, fmt.Sprintf("cannot reach the downstream %s: %v", ds.Where, err))
+		return false
+	}
+	if err := identityMismatch(ic.Spec.ClusterID, obs.kubeSystemID); err != nil {
+		NotConnected(ic, v1alpha1.ReasonIdentityMismatch, err.Error())
+		return false
+	}
+	now := metav1.Now()
+	nodes := inspect.Nodes(obs.nodes)
+	st.LastProbeTime = &now
+	st.KubernetesVersion = obs.gitVersion
+	st.Distribution = inspect.Distribution(obs.gitVersion, obs.nodes)
+	st.Nodes = &nodes
+	st.Projects = inspect.Projects(obs.namespaceNames())
+	SetCondition(ic, v1alpha1.ConditionConnected, metav1.ConditionTrue, v1alpha1.ReasonReached,
+		fmt.Sprintf("reached %s (%s) %s", ds.Where, obs.gitVersion, ds.As))
+
+	writeCtx, cancelWrite := context.WithTimeout(ctx, ds.timeout())
+	defer cancelWrite()
+	if err := assignProjects(writeCtx, ds.Client, obs.namespaces, st.Projects); err != nil {
+		SetCondition(ic, v1alpha1.ConditionProjectsAssigned, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
+	} else {
+		SetCondition(ic, v1alpha1.ConditionProjectsAssigned, metav1.ConditionTrue, v1alpha1.ReasonAssigned,
+			fmt.Sprintf("namespaces labelled %s", v1alpha1.ProjectLabel))
+	}
+	if err := applyMembers(writeCtx, ds.Client, ic.Name, ic.Spec.Members); err != nil {
+		SetCondition(ic, v1alpha1.ConditionMembersApplied, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
+	} else {
+		SetCondition(ic, v1alpha1.ConditionMembersApplied, metav1.ConditionTrue, v1alpha1.ReasonApplied,
+			fmt.Sprintf("%d member(s) bound", len(ic.Spec.Members)))
+	}
+	observeCapabilities(ic, obs, events)
+	observeUpgrade(writeCtx, ds, ic)
+	return true
+}

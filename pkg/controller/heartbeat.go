@@ -1,0 +1,165 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/version"
+	"k8s.io/client-go/util/workqueue"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
+	kimportversion "github.com/kubectl-import/kubectl-import/pkg/version"
+)
+
+// heartbeats remembers when the hub last saw each agent renew its Lease, by the hub's own
+// clock: an agent's clock may be skewed, and a renewTime set in the future must not keep a
+// silent agent Active. (The node lifecycle controller judges kubelets the same way.)
+type heartbeats struct {
+	mu   sync.Mutex
+	seen map[string]time.Time
+}
+
+func (h *heartbeats) observe(cluster string, at time.Time) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.seen == nil {
+		h.seen = map[string]time.Time{}
+	}
+	h.seen[cluster] = at
+}
+
+func (h *heartbeats) forget(cluster string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.seen, cluster)
+}
+
+func (h *heartbeats) last(cluster string) (time.Time, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	t, ok := h.seen[cluster]
+	return t, ok
+}
+
+// heartbeatHandler records each renewal of a heartbeat Lease and wakes the reconciler of its
+// cluster. A Lease first seen (the hub started) counts as renewed now if its renewTime is
+// recent, so a restart of the hub does not mark every cluster Unavailable; an old one keeps
+// its renewTime.
+func (r *Reconciler) heartbeatHandler() handler.TypedEventHandler[client.Object, reconcile.Request] {
+	enqueue := func(q workqueue.TypedRateLimitingInterface[reconcile.Request], cluster string) {
+		q.Add(reconcile.Request{NamespacedName: client.ObjectKey{Name: cluster}})
+	}
+	clusterOf := func(o client.Object) (*coordinationv1.Lease, string) {
+		l, ok := o.(*coordinationv1.Lease)
+		if !ok || o.GetNamespace() != v1alpha1.HubNamespace {
+			return nil, ""
+		}
+		return l, l.Labels[v1alpha1.ClusterLabel]
+	}
+	return handler.Funcs{
+		CreateFunc: func(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			l, cluster := clusterOf(e.Object)
+			if cluster == "" || l.Spec.RenewTime == nil {
+				return
+			}
+			now := time.Now()
+			at := l.Spec.RenewTime.Time
+			if now.Sub(at) < r.Options.HeartbeatGrace {
+				at = now
+			}
+			r.heartbeats.observe(cluster, at)
+			enqueue(q, cluster)
+		},
+		UpdateFunc: func(_ context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			old, _ := clusterOf(e.ObjectOld)
+			l, cluster := clusterOf(e.ObjectNew)
+			if cluster == "" || l.Spec.RenewTime == nil || (old != nil && old.Spec.RenewTime.Equal(l.Spec.RenewTime)) {
+				return
+			}
+			_, known := r.heartbeats.last(cluster)
+			r.heartbeats.observe(cluster, time.Now())
+			if c := r.heartbeatWasLate(cluster); c || !known {
+				enqueue(q, cluster) // only a change of judgement needs a reconcile
+			}
+		},
+		DeleteFunc: func(_ context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			if _, cluster := clusterOf(e.Object); cluster != "" {
+				r.heartbeats.forget(cluster)
+				enqueue(q, cluster)
+			}
+		},
+	}
+}
+
+// heartbeatWasLate says whether the stored Heartbeat condition of cluster is not True, i.e.
+// whether a renewal changes the hub's judgement. Unknown clusters count as late.
+func (r *Reconciler) heartbeatWasLate(cluster string) bool {
+	var ic v1alpha1.ImportedCluster
+	if err := r.Client.Get(context.Background(), client.ObjectKey{Name: cluster}, &ic); err != nil {
+		return true
+	}
+	c := clustersync.FindCondition(&ic.Status, v1alpha1.ConditionHeartbeat)
+	return c == nil || c.Status != metav1.ConditionTrue
+}
+
+// observeHeartbeat judges the agent's heartbeat (the Heartbeat condition, which only the
+// hub writes) and its version (AgentVersion). Everything else in status is the agent's.
+func (r *Reconciler) observeHeartbeat(ic *v1alpha1.ImportedCluster) {
+	grace := r.Options.HeartbeatGrace
+	lease := v1alpha1.HubNamespace + "/" + v1alpha1.HeartbeatName(ic.Name)
+	last, ok := r.heartbeats.last(ic.Name)
+	switch {
+	case !ok:
+		clustersync.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionFalse, v1alpha1.ReasonAwaitingAgent, fmt.Sprintf(
+			"waiting for kimport-agent in the downstream to renew Lease %s; if it does not start: kubectl -n cattle-system get deployment kimport-agent, and its logs", lease))
+	case time.Since(last) <= grace:
+		clustersync.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionTrue, v1alpha1.ReasonRenewed, fmt.Sprintf(
+			"the agent renews Lease %s (grace period %s)", lease, grace))
+	default:
+		clustersync.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionFalse, v1alpha1.ReasonLate, fmt.Sprintf(
+			"the agent last renewed Lease %s at %s, more than the grace period %s ago: it is stopped or cannot reach the hub (check kimport-agent in cattle-system of the downstream)",
+			lease, last.UTC().Format(time.RFC3339), grace))
+	}
+	observeAgentVersion(ic)
+}
+
+// observeAgentVersion warns (AgentVersion False) while the agent's version is older than
+// the hub's.
+func observeAgentVersion(ic *v1alpha1.ImportedCluster) {
+	if ic.Status.Agent == nil || ic.Status.Agent.Version == "" {
+		return
+	}
+	agentV, hubV := ic.Status.Agent.Version, kimportversion.Version
+	a, aerr := version.ParseSemantic(agentV)
+	h, herr := version.ParseSemantic(hubV)
+	if aerr == nil && herr == nil && a.LessThan(h) {
+		clustersync.SetCondition(ic, v1alpha1.ConditionAgentVersion, metav1.ConditionFalse, v1alpha1.ReasonBehind, fmt.Sprintf(
+			"the agent runs %s, the hub %s: kubectl import agent upgrade %s", agentV, hubV, ic.Name))
+		return
+	}
+	clustersync.SetCondition(ic, v1alpha1.ConditionAgentVersion, metav1.ConditionTrue, v1alpha1.ReasonCurrent,
+		fmt.Sprintf("the agent runs %s, the hub %s", agentV, hubV))
+}
+
+// heartbeatCheck is when to look at cluster's heartbeat again: just after it would turn
+// late, or after the grace period when none was seen yet.
+func (r *Reconciler) heartbeatCheck(cluster string) time.Duration {
+	last, ok := r.heartbeats.last(cluster)
+	if !ok {
+		return r.Options.HeartbeatGrace
+	}
+	d := time.Until(last.Add(r.Options.HeartbeatGrace)) + 500*time.Millisecond
+	if d < 500*time.Millisecond {
+		return r.Options.HeartbeatGrace
+	}
+	return d
+}
