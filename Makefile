@@ -34,9 +34,10 @@ export KIMPORT_KUBE_VERSIONS := $(KUBE_VERSIONS)
 
 all: build
 
-build: ## bin/kubectl-import and bin/webhook, version stamped
+build: ## bin/kubectl-import, bin/webhook and bin/kimport-agent, version stamped
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-import ./cmd/kubectl-import
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/webhook ./cmd/webhook
+	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/kimport-agent ./cmd/kimport-agent
 
 $(CONTROLLER_GEN):
 	GOBIN=$(TOOLS) go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)
@@ -103,4 +104,4 @@ bench: control-plane build ## admission latency through the real API server (one
 	go test ./pkg/admission -run '^$$' -bench '^BenchmarkAdmission$$' -benchtime 1x -timeout 30m
 
 clean:
-	rm -rf $(BIN)/kubectl-import $(BIN)/webhook
+	rm -rf $(BIN)/kubectl-import $(BIN)/webhook $(BIN)/kimport-agent

@@ -36,12 +36,13 @@ var layers = map[string]int{
 	"pkg/version":       api,
 	"deploy":            api, // the manifests (the CRD is generated from the API types), embedded
 
-	"pkg/validate": logic,
-	"pkg/inspect":  logic,
-	"pkg/k3s":      logic,
-	"pkg/agent":    logic,
-	"pkg/hubcreds": logic,
-	"pkg/hubca":    logic,
+	"pkg/validate":        logic,
+	"pkg/inspect":         logic,
+	"pkg/k3s":             logic,
+	"pkg/agent":           logic,
+	"pkg/hubcreds":        logic,
+	"pkg/hubca":           logic,
+	"internal/restconfig": logic,
 
 	"pkg/importer":    flows,
 	"pkg/controller":  flows,
@@ -71,12 +72,14 @@ var layers = map[string]int{
 	"pkg/plugin/upgrader":     entryPoints,
 	"pkg/plugin/versioncmd":   entryPoints,
 	"pkg/hubserver":           entryPoints,
+	"pkg/agentrun":            entryPoints,
 
 	"pkg/plugin":      assembly,
 	"internal/hubenv": assembly,
 
 	"cmd/kubectl-import": mains,
 	"cmd/webhook":        mains,
+	"cmd/kimport-agent":  mains,
 	"hack/devcluster":    mains,
 	"hack/dist":          mains,
 	"hack/image":         mains,

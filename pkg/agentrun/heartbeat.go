@@ -1,0 +1,56 @@
+package agentrun
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+)
+
+// heartbeat renews the Lease kimport-system/cluster-NAME in the hub every interval until ctx
+// ends. The hub judges liveness by when it sees the renewal, by its own clock.
+func heartbeat(ctx context.Context, hub kubernetes.Interface, cluster string, interval time.Duration) error {
+	logger := log.FromContext(ctx).WithName("heartbeat")
+	failing := false
+	for {
+		err := renewLease(ctx, hub, cluster, interval)
+		switch {
+		case err != nil && !failing:
+			logger.Error(err, "cannot renew the heartbeat; the hub marks the cluster Unavailable after its grace period")
+		case err == nil && failing:
+			logger.Info("heartbeat renewed again")
+		}
+		failing = err != nil
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(interval):
+		}
+	}
+}
+
+func renewLease(ctx context.Context, hub kubernetes.Interface, cluster string, interval time.Duration) error {
+	ctx, cancel := context.WithTimeout(ctx, interval)
+	defer cancel()
+	leases := hub.CoordinationV1().Leases(v1alpha1.HubNamespace)
+	l, err := leases.Get(ctx, v1alpha1.HeartbeatName(cluster), metav1.GetOptions{})
+	if err != nil {
+		return fmt.Errorf("reading Lease %s/%s: %w", v1alpha1.HubNamespace, v1alpha1.HeartbeatName(cluster), err)
+	}
+	now := metav1.NewMicroTime(time.Now())
+	l.Spec.RenewTime = &now
+	if l.Spec.AcquireTime == nil {
+		l.Spec.AcquireTime = &now
+	}
+	l.Spec.LeaseDurationSeconds = ptr.To(int32((3 * interval).Seconds()))
+	if _, err := leases.Update(ctx, l, metav1.UpdateOptions{FieldManager: "kimport-agent"}); err != nil {
+		return fmt.Errorf("renewing Lease %s/%s: %w", v1alpha1.HubNamespace, l.Name, err)
+	}
+	return nil
+}

@@ -1,0 +1,144 @@
+package agentrun
+
+import (
+	"context"
+	"fmt"
+	"maps"
+
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/manager"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
+)
+
+// Run runs the agent against the downstream dsCfg until ctx ends or the cluster is
+// disconnected (then it returns nil).
+func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
+	if err := o.Validate(); err != nil {
+		return err
+	}
+	logger := log.FromContext(ctx).WithName("kimport-agent")
+	ctx = log.IntoContext(ctx, logger)
+	dsCfg = rest.CopyConfig(dsCfg)
+	dsCfg.UserAgent = "kimport-agent"
+	ds, err := downstream(dsCfg, o)
+	if err != nil {
+		return err
+	}
+	cred, err := credential(ctx, ds.Client, o)
+	if err != nil {
+		return err
+	}
+	if err := cred.exchange(ctx, o.TokenLifetime); err != nil {
+		return err
+	}
+	logger.Info("connected to the hub with the agent's own token", "hub", cred.server, "cluster", cred.cluster)
+
+	ctx, disconnected := context.WithCancel(ctx)
+	defer disconnected()
+	hubCfg := cred.config()
+	mgr, err := ctrl.NewManager(hubCfg, ctrl.Options{
+		Scheme: scheme.Scheme,
+		// Only its own ImportedCluster: RBAC lets the agent list and watch it by name alone.
+		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
+			&v1alpha1.ImportedCluster{}: {Field: fields.OneTermEqualSelector("metadata.name", cred.cluster)},
+		}},
+		Metrics:                       metricsserver.Options{BindAddress: o.MetricsAddr},
+		HealthProbeBindAddress:        o.ProbeAddr,
+		LeaderElection:                o.LeaderElect,
+		LeaderElectionConfig:          dsCfg, // replicas elect in their own cluster
+		LeaderElectionID:              agent.LeaderElectionID,
+		LeaderElectionNamespace:       agent.Namespace,
+		LeaderElectionReleaseOnCancel: true,
+		Controller:                    config.Controller{SkipNameValidation: ptrTrue()},
+	})
+	if err != nil {
+		return fmt.Errorf("creating the manager: %w", err)
+	}
+	hubCS, err := kubernetes.NewForConfig(hubCfg)
+	if err != nil {
+		return err
+	}
+	r := &reconciler{hub: mgr.GetClient(), ds: ds, events: logEvents{logger.WithName("events")}, opts: o, cluster: cred.cluster, done: disconnected}
+	err = ctrl.NewControllerManagedBy(mgr).Named("kimport-agent").
+		For(&v1alpha1.ImportedCluster{}, builder.WithPredicates(specOrDeletionChanged())).
+		Complete(r)
+	if err != nil {
+		return err
+	}
+	for _, run := range []manager.RunnableFunc{
+		func(ctx context.Context) error { return heartbeat(ctx, hubCS, cred.cluster, o.HeartbeatInterval) },
+		func(ctx context.Context) error { return cred.keepRenewed(ctx, o.TokenLifetime, o.renewBefore()) },
+	} {
+		if err := mgr.Add(run); err != nil {
+			return err
+		}
+	}
+	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {
+		return err
+	}
+	if err := mgr.AddReadyzCheck("ping", healthz.Ping); err != nil {
+		return err
+	}
+	return mgr.Start(ctx)
+}
+
+func ptrTrue() *bool { t := true; return &t }
+
+func downstream(cfg *rest.Config, o Options) (clustersync.Downstream, error) {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return clustersync.Downstream{}, err
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return clustersync.Downstream{}, err
+	}
+	return clustersync.Downstream{Client: cs, Dynamic: dyn, Where: "from inside the cluster", As: "by kimport-agent", Timeout: o.ProbeTimeout}, nil
+}
+
+// credential is the hub credential: from --hub-kubeconfig (development), else from the
+// downstream Secret the import wrote.
+func credential(ctx context.Context, ds kubernetes.Interface, o Options) (*hubCredential, error) {
+	if o.HubKubeconfig == "" {
+		return loadCredential(ctx, ds, o.ClusterName, o.CAChecksum)
+	}
+	cfg, err := clientcmd.BuildConfigFromFlags("", o.HubKubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("--hub-kubeconfig %s: %w", o.HubKubeconfig, err)
+	}
+	if cfg.BearerToken == "" || len(cfg.CAData) == 0 {
+		return nil, fmt.Errorf("--hub-kubeconfig %s must carry a bearer token of serviceaccount %s/%s and the hub CA inline", o.HubKubeconfig, v1alpha1.HubNamespace, v1alpha1.AgentName(o.ClusterName))
+	}
+	if err := checkPin(cfg.CAData, o.CAChecksum); err != nil {
+		return nil, err
+	}
+	return &hubCredential{cluster: o.ClusterName, server: cfg.Host, ca: cfg.CAData, token: cfg.BearerToken}, nil
+}
+
+// specOrDeletionChanged: the agent's own status writes must not wake it.
+func specOrDeletionChanged() predicate.Predicate {
+	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
+		o, n := e.ObjectOld, e.ObjectNew
+		return o.GetGeneration() != n.GetGeneration() ||
+			!o.GetDeletionTimestamp().Equal(n.GetDeletionTimestamp()) ||
+			!maps.Equal(o.GetAnnotations(), n.GetAnnotations())
+	}}
+}
