@@ -85,6 +85,15 @@ func NamespaceRules() []rbacv1.PolicyRule {
 		{APIGroups: []string{"upgrade.cattle.io"}, Resources: []string{"plans"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
 		// Its own short-lived token, renewed by the hub before it expires (TokenRequest).
 		{APIGroups: []string{""}, Resources: []string{"serviceaccounts/token"}, Verbs: []string{"create"}, ResourceNames: []string{ServiceAccount}},
+		// Agent mode: the agent renews the hub token in its hub Secret (the fence lets it
+		// change data.token alone) ...
+		{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "update", "patch"}, ResourceNames: []string{HubSecretName}},
+		// ... and its replicas elect a leader with a Lease. RBAC cannot restrict a create by
+		// name: the fence refuses every other Lease.
+		{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"get", "update", "patch"}, ResourceNames: []string{LeaderElectionID}},
+		{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"create"}},
+		// Leader election records events.
+		{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"create"}},
 	}
 }
 

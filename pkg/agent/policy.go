@@ -56,7 +56,8 @@ func Policy(cluster string) (*admissionregistrationv1.ValidatingAdmissionPolicy,
 			FailurePolicy: &fail,
 			MatchConstraints: &admissionregistrationv1.MatchResources{ResourceRules: []admissionregistrationv1.NamedRuleWithOperations{
 				rule("rbac.authorization.k8s.io", "clusterrolebindings"),
-				rule("", "namespaces", "configmaps", "pods"),
+				rule("", "namespaces", "configmaps", "pods", "secrets"),
+				rule("coordination.k8s.io", "leases"),
 				rule("apps", "deployments"),
 				rule("upgrade.cattle.io", "plans"),
 			}},
@@ -80,6 +81,9 @@ func Policy(cluster string) (*admissionregistrationv1.ValidatingAdmissionPolicy,
 					" (label "+fenceControllerLabel+"="+fenceControllerName+")"),
 				validation(planRule, "the agent may only write plans "+fenceMasterPlan+" and "+fenceWorkerPlan+" in "+Namespace+
 					", running image "+fenceUpgradeImage+" as "+fenceControllerName+", with no secrets"),
+				validation(secretRule, "the agent may only update data."+HubKeyToken+" of secret "+Namespace+"/"+HubSecretName+
+					" (renewing its hub token); every other key, label, annotation, owner and finalizer must stay"),
+				validation(leaseRule, "the agent may only write lease "+Namespace+"/"+LeaderElectionID+" (its leader election)"),
 			},
 		},
 	}
@@ -159,4 +163,17 @@ var (
 		"object.spec.prepare.image.startsWith(" + q(fenceUpgradeImage+":") + ") && " +
 		"object.spec.prepare.?args.orValue([]) == ['prepare', " + q(fenceMasterPlan) + "])) && " +
 		"!has(object.spec.secrets))))"
+
+	// Agent mode: the agent renews its hub token and changes nothing else of its hub Secret
+	// (the hub's URL and CA stay what the import pinned).
+	secretRule = "variables.resource != '/secrets' || (request.namespace == " + q(Namespace) + " && request.operation == 'UPDATE' && " +
+		"variables.name == " + q(HubSecretName) + " && variables.metaKept && variables.newLabels == variables.oldLabels && " +
+		"object.?immutable.orValue(false) == oldObject.?immutable.orValue(false) && " +
+		"variables.newData.all(k, k == " + q(HubKeyToken) + " || (k in variables.oldData && variables.oldData[k] == variables.newData[k])) && " +
+		"variables.oldData.all(k, k == " + q(HubKeyToken) + " || k in variables.newData))"
+
+	// RBAC lets the agent create any Lease in cattle-system (a create cannot be restricted by
+	// name); only its leader election's is its own.
+	leaseRule = "variables.resource != 'coordination.k8s.io/leases' || (request.namespace == " + q(Namespace) + " && " +
+		"variables.name == " + q(LeaderElectionID) + ")"
 )

@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"maps"
@@ -12,6 +13,7 @@ import (
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	appsv1 "k8s.io/api/apps/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -22,6 +24,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
@@ -109,6 +112,8 @@ func testFence(t *testing.T, version string) {
 	t.Run("configmaps", f.configMaps)
 	t.Run("deployment and pods", f.controller)
 	t.Run("plans", f.plans)
+	t.Run("hub secret", f.hubSecret)
+	t.Run("leases", f.leases)
 
 	t.Run("others are not fenced", func(t *testing.T) {
 		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "other", Namespace: agent.Namespace}}
@@ -471,4 +476,114 @@ func (f *fenced) plans(t *testing.T) {
 	if img, _, _ := unstructured.NestedString(worker.Object, "spec", "prepare", "image"); img != k3s.UpgradeImage+":v1.33.0-k3s1" {
 		t.Errorf("worker plan prepare image %q", img)
 	}
+}
+
+// hubSecret: agent mode's hub credential. The agent renews data.token and changes nothing
+// else; RBAC keeps it from every other Secret. The values are stand-ins, not tokens.
+func (f *fenced) hubSecret(t *testing.T) {
+	ctx := context.Background()
+	hub := agent.HubSecret(cluster, "https://hub.example:6443", []byte("ca-pem"), "sha256:0123", "token-0")
+	other := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "bystander", Namespace: agent.Namespace}, Data: map[string][]byte{"k": []byte("v")}}
+	for _, obj := range []client.Object{hub, other} {
+		if err := f.admin.Create(ctx, obj); err != nil {
+			t.Fatalf("creating secret %s: %v", obj.GetName(), err)
+		}
+	}
+	secrets := f.as.CoreV1().Secrets(agent.Namespace)
+	patch := func(name string, p any) error {
+		t.Helper()
+		_, err := secrets.Patch(ctx, name, types.MergePatchType, mergePatch(t, p), metav1.PatchOptions{})
+		return err
+	}
+	data := func(kv map[string]any) map[string]any { return map[string]any{"data": kv} }
+	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
+	meta := func(m map[string]any) map[string]any { return map[string]any{"metadata": m} }
+
+	refused(t, "changing the hub's server", patch(agent.HubSecretName, data(map[string]any{agent.HubKeyServer: b64("https://evil.example:6443")})))
+	refused(t, "changing the hub's CA", patch(agent.HubSecretName, data(map[string]any{agent.HubKeyCA: b64("evil-pem")})))
+	refused(t, "changing the token and the CA checksum", patch(agent.HubSecretName,
+		data(map[string]any{agent.HubKeyToken: b64("token-1"), agent.HubKeyCAChecksum: b64("sha256:bad")})))
+	refused(t, "removing the cluster key", patch(agent.HubSecretName, data(map[string]any{agent.HubKeyCluster: nil})))
+	refused(t, "adding a key", patch(agent.HubSecretName, data(map[string]any{"extra": b64("x")})))
+	refused(t, "changing a label", patch(agent.HubSecretName, meta(map[string]any{"labels": map[string]any{v1alpha1.ClusterLabel: "other"}})))
+	refused(t, "adding an annotation", patch(agent.HubSecretName, meta(map[string]any{"annotations": map[string]any{"note": "x"}})))
+	refused(t, "making it immutable", patch(agent.HubSecretName, map[string]any{"immutable": true}))
+	if err := secrets.Delete(ctx, agent.HubSecretName, metav1.DeleteOptions{}); !apierrors.IsForbidden(err) {
+		t.Errorf("deleting the hub secret: got %v, want Forbidden", err)
+	}
+	// Another Secret: RBAC names the hub Secret alone, so it refuses before the fence is asked.
+	if err := patch(other.Name, data(map[string]any{"k": b64("w")})); !apierrors.IsForbidden(err) {
+		t.Errorf("changing secret bystander: got %v, want Forbidden", err)
+	}
+	if _, err := secrets.Get(ctx, other.Name, metav1.GetOptions{}); !apierrors.IsForbidden(err) {
+		t.Errorf("reading secret bystander: got %v, want Forbidden", err)
+	}
+	if _, err := secrets.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "by-agent", Namespace: agent.Namespace}}, metav1.CreateOptions{}); !apierrors.IsForbidden(err) {
+		t.Errorf("creating a secret: got %v, want Forbidden", err)
+	}
+	var got corev1.Secret
+	if err := f.admin.Get(ctx, client.ObjectKeyFromObject(hub), &got); err != nil {
+		t.Fatal(err)
+	}
+	if !maps.EqualFunc(got.Data, hub.Data, slices.Equal) || !maps.Equal(got.Labels, hub.Labels) || len(got.Annotations) != 0 {
+		t.Errorf("the hub secret changed (keys %v, labels %v)", slices.Sorted(maps.Keys(got.Data)), got.Labels)
+	}
+
+	// What the agent does: renew its token, by patch and by update.
+	allowed(t, "renewing the token (patch)", patch(agent.HubSecretName, data(map[string]any{agent.HubKeyToken: b64("token-1")})))
+	cur, err := secrets.Get(ctx, agent.HubSecretName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur.Data[agent.HubKeyToken] = []byte("token-2")
+	_, err = secrets.Update(ctx, cur, metav1.UpdateOptions{})
+	allowed(t, "renewing the token (update)", err)
+	if err := f.admin.Get(ctx, client.ObjectKeyFromObject(hub), &got); err != nil {
+		t.Fatal(err)
+	}
+	if string(got.Data[agent.HubKeyToken]) != "token-2" || string(got.Data[agent.HubKeyServer]) != "https://hub.example:6443" {
+		t.Error("the renewed token was not stored, or the server changed")
+	}
+}
+
+// leases: the agent elects its leader with the Lease LeaderElectionID and writes no other.
+func (f *fenced) leases(t *testing.T) {
+	ctx := context.Background()
+	leases := f.as.CoordinationV1().Leases(agent.Namespace)
+	lease := func(name string) *coordinationv1.Lease {
+		return &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: agent.Namespace},
+			Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To("agent-0")}}
+	}
+	other := lease("other-leader")
+	_, err := leases.Create(ctx, other, metav1.CreateOptions{})
+	refused(t, "creating lease other-leader", err)
+	absent(t, f.admin, other)
+	if _, err := f.as.CoordinationV1().Leases(metav1.NamespaceDefault).Create(ctx, lease("elsewhere"), metav1.CreateOptions{}); !apierrors.IsForbidden(err) {
+		t.Errorf("creating a lease in default: got %v, want Forbidden", err)
+	}
+	// An existing Lease of someone else: RBAC names the agent's own alone.
+	theirs := lease("someone-elses")
+	if err := f.admin.Create(ctx, theirs); err != nil {
+		t.Fatal(err)
+	}
+	theirs.Spec.HolderIdentity = ptr.To("agent-0")
+	if _, err := leases.Update(ctx, theirs, metav1.UpdateOptions{}); !apierrors.IsForbidden(err) {
+		t.Errorf("updating lease someone-elses: got %v, want Forbidden", err)
+	}
+
+	// What leader election does: create, then renew.
+	own, err := leases.Create(ctx, lease(agent.LeaderElectionID), metav1.CreateOptions{})
+	allowed(t, "creating lease "+agent.LeaderElectionID, err)
+	if err != nil {
+		return
+	}
+	own.Spec.RenewTime = &metav1.MicroTime{Time: time.Now()}
+	_, err = leases.Update(ctx, own, metav1.UpdateOptions{})
+	allowed(t, "renewing lease "+agent.LeaderElectionID, err)
+	_, err = f.as.CoreV1().Events(agent.Namespace).Create(ctx, &corev1.Event{
+		ObjectMeta:     metav1.ObjectMeta{GenerateName: "kimport-agent-", Namespace: agent.Namespace},
+		InvolvedObject: corev1.ObjectReference{Kind: "Lease", Namespace: agent.Namespace, Name: agent.LeaderElectionID},
+		Reason:         "LeaderElection", Message: "agent-0 became leader", Type: corev1.EventTypeNormal,
+	}, metav1.CreateOptions{})
+	allowed(t, "recording the leader election event", err)
 }

@@ -1,0 +1,129 @@
+package agent
+
+import (
+	"time"
+
+	authenticationv1 "k8s.io/api/authentication/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/ptr"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+)
+
+// Agent mode: the agent in the downstream dials out to the hub and authenticates there as its
+// own ServiceAccount, v1alpha1.AgentName(cluster) in v1alpha1.HubNamespace. HubIdentity is
+// everything that identity may touch in the hub, by name: its own ImportedCluster (and its
+// status), its heartbeat Lease, its next token, and the bootstrap Secret it deletes once it
+// has that token. The webhook narrows the status write further (validate.StatusWrite).
+
+// Token lifetimes of agent mode.
+const (
+	// BootstrapLifetime bounds the token handed to the downstream at import, bound to the
+	// bootstrap Secret: the agent exchanges it for its own token and deletes the Secret,
+	// which ends it at once.
+	BootstrapLifetime = time.Hour
+	// HubTokenLifetime is the life of the agent's own hub token; the agent renews it once
+	// half of that has passed.
+	HubTokenLifetime = time.Hour
+	// heartbeatDuration is the leaseDurationSeconds of the heartbeat Lease.
+	heartbeatDuration int32 = 60
+)
+
+var importedClusters = v1alpha1.GroupVersion.Group
+
+// HubClusterRules are the cluster-wide rights of the agent of cluster in the hub: its own
+// ImportedCluster alone. list and watch with resourceNames are allowed when the client lists
+// with the field selector metadata.name=cluster.
+func HubClusterRules(cluster string) []rbacv1.PolicyRule {
+	return []rbacv1.PolicyRule{
+		{APIGroups: []string{importedClusters}, Resources: []string{"importedclusters"},
+			Verbs: []string{"get", "list", "watch"}, ResourceNames: []string{cluster}},
+		{APIGroups: []string{importedClusters}, Resources: []string{"importedclusters/status"},
+			Verbs: []string{"get", "update", "patch"}, ResourceNames: []string{cluster}},
+	}
+}
+
+// HubNamespaceRules are the rights of the agent of cluster in v1alpha1.HubNamespace. No
+// create anywhere: the hub creates the Lease and the bootstrap Secret.
+func HubNamespaceRules(cluster string) []rbacv1.PolicyRule {
+	return []rbacv1.PolicyRule{
+		{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"},
+			Verbs: []string{"get", "update", "patch"}, ResourceNames: []string{v1alpha1.HeartbeatName(cluster)}},
+		// Its own next token, before the current one expires.
+		{APIGroups: []string{""}, Resources: []string{"serviceaccounts/token"},
+			Verbs: []string{"create"}, ResourceNames: []string{v1alpha1.AgentName(cluster)}},
+		// Ending its bootstrap token once it has its own. No get: nothing to read in it.
+		{APIGroups: []string{""}, Resources: []string{"secrets"},
+			Verbs: []string{"delete"}, ResourceNames: []string{v1alpha1.AgentBootstrapName(cluster)}},
+	}
+}
+
+// HubIdentity is the hub side of the agent of cluster, in creation order: ServiceAccount,
+// ClusterRole and binding, Role and binding, the heartbeat Lease and the bootstrap Secret.
+// Every object is labelled Labels(cluster).
+func HubIdentity(cluster string) []client.Object {
+	name, ns := v1alpha1.AgentName(cluster), v1alpha1.HubNamespace
+	meta := func(name, namespace string) metav1.ObjectMeta {
+		return metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: Labels(cluster)}
+	}
+	subject := []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: name, Namespace: ns}}
+	lease := &coordinationv1.Lease{ObjectMeta: meta(v1alpha1.HeartbeatName(cluster), ns),
+		Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To(v1alpha1.AgentUsername(cluster)), LeaseDurationSeconds: ptr.To(heartbeatDuration)}}
+	lease.Labels[v1alpha1.HeartbeatLabel] = "true"
+	return []client.Object{
+		&corev1.ServiceAccount{ObjectMeta: meta(name, ns)},
+		&rbacv1.ClusterRole{ObjectMeta: meta(name, ""), Rules: HubClusterRules(cluster)},
+		&rbacv1.ClusterRoleBinding{ObjectMeta: meta(name, ""), Subjects: subject,
+			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name}},
+		&rbacv1.Role{ObjectMeta: meta(name, ns), Rules: HubNamespaceRules(cluster)},
+		&rbacv1.RoleBinding{ObjectMeta: meta(name, ns), Subjects: subject,
+			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name}},
+		lease,
+		// Holds nothing: it exists so that a bootstrap token can be bound to it.
+		&corev1.Secret{ObjectMeta: meta(v1alpha1.AgentBootstrapName(cluster), ns), Type: corev1.SecretTypeOpaque},
+	}
+}
+
+// BootstrapTokenRequest asks for a token of the agent ServiceAccount of cluster living
+// lifetime and bound to the bootstrap Secret (secretUID): deleting that Secret ends the token.
+// No audience: the hub's API server's own.
+func BootstrapTokenRequest(cluster string, lifetime time.Duration, secretUID types.UID) *authenticationv1.TokenRequest {
+	tr := TokenRequest(lifetime)
+	tr.Spec.BoundObjectRef = &authenticationv1.BoundObjectReference{
+		Kind: "Secret", APIVersion: "v1", Name: v1alpha1.AgentBootstrapName(cluster), UID: secretUID,
+	}
+	return tr
+}
+
+// The downstream Secret holding the agent's hub credential. Only the agent's renewal of
+// data.token passes the fence (policy.go).
+const (
+	HubSecretName    = "kimport-agent-hub"
+	HubKeyServer     = "server"
+	HubKeyCA         = "ca.crt"
+	HubKeyToken      = "token"
+	HubKeyCluster    = "cluster"
+	HubKeyCAChecksum = "caChecksum"
+)
+
+// HubSecret is the downstream Secret cattle-system/HubSecretName: the hub's URL, its CA (PEM)
+// and the CA's checksum (hubca.Checksum, "sha256:<hex>"), the cluster's name and the agent's
+// hub token.
+func HubSecret(cluster, hubServer string, caPEM []byte, caChecksum, token string) *corev1.Secret {
+	return &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: HubSecretName, Namespace: Namespace, Labels: Labels(cluster)},
+		Type:       corev1.SecretTypeOpaque,
+		Data: map[string][]byte{
+			HubKeyServer:     []byte(hubServer),
+			HubKeyCA:         append([]byte(nil), caPEM...),
+			HubKeyCAChecksum: []byte(caChecksum),
+			HubKeyCluster:    []byte(cluster),
+			HubKeyToken:      []byte(token),
+		},
+	}
+}
