@@ -252,7 +252,7 @@ func TestRacingImports(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				name := fmt.Sprintf("%s-%02d", round, i)
-				out, err := runCmd(cluster.NewCmd, name, "--kubeconfig", e.ds.Kubeconfig, "--wait=false")
+				out, err := runCmd(cluster.NewCmd, name, "--kubeconfig", e.ds.Kubeconfig, "--wait=false", "--mode", "direct")
 				mu.Lock()
 				defer mu.Unlock()
 				if err == nil {
@@ -335,7 +335,7 @@ func TestRacingImports(t *testing.T) {
 		}
 		// The webhook back, the holder's re-run converges to one registration.
 		e.server.Start(t)
-		if out, err := runCmd(cluster.NewCmd, holder, "--kubeconfig", e.ds.Kubeconfig, "--wait=false"); err != nil {
+		if out, err := runCmd(cluster.NewCmd, holder, "--kubeconfig", e.ds.Kubeconfig, "--wait=false", "--mode", "direct"); err != nil {
 			t.Fatalf("re-run of %s: %v\n%s", holder, err, out)
 		}
 		if ics, claims := registrations(t); len(ics) != 1 || ics[0] != holder || len(claims) != 1 {

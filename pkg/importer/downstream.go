@@ -18,8 +18,9 @@ import (
 )
 
 // ApplyDownstream puts the agent objects into the downstream (server-side apply, so re-runs
-// converge) and returns a fresh short-lived token of the agent. The token is a secret:
-// callers must never print it.
+// converge) and, in direct mode, returns a fresh short-lived token of the agent for the hub.
+// The token is a secret: callers must never print it. In agent mode the agent runs as that
+// ServiceAccount inside the cluster and no token leaves it ("" is returned).
 //
 // cattle-system is created only when absent; when the import creates it, it is owned by the
 // agent ClusterRole (deleting the ClusterRole removes it) and the marker records that.
@@ -48,6 +49,9 @@ func ApplyDownstream(ctx context.Context, ds client.Client, req Request, out io.
 		if _, err := Apply(ctx, ds, obj.(client.Object), out); err != nil {
 			return "", err
 		}
+	}
+	if req.Mode == v1alpha1.ModeAgent {
+		return "", nil
 	}
 	return IssueAgentToken(ctx, ds, agent.TokenLifetime, out)
 }

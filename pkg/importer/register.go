@@ -14,8 +14,9 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
-// Register creates or updates the ImportedCluster and then its credentials Secret (owned by
-// the record, so it goes with it), and makes the identity claim owned by the record too.
+// Register creates or updates the ImportedCluster and then, in direct mode, its credentials
+// Secret (owned by the record, so it goes with it), and makes the identity claim owned by the
+// record too.
 // The token is stored, never printed.
 func Register(ctx context.Context, hub client.Client, req Request, token string, out io.Writer) (*v1alpha1.ImportedCluster, error) {
 	applied, err := Apply(ctx, hub, req.ImportedCluster(), out)
@@ -23,10 +24,12 @@ func Register(ctx context.Context, hub client.Client, req Request, token string,
 		return nil, err
 	}
 	owner := ownedByImportedCluster(applied.GetName(), applied.GetUID())
-	secret := req.CredentialsSecret(token)
-	secret.OwnerReferences = owner
-	if _, err := Apply(ctx, hub, secret, out); err != nil {
-		return nil, err
+	if req.Mode != v1alpha1.ModeAgent { // in agent mode the hub holds no downstream credential
+		secret := req.CredentialsSecret(token)
+		secret.OwnerReferences = owner
+		if _, err := Apply(ctx, hub, secret, out); err != nil {
+			return nil, err
+		}
 	}
 	if err := ownClaim(ctx, hub, req, owner); err != nil {
 		return nil, err

@@ -32,6 +32,8 @@ type Request struct {
 	// HubID is the UID of the hub's kube-system namespace; HubServer its URL.
 	HubID     string
 	HubServer string
+	// Mode is how the hub and the downstream are connected (ModeAgent or ModeDirect).
+	Mode v1alpha1.Mode
 }
 
 // NewRequest fills the identities, endpoint and CA of an import of ds into hub.
@@ -102,6 +104,7 @@ func (r Request) Spec() v1alpha1.ImportedClusterSpec {
 		APIServer:            r.APIServer,
 		CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName(r.Name)},
 		Members:              r.Members,
+		Mode:                 r.Mode,
 	}
 }
 

@@ -22,9 +22,14 @@ func newCmd(o *Options) *cobra.Command {
 		Long: templates.LongDesc(`
 			Import an existing cluster (the downstream, chosen by --kubeconfig/--context) into the hub:
 			run the preflight checks, claim the cluster's identity in the hub, create the least-privilege
-			agent in the downstream (namespace cattle-system), register the ImportedCluster with its
-			credentials, and wait until the hub reports it Active. Every step is idempotent: re-run the
-			same command to repair an interrupted import; for an Active cluster it changes nothing.`),
+			agent in the downstream (namespace cattle-system), register the ImportedCluster, and wait
+			until the hub reports it Active. Every step is idempotent: re-run the same command to repair
+			an interrupted import; for an Active cluster it changes nothing.
+
+			With --mode agent (the default) kimport-agent runs in the downstream and dials out to the hub
+			with its own short-lived hub identity: the hub needs no route to the downstream (NAT,
+			private endpoints, firewalls) and keeps no credential of it. With --mode direct the hub
+			reaches the downstream's API server with a short-lived token it renews.`),
 		Example: templates.Examples(`
 			# Import the cluster of the context prod-eu, giving alice and the group devs a role in it
 			kubectl import cluster prod-eu --context prod-eu --hub-context hub \
@@ -32,6 +37,12 @@ func newCmd(o *Options) *cobra.Command {
 
 			# Import a K3s cluster from its kubeconfig; the hub reaches it at another address
 			kubectl import cluster edge-1 --kubeconfig ~/.kube/k3s.yaml --advertise-address https://10.0.0.5:6443
+
+			# Import a cluster behind NAT whose agent reaches the hub through a proxy
+			kubectl import cluster edge-2 --context edge-2 --agent-env HTTPS_PROXY=http://proxy:3128 --agent-env NO_PROXY=10.0.0.0/8
+
+			# The hub reaches this cluster itself; no agent runs in it
+			kubectl import cluster lab --context lab --mode direct
 
 			# Print what the import would create, changing nothing
 			kubectl import cluster prod-eu --context prod-eu --dry-run=client -o yaml`),
@@ -52,6 +63,7 @@ func newCmd(o *Options) *cobra.Command {
 	fs.StringVar(&o.AdvertiseAddress, "advertise-address", "", "https URL the hub uses to reach the downstream API server (default: the kubeconfig's server)")
 	fs.BoolVar(&o.Wait, "wait", o.Wait, "wait until the cluster is Active")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long to wait until the cluster is Active")
+	o.Agent.AddFlags(fs)
 	o.DryRun.AddFlags(cmd)
 	o.Output.AddFlags(cmd)
 	o.Targets.AddFlags(fs)

@@ -15,7 +15,10 @@ const (
 	StepClaimIdentity   = "claim-identity"
 	StepApplyDownstream = "apply-downstream"
 	StepRegister        = "register"
-	StepWaitActive      = "wait-active"
+	// Agent mode only.
+	StepAgentIdentity = "agent-identity"
+	StepInstallAgent  = "install-agent"
+	StepWaitActive    = "wait-active"
 )
 
 // Run runs preflight and then each step. Nothing is created when preflight fails.
@@ -37,7 +40,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	req.DisplayName, req.Members = o.DisplayName, o.Members
+	req.DisplayName, req.Members, req.Mode = o.DisplayName, o.Members, o.Agent.Mode
 	if o.DryRun.Client() {
 		return o.printDryRun(ctx, req)
 	}
@@ -49,6 +52,9 @@ func (o *Options) Run(ctx context.Context) error {
 }
 
 func (o *Options) steps(req importer.Request) []importer.Step {
+	if req.Mode == v1alpha1.ModeAgent {
+		return o.agentSteps(req)
+	}
 	var token string // the agent token: passed from the downstream to the hub, never printed
 	return []importer.Step{
 		{Name: StepClaimIdentity, Title: "claim the cluster's identity in the hub", Run: func(ctx context.Context) error {
@@ -63,6 +69,38 @@ func (o *Options) steps(req importer.Request) []importer.Step {
 			return err
 		}},
 		{Name: StepWaitActive, Title: "wait until the hub reports the cluster Active", Run: o.waitActive},
+	}
+}
+
+// agentSteps import in agent mode: the downstream gets the agent and a bootstrap token of its
+// own hub identity; the hub gets no downstream credential.
+func (o *Options) agentSteps(req importer.Request) []importer.Step {
+	var ic *v1alpha1.ImportedCluster
+	var bootstrap string // passed from the hub to the downstream, never printed
+	return []importer.Step{
+		{Name: StepClaimIdentity, Title: "claim the cluster's identity in the hub", Run: func(ctx context.Context) error {
+			return importer.ClaimIdentity(ctx, o.HubCluster.Client, req, o.Out)
+		}},
+		{Name: StepApplyDownstream, Title: "create the agent's rights and fence in the downstream", Run: func(ctx context.Context) error {
+			_, err := importer.ApplyDownstream(ctx, o.Downstream.Client, req, o.Out)
+			return err
+		}},
+		{Name: StepRegister, Title: "register the cluster in the hub", Run: func(ctx context.Context) (err error) {
+			ic, err = importer.Register(ctx, o.HubCluster.Client, req, "", o.Out)
+			return err
+		}},
+		{Name: StepAgentIdentity, Title: "create the agent's own identity in the hub", Run: func(ctx context.Context) (err error) {
+			bootstrap, err = importer.ApplyAgentIdentity(ctx, o.HubCluster.Client, ic, o.Out)
+			return err
+		}},
+		{Name: StepInstallAgent, Title: "install kimport-agent in the downstream", Run: func(ctx context.Context) error {
+			pin, err := importer.HubPinOf(o.HubCluster)
+			if err != nil {
+				return err
+			}
+			return importer.InstallAgent(ctx, o.Downstream.Client, o.Name, pin, bootstrap, o.Agent.Agent, o.Out)
+		}},
+		{Name: StepWaitActive, Title: "wait until the agent reports and the hub shows the cluster Active", Run: o.waitActive},
 	}
 }
 

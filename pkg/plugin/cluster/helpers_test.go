@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -37,7 +38,12 @@ func run(newCmd func(genericiooptions.IOStreams) *cobra.Command, args ...string)
 var testLog = func(string) {}
 
 // runCluster executes `cluster`, stopping with an injected fault after the step failAfter.
+// Without --mode it imports in direct mode: TestImportFlow is direct mode's end-to-end test,
+// TestAgentMode agent mode's.
 func runCluster(failAfter string, args ...string) (string, string, error) {
+	if !slices.Contains(args, "--mode") {
+		args = append(args, "--mode", "direct")
+	}
 	var out, errOut bytes.Buffer
 	o := NewOptions(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
 	o.failAfter = failAfter

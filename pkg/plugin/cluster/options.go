@@ -26,6 +26,7 @@ type Options struct {
 	Members          []v1alpha1.Member
 	Wait             bool
 	Timeout          time.Duration
+	Agent            common.AgentFlags
 	DryRun           common.DryRunFlags
 	Output           *common.OutputFlags
 
@@ -42,6 +43,7 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 		Targets:   common.NewTargets(),
 		Wait:      true,
 		Timeout:   DefaultTimeout,
+		Agent:     common.NewAgentFlags(),
 		Output:    common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName),
 		IOStreams: streams,
 	}
@@ -51,8 +53,10 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 func (o *Options) Complete(args []string) error {
 	o.Name = args[0]
 	var err error
-	o.Members, err = common.ParseMemberFlags(o.MemberFlags)
-	return err
+	if o.Members, err = common.ParseMemberFlags(o.MemberFlags); err != nil {
+		return err
+	}
+	return o.Agent.Complete()
 }
 
 // Validate checks every flag before anything is contacted, naming the flag and the value.

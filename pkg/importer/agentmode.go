@@ -1,0 +1,96 @@
+package importer
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/hubca"
+)
+
+// AgentOptions shape the agent an agent-mode import installs in the downstream.
+type AgentOptions struct {
+	Image       string
+	Env         []corev1.EnvVar
+	Tolerations []corev1.Toleration
+	Replicas    int32
+}
+
+// HubPin is the hub as an agent must reach it: its URL, its CA (PEM) and the CA's checksum.
+type HubPin struct {
+	Server   string
+	CAData   []byte
+	Checksum string
+}
+
+// HubPinOf reads the hub's URL and CA from the hub connection's kubeconfig.
+func HubPinOf(hub *Cluster) (HubPin, error) {
+	ca, err := hubca.FromConfig(hub.Config)
+	if err != nil {
+		return HubPin{}, fmt.Errorf("agent mode: the agent pins the hub's CA: %w", err)
+	}
+	return HubPin{Server: hub.Config.Host, CAData: hubca.EncodePEM(ca), Checksum: hubca.Checksum(ca)}, nil
+}
+
+// ApplyAgentIdentity creates, in the hub and owned by the ImportedCluster, the agent's own
+// ServiceAccount with its least-privilege RBAC, its heartbeat Lease and the bootstrap Secret,
+// then returns a bootstrap token bound to that Secret: the agent exchanges it once for its
+// own token and deletes the Secret, which ends it. The token is never printed.
+func ApplyAgentIdentity(ctx context.Context, hub client.Client, ic *v1alpha1.ImportedCluster, out io.Writer) (string, error) {
+	owner := ownedByImportedCluster(ic.Name, ic.UID)
+	var bootstrap *corev1.Secret
+	for _, obj := range agent.HubIdentity(ic.Name) {
+		obj.SetOwnerReferences(owner)
+		applied, err := Apply(ctx, hub, obj, out)
+		if err != nil {
+			return "", err
+		}
+		if s, ok := obj.(*corev1.Secret); ok && s.Name == v1alpha1.AgentBootstrapName(ic.Name) {
+			bootstrap = s
+			bootstrap.UID = applied.GetUID()
+		}
+	}
+	return IssueBootstrapToken(ctx, hub, ic.Name, bootstrap.UID, out)
+}
+
+// IssueBootstrapToken asks the hub for a bootstrap token of the agent of cluster, bound to
+// its bootstrap Secret (secretUID).
+func IssueBootstrapToken(ctx context.Context, hub client.Client, cluster string, secretUID types.UID, out io.Writer) (string, error) {
+	sa := &corev1.ServiceAccount{}
+	sa.Namespace, sa.Name = v1alpha1.HubNamespace, v1alpha1.AgentName(cluster)
+	tr := agent.BootstrapTokenRequest(cluster, agent.BootstrapLifetime, secretUID)
+	if err := hub.SubResource("token").Create(ctx, sa, tr); err != nil {
+		return "", fmt.Errorf("requesting a bootstrap token for serviceaccount %s/%s in the hub (TokenRequest): %w", sa.Namespace, sa.Name, err)
+	}
+	fmt.Fprintf(out, "serviceaccount/%s bootstrap token issued (-n %s, expires %s; the agent exchanges it once for its own)\n",
+		sa.Name, sa.Namespace, tr.Status.ExpirationTimestamp.UTC().Format(time.RFC3339))
+	return tr.Status.Token, nil
+}
+
+// InstallAgent writes the agent's hub credential (hub URL, pinned CA, bootstrap token) and
+// its Deployment into the downstream, both owned by the agent ClusterRole so that the
+// agent's last act on disconnect removes them.
+func InstallAgent(ctx context.Context, ds client.Client, cluster string, pin HubPin, token string, o AgentOptions, out io.Writer) error {
+	var cr rbacv1.ClusterRole
+	if err := ds.Get(ctx, client.ObjectKey{Name: agent.ClusterRoleName}, &cr); err != nil {
+		return fmt.Errorf("reading ClusterRole %s (created by the step before): %w", agent.ClusterRoleName, err)
+	}
+	secret := agent.HubSecret(cluster, pin.Server, pin.CAData, pin.Checksum, token)
+	agent.OwnedBy(secret, &cr)
+	if _, err := Apply(ctx, ds, secret, out); err != nil {
+		return err
+	}
+	deploy := agent.Deployment(agent.DeploymentOptions{Cluster: cluster, Image: o.Image, CAChecksum: pin.Checksum,
+		Env: o.Env, Tolerations: o.Tolerations, Replicas: o.Replicas})
+	agent.OwnedBy(deploy, &cr)
+	_, err := Apply(ctx, ds, deploy, out)
+	return err
+}
