@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/record"
+	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -19,7 +21,10 @@ import (
 
 // reconciler synchronises the agent's own cluster with its ImportedCluster.
 type reconciler struct {
-	hub     client.Client
+	hub client.Client
+	// fresh reads the ImportedCluster from the API server, not the cache: for the retry of a
+	// status write that met the hub's own (Heartbeat) write.
+	fresh   client.Reader
 	ds      clustersync.Downstream
 	events  record.EventRecorder
 	opts    Options
@@ -43,17 +48,51 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		log.FromContext(ctx).Info("the ImportedCluster is in direct mode: the hub synchronises it, the agent stays idle", "mode", ic.Spec.Mode)
 		return ctrl.Result{RequeueAfter: r.opts.SyncInterval}, nil
 	}
-	before := ic.Status.DeepCopy()
-	clustersync.Sync(ctx, r.ds, &ic, r.events)
-	ic.Status.Agent = &v1alpha1.AgentStatus{Version: version.Version}
-	ic.Status.Phase = clustersync.PhaseFor(&ic)
-	if !clustersync.Unchanged(before, &ic.Status, 10*r.opts.SyncInterval) {
-		if err := r.hub.Status().Update(ctx, &ic); err != nil {
-			return ctrl.Result{}, fmt.Errorf("reporting status: %w", err)
-		}
+	observed := ic.DeepCopy()
+	clustersync.Sync(ctx, r.ds, observed, r.events)
+	observed.Status.Agent = &v1alpha1.AgentStatus{Version: version.Version}
+	if err := r.report(ctx, &ic, &observed.Status); err != nil {
+		return ctrl.Result{}, err
 	}
 	clustersync.ShowPhase(ctx, r.ds, &ic)
 	return ctrl.Result{RequeueAfter: r.opts.SyncInterval}, nil
+}
+
+// hubOwned are the conditions only the hub writes; the agent keeps them as the hub left them.
+var hubOwned = []string{v1alpha1.ConditionHeartbeat, v1alpha1.ConditionAgentVersion}
+
+// report writes what the agent observed into ic's status when it changed anything, keeping
+// the hub's own conditions, and recomputes the phase. A conflict with the hub's write is
+// retried on a fresh read, so it is never a failed report.
+func (r *reconciler) report(ctx context.Context, ic *v1alpha1.ImportedCluster, observed *v1alpha1.ImportedClusterStatus) error {
+	first := true
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if !first {
+			if err := r.fresh.Get(ctx, client.ObjectKeyFromObject(ic), ic); err != nil {
+				return err
+			}
+		}
+		first = false
+		before := ic.Status.DeepCopy()
+		st := observed.DeepCopy()
+		for _, t := range hubOwned {
+			meta.RemoveStatusCondition(&st.Conditions, t)
+			if c := clustersync.FindCondition(before, t); c != nil {
+				meta.SetStatusCondition(&st.Conditions, *c)
+			}
+		}
+		st.Phase = before.Phase
+		ic.Status = *st
+		ic.Status.Phase = clustersync.PhaseFor(ic)
+		if clustersync.Unchanged(before, &ic.Status, 10*r.opts.SyncInterval) {
+			return nil
+		}
+		return r.hub.Status().Update(ctx, ic)
+	})
+	if err != nil {
+		return fmt.Errorf("reporting status: %w", err)
+	}
+	return nil
 }
 
 // disconnect removes what the import put in the downstream (the agent's own ClusterRole last,
@@ -68,25 +107,38 @@ func (r *reconciler) disconnect(ctx context.Context, ic *v1alpha1.ImportedCluste
 		r.done()
 		return ctrl.Result{}, nil
 	}
-	before := ic.Status.DeepCopy()
 	if !r.cleaned {
 		if err := clustersync.Clean(ctx, r.ds, ic, time.Now().Add(r.opts.ProbeTimeout)); err != nil {
-			clustersync.SetCondition(ic, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionFalse, v1alpha1.ReasonRetrying, err.Error())
-			if !clustersync.Unchanged(before, &ic.Status, 0) {
-				if werr := r.hub.Status().Update(ctx, ic); werr != nil {
-					return ctrl.Result{}, werr
-				}
+			if werr := r.setRemoved(ctx, ic, metav1.ConditionFalse, v1alpha1.ReasonRetrying, err.Error()); werr != nil {
+				return ctrl.Result{}, werr
 			}
 			return ctrl.Result{RequeueAfter: 2 * time.Second}, nil
 		}
 		r.cleaned = true
 	}
-	clustersync.SetCondition(ic, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionTrue, v1alpha1.ReasonRemoved,
-		clustersync.CleanedMessage+" (by kimport-agent)")
-	if err := r.hub.Status().Update(ctx, ic); err != nil {
+	if err := r.setRemoved(ctx, ic, metav1.ConditionTrue, v1alpha1.ReasonRemoved, clustersync.CleanedMessage+" (by kimport-agent)"); err != nil {
 		return ctrl.Result{}, fmt.Errorf("reporting the cleanup: %w", err)
 	}
 	log.FromContext(ctx).Info("downstream cleaned and reported; the agent stops")
 	r.done()
 	return ctrl.Result{}, nil
+}
+
+// setRemoved records the DownstreamRemoved condition, retrying on a conflict with the hub.
+func (r *reconciler) setRemoved(ctx context.Context, ic *v1alpha1.ImportedCluster, status metav1.ConditionStatus, reason, msg string) error {
+	first := true
+	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if !first {
+			if err := r.fresh.Get(ctx, client.ObjectKeyFromObject(ic), ic); err != nil {
+				return err
+			}
+		}
+		first = false
+		before := ic.Status.DeepCopy()
+		clustersync.SetCondition(ic, v1alpha1.ConditionDownstreamRemoved, status, reason, msg)
+		if clustersync.Unchanged(before, &ic.Status, 0) {
+			return nil
+		}
+		return r.hub.Status().Update(ctx, ic)
+	})
 }

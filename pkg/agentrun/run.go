@@ -76,7 +76,7 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 	if err != nil {
 		return err
 	}
-	r := &reconciler{hub: mgr.GetClient(), ds: ds, events: logEvents{logger.WithName("events")}, opts: o, cluster: cred.cluster, done: disconnected}
+	r := &reconciler{hub: mgr.GetClient(), fresh: mgr.GetAPIReader(), ds: ds, events: logEvents{logger.WithName("events")}, opts: o, cluster: cred.cluster, done: disconnected}
 	err = ctrl.NewControllerManagedBy(mgr).Named("kimport-agent").
 		For(&v1alpha1.ImportedCluster{}, builder.WithPredicates(specOrDeletionChanged())).
 		Complete(r)

@@ -91,6 +91,9 @@ type Options struct {
 	PlanCRD bool
 	// Dir keeps certificates, kubeconfigs and logs; a temporary directory when empty.
 	Dir string
+	// Audit makes the API server write an audit log (every request, metadata level) to
+	// Cluster.AuditLog.
+	Audit bool
 }
 
 // Cluster is one running control plane.
@@ -102,6 +105,8 @@ type Cluster struct {
 	Kubeconfig string
 	Client     client.Client
 	Dir        string
+	// AuditLog is the API server's audit log when Options.Audit was set.
+	AuditLog string
 
 	env *envtest.Environment
 	kcm *process
@@ -220,6 +225,15 @@ func StartCluster(opts Options) (*Cluster, error) {
 		ErrorIfCRDPathMissing:   true,
 		ControlPlaneStopTimeout: apiServerStopTimeout,
 	}
+	auditLog := ""
+	if opts.Audit {
+		policy := filepath.Join(opts.Dir, "audit-policy.yaml")
+		if err := os.WriteFile(policy, []byte(auditPolicy), 0o600); err != nil {
+			return nil, err
+		}
+		auditLog = filepath.Join(opts.Dir, opts.Name+"-audit.log")
+		env.ControlPlane.APIServer.Configure().Set("audit-policy-file", policy).Set("audit-log-path", auditLog)
+	}
 	if opts.HubCRDs {
 		env.CRDDirectoryPaths = append(env.CRDDirectoryPaths, filepath.Join(root, "deploy", "base", "crd"))
 	}
@@ -230,7 +244,7 @@ func StartCluster(opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("envtest: %w (logs in %s)", err, apiLog.Name())
 	}
-	c := &Cluster{Name: opts.Name, Version: opts.Version, Config: cfg, Dir: opts.Dir, env: env}
+	c := &Cluster{Name: opts.Name, Version: opts.Version, Config: cfg, Dir: opts.Dir, AuditLog: auditLog, env: env}
 	if opts.K3s {
 		c.Version = K3sVersion(opts.Version)
 	}
