@@ -67,21 +67,25 @@ func (v *ImportedClusterValidator) ValidateCreate(ctx context.Context, obj *v1al
 // upgrades and what a join token may not change; setting the clusterID of a registration
 // waiting for join is checked for a second registration like a create.
 //
-// A write of the status subresource is checked only for who writes it (validate.StatusWrite).
+// A write of the status subresource is checked only for who writes it and, for a cluster's
+// agent, which cluster and which conditions (validate.StatusWrite).
 func (v *ImportedClusterValidator) ValidateUpdate(ctx context.Context, oldObj, newObj *v1alpha1.ImportedCluster) (admission.Warnings, error) {
 	if req, err := admission.RequestFromContext(ctx); err == nil && req.SubResource == "status" {
-		r := validate.StatusWrite(req.UserInfo.Username, v.StatusWriters)
+		r := validate.StatusWrite(newObj, oldObj, req.UserInfo.Username, v.StatusWriters)
 		return r.Warnings, refusal(newObj.Name, r)
 	}
 	return v.validate(ctx, newObj, oldObj)
 }
 
-// ValidateDelete allows every delete but one by a join token (validate.Join): disconnecting
+// ValidateDelete allows every delete but one by a join token (validate.Join) or an agent
+// (validate.Agent): disconnecting
 // must always be possible. The webhook configuration does not send DELETE (an outage must not
 // block disconnecting), so RBAC, which gives a join token get and patch only, is what refuses
 // that in practice; this is defence in depth should DELETE ever be routed here.
 func (v *ImportedClusterValidator) ValidateDelete(ctx context.Context, obj *v1alpha1.ImportedCluster) (admission.Warnings, error) {
 	r := validate.Join(nil, obj, requester(ctx))
+	r2 := validate.Agent(nil, obj, requester(ctx))
+	r.Errors, r.Rules = append(r.Errors, r2.Errors...), append(r.Rules, r2.Rules...)
 	return r.Warnings, refusal(obj.Name, r)
 }
 
@@ -100,14 +104,16 @@ func (v *ImportedClusterValidator) validate(ctx context.Context, newObj, oldObj 
 // refusal answers a refused request as the API server's own validation does: a Status whose
 // details.causes carry each refused field path, with the rule that refused it as the cause
 // type (validate.Rule.CauseType); controller-runtime keeps the Status and the hub's API server
-// forwards it. A refusal of who writes (Join, StatusWrite) is Forbidden (403), any other
-// Invalid (422). nil when r refuses nothing.
+// forwards it. A refusal of who writes (Join, Agent, StatusWrite) is Forbidden (403), any
+// other Invalid (422). nil when r refuses nothing.
 func refusal(name string, r validate.Result) error {
 	if r.Allowed() {
 		return nil
 	}
 	var err *apierrors.StatusError
-	if slices.Contains(r.Rules, validate.RuleJoin) || slices.Contains(r.Rules, validate.RuleStatusWrite) {
+	if slices.ContainsFunc(r.Rules, func(rule validate.Rule) bool {
+		return rule == validate.RuleJoin || rule == validate.RuleAgent || rule == validate.RuleStatusWrite
+	}) {
 		err = apierrors.NewForbidden(v1alpha1.GroupVersion.WithResource("importedclusters").GroupResource(), name, r.Errors.ToAggregate())
 	} else {
 		err = apierrors.NewInvalid(v1alpha1.GroupVersion.WithKind("ImportedCluster").GroupKind(), name, r.Errors)

@@ -32,8 +32,11 @@ func (r *Refusal) Error() string {
 		names[i] = fmt.Sprintf("%s: %s", rule, rule.Description())
 	}
 	remedy := "fix what the message names and run the command again"
-	if slices.Contains(r.Rules, validate.RuleJoin) {
+	switch {
+	case slices.Contains(r.Rules, validate.RuleJoin):
 		remedy = "a join token only completes its registration: the hub admin changes anything else ('kubectl import members', 'kubectl import delete')"
+	case slices.Contains(r.Rules, validate.RuleAgent):
+		remedy = "an agent writes only its own cluster's status: the hub admin changes the ImportedCluster itself"
 	}
 	return fmt.Sprintf("the hub refused the change (rule %s): %v\n%s", strings.Join(names, "; rule "), r.err, remedy)
 }

@@ -91,15 +91,20 @@ func FuzzParseCapabilities(f *testing.F) {
 var fuzzPhases = []v1alpha1.Phase{"", v1alpha1.PhasePending, v1alpha1.PhaseActive, v1alpha1.PhaseUnavailable, v1alpha1.PhaseUpgrading, v1alpha1.PhaseDisconnecting}
 
 // fuzzUser is the requester chosen by sel: none, the hub admin, the join token of the
-// ImportedCluster name, or the join token of another cluster.
-func fuzzUser(sel uint8, name string) (user string, foreignJoin bool) {
-	switch sel % 4 {
+// ImportedCluster name, the join token of another cluster, the agent of the cluster name or
+// of another cluster. writesNothing: every write of the ImportedCluster by user is refused.
+func fuzzUser(sel uint8, name string) (user string, writesNothing bool) {
+	switch sel % 6 {
 	case 1:
 		return "kubernetes-admin", false
 	case 2:
 		return v1alpha1.JoinUsername(name), false
 	case 3:
 		return v1alpha1.JoinUsername("other"), true
+	case 4:
+		return v1alpha1.AgentUsername(name), true
+	case 5:
+		return v1alpha1.AgentUsername("other"), true
 	}
 	return "", false
 }
@@ -114,6 +119,11 @@ func FuzzImportedCluster(f *testing.F) {
 	// `join` of a registration (no clusterID yet) to a clusterID other clusters hold.
 	f.Add(true, uint8(1), "uid-1", "", false, "capabilities/taintSupport", "true", "", "",
 		int32(0), int32(0), uint8(1), uint8(1), uint8(0), uint8(0), "", "", uint8(30), uint8(3), uint8(2))
+	// An agent writing its own cluster, and another's.
+	f.Add(true, uint8(2), "uid-1", "uid-1", false, "capabilities/nodePortRange", "30000-32767", "", "",
+		int32(0), int32(0), uint8(1), uint8(1), uint8(0), uint8(0), "v1.37.2", "k3s", uint8(37), uint8(0), uint8(4))
+	f.Add(false, uint8(0), "uid-1", "", false, "capabilities/taintSupport", "true", "", "",
+		int32(0), int32(0), uint8(1), uint8(1), uint8(0), uint8(0), "", "", uint8(0), uint8(1), uint8(5))
 	f.Fuzz(func(t *testing.T, update bool, phase uint8, clusterID, oldClusterID string, repoint bool, annKey, annValue, version, oldVersion string,
 		server, worker int32, servers, etcd, workers, notReady uint8, running, distribution string, kubeMinor, other, userSel uint8) {
 		newObj := cluster("new", clusterID, "")
@@ -145,7 +155,7 @@ func FuzzImportedCluster(f *testing.F) {
 			}
 			others = append(others, o)
 		}
-		user, foreignJoin := fuzzUser(userSel, newObj.Name)
+		user, writesNothing := fuzzUser(userSel, newObj.Name)
 		notReadyNames := make([]string, min(int(notReady), v1alpha1.MaxNotReadyNames))
 		for i := range notReadyNames {
 			notReadyNames[i] = string(rune('a'+i%26)) + "-node"
@@ -162,12 +172,12 @@ func FuzzImportedCluster(f *testing.F) {
 			t.Fatal("not deterministic")
 		}
 		// A stored object can always be written back unchanged (finalizer removal, status),
-		// except by the join token of another cluster, which may write nothing.
-		if noop := ImportedCluster(&newObj, newObj.DeepCopy(), c); (len(noop.Errors) > 0) != foreignJoin {
+		// except by the join token of another cluster and by an agent, which write nothing.
+		if noop := ImportedCluster(&newObj, newObj.DeepCopy(), c); (len(noop.Errors) > 0) != writesNothing {
 			t.Fatalf("no-op update by %q: %v", user, noop.Err())
 		}
 		if oldObj != nil {
-			if noop := ImportedCluster(oldObj, oldObj.DeepCopy(), c); (len(noop.Errors) > 0) != foreignJoin {
+			if noop := ImportedCluster(oldObj, oldObj.DeepCopy(), c); (len(noop.Errors) > 0) != writesNothing {
 				t.Fatalf("no-op update of the old object by %q: %v", user, noop.Err())
 			}
 		}
@@ -178,7 +188,7 @@ func FuzzImportedCluster(f *testing.F) {
 			}
 		}
 		// Each rule's errors are part of the combined result.
-		parts := len(Join(&newObj, oldObj, user).Errors) + len(Identity(&newObj, oldObj, others).Errors) +
+		parts := len(Join(&newObj, oldObj, user).Errors) + len(Agent(&newObj, oldObj, user).Errors) + len(Identity(&newObj, oldObj, others).Errors) +
 			len(Credentials(&newObj, oldObj).Errors) + len(Members(&newObj, oldObj).Errors) +
 			len(Capabilities(&newObj, oldObj, c.KubeMinor).Errors) + len(Upgrade(&newObj, oldObj, c.Pools).Errors)
 		if parts != len(r.Errors) {
@@ -208,6 +218,7 @@ func FuzzJoin(f *testing.F) {
 	f.Add(uint8(2), uint8(1), "", "uid-1", "", "https://10.0.0.2:6443", uint8(0), uint8(3), uint8(joinMembers|joinAnnotation), v1alpha1.JoinExpiresAnnotation, "")
 	f.Add(uint8(3), uint8(1), "", "", "", "", uint8(0), uint8(0), uint8(0), "", "")
 	f.Add(uint8(2), uint8(0), "", "uid-1", "", "", uint8(0), uint8(0), uint8(0), "", "")
+	f.Add(uint8(4), uint8(1), "", "uid-1", "", "https://10.0.0.2:6443", uint8(0), uint8(1), uint8(0), "", "") // an agent: not Join's business
 	f.Fuzz(func(t *testing.T, userSel, op uint8, oldCID, newCID, oldAPI, newAPI string, oldLabel, newLabel, changes uint8, key, value string) {
 		user, foreignJoin := fuzzUser(userSel, "prod")
 		label := func(sel uint8) (string, bool) {

@@ -2,6 +2,7 @@ package validate
 
 import (
 	"fmt"
+	"regexp"
 	"sort"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -13,6 +14,8 @@ var (
 	clusterIDPath   = field.NewPath("spec", "clusterID")
 	apiServerPath   = field.NewPath("spec", "apiServer")
 	credentialsPath = field.NewPath("spec", "credentialsSecretRef", "name")
+	// uuidName is a clusterID's form (the UID of a kube-system namespace), 8-4-4-4-12 hex.
+	uuidName = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 )
 
 // Identity applies the identity rule. oldObj is nil on CREATE. others are the existing
@@ -24,6 +27,9 @@ var (
 // has cleaned the downstream it owns the objects a new import would create there, and its
 // cleanup would remove them. An empty clusterID (a registration made by `kubectl import
 // create`, waiting for `join`) is no identity yet and conflicts with nothing.
+//
+// CREATE: a name that is a UUID is refused: it would share its Lease name with the identity
+// claim of the cluster whose ID it is (see the message). Stored ones stay editable.
 //
 // UPDATE: a clusterID, once set, never changes; while the cluster is Active or Upgrading
 // (reachable and in use), spec.apiServer and spec.credentialsSecretRef cannot be re-pointed.
@@ -41,6 +47,11 @@ func identityRule(newObj, oldObj *v1alpha1.ImportedCluster, others []v1alpha1.Im
 		}
 	}
 	if oldObj == nil {
+		if uuidName.MatchString(newObj.Name) {
+			r.refuse(field.Invalid(namePath, newObj.Name, fmt.Sprintf(
+				"an ImportedCluster may not be named like a cluster ID (a UUID): the hub keeps the heartbeat Lease of a cluster as %s and the identity claim of a cluster ID as %s, side by side, so this name would be another cluster's claim; choose another name, e.g. %q",
+				v1alpha1.HeartbeatName("<name>"), v1alpha1.IdentityClaimName("<clusterID>"), "cluster-"+newObj.Name[:8])))
+		}
 		return r
 	}
 	if oldObj.Spec.ClusterID != "" && newObj.Spec.ClusterID != oldObj.Spec.ClusterID {

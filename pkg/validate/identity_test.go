@@ -52,6 +52,37 @@ func TestIdentityOnCreate(t *testing.T) {
 	}
 }
 
+// A name that is a UUID would share the Lease name cluster-<name> with another cluster's
+// identity claim cluster-<clusterID>: refused on CREATE, left alone once stored.
+func TestIdentityUUIDName(t *testing.T) {
+	const uid = "0b6f4c1e-1111-2222-3333-444455556666"
+	for _, tc := range []struct {
+		name string
+		errs []string
+	}{
+		{uid, []string{`=metadata.name: Invalid value: "` + uid + `": an ImportedCluster may not be named like a cluster ID (a UUID): ` +
+			`the hub keeps the heartbeat Lease of a cluster as cluster-<name> and the identity claim of a cluster ID as cluster-<clusterID>, side by side, ` +
+			`so this name would be another cluster's claim; choose another name, e.g. "cluster-0b6f4c1e"`}},
+		{"0B6F4C1E-1111-2222-3333-444455556666", []string{`may not be named like a cluster ID`}},
+		{"prod-" + uid, nil},
+		{uid + "-x", nil},
+		{"0b6f4c1e111122223333444455556666", nil},
+		{"0b6f4c1e-1111-2222-3333-44445555666g", nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			newObj := cluster(tc.name, "uid-1", "")
+			r := Identity(&newObj, nil, nil)
+			expectResult(t, r, tc.errs, nil)
+			if len(r.Errors) > 0 && r.RuleOf(0) != RuleIdentity {
+				t.Errorf("rule %s", r.RuleOf(0))
+			}
+			stored := newObj.DeepCopy()
+			newObj.Spec.DisplayName = "changed"
+			expectResult(t, Identity(&newObj, stored, nil), nil, nil)
+		})
+	}
+}
+
 func TestIdentityOnUpdate(t *testing.T) {
 	edit := func(phase v1alpha1.Phase, change func(*v1alpha1.ImportedCluster)) (*v1alpha1.ImportedCluster, *v1alpha1.ImportedCluster) {
 		old := cluster("prod", "uid-1", phase)

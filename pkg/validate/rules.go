@@ -18,6 +18,7 @@ type Rule string
 // subresource alone).
 const (
 	RuleJoin         Rule = "Join"
+	RuleAgent        Rule = "Agent"
 	RuleIdentity     Rule = "Identity"
 	RuleCredentials  Rule = "Credentials"
 	RuleMembers      Rule = "Members"
@@ -27,7 +28,7 @@ const (
 )
 
 // Rules are every rule.
-var Rules = []Rule{RuleJoin, RuleIdentity, RuleCredentials, RuleMembers, RuleCapabilities, RuleUpgrade, RuleStatusWrite}
+var Rules = []Rule{RuleJoin, RuleAgent, RuleIdentity, RuleCredentials, RuleMembers, RuleCapabilities, RuleUpgrade, RuleStatusWrite}
 
 // causeTypePrefix starts the cause type of every refusal: kimport.dev/RULE.
 var causeTypePrefix = v1alpha1.GroupVersion.Group + "/"
@@ -40,6 +41,8 @@ func (r Rule) Description() string {
 	switch r {
 	case RuleJoin:
 		return "join token scope"
+	case RuleAgent:
+		return "an agent writes only its own cluster's status"
 	case RuleIdentity:
 		return "one registration per cluster, never re-pointed while Active"
 	case RuleCredentials:
@@ -51,7 +54,7 @@ func (r Rule) Description() string {
 	case RuleUpgrade:
 		return "upgrade concurrency and versions"
 	case RuleStatusWrite:
-		return "status is written by the hub component only"
+		return "status is written by the hub component, or by a cluster's own agent in agent mode"
 	}
 	return "ImportedCluster validation"
 }

@@ -13,8 +13,8 @@ type Context struct {
 	// KubeMinor is the downstream's Kubernetes minor version (KubeMinor of
 	// status.kubernetesVersion); 0 when unknown.
 	KubeMinor int
-	// Username is the requesting user (admission request userInfo.username); the Join rule
-	// reads it.
+	// Username is the requesting user (admission request userInfo.username); the Join and
+	// Agent rules read it.
 	Username string
 }
 
@@ -33,9 +33,10 @@ func ContextFor(oldObj *v1alpha1.ImportedCluster, others []v1alpha1.ImportedClus
 // ImportedCluster applies every rule to one admission request (oldObj nil on CREATE, else
 // the stored object) and returns their errors and warnings together. It never refuses a
 // no-op update, so a stored object can always be updated and deleted, except by the join
-// identity of another cluster (Join), which may write nothing.
+// identity of another cluster (Join) and by any agent (Agent), which may write nothing.
 func ImportedCluster(newObj, oldObj *v1alpha1.ImportedCluster, c Context) Result {
 	r := Join(newObj, oldObj, c.Username)
+	r.merge(Agent(newObj, oldObj, c.Username))
 	r.merge(Identity(newObj, oldObj, c.Others))
 	r.merge(Credentials(newObj, oldObj))
 	r.merge(Members(newObj, oldObj))
