@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -54,7 +55,7 @@ func TestExplainAdmissionNamesEachRule(t *testing.T) {
 		}
 		st := status.Status()
 		wantReason := metav1.StatusReasonInvalid
-		if rule == validate.RuleJoin || rule == validate.RuleStatusWrite {
+		if rule == validate.RuleJoin || rule == validate.RuleAgent || rule == validate.RuleStatusWrite {
 			wantReason = metav1.StatusReasonForbidden
 		}
 		if st.Reason != wantReason {
@@ -106,6 +107,28 @@ func TestExplainAdmissionNamesEachRule(t *testing.T) {
 		members := []any{map[string]any{"kind": "User", "name": "mallory", "role": "cluster-owner"}}
 		check(t, joinApply(join, "waiting", "uid-waiting", "https://waiting.example:6443", map[string]any{"members": members}),
 			validate.RuleJoin, "spec.members")
+	})
+	t.Run("agent", func(t *testing.T) {
+		// An agent given more than agent.HubIdentity grants (update of its ImportedCluster,
+		// by mistake) reaches the webhook, which refuses it all the same.
+		user := v1alpha1.AgentUsername("prod")
+		for _, obj := range []client.Object{
+			&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "too-much-for-the-agent"}, Rules: []rbacv1.PolicyRule{{
+				APIGroups: []string{v1alpha1.GroupVersion.Group}, Resources: []string{"importedclusters"}, Verbs: []string{"get", "patch"}}}},
+			&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "too-much-for-the-agent"},
+				Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, Name: user, APIGroup: rbacv1.GroupName}},
+				RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "too-much-for-the-agent"}},
+		} {
+			if err := admin.Create(ctx, obj); err != nil {
+				t.Fatal(err)
+			}
+		}
+		cfg, _ := e.hub.AddUser(t, user, nil)
+		agentClient, err := client.New(cfg, client.Options{Scheme: admin.Scheme()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, agentClient.Patch(ctx, prod.DeepCopy(), mergePatch(`{"spec":{"displayName":"Prod"}}`)), validate.RuleAgent, "metadata.name")
 	})
 	t.Run("status writer", func(t *testing.T) {
 		check(t, admin.Status().Patch(ctx, prod.DeepCopy(), mergePatch(`{"status":{"nodes":{"etcd":9}}}`)),
