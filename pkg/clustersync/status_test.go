@@ -93,4 +93,3 @@ func TestLeftBehindNamesEverything(t *testing.T) {
 		}
 	}
 }
-
