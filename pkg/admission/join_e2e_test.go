@@ -161,7 +161,7 @@ func TestTwoStepImport(t *testing.T) {
 		members := []any{map[string]any{"kind": "User", "name": "mallory", "role": "cluster-owner"}}
 		err := joinApply(join, "waiting-b", "uid-b", "https://b.example:6443", map[string]any{"members": members})
 		mustRefuse(t, err, deniedPrefix,
-			`spec.members: Forbidden: the join token of "waiting-b" may only set spec.clusterID and spec.apiServer; ask the hub admin to change spec.members`)
+			`spec.members: Forbidden: the join token of "waiting-b" may only set spec.clusterID, spec.apiServer and spec.mode; ask the hub admin to change spec.members`)
 		mustContain(t, "plugin message", importer.ExplainAdmission(err).Error(), "(rule Join: join token scope)")
 		err = joinApply(join, "waiting-b", "uid-b", "https://moved.example:6443", nil)
 		mustRefuse(t, err, deniedPrefix, `spec.apiServer: Invalid value: "https://moved.example:6443": the join token of "waiting-b" may set it only once`)

@@ -53,7 +53,7 @@ func TestValidatorReadsTheRequester(t *testing.T) {
 		{"create waiting for join", func() (admission.Warnings, error) { return v.ValidateCreate(requestBy("admin"), waiting) }, ""},
 		{"admin edits a waiting registration", func() (admission.Warnings, error) { return v.ValidateUpdate(requestBy("admin"), waiting, renamed) }, ""},
 		{"the join token may not", func() (admission.Warnings, error) { return v.ValidateUpdate(join, waiting, renamed) },
-			`spec.displayName: Forbidden: the join token of "prod" may only set spec.clusterID and spec.apiServer`},
+			`spec.displayName: Forbidden: the join token of "prod" may only set spec.clusterID, spec.apiServer and spec.mode`},
 		{"no request in the context: no user", func() (admission.Warnings, error) { return v.ValidateUpdate(context.Background(), waiting, renamed) }, ""},
 		{"the join token may not delete", func() (admission.Warnings, error) { return v.ValidateDelete(join, waiting) }, "may not delete its registration"},
 		{"the admin may delete", func() (admission.Warnings, error) { return v.ValidateDelete(requestBy("admin"), waiting) }, ""},

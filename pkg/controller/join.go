@@ -71,7 +71,12 @@ func (r *Reconciler) settleJoin(ctx context.Context, ic *v1alpha1.ImportedCluste
 		return nil
 	}
 	why := "the credentials were handed over"
-	if _, err := r.credentials(ctx, ic); err != nil {
+	handedOver := func() bool { _, err := r.credentials(ctx, ic); return err == nil }
+	if ic.Spec.AgentMode() {
+		why = "the agent renewed its heartbeat: it has its own hub identity"
+		handedOver = func() bool { _, seen := r.heartbeats.last(ic.Name); return seen }
+	}
+	if !handedOver() {
 		if !tok.expired() {
 			return nil
 		}

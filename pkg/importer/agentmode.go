@@ -42,9 +42,9 @@ func HubPinOf(hub *Cluster) (HubPin, error) {
 
 // ApplyAgentIdentity creates, in the hub and owned by the ImportedCluster, the agent's own
 // ServiceAccount with its least-privilege RBAC, its heartbeat Lease and the bootstrap Secret,
-// then returns a bootstrap token bound to that Secret: the agent exchanges it once for its
-// own token and deletes the Secret, which ends it. The token is never printed.
-func ApplyAgentIdentity(ctx context.Context, hub client.Client, ic *v1alpha1.ImportedCluster, out io.Writer) (string, error) {
+// and returns the bootstrap Secret's UID: a bootstrap token is bound to it (IssueBootstrapToken);
+// the agent exchanges that token once for its own and deletes the Secret, which ends it.
+func ApplyAgentIdentity(ctx context.Context, hub client.Client, ic *v1alpha1.ImportedCluster, out io.Writer) (types.UID, error) {
 	owner := ownedByImportedCluster(ic.Name, ic.UID)
 	var bootstrap *corev1.Secret
 	for _, obj := range agent.HubIdentity(ic.Name) {
@@ -58,11 +58,12 @@ func ApplyAgentIdentity(ctx context.Context, hub client.Client, ic *v1alpha1.Imp
 			bootstrap.UID = applied.GetUID()
 		}
 	}
-	return IssueBootstrapToken(ctx, hub, ic.Name, bootstrap.UID, out)
+	return bootstrap.UID, nil
 }
 
 // IssueBootstrapToken asks the hub for a bootstrap token of the agent of cluster, bound to
-// its bootstrap Secret (secretUID).
+// its bootstrap Secret (secretUID): as the importing user (cluster) or as the join token
+// (join, whose RBAC allows exactly this). The token is never printed.
 func IssueBootstrapToken(ctx context.Context, hub client.Client, cluster string, secretUID types.UID, out io.Writer) (string, error) {
 	sa := &corev1.ServiceAccount{}
 	sa.Namespace, sa.Name = v1alpha1.HubNamespace, v1alpha1.AgentName(cluster)

@@ -95,7 +95,7 @@ func SetIdentity(ctx context.Context, hub *Cluster, req Request, out io.Writer) 
 	u := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": v1alpha1.GroupVersion.String(), "kind": "ImportedCluster",
 		"metadata": map[string]any{"name": req.Name, "labels": map[string]any{v1alpha1.ClusterIDLabel: req.ClusterID}},
-		"spec":     map[string]any{"clusterID": req.ClusterID, "apiServer": req.APIServer},
+		"spec":     map[string]any{"clusterID": req.ClusterID, "apiServer": req.APIServer, "mode": string(req.Mode)},
 	}}
 	if err := applyAs(ctx, hub.Client, u, v1alpha1.JoinFieldManager); err != nil {
 		return explainJoinError(err, hub, req.Name, "recording the cluster's identity in the hub")

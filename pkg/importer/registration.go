@@ -60,7 +60,8 @@ func (r Registration) ImportedCluster() *v1alpha1.ImportedCluster {
 // JoinObjects are the credentials Secret join fills (empty now) and the join identity: a
 // ServiceAccount whose ClusterRole allows get and patch of this one ImportedCluster and whose
 // Role allows patch of this one Secret and deleting the ServiceAccount itself (join revokes
-// its own token the moment it has handed the credentials over). All are owned by the
+// its own token the moment it has handed the credentials over) and requesting the bootstrap
+// token of the cluster's agent (agent mode). All are owned by the
 // ImportedCluster (uid), so they go with it. Nothing allows get, create, list or watch of
 // anything else. The hub's policy kimport-join-credentials (deploy/base/join-policy.yaml)
 // narrows the Secret patch to one fill of an empty Secret: the token never reads it back.
@@ -87,6 +88,11 @@ func (r Registration) JoinObjects(uid types.UID) []client.Object {
 		}, {
 			APIGroups: []string{""}, Resources: []string{"serviceaccounts"},
 			ResourceNames: []string{name}, Verbs: []string{"delete"},
+		}, {
+			// Agent mode: the bootstrap token of this cluster's agent, bound to its bootstrap
+			// Secret; the agent's own RBAC is its cluster's status and heartbeat only.
+			APIGroups: []string{""}, Resources: []string{"serviceaccounts/token"},
+			ResourceNames: []string{v1alpha1.AgentName(r.Name)}, Verbs: []string{"create"},
 		}}},
 		&rbacv1.RoleBinding{ObjectMeta: meta(name, v1alpha1.HubNamespace), Subjects: subject,
 			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name}},

@@ -13,6 +13,7 @@ import (
 
 var (
 	namePath       = field.NewPath("metadata", "name")
+	modePath       = field.NewPath("spec", "mode")
 	labelsPath     = field.NewPath("metadata", "labels")
 	clusterIDLabel = labelsPath.Key(v1alpha1.ClusterIDLabel)
 )
@@ -89,6 +90,8 @@ func joinUpdate(r *Result, token string, newObj, oldObj *v1alpha1.ImportedCluste
 	}
 	once(clusterIDPath, newObj.Spec.ClusterID, oldObj.Spec.ClusterID)
 	once(apiServerPath, newObj.Spec.APIServer, oldObj.Spec.APIServer)
+	// join chooses the connection mode (`join --mode`), once, like the identity.
+	once(modePath, string(newObj.Spec.Mode), string(oldObj.Spec.Mode))
 
 	label, hasLabel := newObj.Labels[v1alpha1.ClusterIDLabel]
 	was, had := oldObj.Labels[v1alpha1.ClusterIDLabel]
@@ -100,7 +103,7 @@ func joinUpdate(r *Result, token string, newObj, oldObj *v1alpha1.ImportedCluste
 
 	for _, p := range otherChanges(newObj, oldObj) {
 		r.refuse(field.Forbidden(p, fmt.Sprintf(
-			"%s may only set spec.clusterID and spec.apiServer; ask the hub admin to change %s", token, p)))
+			"%s may only set spec.clusterID, spec.apiServer and spec.mode; ask the hub admin to change %s", token, p)))
 	}
 }
 
@@ -133,7 +136,7 @@ func joinView(c *v1alpha1.ImportedCluster) *v1alpha1.ImportedCluster {
 	v := c.DeepCopy()
 	v.TypeMeta = metav1.TypeMeta{}
 	v.ManagedFields, v.ResourceVersion, v.Generation = nil, "", 0
-	v.Spec.ClusterID, v.Spec.APIServer = "", ""
+	v.Spec.ClusterID, v.Spec.APIServer, v.Spec.Mode = "", "", ""
 	delete(v.Labels, v1alpha1.ClusterIDLabel)
 	return v
 }

@@ -34,7 +34,7 @@ func joined(old *v1alpha1.ImportedCluster) *v1alpha1.ImportedCluster {
 func TestJoinByItsOwnToken(t *testing.T) {
 	user := v1alpha1.JoinUsername("prod")
 	scope := func(field string) string {
-		return "=" + field + `: Forbidden: the join token of "prod" may only set spec.clusterID and spec.apiServer; ask the hub admin to change ` + field
+		return "=" + field + `: Forbidden: the join token of "prod" may only set spec.clusterID, spec.apiServer and spec.mode; ask the hub admin to change ` + field
 	}
 	after := func(change func(*v1alpha1.ImportedCluster)) func() (*v1alpha1.ImportedCluster, *v1alpha1.ImportedCluster) {
 		return func() (*v1alpha1.ImportedCluster, *v1alpha1.ImportedCluster) {
@@ -168,7 +168,7 @@ func TestImportedClusterAppliesJoin(t *testing.T) {
 	n.Spec.Members = nil
 	c := Context{Username: v1alpha1.JoinUsername("prod"), Others: []v1alpha1.ImportedCluster{cluster("dup", "uid-1", v1alpha1.PhaseActive)}}
 	expectResult(t, ImportedCluster(n, old, c), []string{
-		`=spec.members: Forbidden: the join token of "prod" may only set spec.clusterID and spec.apiServer; ask the hub admin to change spec.members`,
+		`=spec.members: Forbidden: the join token of "prod" may only set spec.clusterID, spec.apiServer and spec.mode; ask the hub admin to change spec.members`,
 		`spec.clusterID: Invalid value: "uid-1": this cluster is already imported as "dup" (Active)`,
 	}, nil)
 }

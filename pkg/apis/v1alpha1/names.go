@@ -91,6 +91,10 @@ const (
 	heartbeatPrefix = "cluster-"
 	// HeartbeatLabel marks heartbeat Leases, so the hub caches and watches only those.
 	HeartbeatLabel = "kimport.dev/heartbeat"
+	// AgentBootstrapAnnotation on a registration made by `kubectl import create` records the
+	// UID of the agent's bootstrap Secret, to which `join` (which may not read Secrets) binds
+	// the agent's bootstrap token.
+	AgentBootstrapAnnotation = "kimport.dev/agent-bootstrap-uid"
 )
 
 // AgentName names the agent ServiceAccount of cluster in HubNamespace, and its Role,

@@ -89,8 +89,11 @@ func (o *Options) agentSteps(req importer.Request) []importer.Step {
 			ic, err = importer.Register(ctx, o.HubCluster.Client, req, "", o.Out)
 			return err
 		}},
-		{Name: StepAgentIdentity, Title: "create the agent's own identity in the hub", Run: func(ctx context.Context) (err error) {
-			bootstrap, err = importer.ApplyAgentIdentity(ctx, o.HubCluster.Client, ic, o.Out)
+		{Name: StepAgentIdentity, Title: "create the agent's own identity in the hub", Run: func(ctx context.Context) error {
+			uid, err := importer.ApplyAgentIdentity(ctx, o.HubCluster.Client, ic, o.Out)
+			if err == nil {
+				bootstrap, err = importer.IssueBootstrapToken(ctx, o.HubCluster.Client, ic.Name, uid, o.Out)
+			}
 			return err
 		}},
 		{Name: StepInstallAgent, Title: "install kimport-agent in the downstream", Run: func(ctx context.Context) error {

@@ -72,6 +72,9 @@ func (o *Options) Run(ctx context.Context) error {
 			return err
 		}
 	}
+	if err := o.prepareAgent(ctx, log); err != nil {
+		return err
+	}
 	token, tokenExpiry, err := importer.IssueJoinToken(ctx, o.clientset, o.Name, o.TTL)
 	if err != nil {
 		return err
@@ -236,4 +239,30 @@ func (o *Options) printDryRun(reg importer.Registration, hubURL string, ca *x509
 		items = append(items, u)
 	}
 	return o.Output.PrintResult(common.List(items), "created (dry run)", o.Out)
+}
+
+// prepareAgent creates the agent's hub identity (for `join --mode agent`, the default) and
+// records its bootstrap Secret's UID on the registration, for join to bind the agent's
+// bootstrap token to.
+func (o *Options) prepareAgent(ctx context.Context, log io.Writer) error {
+	var ic v1alpha1.ImportedCluster
+	if err := o.hub.Client.Get(ctx, client.ObjectKey{Name: o.Name}, &ic); err != nil {
+		return err
+	}
+	uid, err := importer.ApplyAgentIdentity(ctx, o.hub.Client, &ic, log)
+	if err != nil {
+		return err
+	}
+	if ic.Annotations[v1alpha1.AgentBootstrapAnnotation] == string(uid) {
+		return nil
+	}
+	patch := client.MergeFrom(ic.DeepCopy())
+	if ic.Annotations == nil {
+		ic.Annotations = map[string]string{}
+	}
+	ic.Annotations[v1alpha1.AgentBootstrapAnnotation] = string(uid)
+	if err := o.hub.Client.Patch(ctx, &ic, patch, client.FieldOwner(v1alpha1.FieldManager)); err != nil {
+		return fmt.Errorf("recording the agent's bootstrap Secret on importedcluster %s: %w", o.Name, importer.ExplainAdmission(err))
+	}
+	return nil
 }

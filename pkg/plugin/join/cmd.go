@@ -64,6 +64,7 @@ func newCmd(o *Options) *cobra.Command {
 	fs.StringVar(&o.CAChecksum, "ca-checksum", "", "sha256:HASH of the hub CA's public key, as printed by 'kubectl import create'")
 	fs.StringVar(&o.AdvertiseAddress, "advertise-address", "", "https URL the hub uses to reach this cluster's API server (default: the kubeconfig's server)")
 	fs.BoolVar(&o.AgentApplied, "agent-applied", false, "the agent manifest (from --dry-run -o yaml) was applied by other means: only read the downstream and finish the registration")
+	o.Agent.AddFlags(fs)
 	fs.BoolVar(&o.Wait, "wait", o.Wait, "wait until the cluster is Active")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long to wait until the cluster is Active")
 	o.DryRun.AddFlags(cmd)

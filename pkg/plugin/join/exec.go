@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
@@ -21,8 +22,10 @@ const (
 	StepSetIdentity     = "set-identity"
 	StepApplyDownstream = "apply-downstream"
 	StepHandOver        = "hand-over"
-	StepRevokeToken     = "revoke-token"
-	StepWaitActive      = "wait-active"
+	// Agent mode: the agent gets a bootstrap token of its own hub identity instead.
+	StepInstallAgent = "install-agent"
+	StepRevokeToken  = "revoke-token"
+	StepWaitActive   = "wait-active"
 )
 
 // Run pins the hub CA, finds the registration, checks the downstream, then runs each step.
@@ -67,7 +70,11 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.DryRun.Client() {
 		return o.printManifest(ctx, req)
 	}
-	return importer.RunSteps(ctx, o.Out, o.steps(hub, req), o.failAfter)
+	steps := o.steps(hub, req)
+	if req.Mode == v1alpha1.ModeAgent {
+		steps = o.agentSteps(hub, ic, req, caPEM)
+	}
+	return importer.RunSteps(ctx, o.Out, steps, o.failAfter)
 }
 
 // handedOver says whether this downstream's marker names registration name of this hub: an
@@ -95,7 +102,7 @@ func (o *Options) request(ctx context.Context, log io.Writer, ic *v1alpha1.Impor
 			ic.Name, ic.Spec.ClusterID, report.ClusterID)
 	}
 	req := importer.Request{Name: ic.Name, DisplayName: ic.Spec.DisplayName, Members: ic.Spec.Members,
-		ClusterID: report.ClusterID, APIServer: o.Downstream.Config.Host, HubID: hubID, HubServer: o.HubURL}
+		ClusterID: report.ClusterID, APIServer: o.Downstream.Config.Host, HubID: hubID, HubServer: o.HubURL, Mode: o.Agent.Mode}
 	if o.AdvertiseAddress != "" {
 		req.APIServer = o.AdvertiseAddress
 	}
@@ -132,6 +139,40 @@ func (o *Options) steps(hub *importer.Cluster, req importer.Request) []importer.
 			return importer.RevokeOwnJoinToken(ctx, hub, req.Name, o.Out)
 		}},
 		{Name: StepWaitActive, Title: "wait until the hub reports the cluster Active", Run: func(ctx context.Context) error {
+			return o.waitActive(ctx, req.Name)
+		}},
+	}
+}
+
+// agentSteps join in agent mode: the join token requests a bootstrap token of the cluster's
+// agent (all its RBAC allows besides completing the registration), which goes to the
+// downstream with the agent; the hub gets no downstream credential.
+func (o *Options) agentSteps(hub *importer.Cluster, ic *v1alpha1.ImportedCluster, req importer.Request, caPEM []byte) []importer.Step {
+	return []importer.Step{
+		{Name: StepSetIdentity, Title: "record the cluster's identity in the hub", Run: func(ctx context.Context) error {
+			return importer.SetIdentity(ctx, hub, req, o.Out)
+		}},
+		{Name: StepApplyDownstream, Title: "create the agent's rights and fence in the downstream", Run: func(ctx context.Context) error {
+			_, err := importer.ApplyDownstream(ctx, o.Downstream.Client, req, o.Out)
+			return err
+		}},
+		{Name: StepInstallAgent, Title: "install kimport-agent with a bootstrap token of its own hub identity", Run: func(ctx context.Context) error {
+			uid := ic.Annotations[v1alpha1.AgentBootstrapAnnotation]
+			if uid == "" {
+				return fmt.Errorf("importedcluster %s has no %s annotation (made by an older 'kubectl import create'): ask the hub admin to run 'kubectl import create %s --rotate-token', or join with --mode direct",
+					ic.Name, v1alpha1.AgentBootstrapAnnotation, ic.Name)
+			}
+			token, err := importer.IssueBootstrapToken(ctx, hub.Client, ic.Name, types.UID(uid), o.Out)
+			if err != nil {
+				return err
+			}
+			pin := importer.HubPin{Server: o.HubURL, CAData: caPEM, Checksum: o.pin}
+			return importer.InstallAgent(ctx, o.Downstream.Client, ic.Name, pin, token, o.Agent.Agent, o.Out)
+		}},
+		{Name: StepRevokeToken, Title: "revoke the join token", Run: func(ctx context.Context) error {
+			return importer.RevokeOwnJoinToken(ctx, hub, req.Name, o.Out)
+		}},
+		{Name: StepWaitActive, Title: "wait until the agent reports and the hub shows the cluster Active", Run: func(ctx context.Context) error {
 			return o.waitActive(ctx, req.Name)
 		}},
 	}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -74,7 +75,11 @@ func runCreate(args ...string) (string, string, error) {
 }
 
 // runJoin runs `kubectl import join`, stopping with an injected fault after the step failAfter.
+// Without --mode it joins in direct mode: TestJoinAgentMode covers agent mode.
 func runJoin(failAfter string, args ...string) (string, string, error) {
+	if !slices.Contains(args, "--mode") {
+		args = append(args, "--mode", "direct")
+	}
 	return execute(func(s genericiooptions.IOStreams) *cobra.Command {
 		o := NewOptions(s)
 		o.failAfter = failAfter

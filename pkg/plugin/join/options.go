@@ -34,6 +34,7 @@ type Options struct {
 	CAChecksum       string
 	AdvertiseAddress string
 	AgentApplied     bool
+	Agent            common.AgentFlags
 	Wait             bool
 	Timeout          time.Duration
 	DryRun           common.DryRunFlags
@@ -58,13 +59,20 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 		ConfigFlags: flags,
 		Wait:        true,
 		Timeout:     DefaultTimeout,
+		Agent:       common.NewAgentFlags(),
 		Output:      common.NewOutputFlags(common.OutputJSON, common.OutputYAML),
 		IOStreams:   streams,
 	}
 }
 
-// Complete reads the token from its source; it contacts nothing.
+// Complete reads the token from its source and the connection mode; it contacts nothing.
 func (o *Options) Complete() error {
+	if err := o.Agent.Complete(); err != nil {
+		return err
+	}
+	if o.AgentApplied && o.Agent.Mode == v1alpha1.ModeAgent {
+		return fmt.Errorf("--agent-applied finishes a direct-mode join whose manifest was applied by other means: add --mode direct")
+	}
 	return o.readToken()
 }
 

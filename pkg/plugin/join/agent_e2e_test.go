@@ -1,0 +1,71 @@
+package join
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-import/kubectl-import/internal/hubenv"
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+)
+
+// TestJoinAgentMode: create, then join in agent mode (the default). The join token requests
+// the agent's bootstrap token, installs the agent and revokes itself; the agent (a real
+// process) reports the cluster Active; the hub holds no downstream credential.
+func TestJoinAgentMode(t *testing.T) {
+	agentBin := hubenv.BuildAgent(t)
+	hub, downstreams := startHub(t, "nat")
+	nat := downstreams[0]
+	ctx := context.Background()
+	out, _, err := runCreate("--hub-kubeconfig", hub.Kubeconfig, "nat-1", "--member", "User:alice=cluster-owner")
+	if err != nil {
+		t.Fatalf("create: %v\n%s", err, redact(out))
+	}
+	mustContain(t, "create output", out, "serviceaccount/kimport-agent-nat-1 serverside-applied", "secret/kimport-agent-nat-1-bootstrap serverside-applied")
+	join := parseJoin(t, out)
+
+	out, _, err = runJoin("", join.args("--mode", "agent", "--kubeconfig", nat.Kubeconfig, "--wait=false")...)
+	if err != nil {
+		t.Fatalf("join --mode agent: %v\n%s", err, redact(out))
+	}
+	mustContain(t, "join output", out, "bootstrap token issued", "secret/kimport-agent-hub serverside-applied",
+		"deployment.apps/kimport-agent serverside-applied", "serviceaccount/kimport-join-nat-1 deleted")
+	if strings.Contains(out, "eyJ") {
+		t.Errorf("join printed a token:\n%s", redact(out))
+	}
+
+	kubeconfig, err := nat.ServiceAccountKubeconfig(ctx, agent.Namespace, agent.ServiceAccount)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := hubenv.StartAgent(t, agentBin(t), "--kubeconfig", kubeconfig, "--heartbeat-interval", "1s", "--sync-interval", "2s", "--health-probe-bind-address", "0")
+	var ic v1alpha1.ImportedCluster
+	eventually(t, 60*time.Second, func() (bool, string) {
+		_ = hub.Client.Get(ctx, client.ObjectKey{Name: "nat-1"}, &ic)
+		return ic.Status.Phase == v1alpha1.PhaseActive, fmt.Sprintf("phase %q, conditions %+v\nagent log:\n%s", ic.Status.Phase, ic.Status.Conditions, a.Log())
+	})
+	if !ic.Spec.AgentMode() || ic.Spec.ClusterID == "" {
+		t.Errorf("spec = %+v, want agent mode with a clusterID", ic.Spec)
+	}
+	// The marker shows the downstream how the hub sees it (join waits on it).
+	eventually(t, 20*time.Second, func() (bool, string) {
+		var cm corev1.ConfigMap
+		_ = nat.Client.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: agent.MarkerConfigMap}, &cm)
+		return cm.Data[agent.MarkerHubPhase] == string(v1alpha1.PhaseActive), fmt.Sprintf("marker %v", cm.Data)
+	})
+	var secrets corev1.SecretList
+	if err := hub.Client.List(ctx, &secrets, client.InNamespace(v1alpha1.HubNamespace), client.MatchingLabels{v1alpha1.ClusterLabel: "nat-1"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range secrets.Items {
+		if len(s.Data) > 0 || s.Name == v1alpha1.AgentBootstrapName("nat-1") {
+			t.Errorf("the hub holds secret %s (%d keys) for nat-1", s.Name, len(s.Data))
+		}
+	}
+}
