@@ -3,6 +3,7 @@ package hubenv
 import (
 	"bytes"
 	"errors"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"sync"
@@ -55,7 +56,16 @@ type Agent struct {
 // StartAgent runs bin with args; it is stopped (by its pid) when the test ends.
 func StartAgent(t testing.TB, bin string, args ...string) *Agent {
 	t.Helper()
+	return StartAgentWithEnv(t, bin, nil, args...)
+}
+
+// StartAgentWithEnv is StartAgent with env (NAME=VALUE) added to the test's environment.
+func StartAgentWithEnv(t testing.TB, bin string, env []string, args ...string) *Agent {
+	t.Helper()
 	a := &Agent{cmd: exec.Command(bin, args...), out: &lockedBuffer{}, done: make(chan error, 1)}
+	if env != nil {
+		a.cmd.Env = append(os.Environ(), env...)
+	}
 	a.cmd.Stdout, a.cmd.Stderr = a.out, a.out
 	if err := a.cmd.Start(); err != nil {
 		t.Fatalf("starting %s: %v", bin, err)

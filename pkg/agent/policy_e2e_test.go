@@ -90,7 +90,7 @@ func testFence(t *testing.T, version string) {
 	f.waitActive()
 
 	t.Run("object names", func(t *testing.T) {
-		names := importer.DownstreamObjectNames(nil)
+		names := importer.DownstreamObjectNames(nil, v1alpha1.ModeAgent)
 		for _, want := range []string{"validatingadmissionpolicy.admissionregistration.k8s.io/" + agent.PolicyName,
 			"validatingadmissionpolicybinding.admissionregistration.k8s.io/" + agent.PolicyName} {
 			if !slices.Contains(names, want) {

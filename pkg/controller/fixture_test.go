@@ -36,6 +36,12 @@ import (
 // agent token; the test registers the cluster (importer.Register) when it wants to.
 func prepareImport(t *testing.T, hub, ds *testenv.Cluster, name string, members []v1alpha1.Member) (importer.Request, string) {
 	t.Helper()
+	return prepareImportMode(t, hub, ds, name, members, v1alpha1.ModeDirect)
+}
+
+// prepareImportMode is prepareImport in the given connection mode (no token in agent mode).
+func prepareImportMode(t *testing.T, hub, ds *testenv.Cluster, name string, members []v1alpha1.Member, mode v1alpha1.Mode) (importer.Request, string) {
+	t.Helper()
 	ctx := context.Background()
 	hubConn, err := importer.Connect(hub.Config)
 	if err != nil {
@@ -49,7 +55,7 @@ func prepareImport(t *testing.T, hub, ds *testenv.Cluster, name string, members 
 	if err != nil {
 		t.Fatalf("import request for %s: %v", name, err)
 	}
-	req.Members = members
+	req.Members, req.Mode = members, mode
 	if err := importer.ClaimIdentity(ctx, hub.Client, req, io.Discard); err != nil {
 		t.Fatalf("claiming the identity of %s: %v", name, err)
 	}

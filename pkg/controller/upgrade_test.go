@@ -27,7 +27,15 @@ import (
 // report progress until every node runs it. The system-upgrade-controller cannot run here
 // (no kubelets): k3stest.SUC plays its part by writing Plan status, Jobs and node labels the
 // way it does.
+// TestUpgradeRollout runs in both connection modes: the hub's reconciler drives the plans in
+// direct mode, the cluster's agent in agent mode; the hub sees the same status either way.
 func TestUpgradeRollout(t *testing.T) {
+	for _, mode := range []v1alpha1.Mode{v1alpha1.ModeDirect, v1alpha1.ModeAgent} {
+		t.Run(string(mode), func(t *testing.T) { testUpgradeRollout(t, mode) })
+	}
+}
+
+func testUpgradeRollout(t *testing.T, mode v1alpha1.Mode) {
 	clusters := testenv.StartAll(t,
 		testenv.Options{Name: "hub", HubCRDs: true},
 		testenv.Options{Name: "k3s", K3s: true, PlanCRD: true})
@@ -35,9 +43,12 @@ func TestUpgradeRollout(t *testing.T) {
 	ctx := context.Background()
 	must(t, testenv.CreateK3sNodes(ctx, ds.Client, 3, 5, ds.Version))
 	startReconciler(t, hub, controller.Options{ProbeInterval: probeInterval, ProbeTimeout: 3 * time.Second, CleanupTimeout: cleanupTimeout})
-	req, token := prepareImport(t, hub, ds, "edge", nil)
+	req, token := prepareImportMode(t, hub, ds, "edge", nil, mode)
 	if _, err := importer.Register(ctx, hub.Client, req, token, io.Discard); err != nil {
 		t.Fatal(err)
+	}
+	if mode == v1alpha1.ModeAgent {
+		startAgentFor(t, hub, ds, "edge")
 	}
 	waitPhase(t, hub, "edge", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
 

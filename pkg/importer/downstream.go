@@ -91,7 +91,7 @@ func IssueAgentToken(ctx context.Context, ds client.Client, lifetime time.Durati
 
 // DownstreamObjectNames lists, kubectl-style, what an import of a cluster with these members
 // creates in the downstream: what may be left behind when the hub cannot remove it.
-func DownstreamObjectNames(members []v1alpha1.Member) []string {
+func DownstreamObjectNames(members []v1alpha1.Member, mode v1alpha1.Mode) []string {
 	_, cr, rest := agent.Objects(agent.Registration{})
 	names := []string{"namespace/" + agent.Namespace + " (only if the import created it)"}
 	for _, obj := range append([]metav1.Object{cr}, rest...) {
@@ -104,6 +104,10 @@ func DownstreamObjectNames(members []v1alpha1.Member) []string {
 			name += " -n " + u.GetNamespace()
 		}
 		names = append(names, name)
+	}
+	if mode == v1alpha1.ModeAgent {
+		names = append(names, "deployment.apps/"+agent.DeploymentName+" -n "+agent.Namespace+" (the agent)",
+			"secret/"+agent.HubSecretName+" -n "+agent.Namespace+" (the agent's hub token)")
 	}
 	for _, m := range members {
 		names = append(names, "clusterrolebinding."+rbacv1.GroupName+"/"+agent.MemberBindingName(m)+" (member "+m.Name+")")

@@ -4,17 +4,22 @@ import (
 	"strconv"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
 )
 
 // Placeholders stand, in a dry run, for what only exists once objects are applied.
 const (
 	TokenPlaceholder = "<agent token, read at apply time>"
+	// BootstrapPlaceholder stands for the agent's bootstrap token (agent mode).
+	BootstrapPlaceholder = "<bootstrap token of the agent's hub identity, issued at apply time>"
 	UIDPlaceholder   = "<set at apply time>"
 )
 
@@ -40,13 +45,39 @@ func DryRunObjects(req Request, namespaceExists bool) ([]*unstructured.Unstructu
 		objs = append(objs, obj.(runtime.Object))
 	}
 	ic := req.ImportedCluster()
+	objs = append(objs, ic)
+	if req.Mode == v1alpha1.ModeAgent {
+		objs = append(objs, agentDryRunObjects(req, cr)...)
+		return toUnstructuredAll(objs)
+	}
 	secret := req.CredentialsSecret("")
 	delete(secret.Data, hubcreds.KeyToken)
 	secret.StringData = map[string]string{hubcreds.KeyToken: TokenPlaceholder}
 	secret.OwnerReferences = ownedByImportedCluster(req.Name, types.UID(UIDPlaceholder))
-	objs = append(objs, ic, secret)
-
+	objs = append(objs, secret)
 	return toUnstructuredAll(objs)
+}
+
+// agentDryRunObjects are what agent mode adds: the agent's hub identity (owned by the
+// ImportedCluster) and, in the downstream, its hub Secret (the bootstrap token a placeholder)
+// and Deployment (owned by the agent ClusterRole).
+func agentDryRunObjects(req Request, cr *rbacv1.ClusterRole) []runtime.Object {
+	var objs []runtime.Object
+	for _, obj := range agent.HubIdentity(req.Name) {
+		obj.SetOwnerReferences(ownedByImportedCluster(req.Name, types.UID(UIDPlaceholder)))
+		objs = append(objs, obj)
+	}
+	secret := agent.HubSecret(req.Name, req.Hub.Server, req.Hub.CAData, req.Hub.Checksum, "")
+	delete(secret.Data, agent.HubKeyToken)
+	secret.StringData = map[string]string{agent.HubKeyToken: BootstrapPlaceholder}
+	deploy := agent.Deployment(agent.DeploymentOptions{Cluster: req.Name, Image: req.Agent.Image, CAChecksum: req.Hub.Checksum,
+		Env: req.Agent.Env, Tolerations: req.Agent.Tolerations, Replicas: req.Agent.Replicas})
+	for _, obj := range []metav1.Object{secret, deploy} {
+		agent.OwnedBy(obj, cr)
+		obj.GetOwnerReferences()[0].UID = types.UID(UIDPlaceholder)
+		objs = append(objs, obj.(runtime.Object))
+	}
+	return objs
 }
 
 // AgentManifest is what `join --dry-run -o yaml` prints: the downstream objects of the import

@@ -34,6 +34,9 @@ type Request struct {
 	HubServer string
 	// Mode is how the hub and the downstream are connected (ModeAgent or ModeDirect).
 	Mode v1alpha1.Mode
+	// Agent mode: how the agent reaches the hub, and its Deployment's shape (dry runs).
+	Hub   HubPin
+	Agent AgentOptions
 }
 
 // NewRequest fills the identities, endpoint and CA of an import of ds into hub.

@@ -42,6 +42,12 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	req.DisplayName, req.Members, req.Mode = o.DisplayName, o.Members, o.Agent.Mode
 	if o.DryRun.Client() {
+		if req.Mode == v1alpha1.ModeAgent {
+			if req.Hub, err = importer.HubPinOf(o.HubCluster); err != nil {
+				return err
+			}
+			req.Agent = o.Agent.Agent
+		}
 		return o.printDryRun(ctx, req)
 	}
 	if ic := report.Existing; ic != nil && ic.Status.Phase == v1alpha1.PhaseActive && req.SpecMatches(ic) {

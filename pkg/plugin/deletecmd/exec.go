@@ -72,7 +72,7 @@ func cleanupAbandoned(ic *v1alpha1.ImportedCluster) bool {
 // was before the delete, last as it was last seen (with the reconciler's final status).
 func (o *Options) printLeftBehind(ic, last *v1alpha1.ImportedCluster) {
 	fmt.Fprintf(o.Out, "The downstream was not cleaned up. What the import created there may be left behind:\n")
-	for _, name := range importer.DownstreamObjectNames(ic.Spec.Members) {
+	for _, name := range importer.DownstreamObjectNames(ic.Spec.Members, ic.Spec.Mode) {
 		fmt.Fprintf(o.Out, "  %s\n", name)
 	}
 	if last == nil {

@@ -3,6 +3,7 @@ package join
 import (
 	"context"
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +18,8 @@ import (
 
 // TestJoinAgentMode: create, then join in agent mode (the default). The join token requests
 // the agent's bootstrap token, installs the agent and revokes itself; the agent (a real
-// process) reports the cluster Active; the hub holds no downstream credential.
+// process) reaches the hub only through an HTTPS proxy (HTTPS_PROXY) and reports the cluster
+// Active; the hub holds no downstream credential.
 func TestJoinAgentMode(t *testing.T) {
 	agentBin := hubenv.BuildAgent(t)
 	hub, downstreams := startHub(t, "nat")
@@ -29,6 +31,14 @@ func TestJoinAgentMode(t *testing.T) {
 	}
 	mustContain(t, "create output", out, "serviceaccount/kimport-agent-nat-1 serverside-applied", "secret/kimport-agent-nat-1-bootstrap serverside-applied")
 	join := parseJoin(t, out)
+	// Go never proxies "localhost" or a loopback IP; "localhost." (the same name, fully
+	// qualified) is proxied and still matches the hub's serving certificate.
+	u, err := url.Parse(join.hub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	join.hub = "https://localhost.:" + u.Port()
+	proxy := hubenv.StartProxy(t)
 
 	out, _, err = runJoin("", join.args("--mode", "agent", "--kubeconfig", nat.Kubeconfig, "--wait=false")...)
 	if err != nil {
@@ -44,12 +54,15 @@ func TestJoinAgentMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := hubenv.StartAgent(t, agentBin(t), "--kubeconfig", kubeconfig, "--heartbeat-interval", "1s", "--sync-interval", "2s", "--health-probe-bind-address", "0")
+	a := hubenv.StartAgentWithEnv(t, agentBin(t), []string{"HTTPS_PROXY=" + proxy.URL, "NO_PROXY=", "https_proxy=", "no_proxy="}, "--kubeconfig", kubeconfig, "--heartbeat-interval", "1s", "--sync-interval", "2s", "--health-probe-bind-address", "0")
 	var ic v1alpha1.ImportedCluster
 	eventually(t, 60*time.Second, func() (bool, string) {
 		_ = hub.Client.Get(ctx, client.ObjectKey{Name: "nat-1"}, &ic)
 		return ic.Status.Phase == v1alpha1.PhaseActive, fmt.Sprintf("phase %q, conditions %+v\nagent log:\n%s", ic.Status.Phase, ic.Status.Conditions, a.Log())
 	})
+	if targets := proxy.Targets(); len(targets) == 0 || targets[0] != "localhost.:"+u.Port() {
+		t.Errorf("the proxy tunnelled to %q, want the hub at localhost.:%s", targets, u.Port())
+	}
 	if !ic.Spec.AgentMode() || ic.Spec.ClusterID == "" {
 		t.Errorf("spec = %+v, want agent mode with a clusterID", ic.Spec)
 	}
