@@ -101,7 +101,7 @@ func TestAgentUpgradeAgainstRealClusters(t *testing.T) {
 		updater := false
 		for _, m := range after.ManagedFields {
 			if m.Manager == v1alpha1.FieldManager && m.Operation == metav1.ManagedFieldsOperationUpdate &&
-				strings.Contains(string(m.FieldsV1.Raw), `"f:image"`) {
+				strings.Contains(m.FieldsV1.GetRawString(), `"f:image"`) {
 				updater = true
 			}
 		}
