@@ -57,7 +57,7 @@ func Describe(out io.Writer, ic *v1alpha1.ImportedCluster, events []corev1.Event
 	d.field("Display Name", common.DisplayName(ic))
 	d.field("Cluster ID", common.IdentityValue(ic, ic.Spec.ClusterID))
 	d.field("API Server", common.IdentityValue(ic, ic.Spec.APIServer))
-	d.field("Mode", string(mode(ic)))
+	d.field("Mode", string(common.Mode(ic)))
 	d.field("Credentials", "Secret "+v1alpha1.HubNamespace+"/"+ic.Spec.CredentialsSecretRef.Name)
 	if expires, ok := ic.Annotations[v1alpha1.JoinExpiresAnnotation]; ok {
 		d.field("Join Token Expires", joinExpiry(expires, now))
@@ -99,14 +99,6 @@ func timestamp(t time.Time) string {
 		return ""
 	}
 	return t.Format(time.RFC1123Z)
-}
-
-// mode is spec.mode; a cluster imported before spec.mode existed is in direct mode.
-func mode(ic *v1alpha1.ImportedCluster) v1alpha1.Mode {
-	if ic.Spec.AgentMode() {
-		return v1alpha1.ModeAgent
-	}
-	return v1alpha1.ModeDirect
 }
 
 // describeAgent shows, in agent mode, the version the agent reports, a warning while the hub
