@@ -6,6 +6,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/kubectl/pkg/util/templates"
 
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/agentcmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/capabilities"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/cluster"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/completion"
@@ -66,6 +67,7 @@ func NewCmdImport(streams genericiooptions.IOStreams) *cobra.Command {
 		nodeconfig.NewCmd(streams),
 		upgrade.NewCmd(streams),
 		upgrader.NewCmd(streams),
+		agentcmd.NewCmd(streams),
 		completion.NewCmd(streams),
 	)
 	return cmd

@@ -51,8 +51,9 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	walk(NewCmdImport(streams))
-	// root, 16 verbs, capabilities set/unset/schema, upgrade status, upgrader's 5 subcommands.
-	if count != 26 {
-		t.Errorf("walked %d commands, want 26", count)
+	// root, 17 verbs, capabilities set/unset/schema, upgrade status, upgrader's 5 subcommands,
+	// agent upgrade.
+	if count != 28 {
+		t.Errorf("walked %d commands, want 28", count)
 	}
 }

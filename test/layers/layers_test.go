@@ -55,6 +55,7 @@ var layers = map[string]int{
 
 	"pkg/plugin/common": pluginBase,
 
+	"pkg/plugin/agentcmd":     entryPoints,
 	"pkg/plugin/capabilities": entryPoints,
 	"pkg/plugin/cluster":      entryPoints,
 	"pkg/plugin/completion":   entryPoints,

@@ -36,6 +36,14 @@ func DisplayName(ic *v1alpha1.ImportedCluster) string {
 	return ic.Name
 }
 
+// Mode is spec.mode; a cluster imported before spec.mode existed is in direct mode.
+func Mode(ic *v1alpha1.ImportedCluster) v1alpha1.Mode {
+	if ic.Spec.AgentMode() {
+		return v1alpha1.ModeAgent
+	}
+	return v1alpha1.ModeDirect
+}
+
 // Cluster connects to the hub and reads the named ImportedCluster.
 func (h *HubOptions) Cluster(ctx context.Context, name string) (client.Client, *v1alpha1.ImportedCluster, error) {
 	hub, err := h.Client()

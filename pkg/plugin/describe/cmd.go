@@ -21,9 +21,10 @@ func newCmd(o *Options) *cobra.Command {
 		Short: "Show the phase, nodes, projects, members, capabilities, conditions and events of an imported cluster",
 		Long: templates.LongDesc(`
 			Show everything the hub knows about the imported cluster NAME, laid out as kubectl describe
-			lays out objects: identity, phase, nodes, projects, members, capabilities, conditions,
-			the progress of a K3s upgrade and the events the hub recorded. -o prints the
-			ImportedCluster itself.`),
+			lays out objects: identity, mode (Agent or Direct), phase, in agent mode the agent's
+			version and heartbeat (with a warning while it is older than the hub), nodes, projects,
+			members, capabilities, conditions, the progress of a K3s upgrade and the events the hub
+			recorded. -o prints the ImportedCluster itself.`),
 		Example: templates.Examples(`
 			# Describe prod-eu
 			kubectl import describe prod-eu

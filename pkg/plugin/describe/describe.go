@@ -9,6 +9,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/duration"
 	"k8s.io/kubectl/pkg/describe"
 
@@ -55,6 +57,7 @@ func Describe(out io.Writer, ic *v1alpha1.ImportedCluster, events []corev1.Event
 	d.field("Display Name", common.DisplayName(ic))
 	d.field("Cluster ID", common.IdentityValue(ic, ic.Spec.ClusterID))
 	d.field("API Server", common.IdentityValue(ic, ic.Spec.APIServer))
+	d.field("Mode", string(common.Mode(ic)))
 	d.field("Credentials", "Secret "+v1alpha1.HubNamespace+"/"+ic.Spec.CredentialsSecretRef.Name)
 	if expires, ok := ic.Annotations[v1alpha1.JoinExpiresAnnotation]; ok {
 		d.field("Join Token Expires", joinExpiry(expires, now))
@@ -68,6 +71,7 @@ func Describe(out io.Writer, ic *v1alpha1.ImportedCluster, events []corev1.Event
 	} else {
 		d.field("Last Probe", "<none>")
 	}
+	describeAgent(d, ic)
 	describeNodes(d, st.Nodes)
 	describeProjects(d, st.Projects)
 	describeMembers(d, ic.Spec.Members)
@@ -95,6 +99,33 @@ func timestamp(t time.Time) string {
 		return ""
 	}
 	return t.Format(time.RFC1123Z)
+}
+
+// describeAgent shows, in agent mode, the version the agent reports, a warning while the hub
+// judges it behind (AgentVersion False, whose message says how to upgrade it) and the hub's
+// judgement of its heartbeat.
+func describeAgent(d writer, ic *v1alpha1.ImportedCluster) {
+	if !ic.Spec.AgentMode() {
+		return
+	}
+	st := &ic.Status
+	d.line(describe.LEVEL_0, "Agent:")
+	v := ""
+	if st.Agent != nil {
+		v = st.Agent.Version
+	}
+	d.line(describe.LEVEL_1, "Version:\t%s", common.ValueOrNone(v))
+	if c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionAgentVersion); c != nil && c.Status == metav1.ConditionFalse {
+		d.line(describe.LEVEL_1, "Warning:\t%s", common.ValueOrNone(c.Message))
+	}
+	heartbeat := ""
+	if c := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionHeartbeat); c != nil {
+		heartbeat = c.Message
+		if heartbeat == "" {
+			heartbeat = c.Reason
+		}
+	}
+	d.line(describe.LEVEL_1, "Heartbeat:\t%s", common.ValueOrNone(heartbeat))
 }
 
 func describeNodes(d writer, n *v1alpha1.NodeSummary) {

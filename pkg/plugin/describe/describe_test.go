@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/yaml"
@@ -40,6 +42,7 @@ func TestDescribeAgainstHub(t *testing.T) {
 Display Name:        Alpha Prod
 Cluster ID:          3f1c2a9e-0000-4000-8000-00000000a1fa
 API Server:          https://10.0.0.1:6443
+Mode:                Direct
 Credentials:         Secret kimport-system/alpha-credentials
 Created:             ` + alpha.CreationTimestamp.Format(time.RFC1123Z) + `
 Phase:               Active
@@ -88,6 +91,7 @@ Events:
 Display Name:        beta
 Cluster ID:          7d2e4b10-0000-4000-8000-0000000000be
 API Server:          https://beta.example.com:6443
+Mode:                Direct
 Credentials:         Secret kimport-system/beta-credentials
 Created:             ` + beta.CreationTimestamp.Format(time.RFC1123Z) + `
 Phase:               Pending
@@ -116,12 +120,37 @@ Events:
 Display Name:        waiting
 Cluster ID:          <waiting for join>
 API Server:          <waiting for join>
+Mode:                Direct
 Credentials:         Secret kimport-system/waiting-credentials
 Join Token Expires:  ` + expires.Local().Format(time.RFC1123Z) + ` (in 23h)
 Created:             ` + stored.CreationTimestamp.Format(time.RFC1123Z) + `
 Phase:               Pending
 `
 		if got := hubtest.Execute(hub, cmd, "waiting").Stdout(t); !strings.HasPrefix(got, want) {
+			t.Errorf("got\n%s\nwant it to start with\n%s", got, want)
+		}
+	})
+
+	t.Run("agent mode", func(t *testing.T) {
+		edge := hubtest.Create(t, hub.Client, hubtest.Edge(changed))
+		want := `Name:                edge
+Display Name:        edge
+Cluster ID:          5a0b9c3d-0000-4000-8000-0000000ed9e1
+API Server:          https://10.0.9.1:6443
+Mode:                Agent
+Credentials:         Secret kimport-system/edge-credentials
+Created:             ` + edge.CreationTimestamp.Format(time.RFC1123Z) + `
+Phase:               Active
+Distribution:        k3s
+Kubernetes Version:  v1.37.2+k3s1
+Last Probe:          10d ago
+Agent:
+  Version:    v0.1.0
+  Warning:    the agent runs v0.1.0, the hub v0.2.0: kubectl import agent upgrade edge
+  Heartbeat:  the agent renews Lease kimport-system/cluster-edge (grace period 2m0s)
+Nodes:               <none>
+`
+		if got := hubtest.Execute(hub, cmd, "edge").Stdout(t); !strings.HasPrefix(got, want) {
 			t.Errorf("got\n%s\nwant it to start with\n%s", got, want)
 		}
 	})
@@ -171,6 +200,7 @@ func TestDescribeUpgradeAndTruncatedNotReady(t *testing.T) {
 Display Name:        beta
 Cluster ID:          7d2e4b10-0000-4000-8000-0000000000be
 API Server:          https://beta.example.com:6443
+Mode:                Direct
 Credentials:         Secret kimport-system/beta-credentials
 Created:             <none>
 Phase:               Pending
@@ -253,6 +283,50 @@ func TestCapabilities(t *testing.T) {
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("[%d] = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+}
+
+// TestDescribeAgent: the Agent section before the agent reports, and once it is current.
+func TestDescribeAgent(t *testing.T) {
+	ic := hubtest.Edge(time.Now())
+	for _, tc := range []struct {
+		name   string
+		change func(*v1alpha1.ImportedCluster)
+		want   string
+	}{
+		{"waiting for the agent", func(ic *v1alpha1.ImportedCluster) {
+			ic.Status.Agent = nil
+			ic.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionHeartbeat, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonAwaitingAgent}}
+		}, "Agent:\n  Version:    <none>\n  Heartbeat:  AwaitingAgent\n"},
+		{"current", func(ic *v1alpha1.ImportedCluster) {
+			meta.SetStatusCondition(&ic.Status.Conditions, metav1.Condition{Type: v1alpha1.ConditionAgentVersion, Status: metav1.ConditionTrue,
+				Reason: v1alpha1.ReasonCurrent, Message: "the agent runs v0.2.0, the hub v0.2.0"})
+			ic.Status.Agent.Version = "v0.2.0"
+		}, "Agent:\n  Version:    v0.2.0\n  Heartbeat:  the agent renews Lease kimport-system/cluster-edge (grace period 2m0s)\n"},
+		{"no conditions yet", func(ic *v1alpha1.ImportedCluster) { ic.Status.Conditions = nil },
+			"Agent:\n  Version:    v0.1.0\n  Heartbeat:  <none>\n"},
+	} {
+		c := ic.DeepCopy()
+		tc.change(c)
+		var out bytes.Buffer
+		if err := Describe(&out, c, nil, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), "Mode:                Agent\n") || !strings.Contains(out.String(), "\n"+tc.want+"Nodes:") {
+			t.Errorf("%s: got\n%s\nwant the section\n%s", tc.name, out.String(), tc.want)
+		}
+	}
+	// Direct mode, also when spec.mode is empty: no Agent section.
+	for _, m := range []v1alpha1.Mode{v1alpha1.ModeDirect, ""} {
+		c := ic.DeepCopy()
+		c.Spec.Mode = m
+		var out bytes.Buffer
+		if err := Describe(&out, c, nil, time.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(out.String(), "Mode:                Direct\n") || strings.Contains(out.String(), "Agent:") {
+			t.Errorf("spec.mode %q: got\n%s", m, out.String())
 		}
 	}
 }

@@ -19,13 +19,14 @@ func newCmd(o *Options) *cobra.Command {
 		Short:   "List the clusters imported into the hub",
 		Long: templates.LongDesc(`
 			List the clusters imported into the hub, sorted by name, with their phase, distribution,
-			version and ready nodes. -o wide adds the node pools, the API server and the cluster ID;
-			-o prints the ImportedClusters in any of kubectl's output formats.`),
+			version and ready nodes. -o wide adds the node pools, the mode (Agent or Direct), the API
+			server and the cluster ID; -o prints the ImportedClusters in any of kubectl's output
+			formats.`),
 		Example: templates.Examples(`
 			# List the imported clusters
 			kubectl import list
 
-			# List them with their node pools, API server and cluster ID
+			# List them with their node pools, mode, API server and cluster ID
 			kubectl import list -o wide
 
 			# Print the names of the clusters labelled env=prod

@@ -65,9 +65,9 @@ func TestListAgainstHub(t *testing.T) {
 
 	t.Run("wide", func(t *testing.T) {
 		want := "" +
-			"NAME    DISPLAY NAME   PHASE     DISTRIBUTION   VERSION        NODES    CONTROL-PLANE   WORKERS   API SERVER                      CLUSTER ID                             AGE\n" +
-			"alpha   Alpha Prod     Active    k3s            v1.37.2+k3s1   7/8      2/3             5/5       https://10.0.0.1:6443           3f1c2a9e-0000-4000-8000-00000000a1fa   10d\n" +
-			"beta    beta           Pending   <none>         <none>         <none>   <none>          <none>    https://beta.example.com:6443   7d2e4b10-0000-4000-8000-0000000000be   10d\n"
+			"NAME    DISPLAY NAME   PHASE     DISTRIBUTION   VERSION        NODES    CONTROL-PLANE   WORKERS   MODE     API SERVER                      CLUSTER ID                             AGE\n" +
+			"alpha   Alpha Prod     Active    k3s            v1.37.2+k3s1   7/8      2/3             5/5       Direct   https://10.0.0.1:6443           3f1c2a9e-0000-4000-8000-00000000a1fa   10d\n" +
+			"beta    beta           Pending   <none>         <none>         <none>   <none>          <none>    Direct   https://beta.example.com:6443   7d2e4b10-0000-4000-8000-0000000000be   10d\n"
 		if got := hubtest.Execute(hub, cmd, "-o", "wide").Stdout(t); got != want {
 			t.Errorf("got\n%s\nwant\n%s", got, want)
 		}
@@ -184,12 +184,30 @@ func TestListAgainstHub(t *testing.T) {
 		waiting := hubtest.Create(t, hub.Client, hubtest.Waiting(time.Time{}))
 		now = waiting.CreationTimestamp.Add(24 * time.Hour)
 		want := "" +
-			"NAME      DISPLAY NAME   PHASE     DISTRIBUTION   VERSION        NODES    CONTROL-PLANE   WORKERS   API SERVER                      CLUSTER ID                             AGE\n" +
-			"alpha     Alpha Prod     Active    k3s            v1.37.2+k3s1   7/8      2/3             5/5       https://10.0.0.1:6443           3f1c2a9e-0000-4000-8000-00000000a1fa   24h\n" +
-			"beta      beta           Pending   <none>         <none>         <none>   <none>          <none>    https://beta.example.com:6443   7d2e4b10-0000-4000-8000-0000000000be   24h\n" +
-			"waiting   waiting        Pending   <none>         <none>         <none>   <none>          <none>    <waiting for join>              <waiting for join>                     24h\n"
+			"NAME      DISPLAY NAME   PHASE     DISTRIBUTION   VERSION        NODES    CONTROL-PLANE   WORKERS   MODE     API SERVER                      CLUSTER ID                             AGE\n" +
+			"alpha     Alpha Prod     Active    k3s            v1.37.2+k3s1   7/8      2/3             5/5       Direct   https://10.0.0.1:6443           3f1c2a9e-0000-4000-8000-00000000a1fa   24h\n" +
+			"beta      beta           Pending   <none>         <none>         <none>   <none>          <none>    Direct   https://beta.example.com:6443   7d2e4b10-0000-4000-8000-0000000000be   24h\n" +
+			"waiting   waiting        Pending   <none>         <none>         <none>   <none>          <none>    Direct   <waiting for join>              <waiting for join>                     24h\n"
 		if got := hubtest.Execute(hub, cmd, "-o", "wide").Stdout(t); got != want {
 			t.Errorf("got\n%s\nwant\n%s", got, want)
+		}
+	})
+
+	t.Run("agent mode", func(t *testing.T) {
+		edge := hubtest.Create(t, hub.Client, hubtest.Edge(time.Now()))
+		now = edge.CreationTimestamp.Add(time.Hour)
+		out := hubtest.Execute(hub, cmd, "-o", "wide").Stdout(t)
+		lines := strings.Split(out, "\n")
+		if len(lines) != 6 || !strings.HasPrefix(lines[0], "NAME ") || !strings.HasSuffix(lines[0], "   AGE") {
+			t.Fatalf("got\n%s", out)
+		}
+		want := "edge      edge           Active    k3s            v1.37.2+k3s1   <none>   <none>          <none>    Agent    https://10.0.9.1:6443           5a0b9c3d-0000-4000-8000-0000000ed9e1   60m"
+		if lines[3] != want {
+			t.Errorf("edge row:\n%q\nwant\n%q\nin\n%s", lines[3], want, out)
+		}
+		// The default table has no MODE column.
+		if out := hubtest.Execute(hub, cmd).Stdout(t); strings.Contains(out, "MODE") || strings.Contains(out, "Agent") {
+			t.Errorf("default table:\n%s", out)
 		}
 	})
 

@@ -8,11 +8,12 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
-// Headers of the table; wide adds the pools, the endpoint and the identity before AGE.
+// Headers of the table; wide adds the pools, the connection mode, the endpoint and the
+// identity before AGE.
 func Headers(wide bool) []string {
 	h := []string{"NAME", "DISPLAY NAME", "PHASE", "DISTRIBUTION", "VERSION", "NODES"}
 	if wide {
-		h = append(h, "CONTROL-PLANE", "WORKERS", "API SERVER", "CLUSTER ID")
+		h = append(h, "CONTROL-PLANE", "WORKERS", "MODE", "API SERVER", "CLUSTER ID")
 	}
 	return append(h, "AGE")
 }
@@ -32,7 +33,7 @@ func Rows(items []v1alpha1.ImportedCluster, wide bool, now time.Time) [][]string
 		row := []string{ic.Name, common.DisplayName(ic), common.ValueOrNone(string(st.Phase)),
 			common.ValueOrNone(string(st.Distribution)), common.ValueOrNone(st.KubernetesVersion), nodes}
 		if wide {
-			row = append(row, cp, workers, common.IdentityValue(ic, ic.Spec.APIServer), common.IdentityValue(ic, ic.Spec.ClusterID))
+			row = append(row, cp, workers, string(common.Mode(ic)), common.IdentityValue(ic, ic.Spec.APIServer), common.IdentityValue(ic, ic.Spec.ClusterID))
 		}
 		rows = append(rows, append(row, common.Age(ic.CreationTimestamp, now)))
 	}

@@ -81,3 +81,31 @@ func Waiting(expires time.Time) *v1alpha1.ImportedCluster {
 	}
 	return ic
 }
+
+// Edge is an Active cluster imported in agent mode whose agent (v0.1.0) is behind the hub
+// (v0.2.0) and renews its heartbeat. Its conditions changed and it was last probed at changed.
+func Edge(changed time.Time) *v1alpha1.ImportedCluster {
+	at := metav1.NewTime(changed)
+	return &v1alpha1.ImportedCluster{
+		ObjectMeta: metav1.ObjectMeta{Name: "edge"},
+		Spec: v1alpha1.ImportedClusterSpec{
+			Mode:                 v1alpha1.ModeAgent,
+			ClusterID:            "5a0b9c3d-0000-4000-8000-0000000ed9e1",
+			APIServer:            "https://10.0.9.1:6443",
+			CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName("edge")},
+		},
+		Status: v1alpha1.ImportedClusterStatus{
+			Phase:             v1alpha1.PhaseActive,
+			LastProbeTime:     &at,
+			Distribution:      v1alpha1.DistK3s,
+			KubernetesVersion: "v1.37.2+k3s1",
+			Agent:             &v1alpha1.AgentStatus{Version: "v0.1.0"},
+			Conditions: []metav1.Condition{
+				{Type: v1alpha1.ConditionHeartbeat, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonRenewed,
+					Message: "the agent renews Lease kimport-system/" + v1alpha1.HeartbeatName("edge") + " (grace period 2m0s)", LastTransitionTime: at},
+				{Type: v1alpha1.ConditionAgentVersion, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonBehind,
+					Message: "the agent runs v0.1.0, the hub v0.2.0: kubectl import agent upgrade edge", LastTransitionTime: at},
+			},
+		},
+	}
+}
