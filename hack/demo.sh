@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make demo: a local hub, a K3s-like downstream and a plain downstream (real kube-apiservers),
 # the hub component running as a local process, and the whole import walked through with
-# `kubectl import`. Every process it starts is stopped by its pid when it ends, also on failure.
+# `kubectl import`. The K3s cluster is imported in agent mode: its kimport-agent runs here as a
+# local process (there are no kubelets) with the downstream ServiceAccount's rights. Every process
+# it starts is stopped by its pid when it ends, also on failure.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -35,6 +37,25 @@ ready() {
   { printf 'GET /readyz HTTP/1.0\r\n\r\n' >&3; read -r line <&3; } 2>/dev/null 3<>"/dev/tcp/127.0.0.1/$1" || return 1
   [[ "$line" == *" 200 "* ]]
 }
+# The agent of k3s-prod: what its pod would run, as a local process with the rights of the
+# downstream ServiceAccount cattle-system/kimport-agent. It reads the Secret the import wrote
+# (hub URL, pinned CA, bootstrap token) itself; its pid joins the pids the trap stops.
+agent_kubeconfig="$demo/k3s-agent.kubeconfig"; agent_pid=""
+start_agent() {
+  printf '\033[2m$ kimport-agent --kubeconfig %s --heartbeat-interval 2s --sync-interval 2s --health-probe-bind-address 0 &\033[0m\n' "${agent_kubeconfig#"$root"/}"
+  bin/kimport-agent --kubeconfig "$agent_kubeconfig" --heartbeat-interval 2s --sync-interval 2s \
+    --health-probe-bind-address 0 >> "$demo/agent.log" 2>&1 &
+  agent_pid=$!
+  pids+=("$agent_pid")
+}
+stop_agent() {
+  printf '\033[2m$ kill %s   # the agent\033[0m\n' "$agent_pid"
+  kill "$agent_pid"; wait "$agent_pid" 2>/dev/null || true
+}
+# phase waits until the hub shows importedcluster $1 in phase $2.
+phase() {
+  run kubectl --kubeconfig "$hub" wait --for=jsonpath='{.status.phase}'="$2" "importedcluster/$1" --timeout "${3:-2m}"
+}
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 # shown is the command as echoed: a join token is shown once, where create prints it.
 shown() { sed -E 's/(--token )[^ ]+/\1<token>/' <<<"$*"; }
@@ -62,10 +83,11 @@ run kubectl import init --kubeconfig "$hub" --webhook-url "https://localhost:$po
 
 step "Run the hub component (reconciler + admission webhook) as a local process, as in development"
 echo "It bootstraps its own CA and serving certificate, injects the CA into the webhook configuration,"
-echo "and the hub's API server calls it over verified TLS."
+echo "and the hub's API server calls it over verified TLS. An agent-mode cluster whose heartbeat"
+echo "is 6s old (--agent-heartbeat-grace; the agents here beat every 2s) turns Unavailable."
 bin/webhook --kubeconfig "$hub" --webhook-host 127.0.0.1 --webhook-port "$port" --cert-dir "$demo/webhook-certs" \
   --sync-cert-files --cert-dns-names localhost --metrics-secure=false --metrics-bind-address 127.0.0.1:0 \
-  --health-probe-bind-address 127.0.0.1:$((port+1)) --probe-interval 2s > "$demo/webhook.log" 2>&1 &
+  --health-probe-bind-address 127.0.0.1:$((port+1)) --probe-interval 2s --agent-heartbeat-grace 6s > "$demo/webhook.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 1 120); do ready "$((port+1))" && break; sleep 0.5; done
 ready "$((port+1))" || { echo "the hub component did not become ready; see $demo/webhook.log" >&2; exit 1; }
@@ -78,9 +100,30 @@ refused kubectl import preflight --kubeconfig "$demo/k3s-bob.kubeconfig"
 step "Preflight as cluster-admin"
 run kubectl import preflight --kubeconfig "$k3s"
 
-step "Import the K3s cluster in one step, with two members"
+step "Import the K3s cluster in one step, with two members, in agent mode (the default)"
+echo "The hub needs no route to the downstream: kimport-agent runs in it and dials out to the hub."
 run kubectl import cluster k3s-prod --kubeconfig "$k3s" --display-name "K3s production" \
-  --member User:alice=cluster-owner --member Group:sre=cluster-member --timeout 2m
+  --member User:alice=cluster-owner --member Group:sre=cluster-member --wait=false
+run kubectl --kubeconfig "$hub" get importedcluster k3s-prod
+step "Run the agent (in a cluster: the Deployment cattle-system/kimport-agent) and wait until Active"
+echo "Here it runs as a local process with the ServiceAccount cattle-system/kimport-agent's token:"
+# The token goes into the kubeconfig file (mode 0600), never onto a command line or the screen.
+sa_token=$(kubectl --kubeconfig "$k3s" -n cattle-system create token kimport-agent --duration 1h)
+k3s_server=$(kubectl --kubeconfig "$k3s" config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}')
+k3s_ca=$(kubectl --kubeconfig "$k3s" config view --raw --minify --flatten -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
+(umask 077; cat > "$agent_kubeconfig" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters: [{name: k3s, cluster: {server: "$k3s_server", certificate-authority-data: "$k3s_ca"}}]
+users: [{name: kimport-agent, user: {token: "$sa_token"}}]
+contexts: [{name: kimport-agent, context: {cluster: k3s, user: kimport-agent}}]
+current-context: kimport-agent
+KUBECONFIG
+)
+unset sa_token
+run kubectl --kubeconfig "$agent_kubeconfig" auth whoami
+start_agent
+phase k3s-prod Active
 
 step "Import the plain cluster in two steps: the hub admin creates it, the downstream's owner joins"
 # The token goes into a file (mode 0600), never onto a command line.
@@ -93,7 +136,8 @@ wrong=(--ca-checksum "sha256:$(printf '0%.0s' $(seq 64))")
 step "Refused: a join whose --ca-checksum does not match the hub's CA (nothing is sent, both hashes shown)"
 refused kubectl import join "${join[@]:3:2}" "${wrong[@]}" --token-file "$token" --kubeconfig "$plain"
 step "Join from the downstream: pin the hub CA, deploy the agent, hand over its credentials (the token revokes itself then), wait until Active"
-run "${join[@]}" --kubeconfig "$plain" --timeout 2m
+# --mode direct: the hub reaches this cluster's API server itself (no agent runs in it).
+run "${join[@]}" --mode direct --kubeconfig "$plain" --timeout 2m
 step "Refused: the used join token on another cluster (it died the moment the credentials were handed over)"
 sleep 11 # the API server caches a successful token authentication for 10 s
 refused "${join[@]}" --kubeconfig "$k3s"
@@ -104,6 +148,13 @@ run kubectl import list -o wide
 run kubectl import describe k3s-prod
 run kubectl import projects k3s-prod
 run kubectl --kubeconfig "$k3s" get namespaces -L kimport.dev/project
+
+step "What the hub holds: no credential of the agent-mode k3s-prod; plain-dev's (direct mode) credentials Secret"
+run kubectl --kubeconfig "$hub" get secrets -n kimport-system -l kimport.dev/cluster=k3s-prod
+run kubectl --kubeconfig "$hub" get secrets -n kimport-system -l kimport.dev/cluster=plain-dev
+echo "k3s-prod's agent renews its heartbeat Lease in the hub; the hub judges it by its own clock:"
+run kubectl --kubeconfig "$hub" get lease -n kimport-system cluster-k3s-prod \
+  -o custom-columns=NAME:.metadata.name,RENEWED:.spec.renewTime,DURATION-SECONDS:.spec.leaseDurationSeconds
 
 step "Members: add one, see it as a ClusterRoleBinding in the downstream"
 run kubectl import members k3s-prod --add User:carol=cluster-member
@@ -118,6 +169,16 @@ refused kubectl import members k3s-prod --add Group:system:authenticated=cluster
 step "Re-import of the Active cluster: nothing changes"
 run kubectl import cluster k3s-prod --kubeconfig "$k3s" --display-name "K3s production" \
   --member User:alice=cluster-owner --member Group:sre=cluster-member --member User:carol=cluster-member
+
+step "Heartbeat lapse: the agent stops, the hub marks k3s-prod Unavailable after the 6s grace; restarted, Active again"
+stop_agent
+stopped=$SECONDS
+phase k3s-prod Unavailable 1m
+echo "(Unavailable $((SECONDS - stopped))s after the agent stopped)"
+run kubectl import list
+start_agent
+phase k3s-prod Active 1m
+run kubectl import list
 
 step "Refused: importing the same cluster again under another name"
 refused kubectl import cluster k3s-copy --kubeconfig "$k3s" --wait=false
@@ -161,9 +222,6 @@ done
 echo "The same rule through the plugin names the rule that refused it:"
 refused kubectl import upgrade k3s-prod --to "$upgrade_to" --server-concurrency 2
 
-step "K3s: each node's launch arguments and environment, secrets redacted"
-run kubectl import node-config k3s-prod
-
 step "Capabilities: detected from what runs, overridden by annotations (with their source)"
 run kubectl import capabilities k3s-prod
 run kubectl import capabilities set k3s-prod taintSupport=true
@@ -176,9 +234,12 @@ run kubectl import upgrade k3s-prod --to "$upgrade_to" --worker-concurrency 2
 for _ in $(seq 1 30); do
   [[ "$(kubectl --kubeconfig "$hub" get importedcluster k3s-prod -o jsonpath='{.status.phase}')" == Upgrading ]] && break; sleep 1
 done
-run kubectl import upgrader plans k3s-prod
-run kubectl import upgrade status k3s-prod
+echo "The agent applied the two plans in the downstream and reports the upgrade to the hub:"
+run kubectl --kubeconfig "$k3s" -n cattle-system get plans.upgrade.cattle.io
 run kubectl import list
+echo "Not shown: node-config, upgrade status and upgrader debug|logs|restart|plans reach the downstream"
+echo "from the hub with the credentials it stores, so they serve direct-mode clusters only; the hub holds"
+echo "no credential of k3s-prod (agent mode)."
 
 step "What the import put in the downstream (least privilege, no '*')"
 run kubectl --kubeconfig "$k3s" -n cattle-system get serviceaccounts,secrets,configmaps -l app.kubernetes.io/managed-by=kubectl-import
@@ -190,6 +251,16 @@ step "Disconnect the plain cluster: everything the import created goes, the clus
 run kubectl import delete plain-dev --timeout 2m
 run kubectl --kubeconfig "$plain" get namespaces -L kimport.dev/project
 run kubectl --kubeconfig "$plain" get clusterroles,clusterrolebindings -l app.kubernetes.io/managed-by=kubectl-import
+run kubectl import list
+
+step "Disconnect k3s-prod while its agent runs: the agent cleans the downstream, reports it and exits"
+run kubectl import delete k3s-prod --timeout 2m
+for _ in $(seq 1 40); do kill -0 "$agent_pid" 2>/dev/null || break; sleep 0.5; done
+if kill -0 "$agent_pid" 2>/dev/null; then echo "the agent did not exit after the delete; see $demo/agent.log" >&2; exit 1; fi
+echo "(the agent exited by itself)"
+run kubectl --kubeconfig "$k3s" get namespaces -L kimport.dev/project
+echo "Left in place: the system-upgrade-controller, which 'upgrader install' put there with the downstream's own kubeconfig:"
+run kubectl --kubeconfig "$k3s" get clusterroles,clusterrolebindings -l app.kubernetes.io/managed-by=kubectl-import
 run kubectl import list
 
 step "Done"
