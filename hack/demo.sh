@@ -222,6 +222,11 @@ done
 echo "The same rule through the plugin names the rule that refused it:"
 refused kubectl import upgrade k3s-prod --to "$upgrade_to" --server-concurrency 2
 
+step "K3s: each node's launch arguments and environment, secrets redacted"
+echo "k3s-prod is in agent mode: the hub holds no credential of it, so verbs that read the downstream"
+echo "use your own kubeconfig of it, checked to be that cluster (its kube-system UID):"
+run kubectl import node-config k3s-prod --kubeconfig "$k3s"
+
 step "Capabilities: detected from what runs, overridden by annotations (with their source)"
 run kubectl import capabilities k3s-prod
 run kubectl import capabilities set k3s-prod taintSupport=true
@@ -235,11 +240,9 @@ for _ in $(seq 1 30); do
   [[ "$(kubectl --kubeconfig "$hub" get importedcluster k3s-prod -o jsonpath='{.status.phase}')" == Upgrading ]] && break; sleep 1
 done
 echo "The agent applied the two plans in the downstream and reports the upgrade to the hub:"
-run kubectl --kubeconfig "$k3s" -n cattle-system get plans.upgrade.cattle.io
+run kubectl import upgrader plans k3s-prod --kubeconfig "$k3s"
+run kubectl import upgrade status k3s-prod --kubeconfig "$k3s"
 run kubectl import list
-echo "Not shown: node-config, upgrade status and upgrader debug|logs|restart|plans reach the downstream"
-echo "from the hub with the credentials it stores, so they serve direct-mode clusters only; the hub holds"
-echo "no credential of k3s-prod (agent mode)."
 
 step "What the import put in the downstream (least privilege, no '*')"
 run kubectl --kubeconfig "$k3s" -n cattle-system get serviceaccounts,secrets,configmaps -l app.kubernetes.io/managed-by=kubectl-import

@@ -12,7 +12,7 @@ import (
 
 // NewCmd is `kubectl import capabilities`.
 func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &ShowOptions{IOStreams: streams, Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML)}
+	o := &ShowOptions{IOStreams: streams, Local: common.NewLocalFlags(), Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML)}
 	cmd := &cobra.Command{
 		Use:   "capabilities NAME",
 		Short: "Show a cluster's capabilities: detected values, overrides, and the source of each",
@@ -47,6 +47,7 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	}
 	o.Output.AddFlags(cmd)
 	o.Hub.AddFlags(cmd.Flags())
+	common.AddLocalFlags(o.Local, cmd.Flags())
 	cmd.AddCommand(newCmdSet(streams), newCmdUnset(streams), newCmdSchema(streams))
 	return cmd
 }

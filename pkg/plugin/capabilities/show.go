@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -16,6 +17,7 @@ import (
 // ShowOptions of `kubectl import capabilities NAME`.
 type ShowOptions struct {
 	Hub    common.HubOptions
+	Local  *genericclioptions.ConfigFlags
 	Output *common.OutputFlags
 	Name   string
 	genericiooptions.IOStreams
@@ -35,8 +37,12 @@ func (o *ShowOptions) Run(ctx context.Context) error {
 		return err
 	}
 	doc := Document{Cluster: o.Name, Live: true}
-	caps, err := live(ctx, hub, ic)
-	if err != nil {
+	caps, err := live(ctx, hub, ic, o.Local)
+	switch {
+	case err != nil && ic.Spec.AgentMode() && *o.Local.KubeConfig == "" && *o.Local.Context == "":
+		// Its agent reports them every sync: what the hub recorded is recent.
+		doc.Live, caps = false, recorded(ic)
+	case err != nil:
 		fmt.Fprintf(o.ErrOut, "Warning: cannot read %s live (%v); showing what the hub last recorded\n", o.Name, err)
 		doc.Live, caps = false, recorded(ic)
 	}
@@ -56,8 +62,8 @@ func (o *ShowOptions) Run(ctx context.Context) error {
 }
 
 // live detects from the downstream's nodes and version, through the hub's credentials.
-func live(ctx context.Context, hub client.Client, ic *v1alpha1.ImportedCluster) ([]k3s.Capability, error) {
-	_, cfg, err := common.DownstreamConfig(ctx, hub, ic.Name)
+func live(ctx context.Context, hub client.Client, ic *v1alpha1.ImportedCluster, local *genericclioptions.ConfigFlags) ([]k3s.Capability, error) {
+	_, cfg, err := common.DownstreamConfig(ctx, hub, ic.Name, local)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -22,6 +23,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/deletecmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/members"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/nodeconfig"
 	"github.com/kubectl-import/kubectl-import/pkg/testenv"
 )
 
@@ -124,6 +126,22 @@ func TestAgentMode(t *testing.T) {
 			_ = edge.Client.List(ctx, &crbs, client.MatchingLabels{agent.MemberLabel: "true"})
 			return len(crbs.Items) == 2, fmt.Sprintf("%d member bindings, want 2", len(crbs.Items))
 		})
+	})
+
+	t.Run("hub verbs read an agent-mode downstream with the user's own kubeconfig, checked", func(t *testing.T) {
+		t.Setenv("KUBECONFIG", filepath.Join(t.TempDir(), "none"))
+		_, _, err := run(nodeconfig.NewCmd, "edge-1")
+		if err == nil || !strings.Contains(err.Error(), "is in agent mode: the hub holds no credential of it") {
+			t.Errorf("node-config without a kubeconfig: %v", err)
+		}
+		_, _, err = run(nodeconfig.NewCmd, "edge-1", "--kubeconfig", gone.Kubeconfig)
+		if err == nil || !strings.Contains(err.Error(), "pass --kubeconfig/--context of edge-1") {
+			t.Errorf("node-config with another cluster's kubeconfig: %v", err)
+		}
+		out, _, err := run(nodeconfig.NewCmd, "edge-1", "--kubeconfig", edge.Kubeconfig)
+		if err != nil || !strings.Contains(out, "k3s-server-1") {
+			t.Errorf("node-config with the downstream's kubeconfig: %v\n%s", err, out)
+		}
 	})
 
 	t.Run("the hub holds no downstream credential; the bootstrap token is gone", func(t *testing.T) {

@@ -58,7 +58,11 @@ func Describe(out io.Writer, ic *v1alpha1.ImportedCluster, events []corev1.Event
 	d.field("Cluster ID", common.IdentityValue(ic, ic.Spec.ClusterID))
 	d.field("API Server", common.IdentityValue(ic, ic.Spec.APIServer))
 	d.field("Mode", string(common.Mode(ic)))
-	d.field("Credentials", "Secret "+v1alpha1.HubNamespace+"/"+ic.Spec.CredentialsSecretRef.Name)
+	if ic.Spec.AgentMode() {
+		d.field("Credentials", "none in the hub (the agent dials out with its own hub identity "+v1alpha1.HubNamespace+"/"+v1alpha1.AgentName(ic.Name)+")")
+	} else {
+		d.field("Credentials", "Secret "+v1alpha1.HubNamespace+"/"+ic.Spec.CredentialsSecretRef.Name)
+	}
 	if expires, ok := ic.Annotations[v1alpha1.JoinExpiresAnnotation]; ok {
 		d.field("Join Token Expires", joinExpiry(expires, now))
 	}

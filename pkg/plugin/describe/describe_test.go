@@ -138,7 +138,7 @@ Display Name:        edge
 Cluster ID:          5a0b9c3d-0000-4000-8000-0000000ed9e1
 API Server:          https://10.0.9.1:6443
 Mode:                Agent
-Credentials:         Secret kimport-system/edge-credentials
+Credentials:         none in the hub (the agent dials out with its own hub identity kimport-system/kimport-agent-edge)
 Created:             ` + edge.CreationTimestamp.Format(time.RFC1123Z) + `
 Phase:               Active
 Distribution:        k3s

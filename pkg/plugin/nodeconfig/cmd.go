@@ -45,5 +45,6 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	}
 	o.Output.AddFlags(cmd)
 	o.Hub.AddFlags(cmd.Flags())
+	common.AddLocalFlags(o.Local, cmd.Flags())
 	return cmd
 }

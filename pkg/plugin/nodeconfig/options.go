@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 
@@ -15,6 +16,7 @@ import (
 // Options of `kubectl import node-config NAME`.
 type Options struct {
 	Hub    common.HubOptions
+	Local  *genericclioptions.ConfigFlags
 	Output *common.OutputFlags
 	Name   string
 
@@ -23,7 +25,7 @@ type Options struct {
 
 // NewOptions accepts -o json|yaml besides the table.
 func NewOptions(streams genericiooptions.IOStreams) *Options {
-	return &Options{Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML), IOStreams: streams}
+	return &Options{Local: common.NewLocalFlags(), Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML), IOStreams: streams}
 }
 
 // Complete takes NAME.
@@ -44,7 +46,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	_, cfg, err := common.DownstreamConfig(ctx, hub, o.Name)
+	_, cfg, err := common.DownstreamConfig(ctx, hub, o.Name, o.Local)
 	if err != nil {
 		return err
 	}

@@ -87,5 +87,6 @@ func NewCmdStatus(streams genericiooptions.IOStreams) *cobra.Command {
 	}
 	o.Output.AddFlags(cmd)
 	o.Hub.AddFlags(cmd.Flags())
+	common.AddLocalFlags(o.Local, cmd.Flags())
 	return cmd
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
@@ -18,6 +19,7 @@ import (
 // StatusOptions of `kubectl import upgrade status NAME`.
 type StatusOptions struct {
 	Hub    common.HubOptions
+	Local  *genericclioptions.ConfigFlags
 	Output *common.OutputFlags
 	Name   string
 
@@ -26,7 +28,7 @@ type StatusOptions struct {
 
 // NewStatusOptions accepts -o json|yaml.
 func NewStatusOptions(streams genericiooptions.IOStreams) *StatusOptions {
-	return &StatusOptions{Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML), IOStreams: streams}
+	return &StatusOptions{Local: common.NewLocalFlags(), Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML), IOStreams: streams}
 }
 
 // StatusDocument is what -o json|yaml prints.
@@ -49,7 +51,7 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ic, cfg, err := common.DownstreamConfig(ctx, hub, o.Name)
+	ic, cfg, err := common.DownstreamConfig(ctx, hub, o.Name, o.Local)
 	if err != nil {
 		return err
 	}

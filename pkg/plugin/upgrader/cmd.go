@@ -34,7 +34,7 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 }
 
 func newCmdDebug(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &DebugOptions{IOStreams: streams}
+	o := &DebugOptions{IOStreams: streams, Local: common.NewLocalFlags()}
 	cmd := &cobra.Command{
 		Use:   "debug on|off NAME",
 		Short: "Switch the controller's debug logging and restart it",
@@ -60,11 +60,12 @@ func newCmdDebug(streams genericiooptions.IOStreams) *cobra.Command {
 		},
 	}
 	o.Hub.AddFlags(cmd.Flags())
+	common.AddLocalFlags(o.Local, cmd.Flags())
 	return cmd
 }
 
 func newCmdLogs(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &LogsOptions{IOStreams: streams}
+	o := &LogsOptions{IOStreams: streams, Local: common.NewLocalFlags()}
 	cmd := &cobra.Command{
 		Use:   "logs NAME",
 		Short: "Print the controller's logs",
@@ -82,11 +83,12 @@ func newCmdLogs(streams genericiooptions.IOStreams) *cobra.Command {
 	}
 	cmd.Flags().BoolVarP(&o.Follow, "follow", "f", false, "keep streaming the logs")
 	o.Hub.AddFlags(cmd.Flags())
+	common.AddLocalFlags(o.Local, cmd.Flags())
 	return cmd
 }
 
 func newCmdRestart(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &RestartOptions{IOStreams: streams}
+	o := &RestartOptions{IOStreams: streams, Local: common.NewLocalFlags()}
 	cmd := &cobra.Command{
 		Use:   "restart NAME",
 		Short: "Restart the controller (its pod is recreated)",
@@ -103,11 +105,12 @@ func newCmdRestart(streams genericiooptions.IOStreams) *cobra.Command {
 		},
 	}
 	o.Hub.AddFlags(cmd.Flags())
+	common.AddLocalFlags(o.Local, cmd.Flags())
 	return cmd
 }
 
 func newCmdPlans(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &PlansOptions{IOStreams: streams, Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName)}
+	o := &PlansOptions{IOStreams: streams, Local: common.NewLocalFlags(), Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName)}
 	cmd := &cobra.Command{
 		Use:   "plans NAME",
 		Short: "Show the upgrade plans in cattle-system, as 'kubectl get plans -n cattle-system' does",
@@ -135,5 +138,6 @@ func newCmdPlans(streams genericiooptions.IOStreams) *cobra.Command {
 	}
 	o.Output.AddFlags(cmd)
 	o.Hub.AddFlags(cmd.Flags())
+	common.AddLocalFlags(o.Local, cmd.Flags())
 	return cmd
 }

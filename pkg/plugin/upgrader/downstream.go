@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
@@ -14,12 +15,12 @@ import (
 )
 
 // downstream reaches cluster name from the hub, as its import agent.
-func downstream(ctx context.Context, hub common.HubOptions, name string) (kubernetes.Interface, *rest.Config, error) {
+func downstream(ctx context.Context, hub common.HubOptions, local *genericclioptions.ConfigFlags, name string) (kubernetes.Interface, *rest.Config, error) {
 	c, err := hub.Client()
 	if err != nil {
 		return nil, nil, err
 	}
-	_, cfg, err := common.DownstreamConfig(ctx, c, name)
+	_, cfg, err := common.DownstreamConfig(ctx, c, name, local)
 	if err != nil {
 		return nil, nil, err
 	}

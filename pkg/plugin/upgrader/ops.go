@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -19,15 +20,16 @@ import (
 
 // DebugOptions of `upgrader debug on|off NAME`.
 type DebugOptions struct {
-	Hub  common.HubOptions
-	Name string
-	On   bool
+	Hub   common.HubOptions
+	Local *genericclioptions.ConfigFlags
+	Name  string
+	On    bool
 	genericiooptions.IOStreams
 }
 
 // Run sets the debug key and, when it changed, restarts the controller.
 func (o *DebugOptions) Run(ctx context.Context) error {
-	cs, _, err := downstream(ctx, o.Hub, o.Name)
+	cs, _, err := downstream(ctx, o.Hub, o.Local, o.Name)
 	if err != nil {
 		return err
 	}
@@ -49,14 +51,15 @@ func (o *DebugOptions) Run(ctx context.Context) error {
 
 // RestartOptions of `upgrader restart NAME`.
 type RestartOptions struct {
-	Hub  common.HubOptions
-	Name string
+	Hub   common.HubOptions
+	Local *genericclioptions.ConfigFlags
+	Name  string
 	genericiooptions.IOStreams
 }
 
 // Run deletes the controller's pods; its ReplicaSet starts new ones.
 func (o *RestartOptions) Run(ctx context.Context) error {
-	cs, _, err := downstream(ctx, o.Hub, o.Name)
+	cs, _, err := downstream(ctx, o.Hub, o.Local, o.Name)
 	if err != nil {
 		return err
 	}
@@ -84,6 +87,7 @@ func restart(ctx context.Context, cs kubernetes.Interface, name string, out io.W
 // LogsOptions of `upgrader logs NAME [-f]`.
 type LogsOptions struct {
 	Hub    common.HubOptions
+	Local  *genericclioptions.ConfigFlags
 	Name   string
 	Follow bool
 	genericiooptions.IOStreams
@@ -91,7 +95,7 @@ type LogsOptions struct {
 
 // Run prints the logs of the controller's newest pod, as `kubectl logs` would.
 func (o *LogsOptions) Run(ctx context.Context) error {
-	cs, cfg, err := downstream(ctx, o.Hub, o.Name)
+	cs, cfg, err := downstream(ctx, o.Hub, o.Local, o.Name)
 	if err != nil {
 		return err
 	}
@@ -126,6 +130,7 @@ func (o *LogsOptions) Run(ctx context.Context) error {
 // PlansOptions of `upgrader plans NAME`.
 type PlansOptions struct {
 	Hub    common.HubOptions
+	Local  *genericclioptions.ConfigFlags
 	Output *common.OutputFlags
 	Name   string
 	genericiooptions.IOStreams
@@ -133,7 +138,7 @@ type PlansOptions struct {
 
 // Run lists the plans in cattle-system.
 func (o *PlansOptions) Run(ctx context.Context) error {
-	_, cfg, err := downstream(ctx, o.Hub, o.Name)
+	_, cfg, err := downstream(ctx, o.Hub, o.Local, o.Name)
 	if err != nil {
 		return err
 	}
