@@ -20,7 +20,7 @@ const (
 	TokenPlaceholder = "<agent token, read at apply time>"
 	// BootstrapPlaceholder stands for the agent's bootstrap token (agent mode).
 	BootstrapPlaceholder = "<bootstrap token of the agent's hub identity, issued at apply time>"
-	UIDPlaceholder   = "<set at apply time>"
+	UIDPlaceholder       = "<set at apply time>"
 )
 
 // DryRunObjects are the objects an import applies, in order: the identity claim (hub),
