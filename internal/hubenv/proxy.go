@@ -10,7 +10,9 @@ import (
 )
 
 // Proxy is an HTTPS proxy (HTTP CONNECT) on the loopback address that records the targets
-// it tunnelled to, for tests that prove a client honours HTTPS_PROXY.
+// it tunnelled to, for tests that prove a client honours HTTPS_PROXY. Whatever host a client
+// names, the proxy connects to that port on the loopback address: the clusters of a test all
+// listen there, and a test names them as a remote client would.
 type Proxy struct {
 	URL string
 
@@ -44,7 +46,12 @@ func (p *Proxy) connect(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "CONNECT only", http.StatusMethodNotAllowed)
 		return
 	}
-	upstream, err := net.DialTimeout("tcp", r.Host, 10*time.Second)
+	_, port, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	upstream, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", port), 10*time.Second)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
 		return

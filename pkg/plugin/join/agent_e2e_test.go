@@ -9,6 +9,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/internal/hubenv"
@@ -31,13 +33,6 @@ func TestJoinAgentMode(t *testing.T) {
 	}
 	mustContain(t, "create output", out, "serviceaccount/kimport-agent-nat-1 serverside-applied", "secret/kimport-agent-nat-1-bootstrap serverside-applied")
 	join := parseJoin(t, out)
-	// Go never proxies "localhost" or a loopback IP; "localhost." (the same name, fully
-	// qualified) is proxied and still matches the hub's serving certificate.
-	u, err := url.Parse(join.hub)
-	if err != nil {
-		t.Fatal(err)
-	}
-	join.hub = "https://localhost.:" + u.Port()
 	proxy := hubenv.StartProxy(t)
 
 	out, _, err = runJoin("", join.args("--mode", "agent", "--kubeconfig", nat.Kubeconfig, "--wait=false")...)
@@ -50,6 +45,19 @@ func TestJoinAgentMode(t *testing.T) {
 		t.Errorf("join printed a token:\n%s", redact(out))
 	}
 
+	// The hub, as the agent is told to reach it, behind a name: Go never proxies "localhost" or
+	// a loopback IP, but "localhost." (the same name, fully qualified) it does, and it still
+	// matches the hub's serving certificate. The proxy alone resolves it (to the loopback).
+	u, err := url.Parse(join.hub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := "https://localhost.:" + u.Port()
+	patch := []byte(`{"stringData":{"` + agent.HubKeyServer + `":"` + named + `"}}`)
+	if err := nat.Client.Patch(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: agent.Namespace, Name: agent.HubSecretName}},
+		client.RawPatch(types.MergePatchType, patch)); err != nil {
+		t.Fatal(err)
+	}
 	kubeconfig, err := nat.ServiceAccountKubeconfig(ctx, agent.Namespace, agent.ServiceAccount)
 	if err != nil {
 		t.Fatal(err)
