@@ -1,5 +1,5 @@
-// Command image builds the webhook's container image without a container engine: a static
-// (CGO off) webhook binary per platform on an empty base, as a multi-platform OCI index. It
+// Command image builds the webhook's container image without a container engine: static
+// (CGO off) webhook and kimport-agent binaries per platform on an empty base, as a multi-platform OCI index. It
 // writes an OCI image layout (dist/image) and, with -push, pushes the index to a registry
 // (credentials from the Docker config, as crane and ko read them). `make image` runs it.
 package main
@@ -88,16 +88,21 @@ func buildIndex(ctx context.Context, moduleDir, version string, created time.Tim
 	defer os.RemoveAll(dir)
 	images := map[release.Platform]v1.Image{}
 	for _, p := range plats {
-		bin := filepath.Join(dir, p.OS+"_"+p.Arch, "webhook")
-		b := release.Build{ModuleDir: moduleDir, Package: "./cmd/webhook", Output: bin, Platform: p, Version: version}
-		if err := b.Run(ctx); err != nil {
-			return nil, err
+		var bins [2][]byte
+		for i, cmd := range []string{"webhook", "kimport-agent"} {
+			bin := filepath.Join(dir, p.OS+"_"+p.Arch, cmd)
+			b := release.Build{ModuleDir: moduleDir, Package: "./cmd/" + cmd, Output: bin, Platform: p, Version: version}
+			if err := b.Run(ctx); err != nil {
+				return nil, err
+			}
+			data, err := os.ReadFile(bin)
+			if err != nil {
+				return nil, err
+			}
+			bins[i] = data
 		}
-		data, err := os.ReadFile(bin)
-		if err != nil {
-			return nil, err
-		}
-		if images[p], err = release.WebhookImage(data, p, version, created); err != nil {
+		var err error
+		if images[p], err = release.WebhookImage(bins[0], bins[1], p, version, created); err != nil {
 			return nil, err
 		}
 	}

@@ -13,11 +13,13 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
-// The webhook's image: one static binary on an empty base, run as the non-root user the
-// Deployment's securityContext names.
+// The webhook's image: two static binaries on an empty base, the hub component (the
+// entrypoint) and kimport-agent (the agent Deployment's command; one image serves hub and
+// downstreams), run as the non-root user the Deployments' securityContexts name.
 const (
 	ImageRepository  = "ghcr.io/kubectl-import/webhook" // initcmd.ImageRepository names the same
 	ImageEntrypoint  = "/webhook"
+	ImageAgent       = "/kimport-agent"
 	ImageUser        = "65532:65532"
 	ProjectSourceURL = "https://github.com/kubectl-import/kubectl-import"
 )
@@ -34,11 +36,13 @@ func ImageLabels(version string, created time.Time) map[string]string {
 	}
 }
 
-// WebhookImage is an OCI image holding binary (a static linux/<arch> webhook) at /webhook. The
-// layer and config carry only the given time, so the same binary gives the same digest.
-func WebhookImage(binary []byte, p Platform, version string, created time.Time) (v1.Image, error) {
+// WebhookImage is an OCI image holding webhook and agent (static linux/<arch> binaries) at
+// /webhook and /kimport-agent. The layer and config carry only the given time, so the same
+// binaries give the same digest.
+func WebhookImage(webhook, agent []byte, p Platform, version string, created time.Time) (v1.Image, error) {
 	var layerTar bytes.Buffer
-	if err := WriteTar(&layerTar, []File{{Name: ImageEntrypoint[1:], Mode: 0o755, Data: binary}}, created); err != nil {
+	files := []File{{Name: ImageEntrypoint[1:], Mode: 0o755, Data: webhook}, {Name: ImageAgent[1:], Mode: 0o755, Data: agent}}
+	if err := WriteTar(&layerTar, files, created); err != nil {
 		return nil, err
 	}
 	tarBytes := layerTar.Bytes()
@@ -53,7 +57,7 @@ func WebhookImage(binary []byte, p Platform, version string, created time.Time) 
 	img, err := mutate.Append(base, mutate.Addendum{
 		Layer:     layer,
 		MediaType: types.OCILayer,
-		History:   v1.History{CreatedBy: "kubectl-import hack/image: static " + p.String() + " webhook at " + ImageEntrypoint, Created: v1.Time{Time: created}},
+		History:   v1.History{CreatedBy: "kubectl-import hack/image: static " + p.String() + " webhook at " + ImageEntrypoint + " and agent at " + ImageAgent, Created: v1.Time{Time: created}},
 	})
 	if err != nil {
 		return nil, err

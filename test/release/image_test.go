@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/kubectl-import/kubectl-import/internal/release"
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
 )
 
@@ -31,18 +33,23 @@ func TestWebhookImage(t *testing.T) {
 	skipShort(t)
 	p := release.Platform{OS: "linux", Arch: runtime.GOARCH}
 	created := time.Unix(1700000000, 0).UTC()
-	bin := filepath.Join(t.TempDir(), "webhook")
-	b := release.Build{ModuleDir: repoRoot(t), Package: "./cmd/webhook", Output: bin, Platform: p, Version: testVersion}
-	if err := b.Run(context.Background()); err != nil {
-		t.Fatal(err)
+	var bins [2][]byte
+	for i, cmd := range []string{"webhook", "kimport-agent"} {
+		bin := filepath.Join(t.TempDir(), cmd)
+		b := release.Build{ModuleDir: repoRoot(t), Package: "./cmd/" + cmd, Output: bin, Platform: p, Version: testVersion}
+		if err := b.Run(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(bin)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertStatic(t, bin)
+		bins[i] = data
 	}
-	binary, err := os.ReadFile(bin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	assertStatic(t, bin)
+	binary, agentBinary := bins[0], bins[1]
 
-	img, err := release.WebhookImage(binary, p, testVersion, created)
+	img, err := release.WebhookImage(binary, agentBinary, p, testVersion, created)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +57,7 @@ func TestWebhookImage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again, _ := release.WebhookImage(binary, p, testVersion, created)
+	again, _ := release.WebhookImage(binary, agentBinary, p, testVersion, created)
 	if d1, d2 := digest(t, img), digest(t, again); d1 != d2 {
 		t.Errorf("two images of the same binary differ: %s and %s", d1, d2)
 	}
@@ -99,17 +106,24 @@ func TestWebhookImage(t *testing.T) {
 		}
 	}
 
-	// The single layer holds the binary at /webhook, executable, and nothing else; run it.
+	// The single layer holds the binaries at /webhook and /kimport-agent (the agent
+	// Deployment's command), executable, and nothing else; run them.
 	layers, err := pulled.Layers()
 	if err != nil || len(layers) != 1 {
 		t.Fatalf("%d layers (%v), want 1", len(layers), err)
 	}
-	extracted := extractOnly(t, layers[0], "webhook")
-	if runtime.GOOS == "linux" {
-		out, err := exec.Command(extracted, "-version").CombinedOutput()
-		if err != nil || !strings.Contains(string(out), testVersion) {
-			t.Errorf("the image's /webhook -version: %v %q, want the stamped %s", err, out, testVersion)
+	extracted := extractOnly(t, layers[0], "webhook", "kimport-agent")
+	for _, cmd := range []string{"webhook", "kimport-agent"} {
+		if runtime.GOOS != "linux" {
+			break
 		}
+		out, err := exec.Command(extracted[cmd], "-version").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), testVersion) {
+			t.Errorf("the image's /%s -version: %v %q, want the stamped %s", cmd, err, out, testVersion)
+		}
+	}
+	if got := agent.Deployment(agent.DeploymentOptions{Cluster: "x"}).Spec.Template.Spec.Containers[0].Command; len(got) != 1 || got[0] != release.ImageAgent {
+		t.Errorf("the agent Deployment runs %q, the image holds %s", got, release.ImageAgent)
 	}
 }
 
@@ -145,7 +159,9 @@ func assertStatic(t *testing.T, path string) {
 }
 
 // extractOnly checks that layer holds exactly one executable file, want, and writes it out.
-func extractOnly(t *testing.T, layer v1.Layer, want string) string {
+// extractOnly extracts the layer's entries, which must be exactly want (mode 755, owned by
+// root), and returns where each went.
+func extractOnly(t *testing.T, layer v1.Layer, want ...string) map[string]string {
 	t.Helper()
 	rc, err := layer.Uncompressed()
 	if err != nil {
@@ -153,7 +169,8 @@ func extractOnly(t *testing.T, layer v1.Layer, want string) string {
 	}
 	defer rc.Close()
 	tr := tar.NewReader(rc)
-	var path string
+	paths := map[string]string{}
+	dir := t.TempDir()
 	for {
 		hdr, err := tr.Next()
 		if err == io.EOF {
@@ -161,11 +178,11 @@ func extractOnly(t *testing.T, layer v1.Layer, want string) string {
 		} else if err != nil {
 			t.Fatal(err)
 		}
-		if hdr.Name != want || hdr.Mode != 0o755 || hdr.Uid != 0 {
-			t.Errorf("layer entry %s mode %o uid %d, want only %s 755 owned by root", hdr.Name, hdr.Mode, hdr.Uid, want)
+		if !slices.Contains(want, hdr.Name) || hdr.Mode != 0o755 || hdr.Uid != 0 {
+			t.Errorf("layer entry %s mode %o uid %d, want only %v 755 owned by root", hdr.Name, hdr.Mode, hdr.Uid, want)
 			continue
 		}
-		path = filepath.Join(t.TempDir(), want)
+		path := filepath.Join(dir, hdr.Name)
 		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY, 0o755)
 		if err != nil {
 			t.Fatal(err)
@@ -174,11 +191,14 @@ func extractOnly(t *testing.T, layer v1.Layer, want string) string {
 			t.Fatal(err)
 		}
 		f.Close()
+		paths[hdr.Name] = path
 	}
-	if path == "" {
-		t.Fatalf("the layer has no %s", want)
+	for _, w := range want {
+		if paths[w] == "" {
+			t.Fatalf("the layer has no %s", w)
+		}
 	}
-	return path
+	return paths
 }
 
 func digest(t *testing.T, img v1.Image) v1.Hash {
