@@ -27,8 +27,9 @@ func (o *observation) namespaceNames() []string {
 	return names
 }
 
-// probe reads the server version, every node and every namespace (paged, so thousands of
-// nodes cost several small requests, not one huge one). The error says which read failed.
+// probe reads the server version, every node and every namespace, paged, keeping of each node
+// only what the sync reads (listNodes): a probe's memory does not grow with the size of a
+// node object. The error says which read failed.
 func probe(ctx context.Context, cs kubernetes.Interface) (*observation, error) {
 	var obs observation
 	v, err := cs.Discovery().ServerVersion()
@@ -36,13 +37,7 @@ func probe(ctx context.Context, cs kubernetes.Interface) (*observation, error) {
 		return nil, fmt.Errorf("reading the server version: %w", err)
 	}
 	obs.gitVersion = v.GitVersion
-	err = pager.New(pager.SimplePageFunc(func(opts metav1.ListOptions) (runtime.Object, error) {
-		return cs.CoreV1().Nodes().List(ctx, opts)
-	})).EachListItem(ctx, metav1.ListOptions{}, func(o runtime.Object) error {
-		obs.nodes = append(obs.nodes, *o.(*corev1.Node))
-		return nil
-	})
-	if err != nil {
+	if obs.nodes, err = listNodes(ctx, cs); err != nil {
 		return nil, fmt.Errorf("listing nodes: %w", err)
 	}
 	err = pager.New(pager.SimplePageFunc(func(opts metav1.ListOptions) (runtime.Object, error) {

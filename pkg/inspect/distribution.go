@@ -13,6 +13,12 @@ import (
 // aksClusterLabel is put on every node of an AKS cluster.
 const aksClusterLabel = "kubernetes.azure.com/cluster"
 
+// ReadsLabel says whether anything the hub derives from nodes (roles, pools, distribution,
+// upgrade progress) reads the node label key: a probe keeps only those.
+func ReadsLabel(key string) bool {
+	return strings.HasPrefix(key, "node-role.kubernetes.io/") || strings.HasPrefix(key, "plan.upgrade.cattle.io/") || key == aksClusterLabel
+}
+
 // Distribution tells which Kubernetes distribution runs the cluster, from the server's
 // gitVersion first (K3s and RKE2 stamp it), then from what the cloud providers put on nodes.
 func Distribution(gitVersion string, nodes []corev1.Node) v1alpha1.Distribution {
