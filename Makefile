@@ -98,9 +98,10 @@ fuzz: ## each fuzzer for a bounded number of executions (seed corpora are in eac
 demo: control-plane build ## the main job on a local hub and downstreams
 	hack/demo.sh
 
-bench: control-plane build ## admission latency through the real API server (one run), validator, webhook RSS
+bench: control-plane build ## admission latency and cost through the real API server (one run), validator, probe memory, webhook RSS
 	go test ./pkg/validate -run '^$$' -bench . -benchmem
 	go test ./pkg/hubca -run '^$$' -bench . -benchmem
+	go test ./pkg/clustersync -run '^$$' -bench '^BenchmarkProbeMemory$$' -benchtime 1x
 	go test ./pkg/admission -run '^$$' -bench '^BenchmarkAdmission$$' -benchtime 1x -timeout 30m
 
 clean:
