@@ -103,6 +103,7 @@ bench: control-plane build ## admission latency and cost through the real API se
 	go test ./pkg/hubca -run '^$$' -bench . -benchmem
 	go test ./pkg/clustersync -run '^$$' -bench '^BenchmarkProbeMemory$$' -benchtime 1x
 	go test ./pkg/admission -run '^$$' -bench '^BenchmarkAdmission$$' -benchtime 1x -timeout 30m
+	go test ./pkg/plugin/list -run '^$$' -bench '^BenchmarkListFleet$$' -benchtime 1x -timeout 20m
 
 clean:
 	rm -rf $(BIN)/kubectl-import $(BIN)/webhook $(BIN)/kimport-agent

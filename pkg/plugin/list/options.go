@@ -54,9 +54,9 @@ func (o *Options) Run(ctx context.Context) error {
 	if err := o.Hub.Connect(&o.client); err != nil {
 		return err
 	}
-	list := &v1alpha1.ImportedClusterList{}
-	if err := o.client.List(ctx, list, client.MatchingLabelsSelector{Selector: o.selector}); err != nil {
-		return fmt.Errorf("listing importedclusters on the hub: %w", err)
+	list, err := o.listAll(ctx)
+	if err != nil {
+		return err
 	}
 	sort.Slice(list.Items, func(i, j int) bool { return list.Items[i].Name < list.Items[j].Name })
 	if len(list.Items) == 0 && (o.Output.Human() || o.Output.Format == common.OutputName) {
@@ -67,4 +67,28 @@ func (o *Options) Run(ctx context.Context) error {
 		return o.Output.PrintObj(list, o.Out)
 	}
 	return o.Output.PrintTable(o.Out, Headers(o.Output.Wide()), Rows(list.Items, o.Output.Wide(), o.Now()))
+}
+
+// pageSize is kubectl get's default --chunk-size: a hub with thousands of clusters answers in
+// pages, never one huge response.
+const pageSize = 500
+
+// listAll lists the selected clusters page by page.
+func (o *Options) listAll(ctx context.Context) (*v1alpha1.ImportedClusterList, error) {
+	all := &v1alpha1.ImportedClusterList{}
+	opts := []client.ListOption{client.MatchingLabelsSelector{Selector: o.selector}, client.Limit(pageSize)}
+	for cont := ""; ; {
+		page := &v1alpha1.ImportedClusterList{}
+		if err := o.client.List(ctx, page, append(opts, client.Continue(cont))...); err != nil {
+			return nil, fmt.Errorf("listing importedclusters on the hub: %w", err)
+		}
+		if all.Items == nil {
+			all.TypeMeta, all.ListMeta = page.TypeMeta, page.ListMeta
+		}
+		all.Items = append(all.Items, page.Items...)
+		if cont = page.Continue; cont == "" {
+			all.Continue = ""
+			return all, nil
+		}
+	}
 }
