@@ -123,3 +123,25 @@ func (h histogram) quantile(q float64) float64 {
 	}
 	return prevBound
 }
+
+// webhookConnections counts the established TCP connections to the webhook's port (as the
+// server sees them in /proc/net/tcp): with HTTP/2 the API server multiplexes its calls, so the
+// count stays flat whatever the number of concurrent writers.
+func webhookConnections(b *testing.B, port int) int {
+	b.Helper()
+	n := 0
+	for _, table := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
+		data, err := os.ReadFile(table)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n")[1:] {
+			f := strings.Fields(line)
+			// sl local_address rem_address st ...; st 01 is ESTABLISHED
+			if len(f) > 3 && f[3] == "01" && strings.HasSuffix(f[1], fmt.Sprintf(":%04X", port)) {
+				n++
+			}
+		}
+	}
+	return n
+}

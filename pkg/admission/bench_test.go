@@ -96,6 +96,7 @@ func BenchmarkAdmission(b *testing.B) {
 	var rows []string
 	var last [2][2]cell // the cells at the most clusters present: [webhook][writers]
 	var cpuPerAdmission time.Duration
+	connections := map[int]int{} // writers → webhook connections after the run
 	var observed histogram
 	present := 0
 	for _, want := range []int{100, 10000} {
@@ -114,6 +115,9 @@ func BenchmarkAdmission(b *testing.B) {
 				cpu0, served0 := cpuTime(b, pid), webhookRequests(b, metricsPort)
 				hist0 := admissionHistogram(b, hubCS)
 				cells[w][k] = measure(b, c, writers, map[int]int{1: 300, 50: 1500}[writers])
+				if on {
+					connections[writers] = webhookConnections(b, port)
+				}
 				if on && writers == 50 {
 					if served := webhookRequests(b, metricsPort) - served0; served > 0 {
 						cpuPerAdmission = (cpuTime(b, pid) - cpu0) / time.Duration(served)
@@ -142,6 +146,7 @@ func BenchmarkAdmission(b *testing.B) {
 	fmt.Printf("create p50 ratio (webhook/none) at 50 writers: %.2f\n", last[1][1].create.p50/last[0][1].create.p50)
 	fmt.Printf("unrelated update p50 ratio (webhook/none) at 50 writers: %.2f\n", last[1][1].unrelated.p50/last[0][1].unrelated.p50)
 	fmt.Printf("apiserver-observed webhook p99: %.1f ms\n", observed.quantile(0.99)*1000)
+	fmt.Printf("webhook connections from the API server after 1 writer: %d, after 50 writers: %d\n", connections[1], connections[50])
 	fmt.Printf("\nwebhook RSS with %d ImportedClusters cached: %.1f MiB (the validator's cost: pkg/validate's BenchmarkImportedCluster)\n", present, rss)
 	b.ReportMetric(rss, "webhook-MiB")
 }
