@@ -68,6 +68,10 @@ func NewManager(ctx context.Context, cfg *rest.Config, o Options) (manager.Manag
 	if !o.DisableWebhook {
 		mopts.WebhookServer = webhook.NewServer(webhook.Options{Host: o.WebhookHost, Port: o.WebhookPort, CertDir: o.CertDir})
 	}
+	cfg = rest.CopyConfig(cfg)
+	if o.KubeAPIQPS > 0 {
+		cfg.QPS, cfg.Burst = o.KubeAPIQPS, o.KubeAPIBurst
+	}
 	mgr, err := ctrl.NewManager(cfg, mopts)
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -16,6 +17,11 @@ const ServiceDNSName = "kimport-webhook.kimport-system.svc"
 
 // Options configure the hub component.
 type Options struct {
+	// KubeAPIQPS and KubeAPIBurst bound the hub component's requests to the hub API server:
+	// client-go's default (5/s, burst 10) makes a fleet of thousands wait minutes for status
+	// writes.
+	KubeAPIQPS     float32
+	KubeAPIBurst   int
 	MetricsAddr    string
 	MetricsSecure  bool
 	MetricsCertDir string
@@ -53,6 +59,8 @@ type Options struct {
 // DefaultOptions are the in-cluster defaults.
 func DefaultOptions() Options {
 	return Options{
+		KubeAPIQPS:         50,
+		KubeAPIBurst:       100,
 		MetricsAddr:        ":8443",
 		MetricsSecure:      true,
 		ProbeAddr:          ":8081",
@@ -73,6 +81,15 @@ func DefaultOptions() Options {
 
 // BindFlags binds every option to a flag.
 func (o *Options) BindFlags(fs *flag.FlagSet) {
+	fs.Func("kube-api-qps", fmt.Sprintf("requests per second to the hub API server (default %g)", o.KubeAPIQPS), func(v string) error {
+		f, err := strconv.ParseFloat(v, 32)
+		if err != nil || f <= 0 {
+			return fmt.Errorf("want a positive number, got %q", v)
+		}
+		o.KubeAPIQPS = float32(f)
+		return nil
+	})
+	fs.IntVar(&o.KubeAPIBurst, "kube-api-burst", o.KubeAPIBurst, "burst of requests to the hub API server")
 	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", o.MetricsAddr, "address of the metrics endpoint; \"0\" disables it")
 	fs.BoolVar(&o.MetricsSecure, "metrics-secure", o.MetricsSecure, "serve metrics over HTTPS, authenticated and authorized by the hub API server (false only for local development)")
 	fs.StringVar(&o.MetricsCertDir, "metrics-cert-dir", "", "directory holding tls.crt and tls.key of the metrics endpoint (a self-signed certificate generated at start when empty)")
