@@ -148,7 +148,7 @@ func agentMode(b *testing.B, procs *started, s settings, n int) row {
 		b.Fatalf("agent-%d: %d of %d Active after %s (%s)", n, got, n, s.toActive, obs.summary(names))
 	}
 	r.toActive, r.activeOf = last.Sub(t0), "all"
-	fmt.Printf("agent-%d: all Active %s after the first registration\n", n, r.toActive.Round(time.Second))
+	fmt.Printf("agent-%d: all Active %s after the first registration (%.1f turned Active per second)\n", n, r.toActive.Round(time.Second), obs.rate(names, v1alpha1.PhaseActive))
 
 	r.measureSteady(b, h, s.steady)
 	r.reportAgents(agents)
@@ -244,7 +244,7 @@ func directMode(b *testing.B, procs *started, s settings, n int) row {
 		b.Fatalf("direct-%d: %d of the %d reachable clusters Active after %s (%s)", n, got, len(healthyNames), s.toActive, obs.summary(healthyNames))
 	}
 	r.toActive, r.activeOf = last.Sub(t0), "the 90 % reachable"
-	fmt.Printf("direct-%d: the %d reachable clusters Active %s after the first registration\n", n, len(healthyNames), r.toActive.Round(time.Second))
+	fmt.Printf("direct-%d: the %d reachable clusters Active %s after the first registration (%.1f turned Active per second)\n", n, len(healthyNames), r.toActive.Round(time.Second), obs.rate(healthyNames, v1alpha1.PhaseActive))
 
 	probes := func(idx []int) int64 {
 		var sum int64

@@ -159,3 +159,26 @@ func (o *observer) summary(names []string) string {
 	}
 	return fmt.Sprint(by)
 }
+
+// rate is how many of names turned p per second between the first and the last of them.
+func (o *observer) rate(names []string, p v1alpha1.Phase) float64 {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	var first, last time.Time
+	for _, name := range names {
+		t, ok := o.first[name][p]
+		if !ok {
+			continue
+		}
+		if first.IsZero() || t.Before(first) {
+			first = t
+		}
+		if t.After(last) {
+			last = t
+		}
+	}
+	if d := last.Sub(first).Seconds(); d > 0 {
+		return float64(len(names)) / d
+	}
+	return 0
+}
