@@ -30,7 +30,7 @@ GO_TEST_FLAGS ?=
 export KIMPORT_TEST_ASSETS := $(BIN)/k8s
 export KIMPORT_KUBE_VERSIONS := $(KUBE_VERSIONS)
 
-.PHONY: all build generate verify-generated control-plane tools test unit-test e2e-test fuzz lint demo bench clean dist image
+.PHONY: all build generate verify-generated control-plane tools test unit-test e2e-test fuzz lint demo bench bench-fleet clean dist image
 
 all: build
 
@@ -104,6 +104,15 @@ bench: control-plane build ## admission latency and cost through the real API se
 	go test ./pkg/clustersync -run '^$$' -bench '^BenchmarkProbeMemory$$' -benchtime 1x
 	go test ./pkg/admission -run '^$$' -bench '^BenchmarkAdmission$$' -benchtime 1x -timeout 30m
 	go test ./pkg/plugin/list -run '^$$' -bench '^BenchmarkListFleet$$' -benchtime 1x -timeout 20m
+
+# Fleet scale: one hub (real kube-apiserver and etcd, bin/webhook) and N simulated agent-mode
+# clusters for each of FLEET_SIZES, then direct mode at FLEET_DIRECT with 10 % of the
+# downstreams hanging (test/fleet says what is simulated). Not part of `make test`.
+FLEET_SIZES ?= 1000 5000
+FLEET_DIRECT ?= 1000
+bench-fleet: control-plane build ## hub CPU, RSS, writes/s and Unavailable detection with thousands of simulated clusters
+	FLEET_SIZES='$(FLEET_SIZES)' FLEET_DIRECT='$(FLEET_DIRECT)' go test ./test/fleet -run '^$$' -bench '^BenchmarkFleet$$' -benchtime 1x -timeout 120m \
+		-ldflags '-X github.com/kubectl-import/kubectl-import/pkg/version.Version=$(VERSION)'
 
 clean:
 	rm -rf $(BIN)/kubectl-import $(BIN)/webhook $(BIN)/kimport-agent

@@ -6,20 +6,22 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
+	coordinationv1client "k8s.io/client-go/kubernetes/typed/coordination/v1"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
-// heartbeat renews the Lease kimport-system/cluster-NAME in the hub every interval until ctx
-// ends. The hub judges liveness by when it sees the renewal, by its own clock.
-func heartbeat(ctx context.Context, hub kubernetes.Interface, cluster string, interval time.Duration) error {
+// Heartbeat renews the Lease kimport-system/cluster-NAME in the hub every interval until ctx
+// ends. The hub judges liveness by when it sees the renewal, by its own clock. hub is the
+// agent's own hub client (kubernetes.Interface's CoordinationV1()); exported for the fleet
+// benchmark (test/fleet), which runs thousands of agents' heartbeats in one process.
+func Heartbeat(ctx context.Context, hub coordinationv1client.LeasesGetter, cluster string, interval time.Duration) error {
 	logger := log.FromContext(ctx).WithName("heartbeat")
 	failing := false
 	for {
-		err := renewLease(ctx, hub, cluster, interval)
+		err := RenewLease(ctx, hub, cluster, interval)
 		switch {
 		case err != nil && !failing:
 			logger.Error(err, "cannot renew the heartbeat; the hub marks the cluster Unavailable after its grace period")
@@ -35,10 +37,12 @@ func heartbeat(ctx context.Context, hub kubernetes.Interface, cluster string, in
 	}
 }
 
-func renewLease(ctx context.Context, hub kubernetes.Interface, cluster string, interval time.Duration) error {
+// RenewLease renews the heartbeat Lease of cluster once (read, then update with renewTime
+// now), bounded by interval.
+func RenewLease(ctx context.Context, hub coordinationv1client.LeasesGetter, cluster string, interval time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, interval)
 	defer cancel()
-	leases := hub.CoordinationV1().Leases(v1alpha1.HubNamespace)
+	leases := hub.Leases(v1alpha1.HubNamespace)
 	l, err := leases.Get(ctx, v1alpha1.HeartbeatName(cluster), metav1.GetOptions{})
 	if err != nil {
 		return fmt.Errorf("reading Lease %s/%s: %w", v1alpha1.HubNamespace, v1alpha1.HeartbeatName(cluster), err)

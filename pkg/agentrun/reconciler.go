@@ -51,7 +51,7 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	observed := ic.DeepCopy()
 	clustersync.Sync(ctx, r.ds, observed, r.events)
 	observed.Status.Agent = &v1alpha1.AgentStatus{Version: version.Version}
-	if err := r.report(ctx, &ic, &observed.Status); err != nil {
+	if err := Report(ctx, r.hub, r.fresh, &ic, &observed.Status, r.opts.SyncInterval); err != nil {
 		return ctrl.Result{}, err
 	}
 	clustersync.ShowPhase(ctx, r.ds, &ic)
@@ -61,14 +61,16 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // hubOwned are the conditions only the hub writes; the agent keeps them as the hub left them.
 var hubOwned = []string{v1alpha1.ConditionHeartbeat, v1alpha1.ConditionAgentVersion}
 
-// report writes what the agent observed into ic's status when it changed anything, keeping
-// the hub's own conditions, and recomputes the phase. A conflict with the hub's write is
-// retried on a fresh read, so it is never a failed report.
-func (r *reconciler) report(ctx context.Context, ic *v1alpha1.ImportedCluster, observed *v1alpha1.ImportedClusterStatus) error {
+// Report writes what the agent observed into ic's status through hub (the agent's own hub
+// client) when it changed anything, keeping the hub's own conditions, and recomputes the
+// phase; a newer lastProbeTime alone is written once the stored one is older than ten
+// syncIntervals. A conflict with the hub's write is retried on a fresh read (from fresh), so
+// it is never a failed report. Exported for the fleet benchmark (test/fleet).
+func Report(ctx context.Context, hub client.Client, fresh client.Reader, ic *v1alpha1.ImportedCluster, observed *v1alpha1.ImportedClusterStatus, syncInterval time.Duration) error {
 	first := true
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		if !first {
-			if err := r.fresh.Get(ctx, client.ObjectKeyFromObject(ic), ic); err != nil {
+			if err := fresh.Get(ctx, client.ObjectKeyFromObject(ic), ic); err != nil {
 				return err
 			}
 		}
@@ -84,10 +86,10 @@ func (r *reconciler) report(ctx context.Context, ic *v1alpha1.ImportedCluster, o
 		st.Phase = before.Phase
 		ic.Status = *st
 		ic.Status.Phase = clustersync.PhaseFor(ic)
-		if clustersync.Unchanged(before, &ic.Status, 10*r.opts.SyncInterval) {
+		if clustersync.Unchanged(before, &ic.Status, 10*syncInterval) {
 			return nil
 		}
-		return r.hub.Status().Update(ctx, ic)
+		return hub.Status().Update(ctx, ic)
 	})
 	if err != nil {
 		return fmt.Errorf("reporting status: %w", err)

@@ -84,7 +84,9 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 		return err
 	}
 	for _, run := range []manager.RunnableFunc{
-		func(ctx context.Context) error { return heartbeat(ctx, hubCS, cred.cluster, o.HeartbeatInterval) },
+		func(ctx context.Context) error {
+			return Heartbeat(ctx, hubCS.CoordinationV1(), cred.cluster, o.HeartbeatInterval)
+		},
 		func(ctx context.Context) error { return cred.keepRenewed(ctx, o.TokenLifetime, o.renewBefore()) },
 	} {
 		if err := mgr.Add(run); err != nil {

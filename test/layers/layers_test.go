@@ -86,6 +86,7 @@ var layers = map[string]int{
 	"hack/image":         mains,
 	"internal/release":   mains,
 	"test/release":       mains,
+	"test/fleet":         mains,
 	"test/layers":        mains,
 }
 
