@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
@@ -86,10 +87,16 @@ func TestTwoStepImport(t *testing.T) {
 	t.Run("a joined registration loses its token at the hand-over, Active or not", func(t *testing.T) {
 		expires := time.Now().Add(time.Hour)
 		createRegistration(t, hub, "stray", expires)
-		ic, err := getCluster(ctx, hub, "stray")
-		must(t, err)
-		ic.Spec.ClusterID, ic.Spec.APIServer = "00000000-0000-0000-0000-000000000001", "https://127.0.0.1:1"
-		must(t, hub.Client.Update(ctx, ic))
+		var ic *v1alpha1.ImportedCluster
+		// The reconciler writes the registration meanwhile (finalizer, status): retry on a conflict.
+		must(t, retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			var err error
+			if ic, err = getCluster(ctx, hub, "stray"); err != nil {
+				return err
+			}
+			ic.Spec.ClusterID, ic.Spec.APIServer = "00000000-0000-0000-0000-000000000001", "https://127.0.0.1:1"
+			return hub.Client.Update(ctx, ic)
+		}))
 		must(t, hub.Client.Update(ctx, hubcreds.Secret("stray", hubcreds.Credentials{Server: ic.Spec.APIServer, CAData: ds.Config.CAData, Token: "unused"})))
 		waitGone(t, hub.Client, joinAccount("stray"), phaseTimeout)
 		waitEvent(t, hub, "stray", corev1.EventTypeNormal, "JoinTokenRevoked",
