@@ -269,7 +269,7 @@ func TestInventory(t *testing.T) {
 
 	t.Run("a stopped agent turns ControlPlaneHealthy False; deleting the cluster deletes its profile", func(t *testing.T) {
 		if err := edgeAgent.Stop(); err != nil {
-			t.Fatal(err)
+			t.Logf("agent exit: %v", err) // SIGTERM may end it with a status, as in TestAgentMode
 		}
 		eventually(t, 15*time.Second, func() (bool, string) {
 			l := getProfiles(t, hub)
