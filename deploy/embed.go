@@ -11,8 +11,18 @@ import (
 
 // FS holds kustomization.yaml and every manifest it lists.
 //
-//go:embed base/*.yaml base/crd/*.yaml
+//go:embed base/*.yaml base/crd/*.yaml inventory/*.yaml
 var FS embed.FS
+
+// The CRDs of SIG-Multicluster's inventory APIs, written from their KEPs' documented schemas.
+// Neither is part of the hub's installation: `init` and `cluster` apply them only with
+// --install-inventory-crds, since a cluster may already have the real ones.
+const (
+	// ClusterProfileCRD (KEP-4322, multicluster.x-k8s.io) goes into the hub.
+	ClusterProfileCRD = "inventory/multicluster.x-k8s.io_clusterprofiles.yaml"
+	// ClusterPropertyCRD (KEP-2149, about.k8s.io) goes into a downstream.
+	ClusterPropertyCRD = "inventory/about.k8s.io_clusterproperties.yaml"
+)
 
 // Resources lists the manifest files in kustomization.yaml order: the order to apply them in.
 func Resources() ([]string, error) {

@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
@@ -41,6 +42,19 @@ const (
 	MarkerHubPhase = "hubPhase"
 )
 
+// The About API (KEP-2149): the agent publishes the cluster's ID and its cluster set (the
+// hub) as two ClusterProperties when the downstream serves that API.
+var ClusterPropertyGVR = schema.GroupVersionResource{Group: "about.k8s.io", Version: "v1alpha1", Resource: "clusterproperties"}
+
+// Names of the ClusterProperties the agent writes, and only these.
+const (
+	ClusterIDProperty  = "cluster.clusterset.k8s.io"
+	ClusterSetProperty = "clusterset.k8s.io"
+)
+
+// ClusterPropertyNames are the ClusterProperties the agent writes.
+var ClusterPropertyNames = []string{ClusterIDProperty, ClusterSetProperty}
+
 // DownstreamRoles are the ClusterRoles member roles map to; the agent may bind only these.
 var DownstreamRoles = map[v1alpha1.MemberRole]string{
 	v1alpha1.RoleOwner:  "cluster-admin",
@@ -70,6 +84,11 @@ func ClusterRules() []rbacv1.PolicyRule {
 		// import object is owned by it, so the garbage collector removes the rest.
 		{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"},
 			Verbs: []string{"get", "delete"}, ResourceNames: []string{ClusterRoleName}},
+		// The About API's two ClusterProperties (cleanup deletes them). RBAC cannot restrict a
+		// create by name: the fence refuses every other name.
+		{APIGroups: []string{ClusterPropertyGVR.Group}, Resources: []string{ClusterPropertyGVR.Resource},
+			Verbs: []string{"get", "update", "delete"}, ResourceNames: ClusterPropertyNames},
+		{APIGroups: []string{ClusterPropertyGVR.Group}, Resources: []string{ClusterPropertyGVR.Resource}, Verbs: []string{"create"}},
 	}
 }
 

@@ -60,6 +60,7 @@ func Policy(cluster string) (*admissionregistrationv1.ValidatingAdmissionPolicy,
 				rule("coordination.k8s.io", "leases"),
 				rule("apps", "deployments"),
 				rule("upgrade.cattle.io", "plans"),
+				rule(ClusterPropertyGVR.Group, ClusterPropertyGVR.Resource),
 			}},
 			MatchConditions: []admissionregistrationv1.MatchCondition{
 				{Name: "is-the-agent", Expression: "request.userInfo.username == " + q(AgentUser)},
@@ -84,6 +85,8 @@ func Policy(cluster string) (*admissionregistrationv1.ValidatingAdmissionPolicy,
 				validation(secretRule, "the agent may only update data."+HubKeyToken+" of secret "+Namespace+"/"+HubSecretName+
 					" (renewing its hub token); every other key, label, annotation, owner and finalizer must stay"),
 				validation(leaseRule, "the agent may only write lease "+Namespace+"/"+LeaderElectionID+" (its leader election)"),
+				validation(clusterPropertyRule, "the agent may only write the clusterproperties "+ClusterIDProperty+" and "+ClusterSetProperty+
+					" (about.k8s.io), labelled "+v1alpha1.ManagedByLabel+"="+v1alpha1.ManagedByValue),
 			},
 		},
 	}
@@ -174,6 +177,13 @@ var (
 
 	// RBAC lets the agent create any Lease in cattle-system (a create cannot be restricted by
 	// name); only its leader election's is its own.
+	// The About API: only the two ClusterProperties, and only as the import's (labelled): a
+	// property another cluster manager wrote stays as it is.
+	clusterPropertyRule = "variables.resource != " + q(ClusterPropertyGVR.Group+"/"+ClusterPropertyGVR.Resource) + " || (" +
+		"variables.name in [" + q(ClusterIDProperty) + ", " + q(ClusterSetProperty) + "] && " +
+		"variables.labels[?" + q(v1alpha1.ManagedByLabel) + "].orValue('') == " + q(v1alpha1.ManagedByValue) + " && " +
+		"(request.operation != 'UPDATE' || variables.oldLabels[?" + q(v1alpha1.ManagedByLabel) + "].orValue('') == " + q(v1alpha1.ManagedByValue) + "))"
+
 	leaseRule = "variables.resource != 'coordination.k8s.io/leases' || (request.namespace == " + q(Namespace) + " && " +
 		"variables.name == " + q(LeaderElectionID) + ")"
 )

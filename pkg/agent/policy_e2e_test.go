@@ -43,6 +43,8 @@ type fenced struct {
 	admin client.Client
 	as    kubernetes.Interface // the agent
 	dyn   dynamic.Interface    // the agent
+	// adminConfig is the cluster admin's.
+	adminConfig *rest.Config
 }
 
 // TestFence applies the agent objects to a real downstream and checks, as the agent, that the
@@ -57,7 +59,7 @@ func TestFence(t *testing.T) {
 
 func testFence(t *testing.T, version string) {
 	ctx := context.Background()
-	c := testenv.Start(t, testenv.Options{Name: "fence", PlanCRD: true, Version: version})
+	c := testenv.Start(t, testenv.Options{Name: "fence", PlanCRD: true, InventoryCRDs: true, Version: version})
 	uid, err := importer.KubeSystemUID(ctx, c.Client)
 	if err != nil {
 		t.Fatal(err)
@@ -69,7 +71,7 @@ func testFence(t *testing.T, version string) {
 	cfg := rest.CopyConfig(c.Config)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: agent.AgentUser,
 		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + agent.Namespace, "system:authenticated"}}
-	f := &fenced{t: t, admin: c.Client, as: kubernetes.NewForConfigOrDie(cfg), dyn: dynamic.NewForConfigOrDie(cfg)}
+	f := &fenced{t: t, admin: c.Client, adminConfig: c.Config, as: kubernetes.NewForConfigOrDie(cfg), dyn: dynamic.NewForConfigOrDie(cfg)}
 
 	// What an admin installs and what the agent must leave alone.
 	objs := append([]client.Object{k3s.NewControllerConfigMap(cluster)}, k3s.ControllerObjects(cluster, k3s.DefaultControllerImage)...)
@@ -114,6 +116,7 @@ func testFence(t *testing.T, version string) {
 	t.Run("plans", f.plans)
 	t.Run("hub secret", f.hubSecret)
 	t.Run("leases", f.leases)
+	t.Run("clusterproperties", f.clusterProperties)
 
 	t.Run("others are not fenced", func(t *testing.T) {
 		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "other", Namespace: agent.Namespace}}
@@ -586,4 +589,42 @@ func (f *fenced) leases(t *testing.T) {
 		Reason:         "LeaderElection", Message: "agent-0 became leader", Type: corev1.EventTypeNormal,
 	}, metav1.CreateOptions{})
 	allowed(t, "recording the leader election event", err)
+}
+
+// clusterProperties: the agent writes the About API's two ClusterProperties, labelled as the
+// import's, and no other; one another manager wrote stays as it is.
+func (f *fenced) clusterProperties(t *testing.T) {
+	ctx := context.Background()
+	props := f.dyn.Resource(agent.ClusterPropertyGVR)
+	prop := func(name, value string, labels map[string]string) *unstructured.Unstructured {
+		u := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "about.k8s.io/v1alpha1", "kind": "ClusterProperty",
+			"metadata": map[string]any{"name": name}, "spec": map[string]any{"value": value}}}
+		u.SetLabels(labels)
+		return u
+	}
+	ours := agent.Labels(cluster)
+	_, err := props.Create(ctx, prop("other.example.com", "x", ours), metav1.CreateOptions{})
+	refused(t, "creating clusterproperty other.example.com", err)
+	_, err = props.Create(ctx, prop(agent.ClusterIDProperty, "id", nil), metav1.CreateOptions{})
+	refused(t, "creating an unlabelled "+agent.ClusterIDProperty, err)
+
+	own, err := props.Create(ctx, prop(agent.ClusterIDProperty, "id", ours), metav1.CreateOptions{})
+	allowed(t, "creating "+agent.ClusterIDProperty, err)
+	if err == nil {
+		_ = unstructured.SetNestedField(own.Object, "id-2", "spec", "value")
+		_, err = props.Update(ctx, own, metav1.UpdateOptions{})
+		allowed(t, "updating "+agent.ClusterIDProperty, err)
+		allowed(t, "deleting "+agent.ClusterIDProperty, props.Delete(ctx, agent.ClusterIDProperty, metav1.DeleteOptions{}))
+	}
+
+	// Another manager's clusterset.k8s.io.
+	admin := dynamic.NewForConfigOrDie(f.adminConfig)
+	theirs, err := admin.Resource(agent.ClusterPropertyGVR).Create(ctx, prop(agent.ClusterSetProperty, "their-set", nil), metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs.SetLabels(ours)
+	_, err = props.Update(ctx, theirs, metav1.UpdateOptions{})
+	refused(t, "taking over another manager's "+agent.ClusterSetProperty, err)
+	refused(t, "deleting another manager's "+agent.ClusterSetProperty, props.Delete(ctx, agent.ClusterSetProperty, metav1.DeleteOptions{}))
 }

@@ -18,7 +18,8 @@ type GiveUp struct{ Err error }
 
 func (g *GiveUp) Error() string { return g.Err.Error() }
 
-// Clean removes member bindings and project labels, then deletes the agent ClusterRole as
+// Clean removes member bindings, project labels and the About API's ClusterProperties the
+// import wrote, then deletes the agent ClusterRole as
 // the last act: every other import object (the agent's Deployment and tokens included) is
 // owned by it, so the downstream's garbage collector removes them. It refuses to touch a
 // cluster whose identity is not spec.clusterID (a *GiveUp). The deadline bounds it.
@@ -39,6 +40,9 @@ func Clean(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedCluster, dea
 	if err := removeProjectLabels(ctx, cs); err != nil {
 		return err
 	}
+	if err := removeAbout(ctx, ds); err != nil {
+		return fmt.Errorf("deleting the About API clusterproperties: %w", err)
+	}
 	background := metav1.DeletePropagationBackground
 	err = cs.RbacV1().ClusterRoles().Delete(ctx, agent.ClusterRoleName, metav1.DeleteOptions{PropagationPolicy: &background})
 	if err != nil && !apierrors.IsNotFound(err) {
@@ -48,7 +52,7 @@ func Clean(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedCluster, dea
 }
 
 // CleanedMessage is the DownstreamRemoved message of a completed cleanup.
-const CleanedMessage = "member bindings and project labels removed; agent ClusterRole deleted, the garbage collector removes what it owns"
+const CleanedMessage = "member bindings, project labels and clusterproperties removed; agent ClusterRole deleted, the garbage collector removes what it owns"
 
 // LeftBehind lists what an abandoned cleanup may leave in the downstream.
 func LeftBehind(ic *v1alpha1.ImportedCluster) string {
@@ -73,5 +77,6 @@ func LeftBehind(ic *v1alpha1.ImportedCluster) string {
 	}
 	parts = append(parts, fmt.Sprintf("ClusterRole %s and what it owns (%s in %s, the fencing policy, and %s itself if the import created it); delete the ClusterRole with kubectl against the downstream to remove them all",
 		agent.ClusterRoleName, agentObjects, agent.Namespace, agent.Namespace))
+	parts = append(parts, "About API clusterproperties "+strings.Join(agent.ClusterPropertyNames, ", ")+" if the downstream serves that API")
 	return strings.Join(parts, "; ")
 }

@@ -49,7 +49,8 @@ func NotConnected(ic *v1alpha1.ImportedCluster, reason, msg string) {
 }
 
 // Sync probes the downstream and, when it is the cluster spec.clusterID names, assigns
-// projects, applies members, detects capabilities and drives K3s upgrades, recording each
+// projects, applies members, detects capabilities, drives K3s upgrades and publishes the
+// About API's ClusterProperties (when the downstream serves that API), recording each
 // outcome in ic.Status (observations and conditions). It reports whether the downstream
 // was reached and is the right cluster. Nothing is returned as an error: every failure is a
 // condition, so the caller writes status whatever happened.
@@ -93,5 +94,6 @@ func Sync(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedCluster, even
 	}
 	observeCapabilities(ic, obs, events)
 	observeUpgrade(writeCtx, ds, ic)
+	publishAbout(writeCtx, ds, ic)
 	return true
 }

@@ -27,6 +27,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
+	"github.com/kubectl-import/kubectl-import/pkg/inventory"
 )
 
 // leaderElectionID names the Lease in kimport-system that elects the active reconciler.
@@ -79,6 +80,9 @@ func NewManager(ctx context.Context, cfg *rest.Config, o Options) (manager.Manag
 	if !o.DisableReconciler {
 		if err := controller.SetupWithManager(mgr, o.Reconciler); err != nil {
 			return nil, fmt.Errorf("setting up the reconciler: %w", err)
+		}
+		if err := inventory.SetupWithManager(mgr, inventory.Options{Namespace: o.ClusterProfileNamespace}); err != nil {
+			return nil, fmt.Errorf("setting up the inventory controller: %w", err)
 		}
 	}
 	if err := mgr.AddHealthzCheck("ping", healthz.Ping); err != nil {

@@ -26,11 +26,12 @@ func TestFlagsAndValidation(t *testing.T) {
 	o := DefaultOptions()
 	fs := flag.NewFlagSet("webhook", flag.ContinueOnError)
 	o.BindFlags(fs)
-	if err := fs.Parse([]string{"--probe-interval=0s", "--cleanup-timeout=-1s", "--webhook-port=70000", "--cert-lookahead=48h"}); err != nil {
+	if err := fs.Parse([]string{"--probe-interval=0s", "--cleanup-timeout=-1s", "--webhook-port=70000", "--cert-lookahead=48h", "--cluster-profile-namespace=Fleet"}); err != nil {
 		t.Fatal(err)
 	}
 	err := o.Validate()
-	want := "--probe-interval must be positive, got 0s\n--cleanup-timeout must be positive, got -1s\n--webhook-port must be within 1-65535, got 70000\n" +
+	want := "--probe-interval must be positive, got 0s\n--cleanup-timeout must be positive, got -1s\n" +
+		"--cluster-profile-namespace \"Fleet\" is not a namespace name: a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character (e.g. 'my-name',  or '123-abc', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?')\n--webhook-port must be within 1-65535, got 70000\n" +
 		"--cert-rotation needs --cert-dir: the directory the rotated certificate is read from\n" +
 		"--cert-lookahead (48h0m0s) must be shorter than --cert-duration (24h0m0s)"
 	if err == nil || err.Error() != want {
@@ -38,7 +39,7 @@ func TestFlagsAndValidation(t *testing.T) {
 	}
 	d := DefaultOptions()
 	if d.MetricsAddr != ":8443" || !d.MetricsSecure || d.ProbeAddr != ":8081" || d.WebhookPort != 9443 || !d.CertRotation ||
-		d.Reconciler.ProbeInterval != 30*time.Second || d.Reconciler.ProbeTimeout != 5*time.Second || d.Reconciler.CleanupTimeout != time.Minute {
+		d.Reconciler.ProbeInterval != 30*time.Second || d.Reconciler.ProbeTimeout != 5*time.Second || d.Reconciler.CleanupTimeout != time.Minute || d.ClusterProfileNamespace != "kimport-system" {
 		t.Errorf("defaults = %+v", d)
 	}
 }

@@ -8,8 +8,11 @@ import (
 	"strings"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/validation"
+
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
+	"github.com/kubectl-import/kubectl-import/pkg/inventory"
 )
 
 // ServiceDNSName is the in-cluster name the API server calls the webhook by.
@@ -52,6 +55,9 @@ type Options struct {
 	// component's own identity, which it learns at start (SelfSubjectReview): e.g. the
 	// reconciler's identity when it runs apart from the webhook.
 	StatusWriters []string
+	// ClusterProfileNamespace holds the ClusterProfile (multicluster.x-k8s.io) of each
+	// ImportedCluster.
+	ClusterProfileNamespace string
 	// SkipControllerNameValidation lets one process run several managers (tests only).
 	SkipControllerNameValidation bool
 }
@@ -59,17 +65,18 @@ type Options struct {
 // DefaultOptions are the in-cluster defaults.
 func DefaultOptions() Options {
 	return Options{
-		KubeAPIQPS:         50,
-		KubeAPIBurst:       100,
-		MetricsAddr:        ":8443",
-		MetricsSecure:      true,
-		ProbeAddr:          ":8081",
-		WebhookPort:        9443,
-		CertRotation:       true,
-		CertDNSNames:       []string{ServiceDNSName},
-		ServerCertDuration: 24 * time.Hour,
-		CertLookahead:      6 * time.Hour,
-		CertCheckInterval:  time.Hour,
+		KubeAPIQPS:              50,
+		KubeAPIBurst:            100,
+		MetricsAddr:             ":8443",
+		MetricsSecure:           true,
+		ProbeAddr:               ":8081",
+		WebhookPort:             9443,
+		CertRotation:            true,
+		CertDNSNames:            []string{ServiceDNSName},
+		ServerCertDuration:      24 * time.Hour,
+		CertLookahead:           6 * time.Hour,
+		CertCheckInterval:       time.Hour,
+		ClusterProfileNamespace: inventory.DefaultNamespace,
 		Reconciler: controller.Options{
 			ProbeInterval:  controller.DefaultProbeInterval,
 			ProbeTimeout:   controller.DefaultProbeTimeout,
@@ -100,6 +107,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.Reconciler.CleanupTimeout, "cleanup-timeout", o.Reconciler.CleanupTimeout, "how long after deletion the downstream cleanup is tried before it is given up")
 	fs.DurationVar(&o.Reconciler.TokenLifetime, "agent-token-lifetime", o.Reconciler.TokenLifetime, "lifetime of each downstream agent token the reconciler requests (TokenRequest; at least 10m)")
 	fs.DurationVar(&o.Reconciler.HeartbeatGrace, "agent-heartbeat-grace", o.Reconciler.HeartbeatGrace, "agent mode: a cluster whose agent has not renewed its heartbeat Lease for this long is Unavailable (default 1m: three of the agent's 20s heartbeats)")
+	fs.StringVar(&o.ClusterProfileNamespace, "cluster-profile-namespace", o.ClusterProfileNamespace, "namespace of the ClusterProfile (multicluster.x-k8s.io, the Cluster Inventory API) published for each imported cluster; nothing is published while the hub has no ClusterProfile CRD")
 	fs.DurationVar(&o.Reconciler.TokenRenewBefore, "agent-token-renew-before", o.Reconciler.TokenRenewBefore, "renew a stored agent token once less than this of its life is left (default: half the lifetime)")
 	fs.StringVar(&o.WebhookHost, "webhook-host", "", "address the admission webhook server listens on (all when empty)")
 	fs.IntVar(&o.WebhookPort, "webhook-port", o.WebhookPort, "port of the admission webhook server")
@@ -138,6 +146,9 @@ func (o *Options) Validate() error {
 	}
 	if o.Reconciler.TokenRenewBefore != 0 && o.Reconciler.TokenLifetime != 0 && o.Reconciler.TokenRenewBefore >= o.Reconciler.TokenLifetime {
 		errs = append(errs, fmt.Errorf("--agent-token-renew-before (%s) must be shorter than --agent-token-lifetime (%s)", o.Reconciler.TokenRenewBefore, o.Reconciler.TokenLifetime))
+	}
+	if errs2 := validation.IsDNS1123Label(o.ClusterProfileNamespace); len(errs2) > 0 {
+		errs = append(errs, fmt.Errorf("--cluster-profile-namespace %q is not a namespace name: %s", o.ClusterProfileNamespace, errs2[0]))
 	}
 	if o.DisableWebhook && o.DisableReconciler {
 		errs = append(errs, errors.New("--disable-webhook and --disable-reconciler leave nothing to run: drop one"))

@@ -11,6 +11,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/cluster"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/completion"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/create"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/credentials"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/deletecmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/describe"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
@@ -65,6 +66,7 @@ func NewCmdImport(streams genericiooptions.IOStreams) *cobra.Command {
 		versioncmd.NewCmd(streams),
 		capabilities.NewCmd(streams),
 		nodeconfig.NewCmd(streams),
+		credentials.NewCmd(streams),
 		upgrade.NewCmd(streams),
 		upgrader.NewCmd(streams),
 		agentcmd.NewCmd(streams),

@@ -51,9 +51,9 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	walk(NewCmdImport(streams))
-	// root, 17 verbs, capabilities set/unset/schema, upgrade status, upgrader's 5 subcommands,
+	// root, 18 verbs, capabilities set/unset/schema, upgrade status, upgrader's 5 subcommands,
 	// agent upgrade.
-	if count != 28 {
-		t.Errorf("walked %d commands, want 28", count)
+	if count != 29 {
+		t.Errorf("walked %d commands, want 29", count)
 	}
 }

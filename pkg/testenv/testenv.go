@@ -89,6 +89,9 @@ type Options struct {
 	HubCRDs bool
 	// PlanCRD installs the system-upgrade-controller's Plan CRD.
 	PlanCRD bool
+	// InventoryCRDs installs the inventory APIs' CRDs (deploy/inventory): ClusterProfile
+	// (multicluster.x-k8s.io) and ClusterProperty (about.k8s.io).
+	InventoryCRDs bool
 	// Dir keeps certificates, kubeconfigs and logs; a temporary directory when empty.
 	Dir string
 	// Audit makes the API server write an audit log (every request, metadata level) to
@@ -239,6 +242,9 @@ func StartCluster(opts Options) (*Cluster, error) {
 	}
 	if opts.PlanCRD {
 		env.CRDDirectoryPaths = append(env.CRDDirectoryPaths, filepath.Join(root, "test", "crd"))
+	}
+	if opts.InventoryCRDs {
+		env.CRDDirectoryPaths = append(env.CRDDirectoryPaths, filepath.Join(root, "deploy", "inventory"))
 	}
 	cfg, err := env.Start()
 	if err != nil {

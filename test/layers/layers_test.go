@@ -47,6 +47,7 @@ var layers = map[string]int{
 	"pkg/importer":    flows,
 	"pkg/controller":  flows,
 	"pkg/clustersync": flows,
+	"pkg/inventory":   flows,
 	"pkg/admission":   flows,
 	// Test environments: real control planes and fixtures, used by the tests of every layer.
 	"pkg/testenv":         flows,
@@ -60,6 +61,7 @@ var layers = map[string]int{
 	"pkg/plugin/cluster":      entryPoints,
 	"pkg/plugin/completion":   entryPoints,
 	"pkg/plugin/create":       entryPoints,
+	"pkg/plugin/credentials":  entryPoints,
 	"pkg/plugin/deletecmd":    entryPoints,
 	"pkg/plugin/describe":     entryPoints,
 	"pkg/plugin/initcmd":      entryPoints,

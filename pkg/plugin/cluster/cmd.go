@@ -62,6 +62,7 @@ func newCmd(o *Options) *cobra.Command {
 	fs.StringVar(&o.DisplayName, "display-name", "", "human-friendly name of the cluster")
 	fs.StringVar(&o.AdvertiseAddress, "advertise-address", "", "https URL the hub uses to reach the downstream API server (default: the kubeconfig's server)")
 	fs.BoolVar(&o.Wait, "wait", o.Wait, "wait until the cluster is Active")
+	fs.BoolVar(&o.InstallInventoryCRDs, "install-inventory-crds", false, "also install the ClusterProperty CRD (about.k8s.io, the About API) into the downstream unless it has one, so that the cluster's ID and cluster set are published there")
 	fs.DurationVar(&o.Timeout, "timeout", o.Timeout, "how long to wait until the cluster is Active")
 	o.Agent.AddFlags(fs)
 	o.DryRun.AddFlags(cmd)

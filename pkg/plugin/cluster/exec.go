@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"io"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/kubectl-import/kubectl-import/deploy"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
@@ -14,7 +17,9 @@ import (
 const (
 	StepClaimIdentity   = "claim-identity"
 	StepApplyDownstream = "apply-downstream"
-	StepRegister        = "register"
+	// With --install-inventory-crds only.
+	StepInventoryCRDs = "inventory-crds"
+	StepRegister      = "register"
 	// Agent mode only.
 	StepAgentIdentity = "agent-identity"
 	StepInstallAgent  = "install-agent"
@@ -58,6 +63,18 @@ func (o *Options) Run(ctx context.Context) error {
 }
 
 func (o *Options) steps(req importer.Request) []importer.Step {
+	steps := o.modeSteps(req)
+	if !o.InstallInventoryCRDs {
+		return steps
+	}
+	// Before the wait: the first sync then finds the About API.
+	crd := importer.Step{Name: StepInventoryCRDs, Title: "install the About API's ClusterProperty CRD in the downstream unless it has one", Run: func(ctx context.Context) error {
+		return importer.InstallInventoryCRD(ctx, o.Downstream.Client, deploy.ClusterPropertyCRD, o.Out)
+	}}
+	return append(steps[:len(steps)-1:len(steps)-1], crd, steps[len(steps)-1])
+}
+
+func (o *Options) modeSteps(req importer.Request) []importer.Step {
 	if req.Mode == v1alpha1.ModeAgent {
 		return o.agentSteps(req)
 	}
@@ -169,6 +186,13 @@ func (o *Options) printDryRun(ctx context.Context, req importer.Request) error {
 	objs, err := importer.DryRunObjects(req, exists)
 	if err != nil {
 		return err
+	}
+	if o.InstallInventoryCRDs {
+		crd, err := importer.InventoryCRD(deploy.ClusterPropertyCRD)
+		if err != nil {
+			return err
+		}
+		objs = append([]*unstructured.Unstructured{crd}, objs...)
 	}
 	list := common.List(objs)
 	return o.Output.PrintResult(list, "created (dry run)", o.Out)

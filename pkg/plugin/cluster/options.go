@@ -25,10 +25,13 @@ type Options struct {
 	MemberFlags      []string
 	Members          []v1alpha1.Member
 	Wait             bool
-	Timeout          time.Duration
-	Agent            common.AgentFlags
-	DryRun           common.DryRunFlags
-	Output           *common.OutputFlags
+	// InstallInventoryCRDs installs the ClusterProperty CRD (about.k8s.io) into the
+	// downstream unless it has one.
+	InstallInventoryCRDs bool
+	Timeout              time.Duration
+	Agent                common.AgentFlags
+	DryRun               common.DryRunFlags
+	Output               *common.OutputFlags
 
 	genericiooptions.IOStreams
 

@@ -48,7 +48,7 @@ func (d writer) table(level int, headers []string, rows [][]string) {
 }
 
 // Describe writes the description of ic and its events, ages measured at now.
-func Describe(out io.Writer, ic *v1alpha1.ImportedCluster, events []corev1.Event, now time.Time) error {
+func Describe(out io.Writer, ic *v1alpha1.ImportedCluster, profile string, events []corev1.Event, now time.Time) error {
 	// The tabwriter kubectl's describers write through (its tabbedString is not exported).
 	tw := tabwriter.NewWriter(out, 0, 8, 2, ' ', 0)
 	d := writer{describe.NewPrefixWriter(tw)}
@@ -63,6 +63,7 @@ func Describe(out io.Writer, ic *v1alpha1.ImportedCluster, events []corev1.Event
 	} else {
 		d.field("Credentials", "Secret "+v1alpha1.HubNamespace+"/"+ic.Spec.CredentialsSecretRef.Name)
 	}
+	d.field("Cluster Profile", common.ValueOrNone(profile))
 	if expires, ok := ic.Annotations[v1alpha1.JoinExpiresAnnotation]; ok {
 		d.field("Join Token Expires", joinExpiry(expires, now))
 	}

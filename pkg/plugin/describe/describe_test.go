@@ -44,6 +44,7 @@ Cluster ID:          3f1c2a9e-0000-4000-8000-00000000a1fa
 API Server:          https://10.0.0.1:6443
 Mode:                Direct
 Credentials:         Secret kimport-system/alpha-credentials
+Cluster Profile:     none: the hub has no ClusterProfile CRD (kubectl import init --install-inventory-crds)
 Created:             ` + alpha.CreationTimestamp.Format(time.RFC1123Z) + `
 Phase:               Active
 Distribution:        k3s
@@ -93,6 +94,7 @@ Cluster ID:          7d2e4b10-0000-4000-8000-0000000000be
 API Server:          https://beta.example.com:6443
 Mode:                Direct
 Credentials:         Secret kimport-system/beta-credentials
+Cluster Profile:     none: the hub has no ClusterProfile CRD (kubectl import init --install-inventory-crds)
 Created:             ` + beta.CreationTimestamp.Format(time.RFC1123Z) + `
 Phase:               Pending
 Distribution:        <none>
@@ -122,6 +124,7 @@ Cluster ID:          <waiting for join>
 API Server:          <waiting for join>
 Mode:                Direct
 Credentials:         Secret kimport-system/waiting-credentials
+Cluster Profile:     none: the hub has no ClusterProfile CRD (kubectl import init --install-inventory-crds)
 Join Token Expires:  ` + expires.Local().Format(time.RFC1123Z) + ` (in 23h)
 Created:             ` + stored.CreationTimestamp.Format(time.RFC1123Z) + `
 Phase:               Pending
@@ -139,6 +142,7 @@ Cluster ID:          5a0b9c3d-0000-4000-8000-0000000ed9e1
 API Server:          https://10.0.9.1:6443
 Mode:                Agent
 Credentials:         none in the hub (the agent dials out with its own hub identity kimport-system/kimport-agent-edge)
+Cluster Profile:     none: the hub has no ClusterProfile CRD (kubectl import init --install-inventory-crds)
 Created:             ` + edge.CreationTimestamp.Format(time.RFC1123Z) + `
 Phase:               Active
 Distribution:        k3s
@@ -193,7 +197,7 @@ func TestDescribeUpgradeAndTruncatedNotReady(t *testing.T) {
 		FailedJobs:    []v1alpha1.FailedJob{{Job: "apply-k3s-worker-plan-on-w-9", Node: "w-9", Message: "BackoffLimitExceeded"}},
 	}
 	var out bytes.Buffer
-	if err := Describe(&out, ic, nil, time.Now()); err != nil {
+	if err := Describe(&out, ic, "kimport-system/beta (ControlPlaneHealthy=True)", nil, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	want := `Name:                beta
@@ -202,6 +206,7 @@ Cluster ID:          7d2e4b10-0000-4000-8000-0000000000be
 API Server:          https://beta.example.com:6443
 Mode:                Direct
 Credentials:         Secret kimport-system/beta-credentials
+Cluster Profile:     kimport-system/beta (ControlPlaneHealthy=True)
 Created:             <none>
 Phase:               Pending
 Distribution:        <none>
@@ -310,7 +315,7 @@ func TestDescribeAgent(t *testing.T) {
 		c := ic.DeepCopy()
 		tc.change(c)
 		var out bytes.Buffer
-		if err := Describe(&out, c, nil, time.Now()); err != nil {
+		if err := Describe(&out, c, "", nil, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(out.String(), "Mode:                Agent\n") || !strings.Contains(out.String(), "\n"+tc.want+"Nodes:") {
@@ -322,7 +327,7 @@ func TestDescribeAgent(t *testing.T) {
 		c := ic.DeepCopy()
 		c.Spec.Mode = m
 		var out bytes.Buffer
-		if err := Describe(&out, c, nil, time.Now()); err != nil {
+		if err := Describe(&out, c, "", nil, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(out.String(), "Mode:                Direct\n") || strings.Contains(out.String(), "Agent:") {

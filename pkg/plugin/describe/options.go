@@ -6,10 +6,13 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/inventory"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
@@ -59,7 +62,32 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return Describe(o.Out, ic, events, o.Now())
+	return Describe(o.Out, ic, o.profile(ctx, ic), events, o.Now())
+}
+
+// profile names the cluster's ClusterProfile (multicluster.x-k8s.io), found by its labels in
+// whichever namespace the hub component publishes them, or says why there is none.
+func (o *Options) profile(ctx context.Context, ic *v1alpha1.ImportedCluster) string {
+	list := &unstructured.UnstructuredList{}
+	list.SetGroupVersionKind(inventory.ProfileGVK.GroupVersion().WithKind(inventory.ProfileGVK.Kind + "List"))
+	err := o.client.List(ctx, list, client.MatchingLabels{inventory.ClusterManagerLabel: inventory.ClusterManager, v1alpha1.ClusterLabel: ic.Name})
+	switch {
+	case meta.IsNoMatchError(err):
+		return "none: the hub has no ClusterProfile CRD (kubectl import init --install-inventory-crds)"
+	case err != nil:
+		return fmt.Sprintf("unknown (listing %s: %v)", inventory.ProfileResource, err)
+	case len(list.Items) == 0:
+		return "none yet"
+	}
+	p := list.Items[0]
+	s := p.GetNamespace() + "/" + p.GetName()
+	conds, _, _ := unstructured.NestedSlice(p.Object, "status", "conditions")
+	for _, c := range conds {
+		if m, ok := c.(map[string]any); ok && m["type"] == inventory.ConditionControlPlaneHealthy {
+			s += fmt.Sprintf(" (%s=%v)", inventory.ConditionControlPlaneHealthy, m["status"])
+		}
+	}
+	return s
 }
 
 // events are the Events the reconciler recorded about this ImportedCluster (this incarnation:

@@ -45,6 +45,7 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&o.WebhookURL, "webhook-url", "", "https URL of a webhook running outside the cluster; skips the in-cluster Deployment and Service")
 	cmd.Flags().StringVar(&o.Image, "image", o.Image, "webhook/reconciler image")
+	cmd.Flags().BoolVar(&o.InstallInventoryCRDs, "install-inventory-crds", false, "also install the ClusterProfile CRD (multicluster.x-k8s.io, the Cluster Inventory API) unless the hub has one, so that every imported cluster is published as a ClusterProfile")
 	o.DryRun.AddFlags(cmd)
 	o.Output.AddFlags(cmd)
 	o.ConfigFlags.AddFlags(cmd.Flags())

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/deploy"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
@@ -24,6 +25,13 @@ func (o *Options) Run(ctx context.Context) error {
 		return err
 	}
 	if o.DryRun.Client() {
+		if o.InstallInventoryCRDs {
+			crd, err := importer.InventoryCRD(deploy.ClusterProfileCRD)
+			if err != nil {
+				return err
+			}
+			objs = append(objs, crd)
+		}
 		list := &unstructured.UnstructuredList{Object: map[string]any{"apiVersion": "v1", "kind": "List"}}
 		for _, u := range objs {
 			list.Items = append(list.Items, *u)
@@ -42,6 +50,11 @@ func (o *Options) Run(ctx context.Context) error {
 			if err := waitEstablished(ctx, o.hub.Client, applied.GetName()); err != nil {
 				return err
 			}
+		}
+	}
+	if o.InstallInventoryCRDs {
+		if err := importer.InstallInventoryCRD(ctx, o.hub.Client, deploy.ClusterProfileCRD, o.Out); err != nil {
+			return err
 		}
 	}
 	if o.WebhookURL != "" {

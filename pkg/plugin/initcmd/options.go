@@ -28,8 +28,11 @@ type Options struct {
 	// the in-cluster Deployment and Service are then not installed.
 	WebhookURL string
 	Image      string
-	DryRun     common.DryRunFlags
-	Output     *common.OutputFlags
+	// InstallInventoryCRDs installs the ClusterProfile CRD (multicluster.x-k8s.io) unless the
+	// hub has one.
+	InstallInventoryCRDs bool
+	DryRun               common.DryRunFlags
+	Output               *common.OutputFlags
 
 	genericiooptions.IOStreams
 

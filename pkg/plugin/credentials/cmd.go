@@ -1,0 +1,52 @@
+// Package credentials is `kubectl import credentials NAME`: an exec credential plugin
+// (client.authentication.k8s.io/v1) that prints a fresh short-lived token of a direct-mode
+// cluster's import agent, the access provider its ClusterProfile names.
+package credentials
+
+import (
+	"github.com/spf13/cobra"
+	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/kubectl/pkg/util/templates"
+)
+
+// NewCmd is `kubectl import credentials NAME`.
+func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(streams)
+	cmd := &cobra.Command{
+		Use:   "credentials [NAME]",
+		Short: "Print an ExecCredential with a short-lived token of a direct-mode cluster (the ClusterProfile access provider)",
+		Long: templates.LongDesc(`
+			Print, as a client.authentication.k8s.io/v1 ExecCredential, a new token of the import agent
+			(cattle-system/kimport-agent) of a direct-mode cluster, requested from the downstream through
+			the credentials the hub stores (TokenRequest) and living --expiration. The stored token itself
+			is never printed. The token has the import agent's rights, fenced (see docs/agent-rights.md).
+
+			This is the exec access provider "kubectl-import" that the cluster's ClusterProfile
+			(multicluster.x-k8s.io) publishes: point a kubeconfig user's exec at it, or map the provider
+			to it in a ClusterProfile consumer with provideClusterInfo, and NAME may be left out: it is
+			read from the clusterName of the cluster's exec extension ($KUBERNETES_EXEC_INFO).
+
+			An agent-mode cluster has no such provider: the hub holds no credential of it and no route
+			to it, so no token can be issued through the hub.`),
+		Example: templates.Examples(`
+			# Print a 10-minute token of lab
+			kubectl import credentials lab
+
+			# Use it as a kubeconfig user's credential plugin
+			kubectl config set-credentials lab --exec-api-version=client.authentication.k8s.io/v1 \
+			    --exec-command=kubectl --exec-arg=import --exec-arg=credentials --exec-arg=lab --exec-interactive-mode=Never`),
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := o.Complete(args); err != nil {
+				return err
+			}
+			if err := o.Validate(); err != nil {
+				return err
+			}
+			return o.Run(cmd.Context())
+		},
+	}
+	cmd.Flags().DurationVar(&o.Expiration, "expiration", o.Expiration, "lifetime of the token (at least 10m, at most 24h)")
+	o.Hub.AddFlags(cmd.Flags())
+	return cmd
+}
