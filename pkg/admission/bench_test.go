@@ -2,7 +2,6 @@ package admission_test
 
 import (
 	"bytes"
-	"cmp"
 	"context"
 	"fmt"
 	"io"
@@ -101,7 +100,7 @@ func BenchmarkAdmission(b *testing.B) {
 	present := 0
 	for _, want := range []int{100, 10000} {
 		webhookOn(false)
-		err := parallel(50, want-present, func(i int) error {
+		err := testenv.Parallel(50, want-present, func(i int) error {
 			return c.Create(ctx, benchCluster(fmt.Sprintf("present-%05d", present+i), nil))
 		})
 		if err != nil {
@@ -169,7 +168,7 @@ func measure(b *testing.B, c client.Client, writers, n int) cell {
 	ctx := context.Background()
 	var mu sync.Mutex
 	var creates, updates, unrelateds []float64
-	err := parallel(writers, n, func(i int) error {
+	err := testenv.Parallel(writers, n, func(i int) error {
 		ic := benchCluster(fmt.Sprintf("sample-%d-%05d", runs, i), map[string]string{"bench": "sample"})
 		start := time.Now()
 		if err := c.Create(ctx, ic); err != nil {
@@ -208,37 +207,6 @@ func quantile(xs []float64) quantiles {
 	return quantiles{p50: at(0.50), p99: at(0.99)}
 }
 
-// parallel runs fn(0..n-1) on workers goroutines and returns the first error; after an
-// error the remaining indexes are drained without work.
-func parallel(workers, n int, fn func(i int) error) error {
-	next := make(chan int)
-	var mu sync.Mutex
-	var first error
-	failed := func() bool { mu.Lock(); defer mu.Unlock(); return first != nil }
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				if failed() {
-					continue
-				}
-				if err := fn(i); err != nil {
-					mu.Lock()
-					first = cmp.Or(first, err)
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return first
-}
 
 func benchCluster(name string, labels map[string]string) *v1alpha1.ImportedCluster {
 	return &v1alpha1.ImportedCluster{

@@ -25,6 +25,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/agentrun"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
+	"github.com/kubectl-import/kubectl-import/pkg/testenv"
 )
 
 // settings of one run, from the environment (the Makefile sets FLEET_SIZES).
@@ -120,7 +121,7 @@ func agentMode(b *testing.B, procs *started, s settings, n int) row {
 	names := make([]string, n)
 	agents := make([]*simAgent, n)
 	b.Cleanup(func() { // before the hub stops (cleanups run last-in first-out)
-		parallelDo(64, n, func(i int) error {
+		testenv.Parallel(64, n, func(i int) error {
 			if agents[i] != nil {
 				agents[i].stop()
 			}
@@ -128,7 +129,7 @@ func agentMode(b *testing.B, procs *started, s settings, n int) row {
 		})
 	})
 	t0 := time.Now()
-	err := parallelDo(s.registerers, n, func(i int) error {
+	err := testenv.Parallel(s.registerers, n, func(i int) error {
 		names[i] = fmt.Sprintf("fleet-%05d", i)
 		clusterID := string(uuid.NewUUID())
 		token, err := registerAgentCluster(ctx, h.admin, names[i], clusterID)
@@ -158,7 +159,7 @@ func agentMode(b *testing.B, procs *started, s settings, n int) row {
 	stopAt := map[string]time.Time{}
 	obs.resetFirst()
 	var mu sync.Mutex
-	_ = parallelDo(64, n, func(i int) error {
+	_ = testenv.Parallel(64, n, func(i int) error {
 		if i%10 != 0 {
 			return nil
 		}
@@ -221,7 +222,7 @@ func directMode(b *testing.B, procs *started, s settings, n int) row {
 	names := make([]string, n)
 	var healthy, hanging []int
 	t0 := time.Now()
-	err = parallelDo(s.registerers, n, func(i int) error {
+	err = testenv.Parallel(s.registerers, n, func(i int) error {
 		names[i] = fmt.Sprintf("direct-%05d", i)
 		return registerDirectCluster(ctx, h.admin, names[i], clusterID(i), ds.url(i), ds.caPEM())
 	})
@@ -321,38 +322,4 @@ func printTable(rows []row) {
 			fmt.Printf("\n%s %d: %s\n", r.mode, r.n, r.note)
 		}
 	}
-}
-
-// parallelDo runs fn(0..n-1) on workers goroutines and returns the first error; after an
-// error the remaining indexes are skipped.
-func parallelDo(workers, n int, fn func(i int) error) error {
-	next := make(chan int)
-	var mu sync.Mutex
-	var first error
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				mu.Lock()
-				failed := first != nil
-				mu.Unlock()
-				if failed {
-					continue
-				}
-				if err := fn(i); err != nil {
-					mu.Lock()
-					first = cmp.Or(first, err)
-					mu.Unlock()
-				}
-			}
-		}()
-	}
-	for i := range n {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	return first
 }

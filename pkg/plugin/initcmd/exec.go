@@ -6,8 +6,6 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/util/wait"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/deploy"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
@@ -47,7 +45,7 @@ func (o *Options) Run(ctx context.Context) error {
 			return err
 		}
 		if applied.GetKind() == "CustomResourceDefinition" {
-			if err := waitEstablished(ctx, o.hub.Client, applied.GetName()); err != nil {
+			if err := importer.WaitEstablished(ctx, o.hub.Client, applied.GetName(), crdTimeout); err != nil {
 				return err
 			}
 		}
@@ -61,28 +59,6 @@ func (o *Options) Run(ctx context.Context) error {
 		fmt.Fprintf(o.Out, "webhook: running outside the cluster at %s (in-cluster Deployment and Service not installed)\n", o.WebhookURL)
 	}
 	return o.recordHub()
-}
-
-func waitEstablished(ctx context.Context, c client.Client, name string) error {
-	err := wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, crdTimeout, true, func(ctx context.Context) (bool, error) {
-		crd := &unstructured.Unstructured{}
-		crd.SetAPIVersion("apiextensions.k8s.io/v1")
-		crd.SetKind("CustomResourceDefinition")
-		if err := c.Get(ctx, client.ObjectKey{Name: name}, crd); err != nil {
-			return false, err
-		}
-		conds, _, _ := unstructured.NestedSlice(crd.Object, "status", "conditions")
-		for _, c := range conds {
-			if m, ok := c.(map[string]any); ok && m["type"] == "Established" && m["status"] == "True" {
-				return true, nil
-			}
-		}
-		return false, nil
-	})
-	if err != nil {
-		return fmt.Errorf("customresourcedefinition %s is not Established after %s: %w", name, crdTimeout, err)
-	}
-	return nil
 }
 
 // recordHub remembers the kubeconfig and context just used, so that the verbs acting on the
