@@ -207,7 +207,6 @@ func quantile(xs []float64) quantiles {
 	return quantiles{p50: at(0.50), p99: at(0.99)}
 }
 
-
 func benchCluster(name string, labels map[string]string) *v1alpha1.ImportedCluster {
 	return &v1alpha1.ImportedCluster{
 		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels, Annotations: map[string]string{
