@@ -217,13 +217,13 @@ func (h *hubCredential) exchange(ctx context.Context, lifetime time.Duration) er
 	}
 	err = cs.CoreV1().Secrets(v1alpha1.HubNamespace).Delete(ctx, v1alpha1.AgentBootstrapName(h.cluster), metav1.DeleteOptions{})
 	if err != nil && !apierrors.IsNotFound(err) {
-		log.FromContext(ctx).Info("cannot delete the bootstrap Secret in the hub; the hub deletes it on the first heartbeat", "error", err.Error())
+		log.FromContext(ctx).Info("cannot delete the bootstrap Secret in the hub; the hub deletes it once it sees the first heartbeat", "error", err.Error())
 	}
 	return nil
 }
 
-// renewBefore is when to renew: once less than renewBefore (default half the lifetime) of
-// the token's life is left.
+// renewAt is when to renew: once less than renewBefore (default half the lifetime) of the
+// token's life is left.
 func (h *hubCredential) renewAt(renewBefore time.Duration) time.Time {
 	h.mu.RLock()
 	defer h.mu.RUnlock()

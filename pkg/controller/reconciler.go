@@ -8,6 +8,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/record"
@@ -132,7 +133,16 @@ func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) 
 		if lost, err := r.claimIfJoined(ctx, ic); err != nil || lost {
 			return nil, err
 		}
+		was := clustersync.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat)
 		r.observeHeartbeat(ic)
+		if was != v1alpha1.ReasonRenewed && clustersync.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat) == v1alpha1.ReasonRenewed {
+			// The agent has its own token by now: its bootstrap token ends with this Secret
+			// (the agent deletes it itself; this covers an agent that could not).
+			bootstrap := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.AgentBootstrapName(ic.Name)}}
+			if err := r.remove(ctx, bootstrap, "agent bootstrap Secret"); err != nil {
+				return nil, err
+			}
+		}
 		return nil, nil
 	}
 	ic.Status.ObservedGeneration = ic.Generation
