@@ -10,6 +10,7 @@ import (
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
+	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -183,6 +184,45 @@ func TestAgentMode(t *testing.T) {
 		run1 = run2
 	})
 
+	t.Run("two replicas elect one leader; the other takes over when it stops", func(t *testing.T) {
+		if err := run1.Stop(); err != nil {
+			t.Logf("agent exit: %v", err)
+		}
+		elect := append(append([]string{}, agentArgs...), "--leader-elect")
+		replicas := []*hubenv.Agent{hubenv.StartAgent(top, bin, elect...), hubenv.StartAgent(top, bin, elect...)}
+		const acquired = "Successfully acquired lease"
+		leader := func() (int, string) {
+			n, which := 0, -1
+			for i, r := range replicas {
+				if strings.Contains(r.Log(), acquired) {
+					n, which = n+1, i
+				}
+			}
+			return which, fmt.Sprintf("%d replicas acquired the lease", n)
+		}
+		eventually(t, 30*time.Second, func() (bool, string) { i, why := leader(); return i >= 0, why })
+		first, _ := leader()
+		time.Sleep(3 * time.Second) // the other keeps trying and must not acquire it too
+		if n := strings.Count(replicas[0].Log()+replicas[1].Log(), acquired); n != 1 {
+			t.Fatalf("%d leaders at once, want 1", n)
+		}
+		waitPhase(t, hub, "edge-1", v1alpha1.PhaseActive, 30*time.Second, replicas[first])
+		var lease coordinationv1.Lease
+		mustGetNamespaced(t, edge.Client, agent.Namespace, agent.LeaderElectionID, &lease)
+		if lease.Spec.HolderIdentity == nil || *lease.Spec.HolderIdentity == "" {
+			t.Errorf("leader Lease %s/%s has no holder", agent.Namespace, agent.LeaderElectionID)
+		}
+		if err := replicas[first].Stop(); err != nil { // releases the lease on its way out
+			t.Logf("leader exit: %v", err)
+		}
+		other := replicas[1-first]
+		eventually(t, 30*time.Second, func() (bool, string) {
+			return strings.Contains(other.Log(), acquired), "the other replica has not taken the lease over"
+		})
+		waitPhase(t, hub, "edge-1", v1alpha1.PhaseActive, 30*time.Second, other)
+		run1 = other // the delete below is its work
+	})
+
 	t.Run("the downstream saw no request from the hub", func(t *testing.T) {
 		events, err := edge.ReadAudit()
 		if err != nil {
@@ -311,4 +351,11 @@ func keys(m map[string][]byte) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+func mustGetNamespaced(t *testing.T, c client.Client, namespace, name string, obj client.Object) {
+	t.Helper()
+	if err := c.Get(context.Background(), types.NamespacedName{Namespace: namespace, Name: name}, obj); err != nil {
+		t.Fatal(err)
+	}
 }
