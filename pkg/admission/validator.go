@@ -77,15 +77,12 @@ func (v *ImportedClusterValidator) ValidateUpdate(ctx context.Context, oldObj, n
 	return v.validate(ctx, newObj, oldObj)
 }
 
-// ValidateDelete allows every delete but one by a join token (validate.Join) or an agent
-// (validate.Agent): disconnecting
-// must always be possible. The webhook configuration does not send DELETE (an outage must not
-// block disconnecting), so RBAC, which gives a join token get and patch only, is what refuses
-// that in practice; this is defence in depth should DELETE ever be routed here.
+// ValidateDelete allows every delete but one by a join token or an agent (validate.Delete):
+// disconnecting must always be possible. The webhook configuration does not send DELETE (an
+// outage must not block disconnecting), so RBAC, which gives neither a delete, is what refuses
+// them in practice; this is defence in depth should DELETE ever be routed here.
 func (v *ImportedClusterValidator) ValidateDelete(ctx context.Context, obj *v1alpha1.ImportedCluster) (admission.Warnings, error) {
-	r := validate.Join(nil, obj, requester(ctx))
-	r2 := validate.Agent(nil, obj, requester(ctx))
-	r.Errors, r.Rules = append(r.Errors, r2.Errors...), append(r.Rules, r2.Rules...)
+	r := validate.Delete(obj, requester(ctx))
 	return r.Warnings, refusal(obj.Name, r)
 }
 

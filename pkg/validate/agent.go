@@ -35,3 +35,11 @@ func agentRule(newObj, oldObj *v1alpha1.ImportedCluster, username string) Result
 		shown(cluster), verb, shown(obj.Name))))
 	return r
 }
+
+// Delete applies the rules that concern a DELETE: who deletes (Join, Agent). Disconnecting
+// must otherwise always be possible, so no other rule applies.
+func Delete(obj *v1alpha1.ImportedCluster, username string) Result {
+	r := Join(nil, obj, username)
+	r.merge(Agent(nil, obj, username))
+	return r
+}

@@ -1,6 +1,7 @@
 package validate
 
 import (
+	"slices"
 	"testing"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -136,5 +137,25 @@ func TestAgentWritesNoImportedCluster(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestDelete: only a join token and an agent are refused a delete, each under its own rule;
+// anyone else may always disconnect a cluster.
+func TestDelete(t *testing.T) {
+	ic := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: "edge"}}
+	for _, tc := range []struct {
+		user string
+		want []Rule
+	}{
+		{"admin", nil},
+		{v1alpha1.JoinUsername("edge"), []Rule{RuleJoin}},
+		{v1alpha1.AgentUsername("edge"), []Rule{RuleAgent}},
+		{v1alpha1.AgentUsername("other"), []Rule{RuleAgent}},
+	} {
+		r := Delete(ic, tc.user)
+		if !slices.Equal(r.Rules, tc.want) || len(r.Errors) != len(tc.want) {
+			t.Errorf("Delete by %s: rules %v (%d errors), want %v", tc.user, r.Rules, len(r.Errors), tc.want)
+		}
 	}
 }
