@@ -8,6 +8,7 @@ import (
 	"k8s.io/client-go/rest"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
+	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin"
 )
 
@@ -17,5 +18,7 @@ func main() {
 	rest.SetDefaultWarningHandler(rest.NewWarningWriter(os.Stderr, rest.WarningWriterOptions{Deduplicate: true}))
 	// As kubectl exits: the message on stderr ("error: ...", or "Error from server (Reason): ..."
 	// for an API error the verb did not explain), exit code 1.
-	cmdutil.CheckErr(plugin.NewCmdImport(streams).Execute())
+	// A downstream's answer refused for its size is said as such, without client-go's
+	// "unexpected error when reading response body. Please retry", which would not help.
+	cmdutil.CheckErr(bodylimit.Cause(plugin.NewCmdImport(streams).Execute()))
 }

@@ -43,6 +43,7 @@ var layers = map[string]int{
 	"pkg/hubcreds":        logic,
 	"pkg/hubca":           logic,
 	"internal/restconfig": logic,
+	"internal/bodylimit":  logic,
 
 	"pkg/importer":    flows,
 	"pkg/controller":  flows,
