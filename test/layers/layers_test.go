@@ -91,6 +91,7 @@ var layers = map[string]int{
 	"test/release":       mains,
 	"test/fleet":         mains,
 	"test/layers":        mains,
+	"test/hostile":       mains,
 }
 
 // verb says whether p is a plugin verb: one verb never imports another (what two verbs
