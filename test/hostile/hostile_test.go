@@ -37,18 +37,22 @@ import (
 const downstreamToken = "hostile-downstream-token-never-shown"
 
 // Knobs for measuring another build (e.g. main's, for the figure before the fix):
-// KIMPORT_HOSTILE_CONTROLLER_BIN runs that binary as the reconciler, KIMPORT_HOSTILE_BOMB_MIB
-// sizes the bomb (default 1024: 1 GiB).
-func knobs(t *testing.T) (controllerBin string, bombSize int64) {
-	bombSize = 1 << 30
-	if v := os.Getenv("KIMPORT_HOSTILE_BOMB_MIB"); v != "" {
-		mib, err := strconv.Atoi(v)
-		if err != nil || mib <= 0 {
-			t.Fatalf("KIMPORT_HOSTILE_BOMB_MIB=%q: want a positive number of MiB", v)
+// KIMPORT_HOSTILE_CONTROLLER_BIN runs that binary as the reconciler; KIMPORT_HOSTILE_BOMB_MIB
+// and KIMPORT_HOSTILE_LIST_MIB size the bomb (default 1024: 1 GiB of zeros) and the namespace
+// list (default 500).
+func knobs(t *testing.T) (controllerBin string, bombSize, listSize int64) {
+	mib := func(name string, def int64) int64 {
+		v := os.Getenv(name)
+		if v == "" {
+			return def << 20
 		}
-		bombSize = int64(mib) << 20
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n <= 0 {
+			t.Fatalf("%s=%q: want a positive number of MiB", name, v)
+		}
+		return n << 20
 	}
-	return os.Getenv("KIMPORT_HOSTILE_CONTROLLER_BIN"), bombSize
+	return os.Getenv("KIMPORT_HOSTILE_CONTROLLER_BIN"), mib("KIMPORT_HOSTILE_BOMB_MIB", 1024), mib("KIMPORT_HOSTILE_LIST_MIB", 500)
 }
 
 // TestHostileDownstreams: while two hostile direct-mode registrations are probed every second
@@ -61,7 +65,7 @@ func TestHostileDownstreams(t *testing.T) {
 	testenv.SkipShort(t)
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv(common.HubContextEnv, "")
-	controllerBin, bombSize := knobs(t)
+	controllerBin, bombSize, listSize := knobs(t)
 	buildWebhook := hubenv.BuildWebhook(t)
 	bomb := gzipBomb(t, bombSize)
 	clusters := testenv.StartAll(t, testenv.Options{Name: "hub"}, testenv.Options{Name: "plain"})
@@ -88,7 +92,7 @@ func TestHostileDownstreams(t *testing.T) {
 
 	endpoints := map[string]*endpoint{
 		"bomb":      startEndpoint(t, bombEverything(bomb)),
-		"huge-list": startEndpoint(t, hugeNamespaceList(500<<20)),
+		"huge-list": startEndpoint(t, hugeNamespaceList(listSize)),
 	}
 	for name, e := range endpoints {
 		registerByHand(t, hub, name, e)
@@ -96,18 +100,19 @@ func TestHostileDownstreams(t *testing.T) {
 	others := startOtherWrites(t, hub)
 	want := map[string]string{
 		"bomb":      "answered GET /version with more than 2 MiB (decompressed)",
-		"huge-list": "answered GET /api/v1/namespaces with more than 4 MiB (decompressed)",
+		// 4 MiB or 50,000 objects, whichever comes first: its items are small.
+		"huge-list": "answered GET /api/v1/namespaces with more than ",
 	}
 	for name := range endpoints {
-		waitCondition(t, hub, name, want[name])
+		waitCondition(t, hub, name, want[name]) // on failure the figures below are still logged
 	}
 	time.Sleep(20 * time.Second) // a probe a second of each, the webhook admitting the others
 	admitted, refusedDuplicates, failures := others.stop()
 	after := [2]float64{peakRSSMiB(t, controller.Pid()), peakRSSMiB(t, webhook.Pid())}
 	limitMiB := [2]float64{float64(controller.MemoryLimit) / (1 << 20), float64(webhook.MemoryLimit) / (1 << 20)}
-	t.Logf("bomb: %d MiB of zeros, %d bytes gzipped; served %d requests, %d bytes; huge list: %d requests, %d bytes sent",
+	t.Logf("bomb: %d MiB of zeros, %d bytes gzipped; served %d requests, %d bytes; namespace list of %d MiB: %d requests, %d bytes sent",
 		bombSize>>20, len(bomb), endpoints["bomb"].requests.Load(), endpoints["bomb"].sent.Load(),
-		endpoints["huge-list"].requests.Load(), endpoints["huge-list"].sent.Load())
+		listSize>>20, endpoints["huge-list"].requests.Load(), endpoints["huge-list"].sent.Load())
 	t.Logf("peak RSS (VmHWM) of the reconciler: %.1f MiB before the attack, %.1f MiB after (deployed limit %.0f MiB); of the webhook: %.1f MiB, %.1f MiB (limit %.0f MiB)",
 		before[0], after[0], limitMiB[0], before[1], after[1], limitMiB[1])
 	t.Logf("other clusters' writes during the attack: %d admitted, %d duplicates refused by the webhook", admitted, refusedDuplicates)
@@ -188,7 +193,7 @@ func waitCondition(t *testing.T, hub *testenv.Cluster, name, want string) {
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	t.Fatalf("%s: Connected is %q, want False, %s, naming %q", name, last, v1alpha1.ReasonAnsweredTooMuch, want)
+	t.Errorf("%s: Connected is %q, want False, %s, naming %q", name, last, v1alpha1.ReasonAnsweredTooMuch, want)
 }
 
 func waitPhase(t *testing.T, hub *testenv.Cluster, name string, want v1alpha1.Phase) {

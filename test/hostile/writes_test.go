@@ -11,6 +11,7 @@ import (
 	"github.com/google/uuid"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
@@ -19,7 +20,7 @@ import (
 )
 
 // otherWrites writes other clusters' ImportedClusters as an admin would, twice a second, for
-// as long as the attack lasts: a create, an update of its spec, and a create of a duplicate,
+// as long as the attack lasts: a create, a change of its spec, and a create of a duplicate,
 // which the webhook (failurePolicy Fail) must refuse with its Identity rule — a refusal for
 // any other reason (the webhook unreachable) is a failure.
 type otherWrites struct {
@@ -54,8 +55,8 @@ func (w *otherWrites) round(ctx context.Context, c client.Client, i int) {
 		Spec: v1alpha1.ImportedClusterSpec{ClusterID: id, APIServer: "https://" + name + ".example:6443",
 			CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName(name)}}}
 	w.count(c.Create(ctx, ic), name+" create")
-	ic.Spec.DisplayName = "Other " + name
-	w.count(c.Update(ctx, ic), name+" update")
+	spec := client.RawPatch(types.MergePatchType, []byte(`{"spec":{"displayName":"Other `+name+`"}}`))
+	w.count(c.Patch(ctx, ic, spec), name+" spec update")
 	dup := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: name + "-copy"},
 		Spec: v1alpha1.ImportedClusterSpec{ClusterID: id, APIServer: "https://copy.example:6443",
 			CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName(name + "-copy")}}}
