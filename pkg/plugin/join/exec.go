@@ -191,7 +191,7 @@ func (o *Options) waitActive(ctx context.Context, name string) error {
 		phase := importer.MarkerPhase(ctx, o.Downstream.Client, name)
 		if phase != "" && phase != shown {
 			shown = phase
-			fmt.Fprintf(o.Out, "%s: %s (as the hub reports it in %s/%s)\n", ref, phase, agent.Namespace, agent.MarkerConfigMap)
+			fmt.Fprintf(o.Out, "%s: %s (as the hub reports it in %s/%s)\n", ref, common.Escape(phase), agent.Namespace, agent.MarkerConfigMap)
 		}
 		return phase == string(v1alpha1.PhaseActive), nil
 	})
