@@ -61,6 +61,7 @@ func testCredentialsGoOnlyToTheirCluster(t *testing.T, plugin string, hub *teste
 			t.Errorf("%s: exit %d, stdout %q; want exit 1 and nothing printed", attack.name, code, stdout)
 		}
 		mustContain(t, attack.name+": stderr", stderr, attack.stderr...)
+		t.Logf("%s: exit %d, stdout %q, stderr %s", attack.name, code, stdout, stderr)
 	}
 	// No server to check and NAME given: refused before the hub is asked.
 	cmd := exec.Command(plugin, "credentials", name, "--hub-kubeconfig", hub.Kubeconfig)
@@ -71,8 +72,13 @@ func testCredentialsGoOnlyToTheirCluster(t *testing.T, plugin string, hub *teste
 	}
 	mustContain(t, "no cluster information: stderr", stderr, "spec.cluster", "provideClusterInfo")
 
-	for _, version := range []string{v1, v1beta1} {
-		stdout, stderr, code := credentials(execRequest(version, name, server+"/", ca, `,"proxy-url":""`))
+	// The server as published, and with or without a trailing slash (the same URL).
+	other := strings.TrimSuffix(server, "/")
+	if other == server {
+		other += "/"
+	}
+	for version, server := range map[string]string{v1: server, v1beta1: other} {
+		stdout, stderr, code := credentials(execRequest(version, name, server, ca, `,"proxy-url":""`))
 		var cred clientauthv1.ExecCredential
 		if code != 0 || json.Unmarshal([]byte(stdout), &cred) != nil || cred.Status == nil || cred.Status.Token == "" {
 			t.Fatalf("%s request for %s at %s: exit %d\n%s%s", version, name, server, code, stdout, stderr)
