@@ -31,8 +31,13 @@ type HubPin struct {
 	Checksum string
 }
 
-// HubPinOf reads the hub's URL and CA from the hub connection's kubeconfig.
+// HubPinOf reads the hub's URL and CA from the hub connection's kubeconfig. The agent sends
+// its token only over verified TLS: a hub URL that is not https is refused here, before
+// anything is written (the agent refuses it too).
 func HubPinOf(hub *Cluster) (HubPin, error) {
+	if err := agent.ValidateHubServer(hub.Config.Host); err != nil {
+		return HubPin{}, fmt.Errorf("agent mode: the hub kubeconfig's server: %w; use a kubeconfig that reaches the hub over https", err)
+	}
 	ca, err := hubca.FromConfig(hub.Config)
 	if err != nil {
 		return HubPin{}, fmt.Errorf("agent mode: the agent pins the hub's CA: %w", err)
