@@ -59,6 +59,14 @@ func (o *Options) Run(ctx context.Context) error {
 		fmt.Fprintf(o.Out, "%s unchanged (already Active)\n", v1alpha1.Ref(o.Name))
 		return nil
 	}
+	if req.Mode == v1alpha1.ModeAgent { // what the agent step needs, checked before any step writes
+		if _, err := importer.HubPinOf(o.HubCluster); err != nil {
+			return err
+		}
+		if err := importer.CheckAgentEnvSecrets(ctx, o.Downstream.Client, o.Agent.Agent.Env); err != nil {
+			return err
+		}
+	}
 	return importer.RunSteps(ctx, o.Out, o.steps(req), o.failAfter)
 }
 

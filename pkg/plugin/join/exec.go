@@ -72,6 +72,10 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	steps := o.steps(hub, req)
 	if req.Mode == v1alpha1.ModeAgent {
+		// Checked before any step writes: the agent's pod would not start without it.
+		if err := importer.CheckAgentEnvSecrets(ctx, o.Downstream.Client, o.Agent.Agent.Env); err != nil {
+			return err
+		}
 		steps = o.agentSteps(hub, ic, req, caPEM)
 	}
 	return importer.RunSteps(ctx, o.Out, steps, o.failAfter)
