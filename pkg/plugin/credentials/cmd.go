@@ -26,6 +26,12 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 			to it in a ClusterProfile consumer with provideClusterInfo, and NAME may be left out: it is
 			read from the clusterName of the cluster's exec extension ($KUBERNETES_EXEC_INFO).
 
+			Run as an exec plugin, it issues the token only when the request names exactly the
+			server and CA the hub records for the cluster (what its ClusterProfile publishes), with
+			TLS verified and provideClusterInfo set; otherwise it exits 1, prints nothing on stdout
+			and names the refused field: a forged ClusterProfile or kubeconfig cannot send the token
+			elsewhere.
+
 			An agent-mode cluster has no such provider: the hub holds no credential of it and no route
 			to it, so no token can be issued through the hub.`),
 		Example: templates.Examples(`
