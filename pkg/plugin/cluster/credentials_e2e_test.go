@@ -5,10 +5,13 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	clientauthv1 "k8s.io/client-go/pkg/apis/clientauthentication/v1"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/kubectl-import/kubectl-import/pkg/testenv"
 )
@@ -71,6 +74,29 @@ func testCredentialsGoOnlyToTheirCluster(t *testing.T, plugin string, hub *teste
 		t.Errorf("no cluster information, NAME given: exit %d, stdout %q", code, stdout)
 	}
 	mustContain(t, "no cluster information: stderr", stderr, "spec.cluster", "provideClusterInfo")
+
+	// kubectl with a kubeconfig user whose exec is the plugin (as its help shows): with
+	// provideClusterInfo and the published server and CA it reads the cluster; without
+	// provideClusterInfo it gets no token.
+	for _, provide := range []bool{true, false} {
+		kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+		cfg := clientcmdapi.NewConfig()
+		cfg.Clusters[name] = &clientcmdapi.Cluster{Server: server, CertificateAuthorityData: ca}
+		cfg.AuthInfos[name] = &clientcmdapi.AuthInfo{Exec: &clientcmdapi.ExecConfig{APIVersion: v1, Command: plugin,
+			Args: []string{"credentials", name, "--hub-kubeconfig", hub.Kubeconfig}, ProvideClusterInfo: provide, InteractiveMode: clientcmdapi.NeverExecInteractiveMode}}
+		cfg.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: name}
+		cfg.CurrentContext = name
+		if err := clientcmd.WriteToFile(*cfg, kubeconfig); err != nil {
+			t.Fatal(err)
+		}
+		stdout, stderr, code := runBinary(t, exec.Command("kubectl", "--kubeconfig", kubeconfig, "get", "namespace", "kube-system", "-o", "name"))
+		switch {
+		case provide && (code != 0 || stdout != "namespace/kube-system\n"):
+			t.Errorf("kubectl through the exec plugin with provideClusterInfo: exit %d\n%s%s", code, stdout, stderr)
+		case !provide && (code == 0 || !strings.Contains(stderr, "provideClusterInfo")):
+			t.Errorf("kubectl through the exec plugin without provideClusterInfo: exit %d, want a refusal naming provideClusterInfo\n%s%s", code, stdout, stderr)
+		}
+	}
 
 	// The server as published, and with or without a trailing slash (the same URL).
 	other := strings.TrimSuffix(server, "/")

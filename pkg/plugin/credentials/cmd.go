@@ -38,9 +38,11 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 			# Print a 10-minute token of lab
 			kubectl import credentials lab
 
-			# Use it as a kubeconfig user's credential plugin
+			# Use it as a kubeconfig user's credential plugin, with a kubeconfig cluster holding the
+			# server and CA of lab's ClusterProfile (its access provider)
 			kubectl config set-credentials lab --exec-api-version=client.authentication.k8s.io/v1 \
-			    --exec-command=kubectl --exec-arg=import --exec-arg=credentials --exec-arg=lab --exec-interactive-mode=Never`),
+			    --exec-command=kubectl --exec-arg=import --exec-arg=credentials --exec-arg=lab \
+			    --exec-provide-cluster-info --exec-interactive-mode=Never`),
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {
