@@ -25,7 +25,9 @@ import (
 // secretKeyRef alone: the value is in no output and in no object the import wrote. Each
 // refusal writes nothing in the hub or the downstream.
 func TestAgentEnvFromSecret(t *testing.T) {
-	testLog = func(s string) { t.Log(s) }
+	const password = "s3cret-proxy-pass"
+	// The transcript shows the refused command line: not its password either.
+	testLog = func(s string) { t.Log(strings.ReplaceAll(s, password, "<redacted>")) }
 	t.Cleanup(func() { testLog = func(string) {} })
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv(common.HubContextEnv, "")
@@ -38,7 +40,6 @@ func TestAgentEnvFromSecret(t *testing.T) {
 	}
 	hubServer.Start(t)
 
-	const password = "s3cret-proxy-pass"
 	proxy := "http://proxyuser:" + password + "@proxy.example:3128"
 	base := []string{"edge-1", "--kubeconfig", edge.Kubeconfig, "--hub-kubeconfig", hub.Kubeconfig, "--mode", "agent", "--wait=false", "--agent-env", "NO_PROXY=10.0.0.0/8"}
 	fromSecret := []string{"--agent-env-from-secret", "HTTPS_PROXY=kimport-agent-env:HTTPS_PROXY"}
