@@ -2,7 +2,9 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"strings"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
@@ -10,6 +12,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 func main() {
@@ -17,7 +20,14 @@ func main() {
 	// Admission warnings from the hub's webhook are printed as kubectl prints them.
 	rest.SetDefaultWarningHandler(rest.NewWarningWriter(os.Stderr, rest.WarningWriterOptions{Deduplicate: true}))
 	// As kubectl exits: the message on stderr ("error: ...", or "Error from server (Reason): ..."
-	// for an API error the verb did not explain), exit code 1.
+	// for an API error the verb did not explain), exit code 1. Errors may quote a downstream's
+	// or an agent's words (condition messages, API errors): escaped, line by line.
+	cmdutil.BehaviorOnFatal(func(msg string, code int) {
+		if len(msg) > 0 {
+			fmt.Fprintln(os.Stderr, common.EscapeLines(strings.TrimSuffix(msg, "\n")))
+		}
+		os.Exit(code)
+	})
 	// A downstream's answer refused for its size is said as such, without client-go's
 	// "unexpected error when reading response body. Please retry", which would not help.
 	cmdutil.CheckErr(bodylimit.Cause(plugin.NewCmdImport(streams).Execute()))
