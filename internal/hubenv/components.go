@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http"
 	"strconv"
 	"testing"
 	"time"
@@ -64,22 +63,14 @@ func startComponent(t testing.TB, hub *testenv.Cluster, bin, deployment string, 
 	c := &Component{ProbeAddr: fmt.Sprintf("127.0.0.1:%d", FreePort(t)), MemoryLimit: DeployedMemoryLimit(t, deployment)}
 	args = append([]string{"--kubeconfig", kubeconfig, "--health-probe-bind-address", c.ProbeAddr, "--metrics-bind-address", "0"}, args...)
 	c.Process = StartProcess(t, deployment, bin, []string{"GOMEMLIMIT=" + strconv.FormatInt(c.MemoryLimit, 10)}, args...)
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		resp, err := http.Get("http://" + c.ProbeAddr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return c
-			}
+	waitReady(t, deployment, c.ProbeAddr, 90*time.Second, func(d time.Duration) (bool, error) {
+		exited, err := c.Exited(d)
+		if exited {
+			err = fmt.Errorf("%v\n%s", err, c.Log())
 		}
-		if exited, err := c.Exited(200 * time.Millisecond); exited {
-			t.Fatalf("%s exited: %v\n%s", deployment, err, c.Log())
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s not ready after 90s (last: %v)\n%s", deployment, err, c.Log())
-		}
-	}
+		return exited, err
+	})
+	return c
 }
 
 // DeployedMemoryLimit is the memory limit of the container of Deployment name in deploy/base,
@@ -110,4 +101,3 @@ func DeployedMemoryLimit(t testing.TB, name string) int64 {
 	t.Fatalf("no deployment %s in deploy/base", name)
 	return 0
 }
-

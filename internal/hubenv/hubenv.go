@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
 	"slices"
 	"testing"
 	"time"
@@ -114,25 +113,15 @@ func (s *Server) start(t testing.TB, name string, cfg *rest.Config, o hubserver.
 	c := &component{name: name, cancel: cancel, stopped: make(chan error, 1)}
 	s.running = append(s.running, c)
 	go func() { c.stopped <- hubserver.Run(ctx, cfg, o) }()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get("http://" + o.ProbeAddr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
+	waitReady(t, "hub component ("+name+")", o.ProbeAddr, 60*time.Second, func(d time.Duration) (bool, error) {
 		select {
 		case err := <-c.stopped:
 			c.cancel = nil // it is gone: Stop must not wait for it again
-			t.Fatalf("hub component (%s) exited: %v", name, err)
-		case <-time.After(200 * time.Millisecond):
+			return true, err
+		case <-time.After(d):
+			return false, nil
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("hub component (%s) not ready after 60s (last: %v)", name, err)
-		}
-	}
+	})
 }
 
 // Stop stops the components, the reconciler first (idempotent): ImportedCluster writes then

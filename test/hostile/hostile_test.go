@@ -99,7 +99,7 @@ func TestHostileDownstreams(t *testing.T) {
 	}
 	others := startOtherWrites(t, hub)
 	want := map[string]string{
-		"bomb":      "answered GET /version with more than 2 MiB (decompressed)",
+		"bomb": "answered GET /version with more than 2 MiB (decompressed)",
 		// 4 MiB or 50,000 objects, whichever comes first: its items are small.
 		"huge-list": "answered GET /api/v1/namespaces with more than ",
 	}
@@ -207,21 +207,11 @@ func waitPhase(t *testing.T, hub *testenv.Cluster, name string, want v1alpha1.Ph
 // peakRSSMiB is VmHWM of /proc/<pid>/status.
 func peakRSSMiB(t *testing.T, pid int) float64 {
 	t.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	mib, err := testenv.ProcMemMiB(pid, "VmHWM")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")))
-			if err != nil {
-				t.Fatal(err)
-			}
-			return float64(kb) / 1024
-		}
-	}
-	t.Fatalf("no VmHWM in /proc/%d/status", pid)
-	return 0
+	return mib
 }
 
 // run executes a verb in-process with captured output.
