@@ -21,8 +21,10 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/internal/hubenv"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
@@ -30,6 +32,8 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/create"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/nodeconfig"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/preflight"
 	"github.com/kubectl-import/kubectl-import/pkg/testenv"
 )
 
@@ -137,9 +141,42 @@ func TestHostileDownstreams(t *testing.T) {
 		t.Errorf("other clusters' writes: %d admitted, %d duplicates refused, failures: %v", admitted, refusedDuplicates, failures)
 	}
 	waitPhase(t, hub, "good", v1alpha1.PhaseActive)
+	pluginVerbsAreBounded(t, hub, endpoints["bomb"])
 	for _, log := range []string{controller.Log(), webhook.Log()} {
 		if strings.Contains(log, downstreamToken) {
 			t.Error("a hub component logged the downstream's token")
+		}
+	}
+}
+
+// pluginVerbsAreBounded: the verbs that read a downstream refuse the bomb, naming the
+// downstream and the limit, exit 1, and print no token: node-config through the credentials
+// the hub stores, preflight through a kubeconfig of the endpoint.
+func pluginVerbsAreBounded(t *testing.T, hub *testenv.Cluster, bomb *endpoint) {
+	t.Helper()
+	kubeconfig := filepath.Join(t.TempDir(), "bomb.kubeconfig")
+	cfg := &rest.Config{Host: bomb.URL, BearerToken: downstreamToken, TLSClientConfig: rest.TLSClientConfig{CAData: bomb.CA}}
+	if err := testenv.WriteKubeconfig(kubeconfig, "bomb", cfg); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		verb    func(genericiooptions.IOStreams) *cobra.Command
+		args    []string
+		refusal string
+	}{
+		{nodeconfig.NewCmd, []string{"bomb", "--hub-kubeconfig", hub.Kubeconfig}, "answered GET /api/v1/nodes with more than 32 MiB (decompressed)"},
+		{preflight.NewCmd, []string{"--kubeconfig", kubeconfig, "--hub-kubeconfig", hub.Kubeconfig}, "with more than 32 MiB (decompressed)"},
+	} {
+		out, err := run(c.verb, c.args...)
+		all := out
+		if err != nil {
+			all += bodylimit.Cause(err).Error()
+		}
+		if err == nil || !strings.Contains(all, c.refusal) || !strings.Contains(all, bomb.URL) {
+			t.Errorf("kubectl import %s: %v\n%s\nwant a refusal naming %s and %q", strings.Join(c.args, " "), err, out, bomb.URL, c.refusal)
+		}
+		if strings.Contains(all, downstreamToken) {
+			t.Errorf("kubectl import %s printed the token", strings.Join(c.args, " "))
 		}
 	}
 }
