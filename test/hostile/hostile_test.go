@@ -16,12 +16,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-logr/logr"
 	"github.com/google/uuid"
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
@@ -67,6 +69,7 @@ func knobs(t *testing.T) (controllerBin string, bombSize, listSize int64) {
 // (which still refuses what it must).
 func TestHostileDownstreams(t *testing.T) {
 	testenv.SkipShort(t)
+	ctrl.SetLogger(logr.Discard()) // the verbs run in this process
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv(common.HubContextEnv, "")
 	controllerBin, bombSize, listSize := knobs(t)
