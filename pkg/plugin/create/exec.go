@@ -171,10 +171,19 @@ func (o *Options) existing(ctx context.Context) (*v1alpha1.ImportedCluster, erro
 }
 
 // register applies the ImportedCluster, or for --rotate-token revokes the earlier join
-// identity and moves only the expiry, and returns the record's UID.
+// identity and moves only the expiry, and returns the record's UID. Revoking a join token
+// ends what it minted too: the agent's hub identity, whose tokens the old join token could
+// request, is revoked and made afresh (prepareAgent), after the API server has stopped
+// accepting the revoked tokens, so none of them can act as the new identities.
 func (o *Options) register(ctx context.Context, reg importer.Registration, existing *v1alpha1.ImportedCluster, log io.Writer) (types.UID, error) {
 	if o.RotateToken {
 		if err := importer.RevokeJoinIdentity(ctx, o.hub.Client, o.Name, log); err != nil {
+			return "", err
+		}
+		if err := importer.RevokeAgentIdentity(ctx, o.hub.Client, o.Name, log); err != nil {
+			return "", err
+		}
+		if err := importer.WaitOutTokenCache(ctx, log); err != nil {
 			return "", err
 		}
 		if err := o.setExpiry(ctx, reg.ExpiresAt); err != nil {
