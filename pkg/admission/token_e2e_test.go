@@ -3,12 +3,14 @@ package admission_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/testenv/hubtest"
 )
 
 const tokenPolicy = "kimport-hub-tokens"
@@ -90,6 +93,28 @@ func TestAgentTokenRequests(t *testing.T) {
 				t.Errorf("bound to the existing %s: %d %s %q; to the missing %s: %d %s %q: want the same refusal",
 					pair[0], s1.Code, s1.Reason, s1.Message, pair[1], s2.Code, s2.Reason, s2.Message)
 			}
+		}
+	})
+
+	t.Run("the hub component deletes no ClusterRole but an agent's", func(t *testing.T) {
+		hubc := e.server.Client // the hub component's own identity and RBAC (it may delete ClusterRoles)
+		dryRun := client.DryRunAll
+		unlabelled := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.AgentName("unlabelled")}}
+		if err := e.hub.Client.Create(ctx, unlabelled); err != nil {
+			t.Fatal(err)
+		}
+		// The policy is loaded asynchronously: a dry run deletes nothing while waiting for it.
+		hubtest.Eventually(t, 30*time.Second, func() (bool, string) {
+			err := hubc.Delete(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "admin"}}, dryRun)
+			return apierrors.IsForbidden(err) && strings.Contains(err.Error(), "kimport-hub-clusterroles"), fmt.Sprintf("deleting ClusterRole admin: %v", err)
+		})
+		for _, name := range []string{"view", "cluster-admin", "kimport-webhook", unlabelled.Name} {
+			if err := hubc.Delete(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name}}, dryRun); !apierrors.IsForbidden(err) {
+				t.Errorf("the hub component deleting ClusterRole %s: %v, want Forbidden", name, err)
+			}
+		}
+		if err := hubc.Delete(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.AgentName("b")}}, dryRun); err != nil {
+			t.Errorf("the hub component deleting b's agent ClusterRole (dry run): %v", err)
 		}
 	})
 
