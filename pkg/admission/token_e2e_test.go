@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -47,6 +48,20 @@ func TestAgentTokenRequests(t *testing.T) {
 	}
 	year := ptr.To[int64](31536000)
 	session := secret(v1alpha1.AgentSessionName("a"))
+
+	t.Run("the hub's policies type-check against the hub's API without a warning", func(t *testing.T) {
+		for _, name := range []string{"kimport-join-credentials", heartbeatPolicy, tokenPolicy, "kimport-hub-clusterroles"} {
+			var p admissionregistrationv1.ValidatingAdmissionPolicy
+			hubtest.Eventually(t, 30*time.Second, func() (bool, string) {
+				err := e.hub.Client.Get(ctx, client.ObjectKey{Name: name}, &p)
+				return err == nil && p.Status.ObservedGeneration == p.Generation && p.Status.TypeChecking != nil,
+					fmt.Sprintf("policy %s not type-checked yet (%v): %+v", name, err, p.Status)
+			})
+			for _, w := range p.Status.TypeChecking.ExpressionWarnings {
+				t.Errorf("policy %s: %s: %s", name, w.FieldRef, w.Warning)
+			}
+		}
+	})
 
 	t.Run("refused", func(t *testing.T) {
 		for _, tc := range []struct {

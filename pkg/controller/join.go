@@ -123,14 +123,14 @@ func (r *Reconciler) revokeJoin(ctx context.Context, ic *v1alpha1.ImportedCluste
 // along through the garbage collector.
 func (r *Reconciler) removeAgentIdentity(ctx context.Context, ic *v1alpha1.ImportedCluster) error {
 	sa := agentAccount(ic)
-	err := r.Client.Delete(ctx, sa)
-	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("deleting agent ServiceAccount %s/%s: %w", sa.Namespace, sa.Name, err)
+	saErr := r.Client.Delete(ctx, sa)
+	if saErr != nil && !apierrors.IsNotFound(saErr) {
+		return fmt.Errorf("deleting agent ServiceAccount %s/%s: %w", sa.Namespace, sa.Name, saErr)
 	}
 	if err := r.remove(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.AgentName(ic.Name)}}, "agent ClusterRole"); err != nil {
 		return err
 	}
-	if err == nil {
+	if saErr == nil { // once: later passes find it gone
 		r.Recorder.Eventf(ic, corev1.EventTypeNormal, "AgentIdentityRemoved",
 			"deleted ServiceAccount %s/%s and ClusterRole %s with what it owns: the cluster joined in %s mode and has no agent", sa.Namespace, sa.Name, sa.Name, v1alpha1.ModeDirect)
 	}

@@ -8,7 +8,6 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -74,12 +73,7 @@ func ApplyAgentIdentity(ctx context.Context, hub client.Client, ic *v1alpha1.Imp
 // token of it stops working (bound tokens name its UID), the bootstrap token and every token
 // minted with it included. ApplyAgentIdentity makes a new one.
 func RevokeAgentIdentity(ctx context.Context, hub client.Client, name string, out io.Writer) error {
-	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.AgentName(name)}}
-	if err := deleteAndWait(ctx, hub, sa); err != nil {
-		return fmt.Errorf("revoking the agent's hub tokens (deleting serviceaccount %s/%s): %w", sa.Namespace, sa.Name, err)
-	}
-	fmt.Fprintf(out, "serviceaccount/%s deleted (every token of the agent's hub identity no longer works)\n", sa.Name)
-	return nil
+	return revokeServiceAccount(ctx, hub, v1alpha1.AgentName(name), "the agent's hub tokens", "the agent's hub tokens, the bootstrap token included,", out)
 }
 
 // IssueBootstrapToken asks the hub for a bootstrap token of the agent of cluster, bound to

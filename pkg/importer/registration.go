@@ -113,11 +113,17 @@ func JoinIdentityExists(ctx context.Context, hub client.Client, name string) (bo
 // RevokeJoinIdentity deletes the join ServiceAccount and waits until it is gone: every token
 // issued for it stops working (bound tokens name the ServiceAccount's UID).
 func RevokeJoinIdentity(ctx context.Context, hub client.Client, name string, out io.Writer) error {
-	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.JoinName(name)}}
+	return revokeServiceAccount(ctx, hub, v1alpha1.JoinName(name), "the earlier join token", "earlier join tokens", out)
+}
+
+// revokeServiceAccount deletes the ServiceAccount name in the hub namespace and waits until it
+// is gone; what names its tokens in an error, and tokens in the line printed.
+func revokeServiceAccount(ctx context.Context, hub client.Client, name, what, tokens string, out io.Writer) error {
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: name}}
 	if err := deleteAndWait(ctx, hub, sa); err != nil {
-		return fmt.Errorf("revoking the earlier join token (deleting serviceaccount %s/%s): %w", sa.Namespace, sa.Name, err)
+		return fmt.Errorf("revoking %s (deleting serviceaccount %s/%s): %w", what, sa.Namespace, sa.Name, err)
 	}
-	fmt.Fprintf(out, "serviceaccount/%s deleted (earlier join tokens no longer work)\n", sa.Name)
+	fmt.Fprintf(out, "serviceaccount/%s deleted (%s no longer work)\n", sa.Name, tokens)
 	return nil
 }
 
