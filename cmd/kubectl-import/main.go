@@ -2,13 +2,16 @@
 package main
 
 import (
+	"fmt"
 	"os"
+	"strings"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
 	"github.com/kubectl-import/kubectl-import/pkg/plugin"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 func main() {
@@ -16,6 +19,13 @@ func main() {
 	// Admission warnings from the hub's webhook are printed as kubectl prints them.
 	rest.SetDefaultWarningHandler(rest.NewWarningWriter(os.Stderr, rest.WarningWriterOptions{Deduplicate: true}))
 	// As kubectl exits: the message on stderr ("error: ...", or "Error from server (Reason): ..."
-	// for an API error the verb did not explain), exit code 1.
+	// for an API error the verb did not explain), exit code 1. Errors may quote a downstream's
+	// or an agent's words (condition messages, API errors): escaped, line by line.
+	cmdutil.BehaviorOnFatal(func(msg string, code int) {
+		if len(msg) > 0 {
+			fmt.Fprintln(os.Stderr, common.EscapeLines(strings.TrimSuffix(msg, "\n")))
+		}
+		os.Exit(code)
+	})
 	cmdutil.CheckErr(plugin.NewCmdImport(streams).Execute())
 }

@@ -106,28 +106,6 @@ func Deployment(o DeploymentOptions) *appsv1.Deployment {
 	}
 }
 
-// ParseEnv parses repeated --agent-env NAME=VALUE into environment variables, in order. A
-// value is never repeated in an error: it may be a credential (a proxy's, say).
-func ParseEnv(values []string) ([]corev1.EnvVar, error) {
-	var env []corev1.EnvVar
-	seen := map[string]bool{}
-	for _, v := range values {
-		name, value, ok := strings.Cut(v, "=")
-		if !ok {
-			return nil, fmt.Errorf("invalid --agent-env %q: want NAME=VALUE, e.g. --agent-env HTTPS_PROXY=http://proxy.example:3128", shownName(name))
-		}
-		if errs := validation.IsEnvVarName(name); len(errs) > 0 {
-			return nil, fmt.Errorf("invalid --agent-env %q: the name %s; give NAME=VALUE with a name such as HTTPS_PROXY", shownName(name), strings.Join(errs, "; "))
-		}
-		if seen[name] {
-			return nil, fmt.Errorf("--agent-env %s is given twice: give each name once", name)
-		}
-		seen[name] = true
-		env = append(env, corev1.EnvVar{Name: name, Value: value})
-	}
-	return env, nil
-}
-
 // ParseTolerations parses repeated --agent-tolerations KEY[=VALUE]:EFFECT: KEY=VALUE
 // tolerates that taint (Equal), KEY alone every value of it (Exists). nil when values is
 // empty, so that Deployment uses DefaultTolerations.

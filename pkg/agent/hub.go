@@ -1,6 +1,9 @@
 package agent
 
 import (
+	"errors"
+	"fmt"
+	"net/url"
 	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -128,6 +131,19 @@ const (
 	HubKeyCluster    = "cluster"
 	HubKeyCAChecksum = "caChecksum"
 )
+
+// ValidateHubServer accepts only an https URL with a host and nothing after the path: the
+// agent sends its hub token over verified TLS only.
+func ValidateHubServer(server string) error {
+	u, err := url.Parse(server)
+	switch {
+	case err == nil && u.User != nil: // not repeated: it may hold a password
+		return errors.New("the hub URL carries user information (USER:PASSWORD@); give the hub's https:// URL alone")
+	case err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "":
+		return fmt.Errorf("%q is not an https:// URL of the hub (the agent sends its token over verified TLS only)", shownName(server))
+	}
+	return nil
+}
 
 // HubSecret is the downstream Secret cattle-system/HubSecretName: the hub's URL, its CA (PEM)
 // and the CA's checksum (hubca.Checksum, "sha256:<hex>"), the cluster's name and the agent's

@@ -267,35 +267,6 @@ func TestDefaultImageIsTheHubRepository(t *testing.T) {
 	}
 }
 
-func TestParseEnv(t *testing.T) {
-	got, err := agent.ParseEnv([]string{"HTTPS_PROXY=http://proxy:3128", "NO_PROXY=", "A=b=c"})
-	want := []corev1.EnvVar{{Name: "HTTPS_PROXY", Value: "http://proxy:3128"}, {Name: "NO_PROXY"}, {Name: "A", Value: "b=c"}}
-	if err != nil || !slices.Equal(got, want) {
-		t.Errorf("ParseEnv = %v, %v", got, err)
-	}
-	if got, err := agent.ParseEnv(nil); err != nil || got != nil {
-		t.Errorf("ParseEnv(nil) = %v, %v", got, err)
-	}
-	for _, tc := range []struct {
-		in   []string
-		want string
-	}{
-		{[]string{"HTTPS_PROXY"}, `invalid --agent-env "HTTPS_PROXY": want NAME=VALUE`},
-		{[]string{"=x"}, `invalid --agent-env "": the name`},
-		{[]string{"1A=secret-value"}, `invalid --agent-env "1A": the name`},
-		{[]string{"A B=x"}, `invalid --agent-env "A B"`},
-		{[]string{"A=1", "A=2"}, "--agent-env A is given twice: give each name once"},
-	} {
-		_, err := agent.ParseEnv(tc.in)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("ParseEnv(%q) = %v, want %q", tc.in, err, tc.want)
-		}
-		if err != nil && strings.Contains(err.Error(), "secret-value") {
-			t.Errorf("ParseEnv(%q) shows the value: %v", tc.in, err)
-		}
-	}
-}
-
 func TestParseTolerations(t *testing.T) {
 	got, err := agent.ParseTolerations([]string{"dedicated=infra:NoSchedule", "node-role.kubernetes.io/control-plane:NoExecute", "k=:PreferNoSchedule"})
 	want := []corev1.Toleration{

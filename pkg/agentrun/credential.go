@@ -82,6 +82,10 @@ func credentialFrom(s *corev1.Secret, cluster string) (*hubCredential, error) {
 			return nil, fmt.Errorf("%w: key %q is empty", errNotReady, k)
 		}
 	}
+	if err := agent.ValidateHubServer(string(s.Data[agent.HubKeyServer])); err != nil {
+		return nil, fmt.Errorf("secret %s/%s, key %q: %w: re-run the import with the hub's https URL ('kubectl import join --hub https://...', or 'kubectl import cluster' with a hub kubeconfig whose server is https)",
+			s.Namespace, s.Name, agent.HubKeyServer, err)
+	}
 	name := string(s.Data[agent.HubKeyCluster])
 	if cluster != "" && name != cluster {
 		return nil, fmt.Errorf("secret %s/%s is for cluster %q, but --cluster-name is %q: re-run the import of this cluster, or correct --cluster-name", s.Namespace, s.Name, name, cluster)

@@ -126,6 +126,9 @@ func credential(ctx context.Context, ds kubernetes.Interface, o Options) (*hubCr
 	if err != nil {
 		return nil, fmt.Errorf("--hub-kubeconfig %s: %w", o.HubKubeconfig, err)
 	}
+	if err := agent.ValidateHubServer(cfg.Host); err != nil {
+		return nil, fmt.Errorf("--hub-kubeconfig %s: its server %w", o.HubKubeconfig, err)
+	}
 	if cfg.BearerToken == "" || len(cfg.CAData) == 0 {
 		return nil, fmt.Errorf("--hub-kubeconfig %s must carry a bearer token of serviceaccount %s/%s and the hub CA inline", o.HubKubeconfig, v1alpha1.HubNamespace, v1alpha1.AgentName(o.ClusterName))
 	}

@@ -8,6 +8,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -31,8 +33,13 @@ type HubPin struct {
 	Checksum string
 }
 
-// HubPinOf reads the hub's URL and CA from the hub connection's kubeconfig.
+// HubPinOf reads the hub's URL and CA from the hub connection's kubeconfig. The agent sends
+// its token only over verified TLS: a hub URL that is not https is refused here, before
+// anything is written (the agent refuses it too).
 func HubPinOf(hub *Cluster) (HubPin, error) {
+	if err := agent.ValidateHubServer(hub.Config.Host); err != nil {
+		return HubPin{}, fmt.Errorf("agent mode: the hub kubeconfig's server: %w; use a kubeconfig that reaches the hub over https", err)
+	}
 	ca, err := hubca.FromConfig(hub.Config)
 	if err != nil {
 		return HubPin{}, fmt.Errorf("agent mode: the agent pins the hub's CA: %w", err)
@@ -109,4 +116,28 @@ func InstallAgent(ctx context.Context, ds client.Client, cluster string, pin Hub
 	agent.OwnedBy(deploy, &cr)
 	_, err := Apply(ctx, ds, deploy, out)
 	return err
+}
+
+// CheckAgentEnvSecrets refuses, before anything is written, an agent environment that
+// references a Secret the downstream does not have in agent.Namespace (the agent's pod would
+// never start). Only the Secret's metadata is read (PartialObjectMetadata): never its values.
+func CheckAgentEnvSecrets(ctx context.Context, ds client.Client, env []corev1.EnvVar) error {
+	for _, e := range env {
+		if e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil {
+			continue
+		}
+		ref := e.ValueFrom.SecretKeyRef
+		meta := &metav1.PartialObjectMetadata{}
+		meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
+		err := ds.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: ref.Name}, meta)
+		switch {
+		case apierrors.IsNotFound(err):
+			return fmt.Errorf("--agent-env-from-secret %s: secret %s/%s not found in the downstream: create it first "+
+				"(kubectl -n %s create secret generic %s --from-literal=%s=..., after 'kubectl create namespace %s' if it does not exist yet), then re-run",
+				e.Name, agent.Namespace, ref.Name, agent.Namespace, ref.Name, ref.Key, agent.Namespace)
+		case err != nil:
+			return fmt.Errorf("--agent-env-from-secret %s: checking that secret %s/%s exists in the downstream: %w", e.Name, agent.Namespace, ref.Name, err)
+		}
+	}
+	return nil
 }

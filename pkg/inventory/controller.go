@@ -7,7 +7,6 @@ import (
 	"maps"
 	"sync/atomic"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -18,7 +17,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
 )
 
 // Name is the controller's name.
@@ -183,21 +181,13 @@ func (r *Reconciler) updateStatus(ctx context.Context, ic *v1alpha1.ImportedClus
 	return nil
 }
 
-// access reads the server and CA of a direct-mode cluster from its credentials Secret (never
-// its token). None when the Secret is missing or unusable: no provider is published then.
+// access is what the profile publishes of reaching ic (Lookup); none when it cannot be known.
 func (r *Reconciler) access(ctx context.Context, ic *v1alpha1.ImportedCluster) *Access {
-	if ic.Spec.AgentMode() || ic.Spec.APIServer == "" {
-		return nil
-	}
-	var s corev1.Secret
-	if err := r.Client.Get(ctx, client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.CredentialsSecretName(ic.Name)}, &s); err != nil {
-		return nil
-	}
-	creds, err := hubcreds.FromSecret(&s, ic.Spec.APIServer)
+	a, err := Lookup(ctx, r.Client, ic)
 	if err != nil {
 		return nil
 	}
-	return &Access{Server: creds.Server, CAData: creds.CAData}
+	return a
 }
 
 // toMap turns v, a pointer to a struct of this package, into an unstructured field.

@@ -42,6 +42,7 @@ var layers = map[string]int{
 	"pkg/agent":           logic,
 	"pkg/hubcreds":        logic,
 	"pkg/hubca":           logic,
+	"pkg/execinfo":        logic,
 	"internal/restconfig": logic,
 
 	"pkg/importer":    flows,

@@ -43,7 +43,7 @@ func (o *ShowOptions) Run(ctx context.Context) error {
 		// Its agent reports them every sync: what the hub recorded is recent.
 		doc.Live, caps = false, recorded(ic)
 	case err != nil:
-		fmt.Fprintf(o.ErrOut, "Warning: cannot read %s live (%v); showing what the hub last recorded\n", o.Name, err)
+		fmt.Fprintf(o.ErrOut, "Warning: cannot read %s live (%s); showing what the hub last recorded\n", o.Name, common.Escape(err.Error()))
 		doc.Live, caps = false, recorded(ic)
 	}
 	doc.Capabilities = caps

@@ -59,6 +59,14 @@ func (o *Options) Run(ctx context.Context) error {
 		fmt.Fprintf(o.Out, "%s unchanged (already Active)\n", v1alpha1.Ref(o.Name))
 		return nil
 	}
+	if req.Mode == v1alpha1.ModeAgent { // what the agent step needs, checked before any step writes
+		if _, err := importer.HubPinOf(o.HubCluster); err != nil {
+			return err
+		}
+		if err := importer.CheckAgentEnvSecrets(ctx, o.Downstream.Client, o.Agent.Agent.Env); err != nil {
+			return err
+		}
+	}
 	return importer.RunSteps(ctx, o.Out, o.steps(req), o.failAfter)
 }
 
@@ -146,17 +154,19 @@ func (o *Options) waitActive(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(o.Out, "%s Active%s\n", ref, summary(ic))
+	fmt.Fprintf(o.Out, "%s Active%s\n", ref, common.Escape(summary(ic)))
 	return nil
 }
 
-// writeProgress redraws one line on a terminal; elsewhere it prints a line per change.
+// writeProgress redraws one line on a terminal; elsewhere it prints a line per change. The
+// conditions' reasons come from the hub component and the agent: escaped.
 func writeProgress(w io.Writer, tty bool, ref string, ic *v1alpha1.ImportedCluster) {
+	progress := common.Escape(importer.Progress(ic))
 	if tty {
-		fmt.Fprintf(w, "\r\033[K%s: %s", ref, importer.Progress(ic))
+		fmt.Fprintf(w, "\r\033[K%s: %s", ref, progress)
 		return
 	}
-	fmt.Fprintf(w, "%s: %s\n", ref, importer.Progress(ic))
+	fmt.Fprintf(w, "%s: %s\n", ref, progress)
 }
 
 func summary(ic *v1alpha1.ImportedCluster) string {

@@ -267,6 +267,18 @@ func TestInventory(t *testing.T) {
 		}
 	})
 
+	t.Run("credentials go only to the server and CA lab-1's profile publishes", func(t *testing.T) {
+		for _, p := range getProfiles(t, hub).Items {
+			for _, ap := range p.Status.AccessProviders {
+				if p.Metadata.Name == "lab-1" && ap.Name == "kubectl-import" {
+					testCredentialsGoOnlyToTheirCluster(t, pluginBin(t), hub, "lab-1", ap.Cluster.Server, ap.Cluster.CertificateAuthorityData)
+					return
+				}
+			}
+		}
+		t.Fatal("no exec access provider kubectl-import for lab-1")
+	})
+
 	t.Run("a stopped agent turns ControlPlaneHealthy False; deleting the cluster deletes its profile", func(t *testing.T) {
 		if err := edgeAgent.Stop(); err != nil {
 			t.Logf("agent exit: %v", err) // SIGTERM may end it with a status, as in TestAgentMode

@@ -17,6 +17,7 @@ type AgentFlags struct {
 	ModeFlag    string
 	Image       string
 	EnvFlags    []string
+	SecretEnv   []string
 	Tolerations []string
 
 	// Set by Complete.
@@ -38,7 +39,10 @@ func (f *AgentFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.ModeFlag, "mode", f.ModeFlag, "agent: kimport-agent runs in the downstream and dials out to the hub (works behind NAT and firewalls; the hub keeps no downstream credential); "+
 		"direct: the hub reaches the downstream's API server with a short-lived token it renews")
 	fs.StringVar(&f.Image, "agent-image", "", "agent mode: the kimport-agent image (default: the hub component's image at the plugin's version)")
-	fs.StringArrayVar(&f.EnvFlags, "agent-env", nil, "agent mode: NAME=VALUE set in the agent's environment, e.g. HTTPS_PROXY=http://proxy:3128 or NO_PROXY=10.0.0.0/8 (repeatable)")
+	fs.StringArrayVar(&f.EnvFlags, "agent-env", nil, "agent mode: NAME=VALUE set in the agent's environment, e.g. HTTPS_PROXY=http://proxy:3128 or NO_PROXY=10.0.0.0/8 (repeatable); "+
+		"stored in plain text, so secrets are refused: pass them with --agent-env-from-secret")
+	fs.StringArrayVar(&f.SecretEnv, "agent-env-from-secret", nil, "agent mode: NAME=SECRET:KEY sets NAME in the agent's environment from key KEY of Secret SECRET in "+agent.Namespace+
+		" of the downstream, which you create (repeatable), e.g. HTTPS_PROXY=kimport-agent-env:HTTPS_PROXY for a proxy URL with a password; the value is never read nor printed")
 	fs.StringArrayVar(&f.Tolerations, "agent-tolerations", nil, "agent mode: KEY[=VALUE]:EFFECT the agent tolerates, replacing the default control-plane tolerations (repeatable)")
 }
 
@@ -52,10 +56,10 @@ func (f *AgentFlags) Complete() error {
 	default:
 		return fmt.Errorf("invalid --mode %q: use agent (the agent dials out to the hub) or direct (the hub dials the downstream)", f.ModeFlag)
 	}
-	if f.Mode == v1alpha1.ModeDirect && (f.Image != "" || len(f.EnvFlags) > 0 || len(f.Tolerations) > 0) {
-		return fmt.Errorf("--agent-image, --agent-env and --agent-tolerations shape the agent of --mode agent; with --mode direct no agent runs: drop them or use --mode agent")
+	if f.Mode == v1alpha1.ModeDirect && (f.Image != "" || len(f.EnvFlags) > 0 || len(f.SecretEnv) > 0 || len(f.Tolerations) > 0) {
+		return fmt.Errorf("--agent-image, --agent-env, --agent-env-from-secret and --agent-tolerations shape the agent of --mode agent; with --mode direct no agent runs: drop them or use --mode agent")
 	}
-	env, err := agent.ParseEnv(f.EnvFlags)
+	env, err := agent.ParseEnv(f.EnvFlags, f.SecretEnv)
 	if err != nil {
 		return err
 	}

@@ -21,6 +21,12 @@ func TestAgentFlags(t *testing.T) {
 		{"agent flags with direct mode", AgentFlags{ModeFlag: "direct", EnvFlags: []string{"HTTPS_PROXY=http://p:3128"}}, "",
 			"with --mode direct no agent runs"},
 		{"a bad --agent-env", AgentFlags{ModeFlag: "agent", EnvFlags: []string{"NOEQUALS"}}, "", "invalid --agent-env"},
+		{"--agent-env-from-secret with direct mode", AgentFlags{ModeFlag: "direct", SecretEnv: []string{"HTTPS_PROXY=s:k"}}, "",
+			"--agent-env-from-secret and --agent-tolerations shape the agent of --mode agent"},
+		{"a secret as a plain --agent-env", AgentFlags{ModeFlag: "agent", EnvFlags: []string{"HTTPS_PROXY=http://u:p@proxy:3128"}}, "",
+			"pass --agent-env-from-secret HTTPS_PROXY=kimport-agent-env:HTTPS_PROXY instead"},
+		{"a bad --agent-env-from-secret", AgentFlags{ModeFlag: "agent", SecretEnv: []string{"HTTPS_PROXY=s"}}, "", "want NAME=SECRET:KEY"},
+		{"--agent-env-from-secret", AgentFlags{ModeFlag: "agent", SecretEnv: []string{"HTTPS_PROXY=s:k"}}, v1alpha1.ModeAgent, ""},
 		{"a bad --agent-tolerations", AgentFlags{ModeFlag: "agent", Tolerations: []string{"key:Sometimes"}}, "", "--agent-tolerations"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

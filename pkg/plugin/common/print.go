@@ -277,16 +277,26 @@ func (o *OutputFlags) PrintTable(w io.Writer, headers []string, rows [][]string)
 }
 
 // PrintTable writes rows under upper-case headers (none when headers is empty), aligned as
-// kubectl aligns its tables.
+// kubectl aligns its tables. Every cell is escaped (Escape): cells show status and values read
+// from downstreams, and a tab or newline in one would forge columns or rows.
 func PrintTable(w io.Writer, headers []string, rows [][]string) error {
 	tw := printers.GetNewTabWriter(w)
 	if len(headers) > 0 {
-		fmt.Fprintln(tw, strings.Join(headers, "\t"))
+		fmt.Fprintln(tw, joinCells(headers))
 	}
 	for _, row := range rows {
-		fmt.Fprintln(tw, strings.Join(row, "\t"))
+		fmt.Fprintln(tw, joinCells(row))
 	}
 	return tw.Flush()
+}
+
+// joinCells escapes each cell and joins them with tabs.
+func joinCells(cells []string) string {
+	escaped := make([]string, len(cells))
+	for i, c := range cells {
+		escaped[i] = Escape(c)
+	}
+	return strings.Join(escaped, "\t")
 }
 
 // Age is how long ago t was, as kubectl shows it ("5m", "3d"); <unknown> when unset.

@@ -26,15 +26,23 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 			to it in a ClusterProfile consumer with provideClusterInfo, and NAME may be left out: it is
 			read from the clusterName of the cluster's exec extension ($KUBERNETES_EXEC_INFO).
 
+			Run as an exec plugin, it issues the token only when the request names exactly the
+			server and CA the hub records for the cluster (what its ClusterProfile publishes), with
+			TLS verified and provideClusterInfo set; otherwise it exits 1, prints nothing on stdout
+			and names the refused field: a forged ClusterProfile or kubeconfig cannot send the token
+			elsewhere.
+
 			An agent-mode cluster has no such provider: the hub holds no credential of it and no route
 			to it, so no token can be issued through the hub.`),
 		Example: templates.Examples(`
 			# Print a 10-minute token of lab
 			kubectl import credentials lab
 
-			# Use it as a kubeconfig user's credential plugin
+			# Use it as a kubeconfig user's credential plugin, with a kubeconfig cluster holding the
+			# server and CA of lab's ClusterProfile (its access provider)
 			kubectl config set-credentials lab --exec-api-version=client.authentication.k8s.io/v1 \
-			    --exec-command=kubectl --exec-arg=import --exec-arg=credentials --exec-arg=lab --exec-interactive-mode=Never`),
+			    --exec-command=kubectl --exec-arg=import --exec-arg=credentials --exec-arg=lab \
+			    --exec-provide-cluster-info --exec-interactive-mode=Never`),
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := o.Complete(args); err != nil {

@@ -13,13 +13,17 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/kubernetes"
 	clientauthv1 "k8s.io/client-go/pkg/apis/clientauthentication/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/execinfo"
+	"github.com/kubectl-import/kubectl-import/pkg/inventory"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 // ExecInfoEnv is where client-go passes an exec plugin its ExecCredential request.
-const ExecInfoEnv = "KUBERNETES_EXEC_INFO"
+const ExecInfoEnv = execinfo.Env
 
 // Bounds and default of --expiration: the API server issues no token shorter than 10 minutes.
 const (
@@ -34,6 +38,10 @@ type Options struct {
 	Name       string
 	Expiration time.Duration
 
+	// Request is the exec request client-go passed ($KUBERNETES_EXEC_INFO); nil when the
+	// command runs by hand, and then the token is printed for the user who asked for it.
+	Request *execinfo.Request
+
 	genericiooptions.IOStreams
 
 	// getenv reads the environment (tests replace it).
@@ -45,34 +53,25 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 	return &Options{Expiration: DefaultExpiration, IOStreams: streams, getenv: os.Getenv}
 }
 
-// Complete takes NAME, or the clusterName of the exec extension client-go passed in
-// $KUBERNETES_EXEC_INFO (provideClusterInfo).
+// Complete reads the exec request client-go passed in $KUBERNETES_EXEC_INFO, strictly, and
+// takes NAME, else the clusterName of the cluster's exec extension (provideClusterInfo).
 func (o *Options) Complete(args []string) error {
+	if info := o.getenv(ExecInfoEnv); info != "" {
+		req, err := execinfo.Parse(info)
+		if err != nil {
+			return err
+		}
+		o.Request = &req
+	}
 	if len(args) == 1 {
 		o.Name = args[0]
-		return nil
-	}
-	info := o.getenv(ExecInfoEnv)
-	if info == "" {
-		return nil
-	}
-	var req clientauthv1.ExecCredential
-	if err := json.Unmarshal([]byte(info), &req); err != nil {
-		return fmt.Errorf("$%s is not an ExecCredential: %w", ExecInfoEnv, err)
-	}
-	if req.Spec.Cluster != nil && len(req.Spec.Cluster.Config.Raw) > 0 {
-		var ext struct {
-			ClusterName string `json:"clusterName"`
-		}
-		if err := json.Unmarshal(req.Spec.Cluster.Config.Raw, &ext); err != nil {
-			return fmt.Errorf("$%s: the cluster's exec extension: %w", ExecInfoEnv, err)
-		}
-		o.Name = ext.ClusterName
+	} else if o.Request != nil && o.Request.Cluster != nil {
+		o.Name = o.Request.Cluster.ClusterName
 	}
 	return nil
 }
 
-// Validate checks NAME and --expiration.
+// Validate checks NAME and --expiration, and that an exec request names its cluster.
 func (o *Options) Validate() error {
 	if o.Name == "" {
 		return errors.New("no cluster named: run 'kubectl import credentials NAME', or as an exec plugin with provideClusterInfo and the cluster's exec extension (its ClusterProfile's access provider)")
@@ -83,11 +82,16 @@ func (o *Options) Validate() error {
 	if o.Expiration < MinExpiration || o.Expiration > MaxExpiration {
 		return fmt.Errorf("invalid --expiration %s: must be within %s and %s", o.Expiration, MinExpiration, MaxExpiration)
 	}
+	if o.Request != nil && o.Request.Cluster == nil {
+		// Refused before the hub is asked anything: the request says nothing to check.
+		return execinfo.Check(*o.Request, execinfo.Target{Cluster: o.Name})
+	}
 	return nil
 }
 
 // Run requests a token of the import agent through the hub's stored credentials and prints
-// it as an ExecCredential. Only the new token is printed.
+// it as an ExecCredential; run as an exec plugin, only once the request proved to send it to
+// the server and CA the hub records for the cluster. Only the new token is printed.
 func (o *Options) Run(ctx context.Context) error {
 	hub, err := o.Hub.Client()
 	if err != nil {
@@ -104,6 +108,9 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := o.checkTarget(ctx, hub, ic); err != nil {
+		return err
+	}
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return err
@@ -115,10 +122,31 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	expires := tr.Status.ExpirationTimestamp
 	cred := clientauthv1.ExecCredential{
-		TypeMeta: metav1.TypeMeta{APIVersion: clientauthv1.SchemeGroupVersion.String(), Kind: "ExecCredential"},
+		TypeMeta: metav1.TypeMeta{APIVersion: o.apiVersion(), Kind: execinfo.Kind},
 		Status:   &clientauthv1.ExecCredentialStatus{Token: tr.Status.Token, ExpirationTimestamp: &expires},
 	}
 	enc := json.NewEncoder(o.Out)
 	enc.SetIndent("", "  ")
 	return enc.Encode(cred)
+}
+
+// checkTarget refuses an exec request that would send the token anywhere but where the hub
+// records the cluster (inventory.Lookup, what its ClusterProfile publishes).
+func (o *Options) checkTarget(ctx context.Context, hub client.Reader, ic *v1alpha1.ImportedCluster) error {
+	if o.Request == nil {
+		return nil
+	}
+	access, err := inventory.Lookup(ctx, hub, ic)
+	if err != nil {
+		return err
+	}
+	return execinfo.Check(*o.Request, execinfo.Target{Cluster: ic.Name, Server: access.Server, CAData: access.CAData})
+}
+
+// apiVersion answers in the version of the request (client-go refuses another), v1 by hand.
+func (o *Options) apiVersion() string {
+	if o.Request != nil {
+		return o.Request.APIVersion
+	}
+	return clientauthv1.SchemeGroupVersion.String()
 }

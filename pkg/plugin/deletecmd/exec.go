@@ -12,6 +12,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 // Run deletes the record; the hub reconciler cleans the downstream under its finalizer and
@@ -83,7 +84,7 @@ func (o *Options) printLeftBehind(ic, last *v1alpha1.ImportedCluster) {
 		namespaces = append(namespaces, p.Namespaces...)
 	}
 	if len(namespaces) > 0 {
-		fmt.Fprintf(o.Out, "  label %s on namespaces %s\n", v1alpha1.ProjectLabel, strings.Join(namespaces, ", "))
+		fmt.Fprintf(o.Out, "  label %s on namespaces %s\n", v1alpha1.ProjectLabel, common.Escape(strings.Join(namespaces, ", ")))
 	}
 	fmt.Fprintf(o.Out, "If the cluster still exists, remove them with kubectl against it: deleting\n"+
 		"clusterrole.rbac.authorization.k8s.io/%s removes every object it owns (and %s if the import created it).\n",

@@ -18,12 +18,18 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
-// writer is kubectl describe's PrefixWriter (two spaces per level, terminal escapes in values
-// made harmless) over a tabwriter that aligns tab-separated columns, as kubectl's describers
-// write.
+// writer is kubectl describe's PrefixWriter (two spaces per level) over a tabwriter that
+// aligns tab-separated columns, as kubectl's describers write. Every value is escaped
+// (common.Escape): most come from status, which agents and downstreams fill.
 type writer struct{ describe.PrefixWriter }
 
+// line writes format with its string arguments escaped; format is the describer's own.
 func (d writer) line(level int, format string, args ...any) {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = common.Escape(s)
+		}
+	}
 	d.Write(level, format+"\n", args...)
 }
 
@@ -43,7 +49,11 @@ func (d writer) table(level int, headers []string, rows [][]string) {
 		under[i] = strings.Repeat("-", len(h))
 	}
 	for _, r := range append([][]string{headers, under}, rows...) {
-		d.line(level, "%s", strings.Join(r, "\t"))
+		cells := make([]string, len(r))
+		for i, c := range r {
+			cells[i] = common.Escape(c)
+		}
+		d.Write(level, "%s\n", strings.Join(cells, "\t"))
 	}
 }
 

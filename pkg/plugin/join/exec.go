@@ -72,6 +72,10 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	steps := o.steps(hub, req)
 	if req.Mode == v1alpha1.ModeAgent {
+		// Checked before any step writes: the agent's pod would not start without it.
+		if err := importer.CheckAgentEnvSecrets(ctx, o.Downstream.Client, o.Agent.Agent.Env); err != nil {
+			return err
+		}
 		steps = o.agentSteps(hub, ic, req, caPEM)
 	}
 	return importer.RunSteps(ctx, o.Out, steps, o.failAfter)
@@ -191,7 +195,7 @@ func (o *Options) waitActive(ctx context.Context, name string) error {
 		phase := importer.MarkerPhase(ctx, o.Downstream.Client, name)
 		if phase != "" && phase != shown {
 			shown = phase
-			fmt.Fprintf(o.Out, "%s: %s (as the hub reports it in %s/%s)\n", ref, phase, agent.Namespace, agent.MarkerConfigMap)
+			fmt.Fprintf(o.Out, "%s: %s (as the hub reports it in %s/%s)\n", ref, common.Escape(phase), agent.Namespace, agent.MarkerConfigMap)
 		}
 		return phase == string(v1alpha1.PhaseActive), nil
 	})

@@ -83,12 +83,14 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	return printStatus(o.Out, doc, o.Output)
 }
 
+// printStatus prints the rollout read from the downstream; its tables and lines are escaped
+// (common.Escape), job messages above all.
 func printStatus(w io.Writer, doc StatusDocument, out *common.OutputFlags) error {
 	state := "in progress"
 	if doc.Complete {
 		state = "complete: every node runs it"
 	}
-	fmt.Fprintf(w, "Target:    %s (%s)\n", doc.Target, state)
+	fmt.Fprintf(w, "Target:    %s (%s)\n", common.Escape(doc.Target), state)
 	fmt.Fprintf(w, "Strategy:  %s\n\n", describeStrategy(doc.Strategy))
 	rows := [][]string{}
 	for _, p := range []struct {
@@ -118,7 +120,7 @@ func printStatus(w io.Writer, doc StatusDocument, out *common.OutputFlags) error
 	if len(doc.Hints) > 0 {
 		fmt.Fprintln(w, "\nHints:")
 		for _, h := range doc.Hints {
-			fmt.Fprintf(w, "  - %s\n", h)
+			fmt.Fprintf(w, "  - %s\n", common.Escape(h))
 		}
 	}
 	return nil
