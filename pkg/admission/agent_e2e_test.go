@@ -209,7 +209,7 @@ func TestAgentHubRights(t *testing.T) {
 			allowed(t, "renew lease cluster-a", err)
 		}
 
-		next, err := a.cs.CoreV1().ServiceAccounts(ns).CreateToken(ctx, v1alpha1.AgentName("a"), agent.TokenRequest(agent.HubTokenLifetime), metav1.CreateOptions{})
+		next, err := a.cs.CoreV1().ServiceAccounts(ns).CreateToken(ctx, v1alpha1.AgentName("a"), agent.SessionTokenRequest("a", agent.HubTokenLifetime), metav1.CreateOptions{})
 		allowed(t, "its own next token", err)
 		if err == nil {
 			renewed := bearer(t, e.hub.Config, next.Status.Token)

@@ -22,6 +22,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/internal/hubenv"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/hubserver"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/cluster"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
@@ -39,6 +40,13 @@ type env struct {
 
 func start(t *testing.T, reconciler bool) *env {
 	t.Helper()
+	return startEnv(t, reconciler, reconciler, nil)
+}
+
+// startEnv is start with the downstream chosen apart from the reconciler, and configure (if
+// any) tuning the hub component's options before it starts.
+func startEnv(t *testing.T, reconciler, downstream bool, configure func(*hubserver.Options)) *env {
+	t.Helper()
 	testenv.SkipShort(t) // here: Start below runs on another goroutine, where a skip cannot stop the test
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv(common.HubContextEnv, "")
@@ -46,7 +54,7 @@ func start(t *testing.T, reconciler bool) *env {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); e.hub = testenv.Start(t, testenv.Options{Name: "hub"}) }()
-	if reconciler {
+	if downstream {
 		e.ds = testenv.Start(t, testenv.Options{Name: "plain"})
 	}
 	wg.Wait()
@@ -55,6 +63,9 @@ func start(t *testing.T, reconciler bool) *env {
 	}
 	e.server = hubenv.New(t, e.hub)
 	e.server.Options.DisableReconciler = !reconciler
+	if configure != nil {
+		configure(&e.server.Options)
+	}
 	if out, err := runCmd(initcmd.NewCmd, "--kubeconfig", e.hub.Kubeconfig, "--webhook-url", e.server.URL); err != nil {
 		t.Fatalf("init: %v\n%s", err, out)
 	}

@@ -37,7 +37,13 @@ type Reconciler struct {
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	var ic v1alpha1.ImportedCluster
 	if err := r.Client.Get(ctx, req.NamespacedName, &ic); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.heartbeats.forget(req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !ic.Spec.AgentMode() {
+		r.heartbeats.forget(ic.Name) // the hub keeps heartbeats of agent-mode clusters only
 	}
 	if !ic.DeletionTimestamp.IsZero() {
 		if !controllerutil.ContainsFinalizer(&ic, v1alpha1.Finalizer) {
