@@ -14,4 +14,6 @@ func httptestServer(t *testing.T, h http.Handler) *httptest.Server {
 	return s
 }
 
-func netDial(s *httptest.Server) (net.Conn, error) { return net.Dial("tcp", s.Listener.Addr().String()) }
+func netDial(s *httptest.Server) (net.Conn, error) {
+	return net.Dial("tcp", s.Listener.Addr().String())
+}

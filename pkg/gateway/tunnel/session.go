@@ -57,6 +57,8 @@ func Client(conn io.ReadWriteCloser, c Config) (*yamux.Session, error) {
 // yamuxLogger sends yamux's log lines to a logr.Logger (a zero one discards them).
 type yamuxLogger struct{ log logr.Logger }
 
-func (l yamuxLogger) Print(v ...any)                 { l.log.V(1).Info("yamux", "message", fmt.Sprint(v...)) }
-func (l yamuxLogger) Printf(format string, v ...any) { l.log.V(1).Info("yamux", "message", fmt.Sprintf(format, v...)) }
-func (l yamuxLogger) Println(v ...any)               { l.Print(v...) }
+func (l yamuxLogger) Print(v ...any) { l.log.V(1).Info("yamux", "message", fmt.Sprint(v...)) }
+func (l yamuxLogger) Printf(format string, v ...any) {
+	l.log.V(1).Info("yamux", "message", fmt.Sprintf(format, v...))
+}
+func (l yamuxLogger) Println(v ...any) { l.Print(v...) }
