@@ -52,10 +52,11 @@ var layers = map[string]int{
 	"pkg/inventory":   flows,
 	"pkg/admission":   flows,
 	// The hub gateway: the tunnel, forwarding, and its two ends (hub and agent).
-	"pkg/gateway/tunnel":    flows,
-	"pkg/gateway/forward":   flows,
-	"pkg/gateway/agentlink": flows,
-	"pkg/gateway/server":    flows,
+	"pkg/gateway/tunnel":      flows,
+	"pkg/gateway/forward":     flows,
+	"pkg/gateway/agentlink":   flows,
+	"pkg/gateway/server":      flows,
+	"pkg/gateway/gatewaytest": flows,
 	// Test environments: real control planes and fixtures, used by the tests of every layer.
 	"pkg/testenv":         flows,
 	"pkg/testenv/hubtest": flows,

@@ -1,7 +1,6 @@
 package tunnel
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -13,6 +12,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/kubectl-import/kubectl-import/pkg/gateway/gatewaytest"
 )
 
 // The agent's end answers who it is, so that a test knows which tunnel carried a request.
@@ -140,38 +141,11 @@ func TestKeepaliveFindsASilentPeer(t *testing.T) {
 	t.Logf("silent peer found after %s (keepalive %s, timeout %s)", took.Round(time.Millisecond), c.KeepAlive, c.Timeout)
 }
 
-// upgrading answers an upgrade to WebSocket or SPDY/3.1 with 101 and then echoes each line
-// back in upper case, as an exec stream would carry it.
-func upgrading() http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		proto := r.Header.Get("Upgrade")
-		if !strings.EqualFold(r.Header.Get("Connection"), "Upgrade") || (proto != "websocket" && proto != "SPDY/3.1") {
-			http.Error(w, "upgrade required", http.StatusBadRequest)
-			return
-		}
-		conn, rw, err := http.NewResponseController(w).Hijack()
-		if err != nil {
-			return
-		}
-		defer conn.Close()
-		fmt.Fprintf(rw, "HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: %s\r\n\r\n", proto)
-		_ = rw.Flush()
-		for {
-			line, err := rw.ReadString('\n')
-			if err != nil {
-				return
-			}
-			fmt.Fprint(rw, strings.ToUpper(line))
-			_ = rw.Flush()
-		}
-	})
-}
-
 // An upgrade (WebSocket and SPDY) round-trips through a reverse proxy over the tunnel.
 func TestUpgradeThroughTheTunnel(t *testing.T) {
 	reg := NewRegistry(nil)
 	srv := hubFor(t, reg, "prod", "agent-token", Config{}, nil)
-	agentServing(t, hubConfig(srv, "agent-token"), "prod", Config{}, upgrading())
+	agentServing(t, hubConfig(srv, "agent-token"), "prod", Config{}, gatewaytest.UpgradeEcho())
 	waitFor(t, 5*time.Second, "the tunnel", func() bool { _, ok := reg.Since("prod"); return ok })
 	rt, _ := reg.RoundTripper("prod")
 	proxy := &httputil.ReverseProxy{
@@ -184,18 +158,8 @@ func TestUpgradeThroughTheTunnel(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		fmt.Fprintf(conn, "GET /exec HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: %s\r\n\r\n", proto)
-		br := bufio.NewReader(conn)
-		resp, err := http.ReadResponse(br, nil)
-		if err != nil || resp.StatusCode != http.StatusSwitchingProtocols || resp.Header.Get("Upgrade") != proto {
-			t.Fatalf("%s: %v %v", proto, resp, err)
-		}
-		for _, line := range []string{"hello\n", "exec stream\n"} {
-			fmt.Fprint(conn, line)
-			got, err := br.ReadString('\n')
-			if err != nil || got != strings.ToUpper(line) {
-				t.Fatalf("%s: echoed %q, %v", proto, got, err)
-			}
+		if err := gatewaytest.Upgrade(conn, "x", "/exec", proto); err != nil {
+			t.Error(err)
 		}
 		conn.Close()
 	}
