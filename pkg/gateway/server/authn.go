@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"net/http"
+	"time"
 
+	"k8s.io/apimachinery/pkg/util/wait"
 	"k8s.io/apiserver/pkg/authentication/authenticator"
 	"k8s.io/apiserver/pkg/authentication/request/headerrequest"
 	"k8s.io/apiserver/pkg/server/dynamiccertificates"
@@ -45,23 +47,21 @@ func NewFrontProxy(cs kubernetes.Interface) (*FrontProxy, error) {
 	return &FrontProxy{Request: auth, ca: ca, headers: h}, nil
 }
 
-// Load reads the configuration once; it fails while the hub has no front proxy configured.
-func (p *FrontProxy) Load(ctx context.Context) error {
-	if err := errors.Join(p.ca.RunOnce(ctx), p.headers.RunOnce(ctx)); err != nil {
-		return err
-	}
-	if len(p.ca.CurrentCABundleContent()) == 0 {
-		return errors.New("the hub API server has no front proxy (requestheader) CA in " + authConfigMapNamespace + "/" + authConfigMapName +
-			": start it with --requestheader-client-ca-file and --proxy-client-cert-file (the aggregation layer)")
-	}
-	return nil
-}
-
-// Run follows changes until ctx ends.
-func (p *FrontProxy) Run(ctx context.Context) {
+// Start follows the configuration until ctx ends. It returns once the configuration is
+// loaded, or an error naming what is missing after timeout (a hub without the aggregation
+// layer, or no right to read the ConfigMap).
+func (p *FrontProxy) Start(ctx context.Context, timeout time.Duration) error {
 	go p.ca.Run(ctx, 1)
 	go p.headers.Run(ctx, 1)
-	<-ctx.Done()
+	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, timeout, true, func(context.Context) (bool, error) {
+		return len(p.ca.CurrentCABundleContent()) > 0 && len(p.headers.UsernameHeaders()) > 0, nil
+	})
+	if err != nil {
+		return fmt.Errorf("no front proxy (requestheader) configuration in %s/%s after %s: the hub API server needs the aggregation layer "+
+			"(--requestheader-client-ca-file, --proxy-client-cert-file), and the gateway the Role extension-apiserver-authentication-reader there",
+			authConfigMapNamespace, authConfigMapName, timeout)
+	}
+	return nil
 }
 
 // Headers are the header names and prefixes the front proxy uses, which a forwarded request

@@ -4,17 +4,22 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	stdlog "log"
 	"net"
 	"net/http"
+	"strings"
 	"time"
+
+	"github.com/go-logr/logr"
 )
 
 // Serve serves h over TLS on ln until ctx ends. getCertificate gives the serving
 // certificate (rotated by whoever provides it). Clients are asked for a certificate, which
 // the front-proxy authenticator verifies; HTTP/2 serves ordinary requests, HTTP/1.1 upgrades.
-func Serve(ctx context.Context, ln net.Listener, h http.Handler, getCertificate func(*tls.ClientHelloInfo) (*tls.Certificate, error)) error {
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, getCertificate func(*tls.ClientHelloInfo) (*tls.Certificate, error), log logr.Logger) error {
 	srv := &http.Server{
-		Handler: h,
+		ErrorLog: stdlog.New(logWriter{log}, "", 0),
+		Handler:  h,
 		TLSConfig: &tls.Config{
 			MinVersion:     tls.VersionTLS12,
 			ClientAuth:     tls.RequestClientCert,
@@ -35,4 +40,12 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, getCertificate 
 		return nil
 	}
 	return err
+}
+
+// logWriter sends net/http's server messages (TLS handshake failures, mostly) to a logr.Logger at V(1).
+type logWriter struct{ log logr.Logger }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.log.V(1).Info(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
