@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -233,6 +234,14 @@ func TestGatewayEndToEnd(t *testing.T) {
 		}
 	})
 
+	t.Run("the tunnels hold no seat of the hub's priority and fairness", func(t *testing.T) {
+		// An upgrade the hub does not count as long-running (any subresource but attach,
+		// exec, log, portforward and proxy) would keep a seat for the tunnel's whole life.
+		if n := executingAsServiceAccounts(t, e); n != 0 {
+			t.Errorf("%d requests of ServiceAccounts executing in the hub with only the tunnels open", n)
+		}
+	})
+
 	t.Run("the tunnel outlives the hub API server's request timeout", func(t *testing.T) {
 		if wait := time.Until(attachedAt.Add(hubRequestTimeout + 2*time.Second)); wait > 0 {
 			time.Sleep(wait)
@@ -244,6 +253,26 @@ func TestGatewayEndToEnd(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
+}
+
+// executingAsServiceAccounts is how many requests of the flow schema service-accounts (the
+// agents') the hub API server is executing, from its metrics.
+func executingAsServiceAccounts(t *testing.T, e *env) int {
+	t.Helper()
+	body, err := kubernetes.NewForConfigOrDie(e.hub.Config).CoreV1().RESTClient().Get().AbsPath("/metrics").DoRaw(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, line := range strings.Split(string(body), "\n") {
+		if strings.HasPrefix(line, "apiserver_flowcontrol_current_executing_requests{") && strings.Contains(line, `flow_schema="service-accounts"`) {
+			var v float64
+			if _, err := fmt.Sscan(line[strings.LastIndexByte(line, ' ')+1:], &v); err == nil {
+				n += int(v)
+			}
+		}
+	}
+	return n
 }
 
 // auditOf is the downstream's audit log, less what the test itself (admin) did.
