@@ -104,6 +104,7 @@ bench: control-plane build ## admission latency and cost through the real API se
 	go test ./pkg/clustersync -run '^$$' -bench '^BenchmarkProbeMemory$$' -benchtime 1x
 	go test ./pkg/admission -run '^$$' -bench '^BenchmarkAdmission$$' -benchtime 1x -timeout 30m
 	go test ./pkg/plugin/list -run '^$$' -bench '^BenchmarkListFleet$$' -benchtime 1x -timeout 20m
+	go test ./pkg/gateway/server -run '^$$' -bench '^BenchmarkGateway$$' -benchtime 1x -timeout 20m
 
 # Fleet scale: one hub (real kube-apiserver and etcd, bin/webhook) and N simulated agent-mode
 # clusters for each of FLEET_SIZES, then direct mode at FLEET_DIRECT with 10 % of the

@@ -17,9 +17,9 @@ rules:
 
 // AuditEvent is what a test reads of one audit log line.
 type AuditEvent struct {
-	Verb       string `json:"verb"`
-	RequestURI string `json:"requestURI"`
-	UserAgent  string `json:"userAgent"`
+	Verb       string    `json:"verb"`
+	RequestURI string    `json:"requestURI"`
+	UserAgent  string    `json:"userAgent"`
 	User       AuditUser `json:"user"`
 	// ImpersonatedUser is whom the request ran as when User impersonated someone.
 	ImpersonatedUser *AuditUser `json:"impersonatedUser,omitempty"`

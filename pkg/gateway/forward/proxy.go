@@ -29,8 +29,8 @@ type Target struct {
 }
 
 // Serve forwards r, whose headers access.Scrub has cleaned, to escapedPath (with r's query)
-// under t.Base, streaming the answer back: responses are flushed as they arrive, so watches
-// and logs flow, and a 101 answer joins the two connections.
+// under t.Base, streaming the answer back: a response without a length (watches, logs) is
+// flushed as it arrives, and a 101 answer joins the two connections.
 func Serve(w http.ResponseWriter, r *http.Request, escapedPath string, t Target) {
 	path, err := url.PathUnescape(escapedPath)
 	if err != nil {
@@ -50,9 +50,11 @@ func Serve(w http.ResponseWriter, r *http.Request, escapedPath string, t Target)
 			// header named in Connection cannot strip them.
 			access.Apply(out.Header, t.Impersonation)
 		},
-		Transport:     t.Transport,
-		FlushInterval: -1,
-		BufferPool:    buffers,
+		Transport: t.Transport,
+		// No FlushInterval: httputil flushes every write of a streamed answer (no
+		// Content-Length: watches, logs, chunked lists) and an answer of known length once,
+		// whole, which through a tunnel is one frame instead of several.
+		BufferPool: buffers,
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			if errors.Is(err, context.Canceled) {
 				return // the client went away
