@@ -133,3 +133,19 @@ func escapeExtraKey(key string) string {
 func isTokenByte(c byte) bool {
 	return c < 0x80 && (('0' <= c && c <= '9') || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || strings.IndexByte("!#$%&'*+-.^_`|~", c) >= 0)
 }
+
+// Accept is what a forwarder that receives the gateway's requests (the agent, a peer
+// replica) does with their headers: it reads the impersonation the gateway applied, checks
+// it (Check), and scrubs every header that could change who the request runs as, so that
+// Apply can set it again. The error says why a request is refused.
+func Accept(h http.Header) (Impersonation, error) {
+	imp, err := Parse(h)
+	if err == nil {
+		err = Check(imp)
+	}
+	if err != nil {
+		return Impersonation{}, err
+	}
+	Scrub(h)
+	return imp, nil
+}

@@ -45,15 +45,11 @@ func NewHandler(downstream *rest.Config, log logr.Logger) (*Handler, error) {
 // ServeHTTP checks the gateway's impersonation again (access.Check), removes every other
 // header that could change who the request runs as, and forwards it.
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	imp, err := access.Parse(r.Header)
-	if err == nil {
-		err = access.Check(imp)
-	}
+	imp, err := access.Accept(r.Header)
 	if err != nil {
 		h.log.Info("refused a request from the gateway", "reason", err.Error(), "path", r.URL.Path)
 		forward.WriteStatus(w, http.StatusForbidden, metav1.StatusReasonForbidden, "the cluster's agent refuses the impersonation: "+err.Error())
 		return
 	}
-	access.Scrub(r.Header)
 	forward.Serve(w, r, r.URL.EscapedPath(), forward.Target{Base: h.base, Transport: h.transport, Impersonation: imp, Log: h.log})
 }

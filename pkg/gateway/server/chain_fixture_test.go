@@ -121,6 +121,7 @@ type chain struct {
 	downstream *downstream
 	tunnels    *tunnel.Registry
 	events     chan tunnel.Event
+	reader     client.Reader
 	client     *http.Client
 	// h1 speaks HTTP/1.1, which (unlike HTTP/2) can carry a Connection header.
 	h1 *http.Client
@@ -144,7 +145,7 @@ func startChain(t *testing.T) *chain {
 	secret := hubcreds.Secret("direct", hubcreds.Credentials{Server: ds.URL, CAData: caPEM(ds.Certificate()), Token: "stored-direct-token"})
 	objs := []client.Object{ic("prod", v1alpha1.ModeAgent), ic("offline", v1alpha1.ModeAgent), ic("direct", v1alpha1.ModeDirect), secret}
 	reader := fake.NewClientBuilder().WithScheme(scheme.Scheme).WithObjects(objs...).Build()
-	c := &chain{downstream: ds, tunnels: nil, events: make(chan tunnel.Event, 16)}
+	c := &chain{downstream: ds, events: make(chan tunnel.Event, 16), reader: reader}
 	c.tunnels = tunnel.NewRegistry(func(e tunnel.Event) { c.events <- e })
 	gw := New(Options{
 		Clusters: reader, Authenticator: bearerAuth, Authorizer: hubRBAC, Tunnels: c.tunnels,

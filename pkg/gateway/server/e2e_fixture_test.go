@@ -206,7 +206,7 @@ func (e *env) startGateway(t testing.TB, ctx context.Context) {
 	done := make(chan error, 1)
 	serveCtx, stop := context.WithCancel(ctx)
 	go func() {
-		done <- server.Serve(serveCtx, ln, gw, func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return &cert, nil }, e.log)
+		done <- server.Serve(serveCtx, ln, gw, server.APITLS(func(*tls.ClientHelloInfo) (*tls.Certificate, error) { return &cert, nil }), e.log)
 	}()
 	t.Cleanup(func() {
 		stop()

@@ -40,6 +40,8 @@ type Options struct {
 	Tunnels *tunnel.Registry
 	// Direct reaches direct-mode clusters; nil refuses them.
 	Direct Connector
+	// Peers finds the replica holding a tunnel this one does not hold; nil with one replica.
+	Peers *Peers
 	// Tunnel tunes the tunnels' keepalives.
 	Tunnel tunnel.Config
 	// Ready says whether the gateway can serve (its cache is synced); nil is always ready.
@@ -172,12 +174,28 @@ func (g *Gateway) cluster(ctx context.Context, name string) (*v1alpha1.ImportedC
 
 func (g *Gateway) connector(ic *v1alpha1.ImportedCluster) Connector {
 	if ic.Spec.AgentMode() {
+		if g.o.Peers != nil {
+			return localThenPeers{Tunnels{Registry: g.o.Tunnels}, g.o.Peers}
+		}
 		return Tunnels{Registry: g.o.Tunnels}
 	}
 	if g.o.Direct == nil {
 		return refuseDirect{}
 	}
 	return g.o.Direct
+}
+
+// localThenPeers uses this replica's tunnel, else the replica that holds it.
+type localThenPeers struct {
+	local Tunnels
+	peers *Peers
+}
+
+func (c localThenPeers) Connect(ctx context.Context, ic *v1alpha1.ImportedCluster) (Route, error) {
+	if r, err := c.local.Connect(ctx, ic); err == nil {
+		return r, nil
+	}
+	return c.peers.Connect(ctx, ic)
 }
 
 type refuseDirect struct{}

@@ -13,19 +13,24 @@ import (
 	"github.com/go-logr/logr"
 )
 
-// Serve serves h over TLS on ln until ctx ends. getCertificate gives the serving
-// certificate (rotated by whoever provides it). Clients are asked for a certificate, which
-// the front-proxy authenticator verifies; HTTP/2 serves ordinary requests, HTTP/1.1 upgrades.
-func Serve(ctx context.Context, ln net.Listener, h http.Handler, getCertificate func(*tls.ClientHelloInfo) (*tls.Certificate, error), log logr.Logger) error {
+// APITLS is the TLS of the aggregated API. getCertificate gives the serving certificate
+// (rotated by whoever provides it). Clients are asked for a certificate, which the
+// front-proxy authenticator verifies; HTTP/2 serves ordinary requests, HTTP/1.1 upgrades.
+func APITLS(getCertificate func(*tls.ClientHelloInfo) (*tls.Certificate, error)) *tls.Config {
+	return &tls.Config{
+		MinVersion:     tls.VersionTLS12,
+		ClientAuth:     tls.RequestClientCert,
+		GetCertificate: getCertificate,
+		NextProtos:     []string{"h2", "http/1.1"},
+	}
+}
+
+// Serve serves h with tlsConfig (APITLS, PeerTLS) on ln until ctx ends.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, tlsConfig *tls.Config, log logr.Logger) error {
 	srv := &http.Server{
-		ErrorLog: stdlog.New(logWriter{log}, "", 0),
-		Handler:  h,
-		TLSConfig: &tls.Config{
-			MinVersion:     tls.VersionTLS12,
-			ClientAuth:     tls.RequestClientCert,
-			GetCertificate: getCertificate,
-			NextProtos:     []string{"h2", "http/1.1"},
-		},
+		ErrorLog:          stdlog.New(logWriter{log}, "", 0),
+		Handler:           h,
+		TLSConfig:         tlsConfig,
 		ReadHeaderTimeout: 30 * time.Second,
 		IdleTimeout:       90 * time.Second,
 	}
