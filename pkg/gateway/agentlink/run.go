@@ -56,10 +56,7 @@ func Run(ctx context.Context, o Options) error {
 		if time.Since(start) > stable {
 			delay = backoff
 		}
-		wait := delay.Step()
-		if delay.Steps == 0 {
-			delay.Steps = 1 // stay at the cap
-		}
+		wait := delay.Step() // at the cap, Step keeps returning it
 		o.Log.Info("gateway tunnel down, reconnecting", "cluster", o.Cluster, "error", errString(err), "in", wait.Round(time.Millisecond).String())
 		select {
 		case <-ctx.Done():

@@ -35,7 +35,7 @@ const (
 //	gateway get p50 ratio (gateway/direct): R
 //	gateway list throughput ratio (gateway/direct): R
 func BenchmarkGateway(b *testing.B) {
-	e := startEnv(b, logr.Discard())
+	e := startEnv(b, logr.Discard(), "")
 	ctx := context.Background()
 	bob, _ := e.hub.AddUser(b, "bob", []string{"sre"}) // a member through group sre: cluster-owner
 	paths := map[string]*rest.Config{"direct": fast(e.edge.Config), "gateway": fast(proxyConfig(bob, "edge"))}

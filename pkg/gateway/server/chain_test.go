@@ -217,3 +217,23 @@ func TestDiscoveryAndHealth(t *testing.T) {
 		}
 	}
 }
+
+// When the gateway drops a tunnel (a restart, a replaced replica), the agent dials again.
+func TestAgentReconnects(t *testing.T) {
+	c := startChain(t)
+	c.tunnels.Close()
+	deadline := time.After(15 * time.Second)
+	for _, want := range []bool{false, true} {
+		select {
+		case e := <-c.events:
+			if e.Cluster != "prod" || e.Connected != want {
+				t.Fatalf("event %+v, want connected=%v", e, want)
+			}
+		case <-deadline:
+			t.Fatalf("no event connected=%v", want)
+		}
+	}
+	if code, body := c.do(t, "alice", http.MethodGet, gatewayapi.ProxyPath("prod")+"/api", nil); code != http.StatusOK {
+		t.Fatalf("after reconnecting: %d %s", code, body)
+	}
+}

@@ -68,14 +68,15 @@ func clusterMembers() []v1alpha1.Member {
 	}
 }
 
-// startEnv starts env; the gateway and agents log to log.
-func startEnv(t testing.TB, log logr.Logger) *env {
+// startEnv starts env, the downstream at Kubernetes version (the hub's when empty); the
+// gateway and agents log to log.
+func startEnv(t testing.TB, log logr.Logger, version string) *env {
 	t.Helper()
 	testenv.SkipShort(t)
 	ctrllog.SetLogger(logr.Discard())
 	cs := testenv.StartAll(t,
 		testenv.Options{Name: "hub", HubCRDs: true, FrontProxy: true, APIServerFlags: map[string]string{"request-timeout": hubRequestTimeout.String()}},
-		testenv.Options{Name: "edge", Audit: true})
+		testenv.Options{Name: "edge", Audit: true, Version: version})
 	e := &env{hub: cs[0], edge: cs[1], log: log}
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)

@@ -74,9 +74,16 @@ type roundTripperFunc func(*http.Request) (*http.Response, error)
 func (f roundTripperFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // TestGatewayEndToEnd: real hub (aggregation layer) and downstream API servers, the gateway
-// behind an APIService, the agent's tunnel through the hub API server.
+// behind an APIService, the agent's tunnel through the hub API server; the downstream at the
+// newest and the oldest supported Kubernetes.
 func TestGatewayEndToEnd(t *testing.T) {
-	e := startEnv(t, testr.New(t))
+	for _, v := range testenv.DownstreamVersions() {
+		t.Run(v, func(t *testing.T) { gatewayEndToEnd(t, v) })
+	}
+}
+
+func gatewayEndToEnd(t *testing.T, version string) {
+	e := startEnv(t, testr.New(t), version)
 	attachedAt, _ := e.tunnels.Since("edge")
 	ctx := context.Background()
 	alice, _ := e.hub.AddUser(t, "alice", []string{"dev", "qa"})
