@@ -94,6 +94,9 @@ fuzz: ## each fuzzer for a bounded number of executions (seed corpora are in eac
 	go test ./pkg/validate -run '^$$' -fuzz '^FuzzJoin$$' -fuzztime $(FUZZ_EXECS)
 	go test ./pkg/validate -run '^$$' -fuzz '^FuzzMembers$$' -fuzztime $(FUZZ_EXECS)
 	go test ./pkg/k3s -run '^$$' -fuzz '^FuzzRedact$$' -fuzztime $(FUZZ_EXECS_REDACT)
+	go test ./pkg/apis/gatewayapi -run '^$$' -fuzz '^FuzzParsePath$$' -fuzztime $(FUZZ_EXECS)
+	go test ./pkg/gateway/access -run '^$$' -fuzz '^FuzzDecide$$' -fuzztime $(FUZZ_EXECS)
+	go test ./pkg/gateway/access -run '^$$' -fuzz '^FuzzScrub$$' -fuzztime $(FUZZ_EXECS)
 
 demo: control-plane build ## the main job on a local hub and downstreams
 	hack/demo.sh
