@@ -19,7 +19,7 @@ func TestPoolsFromStatus(t *testing.T) {
 		},
 	}
 	want := PoolState{Servers: 3, EtcdServers: 3, Workers: 27, NotReadyServers: []string{"s1"}, NotReadyWorkers: []string{"w1", "w2"},
-		NotReadyServerCount: 1, NotReadyWorkerCount: 2, RunningVersion: "v1.30.4+k3s1", Distribution: v1alpha1.DistK3s}
+		NotReadyServerCount: 1, NotReadyWorkerCount: 2, RunningVersion: "v1.30.4+k3s1", Distribution: v1alpha1.DistK3s, NodesObserved: true}
 	if got := PoolsFromStatus(st); !reflect.DeepEqual(got, want) {
 		t.Errorf("PoolsFromStatus = %+v, want %+v", got, want)
 	}
