@@ -69,7 +69,7 @@ func TestMembersThroughTheWebhook(t *testing.T) {
 	alice := v1alpha1.Member{Kind: v1alpha1.MemberUser, Name: "alice@example.com", Role: v1alpha1.RoleOwner}
 
 	t.Run("everyone as cluster-owner is refused at create", func(t *testing.T) {
-		out, err := apply(withMembers(manifest("open", "uid-open", nil, ""), "Group:system:authenticated=cluster-owner"))
+		out, err := apply(withMembers(manifest("open", "00000000-0000-4000-8000-0000000000e0", nil, ""), "Group:system:authenticated=cluster-owner"))
 		if err == nil {
 			t.Fatalf("admitted:\n%s", out)
 		}
@@ -77,7 +77,7 @@ func TestMembersThroughTheWebhook(t *testing.T) {
 		mustNotExist(t, e.hub.Client, "open")
 	})
 
-	if out, err := apply(withMembers(manifest("prod", "uid-prod", nil, ""), "User:alice@example.com=cluster-owner")); err != nil {
+	if out, err := apply(withMembers(manifest("prod", "00000000-0000-4000-8000-0000000000d0", nil, ""), "User:alice@example.com=cluster-owner")); err != nil {
 		t.Fatalf("apply prod: %v\n%s", err, out)
 	}
 	patch := func(member string) (string, error) {
@@ -118,12 +118,12 @@ func TestCredentialsSecretRefThroughTheHub(t *testing.T) {
 	apply := func(yaml string) (string, error) { return e.kubectl(t, yaml, "apply", "-f", "-") }
 	refused := func(t *testing.T, what string, wants ...string) {
 		t.Helper()
-		out, err := apply(credentialsRef("prod", "uid-prod", webhookTLS))
+		out, err := apply(credentialsRef("prod", "00000000-0000-4000-8000-0000000000d0", webhookTLS))
 		if err == nil {
 			t.Fatalf("%s: admitted:\n%s", what, out)
 		}
 		mustContain(t, what, out, wants...)
-		out, err = apply(credentialsRef("thief", "uid-thief", webhookTLS))
+		out, err = apply(credentialsRef("thief", "00000000-0000-4000-8000-0000000000ff", webhookTLS))
 		if err == nil {
 			t.Fatalf("%s: admitted:\n%s", what, out)
 		}
@@ -134,7 +134,7 @@ func TestCredentialsSecretRefThroughTheHub(t *testing.T) {
 			t.Errorf("%s: prod's credentialsSecretRef = %q (%v)", what, prod.Spec.CredentialsSecretRef.Name, err)
 		}
 	}
-	if out, err := apply(manifest("prod", "uid-prod", nil, "")); err != nil {
+	if out, err := apply(manifest("prod", "00000000-0000-4000-8000-0000000000d0", nil, "")); err != nil {
 		t.Fatalf("apply prod: %v\n%s", err, out)
 	}
 
@@ -150,14 +150,14 @@ func TestCredentialsSecretRefThroughTheHub(t *testing.T) {
 	crd := setCredentialsRule(t, e, nil) // the hub as before the CEL rule existed
 	t.Run("the webhook refuses at create and update", func(t *testing.T) {
 		refused(t, "webhook", kubectlInvalid, `spec.credentialsSecretRef.name: Invalid value: "kimport-webhook-tls": must be "`)
-		out, _ := apply(credentialsRef("thief", "uid-thief", webhookTLS))
+		out, _ := apply(credentialsRef("thief", "00000000-0000-4000-8000-0000000000ff", webhookTLS))
 		mustContain(t, "webhook", out, `must be "thief-credentials", the ImportedCluster's name followed by -credentials: `+
 			`the hub deletes this Secret with the cluster, so it may name no other Secret; set it to "thief-credentials"`)
 	})
 
 	// Stored while neither rule existed: no CEL rule, the webhook not called.
 	ignoreWebhook(t, e, true)
-	stored := withMembers(credentialsRef("stored", "uid-stored", webhookTLS), "Group:system:authenticated=cluster-owner")
+	stored := withMembers(credentialsRef("stored", "00000000-0000-4000-8000-00000000005d", webhookTLS), "Group:system:authenticated=cluster-owner")
 	if out, err := apply(stored); err != nil {
 		t.Fatalf("storing a record as before the rules: %v\n%s", err, out)
 	}
@@ -231,7 +231,7 @@ func setCredentialsRule(t *testing.T, e *env, rules []any) []any {
 	// which the rule, while in effect, refuses with its message.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		out, _ := e.kubectl(t, credentialsRef("probe", "uid-probe", webhookTLS), "apply", "--dry-run=server", "-f", "-")
+		out, _ := e.kubectl(t, credentialsRef("probe", "00000000-0000-4000-8000-0000000000b0", webhookTLS), "apply", "--dry-run=server", "-f", "-")
 		if strings.Contains(out, credentialsCEL) == (rules != nil) {
 			return prev
 		}

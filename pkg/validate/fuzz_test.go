@@ -110,19 +110,19 @@ func fuzzUser(sel uint8, name string) (user string, writesNothing bool) {
 }
 
 func FuzzImportedCluster(f *testing.F) {
-	f.Add(false, uint8(2), "uid-1", "uid-1", false, "capabilities/nodePortRange", "30000-32767", "v1.31.0+k3s1", "v1.30.4+k3s1",
+	f.Add(false, uint8(2), "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", false, "capabilities/nodePortRange", "30000-32767", "v1.31.0+k3s1", "v1.30.4+k3s1",
 		int32(1), int32(1), uint8(3), uint8(3), uint8(5), uint8(0), "v1.30.4+k3s1", "k3s", uint8(30), uint8(0), uint8(0))
-	f.Add(true, uint8(2), "uid-1", "uid-2", true, "capabilities.cattle.io/taintSupport", "T", "v1.29.0+k3s1", "v1.30.4+k3s1",
+	f.Add(true, uint8(2), "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002", true, "capabilities.cattle.io/taintSupport", "T", "v1.29.0+k3s1", "v1.30.4+k3s1",
 		int32(2), int32(0), uint8(3), uint8(3), uint8(5), uint8(7), "v1.30.4+k3s1", "k3s", uint8(25), uint8(3), uint8(1))
-	f.Add(false, uint8(1), "uid-1", "uid-1", false, "capabilities/ingressCapabilities", `[{"ingressProvider":"Nginx"}] x`, "1.31", "",
+	f.Add(false, uint8(1), "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", false, "capabilities/ingressCapabilities", `[{"ingressProvider":"Nginx"}] x`, "1.31", "",
 		int32(1), int32(9), uint8(1), uint8(1), uint8(0), uint8(0), "v1.32.0", "rke2", uint8(32), uint8(1), uint8(3))
 	// `join` of a registration (no clusterID yet) to a clusterID other clusters hold.
-	f.Add(true, uint8(1), "uid-1", "", false, "capabilities/taintSupport", "true", "", "",
+	f.Add(true, uint8(1), "00000000-0000-4000-8000-000000000001", "", false, "capabilities/taintSupport", "true", "", "",
 		int32(0), int32(0), uint8(1), uint8(1), uint8(0), uint8(0), "", "", uint8(30), uint8(3), uint8(2))
 	// An agent writing its own cluster, and another's.
-	f.Add(true, uint8(2), "uid-1", "uid-1", false, "capabilities/nodePortRange", "30000-32767", "", "",
+	f.Add(true, uint8(2), "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", false, "capabilities/nodePortRange", "30000-32767", "", "",
 		int32(0), int32(0), uint8(1), uint8(1), uint8(0), uint8(0), "v1.37.2", "k3s", uint8(37), uint8(0), uint8(4))
-	f.Add(false, uint8(0), "uid-1", "", false, "capabilities/taintSupport", "true", "", "",
+	f.Add(false, uint8(0), "00000000-0000-4000-8000-000000000001", "", false, "capabilities/taintSupport", "true", "", "",
 		int32(0), int32(0), uint8(1), uint8(1), uint8(0), uint8(0), "", "", uint8(0), uint8(1), uint8(5))
 	f.Fuzz(func(t *testing.T, update bool, phase uint8, clusterID, oldClusterID string, repoint bool, annKey, annValue, version, oldVersion string,
 		server, worker int32, servers, etcd, workers, notReady uint8, running, distribution string, kubeMinor, other, userSel uint8) {
@@ -213,12 +213,12 @@ const (
 )
 
 func FuzzJoin(f *testing.F) {
-	f.Add(uint8(2), uint8(1), "", "uid-1", "", "https://10.0.0.2:6443", uint8(0), uint8(1), uint8(joinBookkeeping), "env", "dev")
-	f.Add(uint8(2), uint8(1), "uid-1", "uid-1", "https://10.0.0.2:6443", "https://10.0.0.2:6443", uint8(1), uint8(1), uint8(joinBookkeeping), "", "")
-	f.Add(uint8(2), uint8(1), "", "uid-1", "", "https://10.0.0.2:6443", uint8(0), uint8(3), uint8(joinMembers|joinAnnotation), v1alpha1.JoinExpiresAnnotation, "")
+	f.Add(uint8(2), uint8(1), "", "00000000-0000-4000-8000-000000000001", "", "https://10.0.0.2:6443", uint8(0), uint8(1), uint8(joinBookkeeping), "env", "dev")
+	f.Add(uint8(2), uint8(1), "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", "https://10.0.0.2:6443", "https://10.0.0.2:6443", uint8(1), uint8(1), uint8(joinBookkeeping), "", "")
+	f.Add(uint8(2), uint8(1), "", "00000000-0000-4000-8000-000000000001", "", "https://10.0.0.2:6443", uint8(0), uint8(3), uint8(joinMembers|joinAnnotation), v1alpha1.JoinExpiresAnnotation, "")
 	f.Add(uint8(3), uint8(1), "", "", "", "", uint8(0), uint8(0), uint8(0), "", "")
-	f.Add(uint8(2), uint8(0), "", "uid-1", "", "", uint8(0), uint8(0), uint8(0), "", "")
-	f.Add(uint8(4), uint8(1), "", "uid-1", "", "https://10.0.0.2:6443", uint8(0), uint8(1), uint8(0), "", "") // an agent: not Join's business
+	f.Add(uint8(2), uint8(0), "", "00000000-0000-4000-8000-000000000001", "", "", uint8(0), uint8(0), uint8(0), "", "")
+	f.Add(uint8(4), uint8(1), "", "00000000-0000-4000-8000-000000000001", "", "https://10.0.0.2:6443", uint8(0), uint8(1), uint8(0), "", "") // an agent: not Join's business
 	f.Fuzz(func(t *testing.T, userSel, op uint8, oldCID, newCID, oldAPI, newAPI string, oldLabel, newLabel, changes uint8, key, value string) {
 		user, foreignJoin := fuzzUser(userSel, "prod")
 		label := func(sel uint8) (string, bool) {

@@ -9,7 +9,7 @@ import (
 
 // k3sCluster is an Active K3s ImportedCluster asking for version, draining both pools.
 func k3sCluster(version string, server, worker int32) *v1alpha1.ImportedCluster {
-	c := cluster("edge", "uid-1", v1alpha1.PhaseActive)
+	c := cluster("edge", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)
 	c.Spec.K3s = &v1alpha1.K3sSpec{Version: version, UpgradeStrategy: v1alpha1.UpgradeStrategy{
 		ServerConcurrency: server, WorkerConcurrency: worker, DrainServerNodes: true, DrainWorkerNodes: true}}
 	return &c

@@ -29,9 +29,9 @@ func TestPoolsFromStatus(t *testing.T) {
 }
 
 func TestContextFor(t *testing.T) {
-	old := cluster("prod", "uid-1", v1alpha1.PhaseActive)
+	old := cluster("prod", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)
 	old.Status.KubernetesVersion = "v1.26.3+k3s1"
-	others := []v1alpha1.ImportedCluster{cluster("twin", "uid-1", v1alpha1.PhaseActive)}
+	others := []v1alpha1.ImportedCluster{cluster("twin", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)}
 	c := ContextFor(&old, others, "alice")
 	if c.KubeMinor != 26 || c.Pools.RunningVersion != "v1.26.3+k3s1" || len(c.Others) != 1 || c.Username != "alice" {
 		t.Errorf("ContextFor(old) = %+v", c)
@@ -44,10 +44,10 @@ func TestContextFor(t *testing.T) {
 func TestImportedClusterCombinesEveryRule(t *testing.T) {
 	newObj := k3sCluster("v1.31.0+k3s1", 2, 1)
 	newObj.Annotations = map[string]string{"capabilities/taintSupport": "yes", "capabilities/pspEnabled": "F"}
-	others := []v1alpha1.ImportedCluster{cluster("prod", "uid-1", v1alpha1.PhaseActive)}
+	others := []v1alpha1.ImportedCluster{cluster("prod", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)}
 	r := ImportedCluster(newObj, nil, Context{Others: others, Pools: threeByFive, KubeMinor: 30})
 	expectResult(t, r,
-		[]string{`spec.clusterID: Invalid value: "uid-1": this cluster is already imported as "prod"`,
+		[]string{`spec.clusterID: Invalid value: "00000000-0000-4000-8000-000000000001": this cluster is already imported as "prod"`,
 			`metadata.annotations[capabilities/taintSupport]: Invalid value: "yes"`,
 			`spec.k3s.upgradeStrategy.serverConcurrency: Invalid value: 2`},
 		[]string{`"F" is read as false`, `pspEnabled has no effect`})
@@ -68,7 +68,7 @@ func TestImportedClusterNeverRefusesANoOpUpdate(t *testing.T) {
 	stored := k3sCluster("v1.29.0+k3s1", 3, 0)
 	stored.Annotations = map[string]string{"capabilities/nodePortRange": "1", "capabilities/bogus": "x"}
 	stored.Finalizers = []string{v1alpha1.Finalizer}
-	c := Context{Others: []v1alpha1.ImportedCluster{cluster("twin", "uid-1", v1alpha1.PhaseActive)}, Pools: threeByFive, KubeMinor: 30}
+	c := Context{Others: []v1alpha1.ImportedCluster{cluster("twin", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)}, Pools: threeByFive, KubeMinor: 30}
 
 	removeFinalizer := stored.DeepCopy()
 	removeFinalizer.Finalizers = nil
