@@ -55,7 +55,7 @@ func TestExplainAdmissionNamesEachRule(t *testing.T) {
 		}
 		st := status.Status()
 		wantReason := metav1.StatusReasonInvalid
-		if rule == validate.RuleJoin || rule == validate.RuleAgent || rule == validate.RuleStatusWrite {
+		if rule == validate.RuleJoin || rule == validate.RuleAgent || rule == validate.RuleStatusWrite || rule == validate.RuleHubMetadata {
 			wantReason = metav1.StatusReasonForbidden
 		}
 		if st.Reason != wantReason {
@@ -129,6 +129,10 @@ func TestExplainAdmissionNamesEachRule(t *testing.T) {
 			t.Fatal(err)
 		}
 		check(t, agentClient.Patch(ctx, prod.DeepCopy(), mergePatch(`{"spec":{"displayName":"Prod"}}`)), validate.RuleAgent, "metadata.name")
+	})
+	t.Run("hub metadata", func(t *testing.T) {
+		check(t, admin.Patch(ctx, prod.DeepCopy(), mergePatch(`{"metadata":{"annotations":{"`+v1alpha1.JoinExpiresAnnotation+`":"2031-01-01T00:00:00Z"}}}`)),
+			validate.RuleHubMetadata, "metadata.annotations["+v1alpha1.JoinExpiresAnnotation+"]")
 	})
 	t.Run("status writer", func(t *testing.T) {
 		check(t, admin.Status().Patch(ctx, prod.DeepCopy(), mergePatch(`{"status":{"nodes":{"etcd":9}}}`)),

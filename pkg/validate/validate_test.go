@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
@@ -32,11 +34,11 @@ func TestContextFor(t *testing.T) {
 	old := cluster("prod", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)
 	old.Status.KubernetesVersion = "v1.26.3+k3s1"
 	others := []v1alpha1.ImportedCluster{cluster("twin", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)}
-	c := ContextFor(&old, others, "alice")
-	if c.KubeMinor != 26 || c.Pools.RunningVersion != "v1.26.3+k3s1" || len(c.Others) != 1 || c.Username != "alice" {
+	c := ContextFor(&old, others, "alice", []string{"hub"})
+	if c.KubeMinor != 26 || c.Pools.RunningVersion != "v1.26.3+k3s1" || len(c.Others) != 1 || c.Username != "alice" || !reflect.DeepEqual(c.Writers, []string{"hub"}) {
 		t.Errorf("ContextFor(old) = %+v", c)
 	}
-	if c := ContextFor(nil, nil, ""); c.KubeMinor != 0 || !reflect.DeepEqual(c.Pools, PoolState{}) {
+	if c := ContextFor(nil, nil, "", nil); c.KubeMinor != 0 || !reflect.DeepEqual(c.Pools, PoolState{}) {
 		t.Errorf("ContextFor(nil) = %+v", c)
 	}
 }
@@ -70,8 +72,15 @@ func TestImportedClusterNeverRefusesANoOpUpdate(t *testing.T) {
 	stored.Finalizers = []string{v1alpha1.Finalizer}
 	c := Context{Others: []v1alpha1.ImportedCluster{cluster("twin", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)}, Pools: threeByFive, KubeMinor: 30}
 
-	removeFinalizer := stored.DeepCopy()
-	removeFinalizer.Finalizers = nil
-	r := ImportedCluster(removeFinalizer, stored, c)
+	relabelled := stored.DeepCopy()
+	relabelled.Labels = map[string]string{"team": "edge"}
+	r := ImportedCluster(relabelled, stored, c)
 	expectResult(t, r, nil, []string{`[capabilities/nodePortRange]: Invalid value: "1"`, `[capabilities/bogus]: Invalid value: "bogus": unknown capability`})
+
+	// Deleted, and the hub reports it cannot clean the downstream: --force lets it go.
+	stored.DeletionTimestamp = &metav1.Time{}
+	stored.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionDownstreamRemoved, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonRetrying}}
+	forced := stored.DeepCopy()
+	forced.Finalizers = nil
+	expectResult(t, ImportedCluster(forced, stored, c), nil, []string{`[capabilities/nodePortRange]`, `[capabilities/bogus]`})
 }
