@@ -93,7 +93,9 @@ func TestJoinByItsOwnToken(t *testing.T) {
 			c.Spec.DisplayName = "x"
 		}), []string{scope("metadata.labels[env]"), scope("metadata.labels[team]"),
 			scope("metadata.annotations[capabilities/taintSupport]"), scope("metadata.annotations[kimport.dev/join-expires-at]"), scope("spec.displayName")}},
-		{"the label must equal the clusterID", after(func(c *v1alpha1.ImportedCluster) { c.Labels[v1alpha1.ClusterIDLabel] = "00000000-0000-4000-8000-000000000002" }),
+		{"the label must equal the clusterID", after(func(c *v1alpha1.ImportedCluster) {
+			c.Labels[v1alpha1.ClusterIDLabel] = "00000000-0000-4000-8000-000000000002"
+		}),
 			[]string{`=metadata.labels[kimport.dev/cluster-id]: Invalid value: "00000000-0000-4000-8000-000000000002": the join token of "prod" may only add it, equal to the spec.clusterID it sets ("00000000-0000-4000-8000-000000000001"), while the registration waits for join; ask the hub admin to change metadata.labels[kimport.dev/cluster-id]`}},
 		{"the label needs a clusterID", after(func(c *v1alpha1.ImportedCluster) { c.Spec.ClusterID = "" }),
 			[]string{`metadata.labels[kimport.dev/cluster-id]: Invalid value: "00000000-0000-4000-8000-000000000001": the join token of "prod" may only add it, equal to the spec.clusterID it sets ("")`}},

@@ -51,7 +51,10 @@ func TestHubMetadata(t *testing.T) {
 	abandoned := condition(v1alpha1.ConditionDownstreamRemoved, metav1.ConditionFalse, v1alpha1.ReasonAbandoned)
 	heartbeating := condition(v1alpha1.ConditionHeartbeat, metav1.ConditionTrue, v1alpha1.ReasonRenewed)
 	late := condition(v1alpha1.ConditionHeartbeat, metav1.ConditionFalse, v1alpha1.ReasonLate)
-	agentMode := func(c *v1alpha1.ImportedCluster) *v1alpha1.ImportedCluster { c.Spec.Mode = v1alpha1.ModeAgent; return c }
+	agentMode := func(c *v1alpha1.ImportedCluster) *v1alpha1.ImportedCluster {
+		c.Spec.Mode = v1alpha1.ModeAgent
+		return c
+	}
 	const finalizerKept = "=metadata.finalizers: Forbidden: kimport.dev/cleanup may not be removed: "
 	for _, tc := range []struct {
 		desc     string
@@ -89,25 +92,37 @@ func TestHubMetadata(t *testing.T) {
 			func(c *v1alpha1.ImportedCluster) { c.Finalizers = nil }, teamUser, nil, true},
 		{"another finalizer is not the hub's", active(), func(c *v1alpha1.ImportedCluster) { c.Finalizers = append(c.Finalizers, "example.com/keep") }, teamUser, nil, true},
 		{"create --rotate-token moves the expiry while waiting for join", registered(),
-			func(c *v1alpha1.ImportedCluster) { c.Annotations[v1alpha1.JoinExpiresAnnotation] = "2031-01-01T00:00:00Z" }, teamUser, nil, true},
+			func(c *v1alpha1.ImportedCluster) {
+				c.Annotations[v1alpha1.JoinExpiresAnnotation] = "2031-01-01T00:00:00Z"
+			}, teamUser, nil, true},
 		{"create records the agent's bootstrap Secret while waiting for join", registered(),
-			func(c *v1alpha1.ImportedCluster) { c.Annotations[v1alpha1.AgentBootstrapAnnotation] = "0f00d000-0000-4000-8000-000000000002" }, teamUser, nil, true},
+			func(c *v1alpha1.ImportedCluster) {
+				c.Annotations[v1alpha1.AgentBootstrapAnnotation] = "0f00d000-0000-4000-8000-000000000002"
+			}, teamUser, nil, true},
 		{"extending the join token of an Active cluster", active(),
-			func(c *v1alpha1.ImportedCluster) { c.Annotations[v1alpha1.JoinExpiresAnnotation] = "2031-01-01T00:00:00Z" }, teamUser,
+			func(c *v1alpha1.ImportedCluster) {
+				c.Annotations[v1alpha1.JoinExpiresAnnotation] = "2031-01-01T00:00:00Z"
+			}, teamUser,
 			[]string{"=metadata.annotations[kimport.dev/join-expires-at]: Forbidden: may be set only when `kubectl import create` registers the cluster and rewritten while that registration waits for join; " +
 				"edge is past that (it is Active), and the hub acts on this annotation as it is (only the hub component changes it)"}, true},
 		{"changing the hub ID of an Active cluster", active(), func(c *v1alpha1.ImportedCluster) { c.Annotations[v1alpha1.HubIDAnnotation] = "evil" }, teamUser,
 			[]string{"metadata.annotations[kimport.dev/hub-id]: Forbidden: may be set only when"}, true},
 		{"removing the bootstrap UID of an Active cluster", active(), func(c *v1alpha1.ImportedCluster) { delete(c.Annotations, v1alpha1.AgentBootstrapAnnotation) }, teamUser,
 			[]string{"metadata.annotations[kimport.dev/agent-bootstrap-uid]: Forbidden: may be set only when"}, true},
-		{"the reconciler removes the join expiry", func() *v1alpha1.ImportedCluster { c := active(); c.Annotations[v1alpha1.JoinExpiresAnnotation] = "x"; return c }(),
+		{"the reconciler removes the join expiry", func() *v1alpha1.ImportedCluster {
+			c := active()
+			c.Annotations[v1alpha1.JoinExpiresAnnotation] = "x"
+			return c
+		}(),
 			func(c *v1alpha1.ImportedCluster) { delete(c.Annotations, v1alpha1.JoinExpiresAnnotation) }, hubWriter, nil, true},
 		{"adding a join expiry to a record not made by create", func() *v1alpha1.ImportedCluster { c := cluster("edge", "", v1alpha1.PhasePending); return &c }(),
 			func(c *v1alpha1.ImportedCluster) {
 				c.Annotations = map[string]string{v1alpha1.JoinExpiresAnnotation: "2031-01-01T00:00:00Z"}
 			}, teamUser, []string{"edge is past that (it was not registered by `kubectl import create`)"}, true},
 		{"rewriting the expiry of a registration being deleted", func() *v1alpha1.ImportedCluster { c := registered(); c.DeletionTimestamp = &metav1.Time{}; return c }(),
-			func(c *v1alpha1.ImportedCluster) { c.Annotations[v1alpha1.JoinExpiresAnnotation] = "2031-01-01T00:00:00Z" }, teamUser, []string{"(it is being deleted)"}, true},
+			func(c *v1alpha1.ImportedCluster) {
+				c.Annotations[v1alpha1.JoinExpiresAnnotation] = "2031-01-01T00:00:00Z"
+			}, teamUser, []string{"(it is being deleted)"}, true},
 		{"other annotations are anyone's", active(), func(c *v1alpha1.ImportedCluster) { c.Annotations["note"] = "x" }, teamUser, nil, true},
 		{"join tokens are the Join rule's", active(), func(c *v1alpha1.ImportedCluster) { c.OwnerReferences = owner }, v1alpha1.JoinUsername("edge"), nil, true},
 		{"agents are the Agent rule's", active(), func(c *v1alpha1.ImportedCluster) { c.Finalizers = nil }, v1alpha1.AgentUsername("edge"), nil, true},
