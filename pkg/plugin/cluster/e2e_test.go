@@ -343,7 +343,9 @@ func assertImported(t *testing.T, hub, ds *testenv.Cluster, n int, extra counts)
 	if got := hubObjects(t, hub.Client); got["ImportedCluster"] != n || got["Lease"] != n || got["Secret"] != n {
 		t.Errorf("hub holds %v, want %d of each", got, n)
 	}
-	want := counts{"ClusterRole": 1, "ServiceAccount": 1, "Secret": 0, "Role": 1, "RoleBinding": 1, "ConfigMap": 1} // no token Secret: agent tokens are short-lived
+	// No token Secret: agent tokens are short-lived. Two ConfigMaps: the marker and the etcd
+	// count of the upgrade fence.
+	want := counts{"ClusterRole": 1, "ServiceAccount": 1, "Secret": 0, "Role": 1, "RoleBinding": 1, "ConfigMap": 2}
 	for k, v := range extra {
 		want[k] = v
 	}
