@@ -149,10 +149,12 @@ func testImportFlow(t *testing.T, binary func(*testing.T) string, version string
 		for _, item := range list.Object["items"].([]any) {
 			kinds = append(kinds, item.(map[string]any)["kind"].(string))
 		}
-		if got, want := strings.Join(kinds, " "), "Lease Namespace ClusterRole ServiceAccount ClusterRoleBinding Role RoleBinding ConfigMap ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ImportedCluster Secret"; got != want {
+		if got, want := strings.Join(kinds, " "), "Lease Namespace ClusterRole ServiceAccount ClusterRoleBinding Role RoleBinding ConfigMap ConfigMap "+
+			"ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding "+
+			"ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ImportedCluster Secret"; got != want {
 			t.Errorf("dry run kinds:\n%s\nwant:\n%s", got, want)
 		}
-		mustContain(t, "dry run", out, importer.TokenPlaceholder, "name: alice", "clusterID: ")
+		mustContain(t, "dry run", out, importer.TokenPlaceholder, "name: alice", "clusterID: ", `etcdMembers: "3"`)
 		mustContain(t, "dry run progress (stderr)", errOut, "OK   cluster-admin in the downstream")
 		assertNothingImported(t, hub, k3s)
 	})
