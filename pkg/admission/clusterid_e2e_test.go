@@ -24,7 +24,7 @@ func TestClusterIDPatternRatchets(t *testing.T) {
 	const legacyID = "uid-legacy"
 
 	ignoreWebhook(t, e, true)
-	setClusterIDPattern(t, e, false)
+	removeClusterIDPattern(t, e)
 	if out, err := e.kubectl(t, manifest("legacy", legacyID, nil, ""), "apply", "-f", "-"); err != nil {
 		t.Fatalf("storing a record the way an older hub did: %v\n%s", err, out)
 	}
@@ -51,25 +51,14 @@ func TestClusterIDPatternRatchets(t *testing.T) {
 	mustNotExist(t, e.hub.Client, "fresh")
 }
 
-// setClusterIDPattern removes (on false) the pattern of spec.clusterID from the installed CRD,
-// as a hub installed by an older release had it, and waits until that takes effect.
-func setClusterIDPattern(t *testing.T, e *env, on bool) {
+// removeClusterIDPattern removes the pattern of spec.clusterID from the installed CRD, as a hub
+// installed by an older release had it, and waits until that takes effect.
+func removeClusterIDPattern(t *testing.T, e *env) {
 	t.Helper()
-	ctx := context.Background()
-	crd := &unstructured.Unstructured{}
-	crd.SetGroupVersionKind(crdGVK)
-	if err := e.hub.Client.Get(ctx, client.ObjectKey{Name: "importedclusters.kimport.dev"}, crd); err != nil {
-		t.Fatal(err)
-	}
-	versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
-	unstructured.RemoveNestedField(versions[0].(map[string]any), "schema", "openAPIV3Schema", "properties", "spec", "properties", "clusterID", "pattern")
-	if err := unstructured.SetNestedSlice(crd.Object, versions, "spec", "versions"); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.hub.Client.Update(ctx, crd); err != nil {
-		t.Fatal(err)
-	}
-	waitSchema(t, e, on)
+	editCRD(t, e, func(v map[string]any) {
+		unstructured.RemoveNestedField(v, "schema", "openAPIV3Schema", "properties", "spec", "properties", "clusterID", "pattern")
+	})
+	waitSchema(t, e, false)
 }
 
 // waitSchema waits until a server-side dry run of a record with a non-UUID clusterID is refused

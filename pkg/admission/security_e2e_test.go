@@ -211,26 +211,15 @@ var crdGVK = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1
 // previous ones.
 func setCredentialsRule(t *testing.T, e *env, rules []any) []any {
 	t.Helper()
-	ctx := context.Background()
-	crd := &unstructured.Unstructured{}
-	crd.SetGroupVersionKind(crdGVK)
-	if err := e.hub.Client.Get(ctx, client.ObjectKey{Name: "importedclusters.kimport.dev"}, crd); err != nil {
-		t.Fatal(err)
-	}
-	versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
-	v := versions[0].(map[string]any)
-	prev, _, _ := unstructured.NestedSlice(v, "schema", "openAPIV3Schema", "x-kubernetes-validations")
-	if rules == nil {
-		unstructured.RemoveNestedField(v, "schema", "openAPIV3Schema", "x-kubernetes-validations")
-	} else if err := unstructured.SetNestedSlice(v, rules, "schema", "openAPIV3Schema", "x-kubernetes-validations"); err != nil {
-		t.Fatal(err)
-	}
-	if err := unstructured.SetNestedSlice(crd.Object, versions, "spec", "versions"); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.hub.Client.Update(ctx, crd); err != nil {
-		t.Fatal(err)
-	}
+	var prev []any
+	editCRD(t, e, func(v map[string]any) {
+		prev, _, _ = unstructured.NestedSlice(v, "schema", "openAPIV3Schema", "x-kubernetes-validations")
+		if rules == nil {
+			unstructured.RemoveNestedField(v, "schema", "openAPIV3Schema", "x-kubernetes-validations")
+		} else if err := unstructured.SetNestedSlice(v, rules, "schema", "openAPIV3Schema", "x-kubernetes-validations"); err != nil {
+			t.Fatal(err)
+		}
+	})
 	// The API server swaps the CRD's handler shortly after: probe with a server-side dry run,
 	// which the rule, while in effect, refuses with its message.
 	deadline := time.Now().Add(30 * time.Second)
@@ -243,6 +232,25 @@ func setCredentialsRule(t *testing.T, e *env, rules []any) []any {
 			t.Fatalf("the CRD's rules did not take effect in 30s: %s", out)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// editCRD changes the served version of the installed ImportedCluster CRD with edit.
+func editCRD(t *testing.T, e *env, edit func(version map[string]any)) {
+	t.Helper()
+	ctx := context.Background()
+	crd := &unstructured.Unstructured{}
+	crd.SetGroupVersionKind(crdGVK)
+	if err := e.hub.Client.Get(ctx, client.ObjectKey{Name: "importedclusters.kimport.dev"}, crd); err != nil {
+		t.Fatal(err)
+	}
+	versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
+	edit(versions[0].(map[string]any))
+	if err := unstructured.SetNestedSlice(crd.Object, versions, "spec", "versions"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.hub.Client.Update(ctx, crd); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -36,21 +36,8 @@ func TestUpgradeRollout(t *testing.T) {
 }
 
 func testUpgradeRollout(t *testing.T, mode v1alpha1.Mode) {
-	clusters := testenv.StartAll(t,
-		testenv.Options{Name: "hub", HubCRDs: true},
-		testenv.Options{Name: "k3s", K3s: true, PlanCRD: true})
-	hub, ds := clusters[0], clusters[1]
+	hub, ds := importK3s(t, 5, mode)
 	ctx := context.Background()
-	must(t, testenv.CreateK3sNodes(ctx, ds.Client, 3, 5, ds.Version))
-	startReconciler(t, hub, controller.Options{ProbeInterval: probeInterval, ProbeTimeout: 3 * time.Second, CleanupTimeout: cleanupTimeout})
-	req, token := prepareImportMode(t, hub, ds, "edge", nil, mode)
-	if _, err := importer.Register(ctx, hub.Client, req, token, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	if mode == v1alpha1.ModeAgent {
-		startAgentFor(t, hub, ds, "edge")
-	}
-	waitPhase(t, hub, "edge", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
 
 	running, err := validate.ParseK3sVersion(ds.Version)
 	must(t, err)
@@ -165,18 +152,8 @@ func installController(t *testing.T, ds *testenv.Cluster) {
 // plan to what the 3 members it has just observed allow, says so in Upgraded, and the
 // downstream fence admits the clamped plan (it would refuse 2: the import counted 3).
 func TestUpgradeClampsToObservedQuorum(t *testing.T) {
-	clusters := testenv.StartAll(t,
-		testenv.Options{Name: "hub", HubCRDs: true},
-		testenv.Options{Name: "k3s", K3s: true, PlanCRD: true})
-	hub, ds := clusters[0], clusters[1]
+	hub, ds := importK3s(t, 2, v1alpha1.ModeDirect)
 	ctx := context.Background()
-	must(t, testenv.CreateK3sNodes(ctx, ds.Client, 3, 2, ds.Version))
-	startReconciler(t, hub, controller.Options{ProbeInterval: probeInterval, ProbeTimeout: 3 * time.Second, CleanupTimeout: cleanupTimeout})
-	req, token := prepareImportMode(t, hub, ds, "edge", nil, v1alpha1.ModeDirect)
-	if _, err := importer.Register(ctx, hub.Client, req, token, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	waitPhase(t, hub, "edge", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
 	installController(t, ds)
 
 	running, err := validate.ParseK3sVersion(ds.Version)
@@ -206,4 +183,26 @@ func TestUpgradeClampsToObservedQuorum(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// importK3s starts a hub and a K3s downstream with 3 embedded-etcd servers and agents workers,
+// runs the reconciler (and in agent mode the agent) and imports it as edge, Active.
+func importK3s(t *testing.T, agents int, mode v1alpha1.Mode) (hub, ds *testenv.Cluster) {
+	t.Helper()
+	clusters := testenv.StartAll(t,
+		testenv.Options{Name: "hub", HubCRDs: true},
+		testenv.Options{Name: "k3s", K3s: true, PlanCRD: true})
+	hub, ds = clusters[0], clusters[1]
+	ctx := context.Background()
+	must(t, testenv.CreateK3sNodes(ctx, ds.Client, 3, agents, ds.Version))
+	startReconciler(t, hub, controller.Options{ProbeInterval: probeInterval, ProbeTimeout: 3 * time.Second, CleanupTimeout: cleanupTimeout})
+	req, token := prepareImportMode(t, hub, ds, "edge", nil, mode)
+	if _, err := importer.Register(ctx, hub.Client, req, token, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if mode == v1alpha1.ModeAgent {
+		startAgentFor(t, hub, ds, "edge")
+	}
+	waitPhase(t, hub, "edge", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
+	return hub, ds
 }
