@@ -53,7 +53,7 @@ func TestAgentHubRights(t *testing.T) {
 		Message: "renewed", LastTransitionTime: metav1.NewTime(time.Now().Truncate(time.Second))}
 	for _, name := range []string{"a", "b"} {
 		ic := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: name},
-			Spec: v1alpha1.ImportedClusterSpec{Mode: v1alpha1.ModeAgent, ClusterID: "uid-" + name, APIServer: "https://" + name + ".example:6443",
+			Spec: v1alpha1.ImportedClusterSpec{Mode: v1alpha1.ModeAgent, ClusterID: clusterIDFor(name), APIServer: "https://" + name + ".example:6443",
 				CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName(name)}}}
 		if err := admin.Create(ctx, ic); err != nil {
 			t.Fatal(err)

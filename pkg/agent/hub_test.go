@@ -157,9 +157,9 @@ func TestDownstreamRulesHaveNoWildcard(t *testing.T) {
 }
 
 func TestBootstrapTokenRequest(t *testing.T) {
-	tr := agent.BootstrapTokenRequest("edge", agent.BootstrapLifetime, types.UID("uid-1"))
+	tr := agent.BootstrapTokenRequest("edge", agent.BootstrapLifetime, types.UID("00000000-0000-4000-8000-000000000001"))
 	want := authenticationv1.TokenRequestSpec{ExpirationSeconds: tr.Spec.ExpirationSeconds,
-		BoundObjectRef: &authenticationv1.BoundObjectReference{Kind: "Secret", APIVersion: "v1", Name: "kimport-agent-edge-bootstrap", UID: "uid-1"}}
+		BoundObjectRef: &authenticationv1.BoundObjectReference{Kind: "Secret", APIVersion: "v1", Name: "kimport-agent-edge-bootstrap", UID: "00000000-0000-4000-8000-000000000001"}}
 	if !equality.Semantic.DeepEqual(tr.Spec, want) || *tr.Spec.ExpirationSeconds != int64(time.Hour/time.Second) || len(tr.Spec.Audiences) != 0 {
 		t.Errorf("spec %+v", tr.Spec)
 	}

@@ -136,7 +136,7 @@ func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) 
 		return nil, r.awaitJoin(ctx, ic)
 	}
 	if ic.Spec.AgentMode() {
-		if lost, err := r.claimIfJoined(ctx, ic); err != nil || lost {
+		if lost, err := r.claimBeforeActing(ctx, ic); err != nil || lost {
 			return nil, err
 		}
 		was := clustersync.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat)
@@ -163,7 +163,7 @@ func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) 
 	} else if err != nil {
 		return nil, err
 	}
-	if lost, err := r.claimIfJoined(ctx, ic); err != nil || lost {
+	if lost, err := r.claimBeforeActing(ctx, ic); err != nil || lost {
 		return nil, err
 	}
 	ds, err := r.downstream(creds)
