@@ -97,6 +97,9 @@ fuzz: ## each fuzzer for a bounded number of executions (seed corpora are in eac
 	go test ./pkg/clustersync -run '^$$' -fuzz '^FuzzDecodeKept$$' -fuzztime $(FUZZ_EXECS)
 	go test ./internal/bodylimit -run '^$$' -fuzz '^FuzzCount$$' -fuzztime $(FUZZ_EXECS)
 	go test ./pkg/execinfo -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZ_EXECS)
+	go test ./pkg/apis/gatewayapi -run '^$$' -fuzz '^FuzzParsePath$$' -fuzztime $(FUZZ_EXECS)
+	go test ./pkg/gateway/access -run '^$$' -fuzz '^FuzzDecide$$' -fuzztime $(FUZZ_EXECS)
+	go test ./pkg/gateway/access -run '^$$' -fuzz '^FuzzScrub$$' -fuzztime $(FUZZ_EXECS)
 
 demo: control-plane build ## the main job on a local hub and downstreams
 	hack/demo.sh
@@ -107,6 +110,7 @@ bench: control-plane build ## admission latency and cost through the real API se
 	go test ./pkg/clustersync -run '^$$' -bench '^BenchmarkProbeMemory$$' -benchtime 1x
 	go test ./pkg/admission -run '^$$' -bench '^BenchmarkAdmission$$' -benchtime 1x -timeout 30m
 	go test ./pkg/plugin/list -run '^$$' -bench '^BenchmarkListFleet$$' -benchtime 1x -timeout 20m
+	go test ./pkg/gateway/server -run '^$$' -bench '^BenchmarkGateway$$' -benchtime 1x -timeout 20m
 
 # Fleet scale: one hub (real kube-apiserver and etcd, bin/webhook) and N simulated agent-mode
 # clusters for each of FLEET_SIZES, then direct mode at FLEET_DIRECT with 10 % of the

@@ -42,6 +42,10 @@ var (
 	// Plugin bounds a verb reading a downstream from the user's machine: one page of 100
 	// whole nodes is about 4 MiB and 30,000 objects; Total bounds a whole command.
 	Plugin = Limits{Bytes: 32 << 20, Objects: 200_000, Total: 512 << 20}
+	// Proxied is no limit, for the gateway's reverse proxy: it copies each answer to its client
+	// as it arrives, decoding and holding none, and passes the client's own content
+	// negotiation and encoding through; Config leaves such a configuration as it is.
+	Proxied = Limits{}
 )
 
 type limitsKey struct{}
@@ -59,6 +63,9 @@ func WithLimits(ctx context.Context, l Limits) context.Context {
 // the bytes after decompression.
 func Config(cfg *rest.Config, l Limits) *rest.Config {
 	cfg = rest.CopyConfig(cfg)
+	if l == Proxied {
+		return cfg
+	}
 	cfg.ContentType, cfg.AcceptContentTypes = runtime.ContentTypeJSON, runtime.ContentTypeJSON
 	inner, downstream := cfg.WrapTransport, cfg.Host
 	total := &atomic.Int64{}

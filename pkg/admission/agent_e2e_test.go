@@ -53,7 +53,7 @@ func TestAgentHubRights(t *testing.T) {
 		Message: "renewed", LastTransitionTime: metav1.NewTime(time.Now().Truncate(time.Second))}
 	for _, name := range []string{"a", "b"} {
 		ic := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: name},
-			Spec: v1alpha1.ImportedClusterSpec{Mode: v1alpha1.ModeAgent, ClusterID: "uid-" + name, APIServer: "https://" + name + ".example:6443",
+			Spec: v1alpha1.ImportedClusterSpec{Mode: v1alpha1.ModeAgent, ClusterID: clusterIDFor(name), APIServer: "https://" + name + ".example:6443",
 				CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName(name)}}}
 		if err := admin.Create(ctx, ic); err != nil {
 			t.Fatal(err)
@@ -209,7 +209,7 @@ func TestAgentHubRights(t *testing.T) {
 			allowed(t, "renew lease cluster-a", err)
 		}
 
-		next, err := a.cs.CoreV1().ServiceAccounts(ns).CreateToken(ctx, v1alpha1.AgentName("a"), agent.TokenRequest(agent.HubTokenLifetime), metav1.CreateOptions{})
+		next, err := a.cs.CoreV1().ServiceAccounts(ns).CreateToken(ctx, v1alpha1.AgentName("a"), agent.SessionTokenRequest("a", agent.HubTokenLifetime), metav1.CreateOptions{})
 		allowed(t, "its own next token", err)
 		if err == nil {
 			renewed := bearer(t, e.hub.Config, next.Status.Token)

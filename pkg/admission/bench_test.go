@@ -210,7 +210,7 @@ func benchCluster(name string, labels map[string]string) *v1alpha1.ImportedClust
 			"capabilities/ingressCapabilities": `[{"ingressProvider":"traefik","customDefaultBackend":false}]`,
 			"capabilities/nodePortRange":       "30000-32767",
 		}},
-		Spec: v1alpha1.ImportedClusterSpec{ClusterID: "uid-" + name, APIServer: "https://" + name + ".example:6443",
+		Spec: v1alpha1.ImportedClusterSpec{ClusterID: clusterIDFor(name), APIServer: "https://" + name + ".example:6443",
 			CredentialsSecretRef: v1alpha1.SecretReference{Name: name + "-credentials"},
 			K3s:                  &v1alpha1.K3sSpec{UpgradeStrategy: v1alpha1.UpgradeStrategy{ServerConcurrency: 1, WorkerConcurrency: 1}}},
 	}

@@ -3,6 +3,8 @@ package admission_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os/exec"
@@ -22,6 +24,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/internal/hubenv"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/hubserver"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/cluster"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
@@ -39,6 +42,13 @@ type env struct {
 
 func start(t *testing.T, reconciler bool) *env {
 	t.Helper()
+	return startEnv(t, reconciler, reconciler, nil)
+}
+
+// startEnv is start with the downstream chosen apart from the reconciler, and configure (if
+// any) tuning the hub component's options before it starts.
+func startEnv(t *testing.T, reconciler, downstream bool, configure func(*hubserver.Options)) *env {
+	t.Helper()
 	testenv.SkipShort(t) // here: Start below runs on another goroutine, where a skip cannot stop the test
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv(common.HubContextEnv, "")
@@ -46,7 +56,7 @@ func start(t *testing.T, reconciler bool) *env {
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); e.hub = testenv.Start(t, testenv.Options{Name: "hub"}) }()
-	if reconciler {
+	if downstream {
 		e.ds = testenv.Start(t, testenv.Options{Name: "plain"})
 	}
 	wg.Wait()
@@ -55,6 +65,9 @@ func start(t *testing.T, reconciler bool) *env {
 	}
 	e.server = hubenv.New(t, e.hub)
 	e.server.Options.DisableReconciler = !reconciler
+	if configure != nil {
+		configure(&e.server.Options)
+	}
 	if out, err := runCmd(initcmd.NewCmd, "--kubeconfig", e.hub.Kubeconfig, "--webhook-url", e.server.URL); err != nil {
 		t.Fatalf("init: %v\n%s", err, out)
 	}
@@ -130,6 +143,15 @@ func mustContain(t *testing.T, what, got string, wants ...string) {
 	}
 }
 
+// clusterIDFor is a stable spec.clusterID for a test cluster named name: a lowercase UUID
+// (the form of a kube-system namespace's UID, which the CRD and the Identity rule require),
+// distinct per name.
+func clusterIDFor(name string) string {
+	h := sha256.Sum256([]byte(name))
+	x := hex.EncodeToString(h[:16])
+	return x[0:8] + "-" + x[8:12] + "-" + x[12:16] + "-" + x[16:20] + "-" + x[20:32]
+}
+
 const deniedPrefix = `admission webhook "importedclusters.kimport.dev" denied the request: `
 
 // kubectlInvalid is how kubectl shows a refusal answered as Invalid with causes (the webhook's
@@ -144,7 +166,7 @@ func TestRulesThroughKubectlApply(t *testing.T) {
 	apply := func(yaml string) (string, error) { return e.kubectl(t, yaml, "apply", "-f", "-") }
 
 	t.Run("valid objects with both annotation prefixes are accepted", func(t *testing.T) {
-		out, err := apply(manifest("k3s-prod", "uid-1", map[string]string{
+		out, err := apply(manifest("k3s-prod", "00000000-0000-4000-8000-000000000001", map[string]string{
 			"capabilities/ingressCapabilities":                `[{"ingressProvider":"traefik","customDefaultBackend":false}]`,
 			"capabilities.cattle.io/nodePortRange":            "30000-32767",
 			"capabilities.cattle.io/loadBalancerCapabilities": `{"enabled":true,"provider":"ServiceLB","protocolsSupported":["TCP","UDP"],"healthCheckSupported":false}`,
@@ -160,25 +182,28 @@ func TestRulesThroughKubectlApply(t *testing.T) {
 		name, yaml, want string
 	}{
 		{"a second registration of a clusterID names the first",
-			manifest("k3s-again", "uid-1", nil, ""),
-			`spec.clusterID: Invalid value: "uid-1": this cluster is already imported as "k3s-prod" (Active); to import it under another name, run ` + "`kubectl import delete k3s-prod`" + ` first`},
+			manifest("k3s-again", "00000000-0000-4000-8000-000000000001", nil, ""),
+			`spec.clusterID: Invalid value: "00000000-0000-4000-8000-000000000001": this cluster is already imported as "k3s-prod" (Active); to import it under another name, run ` + "`kubectl import delete k3s-prod`" + ` first`},
 		{"an Active cluster cannot be re-pointed",
-			strings.Replace(manifest("k3s-prod", "uid-1", nil, ""), "https://k3s-prod.example:6443", "https://elsewhere.example:6443", 1),
+			strings.Replace(manifest("k3s-prod", "00000000-0000-4000-8000-000000000001", nil, ""), "https://k3s-prod.example:6443", "https://elsewhere.example:6443", 1),
 			`spec.apiServer: Invalid value: "https://elsewhere.example:6443": re-pointing an Active cluster is refused (it is "https://k3s-prod.example:6443"); to move it, ` + "`kubectl import delete k3s-prod`" + ` and import it again`},
 		{"a malformed capability annotation names the annotation and field",
-			manifest("k3s-prod", "uid-1", map[string]string{"capabilities.cattle.io/ingressCapabilities": `[{"ingressProvider":"nginx","customDefaultBackend":"yes"}]`}, ""),
+			manifest("k3s-prod", "00000000-0000-4000-8000-000000000001", map[string]string{"capabilities.cattle.io/ingressCapabilities": `[{"ingressProvider":"nginx","customDefaultBackend":"yes"}]`}, ""),
 			`metadata.annotations[capabilities.cattle.io/ingressCapabilities]`},
 		{"an unknown capability suggests the closest name",
-			manifest("k3s-prod", "uid-1", map[string]string{"capabilities/nodePortRanges": "30000-32767"}, ""),
+			manifest("k3s-prod", "00000000-0000-4000-8000-000000000001", map[string]string{"capabilities/nodePortRanges": "30000-32767"}, ""),
 			`metadata.annotations[capabilities/nodePortRanges]`},
 		{"a quorum-breaking server concurrency",
-			manifest("k3s-prod", "uid-1", nil, "    upgradeStrategy:\n      serverConcurrency: 2\n"),
+			manifest("k3s-prod", "00000000-0000-4000-8000-000000000001", nil, "    upgradeStrategy:\n      serverConcurrency: 2\n"),
 			`with 3 embedded-etcd servers at most 1 may upgrade at once, or etcd loses quorum; set it to 1`},
+		{"a server concurrency above 1 on a cluster whose nodes were never observed (create)",
+			manifest("k3s-new", clusterIDFor("k3s-new"), nil, "    upgradeStrategy:\n      serverConcurrency: 2\n"),
+			"the hub has not observed this cluster's nodes yet (no status.nodes: it is being created, or was never reached), so it cannot check that 2 servers upgrading at once keep etcd quorum; set it to 1 now"},
 		{"an upgrade started with more NotReady nodes than the concurrency",
-			manifest("k3s-prod", "uid-1", nil, "    version: v1.31.0+k3s1\n    upgradeStrategy:\n      workerConcurrency: 1\n"),
+			manifest("k3s-prod", "00000000-0000-4000-8000-000000000001", nil, "    version: v1.31.0+k3s1\n    upgradeStrategy:\n      workerConcurrency: 1\n"),
 			`k3s-agent-4, k3s-agent-5`},
 		{"a downgrade",
-			manifest("k3s-prod", "uid-1", nil, "    version: v1.29.9+k3s1\n    upgradeStrategy:\n      workerConcurrency: 3\n"),
+			manifest("k3s-prod", "00000000-0000-4000-8000-000000000001", nil, "    version: v1.29.9+k3s1\n    upgradeStrategy:\n      workerConcurrency: 3\n"),
 			`spec.k3s.version`},
 	}
 	for _, tc := range refusals {
@@ -192,15 +217,25 @@ func TestRulesThroughKubectlApply(t *testing.T) {
 		})
 	}
 
+	t.Run("schema: clusterID is a lowercase UUID", func(t *testing.T) {
+		for _, id := range []string{"uid-1", strings.ToUpper(clusterIDFor("shouting"))} {
+			out, err := apply(manifest("bad-id", id, nil, ""))
+			if err == nil {
+				t.Fatalf("clusterID %q admitted:\n%s", id, out)
+			}
+			mustContain(t, "kubectl apply", out, `spec.clusterID: Invalid value: "`+id+`": spec.clusterID in body should match '^[0-9a-f]{8}-`)
+		}
+	})
+
 	t.Run("schema: clusterID is immutable (CEL), concurrency at least 1", func(t *testing.T) {
-		out, _ := apply(manifest("k3s-prod", "uid-2", nil, ""))
+		out, _ := apply(manifest("k3s-prod", "00000000-0000-4000-8000-000000000002", nil, ""))
 		mustContain(t, "kubectl apply", out, "spec.clusterID is immutable")
-		out, _ = apply(manifest("k3s-prod", "uid-1", nil, "    upgradeStrategy:\n      workerConcurrency: 0\n"))
+		out, _ = apply(manifest("k3s-prod", "00000000-0000-4000-8000-000000000001", nil, "    upgradeStrategy:\n      workerConcurrency: 0\n"))
 		mustContain(t, "kubectl apply", out, "spec.k3s.upgradeStrategy.workerConcurrency: Invalid value: 0: spec.k3s.upgradeStrategy.workerConcurrency in body should be greater than or equal to 1")
 	})
 
 	t.Run("non-fatal findings are warnings", func(t *testing.T) {
-		out, err := apply(manifest("k3s-prod", "uid-1", map[string]string{"capabilities/pspEnabled": "T"}, ""))
+		out, err := apply(manifest("k3s-prod", "00000000-0000-4000-8000-000000000001", map[string]string{"capabilities/pspEnabled": "T"}, ""))
 		if err != nil {
 			t.Fatalf("refused: %v\n%s", err, out)
 		}
@@ -220,14 +255,14 @@ func TestRulesThroughKubectlApply(t *testing.T) {
 
 	t.Run("webhook stopped: writes fail closed naming the webhook", func(t *testing.T) {
 		e.server.Stop(t)
-		out, err := apply(manifest("other", "uid-9", nil, ""))
+		out, err := apply(manifest("other", "00000000-0000-4000-8000-000000000009", nil, ""))
 		if err == nil {
 			t.Fatalf("admitted with the webhook stopped:\n%s", out)
 		}
 		mustContain(t, "kubectl apply", out, `failed calling webhook "importedclusters.kimport.dev"`)
 		err = e.hub.Client.Create(context.Background(), &v1alpha1.ImportedCluster{
 			ObjectMeta: metav1.ObjectMeta{Name: "other"},
-			Spec:       v1alpha1.ImportedClusterSpec{ClusterID: "uid-1", APIServer: "https://x.example", CredentialsSecretRef: v1alpha1.SecretReference{Name: "other-credentials"}},
+			Spec:       v1alpha1.ImportedClusterSpec{ClusterID: "00000000-0000-4000-8000-000000000001", APIServer: "https://x.example", CredentialsSecretRef: v1alpha1.SecretReference{Name: "other-credentials"}},
 		})
 		explained := importer.ExplainAdmission(err)
 		if explained == nil || !strings.Contains(explained.Error(), "the hub's admission webhook importedclusters.kimport.dev (ValidatingWebhookConfiguration kimport-webhook) cannot be reached") {
@@ -378,7 +413,7 @@ func TestCertificateRotation(t *testing.T) {
 		serials[servingFingerprint(t, server.Options.WebhookPort)] = true
 		ic := &v1alpha1.ImportedCluster{
 			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("rot-%d", i)},
-			Spec: v1alpha1.ImportedClusterSpec{ClusterID: fmt.Sprintf("uid-%d", i), APIServer: "https://x.example",
+			Spec: v1alpha1.ImportedClusterSpec{ClusterID: clusterIDFor(fmt.Sprintf("rot-%d", i)), APIServer: "https://x.example",
 				CredentialsSecretRef: v1alpha1.SecretReference{Name: fmt.Sprintf("rot-%d-credentials", i)}},
 		}
 		if err := hub.Client.Create(ctx, ic); err != nil {

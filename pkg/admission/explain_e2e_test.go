@@ -32,7 +32,7 @@ func TestExplainAdmissionNamesEachRule(t *testing.T) {
 				CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName(name)}},
 		}
 	}
-	if err := admin.Create(ctx, cluster("prod", "uid-prod")); err != nil {
+	if err := admin.Create(ctx, cluster("prod", "00000000-0000-4000-8000-0000000000d0")); err != nil {
 		t.Fatal(err)
 	}
 	setStatus(t, e, "prod") // Active, 3 embedded-etcd servers
@@ -55,7 +55,7 @@ func TestExplainAdmissionNamesEachRule(t *testing.T) {
 		}
 		st := status.Status()
 		wantReason := metav1.StatusReasonInvalid
-		if rule == validate.RuleJoin || rule == validate.RuleAgent || rule == validate.RuleStatusWrite {
+		if rule == validate.RuleJoin || rule == validate.RuleAgent || rule == validate.RuleStatusWrite || rule == validate.RuleHubMetadata {
 			wantReason = metav1.StatusReasonForbidden
 		}
 		if st.Reason != wantReason {
@@ -83,14 +83,14 @@ func TestExplainAdmissionNamesEachRule(t *testing.T) {
 	}
 
 	t.Run("identity: a second registration of a cluster", func(t *testing.T) {
-		check(t, admin.Create(ctx, cluster("again", "uid-prod")), validate.RuleIdentity, "spec.clusterID")
+		check(t, admin.Create(ctx, cluster("again", "00000000-0000-4000-8000-0000000000d0")), validate.RuleIdentity, "spec.clusterID")
 	})
 	t.Run("identity: re-pointing an Active cluster", func(t *testing.T) {
 		check(t, admin.Patch(ctx, prod.DeepCopy(), mergePatch(`{"spec":{"apiServer":"https://elsewhere.example:6443"}}`)),
 			validate.RuleIdentity, "spec.apiServer")
 	})
 	t.Run("capabilities", func(t *testing.T) {
-		caps := cluster("caps", "uid-caps")
+		caps := cluster("caps", "00000000-0000-4000-8000-0000000000ca")
 		caps.Annotations = map[string]string{v1alpha1.CapabilityPrefix + "noSuchCapability": "true"}
 		check(t, admin.Create(ctx, caps), validate.RuleCapabilities, "metadata.annotations[capabilities/noSuchCapability]")
 	})
@@ -99,13 +99,13 @@ func TestExplainAdmissionNamesEachRule(t *testing.T) {
 			validate.RuleUpgrade, "spec.k3s.upgradeStrategy.serverConcurrency")
 	})
 	t.Run("members", func(t *testing.T) {
-		everyone := cluster("everyone", "uid-everyone")
+		everyone := cluster("everyone", "00000000-0000-4000-8000-0000000000ee")
 		everyone.Spec.Members = []v1alpha1.Member{{Kind: v1alpha1.MemberGroup, Name: "system:authenticated", Role: v1alpha1.RoleMember}}
 		check(t, admin.Create(ctx, everyone), validate.RuleMembers, "spec.members[0].name")
 	})
 	t.Run("join token scope", func(t *testing.T) {
 		members := []any{map[string]any{"kind": "User", "name": "mallory", "role": "cluster-owner"}}
-		check(t, joinApply(join, "waiting", "uid-waiting", "https://waiting.example:6443", map[string]any{"members": members}),
+		check(t, joinApply(join, "waiting", "00000000-0000-4000-8000-0000000000a1", "https://waiting.example:6443", map[string]any{"members": members}),
 			validate.RuleJoin, "spec.members")
 	})
 	t.Run("agent", func(t *testing.T) {
@@ -130,6 +130,10 @@ func TestExplainAdmissionNamesEachRule(t *testing.T) {
 		}
 		check(t, agentClient.Patch(ctx, prod.DeepCopy(), mergePatch(`{"spec":{"displayName":"Prod"}}`)), validate.RuleAgent, "metadata.name")
 	})
+	t.Run("hub metadata", func(t *testing.T) {
+		check(t, admin.Patch(ctx, prod.DeepCopy(), mergePatch(`{"metadata":{"annotations":{"`+v1alpha1.JoinExpiresAnnotation+`":"2031-01-01T00:00:00Z"}}}`)),
+			validate.RuleHubMetadata, "metadata.annotations["+v1alpha1.JoinExpiresAnnotation+"]")
+	})
 	t.Run("status writer", func(t *testing.T) {
 		check(t, admin.Status().Patch(ctx, prod.DeepCopy(), mergePatch(`{"status":{"nodes":{"etcd":9}}}`)),
 			validate.RuleStatusWrite, "status")
@@ -137,7 +141,7 @@ func TestExplainAdmissionNamesEachRule(t *testing.T) {
 	// Last: the CRD's own rule refuses first, so the test removes it to reach the webhook.
 	t.Run("credentials", func(t *testing.T) {
 		setCredentialsRule(t, e, nil)
-		thief := cluster("thief", "uid-thief")
+		thief := cluster("thief", "00000000-0000-4000-8000-0000000000ff")
 		thief.Spec.CredentialsSecretRef.Name = "kimport-webhook-tls"
 		check(t, admin.Create(ctx, thief), validate.RuleCredentials, "spec.credentialsSecretRef.name")
 	})

@@ -108,7 +108,7 @@ func TestTwoStepImport(t *testing.T) {
 
 	if err := admin.Create(ctx, &v1alpha1.ImportedCluster{
 		ObjectMeta: metav1.ObjectMeta{Name: "holder"},
-		Spec: v1alpha1.ImportedClusterSpec{ClusterID: "uid-active", APIServer: "https://holder.example:6443",
+		Spec: v1alpha1.ImportedClusterSpec{ClusterID: "00000000-0000-4000-8000-0000000000ac", APIServer: "https://holder.example:6443",
 			CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName("holder")}},
 	}); err != nil {
 		t.Fatal(err)
@@ -128,51 +128,51 @@ func TestTwoStepImport(t *testing.T) {
 		return admin.Patch(ctx, &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: name}}, client.RawPatch(types.MergePatchType, []byte(patch)))
 	}
 	t.Run("setting the clusterID later is checked like a create", func(t *testing.T) {
-		mustRefuse(t, setIdentity("waiting-a", "uid-active"), deniedPrefix,
-			`spec.clusterID: Invalid value: "uid-active": this cluster is already imported as "holder"`, "`kubectl import delete holder`",
+		mustRefuse(t, setIdentity("waiting-a", "00000000-0000-4000-8000-0000000000ac"), deniedPrefix,
+			`spec.clusterID: Invalid value: "00000000-0000-4000-8000-0000000000ac": this cluster is already imported as "holder"`, "`kubectl import delete holder`",
 			"or drop this registration with `kubectl import delete waiting-a`")
-		if err := setIdentity("waiting-a", "uid-a"); err != nil {
+		if err := setIdentity("waiting-a", "00000000-0000-4000-8000-00000000000a"); err != nil {
 			t.Fatalf("fresh clusterID refused: %v", err)
 		}
-		mustRefuse(t, setIdentity("waiting-a", "uid-a2"), "spec.clusterID is immutable once set")
+		mustRefuse(t, setIdentity("waiting-a", "00000000-0000-4000-8000-0000000000a2"), "spec.clusterID is immutable once set")
 	})
 
 	join := joinClient(t, e.hub.Config, "waiting-b", "waiting-b")
 	t.Run("the join token sets clusterID, apiServer and label", func(t *testing.T) {
-		err := joinApply(join, "waiting-b", "uid-active", "https://b.example:6443", nil)
+		err := joinApply(join, "waiting-b", "00000000-0000-4000-8000-0000000000ac", "https://b.example:6443", nil)
 		mustRefuse(t, err, deniedPrefix, `this cluster is already imported as "holder"`, "`kubectl import delete waiting-b`")
-		if err := joinApply(join, "waiting-b", "uid-b", "https://b.example:6443", nil); err != nil {
+		if err := joinApply(join, "waiting-b", "00000000-0000-4000-8000-00000000000b", "https://b.example:6443", nil); err != nil {
 			t.Fatalf("join: %v", err)
 		}
 		var ic v1alpha1.ImportedCluster
 		if err := join.Get(ctx, client.ObjectKey{Name: "waiting-b"}, &ic); err != nil {
 			t.Fatal(err)
 		}
-		if ic.Spec.ClusterID != "uid-b" || ic.Spec.APIServer != "https://b.example:6443" || ic.Labels[v1alpha1.ClusterIDLabel] != "uid-b" ||
+		if ic.Spec.ClusterID != "00000000-0000-4000-8000-00000000000b" || ic.Spec.APIServer != "https://b.example:6443" || ic.Labels[v1alpha1.ClusterIDLabel] != "00000000-0000-4000-8000-00000000000b" ||
 			ic.Spec.CredentialsSecretRef.Name != "waiting-b-credentials" || ic.Annotations[v1alpha1.JoinExpiresAnnotation] == "" {
 			t.Fatalf("stored: %+v", ic)
 		}
-		if err := joinApply(join, "waiting-b", "uid-b", "https://b.example:6443", nil); err != nil {
+		if err := joinApply(join, "waiting-b", "00000000-0000-4000-8000-00000000000b", "https://b.example:6443", nil); err != nil {
 			t.Fatalf("re-running join with the same values: %v", err)
 		}
 	})
 
 	t.Run("the join token cannot change anything else", func(t *testing.T) {
 		members := []any{map[string]any{"kind": "User", "name": "mallory", "role": "cluster-owner"}}
-		err := joinApply(join, "waiting-b", "uid-b", "https://b.example:6443", map[string]any{"members": members})
+		err := joinApply(join, "waiting-b", "00000000-0000-4000-8000-00000000000b", "https://b.example:6443", map[string]any{"members": members})
 		mustRefuse(t, err, deniedPrefix,
 			`spec.members: Forbidden: the join token of "waiting-b" may only set spec.clusterID, spec.apiServer and spec.mode; ask the hub admin to change spec.members`)
 		mustContain(t, "plugin message", importer.ExplainAdmission(err).Error(), "(rule Join: join token scope)")
-		err = joinApply(join, "waiting-b", "uid-b", "https://moved.example:6443", nil)
+		err = joinApply(join, "waiting-b", "00000000-0000-4000-8000-00000000000b", "https://moved.example:6443", nil)
 		mustRefuse(t, err, deniedPrefix, `spec.apiServer: Invalid value: "https://moved.example:6443": the join token of "waiting-b" may set it only once`)
 	})
 
 	t.Run("the join token of another cluster is refused even where RBAC allows it", func(t *testing.T) {
 		wide := joinClient(t, e.hub.Config, "waiting-x", "waiting-c") // a mistaken grant
-		err := joinApply(wide, "waiting-c", "uid-c", "https://c.example:6443", nil)
+		err := joinApply(wide, "waiting-c", "00000000-0000-4000-8000-00000000000c", "https://c.example:6443", nil)
 		mustRefuse(t, err, deniedPrefix, `metadata.name: Forbidden: the join token of "waiting-x" may only complete the registration "waiting-x", not "waiting-c"`)
 		// And where RBAC does not, the API server refuses before the webhook.
-		err = joinApply(join, "waiting-c", "uid-c", "https://c.example:6443", nil)
+		err = joinApply(join, "waiting-c", "00000000-0000-4000-8000-00000000000c", "https://c.example:6443", nil)
 		if err == nil || !strings.Contains(err.Error(), "forbidden") || strings.Contains(err.Error(), deniedPrefix) {
 			t.Fatalf("patch of another registration: %v", err)
 		}
@@ -191,9 +191,9 @@ func TestTwoStepImport(t *testing.T) {
 			}
 		}
 		want := map[string]string{
-			"holder":    "uid-active https://holder.example:6443 ",
-			"waiting-a": "uid-a https://waiting-a.example:6443 ",
-			"waiting-b": "uid-b https://b.example:6443 uid-b",
+			"holder":    "00000000-0000-4000-8000-0000000000ac https://holder.example:6443 ",
+			"waiting-a": "00000000-0000-4000-8000-00000000000a https://waiting-a.example:6443 ",
+			"waiting-b": "00000000-0000-4000-8000-00000000000b https://b.example:6443 00000000-0000-4000-8000-00000000000b",
 			"waiting-c": "  ",
 		}
 		for name, w := range want {

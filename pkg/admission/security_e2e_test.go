@@ -9,8 +9,10 @@ import (
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
@@ -69,7 +71,7 @@ func TestMembersThroughTheWebhook(t *testing.T) {
 	alice := v1alpha1.Member{Kind: v1alpha1.MemberUser, Name: "alice@example.com", Role: v1alpha1.RoleOwner}
 
 	t.Run("everyone as cluster-owner is refused at create", func(t *testing.T) {
-		out, err := apply(withMembers(manifest("open", "uid-open", nil, ""), "Group:system:authenticated=cluster-owner"))
+		out, err := apply(withMembers(manifest("open", "00000000-0000-4000-8000-0000000000e0", nil, ""), "Group:system:authenticated=cluster-owner"))
 		if err == nil {
 			t.Fatalf("admitted:\n%s", out)
 		}
@@ -77,7 +79,7 @@ func TestMembersThroughTheWebhook(t *testing.T) {
 		mustNotExist(t, e.hub.Client, "open")
 	})
 
-	if out, err := apply(withMembers(manifest("prod", "uid-prod", nil, ""), "User:alice@example.com=cluster-owner")); err != nil {
+	if out, err := apply(withMembers(manifest("prod", "00000000-0000-4000-8000-0000000000d0", nil, ""), "User:alice@example.com=cluster-owner")); err != nil {
 		t.Fatalf("apply prod: %v\n%s", err, out)
 	}
 	patch := func(member string) (string, error) {
@@ -118,12 +120,12 @@ func TestCredentialsSecretRefThroughTheHub(t *testing.T) {
 	apply := func(yaml string) (string, error) { return e.kubectl(t, yaml, "apply", "-f", "-") }
 	refused := func(t *testing.T, what string, wants ...string) {
 		t.Helper()
-		out, err := apply(credentialsRef("prod", "uid-prod", webhookTLS))
+		out, err := apply(credentialsRef("prod", "00000000-0000-4000-8000-0000000000d0", webhookTLS))
 		if err == nil {
 			t.Fatalf("%s: admitted:\n%s", what, out)
 		}
 		mustContain(t, what, out, wants...)
-		out, err = apply(credentialsRef("thief", "uid-thief", webhookTLS))
+		out, err = apply(credentialsRef("thief", "00000000-0000-4000-8000-0000000000ff", webhookTLS))
 		if err == nil {
 			t.Fatalf("%s: admitted:\n%s", what, out)
 		}
@@ -134,7 +136,7 @@ func TestCredentialsSecretRefThroughTheHub(t *testing.T) {
 			t.Errorf("%s: prod's credentialsSecretRef = %q (%v)", what, prod.Spec.CredentialsSecretRef.Name, err)
 		}
 	}
-	if out, err := apply(manifest("prod", "uid-prod", nil, "")); err != nil {
+	if out, err := apply(manifest("prod", "00000000-0000-4000-8000-0000000000d0", nil, "")); err != nil {
 		t.Fatalf("apply prod: %v\n%s", err, out)
 	}
 
@@ -150,14 +152,14 @@ func TestCredentialsSecretRefThroughTheHub(t *testing.T) {
 	crd := setCredentialsRule(t, e, nil) // the hub as before the CEL rule existed
 	t.Run("the webhook refuses at create and update", func(t *testing.T) {
 		refused(t, "webhook", kubectlInvalid, `spec.credentialsSecretRef.name: Invalid value: "kimport-webhook-tls": must be "`)
-		out, _ := apply(credentialsRef("thief", "uid-thief", webhookTLS))
+		out, _ := apply(credentialsRef("thief", "00000000-0000-4000-8000-0000000000ff", webhookTLS))
 		mustContain(t, "webhook", out, `must be "thief-credentials", the ImportedCluster's name followed by -credentials: `+
 			`the hub deletes this Secret with the cluster, so it may name no other Secret; set it to "thief-credentials"`)
 	})
 
 	// Stored while neither rule existed: no CEL rule, the webhook not called.
 	ignoreWebhook(t, e, true)
-	stored := withMembers(credentialsRef("stored", "uid-stored", webhookTLS), "Group:system:authenticated=cluster-owner")
+	stored := withMembers(credentialsRef("stored", "00000000-0000-4000-8000-00000000005d", webhookTLS), "Group:system:authenticated=cluster-owner")
 	if out, err := apply(stored); err != nil {
 		t.Fatalf("storing a record as before the rules: %v\n%s", err, out)
 	}
@@ -192,9 +194,11 @@ func TestCredentialsSecretRefThroughTheHub(t *testing.T) {
 		if out, err := e.kubectl(t, "", "delete", "importedcluster", "stored", "--wait=false"); err != nil {
 			t.Fatalf("delete: %v\n%s", err, out)
 		}
-		// What the reconciler does once it has cleaned up.
-		if out, err := e.kubectl(t, "", "patch", "importedcluster", "stored", "--type=merge", "-p", `{"metadata":{"finalizers":null}}`); err != nil {
-			t.Fatalf("removing the finalizer: %v\n%s", err, out)
+		// What the reconciler does once it has cleaned up, as the hub component (rule
+		// HubMetadata keeps anyone else from cutting the cleanup short).
+		ic := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: "stored"}}
+		if err := e.server.Client.Patch(context.Background(), ic, client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"finalizers":null}}`))); err != nil {
+			t.Fatalf("removing the finalizer: %v", err)
 		}
 		mustNotExist(t, e.hub.Client, "stored")
 	})
@@ -207,31 +211,20 @@ var crdGVK = schema.GroupVersionKind{Group: "apiextensions.k8s.io", Version: "v1
 // previous ones.
 func setCredentialsRule(t *testing.T, e *env, rules []any) []any {
 	t.Helper()
-	ctx := context.Background()
-	crd := &unstructured.Unstructured{}
-	crd.SetGroupVersionKind(crdGVK)
-	if err := e.hub.Client.Get(ctx, client.ObjectKey{Name: "importedclusters.kimport.dev"}, crd); err != nil {
-		t.Fatal(err)
-	}
-	versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
-	v := versions[0].(map[string]any)
-	prev, _, _ := unstructured.NestedSlice(v, "schema", "openAPIV3Schema", "x-kubernetes-validations")
-	if rules == nil {
-		unstructured.RemoveNestedField(v, "schema", "openAPIV3Schema", "x-kubernetes-validations")
-	} else if err := unstructured.SetNestedSlice(v, rules, "schema", "openAPIV3Schema", "x-kubernetes-validations"); err != nil {
-		t.Fatal(err)
-	}
-	if err := unstructured.SetNestedSlice(crd.Object, versions, "spec", "versions"); err != nil {
-		t.Fatal(err)
-	}
-	if err := e.hub.Client.Update(ctx, crd); err != nil {
-		t.Fatal(err)
-	}
+	var prev []any
+	editCRD(t, e, func(v map[string]any) {
+		prev, _, _ = unstructured.NestedSlice(v, "schema", "openAPIV3Schema", "x-kubernetes-validations")
+		if rules == nil {
+			unstructured.RemoveNestedField(v, "schema", "openAPIV3Schema", "x-kubernetes-validations")
+		} else if err := unstructured.SetNestedSlice(v, rules, "schema", "openAPIV3Schema", "x-kubernetes-validations"); err != nil {
+			t.Fatal(err)
+		}
+	})
 	// The API server swaps the CRD's handler shortly after: probe with a server-side dry run,
 	// which the rule, while in effect, refuses with its message.
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		out, _ := e.kubectl(t, credentialsRef("probe", "uid-probe", webhookTLS), "apply", "--dry-run=server", "-f", "-")
+		out, _ := e.kubectl(t, credentialsRef("probe", "00000000-0000-4000-8000-0000000000b0", webhookTLS), "apply", "--dry-run=server", "-f", "-")
 		if strings.Contains(out, credentialsCEL) == (rules != nil) {
 			return prev
 		}
@@ -239,6 +232,25 @@ func setCredentialsRule(t *testing.T, e *env, rules []any) []any {
 			t.Fatalf("the CRD's rules did not take effect in 30s: %s", out)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// editCRD changes the served version of the installed ImportedCluster CRD with edit.
+func editCRD(t *testing.T, e *env, edit func(version map[string]any)) {
+	t.Helper()
+	ctx := context.Background()
+	crd := &unstructured.Unstructured{}
+	crd.SetGroupVersionKind(crdGVK)
+	if err := e.hub.Client.Get(ctx, client.ObjectKey{Name: "importedclusters.kimport.dev"}, crd); err != nil {
+		t.Fatal(err)
+	}
+	versions, _, _ := unstructured.NestedSlice(crd.Object, "spec", "versions")
+	edit(versions[0].(map[string]any))
+	if err := unstructured.SetNestedSlice(crd.Object, versions, "spec", "versions"); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.hub.Client.Update(ctx, crd); err != nil {
+		t.Fatal(err)
 	}
 }
 

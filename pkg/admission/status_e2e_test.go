@@ -21,7 +21,7 @@ import (
 func TestStatusWritesOnlyByTheHub(t *testing.T) {
 	e := start(t, false) // the test plays the reconciler through e.server.Client
 	ctx := context.Background()
-	if out, err := e.kubectl(t, manifest("k3s-prod", "uid-1", nil, ""), "apply", "-f", "-"); err != nil {
+	if out, err := e.kubectl(t, manifest("k3s-prod", "00000000-0000-4000-8000-000000000001", nil, ""), "apply", "-f", "-"); err != nil {
 		t.Fatalf("apply: %v\n%s", err, out)
 	}
 	setStatus(t, e, "k3s-prod")

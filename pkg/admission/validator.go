@@ -94,14 +94,14 @@ func (v *ImportedClusterValidator) validate(ctx context.Context, newObj, oldObj 
 			return nil, err
 		}
 	}
-	r := validate.ImportedCluster(newObj, oldObj, validate.ContextFor(oldObj, others, requester(ctx)))
+	r := validate.ImportedCluster(newObj, oldObj, validate.ContextFor(oldObj, others, requester(ctx), v.StatusWriters))
 	return r.Warnings, refusal(newObj.Name, r)
 }
 
 // refusal answers a refused request as the API server's own validation does: a Status whose
 // details.causes carry each refused field path, with the rule that refused it as the cause
 // type (validate.Rule.CauseType); controller-runtime keeps the Status and the hub's API server
-// forwards it. A refusal of who writes (Join, Agent, StatusWrite) is Forbidden (403), any
+// forwards it. A refusal of who writes (Join, Agent, StatusWrite, HubMetadata) is Forbidden (403), any
 // other Invalid (422). nil when r refuses nothing.
 func refusal(name string, r validate.Result) error {
 	if r.Allowed() {
@@ -109,7 +109,7 @@ func refusal(name string, r validate.Result) error {
 	}
 	var err *apierrors.StatusError
 	if slices.ContainsFunc(r.Rules, func(rule validate.Rule) bool {
-		return rule == validate.RuleJoin || rule == validate.RuleAgent || rule == validate.RuleStatusWrite
+		return rule == validate.RuleJoin || rule == validate.RuleAgent || rule == validate.RuleStatusWrite || rule == validate.RuleHubMetadata
 	}) {
 		err = apierrors.NewForbidden(v1alpha1.GroupVersion.WithResource("importedclusters").GroupResource(), name, r.Errors.ToAggregate())
 	} else {

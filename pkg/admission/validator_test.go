@@ -40,7 +40,7 @@ func TestValidatorReadsTheRequester(t *testing.T) {
 	renamed := waiting.DeepCopy()
 	renamed.Spec.DisplayName = "Production"
 	joined := waiting.DeepCopy()
-	joined.Spec.ClusterID = "uid-1"
+	joined.Spec.ClusterID = "00000000-0000-4000-8000-000000000001"
 	reader := &countingReader{}
 	v := &ImportedClusterValidator{Reader: reader}
 	join := requestBy(v1alpha1.JoinUsername("prod"))

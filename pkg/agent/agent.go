@@ -133,6 +133,9 @@ type Registration struct {
 	HubServer   string
 	ClusterName string
 	ClusterID   string
+	// EtcdMembers is how many embedded-etcd members the import counted: the quorum limit of
+	// the upgrade fence (UpgradeLimits).
+	EtcdMembers int
 }
 
 // Objects returns the downstream objects in the order they must be created. Objects whose
@@ -157,9 +160,11 @@ func Objects(reg Registration) (ns *corev1.Namespace, cr *rbacv1.ClusterRole, re
 			MarkerClusterName: reg.ClusterName, MarkerClusterID: reg.ClusterID,
 		}},
 	}
-	// Last: the fence that narrows what the agent's RBAC allows (policy.go).
+	// Last: the fence that narrows what the agent's RBAC allows (policy.go), and the upgrade
+	// rules it holds for plans, after the etcd count they read (upgradefence.go).
 	policy, binding := Policy(reg.ClusterName)
-	rest = append(rest, policy, binding)
+	rest = append(rest, UpgradeLimits(reg.ClusterName, reg.EtcdMembers), policy, binding)
+	rest = append(rest, UpgradeFence(reg.ClusterName)...)
 	return ns, cr, rest
 }
 

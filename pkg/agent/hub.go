@@ -22,7 +22,9 @@ import (
 // own ServiceAccount, v1alpha1.AgentName(cluster) in v1alpha1.HubNamespace. HubIdentity is
 // everything that identity may touch in the hub, by name: its own ImportedCluster (and its
 // status), its heartbeat Lease, its next token, and the bootstrap Secret it deletes once it
-// has that token. The webhook narrows the status write further (validate.StatusWrite).
+// has that token. The webhook narrows the status write further (validate.StatusWrite); the
+// hub's policies narrow the Lease update to its renewal (deploy/base/heartbeat-policy.yaml)
+// and every token request to TokenRequest (deploy/base/token-policy.yaml).
 
 // Token lifetimes of agent mode.
 const (
@@ -33,6 +35,9 @@ const (
 	// HubTokenLifetime is the life of the agent's own hub token; the agent renews it once
 	// half of that has passed.
 	HubTokenLifetime = time.Hour
+	// MaxTokenLifetime is the longest token an agent or a join identity may request in the
+	// hub: the policy kimport-hub-tokens refuses longer ones (its 3600 s must agree).
+	MaxTokenLifetime = time.Hour
 	// heartbeatDuration is the leaseDurationSeconds of the heartbeat Lease.
 	heartbeatDuration int32 = 60
 )
@@ -66,9 +71,11 @@ func HubNamespaceRules(cluster string) []rbacv1.PolicyRule {
 	}
 }
 
-// HubIdentity is the hub side of the agent of cluster, in creation order: ServiceAccount,
-// ClusterRole and binding, Role and binding, the heartbeat Lease and the bootstrap Secret.
-// Every object is labelled Labels(cluster).
+// HubIdentity is the hub side of the agent of cluster, in creation order: the ClusterRole
+// first, which owns every other object once applied (OwnedBy), so that deleting it removes the
+// identity whole (a direct-mode cluster needs none); then the ServiceAccount, the bindings and
+// Role, the heartbeat Lease, the bootstrap Secret and the session Secret. Every object is
+// labelled Labels(cluster).
 func HubIdentity(cluster string) []client.Object {
 	name, ns := v1alpha1.AgentName(cluster), v1alpha1.HubNamespace
 	meta := func(name, namespace string) metav1.ObjectMeta {
@@ -79,16 +86,17 @@ func HubIdentity(cluster string) []client.Object {
 		Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To(v1alpha1.AgentUsername(cluster)), LeaseDurationSeconds: ptr.To(heartbeatDuration)}}
 	lease.Labels[v1alpha1.HeartbeatLabel] = "true"
 	return []client.Object{
-		&corev1.ServiceAccount{ObjectMeta: meta(name, ns)},
 		&rbacv1.ClusterRole{ObjectMeta: meta(name, ""), Rules: HubClusterRules(cluster)},
+		&corev1.ServiceAccount{ObjectMeta: meta(name, ns)},
 		&rbacv1.ClusterRoleBinding{ObjectMeta: meta(name, ""), Subjects: subject,
 			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name}},
 		&rbacv1.Role{ObjectMeta: meta(name, ns), Rules: HubNamespaceRules(cluster)},
 		&rbacv1.RoleBinding{ObjectMeta: meta(name, ns), Subjects: subject,
 			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: name}},
 		lease,
-		// Holds nothing: it exists so that a bootstrap token can be bound to it.
+		// Both hold nothing: they exist so that tokens can be bound to them.
 		&corev1.Secret{ObjectMeta: meta(v1alpha1.AgentBootstrapName(cluster), ns), Type: corev1.SecretTypeOpaque},
+		&corev1.Secret{ObjectMeta: meta(v1alpha1.AgentSessionName(cluster), ns), Type: corev1.SecretTypeOpaque},
 	}
 }
 
@@ -100,6 +108,16 @@ func BootstrapTokenRequest(cluster string, lifetime time.Duration, secretUID typ
 	tr.Spec.BoundObjectRef = &authenticationv1.BoundObjectReference{
 		Kind: "Secret", APIVersion: "v1", Name: v1alpha1.AgentBootstrapName(cluster), UID: secretUID,
 	}
+	return tr
+}
+
+// SessionTokenRequest is the agent's request for its own next token (the bootstrap exchange
+// and every renewal): living lifetime and bound to its session Secret, so that deleting that
+// Secret (or the ServiceAccount) ends every token the agent ever renewed. The API server
+// fills in the Secret's UID; the agent cannot read it.
+func SessionTokenRequest(cluster string, lifetime time.Duration) *authenticationv1.TokenRequest {
+	tr := TokenRequest(lifetime)
+	tr.Spec.BoundObjectRef = &authenticationv1.BoundObjectReference{Kind: "Secret", APIVersion: "v1", Name: v1alpha1.AgentSessionName(cluster)}
 	return tr
 }
 

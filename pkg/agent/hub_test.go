@@ -1,6 +1,7 @@
 package agent_test
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -30,11 +31,13 @@ func TestHubIdentity(t *testing.T) {
 			t.Errorf("%T %s labels %v", o, o.GetName(), o.GetLabels())
 		}
 	}
-	if want := []string{"ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding", "Lease", "Secret"}; !slices.Equal(kinds, want) {
+	// The ClusterRole first: it owns the rest once applied.
+	if want := []string{"ClusterRole", "ServiceAccount", "ClusterRoleBinding", "Role", "RoleBinding", "Lease", "Secret", "Secret"}; !slices.Equal(kinds, want) {
 		t.Fatalf("kinds %v, want %v", kinds, want)
 	}
 	key := func(o client.Object) string { return o.GetNamespace() + "/" + o.GetName() }
-	for i, want := range []string{ns + "/" + name, "/" + name, "/" + name, ns + "/" + name, ns + "/" + name, ns + "/cluster-edge", ns + "/kimport-agent-edge-bootstrap"} {
+	for i, want := range []string{"/" + name, ns + "/" + name, "/" + name, ns + "/" + name, ns + "/" + name, ns + "/cluster-edge",
+		ns + "/kimport-agent-edge-bootstrap", ns + "/kimport-agent-edge-session"} {
 		if got := key(objs[i]); got != want {
 			t.Errorf("%s: %s, want %s", kinds[i], got, want)
 		}
@@ -61,7 +64,7 @@ func TestHubIdentity(t *testing.T) {
 		rule("", "serviceaccounts/token", []string{name}, "create"),
 		rule("", "secrets", []string{"kimport-agent-edge-bootstrap"}, "delete"),
 	}
-	cr, role := objs[1].(*rbacv1.ClusterRole), objs[3].(*rbacv1.Role)
+	cr, role := objs[0].(*rbacv1.ClusterRole), objs[3].(*rbacv1.Role)
 	if !equality.Semantic.DeepEqual(cr.Rules, wantCluster) {
 		t.Errorf("ClusterRole rules %+v", cr.Rules)
 	}
@@ -80,8 +83,10 @@ func TestHubIdentity(t *testing.T) {
 		*lease.Spec.LeaseDurationSeconds != 60 || lease.Spec.RenewTime != nil {
 		t.Errorf("Lease %+v", lease)
 	}
-	if s := objs[6].(*corev1.Secret); s.Type != corev1.SecretTypeOpaque || len(s.Data) != 0 || len(s.StringData) != 0 {
-		t.Errorf("bootstrap Secret %+v", s)
+	for _, o := range objs[6:] {
+		if s := o.(*corev1.Secret); s.Type != corev1.SecretTypeOpaque || len(s.Data) != 0 || len(s.StringData) != 0 {
+			t.Errorf("Secret %s holds something: %+v", s.Name, s)
+		}
 	}
 	// Labels are not shared between objects.
 	objs[0].GetLabels()["x"] = "y"
@@ -152,11 +157,37 @@ func TestDownstreamRulesHaveNoWildcard(t *testing.T) {
 }
 
 func TestBootstrapTokenRequest(t *testing.T) {
-	tr := agent.BootstrapTokenRequest("edge", agent.BootstrapLifetime, types.UID("uid-1"))
+	tr := agent.BootstrapTokenRequest("edge", agent.BootstrapLifetime, types.UID("00000000-0000-4000-8000-000000000001"))
 	want := authenticationv1.TokenRequestSpec{ExpirationSeconds: tr.Spec.ExpirationSeconds,
-		BoundObjectRef: &authenticationv1.BoundObjectReference{Kind: "Secret", APIVersion: "v1", Name: "kimport-agent-edge-bootstrap", UID: "uid-1"}}
+		BoundObjectRef: &authenticationv1.BoundObjectReference{Kind: "Secret", APIVersion: "v1", Name: "kimport-agent-edge-bootstrap", UID: "00000000-0000-4000-8000-000000000001"}}
 	if !equality.Semantic.DeepEqual(tr.Spec, want) || *tr.Spec.ExpirationSeconds != int64(time.Hour/time.Second) || len(tr.Spec.Audiences) != 0 {
 		t.Errorf("spec %+v", tr.Spec)
+	}
+}
+
+func TestSessionTokenRequest(t *testing.T) {
+	tr := agent.SessionTokenRequest("edge", 30*time.Minute)
+	want := authenticationv1.TokenRequestSpec{ExpirationSeconds: tr.Spec.ExpirationSeconds,
+		BoundObjectRef: &authenticationv1.BoundObjectReference{Kind: "Secret", APIVersion: "v1", Name: "kimport-agent-edge-session"}}
+	if !equality.Semantic.DeepEqual(tr.Spec, want) || *tr.Spec.ExpirationSeconds != 1800 || len(tr.Spec.Audiences) != 0 {
+		t.Errorf("spec %+v", tr.Spec)
+	}
+}
+
+// The hub's token policy and the lifetimes the plugin and the agent ask for agree.
+func TestTokenPolicyCapsAtMaxTokenLifetime(t *testing.T) {
+	b, err := deploy.FS.ReadFile("base/token-policy.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	limit := fmt.Sprintf("object.spec.expirationSeconds <= %d", int64(agent.MaxTokenLifetime/time.Second))
+	if !strings.Contains(string(b), limit) {
+		t.Errorf("deploy/base/token-policy.yaml lacks %q", limit)
+	}
+	for _, d := range []time.Duration{agent.BootstrapLifetime, agent.HubTokenLifetime} {
+		if d > agent.MaxTokenLifetime {
+			t.Errorf("lifetime %s above the policy's %s", d, agent.MaxTokenLifetime)
+		}
 	}
 }
 

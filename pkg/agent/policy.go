@@ -81,7 +81,8 @@ func Policy(cluster string) (*admissionregistrationv1.ValidatingAdmissionPolicy,
 				validation(podRule, "the agent may only delete the pods of the system-upgrade-controller in "+Namespace+
 					" (label "+fenceControllerLabel+"="+fenceControllerName+")"),
 				validation(planRule, "the agent may only write plans "+fenceMasterPlan+" and "+fenceWorkerPlan+" in "+Namespace+
-					", running image "+fenceUpgradeImage+" as "+fenceControllerName+", with no secrets"),
+					", running image "+fenceUpgradeImage+" as "+fenceControllerName+", with no secrets, a K3s version (vX.Y.Z+k3sN, no channel) "+
+					"and the node selector of its pool ("+fenceControlPlaneLabel+" In [true] for "+fenceMasterPlan+", DoesNotExist for "+fenceWorkerPlan+")"),
 				validation(secretRule, "the agent may only update data."+HubKeyToken+" of secret "+Namespace+"/"+HubSecretName+
 					" (renewing its hub token); every other key, label, annotation, owner and finalizer must stay"),
 				validation(leaseRule, "the agent may only write lease "+Namespace+"/"+LeaderElectionID+" (its leader election)"),
@@ -165,7 +166,15 @@ var (
 		"(!has(object.spec.prepare) || (object.spec.prepare.all(k, k in ['image', 'args']) && " +
 		"object.spec.prepare.image.startsWith(" + q(fenceUpgradeImage+":") + ") && " +
 		"object.spec.prepare.?args.orValue([]) == ['prepare', " + q(fenceMasterPlan) + "])) && " +
-		"!has(object.spec.secrets))))"
+		"!has(object.spec.secrets) && " +
+		// A version the hub checked, never a channel (a URL that names the version itself)...
+		"!has(object.spec.channel) && object.spec.?version.orValue('').matches(" + q(k3sVersionPattern) + ") && " +
+		// ... on the pool the plan is named after: servers (control plane) or the rest.
+		"!has(object.spec.nodeSelector.matchLabels) && object.spec.nodeSelector.?matchExpressions.orValue([]).size() == 1 && " +
+		"object.spec.nodeSelector.matchExpressions[0].key == " + q(fenceControlPlaneLabel) + " && " +
+		"(variables.name == " + q(fenceMasterPlan) +
+		" ? object.spec.nodeSelector.matchExpressions[0].operator == 'In' && object.spec.nodeSelector.matchExpressions[0].?values.orValue([]) == ['true']" +
+		" : object.spec.nodeSelector.matchExpressions[0].operator == 'DoesNotExist' && object.spec.nodeSelector.matchExpressions[0].?values.orValue([]).size() == 0))))"
 
 	// Agent mode: the agent renews its hub token and changes nothing else of its hub Secret
 	// (the hub's URL and CA stay what the import pinned).

@@ -45,6 +45,9 @@ type fenced struct {
 	dyn   dynamic.Interface    // the agent
 	// adminConfig is the cluster admin's.
 	adminConfig *rest.Config
+	// running is the K3s version every node runs; req the import that was applied.
+	running string
+	req     importer.Request
 }
 
 // TestFence applies the agent objects to a real downstream and checks, as the agent, that the
@@ -64,6 +67,12 @@ func testFence(t *testing.T, version string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A K3s cluster with 3 embedded-etcd servers and 2 agents: what the import counts and
+	// the upgrade rules compare plans against.
+	running := testenv.K3sVersion(version)
+	if err := testenv.CreateK3sNodes(ctx, c.Client, 3, 2, running); err != nil {
+		t.Fatal(err)
+	}
 	req := importer.Request{Name: cluster, ClusterID: uid, APIServer: c.Config.Host, HubID: "hub-id", HubServer: "https://hub.example:6443"}
 	if _, err := importer.ApplyDownstream(ctx, c.Client, req, io.Discard); err != nil {
 		t.Fatal(err)
@@ -71,7 +80,8 @@ func testFence(t *testing.T, version string) {
 	cfg := rest.CopyConfig(c.Config)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: agent.AgentUser,
 		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + agent.Namespace, "system:authenticated"}}
-	f := &fenced{t: t, admin: c.Client, adminConfig: c.Config, as: kubernetes.NewForConfigOrDie(cfg), dyn: dynamic.NewForConfigOrDie(cfg)}
+	f := &fenced{t: t, admin: c.Client, adminConfig: c.Config, as: kubernetes.NewForConfigOrDie(cfg), dyn: dynamic.NewForConfigOrDie(cfg),
+		running: running, req: req}
 
 	// What an admin installs and what the agent must leave alone.
 	objs := append([]client.Object{k3s.NewControllerConfigMap(cluster)}, k3s.ControllerObjects(cluster, k3s.DefaultControllerImage)...)
@@ -114,6 +124,7 @@ func testFence(t *testing.T, version string) {
 	t.Run("configmaps", f.configMaps)
 	t.Run("deployment and pods", f.controller)
 	t.Run("plans", f.plans)
+	t.Run("upgrade rules: no downgrade, quorum-safe server concurrency", f.upgradeRules)
 	t.Run("hub secret", f.hubSecret)
 	t.Run("leases", f.leases)
 	t.Run("clusterproperties", f.clusterProperties)
@@ -453,7 +464,7 @@ func (f *fenced) plans(t *testing.T) {
 
 	// What the reconciler does (pkg/controller/upgrade.go): create, then update in place.
 	allowed(t, "applying the plans", k3s.ApplyPlans(ctx, f.dyn, ic))
-	ic.Spec.K3s.Version = "v1.33.0+k3s1"
+	ic.Spec.K3s.Version = "v1.37.3+k3s1"
 	allowed(t, "updating the plans", k3s.ApplyPlans(ctx, f.dyn, ic))
 	for _, name := range []string{k3s.MasterPlan, k3s.WorkerPlan} {
 		p, err := plans.Get(ctx, name, metav1.GetOptions{})
@@ -461,8 +472,8 @@ func (f *fenced) plans(t *testing.T) {
 			t.Errorf("plan %s: %v", name, err)
 			continue
 		}
-		if v, _, _ := unstructured.NestedString(p.Object, "spec", "version"); v != "v1.33.0+k3s1" {
-			t.Errorf("plan %s version %q, want v1.33.0+k3s1", name, v)
+		if v, _, _ := unstructured.NestedString(p.Object, "spec", "version"); v != "v1.37.3+k3s1" {
+			t.Errorf("plan %s version %q, want v1.37.3+k3s1", name, v)
 		}
 	}
 
@@ -476,7 +487,7 @@ func (f *fenced) plans(t *testing.T) {
 	_, err = plans.Update(ctx, worker, metav1.UpdateOptions{})
 	refused(t, "changing the worker plan's prepare image", err)
 	worker, _ = plans.Get(ctx, k3s.WorkerPlan, metav1.GetOptions{})
-	if img, _, _ := unstructured.NestedString(worker.Object, "spec", "prepare", "image"); img != k3s.UpgradeImage+":v1.33.0-k3s1" {
+	if img, _, _ := unstructured.NestedString(worker.Object, "spec", "prepare", "image"); img != k3s.UpgradeImage+":v1.37.3-k3s1" {
 		t.Errorf("worker plan prepare image %q", img)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"time"
 
-	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -150,16 +149,15 @@ func (b *bearer) RoundTrip(req *http.Request) (*http.Response, error) {
 	return b.next.RoundTrip(req)
 }
 
-// renew asks the hub for a fresh token of the agent's ServiceAccount (as itself), keeps it in
-// the downstream Secret and uses it from now on.
+// renew asks the hub for a fresh token of the agent's ServiceAccount (as itself), bound to
+// its session Secret in the hub, keeps it in the downstream Secret and uses it from now on.
 func (h *hubCredential) renew(ctx context.Context, lifetime time.Duration) error {
 	cs, err := kubernetes.NewForConfig(h.config())
 	if err != nil {
 		return err
 	}
-	seconds := int64(lifetime.Seconds())
 	tr, err := cs.CoreV1().ServiceAccounts(v1alpha1.HubNamespace).CreateToken(ctx, v1alpha1.AgentName(h.cluster),
-		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: &seconds}}, metav1.CreateOptions{})
+		agent.SessionTokenRequest(h.cluster, lifetime), metav1.CreateOptions{})
 	if err != nil {
 		return fmt.Errorf("requesting a token for serviceaccount %s/%s in the hub: %w", v1alpha1.HubNamespace, v1alpha1.AgentName(h.cluster), err)
 	}

@@ -9,6 +9,7 @@ import (
 	coordinationv1 "k8s.io/api/coordination/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	crfake "sigs.k8s.io/controller-runtime/pkg/client/fake"
 
@@ -20,7 +21,8 @@ import (
 
 func TestRenewLeaseSetsRenewTime(t *testing.T) {
 	name := v1alpha1.HeartbeatName("c1")
-	cs := fake.NewClientset(&coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: name}})
+	cs := fake.NewClientset(&coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: name},
+		Spec: coordinationv1.LeaseSpec{LeaseDurationSeconds: ptr.To(int32(60))}})
 	before := time.Now().Add(-time.Second)
 	if err := agentrun.RenewLease(context.Background(), cs.CoordinationV1(), "c1", 20*time.Second); err != nil {
 		t.Fatal(err)
@@ -32,8 +34,17 @@ func TestRenewLeaseSetsRenewTime(t *testing.T) {
 	if l.Spec.RenewTime == nil || l.Spec.RenewTime.Before(&metav1.MicroTime{Time: before}) || l.Spec.AcquireTime == nil {
 		t.Errorf("renewTime %v, acquireTime %v: want both set to now", l.Spec.RenewTime, l.Spec.AcquireTime)
 	}
+	// The hub's policy lets an agent change nothing but the renewal (and acquireTime once).
 	if d := l.Spec.LeaseDurationSeconds; d == nil || *d != 60 {
-		t.Errorf("leaseDurationSeconds %v, want 60 (three intervals)", d)
+		t.Errorf("leaseDurationSeconds %v, want 60 (as the hub created it)", d)
+	}
+	acquired := *l.Spec.AcquireTime
+	if err := agentrun.RenewLease(context.Background(), cs.CoordinationV1(), "c1", 20*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	l, err = cs.CoordinationV1().Leases(v1alpha1.HubNamespace).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil || !l.Spec.AcquireTime.Equal(&acquired) {
+		t.Errorf("a second renewal changed acquireTime %v -> %v (%v)", acquired, l.Spec.AcquireTime, err)
 	}
 	err = agentrun.RenewLease(context.Background(), cs.CoordinationV1(), "missing", 20*time.Second)
 	if err == nil || !strings.Contains(err.Error(), v1alpha1.HeartbeatName("missing")) {

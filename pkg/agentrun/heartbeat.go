@@ -7,7 +7,6 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	coordinationv1client "k8s.io/client-go/kubernetes/typed/coordination/v1"
-	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
@@ -38,7 +37,8 @@ func Heartbeat(ctx context.Context, hub coordinationv1client.LeasesGetter, clust
 }
 
 // RenewLease renews the heartbeat Lease of cluster once (read, then update with renewTime
-// now), bounded by interval.
+// now, and acquireTime on the first renewal), bounded by interval. Nothing else of the Lease
+// changes: the hub's policy kimport-agent-heartbeat refuses any other change by an agent.
 func RenewLease(ctx context.Context, hub coordinationv1client.LeasesGetter, cluster string, interval time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, interval)
 	defer cancel()
@@ -52,7 +52,6 @@ func RenewLease(ctx context.Context, hub coordinationv1client.LeasesGetter, clus
 	if l.Spec.AcquireTime == nil {
 		l.Spec.AcquireTime = &now
 	}
-	l.Spec.LeaseDurationSeconds = ptr.To(int32((3 * interval).Seconds()))
 	if _, err := leases.Update(ctx, l, metav1.UpdateOptions{FieldManager: "kimport-agent"}); err != nil {
 		return fmt.Errorf("renewing Lease %s/%s: %w", v1alpha1.HubNamespace, l.Name, err)
 	}

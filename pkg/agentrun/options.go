@@ -64,7 +64,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.HeartbeatInterval, "heartbeat-interval", o.HeartbeatInterval, "how often the heartbeat Lease in the hub is renewed")
 	fs.DurationVar(&o.SyncInterval, "sync-interval", o.SyncInterval, "how often the downstream is observed and its status reported (spec changes are applied at once)")
 	fs.DurationVar(&o.ProbeTimeout, "probe-timeout", o.ProbeTimeout, "bound of one probe of the downstream, and of its writes")
-	fs.DurationVar(&o.TokenLifetime, "token-lifetime", o.TokenLifetime, "lifetime of each hub token the agent requests for itself (at least 10m)")
+	fs.DurationVar(&o.TokenLifetime, "token-lifetime", o.TokenLifetime, "lifetime of each hub token the agent requests for itself (10m to 1h)")
 	fs.DurationVar(&o.TokenRenewBefore, "token-renew-before", o.TokenRenewBefore, "renew the hub token once less than this of its life is left (default: half the lifetime)")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "elect one active replica (Lease "+agent.LeaderElectionID+" in "+agent.Namespace+" of the downstream)")
 	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "address of /healthz and /readyz")
@@ -90,8 +90,9 @@ func (o *Options) Validate() error {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %s", d.flag, d.v))
 		}
 	}
-	if o.TokenLifetime < 10*time.Minute {
-		errs = append(errs, fmt.Errorf("--token-lifetime must be at least 10m (the shortest token the API server issues), got %s", o.TokenLifetime))
+	if o.TokenLifetime < 10*time.Minute || o.TokenLifetime > agent.MaxTokenLifetime {
+		errs = append(errs, fmt.Errorf("--token-lifetime must be between 10m (the shortest token the API server issues) and %s (the longest the hub grants an agent), got %s",
+			agent.MaxTokenLifetime, o.TokenLifetime))
 	}
 	if o.TokenRenewBefore < 0 || (o.TokenRenewBefore != 0 && o.TokenRenewBefore >= o.TokenLifetime) {
 		errs = append(errs, fmt.Errorf("--token-renew-before (%s) must be shorter than --token-lifetime (%s)", o.TokenRenewBefore, o.TokenLifetime))

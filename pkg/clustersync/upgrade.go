@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/validate"
 )
 
 // observeCapabilities records the effective capabilities (detected, then annotation
@@ -42,7 +43,8 @@ func observeUpgrade(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedClu
 		failed(fmt.Errorf("looking for the system-upgrade-controller: %w", err))
 		return
 	}
-	if err := k3s.ApplyPlans(ctx, dyn, ic); err != nil {
+	planned, clamped := clampServers(ic)
+	if err := k3s.ApplyPlans(ctx, dyn, planned); err != nil {
 		failed(fmt.Errorf("deploying the upgrade plans: %w", err))
 		return
 	}
@@ -53,5 +55,25 @@ func observeUpgrade(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedClu
 	}
 	ic.Status.Upgrade = up
 	cond := k3s.UpgradedCondition(ic, present, up, done)
-	SetCondition(ic, cond.Type, cond.Status, cond.Reason, cond.Message)
+	SetCondition(ic, cond.Type, cond.Status, cond.Reason, cond.Message+clamped)
+}
+
+// clampServers is ic with at most as many servers upgrading at once as keep etcd quorum with
+// the members this sync has just observed (status.nodes), and a note saying so when that
+// lowered spec.k3s: the webhook judged the spec against the status of its time (or none, on
+// create), which may be older than this observation. ic itself is not changed.
+func clampServers(ic *v1alpha1.ImportedCluster) (*v1alpha1.ImportedCluster, string) {
+	if ic.Status.Nodes == nil {
+		return ic, ""
+	}
+	n := int(ic.Status.Nodes.Etcd)
+	limit := validate.ServerConcurrencyLimit(n)
+	asked := k3s.Strategy(ic.Spec.K3s).ServerConcurrency
+	if limit == 0 || int(asked) <= limit {
+		return ic, ""
+	}
+	planned := ic.DeepCopy()
+	planned.Spec.K3s.UpgradeStrategy.ServerConcurrency = int32(limit)
+	return planned, fmt.Sprintf("; %s runs %d server(s) at once, not spec.k3s.upgradeStrategy.serverConcurrency %d: with %d embedded-etcd members observed now, more would break quorum",
+		k3s.MasterPlan, limit, asked, n)
 }

@@ -13,29 +13,38 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
 )
 
-// claimIfJoined claims the identity of a registration made by `kubectl import create` until
-// it is Active, and says whether another registration holds it (recorded in Connected).
-func (r *Reconciler) claimIfJoined(ctx context.Context, ic *v1alpha1.ImportedCluster) (bool, error) {
-	_, created := ic.Annotations[v1alpha1.HubIDAnnotation]
-	if phase := ic.Status.Phase; !created || (phase != "" && phase != v1alpha1.PhasePending) {
+// claimBeforeActing claims the identity (spec.clusterID) of every record that has one, until
+// it is Active, before the reconciler touches the downstream or trusts an agent for it, and
+// says whether another record holds it (recorded in Connected). Records made by
+// `kubectl import cluster` find the claim the plugin made for them; those made by
+// `kubectl import create` + `join`, or written by hand (kubectl apply), are claimed here.
+// The webhook's duplicate check reads a cache, so two records with one clusterID written at
+// the same moment (two joins, two raw creates reaching two webhook replicas) can both pass it;
+// creating the claim is atomic, so exactly one of them acts. Past Pending a record has won
+// its claim already, and only the hub writes status: no claim is re-checked then.
+func (r *Reconciler) claimBeforeActing(ctx context.Context, ic *v1alpha1.ImportedCluster) (bool, error) {
+	if phase := ic.Status.Phase; phase != "" && phase != v1alpha1.PhasePending {
 		return false, nil
 	}
-	holder, err := r.claimJoined(ctx, ic)
+	holder, err := r.claim(ctx, ic)
 	if err != nil || holder == "" {
 		return false, err
 	}
+	missing := ""
+	if err := r.Client.Get(ctx, client.ObjectKey{Name: holder}, &v1alpha1.ImportedCluster{}); apierrors.IsNotFound(err) {
+		missing = fmt.Sprintf(" (which does not exist: if no import of it is under way, delete lease %s/%s to release the claim)",
+			v1alpha1.HubNamespace, v1alpha1.IdentityClaimName(ic.Spec.ClusterID))
+	}
 	clustersync.NotConnected(ic, v1alpha1.ReasonIdentityClaimed, fmt.Sprintf(
-		"cluster ID %s is claimed by importedcluster %s, joined by the same cluster: this registration is a duplicate and never touches the downstream; remove it with `kubectl import delete %s`",
-		ic.Spec.ClusterID, holder, ic.Name))
+		"cluster ID %s is claimed by importedcluster %s%s: this record of the same cluster is a duplicate and never touches the downstream; remove it with `kubectl import delete %s`",
+		ic.Spec.ClusterID, holder, missing, ic.Name))
 	return true, nil
 }
 
-// claimJoined claims the clusterID that `join` set, as `kubectl import cluster` claims it
-// before it writes anything: the join token may not create Leases, so the reconciler does,
-// before it touches the downstream. The webhook's duplicate check reads a cache, so two
-// registrations joined by one cluster at the same moment can both pass it; creating the Lease
-// is atomic, so exactly one holds the claim. It returns the other holder when it lost.
-func (r *Reconciler) claimJoined(ctx context.Context, ic *v1alpha1.ImportedCluster) (string, error) {
+// claim creates the identity-claim Lease of ic's clusterID, held by ic, as `kubectl import
+// cluster` does before it writes anything (a join token may not create Leases, and a raw
+// create never does). It returns the other holder when the claim is someone else's.
+func (r *Reconciler) claim(ctx context.Context, ic *v1alpha1.ImportedCluster) (string, error) {
 	holder := ic.Name
 	lease := &coordinationv1.Lease{
 		ObjectMeta: metav1.ObjectMeta{

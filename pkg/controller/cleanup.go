@@ -106,10 +106,10 @@ func (r *Reconciler) cleanHub(ctx context.Context, ic *v1alpha1.ImportedCluster)
 	if err := r.removeCredentials(ctx, ic); err != nil {
 		return err
 	}
-	// The agent's hub identity is owned by the record; deleting its ServiceAccount now ends
-	// every token of it at once, not whenever the garbage collector gets there.
-	agentAccount := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.AgentName(ic.Name)}}
-	if err := r.remove(ctx, agentAccount, "agent ServiceAccount"); err != nil {
+	// The agent's hub identity goes with the record (its ClusterRole is owned by the record
+	// and owns the rest); deleting its ServiceAccount now ends every token of it at once, not
+	// whenever the garbage collector gets there.
+	if err := r.remove(ctx, agentAccount(ic), "agent ServiceAccount"); err != nil {
 		return err
 	}
 	r.heartbeats.forget(ic.Name)

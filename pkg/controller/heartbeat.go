@@ -58,17 +58,10 @@ func (r *Reconciler) heartbeatHandler() handler.TypedEventHandler[client.Object,
 	enqueue := func(q workqueue.TypedRateLimitingInterface[reconcile.Request], cluster string) {
 		q.Add(reconcile.Request{NamespacedName: client.ObjectKey{Name: cluster}})
 	}
-	clusterOf := func(o client.Object) (*coordinationv1.Lease, string) {
-		l, ok := o.(*coordinationv1.Lease)
-		if !ok || o.GetNamespace() != v1alpha1.HubNamespace {
-			return nil, ""
-		}
-		return l, l.Labels[v1alpha1.ClusterLabel]
-	}
 	return handler.Funcs{
-		CreateFunc: func(_ context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			l, cluster := clusterOf(e.Object)
-			if cluster == "" || l.Spec.RenewTime == nil {
+		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			l, ic := r.heartbeatOf(ctx, e.Object)
+			if ic == nil || l.Spec.RenewTime == nil {
 				return
 			}
 			now := time.Now()
@@ -76,23 +69,23 @@ func (r *Reconciler) heartbeatHandler() handler.TypedEventHandler[client.Object,
 			if now.Sub(at) < r.Options.HeartbeatGrace {
 				at = now
 			}
-			r.heartbeats.observe(cluster, at)
-			enqueue(q, cluster)
+			r.heartbeats.observe(ic.Name, at)
+			enqueue(q, ic.Name)
 		},
-		UpdateFunc: func(_ context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			old, _ := clusterOf(e.ObjectOld)
-			l, cluster := clusterOf(e.ObjectNew)
-			if cluster == "" || l.Spec.RenewTime == nil || (old != nil && old.Spec.RenewTime.Equal(l.Spec.RenewTime)) {
+		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
+			old, _ := e.ObjectOld.(*coordinationv1.Lease)
+			l, ic := r.heartbeatOf(ctx, e.ObjectNew)
+			if ic == nil || l.Spec.RenewTime == nil || (old != nil && old.Spec.RenewTime.Equal(l.Spec.RenewTime)) {
 				return
 			}
-			_, known := r.heartbeats.last(cluster)
-			r.heartbeats.observe(cluster, time.Now())
-			if c := r.heartbeatWasLate(cluster); c || !known {
-				enqueue(q, cluster) // only a change of judgement needs a reconcile
+			_, known := r.heartbeats.last(ic.Name)
+			r.heartbeats.observe(ic.Name, time.Now())
+			if c := clustersync.FindCondition(&ic.Status, v1alpha1.ConditionHeartbeat); !known || c == nil || c.Status != metav1.ConditionTrue {
+				enqueue(q, ic.Name) // only a change of judgement needs a reconcile
 			}
 		},
 		DeleteFunc: func(_ context.Context, e event.DeleteEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
-			if _, cluster := clusterOf(e.Object); cluster != "" {
+			if cluster := v1alpha1.HeartbeatCluster(e.Object.GetName()); cluster != "" && e.Object.GetNamespace() == v1alpha1.HubNamespace {
 				r.heartbeats.forget(cluster)
 				enqueue(q, cluster)
 			}
@@ -100,15 +93,21 @@ func (r *Reconciler) heartbeatHandler() handler.TypedEventHandler[client.Object,
 	}
 }
 
-// heartbeatWasLate says whether the stored Heartbeat condition of cluster is not True, i.e.
-// whether a renewal changes the hub's judgement. Unknown clusters count as late.
-func (r *Reconciler) heartbeatWasLate(cluster string) bool {
-	var ic v1alpha1.ImportedCluster
-	if err := r.Client.Get(context.Background(), client.ObjectKey{Name: cluster}, &ic); err != nil {
-		return true
+// heartbeatOf is the heartbeat Lease o and the agent-mode ImportedCluster it is the heartbeat
+// of, or a nil cluster. The Lease's name alone says whose heartbeat it is: its labels are
+// written by whoever may update it. A Lease of no agent-mode ImportedCluster is not recorded,
+// so the hub remembers at most one heartbeat per agent-mode ImportedCluster.
+func (r *Reconciler) heartbeatOf(ctx context.Context, o client.Object) (*coordinationv1.Lease, *v1alpha1.ImportedCluster) {
+	l, ok := o.(*coordinationv1.Lease)
+	cluster := v1alpha1.HeartbeatCluster(o.GetName())
+	if !ok || o.GetNamespace() != v1alpha1.HubNamespace || cluster == "" {
+		return nil, nil
 	}
-	c := clustersync.FindCondition(&ic.Status, v1alpha1.ConditionHeartbeat)
-	return c == nil || c.Status != metav1.ConditionTrue
+	var ic v1alpha1.ImportedCluster
+	if err := r.Client.Get(ctx, client.ObjectKey{Name: cluster}, &ic); err != nil || !ic.Spec.AgentMode() {
+		return l, nil
+	}
+	return l, &ic
 }
 
 // observeHeartbeat judges the agent's heartbeat (the Heartbeat condition, which only the

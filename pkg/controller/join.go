@@ -6,6 +6,8 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -55,6 +57,12 @@ func (r *Reconciler) awaitJoin(ctx context.Context, ic *v1alpha1.ImportedCluster
 		if err := r.revokeJoin(ctx, ic, "the join token expired at "+tok.expiresAt); err != nil {
 			return err
 		}
+		// No join ran, so no agent holds a token legitimately: whatever the expired join
+		// token requested for the agent ends with the agent's ServiceAccount (--rotate-token
+		// makes a new one).
+		if err := r.remove(ctx, agentAccount(ic), "agent ServiceAccount"); err != nil {
+			return err
+		}
 	}
 	clustersync.NotConnected(ic, v1alpha1.ReasonJoinTokenExpired, msg)
 	return nil
@@ -69,6 +77,11 @@ func (r *Reconciler) settleJoin(ctx context.Context, ic *v1alpha1.ImportedCluste
 	tok, ok := joinTokenOf(ic)
 	if !ok || clustersync.AwaitingJoin(&ic.Status) {
 		return nil
+	}
+	if !ic.Spec.AgentMode() {
+		if err := r.removeAgentIdentity(ctx, ic); err != nil {
+			return err
+		}
 	}
 	why := "the credentials were handed over"
 	handedOver := func() bool { _, err := r.credentials(ctx, ic); return err == nil }
@@ -101,6 +114,31 @@ func (r *Reconciler) revokeJoin(ctx context.Context, ic *v1alpha1.ImportedCluste
 	}
 	r.Recorder.Eventf(ic, corev1.EventTypeNormal, "JoinTokenRevoked", "deleted ServiceAccount %s/%s: %s", sa.Namespace, sa.Name, why)
 	return nil
+}
+
+// removeAgentIdentity removes the hub identity `kubectl import create` made for an agent from
+// a registration that joined in direct mode, which has no agent: its ServiceAccount at once
+// (every token of it ends, whatever the join token requested), then its ClusterRole, which
+// owns the rest (bindings, Role, heartbeat Lease, bootstrap and session Secrets) and takes it
+// along through the garbage collector.
+func (r *Reconciler) removeAgentIdentity(ctx context.Context, ic *v1alpha1.ImportedCluster) error {
+	sa := agentAccount(ic)
+	saErr := r.Client.Delete(ctx, sa)
+	if saErr != nil && !apierrors.IsNotFound(saErr) {
+		return fmt.Errorf("deleting agent ServiceAccount %s/%s: %w", sa.Namespace, sa.Name, saErr)
+	}
+	if err := r.remove(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.AgentName(ic.Name)}}, "agent ClusterRole"); err != nil {
+		return err
+	}
+	if saErr == nil { // once: later passes find it gone
+		r.Recorder.Eventf(ic, corev1.EventTypeNormal, "AgentIdentityRemoved",
+			"deleted ServiceAccount %s/%s and ClusterRole %s with what it owns: the cluster joined in %s mode and has no agent", sa.Namespace, sa.Name, sa.Name, v1alpha1.ModeDirect)
+	}
+	return nil
+}
+
+func agentAccount(ic *v1alpha1.ImportedCluster) *corev1.ServiceAccount {
+	return &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.AgentName(ic.Name)}}
 }
 
 func joinAccount(ic *v1alpha1.ImportedCluster) *corev1.ServiceAccount {

@@ -159,8 +159,8 @@ func TestTwoStepImport(t *testing.T) {
 		must(t, hub.Client.Update(ctx, &twinCreds))
 
 		twin = waitPhase(t, hub, "edge-twin", v1alpha1.PhasePending, v1alpha1.ReasonIdentityClaimed, phaseTimeout)
-		assertConnected(t, twin, "cluster ID "+edge.Spec.ClusterID+" is claimed by importedcluster edge, joined by the same cluster: "+
-			"this registration is a duplicate and never touches the downstream; remove it with `kubectl import delete edge-twin`")
+		assertConnected(t, twin, "cluster ID "+edge.Spec.ClusterID+" is claimed by importedcluster edge: "+
+			"this record of the same cluster is a duplicate and never touches the downstream; remove it with `kubectl import delete edge-twin`")
 
 		// Deleting the duplicate must not disconnect the winner, whose agent it shares.
 		must(t, hub.Client.Delete(ctx, twin))

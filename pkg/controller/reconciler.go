@@ -38,7 +38,13 @@ type Reconciler struct {
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	var ic v1alpha1.ImportedCluster
 	if err := r.Client.Get(ctx, req.NamespacedName, &ic); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.heartbeats.forget(req.Name)
+		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !ic.Spec.AgentMode() {
+		r.heartbeats.forget(ic.Name) // the hub keeps heartbeats of agent-mode clusters only
 	}
 	if !ic.DeletionTimestamp.IsZero() {
 		if !controllerutil.ContainsFinalizer(&ic, v1alpha1.Finalizer) {
@@ -131,7 +137,7 @@ func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) 
 		return nil, r.awaitJoin(ctx, ic)
 	}
 	if ic.Spec.AgentMode() {
-		if lost, err := r.claimIfJoined(ctx, ic); err != nil || lost {
+		if lost, err := r.claimBeforeActing(ctx, ic); err != nil || lost {
 			return nil, err
 		}
 		was := clustersync.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat)
@@ -158,7 +164,7 @@ func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) 
 	} else if err != nil {
 		return nil, err
 	}
-	if lost, err := r.claimIfJoined(ctx, ic); err != nil || lost {
+	if lost, err := r.claimBeforeActing(ctx, ic); err != nil || lost {
 		return nil, err
 	}
 	ds, err := r.downstream(creds)

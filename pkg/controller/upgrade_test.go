@@ -36,21 +36,8 @@ func TestUpgradeRollout(t *testing.T) {
 }
 
 func testUpgradeRollout(t *testing.T, mode v1alpha1.Mode) {
-	clusters := testenv.StartAll(t,
-		testenv.Options{Name: "hub", HubCRDs: true},
-		testenv.Options{Name: "k3s", K3s: true, PlanCRD: true})
-	hub, ds := clusters[0], clusters[1]
+	hub, ds := importK3s(t, 5, mode)
 	ctx := context.Background()
-	must(t, testenv.CreateK3sNodes(ctx, ds.Client, 3, 5, ds.Version))
-	startReconciler(t, hub, controller.Options{ProbeInterval: probeInterval, ProbeTimeout: 3 * time.Second, CleanupTimeout: cleanupTimeout})
-	req, token := prepareImportMode(t, hub, ds, "edge", nil, mode)
-	if _, err := importer.Register(ctx, hub.Client, req, token, io.Discard); err != nil {
-		t.Fatal(err)
-	}
-	if mode == v1alpha1.ModeAgent {
-		startAgentFor(t, hub, ds, "edge")
-	}
-	waitPhase(t, hub, "edge", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
 
 	running, err := validate.ParseK3sVersion(ds.Version)
 	must(t, err)
@@ -157,4 +144,65 @@ func installController(t *testing.T, ds *testenv.Cluster) {
 		},
 	}
 	must(t, ds.Client.Create(context.Background(), d))
+}
+
+// TestUpgradeClampsToObservedQuorum: a spec asks for 2 servers at once on a cluster with 3
+// embedded-etcd members, as one the webhook judged against an older status (5 members, since
+// removed) or never saw (it was down, or no webhook runs, as here). The sync clamps the master
+// plan to what the 3 members it has just observed allow, says so in Upgraded, and the
+// downstream fence admits the clamped plan (it would refuse 2: the import counted 3).
+func TestUpgradeClampsToObservedQuorum(t *testing.T) {
+	hub, ds := importK3s(t, 2, v1alpha1.ModeDirect)
+	ctx := context.Background()
+	installController(t, ds)
+
+	running, err := validate.ParseK3sVersion(ds.Version)
+	must(t, err)
+	running.Patch++
+	ic, err := getCluster(ctx, hub, "edge")
+	must(t, err)
+	ic.Spec.K3s = &v1alpha1.K3sSpec{Version: running.String(), UpgradeStrategy: v1alpha1.UpgradeStrategy{ServerConcurrency: 2, WorkerConcurrency: 1}}
+	must(t, hub.Client.Update(ctx, ic))
+
+	dyn := dynamic.NewForConfigOrDie(ds.Config)
+	eventually(t, phaseTimeout, "the master plan clamped to 1", func(ctx context.Context) error {
+		p, err := dyn.Resource(k3s.PlanGVR).Namespace(k3s.Namespace).Get(ctx, k3s.MasterPlan, metav1.GetOptions{})
+		if err != nil {
+			return err
+		}
+		if got := p.Object["spec"].(map[string]any)["concurrency"]; got != int64(1) {
+			return fmt.Errorf("master plan concurrency %v", got)
+		}
+		ic, err := getCluster(ctx, hub, "edge")
+		if err != nil {
+			return err
+		}
+		c := meta.FindStatusCondition(ic.Status.Conditions, v1alpha1.ConditionUpgraded)
+		if c == nil || !strings.Contains(c.Message, "k3s-master-plan runs 1 server(s) at once, not spec.k3s.upgradeStrategy.serverConcurrency 2: with 3 embedded-etcd members observed now, more would break quorum") {
+			return fmt.Errorf("Upgraded %+v", c)
+		}
+		return nil
+	})
+}
+
+// importK3s starts a hub and a K3s downstream with 3 embedded-etcd servers and agents workers,
+// runs the reconciler (and in agent mode the agent) and imports it as edge, Active.
+func importK3s(t *testing.T, agents int, mode v1alpha1.Mode) (hub, ds *testenv.Cluster) {
+	t.Helper()
+	clusters := testenv.StartAll(t,
+		testenv.Options{Name: "hub", HubCRDs: true},
+		testenv.Options{Name: "k3s", K3s: true, PlanCRD: true})
+	hub, ds = clusters[0], clusters[1]
+	ctx := context.Background()
+	must(t, testenv.CreateK3sNodes(ctx, ds.Client, 3, agents, ds.Version))
+	startReconciler(t, hub, controller.Options{ProbeInterval: probeInterval, ProbeTimeout: 3 * time.Second, CleanupTimeout: cleanupTimeout})
+	req, token := prepareImportMode(t, hub, ds, "edge", nil, mode)
+	if _, err := importer.Register(ctx, hub.Client, req, token, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	if mode == v1alpha1.ModeAgent {
+		startAgentFor(t, hub, ds, "edge")
+	}
+	waitPhase(t, hub, "edge", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
+	return hub, ds
 }

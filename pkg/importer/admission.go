@@ -37,6 +37,9 @@ func (r *Refusal) Error() string {
 		remedy = "a join token only completes its registration: the hub admin changes anything else ('kubectl import members', 'kubectl import delete')"
 	case slices.Contains(r.Rules, validate.RuleAgent):
 		remedy = "an agent writes only its own cluster's status: the hub admin changes the ImportedCluster itself"
+	case slices.Contains(r.Rules, validate.RuleHubMetadata):
+		remedy = "the hub component changes what it acts on: disconnect with 'kubectl import delete' (its --force acts once the hub reports it cannot clean the downstream), " +
+			"and rewrite a join token with 'kubectl import create NAME --rotate-token' while the registration waits for join"
 	}
 	return fmt.Sprintf("the hub refused the change (rule %s): %v\n%s", strings.Join(names, "; rule "), r.err, remedy)
 }

@@ -47,25 +47,40 @@ func HubPinOf(hub *Cluster) (HubPin, error) {
 	return HubPin{Server: hub.Config.Host, CAData: hubca.EncodePEM(ca), Checksum: hubca.Checksum(ca)}, nil
 }
 
-// ApplyAgentIdentity creates, in the hub and owned by the ImportedCluster, the agent's own
-// ServiceAccount with its least-privilege RBAC, its heartbeat Lease and the bootstrap Secret,
-// and returns the bootstrap Secret's UID: a bootstrap token is bound to it (IssueBootstrapToken);
-// the agent exchanges that token once for its own and deletes the Secret, which ends it.
+// ApplyAgentIdentity creates, in the hub, the agent's own ServiceAccount with its
+// least-privilege RBAC, its heartbeat Lease, the bootstrap Secret and the session Secret, and
+// returns the bootstrap Secret's UID: a bootstrap token is bound to it (IssueBootstrapToken);
+// the agent exchanges that token once for its own and deletes the Secret, which ends it. The
+// agent's ClusterRole is owned by the ImportedCluster and owns the rest, so that deleting the
+// ClusterRole (the hub does for a direct-mode cluster) removes the whole identity.
 func ApplyAgentIdentity(ctx context.Context, hub client.Client, ic *v1alpha1.ImportedCluster, out io.Writer) (types.UID, error) {
-	owner := ownedByImportedCluster(ic.Name, ic.UID)
-	var bootstrap *corev1.Secret
-	for _, obj := range agent.HubIdentity(ic.Name) {
-		obj.SetOwnerReferences(owner)
+	objs := agent.HubIdentity(ic.Name)
+	root := objs[0].(*rbacv1.ClusterRole)
+	root.SetOwnerReferences(ownedByImportedCluster(ic.Name, ic.UID))
+	applied, err := Apply(ctx, hub, root, out)
+	if err != nil {
+		return "", err
+	}
+	root.UID = applied.GetUID()
+	var bootstrap types.UID
+	for _, obj := range objs[1:] {
+		agent.OwnedBy(obj, root)
 		applied, err := Apply(ctx, hub, obj, out)
 		if err != nil {
 			return "", err
 		}
 		if s, ok := obj.(*corev1.Secret); ok && s.Name == v1alpha1.AgentBootstrapName(ic.Name) {
-			bootstrap = s
-			bootstrap.UID = applied.GetUID()
+			bootstrap = applied.GetUID()
 		}
 	}
-	return bootstrap.UID, nil
+	return bootstrap, nil
+}
+
+// RevokeAgentIdentity deletes the agent's hub ServiceAccount and waits until it is gone: every
+// token of it stops working (bound tokens name its UID), the bootstrap token and every token
+// minted with it included. ApplyAgentIdentity makes a new one.
+func RevokeAgentIdentity(ctx context.Context, hub client.Client, name string, out io.Writer) error {
+	return revokeServiceAccount(ctx, hub, v1alpha1.AgentName(name), "the agent's hub tokens", "the agent's hub tokens, the bootstrap token included,", out)
 }
 
 // IssueBootstrapToken asks the hub for a bootstrap token of the agent of cluster, bound to

@@ -49,7 +49,8 @@ func deleteAndSay(ctx context.Context, c client.Client, obj client.Object, ref s
 }
 
 // RemoveFinalizer lets the record go without the reconciler's cleanup: for a downstream
-// that no longer exists or cannot be reached.
+// that no longer exists or cannot be reached. The hub admits it once it has reported that it
+// cannot clean the downstream (rule HubMetadata).
 func RemoveFinalizer(ctx context.Context, hub client.Client, name string) error {
 	var ic v1alpha1.ImportedCluster
 	if err := hub.Get(ctx, client.ObjectKey{Name: name}, &ic); err != nil {
@@ -61,7 +62,7 @@ func RemoveFinalizer(ctx context.Context, hub client.Client, name string) error 
 	patch := client.MergeFromWithOptions(ic.DeepCopy(), client.MergeFromWithOptimisticLock{})
 	ic.Finalizers = slices.DeleteFunc(ic.Finalizers, func(f string) bool { return f == v1alpha1.Finalizer })
 	if err := hub.Patch(ctx, &ic, patch); err != nil {
-		return fmt.Errorf("removing finalizer %s from importedcluster %s: %w", v1alpha1.Finalizer, name, err)
+		return fmt.Errorf("removing finalizer %s from importedcluster %s: %w", v1alpha1.Finalizer, name, ExplainAdmission(err))
 	}
 	return nil
 }

@@ -25,6 +25,10 @@ import (
 // cattle-system is created only when absent; when the import creates it, it is owned by the
 // agent ClusterRole (deleting the ClusterRole removes it) and the marker records that.
 func ApplyDownstream(ctx context.Context, ds client.Client, req Request, out io.Writer) (string, error) {
+	var err error
+	if req.EtcdMembers, err = CountEtcdMembers(ctx, ds); err != nil { // afresh: the upgrade fence's quorum limit
+		return "", err
+	}
 	ns, cr, rest := agent.Objects(req.AgentRegistration())
 	created, err := ensureNamespace(ctx, ds, ns, out)
 	if err != nil {

@@ -58,13 +58,18 @@ func DryRunObjects(req Request, namespaceExists bool) ([]*unstructured.Unstructu
 	return toUnstructuredAll(objs)
 }
 
-// agentDryRunObjects are what agent mode adds: the agent's hub identity (owned by the
-// ImportedCluster) and, in the downstream, its hub Secret (the bootstrap token a placeholder)
-// and Deployment (owned by the agent ClusterRole).
+// agentDryRunObjects are what agent mode adds: the agent's hub identity (its ClusterRole
+// owned by the ImportedCluster, the rest by that ClusterRole) and, in the downstream, its hub
+// Secret (the bootstrap token a placeholder) and Deployment (owned by the agent ClusterRole).
 func agentDryRunObjects(req Request, cr *rbacv1.ClusterRole) []runtime.Object {
 	var objs []runtime.Object
-	for _, obj := range agent.HubIdentity(req.Name) {
-		obj.SetOwnerReferences(ownedByImportedCluster(req.Name, types.UID(UIDPlaceholder)))
+	identity := agent.HubIdentity(req.Name)
+	root := identity[0].(*rbacv1.ClusterRole)
+	root.SetOwnerReferences(ownedByImportedCluster(req.Name, types.UID(UIDPlaceholder)))
+	objs = append(objs, root)
+	for _, obj := range identity[1:] {
+		agent.OwnedBy(obj, root)
+		obj.GetOwnerReferences()[0].UID = types.UID(UIDPlaceholder)
 		objs = append(objs, obj)
 	}
 	secret := agent.HubSecret(req.Name, req.Hub.Server, req.Hub.CAData, req.Hub.Checksum, "")

@@ -113,21 +113,54 @@ func JoinIdentityExists(ctx context.Context, hub client.Client, name string) (bo
 // RevokeJoinIdentity deletes the join ServiceAccount and waits until it is gone: every token
 // issued for it stops working (bound tokens name the ServiceAccount's UID).
 func RevokeJoinIdentity(ctx context.Context, hub client.Client, name string, out io.Writer) error {
-	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.JoinName(name)}}
-	if err := hub.Delete(ctx, sa); apierrors.IsNotFound(err) {
+	return revokeServiceAccount(ctx, hub, v1alpha1.JoinName(name), "the earlier join token", "earlier join tokens", out)
+}
+
+// revokeServiceAccount deletes the ServiceAccount name in the hub namespace and waits until it
+// is gone; what names its tokens in an error, and tokens in the line printed.
+func revokeServiceAccount(ctx context.Context, hub client.Client, name, what, tokens string, out io.Writer) error {
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: name}}
+	if err := deleteAndWait(ctx, hub, sa); err != nil {
+		return fmt.Errorf("revoking %s (deleting serviceaccount %s/%s): %w", what, sa.Namespace, sa.Name, err)
+	}
+	fmt.Fprintf(out, "serviceaccount/%s deleted (%s no longer work)\n", sa.Name, tokens)
+	return nil
+}
+
+// deleteAndWait deletes obj and waits until it is gone; already gone is fine.
+func deleteAndWait(ctx context.Context, hub client.Client, obj client.Object) error {
+	if err := hub.Delete(ctx, obj); apierrors.IsNotFound(err) {
 		return nil
 	} else if err != nil {
-		return fmt.Errorf("revoking the earlier join token (deleting serviceaccount %s/%s): %w", sa.Namespace, sa.Name, err)
+		return err
 	}
-	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
-		exists, err := JoinIdentityExists(ctx, hub, name)
-		return !exists, err
+	key := client.ObjectKeyFromObject(obj)
+	return wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, 30*time.Second, true, func(ctx context.Context) (bool, error) {
+		err := hub.Get(ctx, key, obj)
+		if apierrors.IsNotFound(err) {
+			return true, nil
+		}
+		return false, err
 	})
-	if err != nil {
-		return fmt.Errorf("waiting for serviceaccount %s/%s to be gone: %w", sa.Namespace, sa.Name, err)
+}
+
+// TokenCacheTTL is how long the hub's API server keeps accepting a token it authenticated
+// once (kube-apiserver's token success cache, 10 s), after its ServiceAccount is deleted.
+const TokenCacheTTL = 10 * time.Second
+
+// WaitOutTokenCache waits until the API server no longer accepts tokens whose
+// ServiceAccounts were deleted (and seen gone) just before: TokenCacheTTL and a second for
+// its informers. Before that, a revoked token still authenticates, and could act as a
+// ServiceAccount recreated under the same name.
+func WaitOutTokenCache(ctx context.Context, out io.Writer) error {
+	d := TokenCacheTTL + time.Second
+	fmt.Fprintf(out, "waiting %s until the hub's API server has forgotten the revoked tokens (its authentication cache)\n", d)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
 	}
-	fmt.Fprintf(out, "serviceaccount/%s deleted (earlier join tokens no longer work)\n", sa.Name)
-	return nil
 }
 
 // IssueJoinToken asks the TokenRequest API for a token of the join ServiceAccount lasting ttl

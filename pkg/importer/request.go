@@ -15,6 +15,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
+	"github.com/kubectl-import/kubectl-import/pkg/inspect"
 )
 
 // Request is one import: what the user asked for and what the two clusters are.
@@ -34,6 +35,9 @@ type Request struct {
 	HubServer string
 	// Mode is how the hub and the downstream are connected (ModeAgent or ModeDirect).
 	Mode v1alpha1.Mode
+	// EtcdMembers is how many embedded-etcd members the downstream has (CountEtcdMembers):
+	// the upgrade fence's quorum limit. ApplyDownstream counts them afresh.
+	EtcdMembers int
 	// Agent mode: how the agent reaches the hub, and its Deployment's shape (dry runs).
 	Hub   HubPin
 	Agent AgentOptions
@@ -59,7 +63,21 @@ func NewRequest(ctx context.Context, ds, hub *Cluster, name, advertiseAddress st
 	if req.CAData, err = DownstreamCA(ctx, ds); err != nil {
 		return req, err
 	}
+	if req.EtcdMembers, err = CountEtcdMembers(ctx, ds.Client); err != nil {
+		return req, err
+	}
 	return req, nil
+}
+
+// CountEtcdMembers counts the downstream's embedded-etcd members: the nodes K3s labels
+// node-role.kubernetes.io/etcd (reading their metadata only).
+func CountEtcdMembers(ctx context.Context, ds client.Client) (int, error) {
+	var nodes metav1.PartialObjectMetadataList
+	nodes.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("NodeList"))
+	if err := ds.List(ctx, &nodes, client.HasLabels{inspect.LabelEtcd}); err != nil {
+		return 0, fmt.Errorf("counting the downstream's embedded-etcd members (nodes labelled %s): %w", inspect.LabelEtcd, err)
+	}
+	return len(nodes.Items), nil
 }
 
 // ValidateAPIServer accepts only https URLs with a host: the hub always verifies TLS.
@@ -96,7 +114,7 @@ func DownstreamCA(ctx context.Context, ds *Cluster) ([]byte, error) {
 
 // AgentRegistration is what the downstream marker records.
 func (r Request) AgentRegistration() agent.Registration {
-	return agent.Registration{HubID: r.HubID, HubServer: r.HubServer, ClusterName: r.Name, ClusterID: r.ClusterID}
+	return agent.Registration{HubID: r.HubID, HubServer: r.HubServer, ClusterName: r.Name, ClusterID: r.ClusterID, EtcdMembers: r.EtcdMembers}
 }
 
 // Spec is the ImportedCluster spec of the request.

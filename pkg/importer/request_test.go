@@ -76,7 +76,9 @@ func TestDryRunObjectsNeverHoldAToken(t *testing.T) {
 			}
 		}
 	}
-	want := "Lease Namespace ClusterRole ServiceAccount ClusterRoleBinding Role RoleBinding ConfigMap ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ImportedCluster Secret"
+	want := "Lease Namespace ClusterRole ServiceAccount ClusterRoleBinding Role RoleBinding ConfigMap ConfigMap " +
+		"ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding " +
+		"ImportedCluster Secret"
 	if got := strings.Join(kinds, " "); got != want {
 		t.Errorf("kinds = %s\nwant   %s", got, want)
 	}

@@ -7,11 +7,14 @@ import (
 	"maps"
 	"sync/atomic"
 
+	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log"
@@ -34,6 +37,8 @@ type Options struct {
 type Reconciler struct {
 	Client    client.Client
 	Namespace string
+	// Recorder reports, on the ImportedCluster, a profile of its name that is not ours.
+	Recorder record.EventRecorder
 	// absent is set once the hub was found without the ClusterProfile CRD (logged once).
 	absent atomic.Bool
 }
@@ -41,7 +46,7 @@ type Reconciler struct {
 // SetupWithManager registers the controller. It wakes on every change of an ImportedCluster,
 // status included: the profile mirrors it.
 func SetupWithManager(mgr ctrl.Manager, opts Options) error {
-	r := &Reconciler{Client: mgr.GetClient(), Namespace: opts.Namespace}
+	r := &Reconciler{Client: mgr.GetClient(), Namespace: opts.Namespace, Recorder: mgr.GetEventRecorderFor(Name)}
 	if r.Namespace == "" {
 		r.Namespace = DefaultNamespace
 	}
@@ -56,13 +61,17 @@ func NewProfile() *unstructured.Unstructured {
 }
 
 // Reconcile converges the profile of one ImportedCluster, or deletes it once the cluster is
-// being deleted or gone. Without the ClusterProfile CRD in the hub it does nothing.
+// being deleted or gone, touching only a profile that is ours (NotOurs): one of the same name
+// by another manager is reported and left alone. Without the ClusterProfile CRD in the hub it
+// does nothing.
 func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	key := client.ObjectKey{Namespace: r.Namespace, Name: req.Name}
 	var ic v1alpha1.ImportedCluster
 	err := r.Client.Get(ctx, req.NamespacedName, &ic)
-	if apierrors.IsNotFound(err) || (err == nil && !ic.DeletionTimestamp.IsZero()) {
-		return ctrl.Result{}, r.delete(ctx, key)
+	if apierrors.IsNotFound(err) {
+		return ctrl.Result{}, r.delete(ctx, key, "")
+	} else if err == nil && !ic.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, r.delete(ctx, key, ic.UID)
 	} else if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -79,6 +88,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	case err != nil:
 		return ctrl.Result{}, fmt.Errorf("reading clusterprofile %s: %w", key, err)
 	default:
+		if why := NotOurs(profile, ic.Name, ic.UID); why != "" {
+			r.Recorder.Eventf(&ic, corev1.EventTypeWarning, "ClusterProfileNotOwned",
+				"clusterprofile %s is not this hub's (%s): it is left alone, and %s is not published until it is removed or renamed", key, why, ic.Name)
+			return ctrl.Result{}, nil
+		}
 		if err := r.updateMeta(ctx, &ic, profile); err != nil {
 			return ctrl.Result{}, err
 		}
@@ -101,12 +115,24 @@ func (r *Reconciler) noCRD(ctx context.Context, err error) bool {
 	return true
 }
 
-func (r *Reconciler) delete(ctx context.Context, key client.ObjectKey) error {
+// delete removes the profile of the ImportedCluster key.Name (uid, "" once the record is
+// gone), and only if it is ours; the delete is conditional on the UID read, so a profile
+// swapped in meanwhile survives.
+func (r *Reconciler) delete(ctx context.Context, key client.ObjectKey, uid types.UID) error {
 	profile := NewProfile()
-	profile.SetNamespace(key.Namespace)
-	profile.SetName(key.Name)
-	err := r.Client.Delete(ctx, profile)
-	if err == nil || apierrors.IsNotFound(err) || r.noCRD(ctx, err) {
+	err := r.Client.Get(ctx, key, profile)
+	if apierrors.IsNotFound(err) || r.noCRD(ctx, err) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("reading clusterprofile %s: %w", key, err)
+	}
+	if why := NotOurs(profile, key.Name, uid); why != "" {
+		log.FromContext(ctx).Info("leaving clusterprofile "+key.String()+" alone: it is not this hub's", "why", why)
+		return nil
+	}
+	pre := profile.GetUID()
+	err = r.Client.Delete(ctx, profile, client.Preconditions{UID: &pre})
+	if err == nil || apierrors.IsNotFound(err) {
 		return nil
 	}
 	return fmt.Errorf("deleting clusterprofile %s: %w", key, err)

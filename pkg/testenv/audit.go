@@ -17,12 +17,22 @@ rules:
 
 // AuditEvent is what a test reads of one audit log line.
 type AuditEvent struct {
-	Verb       string `json:"verb"`
-	RequestURI string `json:"requestURI"`
-	UserAgent  string `json:"userAgent"`
-	User       struct {
-		Username string `json:"username"`
-	} `json:"user"`
+	Verb       string    `json:"verb"`
+	RequestURI string    `json:"requestURI"`
+	UserAgent  string    `json:"userAgent"`
+	User       AuditUser `json:"user"`
+	// ImpersonatedUser is whom the request ran as when User impersonated someone.
+	ImpersonatedUser *AuditUser `json:"impersonatedUser,omitempty"`
+	ResponseStatus   struct {
+		Code int `json:"code"`
+	} `json:"responseStatus"`
+}
+
+// AuditUser is an identity in an audit event.
+type AuditUser struct {
+	Username string              `json:"username"`
+	Groups   []string            `json:"groups"`
+	Extra    map[string][]string `json:"extra"`
 }
 
 // ReadAudit reads the cluster's audit log (Options.Audit).

@@ -19,6 +19,7 @@ var controllers = []string{
 	"root-ca-certificate-publisher-controller",
 	"deployment-controller", // Deployments get ReplicaSets and Pods (never scheduled here)
 	"replicaset-controller",
+	"validatingadmissionpolicy-status-controller", // policies report their type checking
 }
 
 type process struct {

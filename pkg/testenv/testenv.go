@@ -97,6 +97,11 @@ type Options struct {
 	// Audit makes the API server write an audit log (every request, metadata level) to
 	// Cluster.AuditLog.
 	Audit bool
+	// FrontProxy enables the aggregation layer (requestheader CA, front-proxy client
+	// certificate), so that APIServices can be served: Cluster.FrontProxy.
+	FrontProxy bool
+	// APIServerFlags are more kube-apiserver flags (name without dashes → value).
+	APIServerFlags map[string]string
 }
 
 // Cluster is one running control plane.
@@ -110,6 +115,8 @@ type Cluster struct {
 	Dir        string
 	// AuditLog is the API server's audit log when Options.Audit was set.
 	AuditLog string
+	// FrontProxy is the aggregation layer when Options.FrontProxy was set.
+	FrontProxy *FrontProxy
 
 	env *envtest.Environment
 	kcm *process
@@ -237,6 +244,19 @@ func StartCluster(opts Options) (*Cluster, error) {
 		auditLog = filepath.Join(opts.Dir, opts.Name+"-audit.log")
 		env.ControlPlane.APIServer.Configure().Set("audit-policy-file", policy).Set("audit-log-path", auditLog)
 	}
+	var fp *FrontProxy
+	if opts.FrontProxy {
+		var flags map[string]string
+		if fp, flags, err = frontProxy(certDir); err != nil {
+			return nil, err
+		}
+		for k, v := range flags {
+			env.ControlPlane.APIServer.Configure().Set(k, v)
+		}
+	}
+	for k, v := range opts.APIServerFlags {
+		env.ControlPlane.APIServer.Configure().Set(k, v)
+	}
 	if opts.HubCRDs {
 		env.CRDDirectoryPaths = append(env.CRDDirectoryPaths, filepath.Join(root, "deploy", "base", "crd"))
 	}
@@ -250,7 +270,7 @@ func StartCluster(opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("envtest: %w (logs in %s)", err, apiLog.Name())
 	}
-	c := &Cluster{Name: opts.Name, Version: opts.Version, Config: cfg, Dir: opts.Dir, AuditLog: auditLog, env: env}
+	c := &Cluster{Name: opts.Name, Version: opts.Version, Config: cfg, Dir: opts.Dir, AuditLog: auditLog, FrontProxy: fp, env: env}
 	if opts.K3s {
 		c.Version = K3sVersion(opts.Version)
 	}

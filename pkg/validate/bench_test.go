@@ -33,8 +33,8 @@ func BenchmarkImportedCluster(b *testing.B) {
 	waiting := stored.DeepCopy()
 	waiting.Spec.ClusterID, waiting.Spec.APIServer, waiting.Spec.K3s, waiting.Status = "", "", nil, v1alpha1.ImportedClusterStatus{}
 	joined := waiting.DeepCopy()
-	joined.Spec.ClusterID, joined.Spec.APIServer = "uid-9", "https://10.0.0.9:6443"
-	joined.Labels = map[string]string{v1alpha1.ClusterIDLabel: "uid-9"}
+	joined.Spec.ClusterID, joined.Spec.APIServer = "00000000-0000-4000-8000-000000000009", "https://10.0.0.9:6443"
+	joined.Labels = map[string]string{v1alpha1.ClusterIDLabel: "00000000-0000-4000-8000-000000000009"}
 	requests := []struct {
 		name           string
 		newObj, oldObj *v1alpha1.ImportedCluster
@@ -43,7 +43,7 @@ func BenchmarkImportedCluster(b *testing.B) {
 		wantErrs       bool
 	}{
 		{"create", stored, nil, nil, "", false},
-		{"create-duplicate", stored, nil, []v1alpha1.ImportedCluster{cluster("prod", "uid-1", v1alpha1.PhaseActive)}, "", true},
+		{"create-duplicate", stored, nil, []v1alpha1.ImportedCluster{cluster("prod", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)}, "", true},
 		{"update-start-upgrade", upgrade, stored, nil, "", false},
 		{"join-set-identity", joined, waiting, nil, v1alpha1.JoinUsername(joined.Name), false},
 	}

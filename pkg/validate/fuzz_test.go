@@ -109,21 +109,29 @@ func fuzzUser(sel uint8, name string) (user string, writesNothing bool) {
 	return "", false
 }
 
+// fuzzHubWriter is the hub component's identity in FuzzImportedCluster.
+const fuzzHubWriter = "system:serviceaccount:kimport-system:kimport-controller"
+
 func FuzzImportedCluster(f *testing.F) {
-	f.Add(false, uint8(2), "uid-1", "uid-1", false, "capabilities/nodePortRange", "30000-32767", "v1.31.0+k3s1", "v1.30.4+k3s1",
+	f.Add(false, uint8(2), "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", false, "capabilities/nodePortRange", "30000-32767", "v1.31.0+k3s1", "v1.30.4+k3s1",
 		int32(1), int32(1), uint8(3), uint8(3), uint8(5), uint8(0), "v1.30.4+k3s1", "k3s", uint8(30), uint8(0), uint8(0))
-	f.Add(true, uint8(2), "uid-1", "uid-2", true, "capabilities.cattle.io/taintSupport", "T", "v1.29.0+k3s1", "v1.30.4+k3s1",
+	f.Add(true, uint8(2), "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002", true, "capabilities.cattle.io/taintSupport", "T", "v1.29.0+k3s1", "v1.30.4+k3s1",
 		int32(2), int32(0), uint8(3), uint8(3), uint8(5), uint8(7), "v1.30.4+k3s1", "k3s", uint8(25), uint8(3), uint8(1))
-	f.Add(false, uint8(1), "uid-1", "uid-1", false, "capabilities/ingressCapabilities", `[{"ingressProvider":"Nginx"}] x`, "1.31", "",
+	f.Add(false, uint8(1), "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", false, "capabilities/ingressCapabilities", `[{"ingressProvider":"Nginx"}] x`, "1.31", "",
 		int32(1), int32(9), uint8(1), uint8(1), uint8(0), uint8(0), "v1.32.0", "rke2", uint8(32), uint8(1), uint8(3))
 	// `join` of a registration (no clusterID yet) to a clusterID other clusters hold.
-	f.Add(true, uint8(1), "uid-1", "", false, "capabilities/taintSupport", "true", "", "",
+	f.Add(true, uint8(1), "00000000-0000-4000-8000-000000000001", "", false, "capabilities/taintSupport", "true", "", "",
 		int32(0), int32(0), uint8(1), uint8(1), uint8(0), uint8(0), "", "", uint8(30), uint8(3), uint8(2))
 	// An agent writing its own cluster, and another's.
-	f.Add(true, uint8(2), "uid-1", "uid-1", false, "capabilities/nodePortRange", "30000-32767", "", "",
+	f.Add(true, uint8(2), "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", false, "capabilities/nodePortRange", "30000-32767", "", "",
 		int32(0), int32(0), uint8(1), uint8(1), uint8(0), uint8(0), "v1.37.2", "k3s", uint8(37), uint8(0), uint8(4))
-	f.Add(false, uint8(0), "uid-1", "", false, "capabilities/taintSupport", "true", "", "",
+	f.Add(false, uint8(0), "00000000-0000-4000-8000-000000000001", "", false, "capabilities/taintSupport", "true", "", "",
 		int32(0), int32(0), uint8(1), uint8(1), uint8(0), uint8(0), "", "", uint8(0), uint8(1), uint8(5))
+	// A team member rewriting what the hub acts on: a hub annotation, the cleanup finalizer.
+	f.Add(true, uint8(2), "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", false, v1alpha1.JoinExpiresAnnotation, "2031-01-01T00:00:00Z", "", "",
+		int32(0), int32(0), uint8(1), uint8(1), uint8(0), uint8(0), "v1.37.2", "k3s", uint8(37), uint8(1), uint8(0))
+	f.Add(true, uint8(4), "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", false, v1alpha1.HubIDAnnotation, "evil", "", "",
+		int32(0), int32(0), uint8(1), uint8(1), uint8(0), uint8(0), "v1.37.2", "k3s", uint8(37), uint8(5), uint8(0))
 	f.Fuzz(func(t *testing.T, update bool, phase uint8, clusterID, oldClusterID string, repoint bool, annKey, annValue, version, oldVersion string,
 		server, worker int32, servers, etcd, workers, notReady uint8, running, distribution string, kubeMinor, other, userSel uint8) {
 		newObj := cluster("new", clusterID, "")
@@ -146,6 +154,12 @@ func FuzzImportedCluster(f *testing.F) {
 			if other%3 == 0 {
 				oldObj.Annotations = nil
 			}
+			if other%2 == 1 { // the hub's finalizer, which newObj lacks: a removal
+				oldObj.Finalizers = []string{v1alpha1.Finalizer}
+			}
+			if oldObj.Status.Phase == v1alpha1.PhaseDisconnecting {
+				oldObj.DeletionTimestamp = &metav1.Time{}
+			}
 		}
 		var others []v1alpha1.ImportedCluster
 		for i := range int(other % 4) {
@@ -163,8 +177,8 @@ func FuzzImportedCluster(f *testing.F) {
 		c := Context{Others: others, KubeMinor: int(kubeMinor), Pools: PoolState{
 			Servers: int(servers), EtcdServers: int(etcd), Workers: int(workers),
 			NotReadyWorkers: notReadyNames, NotReadyWorkerCount: int(notReady), NotReadyServers: notReadyNames[:min(len(notReadyNames), int(servers))],
-			RunningVersion: running, Distribution: v1alpha1.Distribution(distribution),
-		}, Username: user}
+			RunningVersion: running, Distribution: v1alpha1.Distribution(distribution), NodesObserved: servers%4 != 0,
+		}, Username: user, Writers: []string{fuzzHubWriter}}
 
 		r := ImportedCluster(&newObj, oldObj, c)
 		checkMessages(t, r, annKey)
@@ -190,7 +204,8 @@ func FuzzImportedCluster(f *testing.F) {
 		// Each rule's errors are part of the combined result.
 		parts := len(Join(&newObj, oldObj, user).Errors) + len(Agent(&newObj, oldObj, user).Errors) + len(Identity(&newObj, oldObj, others).Errors) +
 			len(Credentials(&newObj, oldObj).Errors) + len(Members(&newObj, oldObj).Errors) +
-			len(Capabilities(&newObj, oldObj, c.KubeMinor).Errors) + len(Upgrade(&newObj, oldObj, c.Pools).Errors)
+			len(Capabilities(&newObj, oldObj, c.KubeMinor).Errors) + len(Upgrade(&newObj, oldObj, c.Pools).Errors) +
+			len(HubMetadata(&newObj, oldObj, user, c.Writers).Errors)
 		if parts != len(r.Errors) {
 			t.Fatalf("combined %d errors, rules %d", len(r.Errors), parts)
 		}
@@ -213,12 +228,12 @@ const (
 )
 
 func FuzzJoin(f *testing.F) {
-	f.Add(uint8(2), uint8(1), "", "uid-1", "", "https://10.0.0.2:6443", uint8(0), uint8(1), uint8(joinBookkeeping), "env", "dev")
-	f.Add(uint8(2), uint8(1), "uid-1", "uid-1", "https://10.0.0.2:6443", "https://10.0.0.2:6443", uint8(1), uint8(1), uint8(joinBookkeeping), "", "")
-	f.Add(uint8(2), uint8(1), "", "uid-1", "", "https://10.0.0.2:6443", uint8(0), uint8(3), uint8(joinMembers|joinAnnotation), v1alpha1.JoinExpiresAnnotation, "")
+	f.Add(uint8(2), uint8(1), "", "00000000-0000-4000-8000-000000000001", "", "https://10.0.0.2:6443", uint8(0), uint8(1), uint8(joinBookkeeping), "env", "dev")
+	f.Add(uint8(2), uint8(1), "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", "https://10.0.0.2:6443", "https://10.0.0.2:6443", uint8(1), uint8(1), uint8(joinBookkeeping), "", "")
+	f.Add(uint8(2), uint8(1), "", "00000000-0000-4000-8000-000000000001", "", "https://10.0.0.2:6443", uint8(0), uint8(3), uint8(joinMembers|joinAnnotation), v1alpha1.JoinExpiresAnnotation, "")
 	f.Add(uint8(3), uint8(1), "", "", "", "", uint8(0), uint8(0), uint8(0), "", "")
-	f.Add(uint8(2), uint8(0), "", "uid-1", "", "", uint8(0), uint8(0), uint8(0), "", "")
-	f.Add(uint8(4), uint8(1), "", "uid-1", "", "https://10.0.0.2:6443", uint8(0), uint8(1), uint8(0), "", "") // an agent: not Join's business
+	f.Add(uint8(2), uint8(0), "", "00000000-0000-4000-8000-000000000001", "", "", uint8(0), uint8(0), uint8(0), "", "")
+	f.Add(uint8(4), uint8(1), "", "00000000-0000-4000-8000-000000000001", "", "https://10.0.0.2:6443", uint8(0), uint8(1), uint8(0), "", "") // an agent: not Join's business
 	f.Fuzz(func(t *testing.T, userSel, op uint8, oldCID, newCID, oldAPI, newAPI string, oldLabel, newLabel, changes uint8, key, value string) {
 		user, foreignJoin := fuzzUser(userSel, "prod")
 		label := func(sel uint8) (string, bool) {

@@ -16,13 +16,18 @@ var (
 	credentialsPath = field.NewPath("spec", "credentialsSecretRef", "name")
 	// uuidName is a clusterID's form (the UID of a kube-system namespace), 8-4-4-4-12 hex.
 	uuidName = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	// clusterIDForm is the one form of a clusterID: a UID as the API server makes it, lowercase
+	// (also the CRD's pattern). One spelling per cluster keeps the duplicate check and the
+	// identity-claim Lease (whose name must be lowercase) exact.
+	clusterIDForm = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 )
 
 // Identity applies the identity rule. oldObj is nil on CREATE. others are the existing
 // ImportedClusters with newObj's spec.clusterID (from a cache index); entries with another
 // clusterID or newObj's own name are ignored, so the caller need not filter.
 //
-// Duplicates (see ChecksDuplicates) are refused, naming the ImportedCluster that holds the
+// A clusterID set by the request (see ChecksDuplicates) must be a lowercase UUID, the form of
+// a namespace UID. Duplicates are refused, naming the ImportedCluster that holds the
 // clusterID and saying how to proceed. One being deleted still counts: until its finalizer
 // has cleaned the downstream it owns the objects a new import would create there, and its
 // cleanup would remove them. An empty clusterID (a registration made by `kubectl import
@@ -42,6 +47,11 @@ func Identity(newObj, oldObj *v1alpha1.ImportedCluster, others []v1alpha1.Import
 func identityRule(newObj, oldObj *v1alpha1.ImportedCluster, others []v1alpha1.ImportedCluster) Result {
 	var r Result
 	if ChecksDuplicates(newObj, oldObj) {
+		if id := newObj.Spec.ClusterID; !clusterIDForm.MatchString(id) {
+			r.refuse(field.Invalid(clusterIDPath, shown(id), fmt.Sprintf(
+				"must be the UID of the downstream's kube-system namespace, a lowercase UUID such as %q: `kubectl get namespace kube-system -o jsonpath='{.metadata.uid}'` against the downstream prints it, and `kubectl import cluster` or `join` sets it for you",
+				"0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d")))
+		}
 		for _, holder := range holders(newObj, others) {
 			r.refuse(field.Invalid(clusterIDPath, shown(newObj.Spec.ClusterID), alreadyImported(holder, newObj, oldObj != nil)))
 		}

@@ -70,7 +70,7 @@ func TestIdentityUUIDName(t *testing.T) {
 		{"0b6f4c1e-1111-2222-3333-44445555666g", nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			newObj := cluster(tc.name, "uid-1", "")
+			newObj := cluster(tc.name, "00000000-0000-4000-8000-000000000001", "")
 			r := Identity(&newObj, nil, nil)
 			expectResult(t, r, tc.errs, nil)
 			if len(r.Errors) > 0 && r.RuleOf(0) != RuleIdentity {
@@ -85,7 +85,7 @@ func TestIdentityUUIDName(t *testing.T) {
 
 func TestIdentityOnUpdate(t *testing.T) {
 	edit := func(phase v1alpha1.Phase, change func(*v1alpha1.ImportedCluster)) (*v1alpha1.ImportedCluster, *v1alpha1.ImportedCluster) {
-		old := cluster("prod", "uid-1", phase)
+		old := cluster("prod", "00000000-0000-4000-8000-000000000001", phase)
 		updated := old.DeepCopy()
 		change(updated)
 		return updated, &old
@@ -96,8 +96,8 @@ func TestIdentityOnUpdate(t *testing.T) {
 		change func(*v1alpha1.ImportedCluster)
 		errs   []string
 	}{
-		{"clusterID is immutable", v1alpha1.PhasePending, func(c *v1alpha1.ImportedCluster) { c.Spec.ClusterID = "uid-2" },
-			[]string{`=spec.clusterID: Invalid value: "uid-2": is immutable (it is "uid-1"): it names the downstream cluster; to import another cluster, create another ImportedCluster`}},
+		{"clusterID is immutable", v1alpha1.PhasePending, func(c *v1alpha1.ImportedCluster) { c.Spec.ClusterID = "00000000-0000-4000-8000-000000000002" },
+			[]string{`=spec.clusterID: Invalid value: "00000000-0000-4000-8000-000000000002": is immutable (it is "00000000-0000-4000-8000-000000000001"): it names the downstream cluster; to import another cluster, create another ImportedCluster`}},
 		{"Active apiServer cannot be re-pointed", v1alpha1.PhaseActive, func(c *v1alpha1.ImportedCluster) { c.Spec.APIServer = "https://10.9.9.9:6443" },
 			[]string{`=spec.apiServer: Invalid value: "https://10.9.9.9:6443": re-pointing an Active cluster is refused (it is "https://10.0.0.1:6443"); to move it, ` + "`kubectl import delete prod`" + ` and import it again`}},
 		{"Active credentials cannot be re-pointed", v1alpha1.PhaseActive, func(c *v1alpha1.ImportedCluster) { c.Spec.CredentialsSecretRef.Name = "stolen" },
@@ -105,8 +105,8 @@ func TestIdentityOnUpdate(t *testing.T) {
 		{"Upgrading cluster cannot be re-pointed", v1alpha1.PhaseUpgrading, func(c *v1alpha1.ImportedCluster) { c.Spec.APIServer = "https://x" },
 			[]string{`re-pointing an Upgrading cluster is refused`}},
 		{"everything at once", v1alpha1.PhaseActive, func(c *v1alpha1.ImportedCluster) {
-			c.Spec.ClusterID, c.Spec.APIServer, c.Spec.CredentialsSecretRef.Name = "uid-2", "https://x", "y"
-		}, []string{`spec.clusterID: Invalid value: "uid-2": is immutable`, `spec.apiServer: Invalid value: "https://x"`, `spec.credentialsSecretRef.name: Invalid value: "y"`}},
+			c.Spec.ClusterID, c.Spec.APIServer, c.Spec.CredentialsSecretRef.Name = "00000000-0000-4000-8000-000000000002", "https://x", "y"
+		}, []string{`spec.clusterID: Invalid value: "00000000-0000-4000-8000-000000000002": is immutable`, `spec.apiServer: Invalid value: "https://x"`, `spec.credentialsSecretRef.name: Invalid value: "y"`}},
 		{"Pending cluster may be re-pointed (repair)", v1alpha1.PhasePending, func(c *v1alpha1.ImportedCluster) { c.Spec.APIServer = "https://x" }, nil},
 		{"Unavailable cluster may be re-pointed (endpoint moved)", v1alpha1.PhaseUnavailable, func(c *v1alpha1.ImportedCluster) {
 			c.Spec.APIServer, c.Spec.CredentialsSecretRef.Name = "https://x", "new-creds"
@@ -120,7 +120,7 @@ func TestIdentityOnUpdate(t *testing.T) {
 		})
 	}
 	t.Run("Active credentials may move to NAME-credentials: a record stored with another name is repaired", func(t *testing.T) {
-		oldObj := cluster("prod", "uid-1", v1alpha1.PhaseActive)
+		oldObj := cluster("prod", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)
 		oldObj.Spec.CredentialsSecretRef.Name = "legacy-secret"
 		newObj := oldObj.DeepCopy()
 		newObj.Spec.CredentialsSecretRef.Name = "prod-credentials"
@@ -128,7 +128,7 @@ func TestIdentityOnUpdate(t *testing.T) {
 	})
 	t.Run("duplicates are not checked on UPDATE, so a racing record can still be fixed or deleted", func(t *testing.T) {
 		newObj, oldObj := edit(v1alpha1.PhasePending, func(c *v1alpha1.ImportedCluster) { c.Finalizers = nil })
-		expectResult(t, Identity(newObj, oldObj, []v1alpha1.ImportedCluster{cluster("twin", "uid-1", v1alpha1.PhaseActive)}), nil, nil)
+		expectResult(t, Identity(newObj, oldObj, []v1alpha1.ImportedCluster{cluster("twin", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)}), nil, nil)
 	})
 }
 
@@ -155,17 +155,17 @@ func TestIdentityWaitingForJoin(t *testing.T) {
 	}{
 		{"create without a clusterID conflicts with no other waiting registration", &stored, nil, others, nil},
 		{"an update of a waiting registration conflicts with nothing", joined(""), &stored, others, nil},
-		{"join to a fresh clusterID", joined("uid-1"), &stored, []v1alpha1.ImportedCluster{cluster("x", "uid-2", v1alpha1.PhaseActive)}, nil},
-		{"join to the clusterID of an Active cluster names it", joined("uid-1"), &stored, []v1alpha1.ImportedCluster{cluster("prod", "uid-1", v1alpha1.PhaseActive)},
-			[]string{`=spec.clusterID: Invalid value: "uid-1": this cluster is already imported as "prod" (Active); to import it under another name, run ` +
+		{"join to a fresh clusterID", joined("00000000-0000-4000-8000-000000000001"), &stored, []v1alpha1.ImportedCluster{cluster("x", "00000000-0000-4000-8000-000000000002", v1alpha1.PhaseActive)}, nil},
+		{"join to the clusterID of an Active cluster names it", joined("00000000-0000-4000-8000-000000000001"), &stored, []v1alpha1.ImportedCluster{cluster("prod", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)},
+			[]string{`=spec.clusterID: Invalid value: "00000000-0000-4000-8000-000000000001": this cluster is already imported as "prod" (Active); to import it under another name, run ` +
 				"`kubectl import delete prod`" + ` first; or drop this registration with ` + "`kubectl import delete new`"}},
-		{"join to the clusterID of a Pending cluster", joined("uid-1"), &stored, []v1alpha1.ImportedCluster{cluster("prod", "uid-1", "")},
+		{"join to the clusterID of a Pending cluster", joined("00000000-0000-4000-8000-000000000001"), &stored, []v1alpha1.ImportedCluster{cluster("prod", "00000000-0000-4000-8000-000000000001", "")},
 			[]string{`"prod" (Pending); re-run ` + "`kubectl import cluster prod`" + ` to repair it, or ` + "`kubectl import delete prod`" + ` first; or drop this registration with ` + "`kubectl import delete new`"}},
-		{"the registration itself in the index is no duplicate", joined("uid-1"), &stored, []v1alpha1.ImportedCluster{*joined("uid-1")}, nil},
-		{"a set clusterID cannot be cleared", joined(""), joined("uid-1"), nil,
-			[]string{`=spec.clusterID: Invalid value: "": is immutable (it is "uid-1"): it names the downstream cluster; to import another cluster, create another ImportedCluster`}},
-		{"a set clusterID cannot be changed, nor is the new one checked for duplicates", joined("uid-2"), joined("uid-1"), []v1alpha1.ImportedCluster{cluster("prod", "uid-2", v1alpha1.PhaseActive)},
-			[]string{`spec.clusterID: Invalid value: "uid-2": is immutable (it is "uid-1")`}},
+		{"the registration itself in the index is no duplicate", joined("00000000-0000-4000-8000-000000000001"), &stored, []v1alpha1.ImportedCluster{*joined("00000000-0000-4000-8000-000000000001")}, nil},
+		{"a set clusterID cannot be cleared", joined(""), joined("00000000-0000-4000-8000-000000000001"), nil,
+			[]string{`=spec.clusterID: Invalid value: "": is immutable (it is "00000000-0000-4000-8000-000000000001"): it names the downstream cluster; to import another cluster, create another ImportedCluster`}},
+		{"a set clusterID cannot be changed, nor is the new one checked for duplicates", joined("00000000-0000-4000-8000-000000000002"), joined("00000000-0000-4000-8000-000000000001"), []v1alpha1.ImportedCluster{cluster("prod", "00000000-0000-4000-8000-000000000002", v1alpha1.PhaseActive)},
+			[]string{`spec.clusterID: Invalid value: "00000000-0000-4000-8000-000000000002": is immutable (it is "00000000-0000-4000-8000-000000000001")`}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -184,16 +184,48 @@ func TestChecksDuplicates(t *testing.T) {
 		newObj, oldObj *v1alpha1.ImportedCluster
 		want           bool
 	}{
-		{"create with a clusterID", with("uid-1"), nil, true},
+		{"create with a clusterID", with("00000000-0000-4000-8000-000000000001"), nil, true},
 		{"create waiting for join", with(""), nil, false},
-		{"join sets the clusterID", with("uid-1"), with(""), true},
+		{"join sets the clusterID", with("00000000-0000-4000-8000-000000000001"), with(""), true},
 		{"update while waiting", with(""), with(""), false},
-		{"update of a joined cluster", with("uid-1"), with("uid-1"), false},
-		{"change of a set clusterID (refused as immutable)", with("uid-2"), with("uid-1"), false},
+		{"update of a joined cluster", with("00000000-0000-4000-8000-000000000001"), with("00000000-0000-4000-8000-000000000001"), false},
+		{"change of a set clusterID (refused as immutable)", with("00000000-0000-4000-8000-000000000002"), with("00000000-0000-4000-8000-000000000001"), false},
 	}
 	for _, tc := range cases {
 		if got := ChecksDuplicates(tc.newObj, tc.oldObj); got != tc.want {
 			t.Errorf("%s: ChecksDuplicates = %v, want %v", tc.desc, got, tc.want)
 		}
+	}
+}
+
+// A clusterID is the UID of a kube-system namespace: a lowercase UUID, checked when a request
+// sets it (create, or join's update), never on later updates of a stored one.
+func TestIdentityClusterIDForm(t *testing.T) {
+	const hint = "must be the UID of the downstream's kube-system namespace, a lowercase UUID such as \"0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d\": " +
+		"`kubectl get namespace kube-system -o jsonpath='{.metadata.uid}'` against the downstream prints it, and `kubectl import cluster` or `join` sets it for you"
+	for _, tc := range []struct {
+		id   string
+		errs []string
+	}{
+		{"0b6f4c1e-1111-4222-8333-444455556666", nil},
+		{"uid-1", []string{`=spec.clusterID: Invalid value: "uid-1": ` + hint}},
+		{"0B6F4C1E-1111-4222-8333-444455556666", []string{`Invalid value: "0B6F4C1E-1111-4222-8333-444455556666": must be the UID`}},
+		{"0b6f4c1e111142228333444455556666", []string{`must be the UID`}},
+		{"0b6f4c1e-1111-4222-8333-444455556666\n", []string{`must be the UID`}},
+		{"{0b6f4c1e-1111-4222-8333-444455556666}", []string{`must be the UID`}},
+	} {
+		t.Run(tc.id, func(t *testing.T) {
+			created := cluster("edge", tc.id, "")
+			r := Identity(&created, nil, nil)
+			expectResult(t, r, tc.errs, nil)
+			if len(r.Errors) > 0 && r.RuleOf(0) != RuleIdentity {
+				t.Errorf("rule %s", r.RuleOf(0))
+			}
+			waiting := cluster("edge", "", v1alpha1.PhasePending)
+			expectResult(t, Identity(&created, &waiting, nil), tc.errs, nil) // join sets it
+			stored := created.DeepCopy()
+			created.Spec.DisplayName = "edge site"
+			expectResult(t, Identity(&created, stored, nil), nil, nil) // stored before the rule: left alone
+		})
 	}
 }

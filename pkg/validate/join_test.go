@@ -24,8 +24,8 @@ func registration() *v1alpha1.ImportedCluster {
 // joined is old after `kubectl import join` applied clusterID, apiServer and the label.
 func joined(old *v1alpha1.ImportedCluster) *v1alpha1.ImportedCluster {
 	c := old.DeepCopy()
-	c.Spec.ClusterID, c.Spec.APIServer = "uid-1", "https://10.0.0.2:6443"
-	c.Labels[v1alpha1.ClusterIDLabel] = "uid-1"
+	c.Spec.ClusterID, c.Spec.APIServer = "00000000-0000-4000-8000-000000000001", "https://10.0.0.2:6443"
+	c.Labels[v1alpha1.ClusterIDLabel] = "00000000-0000-4000-8000-000000000001"
 	c.ResourceVersion, c.Generation = "8", old.Generation+1
 	c.ManagedFields = append(c.ManagedFields, metav1.ManagedFieldsEntry{Manager: v1alpha1.JoinFieldManager, Operation: metav1.ManagedFieldsOperationApply})
 	return c
@@ -60,7 +60,7 @@ func TestJoinByItsOwnToken(t *testing.T) {
 			again := old.DeepCopy()
 			again.ResourceVersion = "9"
 			again.ManagedFields = append(again.ManagedFields, metav1.ManagedFieldsEntry{Manager: "other"})
-			again.Labels = map[string]string{v1alpha1.ClusterIDLabel: "uid-1", "env": "prod"} // a new map, same content
+			again.Labels = map[string]string{v1alpha1.ClusterIDLabel: "00000000-0000-4000-8000-000000000001", "env": "prod"} // a new map, same content
 			return again, old
 		}, nil},
 		{"an apiServer the admin set at create may be kept", func() (*v1alpha1.ImportedCluster, *v1alpha1.ImportedCluster) {
@@ -93,17 +93,19 @@ func TestJoinByItsOwnToken(t *testing.T) {
 			c.Spec.DisplayName = "x"
 		}), []string{scope("metadata.labels[env]"), scope("metadata.labels[team]"),
 			scope("metadata.annotations[capabilities/taintSupport]"), scope("metadata.annotations[kimport.dev/join-expires-at]"), scope("spec.displayName")}},
-		{"the label must equal the clusterID", after(func(c *v1alpha1.ImportedCluster) { c.Labels[v1alpha1.ClusterIDLabel] = "uid-2" }),
-			[]string{`=metadata.labels[kimport.dev/cluster-id]: Invalid value: "uid-2": the join token of "prod" may only add it, equal to the spec.clusterID it sets ("uid-1"), while the registration waits for join; ask the hub admin to change metadata.labels[kimport.dev/cluster-id]`}},
+		{"the label must equal the clusterID", after(func(c *v1alpha1.ImportedCluster) {
+			c.Labels[v1alpha1.ClusterIDLabel] = "00000000-0000-4000-8000-000000000002"
+		}),
+			[]string{`=metadata.labels[kimport.dev/cluster-id]: Invalid value: "00000000-0000-4000-8000-000000000002": the join token of "prod" may only add it, equal to the spec.clusterID it sets ("00000000-0000-4000-8000-000000000001"), while the registration waits for join; ask the hub admin to change metadata.labels[kimport.dev/cluster-id]`}},
 		{"the label needs a clusterID", after(func(c *v1alpha1.ImportedCluster) { c.Spec.ClusterID = "" }),
-			[]string{`metadata.labels[kimport.dev/cluster-id]: Invalid value: "uid-1": the join token of "prod" may only add it, equal to the spec.clusterID it sets ("")`}},
+			[]string{`metadata.labels[kimport.dev/cluster-id]: Invalid value: "00000000-0000-4000-8000-000000000001": the join token of "prod" may only add it, equal to the spec.clusterID it sets ("")`}},
 		{"once joined, the clusterID cannot change", func() (*v1alpha1.ImportedCluster, *v1alpha1.ImportedCluster) {
 			old := joined(registration())
 			n := old.DeepCopy()
-			n.Spec.ClusterID, n.Labels[v1alpha1.ClusterIDLabel] = "uid-2", "uid-2"
+			n.Spec.ClusterID, n.Labels[v1alpha1.ClusterIDLabel] = "00000000-0000-4000-8000-000000000002", "00000000-0000-4000-8000-000000000002"
 			return n, old
-		}, []string{`=spec.clusterID: Invalid value: "uid-2": the join token of "prod" may set it only once, while the registration waits for join (it is "uid-1"); ask the hub admin to change spec.clusterID`,
-			`metadata.labels[kimport.dev/cluster-id]: Invalid value: "uid-2"`}},
+		}, []string{`=spec.clusterID: Invalid value: "00000000-0000-4000-8000-000000000002": the join token of "prod" may set it only once, while the registration waits for join (it is "00000000-0000-4000-8000-000000000001"); ask the hub admin to change spec.clusterID`,
+			`metadata.labels[kimport.dev/cluster-id]: Invalid value: "00000000-0000-4000-8000-000000000002"`}},
 		{"once joined, the apiServer cannot change", func() (*v1alpha1.ImportedCluster, *v1alpha1.ImportedCluster) {
 			old := joined(registration())
 			n := old.DeepCopy()
@@ -166,9 +168,9 @@ func TestImportedClusterAppliesJoin(t *testing.T) {
 	old := registration()
 	n := joined(old)
 	n.Spec.Members = nil
-	c := Context{Username: v1alpha1.JoinUsername("prod"), Others: []v1alpha1.ImportedCluster{cluster("dup", "uid-1", v1alpha1.PhaseActive)}}
+	c := Context{Username: v1alpha1.JoinUsername("prod"), Others: []v1alpha1.ImportedCluster{cluster("dup", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)}}
 	expectResult(t, ImportedCluster(n, old, c), []string{
 		`=spec.members: Forbidden: the join token of "prod" may only set spec.clusterID, spec.apiServer and spec.mode; ask the hub admin to change spec.members`,
-		`spec.clusterID: Invalid value: "uid-1": this cluster is already imported as "dup" (Active)`,
+		`spec.clusterID: Invalid value: "00000000-0000-4000-8000-000000000001": this cluster is already imported as "dup" (Active)`,
 	}, nil)
 }

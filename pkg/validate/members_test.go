@@ -16,7 +16,7 @@ func group(name string, role v1alpha1.MemberRole) v1alpha1.Member {
 }
 
 func withMembers(members ...v1alpha1.Member) *v1alpha1.ImportedCluster {
-	c := cluster("prod", "uid-1", v1alpha1.PhaseActive)
+	c := cluster("prod", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)
 	c.Spec.Members = members
 	return &c
 }

@@ -23,12 +23,16 @@ type PoolState struct {
 	RunningVersion string
 	// Distribution is status.distribution; "" when not detected yet.
 	Distribution v1alpha1.Distribution
+	// NodesObserved says the counts above were observed (status.nodes is set): on CREATE,
+	// and while a registration is Pending and was never reached, they are unknown.
+	NodesObserved bool
 }
 
 // PoolsFromStatus reads a PoolState from an ImportedCluster's status.
 func PoolsFromStatus(st v1alpha1.ImportedClusterStatus) PoolState {
 	ps := PoolState{RunningVersion: st.KubernetesVersion, Distribution: st.Distribution}
 	if n := st.Nodes; n != nil {
+		ps.NodesObserved = true
 		ps.Servers, ps.EtcdServers, ps.Workers = int(n.ControlPlane.Total), int(n.Etcd), int(n.Workers.Total)
 		ps.NotReadyServers, ps.NotReadyWorkers = n.ControlPlane.NotReady, n.Workers.NotReady
 		ps.NotReadyServerCount = int(max(0, n.ControlPlane.Total-n.ControlPlane.Ready))

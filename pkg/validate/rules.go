@@ -24,11 +24,12 @@ const (
 	RuleMembers      Rule = "Members"
 	RuleCapabilities Rule = "Capabilities"
 	RuleUpgrade      Rule = "Upgrade"
+	RuleHubMetadata  Rule = "HubMetadata"
 	RuleStatusWrite  Rule = "StatusWrite"
 )
 
 // Rules are every rule.
-var Rules = []Rule{RuleJoin, RuleAgent, RuleIdentity, RuleCredentials, RuleMembers, RuleCapabilities, RuleUpgrade, RuleStatusWrite}
+var Rules = []Rule{RuleJoin, RuleAgent, RuleIdentity, RuleCredentials, RuleMembers, RuleCapabilities, RuleUpgrade, RuleHubMetadata, RuleStatusWrite}
 
 // causeTypePrefix starts the cause type of every refusal: kimport.dev/RULE.
 var causeTypePrefix = v1alpha1.GroupVersion.Group + "/"
@@ -53,6 +54,8 @@ func (r Rule) Description() string {
 		return "well-formed capability annotations"
 	case RuleUpgrade:
 		return "upgrade concurrency and versions"
+	case RuleHubMetadata:
+		return "metadata the hub acts on changes only as the hub's flows change it"
 	case RuleStatusWrite:
 		return "status is written by the hub component, or by a cluster's own agent in agent mode"
 	}

@@ -11,7 +11,7 @@ import (
 
 func TestStatusWrite(t *testing.T) {
 	hub := "system:serviceaccount:kimport-system:kimport-controller"
-	stored := cluster("edge", "uid-1", v1alpha1.PhaseActive)
+	stored := cluster("edge", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)
 	cases := []struct {
 		name, user string
 		writers    []string
@@ -107,7 +107,7 @@ func TestStatusWriteByAgent(t *testing.T) {
 }
 
 func TestAgentWritesNoImportedCluster(t *testing.T) {
-	a := cluster("a", "uid-a", v1alpha1.PhaseActive)
+	a := cluster("a", "00000000-0000-4000-8000-00000000000a", v1alpha1.PhaseActive)
 	a.Spec.Mode = v1alpha1.ModeAgent
 	changed := a.DeepCopy()
 	changed.Spec.DisplayName = "A"

@@ -20,7 +20,9 @@ var (
 // blocks unrelated edits; the reconciler reports it in status instead.
 //
 // Refused: spec.k3s on a cluster detected as another distribution; a concurrency below 1;
-// a server concurrency above max(1, ⌊(n−1)/2⌋) with n embedded-etcd servers (quorum).
+// a server concurrency above max(1, ⌊(n−1)/2⌋) with n embedded-etcd servers (quorum), and
+// above 1 while the nodes were never observed (CREATE, a Pending registration): the quorum
+// cannot be checked then, so it is not taken on trust.
 // When the update starts an upgrade (a spec.k3s.version different from the old one):
 // a malformed version, a version older than the previous spec.k3s.version or the running
 // K3s version, and a pool with more NotReady nodes than its concurrency.
@@ -47,7 +49,7 @@ func upgradeRule(newObj, oldObj *v1alpha1.ImportedCluster, pools PoolState) Resu
 		return r
 	}
 	s := k.UpgradeStrategy
-	serverOK := checkServerConcurrency(&r, s.ServerConcurrency, pools)
+	serverOK := checkServerConcurrency(&r, newObj.Name, s.ServerConcurrency, pools)
 	workerOK := checkWorkerConcurrency(&r, s.WorkerConcurrency, pools)
 	warnDrain(&r, s, pools)
 	if k.Version != "" && (oldK == nil || oldK.Version != k.Version) {
@@ -56,20 +58,38 @@ func upgradeRule(newObj, oldObj *v1alpha1.ImportedCluster, pools PoolState) Resu
 	return r
 }
 
-// checkServerConcurrency refuses a server concurrency that breaks etcd quorum; ok is false
-// when it was refused.
-func checkServerConcurrency(r *Result, c int32, pools PoolState) (ok bool) {
+// ServerConcurrencyLimit is how many of n embedded-etcd servers may upgrade at once and keep
+// quorum: max(1, ⌊(n−1)/2⌋); 0 (no limit) when n is 0, a cluster without embedded etcd. The
+// hub's rule, the sync's clamp and the downstream fence all use it.
+func ServerConcurrencyLimit(n int) int {
+	if n <= 0 {
+		return 0
+	}
+	return max(1, (n-1)/2)
+}
+
+// checkServerConcurrency refuses a server concurrency that breaks etcd quorum, or one above 1
+// while the etcd members are unknown (nothing to check it against); ok is false when it was
+// refused.
+func checkServerConcurrency(r *Result, name string, c int32, pools PoolState) (ok bool) {
 	p := strategyPath.Child("serverConcurrency")
 	if !atLeastOne(r, p, c) {
 		return false
 	}
-	n := pools.EtcdServers
-	if n > 0 {
-		if limit := max(1, (n-1)/2); int(c) > limit {
+	if !pools.NodesObserved {
+		if c > 1 {
 			r.refuse(field.Invalid(p, c, fmt.Sprintf(
-				"with %d embedded-etcd servers at most %d may upgrade at once, or etcd loses quorum; set it to %d", n, limit, limit)))
+				"the hub has not observed this cluster's nodes yet (no status.nodes: it is being created, or was never reached), so it cannot check that %d servers upgrading at once keep etcd quorum; set it to 1 now, and raise it once `kubectl import describe %s` shows the etcd members",
+				c, shown(name))))
 			return false
 		}
+		return true
+	}
+	n := pools.EtcdServers
+	if limit := ServerConcurrencyLimit(n); limit > 0 && int(c) > limit {
+		r.refuse(field.Invalid(p, c, fmt.Sprintf(
+			"with %d embedded-etcd servers at most %d may upgrade at once, or etcd loses quorum; set it to %d", n, limit, limit)))
+		return false
 	}
 	switch {
 	case pools.Servers == 1:

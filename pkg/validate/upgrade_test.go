@@ -9,14 +9,14 @@ import (
 
 // k3sCluster is an Active K3s ImportedCluster asking for version, draining both pools.
 func k3sCluster(version string, server, worker int32) *v1alpha1.ImportedCluster {
-	c := cluster("edge", "uid-1", v1alpha1.PhaseActive)
+	c := cluster("edge", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)
 	c.Spec.K3s = &v1alpha1.K3sSpec{Version: version, UpgradeStrategy: v1alpha1.UpgradeStrategy{
 		ServerConcurrency: server, WorkerConcurrency: worker, DrainServerNodes: true, DrainWorkerNodes: true}}
 	return &c
 }
 
 // threeByFive is a healthy K3s cluster: 3 embedded-etcd servers, 5 workers, v1.30.4+k3s1.
-var threeByFive = PoolState{Servers: 3, EtcdServers: 3, Workers: 5, RunningVersion: "v1.30.4+k3s1", Distribution: v1alpha1.DistK3s}
+var threeByFive = PoolState{Servers: 3, EtcdServers: 3, Workers: 5, RunningVersion: "v1.30.4+k3s1", Distribution: v1alpha1.DistK3s, NodesObserved: true}
 
 func names(prefix string, n int) []string {
 	out := make([]string, n)
@@ -28,7 +28,7 @@ func names(prefix string, n int) []string {
 
 func TestUpgradeConcurrency(t *testing.T) {
 	withEtcd := func(servers, etcd, workers int) PoolState {
-		return PoolState{Servers: servers, EtcdServers: etcd, Workers: workers, Distribution: v1alpha1.DistK3s}
+		return PoolState{Servers: servers, EtcdServers: etcd, Workers: workers, Distribution: v1alpha1.DistK3s, NodesObserved: true}
 	}
 	cases := []struct {
 		desc           string
@@ -55,7 +55,10 @@ func TestUpgradeConcurrency(t *testing.T) {
 			[]string{`=spec.k3s.upgradeStrategy.serverConcurrency is 3 and the cluster has 3 servers: every server may upgrade at once and the API is unavailable meanwhile`}},
 		{"worker concurrency at the pool size", 1, 5, threeByFive, nil,
 			[]string{`=spec.k3s.upgradeStrategy.workerConcurrency is 5 and the cluster has 5 workers: every worker may upgrade at once, leaving workloads nowhere to run`}},
-		{"nodes not observed yet: only the bounds apply", 9, 9, PoolState{}, nil, nil},
+		{"nodes not observed yet (create, Pending): server concurrency 1 and any worker concurrency", 1, 9, PoolState{}, nil, nil},
+		{"nodes not observed yet: a server concurrency above 1 cannot be checked", 2, 1, PoolState{},
+			[]string{"=spec.k3s.upgradeStrategy.serverConcurrency: Invalid value: 2: the hub has not observed this cluster's nodes yet (no status.nodes: it is being created, or was never reached), so it cannot check that 2 servers upgrading at once keep etcd quorum; set it to 1 now, and raise it once `kubectl import describe edge` shows the etcd members"}, nil},
+		{"observed without embedded etcd (external datastore): no quorum limit", 2, 1, withEtcd(3, 0, 0), nil, nil},
 		{"spec.k3s on another distribution", 1, 1, PoolState{Distribution: v1alpha1.DistRKE2},
 			[]string{`=spec.k3s: Forbidden: only K3s clusters can be upgraded by kubectl-import, and this cluster runs "rke2" (status.distribution); remove spec.k3s`}, nil},
 	}
@@ -73,7 +76,7 @@ func TestUpgradeDrainWarnings(t *testing.T) {
 		`=spec.k3s.upgradeStrategy.drainServerNodes is false: servers upgrade without draining, so their pods are not moved elsewhere first`,
 		`=spec.k3s.upgradeStrategy.drainWorkerNodes is false: workers upgrade without draining, so their pods are not moved elsewhere first`,
 	})
-	noWorkers := PoolState{Servers: 3, EtcdServers: 3, Distribution: v1alpha1.DistK3s}
+	noWorkers := PoolState{Servers: 3, EtcdServers: 3, Distribution: v1alpha1.DistK3s, NodesObserved: true}
 	expectResult(t, Upgrade(c, nil, noWorkers), nil, []string{`drainServerNodes is false`})
 }
 
@@ -135,7 +138,7 @@ func TestUpgradeStart(t *testing.T) {
 func TestUpgradeRatchets(t *testing.T) {
 	// Stored while 5 etcd members existed; two have gone since.
 	stored := k3sCluster("v1.30.4+k3s1", 2, 1)
-	shrunk := PoolState{Servers: 3, EtcdServers: 3, Workers: 5, NotReadyWorkers: []string{"w1", "w2"}, RunningVersion: "v1.31.0+k3s1", Distribution: v1alpha1.DistRKE2}
+	shrunk := PoolState{Servers: 3, EtcdServers: 3, Workers: 5, NotReadyWorkers: []string{"w1", "w2"}, RunningVersion: "v1.31.0+k3s1", Distribution: v1alpha1.DistRKE2, NodesObserved: true}
 
 	t.Run("UPDATE leaving spec.k3s as it was says nothing", func(t *testing.T) {
 		updated := stored.DeepCopy()
@@ -154,4 +157,12 @@ func TestUpgradeRatchets(t *testing.T) {
 		shrunkK3s.Distribution = v1alpha1.DistK3s
 		expectResult(t, Upgrade(updated, stored, shrunkK3s), []string{`serverConcurrency: Invalid value: 2: with 3 embedded-etcd servers at most 1`}, nil)
 	})
+}
+
+func TestServerConcurrencyLimit(t *testing.T) {
+	for n, want := range map[int]int{-1: 0, 0: 0, 1: 1, 2: 1, 3: 1, 4: 1, 5: 2, 6: 2, 7: 3, 9: 4} {
+		if got := ServerConcurrencyLimit(n); got != want {
+			t.Errorf("ServerConcurrencyLimit(%d) = %d, want %d", n, got, want)
+		}
+	}
 }

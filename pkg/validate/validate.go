@@ -13,16 +13,19 @@ type Context struct {
 	// KubeMinor is the downstream's Kubernetes minor version (KubeMinor of
 	// status.kubernetesVersion); 0 when unknown.
 	KubeMinor int
-	// Username is the requesting user (admission request userInfo.username); the Join and
-	// Agent rules read it.
+	// Username is the requesting user (admission request userInfo.username); the Join,
+	// Agent and HubMetadata rules read it.
 	Username string
+	// Writers are the hub component's own identities (as for StatusWrite): HubMetadata lets
+	// them change what the hub acts on.
+	Writers []string
 }
 
 // ContextFor builds the Context of a request from the stored object (nil on CREATE), the
-// ImportedClusters that share the new object's clusterID (needed only when ChecksDuplicates)
-// and the requesting user.
-func ContextFor(oldObj *v1alpha1.ImportedCluster, others []v1alpha1.ImportedCluster, username string) Context {
-	c := Context{Others: others, Username: username}
+// ImportedClusters that share the new object's clusterID (needed only when ChecksDuplicates),
+// the requesting user and the hub component's identities.
+func ContextFor(oldObj *v1alpha1.ImportedCluster, others []v1alpha1.ImportedCluster, username string, writers []string) Context {
+	c := Context{Others: others, Username: username, Writers: writers}
 	if oldObj != nil {
 		c.Pools = PoolsFromStatus(oldObj.Status)
 		c.KubeMinor = KubeMinor(oldObj.Status.KubernetesVersion)
@@ -34,6 +37,7 @@ func ContextFor(oldObj *v1alpha1.ImportedCluster, others []v1alpha1.ImportedClus
 // the stored object) and returns their errors and warnings together. It never refuses a
 // no-op update, so a stored object can always be updated and deleted, except by the join
 // identity of another cluster (Join) and by any agent (Agent), which may write nothing.
+// (HubMetadata refuses no no-op either: it judges changes only.)
 func ImportedCluster(newObj, oldObj *v1alpha1.ImportedCluster, c Context) Result {
 	r := Join(newObj, oldObj, c.Username)
 	r.merge(Agent(newObj, oldObj, c.Username))
@@ -42,5 +46,6 @@ func ImportedCluster(newObj, oldObj *v1alpha1.ImportedCluster, c Context) Result
 	r.merge(Members(newObj, oldObj))
 	r.merge(Capabilities(newObj, oldObj, c.KubeMinor))
 	r.merge(Upgrade(newObj, oldObj, c.Pools))
+	r.merge(HubMetadata(newObj, oldObj, c.Username, c.Writers))
 	return r
 }

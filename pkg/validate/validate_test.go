@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
@@ -19,7 +21,7 @@ func TestPoolsFromStatus(t *testing.T) {
 		},
 	}
 	want := PoolState{Servers: 3, EtcdServers: 3, Workers: 27, NotReadyServers: []string{"s1"}, NotReadyWorkers: []string{"w1", "w2"},
-		NotReadyServerCount: 1, NotReadyWorkerCount: 2, RunningVersion: "v1.30.4+k3s1", Distribution: v1alpha1.DistK3s}
+		NotReadyServerCount: 1, NotReadyWorkerCount: 2, RunningVersion: "v1.30.4+k3s1", Distribution: v1alpha1.DistK3s, NodesObserved: true}
 	if got := PoolsFromStatus(st); !reflect.DeepEqual(got, want) {
 		t.Errorf("PoolsFromStatus = %+v, want %+v", got, want)
 	}
@@ -29,14 +31,14 @@ func TestPoolsFromStatus(t *testing.T) {
 }
 
 func TestContextFor(t *testing.T) {
-	old := cluster("prod", "uid-1", v1alpha1.PhaseActive)
+	old := cluster("prod", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)
 	old.Status.KubernetesVersion = "v1.26.3+k3s1"
-	others := []v1alpha1.ImportedCluster{cluster("twin", "uid-1", v1alpha1.PhaseActive)}
-	c := ContextFor(&old, others, "alice")
-	if c.KubeMinor != 26 || c.Pools.RunningVersion != "v1.26.3+k3s1" || len(c.Others) != 1 || c.Username != "alice" {
+	others := []v1alpha1.ImportedCluster{cluster("twin", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)}
+	c := ContextFor(&old, others, "alice", []string{"hub"})
+	if c.KubeMinor != 26 || c.Pools.RunningVersion != "v1.26.3+k3s1" || len(c.Others) != 1 || c.Username != "alice" || !reflect.DeepEqual(c.Writers, []string{"hub"}) {
 		t.Errorf("ContextFor(old) = %+v", c)
 	}
-	if c := ContextFor(nil, nil, ""); c.KubeMinor != 0 || !reflect.DeepEqual(c.Pools, PoolState{}) {
+	if c := ContextFor(nil, nil, "", nil); c.KubeMinor != 0 || !reflect.DeepEqual(c.Pools, PoolState{}) {
 		t.Errorf("ContextFor(nil) = %+v", c)
 	}
 }
@@ -44,10 +46,10 @@ func TestContextFor(t *testing.T) {
 func TestImportedClusterCombinesEveryRule(t *testing.T) {
 	newObj := k3sCluster("v1.31.0+k3s1", 2, 1)
 	newObj.Annotations = map[string]string{"capabilities/taintSupport": "yes", "capabilities/pspEnabled": "F"}
-	others := []v1alpha1.ImportedCluster{cluster("prod", "uid-1", v1alpha1.PhaseActive)}
+	others := []v1alpha1.ImportedCluster{cluster("prod", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)}
 	r := ImportedCluster(newObj, nil, Context{Others: others, Pools: threeByFive, KubeMinor: 30})
 	expectResult(t, r,
-		[]string{`spec.clusterID: Invalid value: "uid-1": this cluster is already imported as "prod"`,
+		[]string{`spec.clusterID: Invalid value: "00000000-0000-4000-8000-000000000001": this cluster is already imported as "prod"`,
 			`metadata.annotations[capabilities/taintSupport]: Invalid value: "yes"`,
 			`spec.k3s.upgradeStrategy.serverConcurrency: Invalid value: 2`},
 		[]string{`"F" is read as false`, `pspEnabled has no effect`})
@@ -68,10 +70,17 @@ func TestImportedClusterNeverRefusesANoOpUpdate(t *testing.T) {
 	stored := k3sCluster("v1.29.0+k3s1", 3, 0)
 	stored.Annotations = map[string]string{"capabilities/nodePortRange": "1", "capabilities/bogus": "x"}
 	stored.Finalizers = []string{v1alpha1.Finalizer}
-	c := Context{Others: []v1alpha1.ImportedCluster{cluster("twin", "uid-1", v1alpha1.PhaseActive)}, Pools: threeByFive, KubeMinor: 30}
+	c := Context{Others: []v1alpha1.ImportedCluster{cluster("twin", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)}, Pools: threeByFive, KubeMinor: 30}
 
-	removeFinalizer := stored.DeepCopy()
-	removeFinalizer.Finalizers = nil
-	r := ImportedCluster(removeFinalizer, stored, c)
+	relabelled := stored.DeepCopy()
+	relabelled.Labels = map[string]string{"team": "edge"}
+	r := ImportedCluster(relabelled, stored, c)
 	expectResult(t, r, nil, []string{`[capabilities/nodePortRange]: Invalid value: "1"`, `[capabilities/bogus]: Invalid value: "bogus": unknown capability`})
+
+	// Deleted, and the hub reports it cannot clean the downstream: --force lets it go.
+	stored.DeletionTimestamp = &metav1.Time{}
+	stored.Status.Conditions = []metav1.Condition{{Type: v1alpha1.ConditionDownstreamRemoved, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonRetrying}}
+	forced := stored.DeepCopy()
+	forced.Finalizers = nil
+	expectResult(t, ImportedCluster(forced, stored, c), nil, []string{`[capabilities/nodePortRange]`, `[capabilities/bogus]`})
 }

@@ -31,10 +31,11 @@ var layerNames = map[int]string{api: "API types", logic: "pure logic", flows: "f
 
 // layers places every package of the module (path relative to the module).
 var layers = map[string]int{
-	"pkg/apis/v1alpha1": api,
-	"pkg/apis/scheme":   api,
-	"pkg/version":       api,
-	"deploy":            api, // the manifests (the CRD is generated from the API types), embedded
+	"pkg/apis/v1alpha1":   api,
+	"pkg/apis/scheme":     api,
+	"pkg/version":         api,
+	"deploy":              api, // the manifests (the CRD is generated from the API types), embedded
+	"pkg/apis/gatewayapi": api,
 
 	"pkg/validate":        logic,
 	"pkg/inspect":         logic,
@@ -45,12 +46,19 @@ var layers = map[string]int{
 	"pkg/execinfo":        logic,
 	"internal/restconfig": logic,
 	"internal/bodylimit":  logic,
+	"pkg/gateway/access":  logic,
 
 	"pkg/importer":    flows,
 	"pkg/controller":  flows,
 	"pkg/clustersync": flows,
 	"pkg/inventory":   flows,
 	"pkg/admission":   flows,
+	// The hub gateway: the tunnel, forwarding, and its two ends (hub and agent).
+	"pkg/gateway/tunnel":      flows,
+	"pkg/gateway/forward":     flows,
+	"pkg/gateway/agentlink":   flows,
+	"pkg/gateway/server":      flows,
+	"pkg/gateway/gatewaytest": flows,
 	// Test environments: real control planes and fixtures, used by the tests of every layer.
 	"pkg/testenv":         flows,
 	"pkg/testenv/hubtest": flows,

@@ -38,7 +38,7 @@ const (
 	ReasonAwaitingJoin = "AwaitingJoin"
 	// ReasonJoinTokenExpired: as AwaitingJoin, but the join token expired and was revoked.
 	ReasonJoinTokenExpired = "JoinTokenExpired"
-	// ReasonIdentityClaimed: another registration joined by the same cluster holds its
+	// ReasonIdentityClaimed: another record of the same cluster (same clusterID) holds its
 	// identity claim; this one never touches the downstream.
 	ReasonIdentityClaimed = "IdentityClaimed"
 	// ReasonAwaitingAgent: agent mode, the agent has not renewed its heartbeat yet.

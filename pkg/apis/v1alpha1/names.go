@@ -105,6 +105,11 @@ func AgentName(cluster string) string { return agentPrefix + cluster }
 // it (the agent does, once it has its own token) ends that token.
 func AgentBootstrapName(cluster string) string { return agentPrefix + cluster + "-bootstrap" }
 
+// AgentSessionName names the hub Secret every token the agent of cluster requests for itself
+// is bound to: it holds nothing, and deleting it ends all of them at once (the bootstrap
+// token has its own, AgentBootstrapName).
+func AgentSessionName(cluster string) string { return agentPrefix + cluster + "-session" }
+
 // AgentUsername is the user name the hub's API server gives the agent of cluster.
 func AgentUsername(cluster string) string {
 	return "system:serviceaccount:" + HubNamespace + ":" + AgentName(cluster)
@@ -121,3 +126,13 @@ func AgentCluster(username string) string {
 
 // HeartbeatName names the Lease in HubNamespace that the agent of cluster renews.
 func HeartbeatName(cluster string) string { return heartbeatPrefix + cluster }
+
+// HeartbeatCluster is the cluster whose heartbeat Lease is named name, or "" when name is no
+// heartbeat Lease's. The name is the only thing that says whose heartbeat a Lease is: its
+// labels are written by whoever may update it.
+func HeartbeatCluster(name string) string {
+	if len(name) <= len(heartbeatPrefix) || name[:len(heartbeatPrefix)] != heartbeatPrefix {
+		return ""
+	}
+	return name[len(heartbeatPrefix):]
+}

@@ -33,11 +33,12 @@ type ImportedClusterList struct {
 // ImportedClusterSpec is what the user (through the plugin) asks for.
 // +kubebuilder:validation:XValidation:rule="!has(oldSelf.clusterID) || (has(self.clusterID) && self.clusterID == oldSelf.clusterID)",message="spec.clusterID is immutable once set: delete the ImportedCluster and import the cluster again"
 type ImportedClusterSpec struct {
-	// ClusterID is the UID of the downstream kube-system namespace: the cluster's identity.
-	// Empty only while a registration made by `kubectl import create` waits for `join`;
-	// once set it never changes.
-	// +kubebuilder:validation:MinLength=1
-	// +kubebuilder:validation:MaxLength=64
+	// ClusterID is the UID of the downstream kube-system namespace: the cluster's identity, a
+	// lowercase UUID. Empty only while a registration made by `kubectl import create` waits
+	// for `join`; once set it never changes. (Stored objects from before the pattern keep
+	// their value: the API server ratchets unchanged fields.)
+	// +kubebuilder:validation:Pattern=`^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`
+	// +kubebuilder:validation:MaxLength=36
 	// +optional
 	ClusterID string `json:"clusterID,omitempty"`
 

@@ -151,10 +151,12 @@ func testImportFlow(t *testing.T, binary func(*testing.T) string, version string
 		for _, item := range list.Object["items"].([]any) {
 			kinds = append(kinds, item.(map[string]any)["kind"].(string))
 		}
-		if got, want := strings.Join(kinds, " "), "Lease Namespace ClusterRole ServiceAccount ClusterRoleBinding Role RoleBinding ConfigMap ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ImportedCluster Secret"; got != want {
+		if got, want := strings.Join(kinds, " "), "Lease Namespace ClusterRole ServiceAccount ClusterRoleBinding Role RoleBinding ConfigMap ConfigMap "+
+			"ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding "+
+			"ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ImportedCluster Secret"; got != want {
 			t.Errorf("dry run kinds:\n%s\nwant:\n%s", got, want)
 		}
-		mustContain(t, "dry run", out, importer.TokenPlaceholder, "name: alice", "clusterID: ")
+		mustContain(t, "dry run", out, importer.TokenPlaceholder, "name: alice", "clusterID: ", `etcdMembers: "3"`)
 		mustContain(t, "dry run progress (stderr)", errOut, "OK   cluster-admin in the downstream")
 		assertNothingImported(t, hub, k3s)
 	})
@@ -345,7 +347,9 @@ func assertImported(t *testing.T, hub, ds *testenv.Cluster, n int, extra counts)
 	if got := hubObjects(t, hub.Client); got["ImportedCluster"] != n || got["Lease"] != n || got["Secret"] != n {
 		t.Errorf("hub holds %v, want %d of each", got, n)
 	}
-	want := counts{"ClusterRole": 1, "ServiceAccount": 1, "Secret": 0, "Role": 1, "RoleBinding": 1, "ConfigMap": 1} // no token Secret: agent tokens are short-lived
+	// No token Secret: agent tokens are short-lived. Two ConfigMaps: the marker and the etcd
+	// count of the upgrade fence.
+	want := counts{"ClusterRole": 1, "ServiceAccount": 1, "Secret": 0, "Role": 1, "RoleBinding": 1, "ConfigMap": 2}
 	for k, v := range extra {
 		want[k] = v
 	}

@@ -53,16 +53,24 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	reg := importer.Registration{Name: o.Name, DisplayName: o.DisplayName, Members: o.Members, HubID: hubID,
-		ExpiresAt: time.Now().Add(o.TTL).Truncate(time.Second)}
+	registration := func() importer.Registration {
+		return importer.Registration{Name: o.Name, DisplayName: o.DisplayName, Members: o.Members, HubID: hubID,
+			ExpiresAt: time.Now().Add(o.TTL).Truncate(time.Second)}
+	}
 	if o.DryRun.Client() {
-		return o.printDryRun(reg, hubURL, ca)
+		return o.printDryRun(registration(), hubURL, ca)
 	}
 	// With -o json|yaml the document owns stdout; what is applied is reported on stderr.
 	log := o.Out
 	if !o.Output.Human() {
 		log = o.ErrOut
 	}
+	if o.RotateToken {
+		if err := o.revoke(ctx, log); err != nil {
+			return err
+		}
+	}
+	reg := registration() // the new token's life starts now, after the revocation
 	uid, err := o.register(ctx, reg, existing, log)
 	if err != nil {
 		return err
@@ -170,13 +178,24 @@ func (o *Options) existing(ctx context.Context) (*v1alpha1.ImportedCluster, erro
 	return &ic, nil
 }
 
-// register applies the ImportedCluster, or for --rotate-token revokes the earlier join
-// identity and moves only the expiry, and returns the record's UID.
+// revoke (--rotate-token) ends the earlier join token and everything it minted: the agent's
+// hub identity, whose tokens the old join token could request, is revoked too and made afresh
+// (prepareAgent), once the API server has stopped accepting the revoked tokens, so that none
+// of them can act as the new identities of the same names.
+func (o *Options) revoke(ctx context.Context, log io.Writer) error {
+	if err := importer.RevokeJoinIdentity(ctx, o.hub.Client, o.Name, log); err != nil {
+		return err
+	}
+	if err := importer.RevokeAgentIdentity(ctx, o.hub.Client, o.Name, log); err != nil {
+		return err
+	}
+	return importer.WaitOutTokenCache(ctx, log)
+}
+
+// register applies the ImportedCluster, or for --rotate-token (revoke has run) moves only the
+// expiry, and returns the record's UID.
 func (o *Options) register(ctx context.Context, reg importer.Registration, existing *v1alpha1.ImportedCluster, log io.Writer) (types.UID, error) {
 	if o.RotateToken {
-		if err := importer.RevokeJoinIdentity(ctx, o.hub.Client, o.Name, log); err != nil {
-			return "", err
-		}
 		if err := o.setExpiry(ctx, reg.ExpiresAt); err != nil {
 			return "", err
 		}

@@ -46,6 +46,7 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd.Flags().StringVar(&o.WebhookURL, "webhook-url", "", "https URL of a webhook running outside the cluster; skips the in-cluster Deployment and Service")
 	cmd.Flags().StringVar(&o.Image, "image", o.Image, "webhook/reconciler image")
 	cmd.Flags().BoolVar(&o.InstallInventoryCRDs, "install-inventory-crds", false, "also install the ClusterProfile CRD (multicluster.x-k8s.io, the Cluster Inventory API) unless the hub has one, so that every imported cluster is published as a ClusterProfile")
+	cmd.Flags().StringVar(&o.ProfileNamespace, "cluster-profile-namespace", o.ProfileNamespace, "namespace of the ClusterProfiles (Cluster Inventory API) the hub publishes: the hub component's right to write them is a Role there (created with the namespace when absent); give the same flag to a hub component run outside the cluster")
 	o.DryRun.AddFlags(cmd)
 	o.Output.AddFlags(cmd)
 	o.ConfigFlags.AddFlags(cmd.Flags())

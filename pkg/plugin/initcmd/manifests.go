@@ -48,6 +48,13 @@ func (o *Options) manifests() ([]*unstructured.Unstructured, error) {
 			if err := o.setImage(u); err != nil {
 				return nil, err
 			}
+			namespace, err := o.placeInventory(u)
+			if err != nil {
+				return nil, err
+			}
+			if namespace != nil {
+				objs = append(objs, namespace)
+			}
 			if o.WebhookURL != "" && u.GetKind() == "ValidatingWebhookConfiguration" {
 				if err := pointWebhookAt(u, o.WebhookURL); err != nil {
 					return nil, err

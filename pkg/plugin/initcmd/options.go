@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	"github.com/kubectl-import/kubectl-import/pkg/inventory"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/version"
 )
@@ -31,8 +32,11 @@ type Options struct {
 	// InstallInventoryCRDs installs the ClusterProfile CRD (multicluster.x-k8s.io) unless the
 	// hub has one.
 	InstallInventoryCRDs bool
-	DryRun               common.DryRunFlags
-	Output               *common.OutputFlags
+	// ProfileNamespace holds the ClusterProfiles (the hub component's
+	// --cluster-profile-namespace): the inventory controller's Role is put there.
+	ProfileNamespace string
+	DryRun           common.DryRunFlags
+	Output           *common.OutputFlags
 
 	genericiooptions.IOStreams
 
@@ -42,10 +46,11 @@ type Options struct {
 // NewOptions has the defaults.
 func NewOptions(streams genericiooptions.IOStreams) *Options {
 	return &Options{
-		ConfigFlags: genericclioptions.NewConfigFlags(true),
-		Image:       DefaultImage(),
-		Output:      common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName),
-		IOStreams:   streams,
+		ConfigFlags:      genericclioptions.NewConfigFlags(true),
+		Image:            DefaultImage(),
+		ProfileNamespace: inventory.DefaultNamespace,
+		Output:           common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName),
+		IOStreams:        streams,
 	}
 }
 
@@ -56,6 +61,9 @@ func (o *Options) Validate() error {
 		if err != nil || u.Scheme != "https" || u.Host == "" {
 			return fmt.Errorf("invalid --webhook-url %q: the API server calls webhooks over https only, e.g. https://192.168.1.10:9443", o.WebhookURL)
 		}
+	}
+	if err := validateProfileNamespace(o.ProfileNamespace); err != nil {
+		return err
 	}
 	if o.Image == "" || strings.ContainsAny(o.Image, " \t\n") {
 		return fmt.Errorf("invalid --image %q: want an image reference such as %s", o.Image, DefaultImage())

@@ -114,7 +114,10 @@ func (o *Options) request(ctx context.Context, log io.Writer, ic *v1alpha1.Impor
 		return req, fmt.Errorf("the downstream's address: %w (pass --advertise-address)", err)
 	}
 	var err error
-	req.CAData, err = importer.DownstreamCA(ctx, o.Downstream)
+	if req.CAData, err = importer.DownstreamCA(ctx, o.Downstream); err != nil {
+		return req, err
+	}
+	req.EtcdMembers, err = importer.CountEtcdMembers(ctx, o.Downstream.Client)
 	return req, err
 }
 

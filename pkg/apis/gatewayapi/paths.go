@@ -1,0 +1,64 @@
+package gatewayapi
+
+import (
+	"fmt"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+)
+
+// PathPrefix is the root of the API: /apis/gateway.kimport.dev/v1alpha1.
+const PathPrefix = "/apis/" + Group + "/" + Version
+
+// clustersPrefix precedes a cluster's name in every cluster path.
+const clustersPrefix = PathPrefix + "/" + Resource + "/"
+
+// ProxyPath is the path through which requests reach cluster: a client sets its server to
+// the hub's URL followed by this path.
+func ProxyPath(cluster string) string { return clustersPrefix + cluster + "/" + ProxySubresource }
+
+// AttachPath is the path where cluster's agent opens its tunnel.
+func AttachPath(cluster string) string { return clustersPrefix + cluster + "/" + AttachSubresource }
+
+// Request is what a cluster path asks for.
+type Request struct {
+	// Cluster is the ImportedCluster's name.
+	Cluster string
+	// Subresource is ProxySubresource or AttachSubresource.
+	Subresource string
+	// Rest is, for a proxy request, the escaped path to send to the cluster's API server,
+	// starting with "/"; empty for attach.
+	Rest string
+}
+
+// errNotClusterPath is ParsePath's error for a path outside .../clusters/.
+var errNotClusterPath = fmt.Errorf("not under %s", clustersPrefix)
+
+// IsClusterPath says whether an escaped path is under .../clusters/, where ParsePath applies.
+func IsClusterPath(escapedPath string) bool { return strings.HasPrefix(escapedPath, clustersPrefix) }
+
+// ParsePath parses the escaped path of a request to .../clusters/NAME/proxy[/REST] or
+// .../clusters/NAME/attach; the error says what is wrong, for a 404.
+func ParsePath(escapedPath string) (Request, error) {
+	rest, ok := strings.CutPrefix(escapedPath, clustersPrefix)
+	if !ok {
+		return Request{}, errNotClusterPath
+	}
+	name, sub, _ := strings.Cut(rest, "/")
+	if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+		return Request{}, fmt.Errorf("%q is no cluster name: %s", name, errs[0])
+	}
+	sub, tail, hasTail := strings.Cut(sub, "/")
+	switch sub {
+	case ProxySubresource:
+		return Request{Cluster: name, Subresource: sub, Rest: "/" + tail}, nil
+	case AttachSubresource:
+		if hasTail {
+			return Request{}, fmt.Errorf("%s takes no path after it", AttachSubresource)
+		}
+		return Request{Cluster: name, Subresource: sub}, nil
+	case "":
+		return Request{}, fmt.Errorf("cluster %s: name a subresource, %s or %s", name, ProxySubresource, AttachSubresource)
+	}
+	return Request{}, fmt.Errorf("cluster %s has no subresource %q: use %s", name, sub, ProxySubresource)
+}

@@ -1,0 +1,79 @@
+package controller
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	coordinationv1 "k8s.io/api/coordination/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/util/workqueue"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	crfake "sigs.k8s.io/controller-runtime/pkg/client/fake"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+)
+
+// TestHeartbeatsByLeaseName: a heartbeat counts for the cluster its Lease is named after,
+// whatever its labels say, and only for an ImportedCluster that exists in agent mode; the
+// hub forgets a cluster's heartbeat with the cluster. So its memory of heartbeats holds at
+// most one entry per agent-mode ImportedCluster, however many Leases or label values appear.
+func TestHeartbeatsByLeaseName(t *testing.T) {
+	agentIC := func(name string, mode v1alpha1.Mode) *v1alpha1.ImportedCluster {
+		return &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: v1alpha1.ImportedClusterSpec{Mode: mode, ClusterID: "id-" + name}}
+	}
+	c := crfake.NewClientBuilder().WithScheme(scheme.Scheme).
+		WithObjects(agentIC("a", v1alpha1.ModeAgent), agentIC("b", v1alpha1.ModeAgent), agentIC("d", v1alpha1.ModeDirect)).Build()
+	r := &Reconciler{Client: c, Options: Options{HeartbeatGrace: time.Minute}.withDefaults()}
+	h := r.heartbeatHandler()
+	q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())
+	defer q.ShutDown()
+	ctx := context.Background()
+	renewed := func(name string, labels map[string]string, at time.Time) *coordinationv1.Lease {
+		return &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: name, Labels: labels},
+			Spec: coordinationv1.LeaseSpec{RenewTime: &metav1.MicroTime{Time: at}}}
+	}
+	then, now := time.Now().Add(-time.Second), time.Now()
+	update := func(name string, labels map[string]string) {
+		h.Update(ctx, event.UpdateEvent{ObjectOld: renewed(name, labels, then), ObjectNew: renewed(name, labels, now)}, q)
+	}
+
+	// a's Lease relabelled as b's: it is still a's heartbeat.
+	update(v1alpha1.HeartbeatName("a"), map[string]string{v1alpha1.ClusterLabel: "b", v1alpha1.HeartbeatLabel: "true"})
+	if _, ok := r.heartbeats.last("b"); ok {
+		t.Error("a's Lease, labelled kimport.dev/cluster=b, counted as b's heartbeat")
+	}
+	if _, ok := r.heartbeats.last("a"); !ok {
+		t.Error("a's own renewal not recorded")
+	}
+	// No entry for Leases of no agent-mode cluster, of no cluster at all, or not named as a heartbeat.
+	for i, name := range []string{v1alpha1.HeartbeatName("d"), v1alpha1.HeartbeatName("nope"), "cluster-", "elsewhere", v1alpha1.HeartbeatName("nope-2")} {
+		update(name, map[string]string{v1alpha1.ClusterLabel: "label-" + string(rune('a'+i))})
+		h.Create(ctx, event.CreateEvent{Object: renewed(name, nil, now)}, q)
+	}
+	if n := len(r.heartbeats.seen); n != 1 {
+		t.Errorf("%d heartbeats remembered (%v), want 1 (a's)", n, r.heartbeats.seen)
+	}
+	// In another namespace a Lease named like a heartbeat is no heartbeat.
+	other := renewed(v1alpha1.HeartbeatName("b"), nil, now)
+	other.Namespace = "default"
+	h.Create(ctx, event.CreateEvent{Object: other}, q)
+	if _, ok := r.heartbeats.last("b"); ok {
+		t.Error("a Lease outside kimport-system counted as b's heartbeat")
+	}
+
+	// Deleting the cluster forgets its heartbeat (the next reconcile finds it gone).
+	if err := c.Delete(ctx, agentIC("a", v1alpha1.ModeAgent)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Reconcile(ctx, ctrl.Request{NamespacedName: client.ObjectKey{Name: "a"}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(r.heartbeats.seen); n != 0 {
+		t.Errorf("%d heartbeats remembered after a was deleted (%v), want none", n, r.heartbeats.seen)
+	}
+}
