@@ -42,7 +42,8 @@ type Server struct {
 	// URL is what `kubectl import init --webhook-url` takes.
 	URL string
 	// Options configure both components; Start runs the webhook alone (DisableReconciler, the
-	// reconciler's user as the status writer) and the reconciler alone (DisableWebhook).
+	// reconciler's user as the status writer) unless DisableWebhook, and the reconciler alone
+	// (DisableWebhook) unless DisableReconciler.
 	Options hubserver.Options
 	// Config and Client act as the reconciler (ControllerIdentity): a test that plays the
 	// reconciler writes status through them.
@@ -94,10 +95,12 @@ func New(t testing.TB, hub *testenv.Cluster) *Server {
 func (s *Server) Start(t testing.TB) {
 	t.Helper()
 	t.Cleanup(func() { s.Stop(t) })
-	webhook := s.Options
-	webhook.DisableReconciler = true
-	webhook.StatusWriters = append(slices.Clone(webhook.StatusWriters), ControllerIdentity)
-	s.start(t, "webhook", s.WebhookConfig, webhook)
+	if !s.Options.DisableWebhook {
+		webhook := s.Options
+		webhook.DisableReconciler = true
+		webhook.StatusWriters = append(slices.Clone(webhook.StatusWriters), ControllerIdentity)
+		s.start(t, "webhook", s.WebhookConfig, webhook)
+	}
 	if s.Options.DisableReconciler {
 		return
 	}
