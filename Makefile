@@ -94,6 +94,8 @@ fuzz: ## each fuzzer for a bounded number of executions (seed corpora are in eac
 	go test ./pkg/validate -run '^$$' -fuzz '^FuzzJoin$$' -fuzztime $(FUZZ_EXECS)
 	go test ./pkg/validate -run '^$$' -fuzz '^FuzzMembers$$' -fuzztime $(FUZZ_EXECS)
 	go test ./pkg/k3s -run '^$$' -fuzz '^FuzzRedact$$' -fuzztime $(FUZZ_EXECS_REDACT)
+	go test ./pkg/clustersync -run '^$$' -fuzz '^FuzzDecodeKept$$' -fuzztime $(FUZZ_EXECS)
+	go test ./internal/bodylimit -run '^$$' -fuzz '^FuzzCount$$' -fuzztime $(FUZZ_EXECS)
 	go test ./pkg/execinfo -run '^$$' -fuzz '^FuzzParse$$' -fuzztime $(FUZZ_EXECS)
 	go test ./pkg/apis/gatewayapi -run '^$$' -fuzz '^FuzzParsePath$$' -fuzztime $(FUZZ_EXECS)
 	go test ./pkg/gateway/access -run '^$$' -fuzz '^FuzzDecide$$' -fuzztime $(FUZZ_EXECS)

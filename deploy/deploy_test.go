@@ -28,6 +28,9 @@ func TestBaseAppliesToARealAPIServer(t *testing.T) {
 	for _, want := range []string{
 		"customresourcedefinition.apiextensions.k8s.io/importedclusters.kimport.dev configured (server dry run)",
 		"deployment.apps/kimport-webhook created (server dry run)",
+		"deployment.apps/kimport-controller created (server dry run)",
+		"serviceaccount/kimport-controller created (server dry run)",
+		"poddisruptionbudget.policy/kimport-controller created (server dry run)",
 		"validatingwebhookconfiguration.admissionregistration.k8s.io/kimport-webhook created (server dry run)",
 		"poddisruptionbudget.policy/kimport-webhook created (server dry run)",
 	} {

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make demo: a local hub, a K3s-like downstream and a plain downstream (real kube-apiservers),
-# the hub component running as a local process, and the whole import walked through with
+# the hub component running as two local processes (admission; the reconciler), each as its own
+# ServiceAccount with the deployed RBAC, as its Deployment runs it, and the whole import walked through with
 # `kubectl import`. The K3s cluster is imported in agent mode: its kimport-agent runs here as a
 # local process (there are no kubelets) with the downstream ServiceAccount's rights. Every process
 # it starts is stopped by its pid when it ends, also on failure.
@@ -36,6 +37,24 @@ ready() {
   local line=""
   { printf 'GET /readyz HTTP/1.0\r\n\r\n' >&3; read -r line <&3; } 2>/dev/null 3<>"/dev/tcp/127.0.0.1/$1" || return 1
   [[ "$line" == *" 200 "* ]]
+}
+# sa_kubeconfig KUBECONFIG NAMESPACE NAME OUT writes OUT (mode 0600): a kubeconfig acting as
+# ServiceAccount NAMESPACE/NAME of the cluster of KUBECONFIG, with a TokenRequest token (2h), as
+# its pod would. The token goes into the file, never onto a command line or the screen.
+sa_kubeconfig() {
+  local token server ca
+  token=$(kubectl --kubeconfig "$1" -n "$2" create token "$3" --duration 2h)
+  server=$(kubectl --kubeconfig "$1" config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}')
+  ca=$(kubectl --kubeconfig "$1" config view --raw --minify --flatten -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
+  (umask 077; cat > "$4" <<KUBECONFIG
+apiVersion: v1
+kind: Config
+clusters: [{name: cluster, cluster: {server: "$server", certificate-authority-data: "$ca"}}]
+users: [{name: "$3", user: {token: "$token"}}]
+contexts: [{name: "$3", context: {cluster: cluster, user: "$3"}}]
+current-context: "$3"
+KUBECONFIG
+  )
 }
 # The agent of k3s-prod: what its pod would run, as a local process with the rights of the
 # downstream ServiceAccount cattle-system/kimport-agent. It reads the Secret the import wrote
@@ -81,16 +100,31 @@ port=${DEMO_WEBHOOK_PORT:-19443}
 step "Install the hub (CRD, kimport-system, RBAC, admission webhook configuration) and record it"
 run kubectl import init --kubeconfig "$hub" --webhook-url "https://localhost:$port"
 
-step "Run the hub component (reconciler + admission webhook) as a local process, as in development"
-echo "It bootstraps its own CA and serving certificate, injects the CA into the webhook configuration,"
-echo "and the hub's API server calls it over verified TLS. An agent-mode cluster whose heartbeat"
-echo "is 6s old (--agent-heartbeat-grace; the agents here beat every 2s) turns Unavailable."
-bin/webhook --kubeconfig "$hub" --webhook-host 127.0.0.1 --webhook-port "$port" --cert-dir "$demo/webhook-certs" \
+step "Run the hub component as deployed: admission and the reconciler as two local processes"
+echo "Each runs as its own ServiceAccount with the rights init granted it (kimport-webhook: admission;"
+echo "kimport-controller: the reconciler), its memory bounded as in its Deployment. The webhook bootstraps"
+echo "its own CA and serving certificate, injects the CA into the webhook configuration, and the hub's API"
+echo "server calls it over verified TLS. An agent-mode cluster whose heartbeat is 6s old"
+echo "(--agent-heartbeat-grace; the agents here beat every 2s) turns Unavailable."
+sa_kubeconfig "$hub" kimport-system kimport-webhook "$demo/kimport-webhook.kubeconfig"
+sa_kubeconfig "$hub" kimport-system kimport-controller "$demo/kimport-controller.kubeconfig"
+run kubectl --kubeconfig "$demo/kimport-webhook.kubeconfig" auth whoami
+run kubectl --kubeconfig "$demo/kimport-controller.kubeconfig" auth whoami
+GOMEMLIMIT=256MiB bin/webhook --kubeconfig "$demo/kimport-webhook.kubeconfig" --disable-reconciler \
+  --status-writers system:serviceaccount:kimport-system:kimport-controller \
+  --webhook-host 127.0.0.1 --webhook-port "$port" --cert-dir "$demo/webhook-certs" \
   --sync-cert-files --cert-dns-names localhost --metrics-secure=false --metrics-bind-address 127.0.0.1:0 \
-  --health-probe-bind-address 127.0.0.1:$((port+1)) --probe-interval 2s --agent-heartbeat-grace 6s > "$demo/webhook.log" 2>&1 &
+  --health-probe-bind-address 127.0.0.1:$((port+1)) > "$demo/webhook.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 1 120); do ready "$((port+1))" && break; sleep 0.5; done
-ready "$((port+1))" || { echo "the hub component did not become ready; see $demo/webhook.log" >&2; exit 1; }
+GOMEMLIMIT=256MiB bin/webhook --kubeconfig "$demo/kimport-controller.kubeconfig" --disable-webhook --leader-elect \
+  --metrics-secure=false --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 127.0.0.1:$((port+2)) \
+  --probe-interval 2s --agent-heartbeat-grace 6s > "$demo/controller.log" 2>&1 &
+pids+=($!)
+for component in "webhook $((port+1))" "controller $((port+2))"; do
+  read -r name probe <<<"$component"
+  for _ in $(seq 1 120); do ready "$probe" && break; sleep 0.5; done
+  ready "$probe" || { echo "the hub's $name did not become ready; see $demo/$name.log" >&2; exit 1; }
+done
 run kubectl --kubeconfig "$hub" get validatingwebhookconfiguration kimport-webhook \
   -o custom-columns=NAME:.metadata.name,URL:.webhooks[0].clientConfig.url,FAILURE-POLICY:.webhooks[0].failurePolicy,TIMEOUT:.webhooks[0].timeoutSeconds
 
@@ -108,19 +142,7 @@ run kubectl --kubeconfig "$hub" get importedcluster k3s-prod
 step "Run the agent (in a cluster: the Deployment cattle-system/kimport-agent) and wait until Active"
 echo "Here it runs as a local process with the ServiceAccount cattle-system/kimport-agent's token:"
 # The token goes into the kubeconfig file (mode 0600), never onto a command line or the screen.
-sa_token=$(kubectl --kubeconfig "$k3s" -n cattle-system create token kimport-agent --duration 1h)
-k3s_server=$(kubectl --kubeconfig "$k3s" config view --raw --minify -o jsonpath='{.clusters[0].cluster.server}')
-k3s_ca=$(kubectl --kubeconfig "$k3s" config view --raw --minify --flatten -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
-(umask 077; cat > "$agent_kubeconfig" <<KUBECONFIG
-apiVersion: v1
-kind: Config
-clusters: [{name: k3s, cluster: {server: "$k3s_server", certificate-authority-data: "$k3s_ca"}}]
-users: [{name: kimport-agent, user: {token: "$sa_token"}}]
-contexts: [{name: kimport-agent, context: {cluster: k3s, user: kimport-agent}}]
-current-context: kimport-agent
-KUBECONFIG
-)
-unset sa_token
+sa_kubeconfig "$k3s" cattle-system kimport-agent "$agent_kubeconfig"
 run kubectl --kubeconfig "$agent_kubeconfig" auth whoami
 start_agent
 phase k3s-prod Active

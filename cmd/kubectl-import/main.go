@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/rest"
 	cmdutil "k8s.io/kubectl/pkg/cmd/util"
 
+	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
@@ -27,5 +28,7 @@ func main() {
 		}
 		os.Exit(code)
 	})
-	cmdutil.CheckErr(plugin.NewCmdImport(streams).Execute())
+	// A downstream's answer refused for its size is said as such, without client-go's
+	// "unexpected error when reading response body. Please retry", which would not help.
+	cmdutil.CheckErr(bodylimit.Cause(plugin.NewCmdImport(streams).Execute()))
 }

@@ -1,5 +1,7 @@
-// Command webhook is the hub's in-cluster component: the ImportedCluster reconciler and the
-// admission webhook server, run by one controller-runtime manager (pkg/hubserver).
+// Command webhook is the hub's in-cluster component (pkg/hubserver): the admission webhook
+// server, the ImportedCluster reconciler with the inventory controller, or both. Deployed, one
+// image runs as two Deployments: kimport-webhook (--disable-reconciler --status-writers=<the
+// reconciler's user>) and kimport-controller (--disable-webhook --leader-elect).
 package main
 
 import (

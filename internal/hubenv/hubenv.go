@@ -1,6 +1,7 @@
-// Package hubenv runs the hub component (pkg/hubserver: reconciler and admission webhook)
-// in-process against a test hub, the way a developer runs it outside the cluster: the hub's
-// real API server calls the real webhook by URL over TLS, with the certificate the webhook
+// Package hubenv runs the hub component (pkg/hubserver) in-process against a test hub, the way
+// it is deployed: the admission webhook and the reconciler as two components, each as its own
+// ServiceAccount user with exactly the rights `kubectl import init` grants it. The hub's real
+// API server calls the real webhook by URL over TLS, with the certificate the webhook
 // bootstrapped and injected itself.
 package hubenv
 
@@ -8,7 +9,7 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -23,21 +24,42 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/testenv"
 )
 
-// Identity is the hub component's ServiceAccount user name (deploy/base/rbac.yaml); the
-// server runs as it, with exactly the rights `kubectl import init` grants it.
-const Identity = "system:serviceaccount:" + v1alpha1.HubNamespace + ":kimport-webhook"
+// The users of the two components (deploy/base/rbac.yaml).
+const (
+	// WebhookIdentity runs admission.
+	WebhookIdentity = hubserver.WebhookUser
+	// ControllerIdentity runs the reconciler and the inventory controller; it alone writes
+	// status.
+	ControllerIdentity = hubserver.ControllerUser
+)
 
-// Server is one hub component process-equivalent.
+// serviceAccountGroups are the groups the API server gives a ServiceAccount of kimport-system.
+var serviceAccountGroups = []string{"system:serviceaccounts", "system:serviceaccounts:" + v1alpha1.HubNamespace}
+
+// Server is the hub component: the webhook and, unless Options.DisableReconciler, the
+// reconciler, as the two Deployments run them.
 type Server struct {
 	// URL is what `kubectl import init --webhook-url` takes.
-	URL     string
+	URL string
+	// Options configure both components; Start runs the webhook alone (DisableReconciler, the
+	// reconciler's user as the status writer) unless DisableWebhook, and the reconciler alone
+	// (DisableWebhook) unless DisableReconciler.
 	Options hubserver.Options
-	// Config and Client act as the hub component (Identity): a test that plays the
+	// Config and Client act as the reconciler (ControllerIdentity): a test that plays the
 	// reconciler writes status through them.
 	Config *rest.Config
 	Client client.Client
+	// WebhookConfig acts as the webhook (WebhookIdentity).
+	WebhookConfig *rest.Config
 
-	hub     *testenv.Cluster
+	controllerProbeAddr string
+	hub                 *testenv.Cluster
+	running             []*component
+}
+
+// component is one running manager.
+type component struct {
+	name    string
 	cancel  context.CancelFunc
 	stopped chan error
 }
@@ -57,55 +79,69 @@ func New(t testing.TB, hub *testenv.Cluster) *Server {
 	o.CertDNSNames = []string{"localhost"}
 	o.SkipControllerNameValidation = true
 	o.Reconciler = controller.Options{ProbeInterval: time.Second, ProbeTimeout: 3 * time.Second, CleanupTimeout: 20 * time.Second}
-	cfg, _ := hub.AddUser(t, Identity, []string{"system:serviceaccounts", "system:serviceaccounts:" + v1alpha1.HubNamespace})
+	cfg, _ := hub.AddUser(t, ControllerIdentity, serviceAccountGroups)
+	webhookCfg, _ := hub.AddUser(t, WebhookIdentity, serviceAccountGroups)
 	c, err := client.New(cfg, client.Options{Scheme: hub.Client.Scheme()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Server{URL: fmt.Sprintf("https://localhost:%d", o.WebhookPort), Options: o, Config: cfg, Client: c, hub: hub}
+	return &Server{URL: fmt.Sprintf("https://localhost:%d", o.WebhookPort), Options: o, Config: cfg, Client: c, WebhookConfig: webhookCfg,
+		controllerProbeAddr: fmt.Sprintf("127.0.0.1:%d", FreePort(t)), hub: hub}
 }
 
-// Start runs the server until Stop or the end of the test, and waits until it is ready: the
-// certificate exists, the CA is injected and the webhook serves.
+// Start runs the components until Stop or the end of the test, and waits until each is ready:
+// the certificate exists, the CA is injected and the webhook serves; the reconciler's caches
+// synced.
 func (s *Server) Start(t testing.TB) {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	s.cancel, s.stopped = cancel, make(chan error, 1)
-	go func() { s.stopped <- hubserver.Run(ctx, s.Config, s.Options) }()
 	t.Cleanup(func() { s.Stop(t) })
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		resp, err := http.Get("http://" + s.Options.ProbeAddr + "/readyz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		select {
-		case err := <-s.stopped:
-			s.cancel() // it is gone: Stop must not wait for it again
-			s.cancel = nil
-			t.Fatalf("hub component exited: %v", err)
-		case <-time.After(200 * time.Millisecond):
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("hub component not ready after 60s (last: %v)", err)
-		}
+	if !s.Options.DisableWebhook {
+		webhook := s.Options
+		webhook.DisableReconciler = true
+		webhook.StatusWriters = append(slices.Clone(webhook.StatusWriters), ControllerIdentity)
+		s.start(t, "webhook", s.WebhookConfig, webhook)
 	}
-}
-
-// Stop stops the server (idempotent): ImportedCluster writes then fail closed.
-func (s *Server) Stop(t testing.TB) {
-	t.Helper()
-	if s.cancel == nil {
+	if s.Options.DisableReconciler {
 		return
 	}
-	s.cancel()
-	if err := <-s.stopped; err != nil {
-		t.Errorf("hub component: %v", err)
+	reconciler := s.Options
+	reconciler.DisableWebhook = true
+	reconciler.ProbeAddr = s.controllerProbeAddr
+	s.start(t, "reconciler", s.Config, reconciler)
+}
+
+func (s *Server) start(t testing.TB, name string, cfg *rest.Config, o hubserver.Options) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	c := &component{name: name, cancel: cancel, stopped: make(chan error, 1)}
+	s.running = append(s.running, c)
+	go func() { c.stopped <- hubserver.Run(ctx, cfg, o) }()
+	waitReady(t, "hub component ("+name+")", o.ProbeAddr, 60*time.Second, func(d time.Duration) (bool, error) {
+		select {
+		case err := <-c.stopped:
+			c.cancel = nil // it is gone: Stop must not wait for it again
+			return true, err
+		case <-time.After(d):
+			return false, nil
+		}
+	})
+}
+
+// Stop stops the components, the reconciler first (idempotent): ImportedCluster writes then
+// fail closed.
+func (s *Server) Stop(t testing.TB) {
+	t.Helper()
+	for i := len(s.running) - 1; i >= 0; i-- {
+		c := s.running[i]
+		if c.cancel == nil {
+			continue
+		}
+		c.cancel()
+		if err := <-c.stopped; err != nil {
+			t.Errorf("hub component (%s): %v", c.name, err)
+		}
 	}
-	s.cancel = nil
+	s.running = nil
 }
 
 // FreePort asks the kernel for a free port on the loopback address.

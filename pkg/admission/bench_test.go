@@ -1,19 +1,13 @@
 package admission_test
 
 import (
-	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -34,7 +28,8 @@ import (
 )
 
 // BenchmarkAdmission measures ImportedCluster create and update latency through the real hub
-// API server, with the webhook (bin/webhook, a separate process, called over TLS) and
+// API server, with the webhook (bin/webhook as deployed: admission alone, a separate process
+// running as the kimport-webhook ServiceAccount, called over TLS) and
 // without it (no ValidatingWebhookConfiguration), at 1 and 50 concurrent writers, with 100
 // and 10,000 ImportedClusters present, and the webhook's RSS with 10,000 clusters in its
 // cache. (testing.Benchmark cannot run inside a benchmark: the validator's own cost is
@@ -53,7 +48,7 @@ func BenchmarkAdmission(b *testing.B) {
 	b.Setenv("XDG_CONFIG_HOME", b.TempDir())
 	ctrl.SetLogger(logr.Discard())
 	hub := testenv.Start(b, testenv.Options{Name: "hub"})
-	port, probePort, metricsPort := hubenv.FreePort(b), hubenv.FreePort(b), hubenv.FreePort(b)
+	port, metricsPort := hubenv.FreePort(b), hubenv.FreePort(b)
 	url := fmt.Sprintf("https://localhost:%d", port)
 	install := func() {
 		if out, err := runCmd(initcmd.NewCmd, "--kubeconfig", hub.Kubeconfig, "--webhook-url", url); err != nil {
@@ -61,7 +56,9 @@ func BenchmarkAdmission(b *testing.B) {
 		}
 	}
 	install()
-	pid := startWebhook(b, webhookBin, hub.Kubeconfig, port, probePort, metricsPort)
+	// As deployed: admission alone, as the kimport-webhook ServiceAccount with its RBAC.
+	pid := hubenv.StartWebhookProcess(b, hub, webhookBin, port, "--metrics-secure=false",
+		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", metricsPort)).Pid()
 
 	cfg := rest.CopyConfig(hub.Config)
 	cfg.QPS, cfg.Burst = 5000, 5000
@@ -219,50 +216,12 @@ func benchCluster(name string, labels map[string]string) *v1alpha1.ImportedClust
 	}
 }
 
-// startWebhook runs bin/webhook as its own process (webhook only) and waits until it is ready;
-// it is stopped by its pid when the benchmark ends.
-func startWebhook(b *testing.B, bin, kubeconfig string, port, probePort, metricsPort int) int {
-	b.Helper()
-	var log bytes.Buffer
-	cmd := exec.Command(bin, "--kubeconfig", kubeconfig, "--disable-reconciler",
-		"--webhook-host", "127.0.0.1", "--webhook-port", strconv.Itoa(port), "--cert-dir", b.TempDir(),
-		"--sync-cert-files", "--cert-dns-names", "localhost", "--metrics-secure=false", "--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", metricsPort),
-		"--health-probe-bind-address", fmt.Sprintf("127.0.0.1:%d", probePort))
-	cmd.Stdout, cmd.Stderr = io.Discard, &log
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = cmd.Process.Signal(syscall.SIGTERM); _ = cmd.Wait() })
-	deadline := time.Now().Add(time.Minute)
-	for {
-		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", probePort))
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return cmd.Process.Pid
-			}
-		}
-		if time.Now().After(deadline) {
-			b.Fatalf("webhook not ready within a minute:\n%s", log.String())
-		}
-		time.Sleep(200 * time.Millisecond)
-	}
-}
-
 // rssMiB reads the resident set size of a process from /proc.
 func rssMiB(b *testing.B, pid int) float64 {
 	b.Helper()
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	mib, err := testenv.ProcMemMiB(pid, "VmRSS")
 	if err != nil {
 		b.Fatal(err)
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmRSS:" {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			return kb / 1024
-		}
-	}
-	b.Fatal("no VmRSS in /proc status")
-	return 0
+	return mib
 }

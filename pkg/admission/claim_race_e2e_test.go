@@ -51,8 +51,8 @@ func TestRawCreatesRaceToTwoWebhookReplicas(t *testing.T) {
 	tunnel := startTunnel(t, apiServer.Host)
 	frozen := hubenv.New(t, hub)
 	frozen.Options.DisableReconciler = true
-	frozen.Config = rest.CopyConfig(frozen.Config)
-	frozen.Config.Host = "https://" + tunnel.addr
+	frozen.WebhookConfig = rest.CopyConfig(frozen.WebhookConfig)
+	frozen.WebhookConfig.Host = "https://" + tunnel.addr
 	if out, err := runCmd(initcmd.NewCmd, "--kubeconfig", hub.Kubeconfig, "--webhook-url", frozen.URL); err != nil {
 		t.Fatalf("init: %v\n%s", err, out)
 	}

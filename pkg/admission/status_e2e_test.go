@@ -57,7 +57,7 @@ func TestStatusWritesOnlyByTheHub(t *testing.T) {
 			if err == nil {
 				t.Fatal("the forged status write was admitted")
 			}
-			mustContain(t, "refusal", err.Error(), deniedPrefix, "status: Forbidden: only the hub component ("+hubenv.Identity+"), and in agent mode a cluster's own agent, writes the status")
+			mustContain(t, "refusal", err.Error(), deniedPrefix, "status: Forbidden: only the hub component ("+hubenv.ControllerIdentity+"), and in agent mode a cluster's own agent, writes the status")
 			assertEtcd(t, e, 3)
 		})
 	}

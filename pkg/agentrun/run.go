@@ -22,6 +22,7 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
+	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
@@ -36,7 +37,7 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 	}
 	logger := log.FromContext(ctx).WithName("kimport-agent")
 	ctx = log.IntoContext(ctx, logger)
-	dsCfg = rest.CopyConfig(dsCfg)
+	dsCfg = bodylimit.Config(dsCfg, bodylimit.InCluster) // it shares the pod's memory limit with everything else
 	dsCfg.UserAgent = "kimport-agent"
 	ds, err := downstream(dsCfg, o)
 	if err != nil {

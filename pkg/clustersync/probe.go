@@ -3,55 +3,47 @@ package clustersync
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/pager"
+
+	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 )
 
 // observation is what one probe read from a downstream.
 type observation struct {
-	gitVersion   string
-	nodes        []corev1.Node
-	namespaces   []corev1.Namespace
+	gitVersion string
+	nodes      []corev1.Node
+	// namespaces are the present namespaces that may belong to a project, with their project
+	// label's value.
+	namespaces   map[string]string
 	kubeSystemID string
 }
 
 func (o *observation) namespaceNames() []string {
-	names := make([]string, len(o.namespaces))
-	for i := range o.namespaces {
-		names[i] = o.namespaces[i].Name
-	}
-	return names
+	return slices.Sorted(maps.Keys(o.namespaces))
 }
 
-// probe reads the server version, every node and every namespace, paged, keeping of each node
-// only what the sync reads (listNodes): a probe's memory does not grow with the size of a
-// node object. The error says which read failed.
+// probe reads the server version, every node and every namespace, paged and decoded as they
+// arrive, keeping of each node only what the sync reads (listNodes) and of the namespaces only
+// kube-system's UID and the project namespaces: a probe's memory grows neither with the size
+// of a node nor with the number of namespaces. The error says which read failed; one that was
+// refused for its size says so.
 func probe(ctx context.Context, cs kubernetes.Interface) (*observation, error) {
 	var obs observation
 	v, err := cs.Discovery().ServerVersion()
 	if err != nil {
-		return nil, fmt.Errorf("reading the server version: %w", err)
+		return nil, fmt.Errorf("reading the server version: %w", bodylimit.Cause(err))
 	}
 	obs.gitVersion = v.GitVersion
 	if obs.nodes, err = listNodes(ctx, cs); err != nil {
-		return nil, fmt.Errorf("listing nodes: %w", err)
+		return nil, fmt.Errorf("listing nodes: %w", bodylimit.Cause(err))
 	}
-	err = pager.New(pager.SimplePageFunc(func(opts metav1.ListOptions) (runtime.Object, error) {
-		return cs.CoreV1().Namespaces().List(ctx, opts)
-	})).EachListItem(ctx, metav1.ListOptions{}, func(o runtime.Object) error {
-		ns := o.(*corev1.Namespace)
-		if ns.Name == metav1.NamespaceSystem {
-			obs.kubeSystemID = string(ns.UID)
-		}
-		obs.namespaces = append(obs.namespaces, *ns)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("listing namespaces: %w", err)
+	if obs.kubeSystemID, obs.namespaces, err = projectNamespaces(ctx, cs); err != nil {
+		return nil, fmt.Errorf("listing namespaces: %w", bodylimit.Cause(err))
 	}
 	if obs.kubeSystemID == "" {
 		return nil, fmt.Errorf("namespace %s not found", metav1.NamespaceSystem)

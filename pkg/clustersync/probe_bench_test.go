@@ -15,6 +15,8 @@ import (
 
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
+
+	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 )
 
 // fakeNodesServer serves /version, /api/v1/namespaces and /api/v1/nodes of a cluster with n
@@ -157,7 +159,8 @@ func BenchmarkProbeMemory(b *testing.B) {
 	const n = 5000
 	srv := fakeNodesServer(n)
 	defer srv.Close()
-	cs := kubernetes.NewForConfigOrDie(&rest.Config{Host: srv.URL})
+	// As the hub and the agent read a downstream: every answer bounded (bodylimit.InCluster).
+	cs := kubernetes.NewForConfigOrDie(bodylimit.Config(&rest.Config{Host: srv.URL, QPS: -1}, bodylimit.InCluster))
 	ctx := context.Background()
 	var worst float64
 	for b.Loop() {
@@ -189,7 +192,7 @@ func TestSlimNodeKeepsWhatTheSyncReads(t *testing.T) {
 	}
 	srv := fakeNodesServer(250)
 	defer srv.Close()
-	obs, err := probe(context.Background(), kubernetes.NewForConfigOrDie(&rest.Config{Host: srv.URL}))
+	obs, err := probe(context.Background(), kubernetes.NewForConfigOrDie(bodylimit.Config(&rest.Config{Host: srv.URL}, bodylimit.InCluster)))
 	if err != nil {
 		t.Fatal(err)
 	}

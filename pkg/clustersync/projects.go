@@ -4,24 +4,21 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 
-	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/inspect"
 )
 
 // assignProjects labels each present namespace of each project with its LabelValue;
-// namespaces already labelled right are not written.
-func assignProjects(ctx context.Context, cs kubernetes.Interface, namespaces []corev1.Namespace, projects []v1alpha1.Project) error {
-	current := map[string]string{}
-	for i := range namespaces {
-		current[namespaces[i].Name] = namespaces[i].Labels[v1alpha1.ProjectLabel]
-	}
+// namespaces already labelled right (current: namespace → its label's value) are not written.
+func assignProjects(ctx context.Context, cs kubernetes.Interface, current map[string]string, projects []v1alpha1.Project) error {
 	for _, p := range projects {
 		for _, ns := range p.Namespaces {
 			value := inspect.LabelValue(p.Name)
@@ -36,14 +33,21 @@ func assignProjects(ctx context.Context, cs kubernetes.Interface, namespaces []c
 	return nil
 }
 
-// removeProjectLabels removes the project label from every namespace carrying it.
+// removeProjectLabels removes the project label from every project namespace carrying it
+// (only those are ever labelled).
 func removeProjectLabels(ctx context.Context, cs kubernetes.Interface) error {
-	list, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: v1alpha1.ProjectLabel})
+	var labelled []string
+	err := eachNamespace(ctx, cs, v1alpha1.ProjectLabel, func(ns *slimNamespace) error {
+		if inspect.IsProjectNamespace(ns.Metadata.Name) && !slices.Contains(labelled, ns.Metadata.Name) {
+			labelled = append(labelled, ns.Metadata.Name)
+		}
+		return nil
+	})
 	if err != nil {
-		return fmt.Errorf("listing labelled namespaces: %w", err)
+		return fmt.Errorf("listing labelled namespaces: %w", bodylimit.Cause(err))
 	}
-	for _, ns := range list.Items {
-		if err := patchProjectLabel(ctx, cs, ns.Name, nil); err != nil && !apierrors.IsNotFound(err) {
+	for _, ns := range labelled {
+		if err := patchProjectLabel(ctx, cs, ns, nil); err != nil && !apierrors.IsNotFound(err) {
 			return err
 		}
 	}

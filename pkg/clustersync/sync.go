@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/record"
 
+	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/inspect"
 )
@@ -61,7 +62,11 @@ func Sync(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedCluster, even
 	defer cancel()
 	obs, err := probe(probeCtx, ds.Client)
 	if err != nil {
-		NotConnected(ic, v1alpha1.ReasonProbeFailed, fmt.Sprintf("cannot reach the downstream %s: %v", ds.Where, err))
+		reason := v1alpha1.ReasonProbeFailed
+		if bodylimit.Refused(err) {
+			reason = v1alpha1.ReasonAnsweredTooMuch
+		}
+		NotConnected(ic, reason, fmt.Sprintf("cannot reach the downstream %s: %v", ds.Where, err))
 		return false
 	}
 	if err := identityMismatch(ic.Spec.ClusterID, obs.kubeSystemID); err != nil {
@@ -93,7 +98,7 @@ func Sync(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedCluster, even
 			fmt.Sprintf("%d member(s) bound", len(ic.Spec.Members)))
 	}
 	observeCapabilities(ic, obs, events)
-	observeUpgrade(writeCtx, ds, ic)
+	observeUpgrade(writeCtx, ds, ic, obs)
 	publishAbout(writeCtx, ds, ic)
 	return true
 }

@@ -28,7 +28,7 @@ func observeCapabilities(ic *v1alpha1.ImportedCluster, obs *observation, events 
 // observeUpgrade deploys the K3s upgrade Plans for spec.k3s.version and records their
 // progress in status.upgrade and the Upgraded condition (pkg/k3s says how). Failures are the
 // Upgraded condition's, never Connected's: the cluster stays reachable.
-func observeUpgrade(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedCluster) {
+func observeUpgrade(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedCluster, obs *observation) {
 	if ic.Spec.K3s == nil || ic.Spec.K3s.Version == "" || ic.Status.Distribution != v1alpha1.DistK3s {
 		ic.Status.Upgrade = nil
 		meta.RemoveStatusCondition(&ic.Status.Conditions, v1alpha1.ConditionUpgraded)
@@ -48,7 +48,7 @@ func observeUpgrade(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedClu
 		failed(fmt.Errorf("deploying the upgrade plans: %w", err))
 		return
 	}
-	up, done, err := k3s.Progress(ctx, cs, dyn, ic)
+	up, done, err := k3s.Progress(ctx, cs, dyn, ic, obs.nodes)
 	if err != nil {
 		failed(fmt.Errorf("reading the upgrade progress: %w", err))
 		return

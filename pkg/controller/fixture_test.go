@@ -105,16 +105,16 @@ func markerPhase(ctx context.Context, ds *testenv.Cluster) (string, error) {
 	return cm.Data[agent.MarkerHubPhase], err
 }
 
-// webhookIdentity is the hub ServiceAccount of deploy/base/rbac.yaml, as a client-certificate
-// user: RBAC matches ServiceAccount subjects by this user name.
-const webhookIdentity = "system:serviceaccount:" + v1alpha1.HubNamespace + ":kimport-webhook"
+// controllerIdentity is the reconciler's ServiceAccount of deploy/base/rbac.yaml, as a
+// client-certificate user: RBAC matches ServiceAccount subjects by this user name.
+const controllerIdentity = "system:serviceaccount:" + v1alpha1.HubNamespace + ":kimport-controller"
 
 // startReconciler installs deploy/base/rbac.yaml in the hub and runs the reconciler in-process with
 // exactly those rights, as the Deployment would. Its log goes to the returned path.
 func startReconciler(t *testing.T, hub *testenv.Cluster, opts controller.Options) string {
 	t.Helper()
 	applyManifest(t, hub.Client, "rbac.yaml")
-	cfg, _ := hub.AddUser(t, webhookIdentity, []string{"system:serviceaccounts", "system:serviceaccounts:" + v1alpha1.HubNamespace})
+	cfg, _ := hub.AddUser(t, controllerIdentity, []string{"system:serviceaccounts", "system:serviceaccounts:" + v1alpha1.HubNamespace})
 	logPath := filepath.Join(hub.Dir, "reconciler.log")
 	logFile, err := os.Create(logPath)
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
+	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
@@ -112,10 +113,10 @@ func (r *Reconciler) credentials(ctx context.Context, ic *v1alpha1.ImportedClust
 }
 
 // downstream is the cluster's downstream as the reconciler reaches it in direct mode: a
-// client acting as the import agent, each request bounded by ProbeTimeout, the CA pinned by
-// the credentials.
+// client acting as the import agent, each request bounded by ProbeTimeout and each answer by
+// bodylimit.InCluster, the CA pinned by the credentials.
 func (r *Reconciler) downstream(creds hubcreds.Credentials) (clustersync.Downstream, error) {
-	cfg := creds.RESTConfig(v1alpha1.ReconcilerName, r.Options.ProbeTimeout)
+	cfg := creds.RESTConfig(v1alpha1.ReconcilerName, r.Options.ProbeTimeout, bodylimit.InCluster)
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return clustersync.Downstream{}, err

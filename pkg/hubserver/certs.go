@@ -47,7 +47,7 @@ func addCertRotation(mgr manager.Manager, o Options, ready chan struct{}) error 
 		// managers (tests) gets a name of its own.
 		controllerName = fmt.Sprintf("cert-rotator-%d", rotatorSeq.Add(1))
 	}
-	return rotator.AddRotator(mgr, &rotator.CertRotator{
+	return rotator.AddRotator(newCertSecretManager(mgr, CertSecretName), &rotator.CertRotator{
 		ControllerName:         controllerName,
 		SecretKey:              key,
 		CertDir:                o.CertDir,

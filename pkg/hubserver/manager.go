@@ -1,7 +1,8 @@
-// Package hubserver builds the hub component: one controller-runtime manager running the
-// ImportedCluster reconciler and the admission webhook, with health, metrics and (unless
-// cert-manager does it) its own certificate rotation. cmd/webhook runs it; tests and the demo
-// run the same code.
+// Package hubserver builds the hub component: a controller-runtime manager running the
+// ImportedCluster reconciler (with the inventory controller), the admission webhook, or both,
+// with health, metrics and (unless cert-manager does it) the webhook's certificate rotation.
+// Deployed, they run apart (--disable-reconciler, --disable-webhook), each as its own
+// ServiceAccount. cmd/webhook runs it; tests and the demo run the same code.
 package hubserver
 
 import (
@@ -9,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sync/atomic"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
@@ -106,11 +108,10 @@ func setupWebhook(ctx context.Context, mgr manager.Manager, o Options) (healthz.
 	if err := admission.IndexClusterID(ctx, mgr); err != nil {
 		return nil, err
 	}
-	self, err := whoAmI(ctx, mgr.GetConfig())
+	writers, err := statusWriters(ctx, mgr.GetConfig(), o)
 	if err != nil {
 		return nil, err
 	}
-	writers := append([]string{self}, o.StatusWriters...)
 	certsReady := make(chan struct{})
 	if o.CertRotation {
 		if err := addCertRotation(mgr, o, certsReady); err != nil {
@@ -145,6 +146,21 @@ func setupWebhook(ctx context.Context, mgr manager.Manager, o Options) (healthz.
 		}
 		return mgr.GetWebhookServer().StartedChecker()(req)
 	}, nil
+}
+
+// statusWriters are the users whose status writes the webhook admits: --status-writers and,
+// when this process also runs the reconciler, its own identity. Deployed, the webhook runs
+// alone and names the reconciler's ServiceAccount (deploy/base/deployment.yaml).
+func statusWriters(ctx context.Context, cfg *rest.Config, o Options) ([]string, error) {
+	writers := slices.Clone(o.StatusWriters)
+	if !o.DisableReconciler {
+		self, err := whoAmI(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		writers = append([]string{self}, writers...)
+	}
+	return writers, nil
 }
 
 // whoAmI is the user name the hub's API server gives cfg: the identity whose status writes

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -36,6 +37,15 @@ func TestFlagsAndValidation(t *testing.T) {
 		"--cert-lookahead (48h0m0s) must be shorter than --cert-duration (24h0m0s)"
 	if err == nil || err.Error() != want {
 		t.Errorf("Validate() = %v, want %q", err, want)
+	}
+	alone := DefaultOptions()
+	alone.DisableReconciler, alone.CertDir = true, "/certs"
+	if err := alone.Validate(); err == nil || !strings.Contains(err.Error(), "--disable-reconciler needs --status-writers naming the reconciler's user (deployed: system:serviceaccount:kimport-system:kimport-controller)") {
+		t.Errorf("webhook alone without status writers: Validate() = %v", err)
+	}
+	alone.StatusWriters = []string{ControllerUser}
+	if err := alone.Validate(); err != nil {
+		t.Errorf("webhook alone with the reconciler's user: %v", err)
 	}
 	d := DefaultOptions()
 	if d.MetricsAddr != ":8443" || !d.MetricsSecure || d.ProbeAddr != ":8081" || d.WebhookPort != 9443 || !d.CertRotation ||

@@ -11,12 +11,20 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
 	"github.com/kubectl-import/kubectl-import/pkg/inventory"
 )
 
 // ServiceDNSName is the in-cluster name the API server calls the webhook by.
 const ServiceDNSName = "kimport-webhook.kimport-system.svc"
+
+// The users of the two deployed components (deploy/base/rbac.yaml): the webhook, and the
+// reconciler, which alone writes status.
+const (
+	WebhookUser    = "system:serviceaccount:" + v1alpha1.HubNamespace + ":kimport-webhook"
+	ControllerUser = "system:serviceaccount:" + v1alpha1.HubNamespace + ":kimport-controller"
+)
 
 // Options configure the hub component.
 type Options struct {
@@ -51,9 +59,10 @@ type Options struct {
 	CertLookahead      time.Duration
 	CertCheckInterval  time.Duration
 	Reconciler         controller.Options
-	// StatusWriters may write the status subresource of ImportedClusters besides the
-	// component's own identity, which it learns at start (SelfSubjectReview): e.g. the
-	// reconciler's identity when it runs apart from the webhook.
+	// StatusWriters may write the status subresource of ImportedClusters: the reconciler's
+	// identity when it runs apart from the webhook (deployed:
+	// system:serviceaccount:kimport-system:kimport-controller). A process that runs both adds
+	// its own identity, which it learns at start (SelfSubjectReview).
 	StatusWriters []string
 	// ClusterProfileNamespace holds the ClusterProfile (multicluster.x-k8s.io) of each
 	// ImportedCluster.
@@ -112,14 +121,14 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.WebhookHost, "webhook-host", "", "address the admission webhook server listens on (all when empty)")
 	fs.IntVar(&o.WebhookPort, "webhook-port", o.WebhookPort, "port of the admission webhook server")
 	fs.StringVar(&o.CertDir, "cert-dir", "", "directory holding tls.crt and tls.key of the webhook server (controller-runtime's default when empty)")
-	fs.BoolVar(&o.DisableWebhook, "disable-webhook", false, "run only the reconciler, without the admission webhook server")
-	fs.BoolVar(&o.DisableReconciler, "disable-reconciler", false, "run only the admission webhook, without the reconciler")
+	fs.BoolVar(&o.DisableWebhook, "disable-webhook", false, "run only the reconciler and the inventory controller, without the admission webhook (deployed: the kimport-controller Deployment)")
+	fs.BoolVar(&o.DisableReconciler, "disable-reconciler", false, "run only the admission webhook, without the reconciler (deployed: the kimport-webhook Deployment, with --status-writers)")
 	fs.BoolVar(&o.CertRotation, "cert-rotation", o.CertRotation, "bootstrap and rotate the webhook's own CA and serving certificate and inject the CA bundle (false with cert-manager)")
 	fs.Func("cert-dns-names", "comma-separated DNS names of the serving certificate (default "+ServiceDNSName+")", func(s string) error {
 		o.CertDNSNames = strings.Split(s, ",")
 		return nil
 	})
-	fs.Func("status-writers", "comma-separated user names that may write ImportedCluster status besides this component's own identity (e.g. the reconciler's, when it runs apart from the webhook)", func(s string) error {
+	fs.Func("status-writers", "comma-separated user names that may write ImportedCluster status: the reconciler's, when it runs apart from the webhook (deployed: "+ControllerUser+"); a process running both adds its own", func(s string) error {
 		o.StatusWriters = append(o.StatusWriters, strings.Split(s, ",")...)
 		return nil
 	})
@@ -152,6 +161,9 @@ func (o *Options) Validate() error {
 	}
 	if o.DisableWebhook && o.DisableReconciler {
 		errs = append(errs, errors.New("--disable-webhook and --disable-reconciler leave nothing to run: drop one"))
+	}
+	if o.DisableReconciler && !o.DisableWebhook && len(o.StatusWriters) == 0 {
+		errs = append(errs, errors.New("--disable-reconciler needs --status-writers naming the reconciler's user (deployed: "+ControllerUser+"): else the webhook refuses every status write of the reconciler"))
 	}
 	if o.WebhookPort < 1 || o.WebhookPort > 65535 {
 		errs = append(errs, fmt.Errorf("--webhook-port must be within 1-65535, got %d", o.WebhookPort))

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/discovery"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
@@ -157,14 +158,23 @@ func distributionNote(version string) string {
 	return ""
 }
 
+// checkNodes counts the nodes, 500 a page as kubectl pages them: the metadata of thousands
+// of nodes in one answer (their managedFields) is more than the plugin reads from a downstream.
 func checkNodes(ctx context.Context, r *Report, ds *Cluster) {
-	nodes := &metav1.PartialObjectMetadataList{}
-	nodes.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("NodeList"))
-	if err := ds.Client.List(ctx, nodes); err != nil {
-		r.fail(CheckNodes, fmt.Sprintf("listing nodes: %v", err))
-		return
+	count, next := 0, ""
+	for {
+		nodes := &metav1.PartialObjectMetadataList{}
+		nodes.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("NodeList"))
+		if err := ds.Client.List(ctx, nodes, client.Limit(500), client.Continue(next)); err != nil {
+			r.fail(CheckNodes, fmt.Sprintf("listing nodes: %v", bodylimit.Cause(err)))
+			return
+		}
+		count += len(nodes.Items)
+		if next = nodes.Continue; next == "" {
+			break
+		}
 	}
-	r.pass(CheckNodes, "%d nodes", len(nodes.Items))
+	r.pass(CheckNodes, "%d nodes", count)
 }
 
 // checkFence checks that the downstream serves ValidatingAdmissionPolicy in

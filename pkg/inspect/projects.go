@@ -41,3 +41,14 @@ func Projects(namespaces []string) []v1alpha1.Project {
 	}
 	return out
 }
+
+// IsProjectNamespace says whether namespace may belong to a project: the only namespaces a
+// probe keeps of a downstream's list.
+func IsProjectNamespace(namespace string) bool {
+	for _, p := range projectNamespaces {
+		if slices.Contains(p.namespaces, namespace) {
+			return true
+		}
+	}
+	return false
+}

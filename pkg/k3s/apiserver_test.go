@@ -71,7 +71,7 @@ func TestAgainstAPIServer(t *testing.T) {
 		if ok, err := k3s.ControllerPresent(ctx, cs); err != nil || ok {
 			t.Errorf("ControllerPresent = %v, %v; want false", ok, err)
 		}
-		st, done, err := k3s.Progress(ctx, cs, dyn, ic)
+		st, done, err := k3s.Progress(ctx, cs, dyn, ic, listNodes(t, cs))
 		if err != nil || done {
 			t.Fatalf("Progress = %v, %v", done, err)
 		}
@@ -141,7 +141,7 @@ func TestAgainstAPIServer(t *testing.T) {
 		}
 		step := func(wantServers, wantWorkers v1alpha1.PoolUpgrade, wantDone bool) *v1alpha1.UpgradeStatus {
 			t.Helper()
-			st, done, err := k3s.Progress(ctx, cs, dyn, ic)
+			st, done, err := k3s.Progress(ctx, cs, dyn, ic, listNodes(t, cs))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -253,4 +253,13 @@ func upgradeTo(version string, s v1alpha1.UpgradeStrategy) *v1alpha1.ImportedClu
 		ObjectMeta: metav1.ObjectMeta{Name: "prod"},
 		Spec:       v1alpha1.ImportedClusterSpec{K3s: &v1alpha1.K3sSpec{Version: version, UpgradeStrategy: s}},
 	}
+}
+
+func listNodes(t *testing.T, cs kubernetes.Interface) []corev1.Node {
+	t.Helper()
+	nodes, err := k3s.ListNodes(context.Background(), cs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return nodes
 }

@@ -11,7 +11,7 @@
 //
 //	present, err := k3s.ControllerPresent(ctx, cs)        // error: downstream read failed
 //	err = k3s.ApplyPlans(ctx, dyn, ic)                      // create or update in place
-//	up, done, err := k3s.Progress(ctx, cs, dyn, ic)
+//	up, done, err := k3s.Progress(ctx, cs, dyn, ic, nodes) // the nodes its probe read
 //	ic.Status.Upgrade = up
 //	meta.SetStatusCondition(&ic.Status.Conditions, k3s.UpgradedCondition(ic, present, up, done))
 //

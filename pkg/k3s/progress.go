@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,12 +18,18 @@ import (
 )
 
 // Observe reads what Summarize needs from the downstream: every node (paged), the two
-// Plans and the upgrade Jobs in cattle-system. The agent's RBAC allows each read.
+// Plans and the failed upgrade Jobs in cattle-system. The agent's RBAC allows each read.
 func Observe(ctx context.Context, cs kubernetes.Interface, dyn dynamic.Interface, target string) (*Rollout, error) {
 	nodes, err := ListNodes(ctx, cs)
 	if err != nil {
 		return nil, err
 	}
+	return ObserveWith(ctx, cs, dyn, target, nodes)
+}
+
+// ObserveWith is Observe with the nodes the caller read (the sync's probe keeps what
+// Summarize reads of each: name, labels, Ready, kubelet version).
+func ObserveWith(ctx context.Context, cs kubernetes.Interface, dyn dynamic.Interface, target string, nodes []corev1.Node) (*Rollout, error) {
 	plans := map[string]*unstructured.Unstructured{}
 	for _, name := range []string{MasterPlan, WorkerPlan} {
 		p, err := dyn.Resource(PlanGVR).Namespace(Namespace).Get(ctx, name, metav1.GetOptions{})
@@ -34,20 +41,22 @@ func Observe(ctx context.Context, cs kubernetes.Interface, dyn dynamic.Interface
 			return nil, fmt.Errorf("reading plan %s/%s: %w", Namespace, name, err)
 		}
 	}
-	jobs, err := cs.BatchV1().Jobs(Namespace).List(ctx, metav1.ListOptions{
-		LabelSelector: fmt.Sprintf("%s in (%s,%s)", JobPlanLabel, MasterPlan, WorkerPlan)})
+	jobs, err := failedJobs(ctx, cs)
 	if err != nil {
-		return nil, fmt.Errorf("listing upgrade jobs in %s: %w", Namespace, err)
+		return nil, err
 	}
-	return Summarize(target, nodes, plans, jobs.Items), nil
+	return Summarize(target, nodes, plans, jobs), nil
 }
+
+// nodePageSize is one page of whole nodes: some 4 MiB of JSON with managedFields and images.
+const nodePageSize = 100
 
 // ListNodes reads every node, a page at a time.
 func ListNodes(ctx context.Context, cs kubernetes.Interface) ([]corev1.Node, error) {
 	var nodes []corev1.Node
 	err := pager.New(pager.SimplePageFunc(func(opts metav1.ListOptions) (runtime.Object, error) {
 		return cs.CoreV1().Nodes().List(ctx, opts)
-	})).EachListItem(ctx, metav1.ListOptions{}, func(o runtime.Object) error {
+	})).EachListItem(ctx, metav1.ListOptions{Limit: nodePageSize}, func(o runtime.Object) error {
 		nodes = append(nodes, *o.(*corev1.Node))
 		return nil
 	})
@@ -57,13 +66,55 @@ func ListNodes(ctx context.Context, cs kubernetes.Interface) ([]corev1.Node, err
 	return nodes, nil
 }
 
+// Upgrade Jobs are read a page at a time (a 5,000-node upgrade leaves thousands of them), and
+// of each only a failed one is kept, trimmed to what Summarize reads, and at most
+// maxKeptFailedJobs of them: their number and size are the downstream's to choose.
+const (
+	jobPageSize        = 100
+	maxKeptFailedJobs  = 1000
+	maxFailedJobReason = 1024
+)
+
+// failedJobs are the failed upgrade Jobs of both plans, in the API server's (name) order.
+func failedJobs(ctx context.Context, cs kubernetes.Interface) ([]batchv1.Job, error) {
+	var kept []batchv1.Job
+	opts := metav1.ListOptions{Limit: jobPageSize, LabelSelector: fmt.Sprintf("%s in (%s,%s)", JobPlanLabel, MasterPlan, WorkerPlan)}
+	err := pager.New(pager.SimplePageFunc(func(opts metav1.ListOptions) (runtime.Object, error) {
+		return cs.BatchV1().Jobs(Namespace).List(ctx, opts)
+	})).EachListItem(ctx, opts, func(o runtime.Object) error {
+		j := o.(*batchv1.Job)
+		msg, failed := jobFailed(j)
+		if failed && len(kept) < maxKeptFailedJobs {
+			kept = append(kept, trimmedFailedJob(j, msg))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("listing upgrade jobs in %s: %w", Namespace, err)
+	}
+	return kept, nil
+}
+
+// trimmedFailedJob is j as Summarize reads a failed one: name, plan and node labels, and its
+// Failed condition with the message cut to maxFailedJobReason bytes.
+func trimmedFailedJob(j *batchv1.Job, msg string) batchv1.Job {
+	if len(msg) > maxFailedJobReason {
+		msg = msg[:maxFailedJobReason] + "…"
+	}
+	t := batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: j.Name, Labels: map[string]string{
+		JobPlanLabel: j.Labels[JobPlanLabel], JobNodeLabel: j.Labels[JobNodeLabel]}}}
+	t.Status.Conditions = []batchv1.JobCondition{{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, Message: msg}}
+	return t
+}
+
 // Progress is the upgrade status of ic for its status.upgrade, and whether every node runs
-// spec.k3s.version. Without a version asked for it returns nil, true.
-func Progress(ctx context.Context, cs kubernetes.Interface, dyn dynamic.Interface, ic *v1alpha1.ImportedCluster) (*v1alpha1.UpgradeStatus, bool, error) {
+// spec.k3s.version, from the nodes the caller read (with at least what the sync's probe keeps
+// of them). Without a version asked for it returns nil, true.
+func Progress(ctx context.Context, cs kubernetes.Interface, dyn dynamic.Interface, ic *v1alpha1.ImportedCluster, nodes []corev1.Node) (*v1alpha1.UpgradeStatus, bool, error) {
 	if ic.Spec.K3s == nil || ic.Spec.K3s.Version == "" {
 		return nil, true, nil
 	}
-	r, err := Observe(ctx, cs, dyn, ic.Spec.K3s.Version)
+	r, err := ObserveWith(ctx, cs, dyn, ic.Spec.K3s.Version, nodes)
 	if err != nil {
 		return nil, false, err
 	}

@@ -110,7 +110,7 @@ func fuzzUser(sel uint8, name string) (user string, writesNothing bool) {
 }
 
 // fuzzHubWriter is the hub component's identity in FuzzImportedCluster.
-const fuzzHubWriter = "system:serviceaccount:kimport-system:kimport-webhook"
+const fuzzHubWriter = "system:serviceaccount:kimport-system:kimport-controller"
 
 func FuzzImportedCluster(f *testing.F) {
 	f.Add(false, uint8(2), "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000001", false, "capabilities/nodePortRange", "30000-32767", "v1.31.0+k3s1", "v1.30.4+k3s1",

@@ -9,7 +9,7 @@ import (
 )
 
 const (
-	hubWriter = "system:serviceaccount:kimport-system:kimport-webhook"
+	hubWriter = "system:serviceaccount:kimport-system:kimport-controller"
 	teamUser  = "alice@example.com"
 )
 

@@ -10,7 +10,7 @@ import (
 )
 
 func TestStatusWrite(t *testing.T) {
-	hub := "system:serviceaccount:kimport-system:kimport-webhook"
+	hub := "system:serviceaccount:kimport-system:kimport-controller"
 	stored := cluster("edge", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)
 	cases := []struct {
 		name, user string
@@ -38,7 +38,7 @@ func TestStatusWrite(t *testing.T) {
 // TestStatusWriteByAgent: in agent mode the agent writes its own cluster's status, but not
 // another's, and never the conditions the hub judges it by.
 func TestStatusWriteByAgent(t *testing.T) {
-	hub := []string{"system:serviceaccount:kimport-system:kimport-webhook"}
+	hub := []string{"system:serviceaccount:kimport-system:kimport-controller"}
 	now := metav1.Now()
 	heartbeat := metav1.Condition{Type: v1alpha1.ConditionHeartbeat, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonRenewed, LastTransitionTime: now}
 	version := metav1.Condition{Type: v1alpha1.ConditionAgentVersion, Status: metav1.ConditionFalse, Reason: v1alpha1.ReasonBehind, LastTransitionTime: now}

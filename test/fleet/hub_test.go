@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -26,14 +27,21 @@ import (
 )
 
 // hub is one hub: its kube-apiserver and etcd (envtest), kube-controller-manager (testenv)
-// and the hub component, bin/webhook (reconciler and webhook), as separate processes.
+// and the hub component as deployed, bin/webhook twice (the webhook; the reconciler), as
+// separate processes.
 type hub struct {
 	cluster      *testenv.Cluster
 	admin        client.WithWatch
 	adminCfg     *rest.Config
 	apiserverPID int
-	webhookPID   int
-	webhookLog   string
+	components   []component
+}
+
+// component is one process of the hub component.
+type component struct {
+	name string
+	pid  int
+	log  string
 }
 
 // startHub starts a hub for one scenario; everything is stopped by pid when b ends.
@@ -73,40 +81,52 @@ func startHub(b *testing.B, procs *started, grace time.Duration) *hub {
 		b.Fatal(err)
 	}
 
-	port, probePort := hubenv.FreePort(b), hubenv.FreePort(b)
+	port := hubenv.FreePort(b)
 	if out, err := runCmd(initcmd.NewCmd, "--kubeconfig", cluster.Kubeconfig, "--webhook-url", fmt.Sprintf("https://localhost:%d", port)); err != nil {
 		b.Fatalf("init: %v\n%s", err, out)
 	}
-	// The hub component runs as its own ServiceAccount's user, with the rights init grants it.
-	_, kubeconfig, err := cluster.NewUser(hubenv.Identity, []string{"system:serviceaccounts", "system:serviceaccounts:" + v1alpha1.HubNamespace})
-	if err != nil {
-		b.Fatal(err)
-	}
-	h.webhookLog = filepath.Join(cluster.Dir, "webhook.log")
-	logFile, err := os.Create(h.webhookLog)
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd := exec.Command(webhookBin, "--kubeconfig", kubeconfig,
+	// As deployed: the webhook and the reconciler apart, each as its own ServiceAccount's user
+	// with the rights init grants it.
+	h.start(b, procs, webhookBin, hubenv.WebhookIdentity, "--disable-reconciler", "--status-writers", hubenv.ControllerIdentity,
 		"--webhook-host", "127.0.0.1", "--webhook-port", strconv.Itoa(port), "--cert-dir", b.TempDir(),
-		"--sync-cert-files", "--cert-dns-names", "localhost", "--metrics-bind-address", "0",
-		"--health-probe-bind-address", fmt.Sprintf("127.0.0.1:%d", probePort),
-		"--agent-heartbeat-grace", grace.String())
+		"--sync-cert-files", "--cert-dns-names", "localhost")
+	h.start(b, procs, webhookBin, hubenv.ControllerIdentity, "--disable-webhook", "--agent-heartbeat-grace", grace.String())
+	return h
+}
+
+// start runs bin as user with args and waits until it is ready; it is stopped by pid when b
+// ends.
+func (h *hub) start(b *testing.B, procs *started, bin, user string, args ...string) {
+	b.Helper()
+	name := user[strings.LastIndex(user, ":")+1:]
+	_, kubeconfig, err := h.cluster.NewUser(user, []string{"system:serviceaccounts", "system:serviceaccounts:" + v1alpha1.HubNamespace})
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := component{name: name, log: filepath.Join(h.cluster.Dir, name+".log")}
+	logFile, err := os.Create(c.log)
+	if err != nil {
+		b.Fatal(err)
+	}
+	probePort := hubenv.FreePort(b)
+	cmd := exec.Command(bin, append([]string{"--kubeconfig", kubeconfig, "--metrics-bind-address", "0",
+		"--health-probe-bind-address", fmt.Sprintf("127.0.0.1:%d", probePort)}, args...)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
 		b.Fatal(err)
 	}
-	h.webhookPID = cmd.Process.Pid
-	procs.add(proc{pid: h.webhookPID, comm: "webhook"})
+	c.pid = cmd.Process.Pid
+	procs.add(proc{pid: c.pid, comm: "webhook"})
+	h.components = append(h.components, c)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait(); logFile.Close() }()
 	b.Cleanup(func() {
-		_ = syscall.Kill(h.webhookPID, syscall.SIGTERM)
+		_ = syscall.Kill(c.pid, syscall.SIGTERM)
 		select {
 		case <-done:
 		case <-time.After(15 * time.Second):
-			_ = syscall.Kill(h.webhookPID, syscall.SIGKILL)
+			_ = syscall.Kill(c.pid, syscall.SIGKILL)
 			<-done
 		}
 	})
@@ -116,30 +136,33 @@ func startHub(b *testing.B, procs *started, grace time.Duration) *hub {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				break
+				return
 			}
 		}
 		select {
 		case err := <-done:
-			b.Fatalf("bin/webhook exited: %v\n%s", err, logTail(h.webhookLog, 4000))
+			b.Fatalf("bin/webhook (%s) exited: %v\n%s", name, err, logTail(c.log, 4000))
 		case <-time.After(200 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			b.Fatalf("bin/webhook not ready within a minute:\n%s", logTail(h.webhookLog, 4000))
+			b.Fatalf("bin/webhook (%s) not ready within a minute:\n%s", name, logTail(c.log, 4000))
 		}
 	}
-	return h
 }
 
-// usage samples the hub's kube-apiserver and hub component.
+// usage samples the hub's kube-apiserver and the hub component (both its processes together).
 func (h *hub) usage(b *testing.B) (api, comp sample) {
 	b.Helper()
 	var err error
 	if api, err = sampleOf(h.apiserverPID); err != nil {
 		b.Fatalf("kube-apiserver (pid %d): %v", h.apiserverPID, err)
 	}
-	if comp, err = sampleOf(h.webhookPID); err != nil {
-		b.Fatalf("bin/webhook (pid %d): %v\n%s", h.webhookPID, err, logTail(h.webhookLog, 4000))
+	for _, c := range h.components {
+		s, err := sampleOf(c.pid)
+		if err != nil {
+			b.Fatalf("bin/webhook (%s, pid %d): %v\n%s", c.name, c.pid, err, logTail(c.log, 4000))
+		}
+		comp.at, comp.cpu, comp.rss = s.at, comp.cpu+s.cpu, comp.rss+s.rss
 	}
 	return api, comp
 }

@@ -20,6 +20,8 @@ import (
 
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/rest"
+
+	"github.com/kubectl-import/kubectl-import/pkg/testenv"
 )
 
 // proc is one process this benchmark started (directly, or through envtest).
@@ -60,19 +62,7 @@ func readStat(pid int) (procStat, error) {
 }
 
 // rssMiB is VmRSS of pid.
-func rssMiB(pid int) (float64, error) {
-	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
-	if err != nil {
-		return 0, err
-	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if f := strings.Fields(line); len(f) == 3 && f[0] == "VmRSS:" {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			return kb / 1024, nil
-		}
-	}
-	return 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
-}
+func rssMiB(pid int) (float64, error) { return testenv.ProcMemMiB(pid, "VmRSS") }
 
 // children are the live (not zombie) processes whose parent is this process.
 func children() []proc {

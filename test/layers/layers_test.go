@@ -45,6 +45,7 @@ var layers = map[string]int{
 	"pkg/hubca":           logic,
 	"pkg/execinfo":        logic,
 	"internal/restconfig": logic,
+	"internal/bodylimit":  logic,
 	"pkg/gateway/access":  logic,
 
 	"pkg/importer":    flows,
@@ -99,6 +100,7 @@ var layers = map[string]int{
 	"test/release":       mains,
 	"test/fleet":         mains,
 	"test/layers":        mains,
+	"test/hostile":       mains,
 }
 
 // verb says whether p is a plugin verb: one verb never imports another (what two verbs

@@ -23,14 +23,17 @@ const (
 	ReasonCredentialsMissing = "CredentialsMissing"
 	ReasonCredentialsInvalid = "CredentialsInvalid"
 	ReasonProbeFailed        = "ProbeFailed"
-	ReasonIdentityMismatch   = "IdentityMismatch"
-	ReasonNotConnected       = "NotConnected"
-	ReasonAssigned           = "Assigned"
-	ReasonApplied            = "Applied"
-	ReasonFailed             = "Failed"
-	ReasonRemoved            = "Removed"
-	ReasonRetrying           = "Retrying"
-	ReasonAbandoned          = "Abandoned"
+	// ReasonAnsweredTooMuch: the downstream answered a probe with more than the hub reads
+	// (internal/bodylimit), or in an encoding it did not ask for.
+	ReasonAnsweredTooMuch  = "AnsweredTooMuch"
+	ReasonIdentityMismatch = "IdentityMismatch"
+	ReasonNotConnected     = "NotConnected"
+	ReasonAssigned         = "Assigned"
+	ReasonApplied          = "Applied"
+	ReasonFailed           = "Failed"
+	ReasonRemoved          = "Removed"
+	ReasonRetrying         = "Retrying"
+	ReasonAbandoned        = "Abandoned"
 	// ReasonAwaitingJoin: registered by `kubectl import create`, waiting for `join`.
 	ReasonAwaitingJoin = "AwaitingJoin"
 	// ReasonJoinTokenExpired: as AwaitingJoin, but the join token expired and was revoked.

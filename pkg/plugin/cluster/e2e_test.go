@@ -81,8 +81,8 @@ func testImportFlow(t *testing.T, binary func(*testing.T) string, version string
 			mustContain(t, "init output", out,
 				"customresourcedefinition.apiextensions.k8s.io/importedclusters.kimport.dev serverside-applied\n",
 				"namespace/kimport-system serverside-applied\n")
-			if strings.Contains(out, "deployment.apps/kimport-webhook") {
-				t.Errorf("--webhook-url must skip the in-cluster Deployment:\n%s", out)
+			if strings.Contains(out, "deployment.apps/kimport-webhook") || strings.Contains(out, "deployment.apps/kimport-controller") {
+				t.Errorf("--webhook-url must skip the in-cluster Deployments:\n%s", out)
 			}
 		}
 		rec, err := common.LoadRecordedHub()
@@ -95,7 +95,9 @@ func testImportFlow(t *testing.T, binary func(*testing.T) string, version string
 			t.Fatal(err)
 		}
 		mustContain(t, "init dry run", out, "kind: List", "image: registry.example.com/kimport/webhook:v9", "kind: CustomResourceDefinition")
-		mustNotExist(t, hub.Client, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: "kimport-webhook"}})
+		for _, name := range []string{"kimport-webhook", "kimport-controller"} {
+			mustNotExist(t, hub.Client, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: name}})
+		}
 	})
 	if t.Failed() {
 		t.FailNow()

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
 )
@@ -41,7 +42,8 @@ func AddLocalFlags(f *genericclioptions.ConfigFlags, fs *pflag.FlagSet) {
 // stores (the import agent's identity, CA pinned); in agent mode, where the hub holds none,
 // through local (the user's own --kubeconfig/--context), once the cluster it reaches proved to
 // be this one (its kube-system UID is spec.clusterID). Each request is bounded by
-// DownstreamTimeout; set Timeout to 0 on a copy for streams such as `logs -f`.
+// DownstreamTimeout and each answer by bodylimit.Plugin; set Timeout to 0 on a copy for
+// streams such as `logs -f` (bodylimit.WithLimits lifts the limits of one request).
 func DownstreamConfig(ctx context.Context, hub client.Client, name string, local genericclioptions.RESTClientGetter) (*v1alpha1.ImportedCluster, *rest.Config, error) {
 	ic, err := GetImportedCluster(ctx, hub, name)
 	if err != nil {
@@ -67,7 +69,7 @@ func DownstreamConfig(ctx context.Context, hub client.Client, name string, local
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg := creds.RESTConfig(v1alpha1.UserAgent, DownstreamTimeout)
+	cfg := creds.RESTConfig(v1alpha1.UserAgent, DownstreamTimeout, bodylimit.Plugin)
 	return ic, cfg, nil
 }
 
@@ -82,7 +84,7 @@ func localConfig(ctx context.Context, ic *v1alpha1.ImportedCluster, local generi
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", how, err)
 	}
-	cfg = rest.CopyConfig(cfg)
+	cfg = bodylimit.Config(cfg, bodylimit.Plugin)
 	cfg.Timeout, cfg.UserAgent = DownstreamTimeout, v1alpha1.UserAgent
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {

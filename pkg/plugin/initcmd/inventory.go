@@ -11,7 +11,7 @@ import (
 
 // inventoryRBAC names the Role and RoleBinding of deploy/base/rbac.yaml that let the inventory
 // controller write ClusterProfiles: they live in the profiles' namespace.
-const inventoryRBAC = "kimport-webhook-inventory"
+const inventoryRBAC = "kimport-controller-inventory"
 
 // validateProfileNamespace checks --cluster-profile-namespace.
 func validateProfileNamespace(ns string) error {
@@ -38,24 +38,24 @@ func (o *Options) placeInventory(u *unstructured.Unstructured) (*unstructured.Un
 		namespace := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "v1", "kind": "Namespace"}}
 		namespace.SetName(ns)
 		return namespace, nil
-	case u.GetKind() == "Deployment" && u.GetName() == webhookName:
+	case u.GetKind() == "Deployment" && u.GetName() == controllerName: // it runs the inventory controller
 		return nil, addArg(u, "--cluster-profile-namespace="+ns)
 	}
 	return nil, nil
 }
 
-// addArg appends arg to the webhook container's args.
+// addArg appends arg to the args of the controller Deployment's container.
 func addArg(u *unstructured.Unstructured, arg string) error {
-	containers, _, err := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "containers")
+	list, _, err := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "containers")
 	if err != nil {
-		return fmt.Errorf("deployment %s: %w", webhookName, err)
+		return fmt.Errorf("deployment %s: %w", controllerName, err)
 	}
-	for _, c := range containers {
-		if m, ok := c.(map[string]any); ok && m["name"] == webhookContainer {
+	for _, c := range list {
+		if m, ok := c.(map[string]any); ok && m["name"] == containers[controllerName] {
 			args, _ := m["args"].([]any)
 			m["args"] = append(args, arg)
-			return unstructured.SetNestedSlice(u.Object, containers, "spec", "template", "spec", "containers")
+			return unstructured.SetNestedSlice(u.Object, list, "spec", "template", "spec", "containers")
 		}
 	}
-	return fmt.Errorf("deployment %s has no container %q to pass %s to", webhookName, webhookContainer, arg)
+	return fmt.Errorf("deployment %s has no container %q to pass %s to", controllerName, containers[controllerName], arg)
 }

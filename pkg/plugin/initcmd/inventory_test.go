@@ -33,7 +33,7 @@ func TestInventoryRBACIsNamespaced(t *testing.T) {
 			t.Errorf("%s %s: %v, want it in kimport-system by default", kind, inventoryRBAC, u)
 		}
 	}
-	if args := webhookArgs(t, objs); slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--cluster-profile-namespace") }) {
+	if args := controllerArgs(t, objs); slices.ContainsFunc(args, func(a string) bool { return strings.HasPrefix(a, "--cluster-profile-namespace") }) {
 		t.Errorf("default args %v name a profile namespace", args)
 	}
 
@@ -55,7 +55,7 @@ func TestInventoryRBACIsNamespaced(t *testing.T) {
 			t.Errorf("%s %s not moved to fleet: %v", kind, inventoryRBAC, u)
 		}
 	}
-	if args := webhookArgs(t, objs); !slices.Contains(args, "--cluster-profile-namespace=fleet") {
+	if args := controllerArgs(t, objs); !slices.Contains(args, "--cluster-profile-namespace=fleet") {
 		t.Errorf("args %v lack --cluster-profile-namespace=fleet", args)
 	}
 
@@ -65,9 +65,9 @@ func TestInventoryRBACIsNamespaced(t *testing.T) {
 	}
 }
 
-func webhookArgs(t *testing.T, objs []*unstructured.Unstructured) []string {
+func controllerArgs(t *testing.T, objs []*unstructured.Unstructured) []string {
 	t.Helper()
-	d := find(objs, "Deployment", webhookName)
+	d := find(objs, "Deployment", controllerName)
 	containers, _, _ := unstructured.NestedSlice(d.Object, "spec", "template", "spec", "containers")
 	var args []string
 	for _, a := range containers[0].(map[string]any)["args"].([]any) {

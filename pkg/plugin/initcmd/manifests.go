@@ -15,14 +15,17 @@ import (
 	"github.com/kubectl-import/kubectl-import/deploy"
 )
 
-// Names of the in-cluster webhook objects in deploy/.
+// The in-cluster components in deploy/: admission and the reconciler, two Deployments of the
+// same image, each with its container.
 const (
-	webhookName      = "kimport-webhook"
-	webhookContainer = "webhook"
+	webhookName    = "kimport-webhook"
+	controllerName = "kimport-controller"
 )
 
+var containers = map[string]string{webhookName: "webhook", controllerName: "controller"}
+
 // manifests are the hub objects in the order deploy/base/kustomization.yaml lists them (the CRD
-// first), with the image set, and without the in-cluster webhook when it runs elsewhere.
+// first), with the image set, and without the in-cluster components when they run elsewhere.
 func (o *Options) manifests() ([]*unstructured.Unstructured, error) {
 	files, err := deploy.Resources()
 	if err != nil {
@@ -39,7 +42,7 @@ func (o *Options) manifests() ([]*unstructured.Unstructured, error) {
 			return nil, fmt.Errorf("embedded deploy/%s: %w", file, err)
 		}
 		for _, u := range decoded {
-			if o.WebhookURL != "" && isInClusterWebhook(u) {
+			if o.WebhookURL != "" && isInClusterComponent(u) {
 				continue
 			}
 			if err := o.setImage(u); err != nil {
@@ -81,35 +84,41 @@ func pointWebhookAt(u *unstructured.Unstructured, url string) error {
 	return unstructured.SetNestedSlice(u.Object, webhooks, "webhooks")
 }
 
-// isInClusterWebhook is what a webhook running outside the cluster does not need.
-func isInClusterWebhook(u *unstructured.Unstructured) bool {
+// isInClusterComponent is what a hub component running outside the cluster (--webhook-url,
+// as in development) does not need: both Deployments, their PodDisruptionBudgets and the
+// webhook's Service. Their ServiceAccounts and rights stay: the local processes run as them.
+func isInClusterComponent(u *unstructured.Unstructured) bool {
 	switch u.GetKind() {
-	case "Deployment", "Service", "PodDisruptionBudget":
+	case "Deployment", "PodDisruptionBudget":
+		_, ok := containers[u.GetName()]
+		return ok
+	case "Service":
 		return u.GetName() == webhookName
 	}
 	return false
 }
 
-// setImage puts o.Image on the webhook container of the webhook Deployment.
+// setImage puts o.Image on the container of each component's Deployment.
 func (o *Options) setImage(u *unstructured.Unstructured) error {
-	if u.GetKind() != "Deployment" || u.GetName() != webhookName {
+	container, ok := containers[u.GetName()]
+	if u.GetKind() != "Deployment" || !ok {
 		return nil
 	}
-	containers, _, err := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "containers")
+	list, _, err := unstructured.NestedSlice(u.Object, "spec", "template", "spec", "containers")
 	if err != nil {
-		return fmt.Errorf("deployment %s: %w", webhookName, err)
+		return fmt.Errorf("deployment %s: %w", u.GetName(), err)
 	}
 	found := false
-	for _, c := range containers {
-		if m, ok := c.(map[string]any); ok && m["name"] == webhookContainer {
+	for _, c := range list {
+		if m, ok := c.(map[string]any); ok && m["name"] == container {
 			m["image"] = o.Image
 			found = true
 		}
 	}
 	if !found {
-		return fmt.Errorf("deployment %s has no container %q to set the image on", webhookName, webhookContainer)
+		return fmt.Errorf("deployment %s has no container %q to set the image on", u.GetName(), container)
 	}
-	return unstructured.SetNestedSlice(u.Object, containers, "spec", "template", "spec", "containers")
+	return unstructured.SetNestedSlice(u.Object, list, "spec", "template", "spec", "containers")
 }
 
 // decode reads every object of a multi-document YAML file. Integers stay int64, as the API

@@ -18,17 +18,22 @@ func TestManifestsOrderImageAndWebhookURL(t *testing.T) {
 	if objs[0].GetKind() != "CustomResourceDefinition" || objs[0].GetName() != "importedclusters.kimport.dev" {
 		t.Errorf("first object is %s %s, want the CRD", objs[0].GetKind(), objs[0].GetName())
 	}
-	deployment := find(objs, "Deployment", webhookName)
-	if deployment == nil || find(objs, "Service", webhookName) == nil {
-		t.Fatalf("no in-cluster webhook Deployment/Service by default")
+	for _, name := range []string{webhookName, controllerName} {
+		deployment := find(objs, "Deployment", name)
+		if deployment == nil || find(objs, "PodDisruptionBudget", name) == nil {
+			t.Fatalf("no in-cluster Deployment/PodDisruptionBudget %s by default", name)
+		}
+		containers, _, _ := unstructured.NestedSlice(deployment.Object, "spec", "template", "spec", "containers")
+		if image := containers[0].(map[string]any)["image"]; image != o.Image {
+			t.Errorf("%s image = %v, want %s", name, image, o.Image)
+		}
+		replicas, _, _ := unstructured.NestedInt64(deployment.Object, "spec", "replicas")
+		if replicas != 2 {
+			t.Errorf("%s replicas = %d, want 2", name, replicas)
+		}
 	}
-	containers, _, _ := unstructured.NestedSlice(deployment.Object, "spec", "template", "spec", "containers")
-	if image := containers[0].(map[string]any)["image"]; image != o.Image {
-		t.Errorf("image = %v, want %s", image, o.Image)
-	}
-	replicas, _, _ := unstructured.NestedInt64(deployment.Object, "spec", "replicas")
-	if replicas != 2 {
-		t.Errorf("replicas = %d, want 2", replicas)
+	if find(objs, "Service", webhookName) == nil {
+		t.Error("no webhook Service by default")
 	}
 
 	o.WebhookURL = "https://192.168.1.10:9443"
@@ -36,8 +41,13 @@ func TestManifestsOrderImageAndWebhookURL(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if find(objs, "Deployment", webhookName) != nil || find(objs, "Service", webhookName) != nil {
-		t.Error("with --webhook-url the in-cluster Deployment and Service must not be installed")
+	for _, name := range []string{webhookName, controllerName} {
+		if find(objs, "Deployment", name) != nil || find(objs, "PodDisruptionBudget", name) != nil || find(objs, "Service", name) != nil {
+			t.Errorf("with --webhook-url the in-cluster %s must not be installed", name)
+		}
+		if find(objs, "ServiceAccount", name) == nil {
+			t.Errorf("with --webhook-url the ServiceAccount %s must be installed: the local process runs as it", name)
+		}
 	}
 	if find(objs, "Namespace", "kimport-system") == nil {
 		t.Error("the namespace is always installed")

@@ -17,6 +17,7 @@ import (
 	"k8s.io/kubectl/pkg/util/templates"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
@@ -102,7 +103,7 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ds, err := client.New(cfg, client.Options{Scheme: scheme.Scheme})
+	ds, err := client.New(bodylimit.Config(cfg, bodylimit.Plugin), client.Options{Scheme: scheme.Scheme})
 	if err != nil {
 		return err
 	}

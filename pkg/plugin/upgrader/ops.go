@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
@@ -118,7 +119,8 @@ func (o *LogsOptions) Run(ctx context.Context) error {
 		}
 	}
 	req := cs.CoreV1().Pods(d.Namespace).GetLogs(pods[0].Name, &corev1.PodLogOptions{Container: k3s.ControllerContainer, Follow: o.Follow})
-	stream, err := req.Stream(ctx)
+	// Copied to the terminal as it arrives, 32 KiB a read: bounded per read, not in length.
+	stream, err := req.Stream(bodylimit.WithLimits(ctx, bodylimit.Limits{}))
 	if err != nil {
 		return kubectlError(err)
 	}

@@ -18,15 +18,26 @@ import (
 // background; the returned function waits for it and gives the binary's path.
 func BuildAgent(t testing.TB) func(testing.TB) string {
 	t.Helper()
+	return build(t, "kimport-agent")
+}
+
+// BuildWebhook builds bin/webhook's equivalent (the hub component) as BuildAgent does.
+func BuildWebhook(t testing.TB) func(testing.TB) string {
+	t.Helper()
+	return build(t, "webhook")
+}
+
+func build(t testing.TB, command string) func(testing.TB) string {
+	t.Helper()
 	testenv.SkipShort(t)
 	root, err := testenv.RepoRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
-	bin := filepath.Join(t.TempDir(), "kimport-agent")
+	bin := filepath.Join(t.TempDir(), command)
 	done := make(chan error, 1)
 	go func() {
-		cmd := exec.Command("go", "build", "-o", bin, "./cmd/kimport-agent")
+		cmd := exec.Command("go", "build", "-o", bin, "./cmd/"+command)
 		cmd.Dir = root
 		if out, err := cmd.CombinedOutput(); err != nil {
 			done <- errors.New(string(out) + err.Error())
@@ -38,20 +49,24 @@ func BuildAgent(t testing.TB) func(testing.TB) string {
 	return func(t testing.TB) string {
 		t.Helper()
 		if err := wait(); err != nil {
-			t.Fatalf("go build ./cmd/kimport-agent: %v", err)
+			t.Fatalf("go build ./cmd/%s: %v", command, err)
 		}
 		return bin
 	}
 }
 
-// Agent is a kimport-agent running as a local process, as the downstream's Deployment would
-// run it.
-type Agent struct {
+// Process is a program of this repository running as a local process: a kimport-agent, as
+// the downstream's Deployment would run it, or the hub component.
+type Process struct {
+	name string
 	cmd  *exec.Cmd
 	out  *lockedBuffer
 	done chan error
 	err  error
 }
+
+// Agent is a kimport-agent process.
+type Agent = Process
 
 // StartAgent runs bin with args; it is stopped (by its pid) when the test ends.
 func StartAgent(t testing.TB, bin string, args ...string) *Agent {
@@ -62,7 +77,14 @@ func StartAgent(t testing.TB, bin string, args ...string) *Agent {
 // StartAgentWithEnv is StartAgent with env (NAME=VALUE) added to the test's environment.
 func StartAgentWithEnv(t testing.TB, bin string, env []string, args ...string) *Agent {
 	t.Helper()
-	a := &Agent{cmd: exec.Command(bin, args...), out: &lockedBuffer{}, done: make(chan error, 1)}
+	return StartProcess(t, "kimport-agent", bin, env, args...)
+}
+
+// StartProcess runs bin with args and env (NAME=VALUE) added to the test's environment; it is
+// stopped (by its pid) when the test ends, and its output logged if the test failed.
+func StartProcess(t testing.TB, name, bin string, env []string, args ...string) *Process {
+	t.Helper()
+	a := &Process{name: name, cmd: exec.Command(bin, args...), out: &lockedBuffer{}, done: make(chan error, 1)}
 	if env != nil {
 		a.cmd.Env = append(os.Environ(), env...)
 	}
@@ -74,14 +96,17 @@ func StartAgentWithEnv(t testing.TB, bin string, env []string, args ...string) *
 	t.Cleanup(func() {
 		a.Stop()
 		if t.Failed() {
-			t.Logf("kimport-agent log:\n%s", a.Log())
+			t.Logf("%s log:\n%s", a.name, a.Log())
 		}
 	})
 	return a
 }
 
-// Stop sends SIGTERM to the agent's pid, then SIGKILL after 10 s; it returns how it ended.
-func (a *Agent) Stop() error {
+// Pid is the process's id.
+func (a *Process) Pid() int { return a.cmd.Process.Pid }
+
+// Stop sends SIGTERM to the process's pid, then SIGKILL after 10 s; it returns how it ended.
+func (a *Process) Stop() error {
 	if a.done == nil {
 		return a.err
 	}
@@ -96,8 +121,8 @@ func (a *Agent) Stop() error {
 	return a.err
 }
 
-// Exited says whether the agent ended by itself, and how.
-func (a *Agent) Exited(within time.Duration) (bool, error) {
+// Exited says whether the process ended by itself, and how.
+func (a *Process) Exited(within time.Duration) (bool, error) {
 	if a.done == nil {
 		return true, a.err
 	}
@@ -110,8 +135,8 @@ func (a *Agent) Exited(within time.Duration) (bool, error) {
 	}
 }
 
-// Log is everything the agent wrote so far.
-func (a *Agent) Log() string { return a.out.String() }
+// Log is everything the process wrote so far.
+func (a *Process) Log() string { return a.out.String() }
 
 type lockedBuffer struct {
 	mu sync.Mutex
