@@ -5,6 +5,8 @@ import (
 	"errors"
 	"maps"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -12,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
@@ -133,6 +136,48 @@ func TestHubMetadataAttacks(t *testing.T) {
 		must(t, patch(team, "prod", `{"metadata":{"finalizers":null}}`)) // what `delete --force` does
 		mustNotExist(t, admin, "prod")
 	})
+
+	// A hub admin (cluster-admin, so update on importedclusters/finalizers) whose hub component
+	// is down cannot wait for its report: the RBAC right lets the removal through, with a
+	// warning; the team member, whose role lists importedclusters only, is still refused.
+	t.Run("a hub admin forces a disconnect the hub has not reported on", func(t *testing.T) {
+		stuck := bait.DeepCopy()
+		stuck.ResourceVersion, stuck.Name, stuck.Finalizers = "", "stuck", []string{v1alpha1.Finalizer}
+		stuck.Spec.ClusterID, stuck.Spec.CredentialsSecretRef.Name = clusterIDFor("stuck"), v1alpha1.CredentialsSecretName("stuck")
+		must(t, admin.Create(ctx, stuck))
+		must(t, admin.Delete(ctx, &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: "stuck"}}))
+		before := get("stuck")
+		refusedAs(t, "the team member removing the finalizer", patch(team, "stuck", `{"metadata":{"finalizers":null}}`), "metadata.finalizers")
+		unchanged(t, before)
+		warnings := &warningRecorder{}
+		cfg := rest.CopyConfig(e.hub.Config)
+		cfg.WarningHandler = warnings
+		forcing, err := client.New(cfg, client.Options{Scheme: admin.Scheme()})
+		must(t, err)
+		must(t, patch(forcing, "stuck", `{"metadata":{"finalizers":null}}`))
+		mustNotExist(t, admin, "stuck")
+		if !warnings.contains("kimport.dev/cleanup removed by") {
+			t.Errorf("no warning that the cleanup was skipped: %q", warnings.got)
+		}
+	})
+}
+
+// warningRecorder keeps the admission warnings a client received.
+type warningRecorder struct {
+	mu  sync.Mutex
+	got []string
+}
+
+func (w *warningRecorder) HandleWarningHeader(_ int, _ string, text string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.got = append(w.got, text)
+}
+
+func (w *warningRecorder) contains(s string) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return slices.ContainsFunc(w.got, func(g string) bool { return strings.Contains(g, s) })
 }
 
 // teamMember is a hub user with every verb on ImportedClusters and nothing else: a team

@@ -30,6 +30,9 @@ type ImportedClusterValidator struct {
 	// StatusWriters are the user names that may write the status subresource: the hub
 	// component's own identities (validate.StatusWrite).
 	StatusWriters []string
+	// Authorizer asks the hub's RBAC (SubjectAccessReview) whether a requester may skip a
+	// disconnect's cleanup; only that one refusal asks it. Nil: nobody may.
+	Authorizer client.Client
 }
 
 var _ admission.Validator[*v1alpha1.ImportedCluster] = &ImportedClusterValidator{}
@@ -45,7 +48,7 @@ func IndexClusterID(ctx context.Context, mgr ctrl.Manager) error {
 // Register serves the validator at Path on the manager's webhook server, which starts then.
 // Call it once the serving certificate exists. statusWriters may write status.
 func Register(mgr ctrl.Manager, statusWriters []string) error {
-	v := &ImportedClusterValidator{Reader: mgr.GetCache(), StatusWriters: statusWriters}
+	v := &ImportedClusterValidator{Reader: mgr.GetCache(), StatusWriters: statusWriters, Authorizer: mgr.GetClient()}
 	return ctrl.NewWebhookManagedBy(mgr, &v1alpha1.ImportedCluster{}).
 		WithValidator(v).WithValidatorCustomPath(Path).Complete()
 }
@@ -94,7 +97,9 @@ func (v *ImportedClusterValidator) validate(ctx context.Context, newObj, oldObj 
 			return nil, err
 		}
 	}
-	r := validate.ImportedCluster(newObj, oldObj, validate.ContextFor(oldObj, others, requester(ctx), v.StatusWriters))
+	c := validate.ContextFor(oldObj, others, requester(ctx), v.StatusWriters)
+	c.MayForce = v.mayForce(ctx, newObj.Name)
+	r := validate.ImportedCluster(newObj, oldObj, c)
 	return r.Warnings, refusal(newObj.Name, r)
 }
 

@@ -205,7 +205,7 @@ func FuzzImportedCluster(f *testing.F) {
 		parts := len(Join(&newObj, oldObj, user).Errors) + len(Agent(&newObj, oldObj, user).Errors) + len(Identity(&newObj, oldObj, others).Errors) +
 			len(Credentials(&newObj, oldObj).Errors) + len(Members(&newObj, oldObj).Errors) +
 			len(Capabilities(&newObj, oldObj, c.KubeMinor).Errors) + len(Upgrade(&newObj, oldObj, c.Pools).Errors) +
-			len(HubMetadata(&newObj, oldObj, user, c.Writers).Errors)
+			len(HubMetadata(&newObj, oldObj, user, c.Writers, c.MayForce).Errors)
 		if parts != len(r.Errors) {
 			t.Fatalf("combined %d errors, rules %d", len(r.Errors), parts)
 		}

@@ -38,17 +38,20 @@ var HubAnnotations = []string{v1alpha1.HubIDAnnotation, v1alpha1.JoinExpiresAnno
 //     joined, or a duplicate that lost the identity claim) or the hub component has reported
 //     that it cannot finish (DownstreamRemoved False; in agent mode also the agent no longer
 //     heartbeating): that is `kubectl import delete --force`, which waits for that report;
+//     or unless the requester may force it (mayForce: the hub RBAC right `update` on
+//     `importedclusters/finalizers`, which cluster-admin has and an edit role listing
+//     `importedclusters` does not), for a hub admin whose hub component is down;
 //   - adding, changing or removing kimport.dev/hub-id, kimport.dev/join-expires-at or
 //     kimport.dev/agent-bootstrap-uid, except at create and while a registration made by
 //     `kubectl import create` still waits to be joined (Pending, not being deleted):
 //     `create --rotate-token` and the agent's bootstrap Secret rewrite them then.
 //
 // oldObj is nil on CREATE. Each refusal names the field and why.
-func HubMetadata(newObj, oldObj *v1alpha1.ImportedCluster, username string, writers []string) Result {
-	return hubMetadataRule(newObj, oldObj, username, writers).by(RuleHubMetadata)
+func HubMetadata(newObj, oldObj *v1alpha1.ImportedCluster, username string, writers []string, mayForce func() bool) Result {
+	return hubMetadataRule(newObj, oldObj, username, writers, mayForce).by(RuleHubMetadata)
 }
 
-func hubMetadataRule(newObj, oldObj *v1alpha1.ImportedCluster, username string, writers []string) Result {
+func hubMetadataRule(newObj, oldObj *v1alpha1.ImportedCluster, username string, writers []string, mayForce func() bool) Result {
 	var r Result
 	if slices.Contains(writers, username) || v1alpha1.JoinCluster(username) != "" || v1alpha1.AgentCluster(username) != "" {
 		return r
@@ -66,8 +69,12 @@ func hubMetadataRule(newObj, oldObj *v1alpha1.ImportedCluster, username string, 
 			shown(newObj.Name), shown(newObj.Name), hubOnly)))
 	}
 	if slices.Contains(oldObj.Finalizers, v1alpha1.Finalizer) && !slices.Contains(newObj.Finalizers, v1alpha1.Finalizer) {
-		if why := keepFinalizer(oldObj); why != "" {
-			r.refuse(field.Forbidden(finalizersPath, fmt.Sprintf("%s may not be removed: %s (%s)", v1alpha1.Finalizer, why, hubOnly)))
+		switch why := keepFinalizer(oldObj); {
+		case why == "":
+		case oldObj.DeletionTimestamp != nil && mayForce != nil && mayForce():
+			r.warn("%s removed by %s (hub RBAC: update %s) before the hub reported the downstream cleanup: what the import put in the downstream may be left there", v1alpha1.Finalizer, shown(username), ForceResource)
+		default:
+			r.refuse(field.Forbidden(finalizersPath, fmt.Sprintf("%s may not be removed: %s (%s, or a hub admin with update on %s)", v1alpha1.Finalizer, why, hubOnly, ForceResource)))
 		}
 	}
 	if !joinStillPending(oldObj) {
@@ -83,6 +90,11 @@ func hubMetadataRule(newObj, oldObj *v1alpha1.ImportedCluster, username string, 
 	}
 	return r
 }
+
+// ForceResource is the hub RBAC resource whose update right lets a user skip a disconnect's
+// cleanup: the same subresource Kubernetes asks about before an owner reference may block
+// deletion, so roles that list only `importedclusters` do not carry it.
+const ForceResource = "importedclusters/finalizers"
 
 // hubOnly ends every refusal: who may make the change instead.
 const hubOnly = "only the hub component changes it"

@@ -74,17 +74,17 @@ func TestHubMetadata(t *testing.T) {
 		{"the hub component adds an owner", active(), func(c *v1alpha1.ImportedCluster) { c.OwnerReferences = owner }, hubWriter, nil, true},
 		{"removing the finalizer of a live record", active(), func(c *v1alpha1.ImportedCluster) { c.Finalizers = nil }, teamUser,
 			[]string{finalizerKept + "the hub cleans the downstream under it when edge is deleted, and a delete without it would leave the members' bindings and the import's agent there; " +
-				"delete the ImportedCluster instead (`kubectl import delete edge`) (only the hub component changes it)"}, true},
+				"delete the ImportedCluster instead (`kubectl import delete edge`) (only the hub component changes it, or a hub admin with update on importedclusters/finalizers)"}, true},
 		{"the hub removes its finalizer", deleting(), func(c *v1alpha1.ImportedCluster) { c.Finalizers = nil }, hubWriter, nil, true},
 		{"removing it while the hub has not tried the cleanup", deleting(), func(c *v1alpha1.ImportedCluster) { c.Finalizers = nil }, teamUser,
 			[]string{finalizerKept + "the hub component has not reported yet that it cannot clean the downstream (condition DownstreamRemoved); " +
-				"wait for `kubectl import delete edge`, whose --force acts once it has (only the hub component changes it)"}, true},
+				"wait for `kubectl import delete edge`, whose --force acts once it has (only the hub component changes it, or a hub admin with update on importedclusters/finalizers)"}, true},
 		{"removing it once the downstream was cleaned (the hub is about to)", deleting(condition(v1alpha1.ConditionDownstreamRemoved, metav1.ConditionTrue, v1alpha1.ReasonRemoved)),
 			func(c *v1alpha1.ImportedCluster) { c.Finalizers = nil }, teamUser, []string{"has not reported yet that it cannot clean"}, true},
 		{"delete --force: the hub cannot reach the downstream", deleting(stalled), func(c *v1alpha1.ImportedCluster) { c.Finalizers = nil }, teamUser, nil, true},
 		{"delete --force: the hub gave up", deleting(abandoned), func(c *v1alpha1.ImportedCluster) { c.Finalizers = nil }, teamUser, nil, true},
 		{"agent mode: the agent is heartbeating and cleans", agentMode(deleting(stalled, heartbeating)), func(c *v1alpha1.ImportedCluster) { c.Finalizers = nil }, teamUser,
-			[]string{finalizerKept + "the cluster's agent is heartbeating and cleans the downstream itself; wait for `kubectl import delete edge` (or stop the agent first if it can no longer clean) (only the hub component changes it)"}, true},
+			[]string{finalizerKept + "the cluster's agent is heartbeating and cleans the downstream itself; wait for `kubectl import delete edge` (or stop the agent first if it can no longer clean) (only the hub component changes it, or a hub admin with update on importedclusters/finalizers)"}, true},
 		{"agent mode, delete --force: the agent is late", agentMode(deleting(stalled, late)), func(c *v1alpha1.ImportedCluster) { c.Finalizers = nil }, teamUser, nil, true},
 		{"never joined: nothing downstream", func() *v1alpha1.ImportedCluster { c := registered(); c.DeletionTimestamp = &metav1.Time{}; return c }(),
 			func(c *v1alpha1.ImportedCluster) { c.Finalizers = nil }, teamUser, nil, true},
@@ -133,7 +133,7 @@ func TestHubMetadata(t *testing.T) {
 				newObj = tc.stored.DeepCopy()
 			}
 			tc.change(newObj)
-			r := HubMetadata(newObj, tc.stored, tc.user, []string{hubWriter})
+			r := HubMetadata(newObj, tc.stored, tc.user, []string{hubWriter}, nil)
 			expectResult(t, r, tc.errs, nil)
 			for i := range r.Errors {
 				if r.RuleOf(i) != RuleHubMetadata {
@@ -141,11 +141,41 @@ func TestHubMetadata(t *testing.T) {
 				}
 			}
 			if tc.stored != nil {
-				expectResult(t, HubMetadata(tc.stored.DeepCopy(), tc.stored, tc.user, []string{hubWriter}), nil, nil) // a no-op is never refused
+				expectResult(t, HubMetadata(tc.stored.DeepCopy(), tc.stored, tc.user, []string{hubWriter}, nil), nil, nil) // a no-op is never refused
 			}
 		})
 	}
 	// No hub identity known (an empty writers list): the webhook fails closed.
-	r := HubMetadata(func() *v1alpha1.ImportedCluster { c := active(); c.OwnerReferences = owner; return c }(), active(), hubWriter, nil)
+	r := HubMetadata(func() *v1alpha1.ImportedCluster { c := active(); c.OwnerReferences = owner; return c }(), active(), hubWriter, nil, nil)
 	expectResult(t, r, []string{"metadata.ownerReferences: Forbidden"}, nil)
+}
+
+// A hub admin may skip the cleanup of a record being deleted (hub RBAC update on
+// importedclusters/finalizers), asked only when the rule would refuse; never on a live record.
+func TestHubMetadataForce(t *testing.T) {
+	remove := func(stored *v1alpha1.ImportedCluster) *v1alpha1.ImportedCluster {
+		c := stored.DeepCopy()
+		c.Finalizers = nil
+		return c
+	}
+	asked := 0
+	may := func(answer bool) func() bool { return func() bool { asked++; return answer } }
+
+	r := HubMetadata(remove(deleting()), deleting(), teamUser, []string{hubWriter}, may(true))
+	expectResult(t, r, nil, []string{"kimport.dev/cleanup removed by alice@example.com (hub RBAC: update importedclusters/finalizers) before the hub reported the downstream cleanup"})
+	if asked != 1 {
+		t.Errorf("mayForce asked %d times, want 1", asked)
+	}
+	expectResult(t, HubMetadata(remove(deleting()), deleting(), teamUser, []string{hubWriter}, may(false)),
+		[]string{"metadata.finalizers: Forbidden: kimport.dev/cleanup may not be removed: the hub component has not reported yet"}, nil)
+	expectResult(t, HubMetadata(remove(active()), active(), teamUser, []string{hubWriter}, may(true)),
+		[]string{"metadata.finalizers: Forbidden: kimport.dev/cleanup may not be removed: the hub cleans the downstream under it"}, nil)
+
+	asked = 0
+	stalled := deleting(condition(v1alpha1.ConditionDownstreamRemoved, metav1.ConditionFalse, v1alpha1.ReasonRetrying))
+	expectResult(t, HubMetadata(remove(stalled), stalled, teamUser, []string{hubWriter}, may(true)), nil, nil)
+	expectResult(t, HubMetadata(active(), active(), teamUser, []string{hubWriter}, may(true)), nil, nil)
+	if asked != 0 {
+		t.Errorf("mayForce asked %d times when the rule allows anyway; it costs an API call", asked)
+	}
 }

@@ -19,6 +19,11 @@ type Context struct {
 	// Writers are the hub component's own identities (as for StatusWrite): HubMetadata lets
 	// them change what the hub acts on.
 	Writers []string
+	// MayForce says whether the requester holds the hub RBAC right to skip a disconnect's
+	// cleanup (update importedclusters/finalizers of this cluster). HubMetadata asks it only
+	// when it would otherwise refuse removing the cleanup finalizer of a record being deleted:
+	// the answer costs an API call. Nil means no.
+	MayForce func() bool
 }
 
 // ContextFor builds the Context of a request from the stored object (nil on CREATE), the
@@ -46,6 +51,6 @@ func ImportedCluster(newObj, oldObj *v1alpha1.ImportedCluster, c Context) Result
 	r.merge(Members(newObj, oldObj))
 	r.merge(Capabilities(newObj, oldObj, c.KubeMinor))
 	r.merge(Upgrade(newObj, oldObj, c.Pools))
-	r.merge(HubMetadata(newObj, oldObj, c.Username, c.Writers))
+	r.merge(HubMetadata(newObj, oldObj, c.Username, c.Writers, c.MayForce))
 	return r
 }
