@@ -9,7 +9,7 @@ SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 3155328
 KREW_VERSION ?= v0.5.0
 # The hub's Kubernetes, which every test cluster runs unless a test picks another: the newest
 # release. The downstreams of the end-to-end tests also run at KUBE_OLDEST_VERSION, the newest
-# patch of the oldest minor still supported upstream. Keep pkg/testenv's defaults in step.
+# patch of the oldest minor still supported upstream. Keep internal/testenv's defaults in step.
 KUBE_VERSION ?= v1.37.2
 KUBE_OLDEST_VERSION ?= v1.35.4
 KUBE_VERSIONS := $(KUBE_VERSION) $(filter-out $(KUBE_VERSION),$(KUBE_OLDEST_VERSION))
@@ -26,7 +26,7 @@ VALIDATE_KREW_MANIFEST := $(TOOLS)/validate-krew-manifest
 STATICCHECK := $(TOOLS)/staticcheck
 LDFLAGS := -s -w -X github.com/kubectl-import/kubectl-import/pkg/version.Version=$(VERSION)
 GO_TEST_FLAGS ?=
-# pkg/testenv: where the control planes are (one directory per version) and which versions.
+# internal/testenv: where the control planes are (one directory per version) and which versions.
 export KIMPORT_TEST_ASSETS := $(BIN)/k8s
 export KIMPORT_KUBE_VERSIONS := $(KUBE_VERSIONS)
 

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/kubectl-import/kubectl-import/deploy"
-	"github.com/kubectl-import/kubectl-import/pkg/testenv"
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 // TestBaseAppliesToARealAPIServer: the kustomize base passes a server-side dry run of a real

@@ -14,7 +14,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/agentrun"
-	"github.com/kubectl-import/kubectl-import/pkg/testenv"
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 // TestAgentRefusesAPlainHub: a hub credential Secret in the downstream that names an http://

@@ -22,7 +22,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
-	"github.com/kubectl-import/kubectl-import/pkg/testenv"
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 // TestAgentCredentials: the credential the hub holds for a downstream is a short-lived

@@ -20,7 +20,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubectl-import/kubectl-import/pkg/testenv"
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 func TestFlagsAndValidation(t *testing.T) {

@@ -60,9 +60,9 @@ var layers = map[string]int{
 	"pkg/gateway/server":      flows,
 	"pkg/gateway/gatewaytest": flows,
 	// Test environments: real control planes and fixtures, used by the tests of every layer.
-	"pkg/testenv":         flows,
-	"pkg/testenv/hubtest": flows,
-	"pkg/k3s/k3stest":     flows,
+	"internal/testenv":         flows,
+	"internal/testenv/hubtest": flows,
+	"internal/testenv/k3stest": flows,
 
 	"pkg/plugin/common": pluginBase,
 
@@ -87,8 +87,8 @@ var layers = map[string]int{
 	"pkg/hubserver":           entryPoints,
 	"pkg/agentrun":            entryPoints,
 
-	"pkg/plugin":      assembly,
-	"internal/hubenv": assembly,
+	"pkg/plugin":              assembly,
+	"internal/testenv/hubenv": assembly,
 
 	"cmd/kubectl-import": mains,
 	"cmd/webhook":        mains,

@@ -22,7 +22,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/internal/release"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
-	"github.com/kubectl-import/kubectl-import/pkg/testenv/hubtest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 )
 
 const testVersion = "v0.1.0-releasetest"

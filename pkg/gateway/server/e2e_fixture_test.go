@@ -30,7 +30,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/server"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/tunnel"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
-	"github.com/kubectl-import/kubectl-import/pkg/testenv"
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 // Identities of the end-to-end environment.

@@ -25,7 +25,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/gatewaytest"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/tunnel"
-	"github.com/kubectl-import/kubectl-import/pkg/testenv"
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 // identity is who a request ran as in the downstream.

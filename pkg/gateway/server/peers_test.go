@@ -15,7 +15,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/forward"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/gatewaytest"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/tunnel"
-	"github.com/kubectl-import/kubectl-import/pkg/testenv"
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 // peerServerName is the name in every replica's peer certificate: peers are reached by IP.

@@ -12,7 +12,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/plugin"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/completion"
-	"github.com/kubectl-import/kubectl-import/pkg/testenv/hubtest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 )
 
 // run executes `kubectl import args...` in-process and returns its standard output.

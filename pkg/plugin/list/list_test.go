@@ -14,7 +14,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
-	"github.com/kubectl-import/kubectl-import/pkg/testenv/hubtest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 )
 
 func TestListAgainstHub(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/testenv/hubtest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 )
 
 func TestMembersAgainstHub(t *testing.T) {

@@ -12,8 +12,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
-	"github.com/kubectl-import/kubectl-import/pkg/k3s/k3stest"
-	"github.com/kubectl-import/kubectl-import/pkg/testenv/hubtest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 )
 
 // secrets are real-looking secret values put into a node's K3s annotations (as a K3s that

@@ -1,4 +1,4 @@
-// Package hubtest runs the plugin's hub verbs against a real hub (pkg/testenv) in tests:
+// Package hubtest runs the plugin's hub verbs against a real hub (internal/testenv) in tests:
 // it creates ImportedClusters with the status a reconciler would write and executes cobra
 // commands in-process with captured output.
 package hubtest
@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/testenv"
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 // Start starts a hub with the ImportedCluster CRD, stopped when the test ends.
