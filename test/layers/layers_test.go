@@ -48,11 +48,14 @@ var layers = map[string]int{
 	"internal/bodylimit":  logic,
 	"pkg/gateway/access":  logic,
 
-	"pkg/importer":    flows,
-	"pkg/controller":  flows,
-	"pkg/clustersync": flows,
-	"pkg/inventory":   flows,
-	"pkg/admission":   flows,
+	"pkg/importer":           flows,
+	"pkg/importer/preflight": flows,
+	"pkg/importer/join":      flows,
+	"pkg/record":             flows,
+	"pkg/controller":         flows,
+	"pkg/clustersync":        flows,
+	"pkg/inventory":          flows,
+	"pkg/admission":          flows,
 	// The hub gateway: the tunnel, forwarding, and its two ends (hub and agent).
 	"pkg/gateway/tunnel":      flows,
 	"pkg/gateway/forward":     flows,
@@ -65,6 +68,8 @@ var layers = map[string]int{
 	"internal/testenv/k3stest": flows,
 
 	"pkg/plugin/common": pluginBase,
+	// Runs the verbs in-process for their tests and the end-to-end tests.
+	"internal/testenv/plugintest": pluginBase,
 
 	"pkg/plugin/agentcmd":     entryPoints,
 	"pkg/plugin/capabilities": entryPoints,
@@ -100,7 +105,11 @@ var layers = map[string]int{
 	"test/release":       mains,
 	"test/fleet":         mains,
 	"test/layers":        mains,
-	"test/hostile":       mains,
+	// End-to-end tests across packages: the plugin, the hub component and the agent.
+	"test/e2e/oneshot": mains,
+	"test/e2e/twostep": mains,
+	"test/e2e/hostile": mains,
+	"test/e2e/escape":  mains,
 }
 
 // verb says whether p is a plugin verb: one verb never imports another (what two verbs

@@ -13,7 +13,7 @@ import (
 )
 
 // NewCmd is `kubectl import upgrader`.
-func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
+func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "upgrader",
 		Short: "Install and operate the system-upgrade-controller of an imported K3s cluster",
@@ -29,12 +29,12 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 			kubectl import upgrader plans k3s-prod
 			kubectl import upgrader logs k3s-prod -f`),
 	}
-	cmd.AddCommand(newCmdInstall(streams), newCmdDebug(streams), newCmdLogs(streams), newCmdRestart(streams), newCmdPlans(streams))
+	cmd.AddCommand(newCmdInstall(f, streams), newCmdDebug(f, streams), newCmdLogs(f, streams), newCmdRestart(f, streams), newCmdPlans(f, streams))
 	return cmd
 }
 
-func newCmdDebug(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &DebugOptions{IOStreams: streams, Local: common.NewLocalFlags()}
+func newCmdDebug(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &DebugOptions{DownstreamOptions: common.NewDownstreamOptions(f, streams)}
 	cmd := &cobra.Command{
 		Use:   "debug on|off NAME",
 		Short: "Switch the controller's debug logging and restart it",
@@ -54,18 +54,14 @@ func newCmdDebug(streams genericiooptions.IOStreams) *cobra.Command {
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.On, o.Name = args[0] == "on", args[1]
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
-	o.Hub.AddFlags(cmd.Flags())
-	common.AddLocalFlags(o.Local, cmd.Flags())
+	o.AddFlags(cmd.Flags())
 	return cmd
 }
 
-func newCmdLogs(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &LogsOptions{IOStreams: streams, Local: common.NewLocalFlags()}
+func newCmdLogs(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &LogsOptions{DownstreamOptions: common.NewDownstreamOptions(f, streams)}
 	cmd := &cobra.Command{
 		Use:   "logs NAME",
 		Short: "Print the controller's logs",
@@ -76,19 +72,15 @@ func newCmdLogs(streams genericiooptions.IOStreams) *cobra.Command {
 			# Follow the controller's logs in k3s-prod
 			kubectl import upgrader logs k3s-prod -f`),
 		Args: common.ExactlyOneName,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Name = args[0]
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
 	cmd.Flags().BoolVarP(&o.Follow, "follow", "f", false, "keep streaming the logs")
-	o.Hub.AddFlags(cmd.Flags())
-	common.AddLocalFlags(o.Local, cmd.Flags())
+	o.AddFlags(cmd.Flags())
 	return cmd
 }
 
-func newCmdRestart(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &RestartOptions{IOStreams: streams, Local: common.NewLocalFlags()}
+func newCmdRestart(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &RestartOptions{DownstreamOptions: common.NewDownstreamOptions(f, streams)}
 	cmd := &cobra.Command{
 		Use:   "restart NAME",
 		Short: "Restart the controller (its pod is recreated)",
@@ -99,18 +91,14 @@ func newCmdRestart(streams genericiooptions.IOStreams) *cobra.Command {
 			# Restart the controller of k3s-prod
 			kubectl import upgrader restart k3s-prod`),
 		Args: common.ExactlyOneName,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Name = args[0]
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
-	o.Hub.AddFlags(cmd.Flags())
-	common.AddLocalFlags(o.Local, cmd.Flags())
+	o.AddFlags(cmd.Flags())
 	return cmd
 }
 
-func newCmdPlans(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &PlansOptions{IOStreams: streams, Local: common.NewLocalFlags(), Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName)}
+func newCmdPlans(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &PlansOptions{DownstreamOptions: common.NewDownstreamOptions(f, streams), Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName)}
 	cmd := &cobra.Command{
 		Use:   "plans NAME",
 		Short: "Show the upgrade plans in cattle-system, as 'kubectl get plans -n cattle-system' does",
@@ -128,16 +116,9 @@ func newCmdPlans(streams genericiooptions.IOStreams) *cobra.Command {
 			# Print each plan's name and version
 			kubectl import upgrader plans k3s-prod -o custom-columns=NAME:.metadata.name,VERSION:.spec.version`),
 		Args: common.ExactlyOneName,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Output.Validate(); err != nil {
-				return err
-			}
-			o.Name = args[0]
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
 	o.Output.AddFlags(cmd)
-	o.Hub.AddFlags(cmd.Flags())
-	common.AddLocalFlags(o.Local, cmd.Flags())
+	o.AddFlags(cmd.Flags())
 	return cmd
 }

@@ -18,7 +18,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
-	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
@@ -27,17 +26,16 @@ import (
 
 // InstallOptions of `upgrader install NAME`.
 type InstallOptions struct {
-	Hub         common.HubOptions
+	common.RecordOptions
+	// ConfigFlags choose the downstream: install needs the user's own rights there.
 	ConfigFlags *genericclioptions.ConfigFlags
 	DryRun      common.DryRunFlags
 	Output      *common.OutputFlags
-	Name        string
 	Image       string
-	genericiooptions.IOStreams
 }
 
-func newCmdInstall(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &InstallOptions{IOStreams: streams, ConfigFlags: genericclioptions.NewConfigFlags(true),
+func newCmdInstall(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &InstallOptions{RecordOptions: common.NewRecordOptions(f, streams), ConfigFlags: genericclioptions.NewConfigFlags(true),
 		Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML), Image: k3s.DefaultControllerImage}
 	cmd := &cobra.Command{
 		Use:   "install NAME",
@@ -59,19 +57,13 @@ func newCmdInstall(streams genericiooptions.IOStreams) *cobra.Command {
 			# Print what would be installed, changing nothing
 			kubectl import upgrader install k3s-prod --context k3s --dry-run -o yaml`),
 		Args: common.ExactlyOneName,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			o.Name = args[0]
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
 	cmd.Flags().StringVar(&o.Image, "image", o.Image, "the controller's image")
 	o.DryRun.AddFlags(cmd)
 	o.Output.AddFlags(cmd)
 	o.ConfigFlags.AddFlags(cmd.Flags())
-	o.Hub.AddFlags(cmd.Flags())
+	o.AddFlags(cmd.Flags())
 	return cmd
 }
 
@@ -95,15 +87,15 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 	if o.DryRun.Client() {
 		return o.printObjects(objects)
 	}
-	_, ic, err := o.Hub.Cluster(ctx, o.Name)
+	_, ic, err := o.Record(ctx)
 	if err != nil {
 		return err
 	}
-	cfg, err := o.ConfigFlags.ToRESTConfig()
+	cfg, err := o.Factory.KubeConfig(o.ConfigFlags)
 	if err != nil {
 		return err
 	}
-	ds, err := client.New(bodylimit.Config(cfg, bodylimit.Plugin), client.Options{Scheme: scheme.Scheme})
+	ds, err := o.Factory.Client(bodylimit.Config(cfg, bodylimit.Plugin))
 	if err != nil {
 		return err
 	}
