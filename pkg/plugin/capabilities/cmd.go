@@ -39,8 +39,7 @@ func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command
 		Args: common.ExactlyOneName,
 		RunE: common.RunE(o),
 	}
-	o.Output.AddFlags(cmd)
-	o.AddFlags(cmd.Flags())
+	o.AddFlags(cmd)
 	cmd.AddCommand(newCmdSet(f, streams), newCmdUnset(f, streams), newCmdSchema(streams))
 	return cmd
 }
@@ -63,7 +62,7 @@ func newCmdSet(f common.Factory, streams genericiooptions.IOStreams) *cobra.Comm
 		Args: cobra.ExactArgs(2),
 		RunE: common.RunE(o),
 	}
-	o.AddFlags(cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }
 
@@ -81,7 +80,7 @@ func newCmdUnset(f common.Factory, streams genericiooptions.IOStreams) *cobra.Co
 		Args: cobra.ExactArgs(2),
 		RunE: common.RunE(o),
 	}
-	o.AddFlags(cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }
 

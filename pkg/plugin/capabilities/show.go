@@ -15,17 +15,12 @@ import (
 // ShowOptions of `kubectl import capabilities NAME`.
 type ShowOptions struct {
 	common.DownstreamOptions
-	Output *common.OutputFlags
 }
 
 // NewShowOptions accepts -o json|yaml besides the table.
 func NewShowOptions(f common.Factory, streams genericiooptions.IOStreams) *ShowOptions {
-	return &ShowOptions{DownstreamOptions: common.NewDownstreamOptions(f, streams),
-		Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML)}
+	return &ShowOptions{DownstreamOptions: common.NewDownstreamOptions(f, streams, common.OutputJSON, common.OutputYAML)}
 }
-
-// Validate checks -o.
-func (o *ShowOptions) Validate() error { return o.Output.Validate() }
 
 // Document is what -o json|yaml prints.
 type Document struct {

@@ -3,7 +3,7 @@ package common
 import (
 	"context"
 
-	"github.com/spf13/pflag"
+	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
@@ -15,11 +15,40 @@ import (
 )
 
 // HubVerbOptions are what every verb that acts on the hub holds: where its clients come from,
-// the hub flags and the streams.
+// the hub flags, -o and the streams.
 type HubVerbOptions struct {
 	Factory Factory
 	Hub     HubOptions
+	// Output is -o and its companions; nil for a verb that prints only what it did.
+	Output *OutputFlags
 	genericiooptions.IOStreams
+}
+
+// NewHubVerbOptions has f's clients and the streams; -o accepts formats (of json, yaml, name,
+// wide: NewOutputFlags), and there is no -o without any.
+func NewHubVerbOptions(f Factory, streams genericiooptions.IOStreams, formats ...string) HubVerbOptions {
+	o := HubVerbOptions{Factory: f, IOStreams: streams}
+	if len(formats) > 0 {
+		o.Output = NewOutputFlags(formats...)
+	}
+	return o
+}
+
+// AddFlags adds the hub flags and -o.
+func (o *HubVerbOptions) AddFlags(cmd *cobra.Command) {
+	o.Hub.AddFlags(cmd.Flags())
+	if o.Output != nil {
+		o.Output.AddFlags(cmd)
+	}
+}
+
+// Validate checks -o. A verb with flags of its own checks them in its own Validate, and then
+// calls this one.
+func (o *HubVerbOptions) Validate() error {
+	if o.Output == nil {
+		return nil
+	}
+	return o.Output.Validate()
 }
 
 // HubClient is a client of the hub the flags chose; nothing is contacted yet.
@@ -38,23 +67,16 @@ type RecordOptions struct {
 	Name string
 }
 
-// NewRecordOptions has f's clients and the streams.
-func NewRecordOptions(f Factory, streams genericiooptions.IOStreams) RecordOptions {
-	return RecordOptions{HubVerbOptions: HubVerbOptions{Factory: f, IOStreams: streams}}
+// NewRecordOptions is NewHubVerbOptions for a verb on one record.
+func NewRecordOptions(f Factory, streams genericiooptions.IOStreams, formats ...string) RecordOptions {
+	return RecordOptions{HubVerbOptions: NewHubVerbOptions(f, streams, formats...)}
 }
-
-// AddFlags adds the hub flags.
-func (o *RecordOptions) AddFlags(fs *pflag.FlagSet) { o.Hub.AddFlags(fs) }
 
 // Complete takes NAME.
 func (o *RecordOptions) Complete(args []string) error {
 	o.Name = args[0]
 	return nil
 }
-
-// Validate has nothing to check: cobra's Args checked NAME. A verb with flags of its own
-// checks them in its own Validate.
-func (o *RecordOptions) Validate() error { return nil }
 
 // Record connects to the hub and reads NAME's ImportedCluster.
 func (o *RecordOptions) Record(ctx context.Context) (client.Client, *v1alpha1.ImportedCluster, error) {
@@ -75,15 +97,16 @@ type DownstreamOptions struct {
 	Local *genericclioptions.ConfigFlags
 }
 
-// NewDownstreamOptions has f's clients, the streams and empty local flags.
-func NewDownstreamOptions(f Factory, streams genericiooptions.IOStreams) DownstreamOptions {
-	return DownstreamOptions{RecordOptions: NewRecordOptions(f, streams),
+// NewDownstreamOptions is NewRecordOptions with empty local flags.
+func NewDownstreamOptions(f Factory, streams genericiooptions.IOStreams, formats ...string) DownstreamOptions {
+	return DownstreamOptions{RecordOptions: NewRecordOptions(f, streams, formats...),
 		Local: &genericclioptions.ConfigFlags{KubeConfig: ptr.To(""), Context: ptr.To("")}}
 }
 
-// AddFlags adds the hub flags and the local ones, saying what the local ones are for.
-func (o *DownstreamOptions) AddFlags(fs *pflag.FlagSet) {
-	o.RecordOptions.AddFlags(fs)
+// AddFlags adds the hub flags, -o and the local flags, saying what the local ones are for.
+func (o *DownstreamOptions) AddFlags(cmd *cobra.Command) {
+	o.RecordOptions.AddFlags(cmd)
+	fs := cmd.Flags()
 	fs.StringVar(o.Local.KubeConfig, "kubeconfig", "", "agent mode: kubeconfig of the downstream itself (the hub holds no credential of it)")
 	fs.StringVar(o.Local.Context, "context", "", "agent mode: kubeconfig context of the downstream itself")
 }

@@ -61,7 +61,6 @@ func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command
 	fs.StringVar(&o.TokenFile, "token-file", "", "write the join token into this file (mode 0600) instead of printing it")
 	fs.StringVar(&o.HubURL, "hub-url", "", "https URL at which the downstream reaches the hub (default: the hub kubeconfig's server)")
 	o.DryRun.AddFlags(cmd)
-	o.Output.AddFlags(cmd)
-	o.AddFlags(fs)
+	o.AddFlags(cmd)
 	return cmd
 }

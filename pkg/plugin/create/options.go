@@ -33,13 +33,11 @@ type Options struct {
 	// HubURL is the hub address printed in the join command.
 	HubURL string
 	DryRun common.DryRunFlags
-	Output *common.OutputFlags
 }
 
 // NewOptions has the defaults.
 func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
-	return &Options{RecordOptions: common.NewRecordOptions(f, streams), TTL: DefaultTTL,
-		Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML)}
+	return &Options{RecordOptions: common.NewRecordOptions(f, streams, common.OutputJSON, common.OutputYAML), TTL: DefaultTTL}
 }
 
 // Complete takes NAME and parses the members; it contacts nothing.

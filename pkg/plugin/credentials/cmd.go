@@ -49,6 +49,6 @@ func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command
 		RunE: common.RunE(o),
 	}
 	cmd.Flags().DurationVar(&o.Expiration, "expiration", o.Expiration, "lifetime of the token (at least 10m, at most 24h)")
-	o.AddFlags(cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }

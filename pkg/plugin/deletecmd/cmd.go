@@ -34,6 +34,6 @@ func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command
 	cmd.Flags().BoolVar(&o.Wait, "wait", o.Wait, "wait until the downstream is cleaned and the record is gone")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "how long to wait for the cleanup")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "after the wait, remove the record even if the downstream could not be cleaned (downstream gone)")
-	o.AddFlags(cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }

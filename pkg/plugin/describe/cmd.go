@@ -32,7 +32,6 @@ func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command
 		ValidArgsFunction: common.CompleteClusterNames(f, &o.Hub),
 		RunE:              common.RunE(o),
 	}
-	o.AddFlags(cmd.Flags())
-	o.Output.AddFlags(cmd)
+	o.AddFlags(cmd)
 	return cmd
 }

@@ -18,19 +18,14 @@ import (
 // Options of `kubectl import describe`.
 type Options struct {
 	common.RecordOptions
-	Output *common.OutputFlags
 
 	client client.Client
 }
 
 // NewOptions accepts -o json|yaml|name.
 func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
-	return &Options{RecordOptions: common.NewRecordOptions(f, streams),
-		Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName)}
+	return &Options{RecordOptions: common.NewRecordOptions(f, streams, common.OutputJSON, common.OutputYAML, common.OutputName)}
 }
-
-// Validate checks -o.
-func (o *Options) Validate() error { return o.Output.Validate() }
 
 // Run connects to the hub and prints the description, or the object with -o.
 func (o *Options) Run(ctx context.Context) error {

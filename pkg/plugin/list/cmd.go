@@ -39,8 +39,7 @@ func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command
 		Args: cobra.NoArgs,
 		RunE: common.RunE(o),
 	}
-	o.Hub.AddFlags(cmd.Flags())
-	o.Output.AddFlags(cmd)
+	o.AddFlags(cmd)
 	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "Label selector to filter on, e.g. -l env=prod")
 	return cmd
 }

@@ -16,7 +16,6 @@ import (
 // Options of `kubectl import list`.
 type Options struct {
 	common.HubVerbOptions
-	Output   *common.OutputFlags
 	Selector string
 
 	client   client.Client
@@ -26,8 +25,7 @@ type Options struct {
 // NewOptions accepts -o json|yaml|name|wide.
 func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
 	return &Options{
-		HubVerbOptions: common.HubVerbOptions{Factory: f, IOStreams: streams},
-		Output:         common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName, common.OutputWide),
+		HubVerbOptions: common.NewHubVerbOptions(f, streams, common.OutputJSON, common.OutputYAML, common.OutputName, common.OutputWide),
 	}
 }
 
@@ -40,9 +38,6 @@ func (o *Options) Complete([]string) error {
 	o.selector = sel
 	return nil
 }
-
-// Validate checks -o.
-func (o *Options) Validate() error { return o.Output.Validate() }
 
 // Run connects to the hub and prints the clusters sorted by name.
 func (o *Options) Run(ctx context.Context) error {

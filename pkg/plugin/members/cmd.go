@@ -39,8 +39,7 @@ func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command
 		ValidArgsFunction: common.CompleteClusterNames(f, &o.Hub),
 		RunE:              common.RunE(o),
 	}
-	o.AddFlags(cmd.Flags())
-	o.Output.AddFlags(cmd)
+	o.AddFlags(cmd)
 	o.DryRun.AddFlags(cmd)
 	cmd.Flags().StringArrayVar(&o.Add, "add", nil, "Give a member a role, as KIND:NAME=ROLE (repeatable); replaces the role of an existing member")
 	cmd.Flags().StringArrayVar(&o.Remove, "remove", nil, "Remove a member, as KIND:NAME (repeatable)")

@@ -19,7 +19,6 @@ import (
 // Options of `kubectl import members`.
 type Options struct {
 	common.RecordOptions
-	Output *common.OutputFlags
 	DryRun common.DryRunFlags
 	Add    []string
 	Remove []string
@@ -30,8 +29,7 @@ type Options struct {
 
 // NewOptions accepts -o json|yaml|name.
 func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
-	return &Options{RecordOptions: common.NewRecordOptions(f, streams),
-		Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName)}
+	return &Options{RecordOptions: common.NewRecordOptions(f, streams, common.OutputJSON, common.OutputYAML, common.OutputName)}
 }
 
 // Complete takes NAME and parses every change, so bad input changes nothing.

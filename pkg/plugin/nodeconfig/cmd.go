@@ -37,7 +37,6 @@ func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command
 		Args: common.ExactlyOneName,
 		RunE: common.RunE(o),
 	}
-	o.Output.AddFlags(cmd)
-	o.AddFlags(cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }

@@ -14,17 +14,12 @@ import (
 // Options of `kubectl import node-config NAME`.
 type Options struct {
 	common.DownstreamOptions
-	Output *common.OutputFlags
 }
 
 // NewOptions accepts -o json|yaml besides the table.
 func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
-	return &Options{DownstreamOptions: common.NewDownstreamOptions(f, streams),
-		Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML)}
+	return &Options{DownstreamOptions: common.NewDownstreamOptions(f, streams, common.OutputJSON, common.OutputYAML)}
 }
-
-// Validate checks -o.
-func (o *Options) Validate() error { return o.Output.Validate() }
 
 // Document is what -o json|yaml prints.
 type Document struct {

@@ -14,17 +14,12 @@ import (
 // Options of `kubectl import projects`.
 type Options struct {
 	common.RecordOptions
-	Output *common.OutputFlags
 }
 
 // NewOptions accepts -o json|yaml|name (the ImportedCluster, as kubectl prints objects).
 func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
-	return &Options{RecordOptions: common.NewRecordOptions(f, streams),
-		Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName)}
+	return &Options{RecordOptions: common.NewRecordOptions(f, streams, common.OutputJSON, common.OutputYAML, common.OutputName)}
 }
-
-// Validate checks -o.
-func (o *Options) Validate() error { return o.Output.Validate() }
 
 // Run connects to the hub and prints the projects table, or the object with -o.
 func (o *Options) Run(ctx context.Context) error {

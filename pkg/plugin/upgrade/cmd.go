@@ -46,8 +46,7 @@ func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command
 	fs.BoolVar(&o.DrainWorkers, "drain-workers", false, "drain each worker before upgrading it")
 	o.Changed = fs.Changed
 	o.DryRun.AddFlags(cmd)
-	o.Output.AddFlags(cmd)
-	o.AddFlags(fs)
+	o.AddFlags(cmd)
 	cmd.AddCommand(NewCmdStatus(f, streams))
 	return cmd
 }
@@ -74,7 +73,6 @@ func NewCmdStatus(f common.Factory, streams genericiooptions.IOStreams) *cobra.C
 		Args: common.ExactlyOneName,
 		RunE: common.RunE(o),
 	}
-	o.Output.AddFlags(cmd)
-	o.AddFlags(cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }

@@ -21,7 +21,6 @@ import (
 type Options struct {
 	common.RecordOptions
 	DryRun common.DryRunFlags
-	Output *common.OutputFlags
 	To     string
 
 	ServerConcurrency, WorkerConcurrency int32
@@ -32,8 +31,7 @@ type Options struct {
 
 // NewOptions accepts -o json|yaml|name.
 func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
-	return &Options{RecordOptions: common.NewRecordOptions(f, streams),
-		Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName)}
+	return &Options{RecordOptions: common.NewRecordOptions(f, streams, common.OutputJSON, common.OutputYAML, common.OutputName)}
 }
 
 // Validate checks the flags alone.

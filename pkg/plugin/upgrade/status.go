@@ -16,17 +16,12 @@ import (
 // StatusOptions of `kubectl import upgrade status NAME`.
 type StatusOptions struct {
 	common.DownstreamOptions
-	Output *common.OutputFlags
 }
 
 // NewStatusOptions accepts -o json|yaml.
 func NewStatusOptions(f common.Factory, streams genericiooptions.IOStreams) *StatusOptions {
-	return &StatusOptions{DownstreamOptions: common.NewDownstreamOptions(f, streams),
-		Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML)}
+	return &StatusOptions{DownstreamOptions: common.NewDownstreamOptions(f, streams, common.OutputJSON, common.OutputYAML)}
 }
-
-// Validate checks -o.
-func (o *StatusOptions) Validate() error { return o.Output.Validate() }
 
 // StatusDocument is what -o json|yaml prints.
 type StatusDocument struct {

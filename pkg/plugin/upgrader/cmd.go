@@ -56,7 +56,7 @@ func newCmdDebug(f common.Factory, streams genericiooptions.IOStreams) *cobra.Co
 		},
 		RunE: common.RunE(o),
 	}
-	o.AddFlags(cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }
 
@@ -75,7 +75,7 @@ func newCmdLogs(f common.Factory, streams genericiooptions.IOStreams) *cobra.Com
 		RunE: common.RunE(o),
 	}
 	cmd.Flags().BoolVarP(&o.Follow, "follow", "f", false, "keep streaming the logs")
-	o.AddFlags(cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }
 
@@ -93,12 +93,12 @@ func newCmdRestart(f common.Factory, streams genericiooptions.IOStreams) *cobra.
 		Args: common.ExactlyOneName,
 		RunE: common.RunE(o),
 	}
-	o.AddFlags(cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }
 
 func newCmdPlans(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &PlansOptions{DownstreamOptions: common.NewDownstreamOptions(f, streams), Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName)}
+	o := &PlansOptions{DownstreamOptions: common.NewDownstreamOptions(f, streams, common.OutputJSON, common.OutputYAML, common.OutputName)}
 	cmd := &cobra.Command{
 		Use:   "plans NAME",
 		Short: "Show the upgrade plans in cattle-system, as 'kubectl get plans -n cattle-system' does",
@@ -118,7 +118,6 @@ func newCmdPlans(f common.Factory, streams genericiooptions.IOStreams) *cobra.Co
 		Args: common.ExactlyOneName,
 		RunE: common.RunE(o),
 	}
-	o.Output.AddFlags(cmd)
-	o.AddFlags(cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }

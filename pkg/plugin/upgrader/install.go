@@ -30,13 +30,12 @@ type InstallOptions struct {
 	// ConfigFlags choose the downstream: install needs the user's own rights there.
 	ConfigFlags *genericclioptions.ConfigFlags
 	DryRun      common.DryRunFlags
-	Output      *common.OutputFlags
 	Image       string
 }
 
 func newCmdInstall(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &InstallOptions{RecordOptions: common.NewRecordOptions(f, streams), ConfigFlags: genericclioptions.NewConfigFlags(true),
-		Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML), Image: k3s.DefaultControllerImage}
+	o := &InstallOptions{RecordOptions: common.NewRecordOptions(f, streams, common.OutputJSON, common.OutputYAML),
+		ConfigFlags: genericclioptions.NewConfigFlags(true), Image: k3s.DefaultControllerImage}
 	cmd := &cobra.Command{
 		Use:   "install NAME",
 		Short: "Install the system-upgrade-controller in cattle-system of the downstream",
@@ -61,9 +60,8 @@ func newCmdInstall(f common.Factory, streams genericiooptions.IOStreams) *cobra.
 	}
 	cmd.Flags().StringVar(&o.Image, "image", o.Image, "the controller's image")
 	o.DryRun.AddFlags(cmd)
-	o.Output.AddFlags(cmd)
 	o.ConfigFlags.AddFlags(cmd.Flags())
-	o.AddFlags(cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }
 

@@ -126,11 +126,7 @@ func (o *LogsOptions) Run(ctx context.Context) error {
 // PlansOptions of `upgrader plans NAME`.
 type PlansOptions struct {
 	common.DownstreamOptions
-	Output *common.OutputFlags
 }
-
-// Validate checks -o.
-func (o *PlansOptions) Validate() error { return o.Output.Validate() }
 
 // Run lists the plans in cattle-system.
 func (o *PlansOptions) Run(ctx context.Context) error {
