@@ -68,7 +68,7 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 		LeaderElectionID:              agent.LeaderElectionID,
 		LeaderElectionNamespace:       agent.Namespace,
 		LeaderElectionReleaseOnCancel: true,
-		Controller:                    config.Controller{SkipNameValidation: ptrTrue()},
+		Controller:                    config.Controller{SkipNameValidation: &o.SkipControllerNameValidation},
 	})
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
@@ -102,8 +102,6 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 	}
 	return mgr.Start(ctx)
 }
-
-func ptrTrue() *bool { t := true; return &t }
 
 func downstream(cfg *rest.Config, o Options) (clustersync.Downstream, error) {
 	cs, err := kubernetes.NewForConfig(cfg)

@@ -50,6 +50,7 @@ func startAgentFor(t *testing.T, hub, ds *testenv.Cluster, name string) {
 	o.HubKubeconfig, o.ClusterName = hubKubeconfig, name
 	o.HeartbeatInterval, o.SyncInterval, o.ProbeTimeout = 500*time.Millisecond, time.Second, 3*time.Second
 	o.ProbeAddr = "0"
+	o.SkipControllerNameValidation = true // several agents run in this process
 	runCtx, cancel := context.WithCancel(ctx)
 	stopped := make(chan error, 1)
 	go func() { stopped <- agentrun.Run(runCtx, dsCfg, o) }()

@@ -57,15 +57,15 @@ var layers = map[string]int{
 	"pkg/inventory":          flows,
 	"pkg/admission":          flows,
 	// The hub gateway: the tunnel, forwarding, and its two ends (hub and agent).
-	"pkg/gateway/tunnel":      flows,
-	"pkg/gateway/forward":     flows,
-	"pkg/gateway/agentlink":   flows,
-	"pkg/gateway/server":      flows,
-	"pkg/gateway/gatewaytest": flows,
+	"pkg/gateway/tunnel":    flows,
+	"pkg/gateway/forward":   flows,
+	"pkg/gateway/agentlink": flows,
+	"pkg/gateway/server":    flows,
 	// Test environments: real control planes and fixtures, used by the tests of every layer.
-	"internal/testenv":         flows,
-	"internal/testenv/hubtest": flows,
-	"internal/testenv/k3stest": flows,
+	"internal/testenv":             flows,
+	"internal/testenv/hubtest":     flows,
+	"internal/testenv/k3stest":     flows,
+	"internal/testenv/gatewaytest": flows,
 
 	"pkg/plugin/common": pluginBase,
 	// Runs the verbs in-process for their tests and the end-to-end tests.

@@ -11,7 +11,7 @@ import (
 
 // Schema is the JSON schema (draft 2020-12) of the capability values, as annotations carry
 // them once decoded: JSON for the two objects, booleans and MIN-MAX for the scalars. It is
-// what pkg/validate accepts (a test checks that it names every capability).
+// what pkg/validate accepts, and names every capability it knows.
 func Schema() map[string]any {
 	boolean := func(desc string) map[string]any { return map[string]any{"type": "boolean", "description": desc} }
 	nullableBool := func(desc string) map[string]any {

@@ -18,8 +18,8 @@ import (
 
 // Factory is where a verb gets its clients, for the clusters its flags chose, how it runs an
 // import's steps and what time it is, as kubectl's cmdutil.Factory is for kubectl's commands:
-// the command tree is built with NewFactory, and whoever builds it otherwise (a test) gives
-// its own, e.g. fake clients, a step runner that stops between two steps, or a fixed clock.
+// the command tree is built with NewFactory, and whoever builds it otherwise gives its own,
+// e.g. fake clients, a step runner that stops between two steps, or a fixed clock.
 type Factory interface {
 	// HubConfig is the client configuration of the hub that hub chooses.
 	HubConfig(hub *HubOptions) (*rest.Config, error)

@@ -20,7 +20,7 @@ func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command
 			Install what the hub needs (the ImportedCluster CRD, namespace kimport-system, RBAC and
 			the webhook/reconciler Deployment) into the cluster chosen by --kubeconfig/--context, with
 			server-side apply, and record that cluster as the hub for the other verbs. Re-running
-			converges. With --webhook-url the webhook runs outside the cluster (development, tests)
+			converges. With --webhook-url the webhook runs outside the cluster (development)
 			and the in-cluster Deployment and Service are not installed.`),
 		Example: templates.Examples(`
 			# Install the hub into the cluster of the context hub

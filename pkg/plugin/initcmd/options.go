@@ -25,7 +25,7 @@ type Options struct {
 	Factory common.Factory
 	// ConfigFlags choose the hub (--kubeconfig, --context, ...).
 	ConfigFlags *genericclioptions.ConfigFlags
-	// WebhookURL is set when the webhook runs outside the cluster (development, tests):
+	// WebhookURL is set when the webhook runs outside the cluster (development):
 	// the in-cluster Deployment and Service are then not installed.
 	WebhookURL string
 	Image      string
