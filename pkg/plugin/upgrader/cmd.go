@@ -33,6 +33,37 @@ func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command
 	return cmd
 }
 
+func newCmdInstall(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewInstallOptions(f, streams)
+	cmd := &cobra.Command{
+		Use:   "install NAME",
+		Short: "Install the system-upgrade-controller in cattle-system of the downstream",
+		Long: templates.LongDesc(`
+			Install the controller (ServiceAccount, least-privilege ClusterRole and Role with their
+			bindings, ConfigMap system-upgrade-controller-config, Deployment) in cattle-system. It runs
+			against the downstream chosen by --kubeconfig/--context with your own rights: the controller's
+			ClusterRole holds rights (drain, node updates) that the import agent may not grant. The
+			cluster must be the one the hub knows as NAME. Re-running it converges; an existing ConfigMap
+			keeps its values (e.g. debug) and only gets missing keys.`),
+		Example: templates.Examples(`
+			# Install the controller into k3s-prod, with the downstream's own kubeconfig
+			kubectl import upgrader install k3s-prod --kubeconfig k3s.yaml
+
+			# Use a controller image from your own registry
+			kubectl import upgrader install k3s-prod --context k3s --image registry.local/system-upgrade-controller:v0.14.2
+
+			# Print what would be installed, changing nothing
+			kubectl import upgrader install k3s-prod --context k3s --dry-run -o yaml`),
+		Args: common.ExactlyOneName,
+		RunE: common.RunE(o),
+	}
+	cmd.Flags().StringVar(&o.Image, "image", o.Image, "the controller's image")
+	o.DryRun.AddFlags(cmd)
+	o.ConfigFlags.AddFlags(cmd.Flags())
+	o.AddFlags(cmd)
+	return cmd
+}
+
 func newCmdDebug(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
 	o := &DebugOptions{DownstreamOptions: common.NewDownstreamOptions(f, streams)}
 	cmd := &cobra.Command{

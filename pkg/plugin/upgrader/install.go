@@ -7,14 +7,12 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/kubectl/pkg/util/templates"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
@@ -33,36 +31,10 @@ type InstallOptions struct {
 	Image       string
 }
 
-func newCmdInstall(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
-	o := &InstallOptions{RecordOptions: common.NewRecordOptions(f, streams, common.OutputJSON, common.OutputYAML),
+// NewInstallOptions accepts -o json|yaml for a dry run and defaults --image.
+func NewInstallOptions(f common.Factory, streams genericiooptions.IOStreams) *InstallOptions {
+	return &InstallOptions{RecordOptions: common.NewRecordOptions(f, streams, common.OutputJSON, common.OutputYAML),
 		ConfigFlags: genericclioptions.NewConfigFlags(true), Image: k3s.DefaultControllerImage}
-	cmd := &cobra.Command{
-		Use:   "install NAME",
-		Short: "Install the system-upgrade-controller in cattle-system of the downstream",
-		Long: templates.LongDesc(`
-			Install the controller (ServiceAccount, least-privilege ClusterRole and Role with their
-			bindings, ConfigMap system-upgrade-controller-config, Deployment) in cattle-system. It runs
-			against the downstream chosen by --kubeconfig/--context with your own rights: the controller's
-			ClusterRole holds rights (drain, node updates) that the import agent may not grant. The
-			cluster must be the one the hub knows as NAME. Re-running it converges; an existing ConfigMap
-			keeps its values (e.g. debug) and only gets missing keys.`),
-		Example: templates.Examples(`
-			# Install the controller into k3s-prod, with the downstream's own kubeconfig
-			kubectl import upgrader install k3s-prod --kubeconfig k3s.yaml
-
-			# Use a controller image from your own registry
-			kubectl import upgrader install k3s-prod --context k3s --image registry.local/system-upgrade-controller:v0.14.2
-
-			# Print what would be installed, changing nothing
-			kubectl import upgrader install k3s-prod --context k3s --dry-run -o yaml`),
-		Args: common.ExactlyOneName,
-		RunE: common.RunE(o),
-	}
-	cmd.Flags().StringVar(&o.Image, "image", o.Image, "the controller's image")
-	o.DryRun.AddFlags(cmd)
-	o.ConfigFlags.AddFlags(cmd.Flags())
-	o.AddFlags(cmd)
-	return cmd
 }
 
 // Validate checks the flags.
