@@ -85,8 +85,8 @@ lint: $(STATICCHECK) ## gofmt, go vet and staticcheck
 	$(STATICCHECK) ./...
 
 # -ldflags=-w: test binaries without DWARF link about a third faster (stack traces are unchanged).
-unit-test: ## the fast tier: go test -short, no control plane (tests that need one skip, saying so)
-	go test -short -ldflags=-w $(GO_TEST_FLAGS) ./...
+unit-test: ## the fast tier: go test -short, no control plane (tests that need one skip, saying so); test/e2e is e2e-test's
+	go test -short -ldflags=-w $(GO_TEST_FLAGS) $$(go list ./... | grep -v /test/e2e/)
 
 test: lint verify-generated control-plane tools build ## every test (unit, integration and end-to-end), then a bounded fuzz run
 	go test $(GO_TEST_FLAGS) -count=1 -timeout 40m ./...

@@ -42,8 +42,7 @@ func (o *HubVerbOptions) AddFlags(cmd *cobra.Command) {
 	}
 }
 
-// Validate checks -o. A verb with flags of its own checks them in its own Validate, and then
-// calls this one.
+// Validate checks -o; a verb with flags of its own checks them, -o included, in its own.
 func (o *HubVerbOptions) Validate() error {
 	if o.Output == nil {
 		return nil
