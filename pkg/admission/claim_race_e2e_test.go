@@ -18,14 +18,14 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubenv"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
-	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 )
 
 // TestRawCreatesRaceToTwoWebhookReplicas: two records of one downstream written by hand
@@ -134,7 +134,7 @@ func TestRawCreatesRaceToTwoWebhookReplicas(t *testing.T) {
 		return err != nil, fmt.Sprintf("%s still there (%v)", loser, err)
 	})
 	time.Sleep(2 * reconciler.Options.Reconciler.ProbeInterval)
-	must(t, ds.Client.Get(ctx, client.ObjectKey{Name: agent.ClusterRoleName}, &rbacv1.ClusterRole{}))
+	must(t, ds.Client.Get(ctx, client.ObjectKey{Name: v1alpha1.AgentClusterRole}, &rbacv1.ClusterRole{}))
 	var ic v1alpha1.ImportedCluster
 	must(t, hub.Client.Get(ctx, client.ObjectKey{Name: winner}, &ic))
 	if ic.Status.Phase != v1alpha1.PhaseActive {

@@ -79,7 +79,7 @@ func HubNamespaceRules(cluster string) []rbacv1.PolicyRule {
 func HubIdentity(cluster string) []client.Object {
 	name, ns := v1alpha1.AgentName(cluster), v1alpha1.HubNamespace
 	meta := func(name, namespace string) metav1.ObjectMeta {
-		return metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: Labels(cluster)}
+		return metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: v1alpha1.ImportLabels(cluster)}
 	}
 	subject := []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: name, Namespace: ns}}
 	lease := &coordinationv1.Lease{ObjectMeta: meta(v1alpha1.HeartbeatName(cluster), ns),
@@ -121,17 +121,6 @@ func SessionTokenRequest(cluster string, lifetime time.Duration) *authentication
 	return tr
 }
 
-// The downstream Secret holding the agent's hub credential. Only the agent's renewal of
-// data.token passes the fence (policy.go).
-const (
-	HubSecretName    = "kimport-agent-hub"
-	HubKeyServer     = "server"
-	HubKeyCA         = "ca.crt"
-	HubKeyToken      = "token"
-	HubKeyCluster    = "cluster"
-	HubKeyCAChecksum = "caChecksum"
-)
-
 // ValidateHubServer accepts only an https URL with a host and nothing after the path: the
 // agent sends its hub token over verified TLS only.
 func ValidateHubServer(server string) error {
@@ -150,14 +139,14 @@ func ValidateHubServer(server string) error {
 // hub token.
 func HubSecret(cluster, hubServer string, caPEM []byte, caChecksum, token string) *corev1.Secret {
 	return &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: HubSecretName, Namespace: Namespace, Labels: Labels(cluster)},
+		ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.AgentHubSecret, Namespace: v1alpha1.AgentNamespace, Labels: v1alpha1.ImportLabels(cluster)},
 		Type:       corev1.SecretTypeOpaque,
 		Data: map[string][]byte{
-			HubKeyServer:     []byte(hubServer),
-			HubKeyCA:         append([]byte(nil), caPEM...),
-			HubKeyCAChecksum: []byte(caChecksum),
-			HubKeyCluster:    []byte(cluster),
-			HubKeyToken:      []byte(token),
+			v1alpha1.AgentHubKeyServer:     []byte(hubServer),
+			v1alpha1.AgentHubKeyCA:         append([]byte(nil), caPEM...),
+			v1alpha1.AgentHubKeyCAChecksum: []byte(caChecksum),
+			v1alpha1.AgentHubKeyCluster:    []byte(cluster),
+			v1alpha1.AgentHubKeyToken:      []byte(token),
 		},
 	}
 }

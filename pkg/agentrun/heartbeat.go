@@ -52,7 +52,7 @@ func RenewLease(ctx context.Context, hub coordinationv1client.LeasesGetter, clus
 	if l.Spec.AcquireTime == nil {
 		l.Spec.AcquireTime = &now
 	}
-	if _, err := leases.Update(ctx, l, metav1.UpdateOptions{FieldManager: "kimport-agent"}); err != nil {
+	if _, err := leases.Update(ctx, l, metav1.UpdateOptions{FieldManager: v1alpha1.AgentComponent}); err != nil {
 		return fmt.Errorf("renewing Lease %s/%s: %w", v1alpha1.HubNamespace, l.Name, err)
 	}
 	return nil

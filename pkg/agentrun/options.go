@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubca"
 )
 
@@ -58,15 +59,15 @@ func DefaultOptions() Options {
 // BindFlags binds every option.
 func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "kubeconfig of the downstream cluster; in-cluster configuration when empty")
-	fs.StringVar(&o.HubKubeconfig, "hub-kubeconfig", o.HubKubeconfig, "development: reach the hub with this kubeconfig instead of the Secret "+agent.Namespace+"/"+agent.HubSecretName+" (needs --cluster-name)")
-	fs.StringVar(&o.ClusterName, "cluster-name", o.ClusterName, "name of this cluster's ImportedCluster in the hub (default: from the Secret "+agent.HubSecretName+")")
+	fs.StringVar(&o.HubKubeconfig, "hub-kubeconfig", o.HubKubeconfig, "development: reach the hub with this kubeconfig instead of the Secret "+v1alpha1.AgentNamespace+"/"+v1alpha1.AgentHubSecret+" (needs --cluster-name)")
+	fs.StringVar(&o.ClusterName, "cluster-name", o.ClusterName, "name of this cluster's ImportedCluster in the hub (default: from the Secret "+v1alpha1.AgentHubSecret+")")
 	fs.StringVar(&o.CAChecksum, "ca-checksum", o.CAChecksum, "pin the hub CA: sha256:<hex> of its public key, as printed by 'kubectl import create'")
 	fs.DurationVar(&o.HeartbeatInterval, "heartbeat-interval", o.HeartbeatInterval, "how often the heartbeat Lease in the hub is renewed")
 	fs.DurationVar(&o.SyncInterval, "sync-interval", o.SyncInterval, "how often the downstream is observed and its status reported (spec changes are applied at once)")
 	fs.DurationVar(&o.ProbeTimeout, "probe-timeout", o.ProbeTimeout, "bound of one probe of the downstream, and of its writes")
 	fs.DurationVar(&o.TokenLifetime, "token-lifetime", o.TokenLifetime, "lifetime of each hub token the agent requests for itself (10m to 1h)")
 	fs.DurationVar(&o.TokenRenewBefore, "token-renew-before", o.TokenRenewBefore, "renew the hub token once less than this of its life is left (default: half the lifetime)")
-	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "elect one active replica (Lease "+agent.LeaderElectionID+" in "+agent.Namespace+" of the downstream)")
+	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "elect one active replica (Lease "+v1alpha1.AgentLeaderElection+" in "+v1alpha1.AgentNamespace+" of the downstream)")
 	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "address of /healthz and /readyz")
 	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", o.MetricsAddr, "address of /metrics; 0 disables it")
 }

@@ -58,9 +58,6 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	return ctrl.Result{RequeueAfter: r.opts.SyncInterval}, nil
 }
 
-// hubOwned are the conditions only the hub writes; the agent keeps them as the hub left them.
-var hubOwned = []string{v1alpha1.ConditionHeartbeat, v1alpha1.ConditionAgentVersion}
-
 // Report writes what the agent observed into ic's status through hub (the agent's own hub
 // client) when it changed anything, keeping the hub's own conditions, and recomputes the
 // phase; a newer lastProbeTime alone is written once the stored one is older than ten
@@ -77,7 +74,7 @@ func Report(ctx context.Context, hub client.Client, fresh client.Reader, ic *v1a
 		first = false
 		before := ic.Status.DeepCopy()
 		st := observed.DeepCopy()
-		for _, t := range hubOwned {
+		for _, t := range v1alpha1.HubOwnedConditions {
 			meta.RemoveStatusCondition(&st.Conditions, t)
 			if c := clustersync.FindCondition(before, t); c != nil {
 				meta.SetStatusCondition(&st.Conditions, *c)

@@ -35,10 +35,10 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	logger := log.FromContext(ctx).WithName("kimport-agent")
+	logger := log.FromContext(ctx).WithName(v1alpha1.AgentComponent)
 	ctx = log.IntoContext(ctx, logger)
 	dsCfg = bodylimit.Config(dsCfg, bodylimit.InCluster) // it shares the pod's memory limit with everything else
-	dsCfg.UserAgent = "kimport-agent"
+	dsCfg.UserAgent = v1alpha1.AgentComponent
 	ds, err := downstream(dsCfg, o)
 	if err != nil {
 		return err
@@ -65,8 +65,8 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 		HealthProbeBindAddress:        o.ProbeAddr,
 		LeaderElection:                o.LeaderElect,
 		LeaderElectionConfig:          dsCfg, // replicas elect in their own cluster
-		LeaderElectionID:              agent.LeaderElectionID,
-		LeaderElectionNamespace:       agent.Namespace,
+		LeaderElectionID:              v1alpha1.AgentLeaderElection,
+		LeaderElectionNamespace:       v1alpha1.AgentNamespace,
 		LeaderElectionReleaseOnCancel: true,
 		Controller:                    config.Controller{SkipNameValidation: ptrTrue()},
 	})
@@ -78,7 +78,7 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 		return err
 	}
 	r := &reconciler{hub: mgr.GetClient(), fresh: mgr.GetAPIReader(), ds: ds, events: logEvents{logger.WithName("events")}, opts: o, cluster: cred.cluster, done: disconnected}
-	err = ctrl.NewControllerManagedBy(mgr).Named("kimport-agent").
+	err = ctrl.NewControllerManagedBy(mgr).Named(v1alpha1.AgentComponent).
 		For(&v1alpha1.ImportedCluster{}, builder.WithPredicates(specOrDeletionChanged())).
 		Complete(r)
 	if err != nil {

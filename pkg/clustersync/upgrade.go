@@ -75,5 +75,5 @@ func clampServers(ic *v1alpha1.ImportedCluster) (*v1alpha1.ImportedCluster, stri
 	planned := ic.DeepCopy()
 	planned.Spec.K3s.UpgradeStrategy.ServerConcurrency = int32(limit)
 	return planned, fmt.Sprintf("; %s runs %d server(s) at once, not spec.k3s.upgradeStrategy.serverConcurrency %d: with %d embedded-etcd members observed now, more would break quorum",
-		k3s.MasterPlan, limit, asked, n)
+		v1alpha1.MasterPlan, limit, asked, n)
 }

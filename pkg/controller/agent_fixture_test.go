@@ -14,11 +14,10 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/pkg/agentrun"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 // startAgentFor runs kimport-agent in-process for the registered agent-mode cluster name of
@@ -41,7 +40,7 @@ func startAgentFor(t *testing.T, hub, ds *testenv.Cluster, name string) {
 	hubKubeconfig := filepath.Join(t.TempDir(), "agent-hub.kubeconfig")
 	must(t, testenv.WriteKubeconfig(hubKubeconfig, "hub", &rest.Config{Host: hub.Config.Host, BearerToken: tr.Status.Token,
 		TLSClientConfig: rest.TLSClientConfig{CAData: hub.Config.CAData}}))
-	dsKubeconfig, err := ds.ServiceAccountKubeconfig(ctx, agent.Namespace, agent.ServiceAccount)
+	dsKubeconfig, err := ds.ServiceAccountKubeconfig(ctx, v1alpha1.AgentNamespace, v1alpha1.AgentServiceAccount)
 	must(t, err)
 	dsCfg, err := clientcmd.BuildConfigFromFlags("", dsKubeconfig)
 	must(t, err)

@@ -43,7 +43,7 @@ func Secret(cluster string, c Credentials) *corev1.Secret {
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
 		ObjectMeta: metav1.ObjectMeta{
 			Name: v1alpha1.CredentialsSecretName(cluster), Namespace: v1alpha1.HubNamespace,
-			Labels: map[string]string{v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue, v1alpha1.ClusterLabel: cluster},
+			Labels: v1alpha1.ImportLabels(cluster),
 		},
 		Type: corev1.SecretTypeOpaque,
 		Data: map[string][]byte{KeyServer: []byte(c.Server), KeyCA: c.CAData, KeyToken: []byte(c.Token)},

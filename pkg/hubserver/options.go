@@ -19,13 +19,6 @@ import (
 // ServiceDNSName is the in-cluster name the API server calls the webhook by.
 const ServiceDNSName = "kimport-webhook.kimport-system.svc"
 
-// The users of the two deployed components (deploy/base/rbac.yaml): the webhook, and the
-// reconciler, which alone writes status.
-const (
-	WebhookUser    = "system:serviceaccount:" + v1alpha1.HubNamespace + ":kimport-webhook"
-	ControllerUser = "system:serviceaccount:" + v1alpha1.HubNamespace + ":kimport-controller"
-)
-
 // Options configure the hub component.
 type Options struct {
 	// KubeAPIQPS and KubeAPIBurst bound the hub component's requests to the hub API server:
@@ -128,7 +121,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		o.CertDNSNames = strings.Split(s, ",")
 		return nil
 	})
-	fs.Func("status-writers", "comma-separated user names that may write ImportedCluster status: the reconciler's, when it runs apart from the webhook (deployed: "+ControllerUser+"); a process running both adds its own", func(s string) error {
+	fs.Func("status-writers", "comma-separated user names that may write ImportedCluster status: the reconciler's, when it runs apart from the webhook (deployed: "+v1alpha1.ControllerUser+"); a process running both adds its own", func(s string) error {
 		o.StatusWriters = append(o.StatusWriters, strings.Split(s, ",")...)
 		return nil
 	})
@@ -163,7 +156,7 @@ func (o *Options) Validate() error {
 		errs = append(errs, errors.New("--disable-webhook and --disable-reconciler leave nothing to run: drop one"))
 	}
 	if o.DisableReconciler && !o.DisableWebhook && len(o.StatusWriters) == 0 {
-		errs = append(errs, errors.New("--disable-reconciler needs --status-writers naming the reconciler's user (deployed: "+ControllerUser+"): else the webhook refuses every status write of the reconciler"))
+		errs = append(errs, errors.New("--disable-reconciler needs --status-writers naming the reconciler's user (deployed: "+v1alpha1.ControllerUser+"): else the webhook refuses every status write of the reconciler"))
 	}
 	if o.WebhookPort < 1 || o.WebhookPort > 65535 {
 		errs = append(errs, fmt.Errorf("--webhook-port must be within 1-65535, got %d", o.WebhookPort))

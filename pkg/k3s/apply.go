@@ -13,7 +13,6 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/util/retry"
 
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
@@ -33,7 +32,7 @@ func ApplyPlans(ctx context.Context, dyn dynamic.Interface, ic *v1alpha1.Importe
 	}
 	owner := agentOwner(ctx, dyn)
 	for _, want := range plans {
-		if err := applyPlan(ctx, dyn.Resource(PlanGVR).Namespace(Namespace), want, owner); err != nil {
+		if err := applyPlan(ctx, dyn.Resource(v1alpha1.PlanGVR).Namespace(v1alpha1.AgentNamespace), want, owner); err != nil {
 			return err
 		}
 	}
@@ -47,11 +46,11 @@ func applyPlan(ctx context.Context, plans dynamic.ResourceInterface, want *unstr
 			obj := want.DeepCopy()
 			obj.SetOwnerReferences(owner)
 			if _, err := plans.Create(ctx, obj, metav1.CreateOptions{FieldManager: v1alpha1.FieldManager}); err != nil {
-				return fmt.Errorf("creating plan %s/%s: %w", Namespace, want.GetName(), err)
+				return fmt.Errorf("creating plan %s/%s: %w", v1alpha1.AgentNamespace, want.GetName(), err)
 			}
 			return nil
 		} else if err != nil {
-			return fmt.Errorf("reading plan %s/%s: %w", Namespace, want.GetName(), err)
+			return fmt.Errorf("reading plan %s/%s: %w", v1alpha1.AgentNamespace, want.GetName(), err)
 		}
 		labels := have.GetLabels()
 		if labels == nil {
@@ -65,7 +64,7 @@ func applyPlan(ctx context.Context, plans dynamic.ResourceInterface, want *unstr
 		have.Object["spec"] = want.Object["spec"]
 		have.SetLabels(merged)
 		if _, err := plans.Update(ctx, have, metav1.UpdateOptions{FieldManager: v1alpha1.FieldManager}); err != nil {
-			return fmt.Errorf("updating plan %s/%s: %w", Namespace, want.GetName(), err)
+			return fmt.Errorf("updating plan %s/%s: %w", v1alpha1.AgentNamespace, want.GetName(), err)
 		}
 		return nil
 	})
@@ -74,7 +73,7 @@ func applyPlan(ctx context.Context, plans dynamic.ResourceInterface, want *unstr
 // agentOwner points at the agent's ClusterRole when it can be read; without it the plans
 // simply have no owner.
 func agentOwner(ctx context.Context, dyn dynamic.Interface) []metav1.OwnerReference {
-	cr, err := dyn.Resource(clusterRoleGVR).Get(ctx, agent.ClusterRoleName, metav1.GetOptions{})
+	cr, err := dyn.Resource(clusterRoleGVR).Get(ctx, v1alpha1.AgentClusterRole, metav1.GetOptions{})
 	if err != nil {
 		return nil
 	}

@@ -31,14 +31,14 @@ func Observe(ctx context.Context, cs kubernetes.Interface, dyn dynamic.Interface
 // Summarize reads of each: name, labels, Ready, kubelet version).
 func ObserveWith(ctx context.Context, cs kubernetes.Interface, dyn dynamic.Interface, target string, nodes []corev1.Node) (*Rollout, error) {
 	plans := map[string]*unstructured.Unstructured{}
-	for _, name := range []string{MasterPlan, WorkerPlan} {
-		p, err := dyn.Resource(PlanGVR).Namespace(Namespace).Get(ctx, name, metav1.GetOptions{})
+	for _, name := range []string{v1alpha1.MasterPlan, v1alpha1.WorkerPlan} {
+		p, err := dyn.Resource(v1alpha1.PlanGVR).Namespace(v1alpha1.AgentNamespace).Get(ctx, name, metav1.GetOptions{})
 		switch {
 		case err == nil:
 			plans[name] = p
 		case apierrors.IsNotFound(err):
 		default:
-			return nil, fmt.Errorf("reading plan %s/%s: %w", Namespace, name, err)
+			return nil, fmt.Errorf("reading plan %s/%s: %w", v1alpha1.AgentNamespace, name, err)
 		}
 	}
 	jobs, err := failedJobs(ctx, cs)
@@ -78,9 +78,9 @@ const (
 // failedJobs are the failed upgrade Jobs of both plans, in the API server's (name) order.
 func failedJobs(ctx context.Context, cs kubernetes.Interface) ([]batchv1.Job, error) {
 	var kept []batchv1.Job
-	opts := metav1.ListOptions{Limit: jobPageSize, LabelSelector: fmt.Sprintf("%s in (%s,%s)", JobPlanLabel, MasterPlan, WorkerPlan)}
+	opts := metav1.ListOptions{Limit: jobPageSize, LabelSelector: fmt.Sprintf("%s in (%s,%s)", v1alpha1.UpgradeJobPlanLabel, v1alpha1.MasterPlan, v1alpha1.WorkerPlan)}
 	err := pager.New(pager.SimplePageFunc(func(opts metav1.ListOptions) (runtime.Object, error) {
-		return cs.BatchV1().Jobs(Namespace).List(ctx, opts)
+		return cs.BatchV1().Jobs(v1alpha1.AgentNamespace).List(ctx, opts)
 	})).EachListItem(ctx, opts, func(o runtime.Object) error {
 		j := o.(*batchv1.Job)
 		msg, failed := jobFailed(j)
@@ -90,7 +90,7 @@ func failedJobs(ctx context.Context, cs kubernetes.Interface) ([]batchv1.Job, er
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("listing upgrade jobs in %s: %w", Namespace, err)
+		return nil, fmt.Errorf("listing upgrade jobs in %s: %w", v1alpha1.AgentNamespace, err)
 	}
 	return kept, nil
 }
@@ -102,7 +102,7 @@ func trimmedFailedJob(j *batchv1.Job, msg string) batchv1.Job {
 		msg = msg[:maxFailedJobReason] + "…"
 	}
 	t := batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: j.Name, Labels: map[string]string{
-		JobPlanLabel: j.Labels[JobPlanLabel], JobNodeLabel: j.Labels[JobNodeLabel]}}}
+		v1alpha1.UpgradeJobPlanLabel: j.Labels[v1alpha1.UpgradeJobPlanLabel], v1alpha1.UpgradeJobNodeLabel: j.Labels[v1alpha1.UpgradeJobNodeLabel]}}}
 	t.Status.Conditions = []batchv1.JobCondition{{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, Message: msg}}
 	return t
 }
@@ -140,12 +140,12 @@ const maxFailedJobs = 20
 // ControllerPresent says whether the system-upgrade-controller's Deployment exists in
 // cattle-system.
 func ControllerPresent(ctx context.Context, cs kubernetes.Interface) (bool, error) {
-	_, err := cs.AppsV1().Deployments(Namespace).Get(ctx, ControllerName, metav1.GetOptions{})
+	_, err := cs.AppsV1().Deployments(v1alpha1.AgentNamespace).Get(ctx, v1alpha1.UpgradeController, metav1.GetOptions{})
 	switch {
 	case err == nil:
 		return true, nil
 	case apierrors.IsNotFound(err):
 		return false, nil
 	}
-	return false, fmt.Errorf("reading deployment %s/%s: %w", Namespace, ControllerName, err)
+	return false, fmt.Errorf("reading deployment %s/%s: %w", v1alpha1.AgentNamespace, v1alpha1.UpgradeController, err)
 }

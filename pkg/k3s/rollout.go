@@ -51,11 +51,11 @@ func (p PoolRollout) Finished() bool { return len(p.Applying)+len(p.Pending) == 
 func (r *Rollout) Complete() bool { return r.Servers.Finished() && r.Workers.Finished() }
 
 // IsServer says whether the master plan selects node: K3s labels servers control-plane=true.
-func IsServer(node *corev1.Node) bool { return node.Labels[LabelControlPlane] == "true" }
+func IsServer(node *corev1.Node) bool { return node.Labels[v1alpha1.NodeRoleControlPlane] == "true" }
 
 // IsWorker says whether the worker plan selects node: it has no control-plane label.
 func IsWorker(node *corev1.Node) bool {
-	_, ok := node.Labels[LabelControlPlane]
+	_, ok := node.Labels[v1alpha1.NodeRoleControlPlane]
 	return !ok
 }
 
@@ -64,16 +64,16 @@ func IsWorker(node *corev1.Node) bool {
 // (status.nodeInfo.kubeletVersion) or carries its plan's label with the plan's latestHash.
 func Summarize(target string, nodes []corev1.Node, plans map[string]*unstructured.Unstructured, jobs []batchv1.Job) *Rollout {
 	r := &Rollout{Target: target}
-	r.Servers = summarizePool(MasterPlan, target, plans[MasterPlan], nodes, IsServer)
-	r.Workers = summarizePool(WorkerPlan, target, plans[WorkerPlan], nodes, IsWorker)
+	r.Servers = summarizePool(v1alpha1.MasterPlan, target, plans[v1alpha1.MasterPlan], nodes, IsServer)
+	r.Workers = summarizePool(v1alpha1.WorkerPlan, target, plans[v1alpha1.WorkerPlan], nodes, IsWorker)
 	done := map[string]bool{}
 	for _, n := range append(slices.Clone(r.Servers.Done), r.Workers.Done...) {
 		done[n] = true
 	}
 	for i := range jobs {
 		j := &jobs[i]
-		node := j.Labels[JobNodeLabel]
-		if plan := j.Labels[JobPlanLabel]; (plan != MasterPlan && plan != WorkerPlan) || done[node] {
+		node := j.Labels[v1alpha1.UpgradeJobNodeLabel]
+		if plan := j.Labels[v1alpha1.UpgradeJobPlanLabel]; (plan != v1alpha1.MasterPlan && plan != v1alpha1.WorkerPlan) || done[node] {
 			continue
 		}
 		if msg, failed := jobFailed(j); failed {
@@ -102,7 +102,7 @@ func summarizePool(name, target string, plan *unstructured.Unstructured, nodes [
 		if !inPool(node) {
 			continue
 		}
-		hash := node.Labels[PlanNodeLabel(name)]
+		hash := node.Labels[v1alpha1.PlanNodeLabel(name)]
 		switch {
 		case node.Status.NodeInfo.KubeletVersion == target || (p.LatestHash != "" && hash == p.LatestHash):
 			p.Done = append(p.Done, node.Name)

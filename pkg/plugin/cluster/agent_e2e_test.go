@@ -17,15 +17,14 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubenv"
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/deletecmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/members"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/nodeconfig"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 // TestAgentMode imports a K3s cluster in agent mode against real control planes, kimport-agent
@@ -80,7 +79,7 @@ func TestAgentMode(t *testing.T) {
 			fmt.Sprintf("waiting for Pending/AwaitingAgent, status %+v", ic.Status)
 	})
 
-	agentKubeconfig, err := edge.ServiceAccountKubeconfig(ctx, agent.Namespace, agent.ServiceAccount)
+	agentKubeconfig, err := edge.ServiceAccountKubeconfig(ctx, v1alpha1.AgentNamespace, v1alpha1.AgentServiceAccount)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +107,7 @@ func TestAgentMode(t *testing.T) {
 			return conditionStatus(&ic, v1alpha1.ConditionAgentVersion) == metav1.ConditionTrue, fmt.Sprintf("conditions %+v", ic.Status.Conditions)
 		})
 		var crbs rbacv1.ClusterRoleBindingList
-		if err := edge.Client.List(ctx, &crbs, client.MatchingLabels{agent.MemberLabel: "true"}); err != nil || len(crbs.Items) != 1 || crbs.Items[0].Subjects[0].Name != "alice" {
+		if err := edge.Client.List(ctx, &crbs, client.MatchingLabels{v1alpha1.MemberLabel: "true"}); err != nil || len(crbs.Items) != 1 || crbs.Items[0].Subjects[0].Name != "alice" {
 			t.Errorf("member bindings = %+v, %v; want alice's", crbs.Items, err)
 		}
 		var ns corev1.Namespace
@@ -124,7 +123,7 @@ func TestAgentMode(t *testing.T) {
 		}
 		eventually(t, 20*time.Second, func() (bool, string) {
 			var crbs rbacv1.ClusterRoleBindingList
-			_ = edge.Client.List(ctx, &crbs, client.MatchingLabels{agent.MemberLabel: "true"})
+			_ = edge.Client.List(ctx, &crbs, client.MatchingLabels{v1alpha1.MemberLabel: "true"})
 			return len(crbs.Items) == 2, fmt.Sprintf("%d member bindings, want 2", len(crbs.Items))
 		})
 	})
@@ -208,9 +207,9 @@ func TestAgentMode(t *testing.T) {
 		}
 		waitPhase(t, hub, "edge-1", v1alpha1.PhaseActive, 30*time.Second, replicas[first])
 		var lease coordinationv1.Lease
-		mustGetNamespaced(t, edge.Client, agent.Namespace, agent.LeaderElectionID, &lease)
+		mustGetNamespaced(t, edge.Client, v1alpha1.AgentNamespace, v1alpha1.AgentLeaderElection, &lease)
 		if lease.Spec.HolderIdentity == nil || *lease.Spec.HolderIdentity == "" {
-			t.Errorf("leader Lease %s/%s has no holder", agent.Namespace, agent.LeaderElectionID)
+			t.Errorf("leader Lease %s/%s has no holder", v1alpha1.AgentNamespace, v1alpha1.AgentLeaderElection)
 		}
 		if err := replicas[first].Stop(); err != nil { // releases the lease on its way out
 			t.Logf("leader exit: %v", err)
@@ -228,7 +227,7 @@ func TestAgentMode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		agentUser := "system:serviceaccount:" + agent.Namespace + ":" + agent.ServiceAccount
+		agentUser := "system:serviceaccount:" + v1alpha1.AgentNamespace + ":" + v1alpha1.AgentServiceAccount
 		byUser := map[string]int{}
 		for _, e := range events {
 			byUser[e.User.Username]++
@@ -259,16 +258,16 @@ func TestAgentMode(t *testing.T) {
 			t.Errorf("agent exited=%v err=%v after the delete\n%s", exited, err, run1.Log())
 		}
 		var crbs rbacv1.ClusterRoleBindingList
-		if err := edge.Client.List(ctx, &crbs, client.MatchingLabels{agent.MemberLabel: "true"}); err != nil || len(crbs.Items) != 0 {
+		if err := edge.Client.List(ctx, &crbs, client.MatchingLabels{v1alpha1.MemberLabel: "true"}); err != nil || len(crbs.Items) != 0 {
 			t.Errorf("member bindings left: %d, %v", len(crbs.Items), err)
 		}
 		var nss corev1.NamespaceList
 		if err := edge.Client.List(ctx, &nss, client.HasLabels{v1alpha1.ProjectLabel}); err != nil || len(nss.Items) != 0 {
 			t.Errorf("%d namespaces still labelled, %v", len(nss.Items), err)
 		}
-		mustNotExist(t, edge.Client, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: agent.ClusterRoleName}})
+		mustNotExist(t, edge.Client, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.AgentClusterRole}})
 		eventually(t, 30*time.Second, func() (bool, string) {
-			err := edge.Client.Get(ctx, client.ObjectKey{Name: agent.Namespace}, &corev1.Namespace{})
+			err := edge.Client.Get(ctx, client.ObjectKey{Name: v1alpha1.AgentNamespace}, &corev1.Namespace{})
 			return err != nil, "namespace cattle-system still there (the garbage collector removes it with the ClusterRole)"
 		})
 		mustNotExist(t, hub.Client, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.AgentName("edge-1")}})

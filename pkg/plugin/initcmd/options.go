@@ -16,7 +16,7 @@ import (
 )
 
 // ImageRepository is where the webhook image is published; the tag is the plugin's version.
-const ImageRepository = "ghcr.io/kubectl-import/webhook"
+const ImageRepository = v1alpha1.ImageRepository
 
 // DefaultImage is the webhook image matching this plugin.
 func DefaultImage() string { return ImageRepository + ":" + version.Version }

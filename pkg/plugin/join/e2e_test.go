@@ -18,12 +18,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubca"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/create"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 // TestTwoStepImport drives create on the hub and join on downstreams against real control
@@ -148,8 +148,8 @@ func TestTwoStepImport(t *testing.T) {
 		if err := hub.Client.Get(ctx, client.ObjectKey{Name: "edge"}, &ic); err != nil || ic.Spec.ClusterID != "" {
 			t.Errorf("registration changed: clusterID %q, %v", ic.Spec.ClusterID, err)
 		}
-		if err := edge.Client.Get(ctx, client.ObjectKey{Name: agent.Namespace}, &corev1.Namespace{}); !apierrors.IsNotFound(err) {
-			t.Errorf("namespace %s in the downstream: %v, want none", agent.Namespace, err)
+		if err := edge.Client.Get(ctx, client.ObjectKey{Name: v1alpha1.AgentNamespace}, &corev1.Namespace{}); !apierrors.IsNotFound(err) {
+			t.Errorf("namespace %s in the downstream: %v, want none", v1alpha1.AgentNamespace, err)
 		}
 	})
 
@@ -218,9 +218,9 @@ func TestTwoStepImport(t *testing.T) {
 		}
 		mustContain(t, "error", err.Error(), "(rule Identity: ", `already imported as "edge"`)
 		var marker corev1.ConfigMap
-		if err := edge.Client.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: agent.MarkerConfigMap}, &marker); err != nil ||
-			marker.Data[agent.MarkerClusterName] != "edge" {
-			t.Errorf("the downstream marker names %q (%v), want edge untouched", marker.Data[agent.MarkerClusterName], err)
+		if err := edge.Client.Get(ctx, client.ObjectKey{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.MarkerConfigMap}, &marker); err != nil ||
+			marker.Data[v1alpha1.MarkerClusterName] != "edge" {
+			t.Errorf("the downstream marker names %q (%v), want edge untouched", marker.Data[v1alpha1.MarkerClusterName], err)
 		}
 	})
 
@@ -235,8 +235,8 @@ func TestTwoStepImport(t *testing.T) {
 			t.Fatal("join with an expired token succeeded")
 		}
 		mustContain(t, "error", err.Error(), "refused the join token", "kubectl import create late --rotate-token")
-		if err := late.Client.Get(ctx, client.ObjectKey{Name: agent.Namespace}, &corev1.Namespace{}); !apierrors.IsNotFound(err) {
-			t.Errorf("namespace %s in the downstream after a refused join: %v, want none", agent.Namespace, err)
+		if err := late.Client.Get(ctx, client.ObjectKey{Name: v1alpha1.AgentNamespace}, &corev1.Namespace{}); !apierrors.IsNotFound(err) {
+			t.Errorf("namespace %s in the downstream after a refused join: %v, want none", v1alpha1.AgentNamespace, err)
 		}
 
 		// A join interrupted after it set the identity, whose token then expired too, is

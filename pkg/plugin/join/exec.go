@@ -10,7 +10,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubca"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
@@ -198,7 +197,7 @@ func (o *Options) waitActive(ctx context.Context, name string) error {
 		phase := importer.MarkerPhase(ctx, o.Downstream.Client, name)
 		if phase != "" && phase != shown {
 			shown = phase
-			fmt.Fprintf(o.Out, "%s: %s (as the hub reports it in %s/%s)\n", ref, common.Escape(phase), agent.Namespace, agent.MarkerConfigMap)
+			fmt.Fprintf(o.Out, "%s: %s (as the hub reports it in %s/%s)\n", ref, common.Escape(phase), v1alpha1.AgentNamespace, v1alpha1.MarkerConfigMap)
 		}
 		return phase == string(v1alpha1.PhaseActive), nil
 	})
