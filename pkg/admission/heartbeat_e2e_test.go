@@ -17,13 +17,13 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/agentrun"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
 	"github.com/kubectl-import/kubectl-import/pkg/hubserver"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
-	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
+	"github.com/kubectl-import/kubectl-import/pkg/status"
 )
 
 const heartbeatPolicy = "kimport-agent-heartbeat"
@@ -284,7 +284,7 @@ func reportReady(t *testing.T, c agentClients, cluster string) {
 			return false, err.Error()
 		}
 		for _, cond := range []string{v1alpha1.ConditionConnected, v1alpha1.ConditionProjectsAssigned, v1alpha1.ConditionMembersApplied} {
-			clustersync.SetCondition(&ic, cond, metav1.ConditionTrue, "Synced", "reported by the agent")
+			status.SetCondition(&ic, cond, metav1.ConditionTrue, "Synced", "reported by the agent")
 		}
 		err := c.c.Status().Update(ctx, &ic)
 		return err == nil, fmt.Sprintf("the agent of %s reporting: %v", cluster, err)
@@ -323,7 +323,7 @@ func assertHeartbeat(t *testing.T, e *env, cluster, reason string) {
 	if err := e.hub.Client.Get(context.Background(), client.ObjectKey{Name: cluster}, &ic); err != nil {
 		t.Fatal(err)
 	}
-	if got := clustersync.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat); got != reason {
+	if got := status.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat); got != reason {
 		t.Errorf("%s: Heartbeat reason %q, want %q (%+v)", cluster, got, reason, ic.Status.Conditions)
 	}
 }

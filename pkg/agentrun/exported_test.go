@@ -16,7 +16,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/agentrun"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
+	"github.com/kubectl-import/kubectl-import/pkg/status"
 )
 
 func TestRenewLeaseSetsRenewTime(t *testing.T) {
@@ -57,7 +57,7 @@ func TestReportKeepsTheHubsConditions(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "c1"},
 		Spec:       v1alpha1.ImportedClusterSpec{Mode: v1alpha1.ModeAgent, ClusterID: "id-1"},
 	}
-	clustersync.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionTrue, v1alpha1.ReasonRenewed, "by the hub")
+	status.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionTrue, v1alpha1.ReasonRenewed, "by the hub")
 	hub := crfake.NewClientBuilder().WithScheme(scheme.Scheme).WithObjects(ic).WithStatusSubresource(ic).Build()
 	ctx := context.Background()
 	var stored v1alpha1.ImportedCluster
@@ -67,10 +67,10 @@ func TestReportKeepsTheHubsConditions(t *testing.T) {
 
 	observed := stored.DeepCopy()
 	for _, c := range []string{v1alpha1.ConditionConnected, v1alpha1.ConditionProjectsAssigned, v1alpha1.ConditionMembersApplied} {
-		clustersync.SetCondition(observed, c, metav1.ConditionTrue, "Ok", "observed")
+		status.SetCondition(observed, c, metav1.ConditionTrue, "Ok", "observed")
 	}
 	// The agent's copy of a hub-owned condition is never written.
-	clustersync.SetCondition(observed, v1alpha1.ConditionHeartbeat, metav1.ConditionFalse, v1alpha1.ReasonLate, "by the agent")
+	status.SetCondition(observed, v1alpha1.ConditionHeartbeat, metav1.ConditionFalse, v1alpha1.ReasonLate, "by the agent")
 	if err := agentrun.Report(ctx, hub, hub, &stored, &observed.Status, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestReportKeepsTheHubsConditions(t *testing.T) {
 	if err := hub.Get(ctx, client.ObjectKeyFromObject(ic), &got); err != nil {
 		t.Fatal(err)
 	}
-	if c := clustersync.FindCondition(&got.Status, v1alpha1.ConditionHeartbeat); c == nil || c.Status != metav1.ConditionTrue || c.Message != "by the hub" {
+	if c := status.FindCondition(&got.Status, v1alpha1.ConditionHeartbeat); c == nil || c.Status != metav1.ConditionTrue || c.Message != "by the hub" {
 		t.Errorf("Heartbeat %+v, want the hub's", c)
 	}
 	if got.Status.Phase != v1alpha1.PhaseActive {
@@ -89,7 +89,7 @@ func TestReportKeepsTheHubsConditions(t *testing.T) {
 	rv := got.ResourceVersion
 	again := got.DeepCopy()
 	for _, c := range []string{v1alpha1.ConditionConnected, v1alpha1.ConditionProjectsAssigned, v1alpha1.ConditionMembersApplied} {
-		clustersync.SetCondition(again, c, metav1.ConditionTrue, "Ok", "observed")
+		status.SetCondition(again, c, metav1.ConditionTrue, "Ok", "observed")
 	}
 	if err := agentrun.Report(ctx, hub, hub, &got, &again.Status, 30*time.Second); err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
+	"github.com/kubectl-import/kubectl-import/pkg/status"
 	"github.com/kubectl-import/kubectl-import/pkg/version"
 )
 
@@ -76,14 +77,14 @@ func Report(ctx context.Context, hub client.Client, fresh client.Reader, ic *v1a
 		st := observed.DeepCopy()
 		for _, t := range v1alpha1.HubOwnedConditions {
 			meta.RemoveStatusCondition(&st.Conditions, t)
-			if c := clustersync.FindCondition(before, t); c != nil {
+			if c := status.FindCondition(before, t); c != nil {
 				meta.SetStatusCondition(&st.Conditions, *c)
 			}
 		}
 		st.Phase = before.Phase
 		ic.Status = *st
-		ic.Status.Phase = clustersync.PhaseFor(ic)
-		if clustersync.Unchanged(before, &ic.Status, 10*syncInterval) {
+		ic.Status.Phase = status.PhaseFor(ic)
+		if status.Unchanged(before, &ic.Status, 10*syncInterval) {
 			return nil
 		}
 		return hub.Status().Update(ctx, ic)
@@ -102,7 +103,7 @@ func (r *reconciler) disconnect(ctx context.Context, ic *v1alpha1.ImportedCluste
 		r.done()
 		return ctrl.Result{}, nil
 	}
-	if clustersync.ConditionReason(&ic.Status, v1alpha1.ConditionDownstreamRemoved) == v1alpha1.ReasonRemoved {
+	if status.ConditionReason(&ic.Status, v1alpha1.ConditionDownstreamRemoved) == v1alpha1.ReasonRemoved {
 		r.done()
 		return ctrl.Result{}, nil
 	}
@@ -124,7 +125,7 @@ func (r *reconciler) disconnect(ctx context.Context, ic *v1alpha1.ImportedCluste
 }
 
 // setRemoved records the DownstreamRemoved condition, retrying on a conflict with the hub.
-func (r *reconciler) setRemoved(ctx context.Context, ic *v1alpha1.ImportedCluster, status metav1.ConditionStatus, reason, msg string) error {
+func (r *reconciler) setRemoved(ctx context.Context, ic *v1alpha1.ImportedCluster, cs metav1.ConditionStatus, reason, msg string) error {
 	first := true
 	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		if !first {
@@ -134,8 +135,8 @@ func (r *reconciler) setRemoved(ctx context.Context, ic *v1alpha1.ImportedCluste
 		}
 		first = false
 		before := ic.Status.DeepCopy()
-		clustersync.SetCondition(ic, v1alpha1.ConditionDownstreamRemoved, status, reason, msg)
-		if clustersync.Unchanged(before, &ic.Status, 0) {
+		status.SetCondition(ic, v1alpha1.ConditionDownstreamRemoved, cs, reason, msg)
+		if status.Unchanged(before, &ic.Status, 0) {
 			return nil
 		}
 		return r.hub.Status().Update(ctx, ic)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/status"
 	"github.com/kubectl-import/kubectl-import/pkg/validate"
 )
 
@@ -35,7 +36,7 @@ func observeUpgrade(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedClu
 		return
 	}
 	failed := func(err error) {
-		SetCondition(ic, v1alpha1.ConditionUpgraded, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
+		status.SetCondition(ic, v1alpha1.ConditionUpgraded, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
 	}
 	cs, dyn := ds.Client, ds.Dynamic
 	present, err := k3s.ControllerPresent(ctx, cs)
@@ -55,7 +56,7 @@ func observeUpgrade(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedClu
 	}
 	ic.Status.Upgrade = up
 	cond := k3s.UpgradedCondition(ic, present, up, done)
-	SetCondition(ic, cond.Type, cond.Status, cond.Reason, cond.Message+clamped)
+	status.SetCondition(ic, cond.Type, cond.Status, cond.Reason, cond.Message+clamped)
 }
 
 // clampServers is ic with at most as many servers upgrading at once as keep etcd quorum with

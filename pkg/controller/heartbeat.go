@@ -16,7 +16,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
+	"github.com/kubectl-import/kubectl-import/pkg/status"
 	kimportversion "github.com/kubectl-import/kubectl-import/pkg/version"
 )
 
@@ -80,7 +80,7 @@ func (r *Reconciler) heartbeatHandler() handler.TypedEventHandler[client.Object,
 			}
 			_, known := r.heartbeats.last(ic.Name)
 			r.heartbeats.observe(ic.Name, time.Now())
-			if c := clustersync.FindCondition(&ic.Status, v1alpha1.ConditionHeartbeat); !known || c == nil || c.Status != metav1.ConditionTrue {
+			if c := status.FindCondition(&ic.Status, v1alpha1.ConditionHeartbeat); !known || c == nil || c.Status != metav1.ConditionTrue {
 				enqueue(q, ic.Name) // only a change of judgement needs a reconcile
 			}
 		},
@@ -118,13 +118,13 @@ func (r *Reconciler) observeHeartbeat(ic *v1alpha1.ImportedCluster) {
 	last, ok := r.heartbeats.last(ic.Name)
 	switch {
 	case !ok:
-		clustersync.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionFalse, v1alpha1.ReasonAwaitingAgent, fmt.Sprintf(
+		status.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionFalse, v1alpha1.ReasonAwaitingAgent, fmt.Sprintf(
 			"waiting for kimport-agent in the downstream to renew Lease %s; if it does not start: kubectl -n cattle-system get deployment kimport-agent, and its logs", lease))
 	case time.Since(last) <= grace:
-		clustersync.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionTrue, v1alpha1.ReasonRenewed, fmt.Sprintf(
+		status.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionTrue, v1alpha1.ReasonRenewed, fmt.Sprintf(
 			"the agent renews Lease %s (grace period %s)", lease, grace))
 	default:
-		clustersync.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionFalse, v1alpha1.ReasonLate, fmt.Sprintf(
+		status.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionFalse, v1alpha1.ReasonLate, fmt.Sprintf(
 			"the agent last renewed Lease %s at %s, more than the grace period %s ago: it is stopped or cannot reach the hub (check kimport-agent in cattle-system of the downstream)",
 			lease, last.UTC().Format(time.RFC3339), grace))
 	}
@@ -141,11 +141,11 @@ func observeAgentVersion(ic *v1alpha1.ImportedCluster) {
 	a, aerr := version.ParseSemantic(agentV)
 	h, herr := version.ParseSemantic(hubV)
 	if aerr == nil && herr == nil && a.LessThan(h) {
-		clustersync.SetCondition(ic, v1alpha1.ConditionAgentVersion, metav1.ConditionFalse, v1alpha1.ReasonBehind, fmt.Sprintf(
+		status.SetCondition(ic, v1alpha1.ConditionAgentVersion, metav1.ConditionFalse, v1alpha1.ReasonBehind, fmt.Sprintf(
 			"the agent runs %s, the hub %s: kubectl import agent upgrade %s", agentV, hubV, ic.Name))
 		return
 	}
-	clustersync.SetCondition(ic, v1alpha1.ConditionAgentVersion, metav1.ConditionTrue, v1alpha1.ReasonCurrent,
+	status.SetCondition(ic, v1alpha1.ConditionAgentVersion, metav1.ConditionTrue, v1alpha1.ReasonCurrent,
 		fmt.Sprintf("the agent runs %s, the hub %s", agentV, hubV))
 }
 

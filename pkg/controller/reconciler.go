@@ -20,6 +20,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
+	"github.com/kubectl-import/kubectl-import/pkg/status"
 )
 
 // Reconciler reconciles ImportedClusters. Build it through SetupWithManager.
@@ -64,7 +65,7 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	ic.Status.Phase = clustersync.PhaseFor(&ic)
+	ic.Status.Phase = status.PhaseFor(&ic)
 	// The marker shows `join`, which has no hub token left by then, how the hub sees the cluster.
 	if ds != nil {
 		clustersync.ShowPhase(ctx, *ds, &ic)
@@ -140,9 +141,9 @@ func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) 
 		if lost, err := r.claimBeforeActing(ctx, ic); err != nil || lost {
 			return nil, err
 		}
-		was := clustersync.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat)
+		was := status.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat)
 		r.observeHeartbeat(ic)
-		if was != v1alpha1.ReasonRenewed && clustersync.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat) == v1alpha1.ReasonRenewed {
+		if was != v1alpha1.ReasonRenewed && status.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat) == v1alpha1.ReasonRenewed {
 			// The agent has its own token by now: its bootstrap token ends with this Secret
 			// (the agent deletes it itself; this covers an agent that could not).
 			bootstrap := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.AgentBootstrapName(ic.Name)}}
@@ -159,7 +160,7 @@ func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) 
 		if _, joining := joinTokenOf(ic); joining {
 			return nil, r.awaitJoin(ctx, ic) // `join` set the spec but has not filled the Secret yet
 		}
-		clustersync.NotConnected(ic, noCreds.reason, err.Error())
+		status.NotConnected(ic, noCreds.reason, err.Error())
 		return nil, nil
 	} else if err != nil {
 		return nil, err
@@ -169,7 +170,7 @@ func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) 
 	}
 	ds, err := r.downstream(creds)
 	if err != nil {
-		clustersync.NotConnected(ic, v1alpha1.ReasonCredentialsInvalid, err.Error())
+		status.NotConnected(ic, v1alpha1.ReasonCredentialsInvalid, err.Error())
 		return nil, nil
 	}
 	if !clustersync.Sync(ctx, ds, ic, r.Recorder) {

@@ -7,7 +7,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
+	"github.com/kubectl-import/kubectl-import/pkg/status"
 )
 
 // writeStatus writes ic.Status when it differs from before. A newer lastProbeTime alone is
@@ -27,7 +27,7 @@ func (r *Reconciler) writeStatus(ctx context.Context, ic *v1alpha1.ImportedClust
 }
 
 func (r *Reconciler) unchanged(before, after *v1alpha1.ImportedClusterStatus) bool {
-	return clustersync.Unchanged(before, after, r.Options.lastProbeRefresh())
+	return status.Unchanged(before, after, r.Options.lastProbeRefresh())
 }
 
 // announce emits the event of a phase transition; never with a credential in it (condition
@@ -39,9 +39,9 @@ func (r *Reconciler) announce(ic *v1alpha1.ImportedCluster, from v1alpha1.Phase)
 	case v1alpha1.PhaseActive:
 		msg = "downstream reached, projects assigned, members applied"
 	case v1alpha1.PhaseUnavailable:
-		eventType, msg = corev1.EventTypeWarning, clustersync.FirstProblem(ic)
+		eventType, msg = corev1.EventTypeWarning, status.FirstProblem(ic)
 	case v1alpha1.PhasePending:
-		msg = clustersync.FirstProblem(ic)
+		msg = status.FirstProblem(ic)
 	case v1alpha1.PhaseDisconnecting:
 		msg = "removing what the import put in the downstream"
 	}
