@@ -13,8 +13,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
@@ -76,7 +76,7 @@ func HubNamespaceRules(cluster string) []rbacv1.PolicyRule {
 // identity whole (a direct-mode cluster needs none); then the ServiceAccount, the bindings and
 // Role, the heartbeat Lease, the bootstrap Secret and the session Secret. Every object is
 // labelled Labels(cluster).
-func HubIdentity(cluster string) []client.Object {
+func HubIdentity(cluster string) []scheme.Object {
 	name, ns := v1alpha1.AgentName(cluster), v1alpha1.HubNamespace
 	meta := func(name, namespace string) metav1.ObjectMeta {
 		return metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: v1alpha1.ImportLabels(cluster)}
@@ -85,7 +85,7 @@ func HubIdentity(cluster string) []client.Object {
 	lease := &coordinationv1.Lease{ObjectMeta: meta(v1alpha1.HeartbeatName(cluster), ns),
 		Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To(v1alpha1.AgentUsername(cluster)), LeaseDurationSeconds: ptr.To(heartbeatDuration)}}
 	lease.Labels[v1alpha1.HeartbeatLabel] = "true"
-	return []client.Object{
+	return []scheme.Object{
 		&rbacv1.ClusterRole{ObjectMeta: meta(name, ""), Rules: HubClusterRules(cluster)},
 		&corev1.ServiceAccount{ObjectMeta: meta(name, ns)},
 		&rbacv1.ClusterRoleBinding{ObjectMeta: meta(name, ""), Subjects: subject,

@@ -32,6 +32,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 )
 
 const cluster = "fenced"
@@ -84,7 +85,10 @@ func testFence(t *testing.T, version string) {
 		running: running, req: req}
 
 	// What an admin installs and what the agent must leave alone.
-	objs := append([]client.Object{k3s.NewControllerConfigMap(cluster)}, k3s.ControllerObjects(cluster, k3s.DefaultControllerImage)...)
+	objs := []client.Object{k3s.NewControllerConfigMap(cluster)}
+	for _, obj := range k3s.ControllerObjects(cluster, k3s.DefaultControllerImage) {
+		objs = append(objs, obj)
+	}
 	objs = append(objs,
 		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "someone-admin"},
 			Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "alice"}},
@@ -371,12 +375,12 @@ func (f *fenced) configMaps(t *testing.T) {
 	// What the reconciler (pkg/controller/marker.go) and `upgrader debug` do.
 	_, err = cms.Patch(ctx, v1alpha1.MarkerConfigMap, types.MergePatchType, data(map[string]any{v1alpha1.MarkerHubPhase: "Active"}), metav1.PatchOptions{})
 	allowed(t, "writing the marker's hubPhase", err)
-	d, err := k3s.ControllerDeployment(ctx, f.as)
+	d, err := k3sops.ControllerDeployment(ctx, f.as)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, on := range []bool{true, false} {
-		_, changed, err := k3s.SetDebug(ctx, f.as, d, on)
+		_, changed, err := k3sops.SetDebug(ctx, f.as, d, on)
 		allowed(t, "upgrader debug", err)
 		if err == nil && !changed {
 			t.Errorf("SetDebug(%t) changed nothing", on)
@@ -398,7 +402,7 @@ func (f *fenced) controller(t *testing.T) {
 	_, err = deployments.Create(ctx, other, metav1.CreateOptions{})
 	refused(t, "creating deployment miner", err)
 	absent(t, f.admin, other)
-	d, err := k3s.ControllerDeployment(ctx, f.as)
+	d, err := k3sops.ControllerDeployment(ctx, f.as)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -415,13 +419,13 @@ func (f *fenced) controller(t *testing.T) {
 	// ReplicaSet controller makes them; no scheduler, so they stay Pending).
 	var pods []corev1.Pod
 	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
-		pods, err = k3s.ControllerPods(ctx, f.as, d)
+		pods, err = k3sops.ControllerPods(ctx, f.as, d)
 		return len(pods) > 0, err
 	})
 	if err != nil {
 		t.Fatalf("the controller's ReplicaSet made no pod: %v", err)
 	}
-	deleted, err := k3s.RestartController(ctx, f.as, d)
+	deleted, err := k3sops.RestartController(ctx, f.as, d)
 	allowed(t, "upgrader restart", err)
 	if len(deleted) == 0 {
 		t.Errorf("upgrader restart deleted no pod")
@@ -463,9 +467,9 @@ func (f *fenced) plans(t *testing.T) {
 	}
 
 	// What the reconciler does (pkg/controller/upgrade.go): create, then update in place.
-	allowed(t, "applying the plans", k3s.ApplyPlans(ctx, f.dyn, ic))
+	allowed(t, "applying the plans", k3sops.ApplyPlans(ctx, f.dyn, ic))
 	ic.Spec.K3s.Version = "v1.37.3+k3s1"
-	allowed(t, "updating the plans", k3s.ApplyPlans(ctx, f.dyn, ic))
+	allowed(t, "updating the plans", k3sops.ApplyPlans(ctx, f.dyn, ic))
 	for _, name := range []string{v1alpha1.MasterPlan, v1alpha1.WorkerPlan} {
 		p, err := plans.Get(ctx, name, metav1.GetOptions{})
 		if err != nil {

@@ -21,6 +21,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 	"github.com/kubectl-import/kubectl-import/pkg/validate"
 )
 
@@ -56,7 +57,7 @@ func (f *fenced) upgradeRules(t *testing.T) {
 		return nil
 	}
 	// The plans as the sync leaves them at the running version (the plans subtest may not have run).
-	allowed(t, "applying the plans", k3s.ApplyPlans(ctx, f.dyn, &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: cluster},
+	allowed(t, "applying the plans", k3sops.ApplyPlans(ctx, f.dyn, &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: cluster},
 		Spec: v1alpha1.ImportedClusterSpec{K3s: &v1alpha1.K3sSpec{Version: next.String()}}}))
 	f.waitUpgradeFence(t, map[string]*unstructured.Unstructured{
 		"may not downgrade":             plan(v1alpha1.MasterPlan, older.String(), 1, 1),
@@ -142,9 +143,9 @@ func (f *fenced) upgradeRules(t *testing.T) {
 		ic := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: cluster},
 			Spec: v1alpha1.ImportedClusterSpec{K3s: &v1alpha1.K3sSpec{Version: f.running,
 				UpgradeStrategy: v1alpha1.UpgradeStrategy{ServerConcurrency: 1, WorkerConcurrency: 2, DrainServerNodes: true}}}}
-		allowed(t, "the running version again", k3s.ApplyPlans(ctx, f.dyn, ic))
+		allowed(t, "the running version again", k3sops.ApplyPlans(ctx, f.dyn, ic))
 		ic.Spec.K3s.Version = next.String()
-		allowed(t, "the next patch release", k3s.ApplyPlans(ctx, f.dyn, ic))
+		allowed(t, "the next patch release", k3sops.ApplyPlans(ctx, f.dyn, ic))
 
 		// Two more etcd servers; the import re-run counts 5: 2 at once keep quorum, 3 do not.
 		if err := testenv.CreateNodes(ctx, f.admin, "k3s-server-x", 2, f.running,
@@ -152,14 +153,14 @@ func (f *fenced) upgradeRules(t *testing.T) {
 			t.Fatal(err)
 		}
 		ic.Spec.K3s.UpgradeStrategy.ServerConcurrency = 2
-		refusedWith(t, "2 servers at once with the count of 3", k3s.ApplyPlans(ctx, f.dyn, ic), "re-run the import after adding etcd members")
+		refusedWith(t, "2 servers at once with the count of 3", k3sops.ApplyPlans(ctx, f.dyn, ic), "re-run the import after adding etcd members")
 		if _, err := importer.ApplyDownstream(ctx, f.admin, f.req, io.Discard); err != nil {
 			t.Fatal(err)
 		}
 		f.waitLimit(t, 5)
-		allowed(t, "2 of 5 servers at once", k3s.ApplyPlans(ctx, f.dyn, ic))
+		allowed(t, "2 of 5 servers at once", k3sops.ApplyPlans(ctx, f.dyn, ic))
 		ic.Spec.K3s.UpgradeStrategy.ServerConcurrency = 3
-		refusedWith(t, "3 of 5 servers at once", k3s.ApplyPlans(ctx, f.dyn, ic), "may upgrade at most 2 of the 5 embedded-etcd servers at once")
+		refusedWith(t, "3 of 5 servers at once", k3sops.ApplyPlans(ctx, f.dyn, ic), "may upgrade at most 2 of the 5 embedded-etcd servers at once")
 		// The fence's formula is the hub's.
 		if got := validate.ServerConcurrencyLimit(5); got != 2 {
 			t.Errorf("the hub allows %d of 5, the fence 2", got)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 	"github.com/kubectl-import/kubectl-import/pkg/status"
 	"github.com/kubectl-import/kubectl-import/pkg/validate"
 )
@@ -39,17 +40,17 @@ func observeUpgrade(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedClu
 		status.SetCondition(ic, v1alpha1.ConditionUpgraded, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
 	}
 	cs, dyn := ds.Client, ds.Dynamic
-	present, err := k3s.ControllerPresent(ctx, cs)
+	present, err := k3sops.ControllerPresent(ctx, cs)
 	if err != nil {
 		failed(fmt.Errorf("looking for the system-upgrade-controller: %w", err))
 		return
 	}
 	planned, clamped := clampServers(ic)
-	if err := k3s.ApplyPlans(ctx, dyn, planned); err != nil {
+	if err := k3sops.ApplyPlans(ctx, dyn, planned); err != nil {
 		failed(fmt.Errorf("deploying the upgrade plans: %w", err))
 		return
 	}
-	up, done, err := k3s.Progress(ctx, cs, dyn, ic, obs.nodes)
+	up, done, err := k3sops.Progress(ctx, cs, dyn, ic, obs.nodes)
 	if err != nil {
 		failed(fmt.Errorf("reading the upgrade progress: %w", err))
 		return

@@ -7,6 +7,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
@@ -161,3 +162,39 @@ func nodeReady(node *corev1.Node) bool {
 	}
 	return false
 }
+
+// maxFailedJobReason bounds the message kept of a failed upgrade Job.
+const maxFailedJobReason = 1024
+
+// TrimFailedJob is j as Summarize reads a failed one, and whether it failed: name, plan and
+// node labels, and its Failed condition with the message cut to maxFailedJobReason bytes. A
+// reader keeps no more of a Job than that.
+func TrimFailedJob(j *batchv1.Job) (batchv1.Job, bool) {
+	msg, failed := jobFailed(j)
+	if !failed {
+		return batchv1.Job{}, false
+	}
+	if len(msg) > maxFailedJobReason {
+		msg = msg[:maxFailedJobReason] + "…"
+	}
+	t := batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: j.Name, Labels: map[string]string{
+		v1alpha1.UpgradeJobPlanLabel: j.Labels[v1alpha1.UpgradeJobPlanLabel], v1alpha1.UpgradeJobNodeLabel: j.Labels[v1alpha1.UpgradeJobNodeLabel]}}}
+	t.Status.Conditions = []batchv1.JobCondition{{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, Message: msg}}
+	return t, true
+}
+
+// Status is r as status.upgrade holds it: counts per pool and at most
+// v1alpha1.MaxNotReadyNames failed jobs.
+func (r *Rollout) Status() *v1alpha1.UpgradeStatus {
+	pool := func(p PoolRollout) v1alpha1.PoolUpgrade {
+		return v1alpha1.PoolUpgrade{Plan: p.Plan, Applying: int32(len(p.Applying)), Done: int32(len(p.Done)), Total: int32(p.Total())}
+	}
+	st := &v1alpha1.UpgradeStatus{TargetVersion: r.Target, Servers: pool(r.Servers), Workers: pool(r.Workers)}
+	if len(r.FailedJobs) > 0 {
+		st.FailedJobs = r.FailedJobs[:min(len(r.FailedJobs), maxFailedJobs)]
+	}
+	return st
+}
+
+// maxFailedJobs is the bound of status.upgrade.failedJobs in the CRD.
+const maxFailedJobs = 20

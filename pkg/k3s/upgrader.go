@@ -7,8 +7,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
@@ -67,7 +67,7 @@ func ControllerNamespaceRules() []rbacv1.PolicyRule {
 // ControllerObjects are what `upgrader install` applies in the downstream, in order, all
 // labelled as the import's. The ConfigMap is applied separately (see v1alpha1.UpgradeControllerConfigMap),
 // so that re-installing never resets a setting such as debug.
-func ControllerObjects(cluster, image string) []client.Object {
+func ControllerObjects(cluster, image string) []scheme.Object {
 	meta := func(namespace string) metav1.ObjectMeta {
 		return metav1.ObjectMeta{Name: v1alpha1.UpgradeController, Namespace: namespace, Labels: v1alpha1.ImportLabels(cluster)}
 	}
@@ -87,7 +87,7 @@ func ControllerObjects(cluster, image string) []client.Object {
 			},
 		},
 	}
-	return []client.Object{
+	return []scheme.Object{
 		&corev1.ServiceAccount{ObjectMeta: meta(v1alpha1.AgentNamespace)},
 		&rbacv1.ClusterRole{ObjectMeta: meta(""), Rules: ControllerRules()},
 		&rbacv1.ClusterRoleBinding{ObjectMeta: meta(""), Subjects: subject,
@@ -145,3 +145,20 @@ func controllerPodSpec(image string) corev1.PodSpec {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// ConfigMapOf is the ConfigMap the controller container takes its environment from:
+// Rancher's chart calls it system-upgrade-controller-config, older charts and upstream
+// default-controller-env.
+func ConfigMapOf(d *appsv1.Deployment) string {
+	for _, c := range d.Spec.Template.Spec.Containers {
+		if c.Name != v1alpha1.UpgradeControllerContainer {
+			continue
+		}
+		for _, from := range c.EnvFrom {
+			if from.ConfigMapRef != nil {
+				return from.ConfigMapRef.Name
+			}
+		}
+	}
+	return v1alpha1.UpgradeControllerConfigMap
+}

@@ -15,7 +15,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 )
 
 // hostile is text a compromised agent or downstream writes where the plugin shows it: it
@@ -56,7 +56,7 @@ func TestHostileTextIsEscaped(t *testing.T) {
 	hubtest.Record(t, c.Client, &ic, "Warning", "Unreachable", hostile, at.Time, 1)
 
 	// The downstream (here the same cluster): a failed upgrade Job and a node's arguments.
-	if err := k3s.ApplyPlans(ctx, dynamic.NewForConfigOrDie(c.Config), &ic); err != nil {
+	if err := k3sops.ApplyPlans(ctx, dynamic.NewForConfigOrDie(c.Config), &ic); err != nil {
 		t.Fatal(err)
 	}
 	sim := k3stest.NewSUC(t, c.Config)

@@ -12,7 +12,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 )
 
 const to = "v1.37.3+k3s1"
@@ -105,7 +105,7 @@ func TestUpgrade(t *testing.T) {
 			}
 		}
 		// The reconciler's part: deploy the plans (as it does, through pkg/k3s).
-		if err := k3s.ApplyPlans(ctx, dynamic.NewForConfigOrDie(c.Config), stored()); err != nil {
+		if err := k3sops.ApplyPlans(ctx, dynamic.NewForConfigOrDie(c.Config), stored()); err != nil {
 			t.Fatal(err)
 		}
 		sim := k3stest.NewSUC(t, c.Config)

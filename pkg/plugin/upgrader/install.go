@@ -91,7 +91,10 @@ func (o *InstallOptions) Validate() error {
 
 // Run checks that the downstream is NAME's cluster, then applies the controller.
 func (o *InstallOptions) Run(ctx context.Context) error {
-	objects := append([]client.Object{k3s.NewControllerConfigMap(o.Name)}, k3s.ControllerObjects(o.Name, o.Image)...)
+	objects := []client.Object{k3s.NewControllerConfigMap(o.Name)}
+	for _, obj := range k3s.ControllerObjects(o.Name, o.Image) {
+		objects = append(objects, obj)
+	}
 	if o.DryRun.Client() {
 		return o.printObjects(objects)
 	}

@@ -16,7 +16,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
@@ -35,11 +35,11 @@ func (o *DebugOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := k3s.ControllerDeployment(ctx, cs)
+	d, err := k3sops.ControllerDeployment(ctx, cs)
 	if err != nil {
 		return noController(err, o.Name)
 	}
-	cm, changed, err := k3s.SetDebug(ctx, cs, d, o.On)
+	cm, changed, err := k3sops.SetDebug(ctx, cs, d, o.On)
 	if err != nil {
 		return err
 	}
@@ -69,11 +69,11 @@ func (o *RestartOptions) Run(ctx context.Context) error {
 }
 
 func restart(ctx context.Context, cs kubernetes.Interface, name string, out io.Writer) error {
-	d, err := k3s.ControllerDeployment(ctx, cs)
+	d, err := k3sops.ControllerDeployment(ctx, cs)
 	if err != nil {
 		return noController(err, name)
 	}
-	deleted, err := k3s.RestartController(ctx, cs, d)
+	deleted, err := k3sops.RestartController(ctx, cs, d)
 	for _, p := range deleted {
 		fmt.Fprintf(out, "pod/%s deleted\n", p)
 	}
@@ -101,11 +101,11 @@ func (o *LogsOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := k3s.ControllerDeployment(ctx, cs)
+	d, err := k3sops.ControllerDeployment(ctx, cs)
 	if err != nil {
 		return noController(err, o.Name)
 	}
-	pods, err := k3s.ControllerPods(ctx, cs, d)
+	pods, err := k3sops.ControllerPods(ctx, cs, d)
 	if err != nil {
 		return err
 	}

@@ -21,7 +21,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 )
 
 func TestUpgrader(t *testing.T) {
@@ -104,7 +104,7 @@ deployment.apps/system-upgrade-controller serverside-applied
 		}
 	})
 
-	d, err := k3s.ControllerDeployment(ctx, cs)
+	d, err := k3sops.ControllerDeployment(ctx, cs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ deployment.apps/system-upgrade-controller serverside-applied
 		// test checks that the command asks for the newest controller pod and its container
 		// (the API server refuses a container the pod does not have) and prints exactly what
 		// kubectl prints for the same request, on stdout and as an error.
-		pods, err := k3s.ControllerPods(ctx, cs, d)
+		pods, err := k3sops.ControllerPods(ctx, cs, d)
 		if err != nil || len(pods) == 0 {
 			t.Fatalf("pods: %v %v", pods, err)
 		}
@@ -160,7 +160,7 @@ deployment.apps/system-upgrade-controller serverside-applied
 	})
 
 	t.Run("plans -o yaml prints what kubectl get plans prints", func(t *testing.T) {
-		if err := k3s.ApplyPlans(ctx, dynamic.NewForConfigOrDie(c.Config), &v1alpha1.ImportedCluster{
+		if err := k3sops.ApplyPlans(ctx, dynamic.NewForConfigOrDie(c.Config), &v1alpha1.ImportedCluster{
 			ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: v1alpha1.ImportedClusterSpec{K3s: &v1alpha1.K3sSpec{Version: "v1.37.3+k3s1"}}}); err != nil {
 			t.Fatal(err)
 		}
@@ -185,11 +185,11 @@ func waitPod(t *testing.T, cs kubernetes.Interface, not types.UID) corev1.Pod {
 	t.Helper()
 	var pod corev1.Pod
 	err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
-		d, err := k3s.ControllerDeployment(ctx, cs)
+		d, err := k3sops.ControllerDeployment(ctx, cs)
 		if err != nil {
 			return false, err
 		}
-		pods, err := k3s.ControllerPods(ctx, cs, d)
+		pods, err := k3sops.ControllerPods(ctx, cs, d)
 		for _, p := range pods {
 			if p.UID != not && p.DeletionTimestamp == nil {
 				pod = p

@@ -1,4 +1,4 @@
-package k3s
+package k3sops
 
 import (
 	"context"
@@ -14,11 +14,12 @@ import (
 	"k8s.io/client-go/util/retry"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/k3s"
 )
 
 var clusterRoleGVR = rbacv1.SchemeGroupVersion.WithResource("clusterroles")
 
-// ApplyPlans creates the DesiredPlans of ic in the downstream, or updates existing ones in
+// ApplyPlans creates the k3s.DesiredPlans of ic in the downstream, or updates existing ones in
 // place. An update replaces only spec and adds the import's labels: the object (UID),
 // its status and every node's plan label stay, and a strategy change leaves version and
 // serviceAccountName (what the controller's latestHash covers) as they are, so nodes that
@@ -26,7 +27,7 @@ var clusterRoleGVR = rbacv1.SchemeGroupVersion.WithResource("clusterroles")
 // written at all. New plans are owned by the agent's ClusterRole, so disconnecting the
 // cluster removes them with the rest of the import.
 func ApplyPlans(ctx context.Context, dyn dynamic.Interface, ic *v1alpha1.ImportedCluster) error {
-	plans := DesiredPlans(ic)
+	plans := k3s.DesiredPlans(ic)
 	if len(plans) == 0 {
 		return nil
 	}

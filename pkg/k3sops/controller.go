@@ -1,4 +1,4 @@
-package k3s
+package k3sops
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/k3s"
 )
 
 // ErrNoController says the controller's Deployment is missing.
@@ -52,27 +53,10 @@ func ControllerPods(ctx context.Context, cs kubernetes.Interface, d *appsv1.Depl
 	return items, nil
 }
 
-// ConfigMapOf is the ConfigMap the controller container takes its environment from:
-// Rancher's chart calls it system-upgrade-controller-config, older charts and upstream
-// default-controller-env.
-func ConfigMapOf(d *appsv1.Deployment) string {
-	for _, c := range d.Spec.Template.Spec.Containers {
-		if c.Name != v1alpha1.UpgradeControllerContainer {
-			continue
-		}
-		for _, from := range c.EnvFrom {
-			if from.ConfigMapRef != nil {
-				return from.ConfigMapRef.Name
-			}
-		}
-	}
-	return v1alpha1.UpgradeControllerConfigMap
-}
-
 // SetDebug sets v1alpha1.UpgradeControllerDebug in the controller's ConfigMap; changed is false when it already
 // had the value. It returns the ConfigMap's name.
 func SetDebug(ctx context.Context, cs kubernetes.Interface, d *appsv1.Deployment, on bool) (name string, changed bool, err error) {
-	name = ConfigMapOf(d)
+	name = k3s.ConfigMapOf(d)
 	cm, err := cs.CoreV1().ConfigMaps(v1alpha1.AgentNamespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		return name, false, fmt.Errorf("reading configmap %s/%s: %w", v1alpha1.AgentNamespace, name, err)

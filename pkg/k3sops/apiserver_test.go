@@ -1,4 +1,4 @@
-package k3s_test
+package k3sops_test
 
 import (
 	"context"
@@ -21,6 +21,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 )
 
 const (
@@ -49,7 +50,7 @@ func TestAgainstAPIServer(t *testing.T) {
 	sim := k3stest.NewSUC(t, ds.Config)
 
 	t.Run("ApplyPlans creates plans the CRD stores exactly", func(t *testing.T) {
-		if err := k3s.ApplyPlans(ctx, dyn, ic); err != nil {
+		if err := k3sops.ApplyPlans(ctx, dyn, ic); err != nil {
 			t.Fatal(err)
 		}
 		for _, want := range k3s.DesiredPlans(ic) {
@@ -67,10 +68,10 @@ func TestAgainstAPIServer(t *testing.T) {
 	})
 
 	t.Run("progress before the controller acts: everything pending, controller missing", func(t *testing.T) {
-		if ok, err := k3s.ControllerPresent(ctx, cs); err != nil || ok {
+		if ok, err := k3sops.ControllerPresent(ctx, cs); err != nil || ok {
 			t.Errorf("ControllerPresent = %v, %v; want false", ok, err)
 		}
-		st, done, err := k3s.Progress(ctx, cs, dyn, ic, listNodes(t, cs))
+		st, done, err := k3sops.Progress(ctx, cs, dyn, ic, listNodes(t, cs))
 		if err != nil || done {
 			t.Fatalf("Progress = %v, %v", done, err)
 		}
@@ -91,7 +92,7 @@ func TestAgainstAPIServer(t *testing.T) {
 		sim.Finish("k3s-server-1", v1alpha1.MasterPlan, hash, toVersion)
 		before, _ := dyn.Resource(v1alpha1.PlanGVR).Namespace(v1alpha1.AgentNamespace).Get(ctx, v1alpha1.MasterPlan, metav1.GetOptions{})
 
-		if err := k3s.ApplyPlans(ctx, dyn, ic); err != nil { // unchanged: no write at all
+		if err := k3sops.ApplyPlans(ctx, dyn, ic); err != nil { // unchanged: no write at all
 			t.Fatal(err)
 		}
 		same, _ := dyn.Resource(v1alpha1.PlanGVR).Namespace(v1alpha1.AgentNamespace).Get(ctx, v1alpha1.MasterPlan, metav1.GetOptions{})
@@ -100,7 +101,7 @@ func TestAgainstAPIServer(t *testing.T) {
 		}
 
 		changed := upgradeTo(toVersion, v1alpha1.UpgradeStrategy{ServerConcurrency: 1, WorkerConcurrency: 3, DrainServerNodes: true, DrainWorkerNodes: true})
-		if err := k3s.ApplyPlans(ctx, dyn, changed); err != nil {
+		if err := k3sops.ApplyPlans(ctx, dyn, changed); err != nil {
 			t.Fatal(err)
 		}
 		after, _ := dyn.Resource(v1alpha1.PlanGVR).Namespace(v1alpha1.AgentNamespace).Get(ctx, v1alpha1.MasterPlan, metav1.GetOptions{})
@@ -135,12 +136,12 @@ func TestAgainstAPIServer(t *testing.T) {
 		if _, err := cs.AppsV1().Deployments(v1alpha1.AgentNamespace).Create(ctx, ctrl, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		if ok, err := k3s.ControllerPresent(ctx, cs); err != nil || !ok {
+		if ok, err := k3sops.ControllerPresent(ctx, cs); err != nil || !ok {
 			t.Fatalf("ControllerPresent = %v, %v; want true", ok, err)
 		}
 		step := func(wantServers, wantWorkers v1alpha1.PoolUpgrade, wantDone bool) *v1alpha1.UpgradeStatus {
 			t.Helper()
-			st, done, err := k3s.Progress(ctx, cs, dyn, ic, listNodes(t, cs))
+			st, done, err := k3sops.Progress(ctx, cs, dyn, ic, listNodes(t, cs))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -194,23 +195,23 @@ func TestAgainstAPIServer(t *testing.T) {
 		if _, err := cs.CoreV1().ConfigMaps(v1alpha1.AgentNamespace).Create(ctx, k3s.NewControllerConfigMap("prod"), metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		d, err := k3s.ControllerDeployment(ctx, cs)
+		d, err := k3sops.ControllerDeployment(ctx, cs)
 		if err != nil {
 			t.Fatal(err)
 		}
 		first := waitPod(t, cs, d, "")
-		name, changed, err := k3s.SetDebug(ctx, cs, d, true)
+		name, changed, err := k3sops.SetDebug(ctx, cs, d, true)
 		if err != nil || !changed || name != v1alpha1.UpgradeControllerConfigMap {
 			t.Fatalf("SetDebug = %s, %v, %v", name, changed, err)
 		}
-		if _, changed, _ := k3s.SetDebug(ctx, cs, d, true); changed {
+		if _, changed, _ := k3sops.SetDebug(ctx, cs, d, true); changed {
 			t.Errorf("SetDebug twice changed it again")
 		}
 		cm, _ := cs.CoreV1().ConfigMaps(v1alpha1.AgentNamespace).Get(ctx, v1alpha1.UpgradeControllerConfigMap, metav1.GetOptions{})
 		if cm.Data[v1alpha1.UpgradeControllerDebug] != "true" || cm.Data["SYSTEM_UPGRADE_CONTROLLER_THREADS"] != "2" {
 			t.Errorf("configmap data = %v", cm.Data)
 		}
-		deleted, err := k3s.RestartController(ctx, cs, d)
+		deleted, err := k3sops.RestartController(ctx, cs, d)
 		if err != nil || !slices.Equal(deleted, []string{first.Name}) {
 			t.Fatalf("RestartController = %v, %v; want [%s]", deleted, err, first.Name)
 		}
@@ -227,7 +228,7 @@ func waitPod(t *testing.T, cs kubernetes.Interface, d *appsv1.Deployment, not ty
 	t.Helper()
 	var pod corev1.Pod
 	err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
-		pods, err := k3s.ControllerPods(ctx, cs, d)
+		pods, err := k3sops.ControllerPods(ctx, cs, d)
 		if err != nil {
 			return false, err
 		}
@@ -256,7 +257,7 @@ func upgradeTo(version string, s v1alpha1.UpgradeStrategy) *v1alpha1.ImportedClu
 
 func listNodes(t *testing.T, cs kubernetes.Interface) []corev1.Node {
 	t.Helper()
-	nodes, err := k3s.ListNodes(context.Background(), cs)
+	nodes, err := k3sops.ListNodes(context.Background(), cs)
 	if err != nil {
 		t.Fatal(err)
 	}
