@@ -16,6 +16,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubca"
+	"github.com/kubectl-import/kubectl-import/pkg/hubdiscovery"
 )
 
 // AgentOptions shape the agent an agent-mode import installs in the downstream.
@@ -40,7 +41,7 @@ func HubPinOf(hub *Cluster) (HubPin, error) {
 	if err := agent.ValidateHubServer(hub.Config.Host); err != nil {
 		return HubPin{}, fmt.Errorf("agent mode: the hub kubeconfig's server: %w; use a kubeconfig that reaches the hub over https", err)
 	}
-	ca, err := hubca.FromConfig(hub.Config)
+	ca, err := hubdiscovery.FromConfig(hub.Config)
 	if err != nil {
 		return HubPin{}, fmt.Errorf("agent mode: the agent pins the hub's CA: %w", err)
 	}

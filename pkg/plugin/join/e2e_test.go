@@ -22,6 +22,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubca"
+	"github.com/kubectl-import/kubectl-import/pkg/hubdiscovery"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/create"
 )
@@ -36,7 +37,7 @@ func TestTwoStepImport(t *testing.T) {
 	ctx := context.Background()
 	hubFlags := []string{"--hub-kubeconfig", hub.Kubeconfig}
 	ds := func(c *testenv.Cluster) []string { return []string{"--kubeconfig", c.Kubeconfig} }
-	ca, err := hubca.FromConfig(hub.Config)
+	ca, err := hubdiscovery.FromConfig(hub.Config)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubca"
+	"github.com/kubectl-import/kubectl-import/pkg/hubdiscovery"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
@@ -42,7 +43,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.pin, err = hubca.ParseChecksum(o.CAChecksum); err != nil { // checked by Validate
 		return err
 	}
-	caPEM, ca, err := hubca.Fetch(ctx, o.HubURL, o.pin)
+	caPEM, ca, err := hubdiscovery.Fetch(ctx, o.HubURL, o.pin)
 	if err != nil {
 		return err
 	}
