@@ -6,7 +6,6 @@ import (
 	"maps"
 
 	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -22,11 +21,11 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
-	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
+	"github.com/kubectl-import/kubectl-import/pkg/dsclient"
 )
 
 // Run runs the agent against the downstream dsCfg until ctx ends or the cluster is
@@ -37,9 +36,8 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 	}
 	logger := log.FromContext(ctx).WithName(v1alpha1.AgentComponent)
 	ctx = log.IntoContext(ctx, logger)
-	dsCfg = bodylimit.Config(dsCfg, bodylimit.InCluster) // it shares the pod's memory limit with everything else
-	dsCfg.UserAgent = v1alpha1.AgentComponent
-	ds, err := downstream(dsCfg, o)
+	dsCfg = dsclient.Config(dsCfg, dsclient.Agent)
+	ds, err := clustersync.Connect(dsCfg, "from inside the cluster", "by kimport-agent", o.ProbeTimeout)
 	if err != nil {
 		return err
 	}
@@ -104,18 +102,6 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 }
 
 func ptrTrue() *bool { t := true; return &t }
-
-func downstream(cfg *rest.Config, o Options) (clustersync.Downstream, error) {
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return clustersync.Downstream{}, err
-	}
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		return clustersync.Downstream{}, err
-	}
-	return clustersync.Downstream{Client: cs, Dynamic: dyn, Where: "from inside the cluster", As: "by kimport-agent", Timeout: o.ProbeTimeout}, nil
-}
 
 // credential is the hub credential: from --hub-kubeconfig (development), else from the
 // downstream Secret the import wrote.

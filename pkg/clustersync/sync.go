@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/record"
 
 	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
@@ -27,6 +28,20 @@ type Downstream struct {
 	As string
 	// Timeout bounds the probe and, separately, the writes of one sync.
 	Timeout time.Duration
+}
+
+// Connect is the downstream reached through cfg (built by pkg/dsclient), described in
+// messages as where and as, each probe and the writes of each sync bounded by timeout.
+func Connect(cfg *rest.Config, where, as string, timeout time.Duration) (Downstream, error) {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return Downstream{}, err
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return Downstream{}, err
+	}
+	return Downstream{Client: cs, Dynamic: dyn, Where: where, As: as, Timeout: timeout}, nil
 }
 
 // DefaultTimeout bounds a probe when Downstream.Timeout is not set.

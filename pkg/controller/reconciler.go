@@ -9,16 +9,14 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
-	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
+	"github.com/kubectl-import/kubectl-import/pkg/dsclient"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
 	"github.com/kubectl-import/kubectl-import/pkg/status"
 )
@@ -115,18 +113,10 @@ func (r *Reconciler) credentials(ctx context.Context, ic *v1alpha1.ImportedClust
 
 // downstream is the cluster's downstream as the reconciler reaches it in direct mode: a
 // client acting as the import agent, each request bounded by ProbeTimeout and each answer by
-// bodylimit.InCluster, the CA pinned by the credentials.
+// bodylimit.InCluster, the CA pinned by the credentials (dsclient.Reconciler).
 func (r *Reconciler) downstream(creds hubcreds.Credentials) (clustersync.Downstream, error) {
-	cfg := creds.RESTConfig(v1alpha1.ReconcilerName, r.Options.ProbeTimeout, bodylimit.InCluster)
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return clustersync.Downstream{}, err
-	}
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		return clustersync.Downstream{}, err
-	}
-	return clustersync.Downstream{Client: cs, Dynamic: dyn, Where: "at " + creds.Server, As: "as the import agent", Timeout: r.Options.ProbeTimeout}, nil
+	cfg := dsclient.FromCredentials(creds, dsclient.Reconciler(r.Options.ProbeTimeout))
+	return clustersync.Connect(cfg, "at "+creds.Server, "as the import agent", r.Options.ProbeTimeout)
 }
 
 // observe brings the status up to date: in agent mode from the agent's heartbeat (the agent
