@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/record"
-	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -60,36 +58,13 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 }
 
 // Report writes what the agent observed into ic's status through hub (the agent's own hub
-// client) when it changed anything, keeping the hub's own conditions, and recomputes the
-// phase; a newer lastProbeTime alone is written once the stored one is older than ten
-// syncIntervals. A conflict with the hub's write is retried on a fresh read (from fresh), so
-// it is never a failed report. Exported for the fleet benchmark (test/fleet).
+// client) with the writer the hub uses too, as the agent's (clustersync.AgentWriter): when it
+// changed anything, keeping the hub's own conditions, with the phase derived; a newer
+// lastProbeTime alone is written once the stored one is older than ten syncIntervals. A
+// conflict with the hub's write is retried on a fresh read (from fresh), so it is never a
+// failed report. Exported for the fleet benchmark (test/fleet).
 func Report(ctx context.Context, hub client.Client, fresh client.Reader, ic *v1alpha1.ImportedCluster, observed *v1alpha1.ImportedClusterStatus, syncInterval time.Duration) error {
-	first := true
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		if !first {
-			if err := fresh.Get(ctx, client.ObjectKeyFromObject(ic), ic); err != nil {
-				return err
-			}
-		}
-		first = false
-		before := ic.Status.DeepCopy()
-		st := observed.DeepCopy()
-		for _, t := range v1alpha1.HubOwnedConditions {
-			meta.RemoveStatusCondition(&st.Conditions, t)
-			if c := status.FindCondition(before, t); c != nil {
-				meta.SetStatusCondition(&st.Conditions, *c)
-			}
-		}
-		st.Phase = before.Phase
-		ic.Status = *st
-		ic.Status.Phase = status.PhaseFor(ic)
-		if status.Unchanged(before, &ic.Status, 10*syncInterval) {
-			return nil
-		}
-		return hub.Status().Update(ctx, ic)
-	})
-	if err != nil {
+	if _, err := clustersync.AgentWriter(hub, fresh, 10*syncInterval).Write(ctx, ic, observed); err != nil {
 		return fmt.Errorf("reporting status: %w", err)
 	}
 	return nil
@@ -126,19 +101,8 @@ func (r *reconciler) disconnect(ctx context.Context, ic *v1alpha1.ImportedCluste
 
 // setRemoved records the DownstreamRemoved condition, retrying on a conflict with the hub.
 func (r *reconciler) setRemoved(ctx context.Context, ic *v1alpha1.ImportedCluster, cs metav1.ConditionStatus, reason, msg string) error {
-	first := true
-	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		if !first {
-			if err := r.fresh.Get(ctx, client.ObjectKeyFromObject(ic), ic); err != nil {
-				return err
-			}
-		}
-		first = false
-		before := ic.Status.DeepCopy()
-		status.SetCondition(ic, v1alpha1.ConditionDownstreamRemoved, cs, reason, msg)
-		if status.Unchanged(before, &ic.Status, 0) {
-			return nil
-		}
-		return r.hub.Status().Update(ctx, ic)
-	})
+	observed := ic.DeepCopy()
+	status.SetCondition(observed, v1alpha1.ConditionDownstreamRemoved, cs, reason, msg)
+	_, err := clustersync.AgentWriter(r.hub, r.fresh, 0).Write(ctx, ic, &observed.Status)
+	return err
 }

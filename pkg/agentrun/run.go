@@ -3,7 +3,6 @@ package agentrun
 import (
 	"context"
 	"fmt"
-	"maps"
 
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/client-go/kubernetes"
@@ -14,12 +13,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
@@ -77,7 +74,7 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 	}
 	r := &reconciler{hub: mgr.GetClient(), fresh: mgr.GetAPIReader(), ds: ds, events: logEvents{logger.WithName("events")}, opts: o, cluster: cred.cluster, done: disconnected}
 	err = ctrl.NewControllerManagedBy(mgr).Named(v1alpha1.AgentComponent).
-		For(&v1alpha1.ImportedCluster{}, builder.WithPredicates(specOrDeletionChanged())).
+		For(&v1alpha1.ImportedCluster{}, builder.WithPredicates(clustersync.Changed())).
 		Complete(r)
 	if err != nil {
 		return err
@@ -123,14 +120,4 @@ func credential(ctx context.Context, ds kubernetes.Interface, o Options) (*hubCr
 		return nil, err
 	}
 	return &hubCredential{cluster: o.ClusterName, server: cfg.Host, ca: cfg.CAData, token: cfg.BearerToken}, nil
-}
-
-// specOrDeletionChanged: the agent's own status writes must not wake it.
-func specOrDeletionChanged() predicate.Predicate {
-	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-		o, n := e.ObjectOld, e.ObjectNew
-		return o.GetGeneration() != n.GetGeneration() ||
-			!o.GetDeletionTimestamp().Equal(n.GetDeletionTimestamp()) ||
-			!maps.Equal(o.GetAnnotations(), n.GetAnnotations())
-	}}
 }

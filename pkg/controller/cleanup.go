@@ -26,8 +26,7 @@ import (
 // clusterID), or a duplicate that lost the identity claim, has nothing in a downstream: it
 // goes at once.
 func (r *Reconciler) finalize(ctx context.Context, ic *v1alpha1.ImportedCluster) (ctrl.Result, error) {
-	before := ic.Status.DeepCopy()
-	ic.Status.Phase = v1alpha1.PhaseDisconnecting
+	observed := ic.DeepCopy() // the phase follows: Disconnecting (status.PhaseFor)
 	reason := status.ConditionReason(&ic.Status, v1alpha1.ConditionDownstreamRemoved)
 	// A duplicate that lost the identity claim shares the agent of the registration that won:
 	// cleaning "its" downstream would disconnect the winner.
@@ -38,20 +37,20 @@ func (r *Reconciler) finalize(ctx context.Context, ic *v1alpha1.ImportedCluster)
 		err := r.cleanDownstream(ctx, ic, deadline)
 		switch {
 		case err == nil:
-			status.SetCondition(ic, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionTrue, v1alpha1.ReasonRemoved, clustersync.CleanedMessage)
+			status.SetCondition(observed, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionTrue, v1alpha1.ReasonRemoved, clustersync.CleanedMessage)
 		case !errors.As(err, new(*clustersync.GiveUp)) && time.Now().Before(deadline):
-			status.SetCondition(ic, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionFalse, v1alpha1.ReasonRetrying, err.Error())
-			if werr := r.writeStatus(ctx, ic, before); werr != nil {
+			status.SetCondition(observed, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionFalse, v1alpha1.ReasonRetrying, err.Error())
+			if werr := r.writeStatus(ctx, ic, &observed.Status); werr != nil {
 				return ctrl.Result{}, werr
 			}
 			return ctrl.Result{RequeueAfter: r.until(deadline)}, nil
 		default:
 			abandoned = fmt.Sprintf("gave up on the downstream (%s); may be left behind there: %s", lastCleanupError(ic, err), clustersync.LeftBehind(ic))
-			status.SetCondition(ic, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionFalse, v1alpha1.ReasonAbandoned, abandoned)
+			status.SetCondition(observed, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionFalse, v1alpha1.ReasonAbandoned, abandoned)
 		}
 		// Recorded before the hub cleanup, so a retry after a hub error leaves the
 		// downstream (where the agent may no longer have rights) alone.
-		if err := r.writeStatus(ctx, ic, before); err != nil {
+		if err := r.writeStatus(ctx, ic, &observed.Status); err != nil {
 			return ctrl.Result{}, err
 		}
 		if abandoned != "" {

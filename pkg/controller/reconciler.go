@@ -58,18 +58,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
 		}
 	}
-	before := ic.Status.DeepCopy()
-	ds, err := r.observe(ctx, &ic)
+	observed := ic.DeepCopy()
+	ds, err := r.observe(ctx, observed)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	ic.Status.Phase = status.PhaseFor(&ic)
+	if err := r.writeStatus(ctx, &ic, &observed.Status); err != nil {
+		return ctrl.Result{}, err
+	}
 	// The marker shows `join`, which has no hub token left by then, how the hub sees the cluster.
 	if ds != nil {
 		clustersync.ShowPhase(ctx, *ds, &ic)
-	}
-	if err := r.writeStatus(ctx, &ic, before); err != nil {
-		return ctrl.Result{}, err
 	}
 	if err := r.settleJoin(ctx, &ic); err != nil {
 		return ctrl.Result{}, err

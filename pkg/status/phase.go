@@ -19,10 +19,14 @@ func readyConditions(ic *v1alpha1.ImportedCluster) []string {
 	return c
 }
 
-// PhaseFor derives the phase from the conditions: Active when all are True; Unavailable when
-// a cluster that was Active no longer is; Pending otherwise (and while credentials are
-// missing, join has not happened or the agent has not reported yet).
+// PhaseFor derives the phase from the conditions: Disconnecting once the record is deleted;
+// Active when all are True; Unavailable when a cluster that was Active no longer is; Pending
+// otherwise (and while credentials are missing, join has not happened or the agent has not
+// reported yet).
 func PhaseFor(ic *v1alpha1.ImportedCluster) v1alpha1.Phase {
+	if !ic.DeletionTimestamp.IsZero() {
+		return v1alpha1.PhaseDisconnecting
+	}
 	st := &ic.Status
 	notReady := false
 	for _, t := range readyConditions(ic) {

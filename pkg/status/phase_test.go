@@ -66,6 +66,14 @@ func TestPhaseFor(t *testing.T) {
 		{"agent: unavailable, renewed again", agent(v1alpha1.PhaseUnavailable, append(allTrue, renewed)...), v1alpha1.PhaseActive},
 		{"direct ignores a heartbeat", withConditions(v1alpha1.PhaseActive, append(allTrue, late)...), v1alpha1.PhaseActive},
 	}...)
+	deleted := agent(v1alpha1.PhaseActive, append(allTrue, renewed)...)
+	now := metav1.Now()
+	deleted.DeletionTimestamp = &now
+	tests = append(tests, struct {
+		name string
+		ic   *v1alpha1.ImportedCluster
+		want v1alpha1.Phase
+	}{"deleted, all true", deleted, v1alpha1.PhaseDisconnecting})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := PhaseFor(tt.ic); got != tt.want {
