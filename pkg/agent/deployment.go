@@ -53,7 +53,8 @@ func Deployment(o DeploymentOptions) *appsv1.Deployment {
 	if tolerations == nil {
 		tolerations = DefaultTolerations()
 	}
-	args := []string{"--cluster-name=" + o.Cluster, "--leader-elect"}
+	// No --cluster-name: the agent takes its cluster from its hub Secret, its one source.
+	args := []string{"--leader-elect"}
 	if o.CAChecksum != "" {
 		args = append(args, "--ca-checksum="+o.CAChecksum)
 	}

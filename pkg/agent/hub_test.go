@@ -216,7 +216,7 @@ func TestDeployment(t *testing.T) {
 	c := pod.Containers[0]
 	if pod.ServiceAccountName != v1alpha1.AgentServiceAccount || c.Image != "ghcr.io/kubectl-import/webhook:v1.2.3" ||
 		!slices.Equal(c.Command, []string{"/kimport-agent"}) ||
-		!slices.Equal(c.Args, []string{"--cluster-name=edge", "--leader-elect", "--ca-checksum=sha256:abc"}) {
+		!slices.Equal(c.Args, []string{"--leader-elect", "--ca-checksum=sha256:abc"}) {
 		t.Errorf("pod %+v", pod)
 	}
 	sc := c.SecurityContext
@@ -239,7 +239,7 @@ func TestDeployment(t *testing.T) {
 	d = agent.Deployment(agent.DeploymentOptions{Cluster: "edge", Image: "img", Env: env, Tolerations: []corev1.Toleration{}, Replicas: 2})
 	c = d.Spec.Template.Spec.Containers[0]
 	if *d.Spec.Replicas != 2 || !slices.Equal(c.Env, env) || len(d.Spec.Template.Spec.Tolerations) != 0 ||
-		!slices.Equal(c.Args, []string{"--cluster-name=edge", "--leader-elect"}) {
+		!slices.Equal(c.Args, []string{"--leader-elect"}) {
 		t.Errorf("replicas %d env %v tolerations %v args %v", *d.Spec.Replicas, c.Env, d.Spec.Template.Spec.Tolerations, c.Args)
 	}
 }

@@ -46,8 +46,9 @@ type hubCredential struct {
 var errNotReady = errors.New("not ready")
 
 // loadCredential reads the downstream Secret, waiting until the import has written it, and
-// checks the hub CA against pin ("" when no pin is given).
-func loadCredential(ctx context.Context, ds kubernetes.Interface, cluster, pin string) (*hubCredential, error) {
+// checks the hub CA against pin ("" when no pin is given). The Secret is the one channel by
+// which the cluster's name reaches the agent.
+func loadCredential(ctx context.Context, ds kubernetes.Interface, pin string) (*hubCredential, error) {
 	logger := log.FromContext(ctx)
 	var cred *hubCredential
 	err := wait.PollUntilContextCancel(ctx, 2*time.Second, true, func(ctx context.Context) (bool, error) {
@@ -56,7 +57,7 @@ func loadCredential(ctx context.Context, ds kubernetes.Interface, cluster, pin s
 			logger.Info("waiting for the hub credential Secret the import writes", "secret", v1alpha1.AgentNamespace+"/"+v1alpha1.AgentHubSecret, "error", err.Error())
 			return false, nil
 		}
-		c, err := credentialFrom(s, cluster)
+		c, err := credentialFrom(s)
 		if errors.Is(err, errNotReady) {
 			logger.Info("the hub credential Secret is incomplete, waiting", "reason", err.Error())
 			return false, nil
@@ -76,7 +77,7 @@ func loadCredential(ctx context.Context, ds kubernetes.Interface, cluster, pin s
 	return cred, nil
 }
 
-func credentialFrom(s *corev1.Secret, cluster string) (*hubCredential, error) {
+func credentialFrom(s *corev1.Secret) (*hubCredential, error) {
 	for _, k := range []string{v1alpha1.AgentHubKeyServer, v1alpha1.AgentHubKeyCA, v1alpha1.AgentHubKeyToken, v1alpha1.AgentHubKeyCluster} {
 		if len(s.Data[k]) == 0 {
 			return nil, fmt.Errorf("%w: key %q is empty", errNotReady, k)
@@ -86,11 +87,7 @@ func credentialFrom(s *corev1.Secret, cluster string) (*hubCredential, error) {
 		return nil, fmt.Errorf("secret %s/%s, key %q: %w: re-run the import with the hub's https URL ('kubectl import join --hub https://...', or 'kubectl import cluster' with a hub kubeconfig whose server is https)",
 			s.Namespace, s.Name, v1alpha1.AgentHubKeyServer, err)
 	}
-	name := string(s.Data[v1alpha1.AgentHubKeyCluster])
-	if cluster != "" && name != cluster {
-		return nil, fmt.Errorf("secret %s/%s is for cluster %q, but --cluster-name is %q: re-run the import of this cluster, or correct --cluster-name", s.Namespace, s.Name, name, cluster)
-	}
-	return &hubCredential{cluster: name, server: string(s.Data[v1alpha1.AgentHubKeyServer]), ca: s.Data[v1alpha1.AgentHubKeyCA], token: string(s.Data[v1alpha1.AgentHubKeyToken])}, nil
+	return &hubCredential{cluster: string(s.Data[v1alpha1.AgentHubKeyCluster]), server: string(s.Data[v1alpha1.AgentHubKeyServer]), ca: s.Data[v1alpha1.AgentHubKeyCA], token: string(s.Data[v1alpha1.AgentHubKeyToken])}, nil
 }
 
 // checkPin refuses a hub CA whose key does not match pin: the agent sends its token only to

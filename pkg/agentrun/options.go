@@ -21,9 +21,12 @@ type Options struct {
 	// Kubeconfig of the downstream; the in-cluster configuration when empty.
 	Kubeconfig string
 	// HubKubeconfig, for development, reaches the hub with a kubeconfig instead of the
-	// downstream Secret kimport-agent-hub; ClusterName is then required.
+	// downstream Secret kimport-agent-hub; the cluster is then the one its token's
+	// ServiceAccount is the agent of.
 	HubKubeconfig string
-	ClusterName   string
+	// ClusterName is ignored: the cluster's name reaches the agent by one channel, its hub
+	// Secret (or its hub identity). Deployments of earlier imports still pass --cluster-name.
+	ClusterName string
 	// CAChecksum pins the hub's CA (sha256:<hex> of its public key), as `join` does.
 	CAChecksum        string
 	HeartbeatInterval time.Duration
@@ -59,8 +62,9 @@ func DefaultOptions() Options {
 // BindFlags binds every option.
 func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "kubeconfig of the downstream cluster; in-cluster configuration when empty")
-	fs.StringVar(&o.HubKubeconfig, "hub-kubeconfig", o.HubKubeconfig, "development: reach the hub with this kubeconfig instead of the Secret "+v1alpha1.AgentNamespace+"/"+v1alpha1.AgentHubSecret+" (needs --cluster-name)")
-	fs.StringVar(&o.ClusterName, "cluster-name", o.ClusterName, "name of this cluster's ImportedCluster in the hub (default: from the Secret "+v1alpha1.AgentHubSecret+")")
+	fs.StringVar(&o.HubKubeconfig, "hub-kubeconfig", o.HubKubeconfig, "development: reach the hub with this kubeconfig instead of the Secret "+v1alpha1.AgentNamespace+"/"+v1alpha1.AgentHubSecret+
+		" (its token, of serviceaccount "+v1alpha1.HubNamespace+"/"+v1alpha1.AgentName("<cluster>")+", names the cluster)")
+	fs.StringVar(&o.ClusterName, "cluster-name", o.ClusterName, "deprecated and ignored: the cluster's name comes from the Secret "+v1alpha1.AgentHubSecret+" (key "+v1alpha1.AgentHubKeyCluster+")")
 	fs.StringVar(&o.CAChecksum, "ca-checksum", o.CAChecksum, "pin the hub CA: sha256:<hex> of its public key, as printed by 'kubectl import create'")
 	fs.DurationVar(&o.HeartbeatInterval, "heartbeat-interval", o.HeartbeatInterval, "how often the heartbeat Lease in the hub is renewed")
 	fs.DurationVar(&o.SyncInterval, "sync-interval", o.SyncInterval, "how often the downstream is observed and its status reported (spec changes are applied at once)")
@@ -75,9 +79,6 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 // Validate names each wrong flag and its fix.
 func (o *Options) Validate() error {
 	var errs []error
-	if o.HubKubeconfig != "" && o.ClusterName == "" {
-		errs = append(errs, errors.New("--hub-kubeconfig needs --cluster-name: the kubeconfig does not say which ImportedCluster this is"))
-	}
 	if o.CAChecksum != "" {
 		if _, err := hubca.ParseChecksum(o.CAChecksum); err != nil {
 			errs = append(errs, err)

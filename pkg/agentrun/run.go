@@ -23,6 +23,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
 	"github.com/kubectl-import/kubectl-import/pkg/dsclient"
+	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
 )
 
 // Run runs the agent against the downstream dsCfg until ctx ends or the cluster is
@@ -104,7 +105,7 @@ func ptrTrue() *bool { t := true; return &t }
 // downstream Secret the import wrote.
 func credential(ctx context.Context, ds kubernetes.Interface, o Options) (*hubCredential, error) {
 	if o.HubKubeconfig == "" {
-		return loadCredential(ctx, ds, o.ClusterName, o.CAChecksum)
+		return loadCredential(ctx, ds, o.CAChecksum)
 	}
 	cfg, err := clientcmd.BuildConfigFromFlags("", o.HubKubeconfig)
 	if err != nil {
@@ -113,11 +114,13 @@ func credential(ctx context.Context, ds kubernetes.Interface, o Options) (*hubCr
 	if err := agent.ValidateHubServer(cfg.Host); err != nil {
 		return nil, fmt.Errorf("--hub-kubeconfig %s: its server %w", o.HubKubeconfig, err)
 	}
-	if cfg.BearerToken == "" || len(cfg.CAData) == 0 {
-		return nil, fmt.Errorf("--hub-kubeconfig %s must carry a bearer token of serviceaccount %s/%s and the hub CA inline", o.HubKubeconfig, v1alpha1.HubNamespace, v1alpha1.AgentName(o.ClusterName))
+	claims, _ := hubcreds.UnverifiedClaims(cfg.BearerToken)
+	cluster := v1alpha1.AgentCluster(claims.Subject)
+	if cluster == "" || len(cfg.CAData) == 0 {
+		return nil, fmt.Errorf("--hub-kubeconfig %s must carry a bearer token of serviceaccount %s/%s and the hub CA inline", o.HubKubeconfig, v1alpha1.HubNamespace, v1alpha1.AgentName("<cluster>"))
 	}
 	if err := checkPin(cfg.CAData, o.CAChecksum); err != nil {
 		return nil, err
 	}
-	return &hubCredential{cluster: o.ClusterName, server: cfg.Host, ca: cfg.CAData, token: cfg.BearerToken}, nil
+	return &hubCredential{cluster: cluster, server: cfg.Host, ca: cfg.CAData, token: cfg.BearerToken}, nil
 }
