@@ -29,7 +29,7 @@ import (
 const heartbeatPolicy = "kimport-agent-heartbeat"
 
 // renewer renews one agent's heartbeat Lease every interval with the agent's own code
-// (agentrun.RenewLease) and hub token, until stopped.
+// (agentrun.RenewLease) and hub token, until stopped, faster than the hub's published cadence.
 type renewer struct {
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -41,7 +41,7 @@ func startRenewer(c agentClients, cluster string, interval time.Duration) *renew
 	go func() {
 		defer close(r.done)
 		for ctx.Err() == nil {
-			_ = agentrun.RenewLease(ctx, c.cs.CoordinationV1(), cluster, interval)
+			_, _ = agentrun.RenewLease(ctx, c.cs.CoordinationV1(), cluster, interval)
 			select {
 			case <-ctx.Done():
 			case <-time.After(interval):
@@ -126,7 +126,7 @@ func TestHeartbeatIsTheClustersOwn(t *testing.T) {
 			t.Fatal(err)
 		}
 		if stored.Labels[v1alpha1.ClusterLabel] != "a" || stored.Labels[v1alpha1.HeartbeatLabel] != "true" || len(stored.Annotations) != 0 ||
-			len(stored.OwnerReferences) != 1 || *stored.Spec.HolderIdentity != v1alpha1.AgentUsername("a") || *stored.Spec.LeaseDurationSeconds != 60 {
+			len(stored.OwnerReferences) != 1 || *stored.Spec.HolderIdentity != v1alpha1.AgentUsername("a") || *stored.Spec.LeaseDurationSeconds != 5 {
 			t.Errorf("a's Lease changed: labels %v, annotations %v, owners %v, spec %+v", stored.Labels, stored.Annotations, stored.OwnerReferences, stored.Spec)
 		}
 		waitPhaseWithin(t, e, "b", v1alpha1.PhaseUnavailable, grace+10*time.Second)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/heartbeat"
 )
 
 // Agent mode: the agent in the downstream dials out to the hub and authenticates there as its
@@ -38,8 +39,6 @@ const (
 	// MaxTokenLifetime is the longest token an agent or a join identity may request in the
 	// hub: the policy kimport-hub-tokens refuses longer ones (its 3600 s must agree).
 	MaxTokenLifetime = time.Hour
-	// heartbeatDuration is the leaseDurationSeconds of the heartbeat Lease.
-	heartbeatDuration int32 = 60
 )
 
 var importedClusters = v1alpha1.GroupVersion.Group
@@ -82,8 +81,10 @@ func HubIdentity(cluster string) []scheme.Object {
 		return metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: v1alpha1.ImportLabels(cluster)}
 	}
 	subject := []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: name, Namespace: ns}}
+	// The default cadence until the hub publishes its own (pkg/heartbeat).
 	lease := &coordinationv1.Lease{ObjectMeta: meta(v1alpha1.HeartbeatName(cluster), ns),
-		Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To(v1alpha1.AgentUsername(cluster)), LeaseDurationSeconds: ptr.To(heartbeatDuration)}}
+		Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To(v1alpha1.AgentUsername(cluster)),
+			LeaseDurationSeconds: ptr.To(heartbeat.Of(heartbeat.DefaultLease).Seconds())}}
 	lease.Labels[v1alpha1.HeartbeatLabel] = "true"
 	return []scheme.Object{
 		&rbacv1.ClusterRole{ObjectMeta: meta(name, ""), Rules: HubClusterRules(cluster)},

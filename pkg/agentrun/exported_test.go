@@ -24,8 +24,13 @@ func TestRenewLeaseSetsRenewTime(t *testing.T) {
 	cs := fake.NewClientset(&coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: name},
 		Spec: coordinationv1.LeaseSpec{LeaseDurationSeconds: ptr.To(int32(60))}})
 	before := time.Now().Add(-time.Second)
-	if err := agentrun.RenewLease(context.Background(), cs.CoordinationV1(), "c1", 20*time.Second); err != nil {
+	published, err := agentrun.RenewLease(context.Background(), cs.CoordinationV1(), "c1", 20*time.Second)
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The agent renews at the cadence the hub publishes in the Lease.
+	if published.Lease != time.Minute || published.Interval() != 20*time.Second {
+		t.Errorf("published cadence %s (renewal every %s), want the Lease's 60s", published.Lease, published.Interval())
 	}
 	l, err := cs.CoordinationV1().Leases(v1alpha1.HubNamespace).Get(context.Background(), name, metav1.GetOptions{})
 	if err != nil {
@@ -39,14 +44,14 @@ func TestRenewLeaseSetsRenewTime(t *testing.T) {
 		t.Errorf("leaseDurationSeconds %v, want 60 (as the hub created it)", d)
 	}
 	acquired := *l.Spec.AcquireTime
-	if err := agentrun.RenewLease(context.Background(), cs.CoordinationV1(), "c1", 20*time.Second); err != nil {
+	if _, err := agentrun.RenewLease(context.Background(), cs.CoordinationV1(), "c1", 20*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	l, err = cs.CoordinationV1().Leases(v1alpha1.HubNamespace).Get(context.Background(), name, metav1.GetOptions{})
 	if err != nil || !l.Spec.AcquireTime.Equal(&acquired) {
 		t.Errorf("a second renewal changed acquireTime %v -> %v (%v)", acquired, l.Spec.AcquireTime, err)
 	}
-	err = agentrun.RenewLease(context.Background(), cs.CoordinationV1(), "missing", 20*time.Second)
+	_, err = agentrun.RenewLease(context.Background(), cs.CoordinationV1(), "missing", 20*time.Second)
 	if err == nil || !strings.Contains(err.Error(), v1alpha1.HeartbeatName("missing")) {
 		t.Errorf("renewing a missing Lease: %v, want an error naming it", err)
 	}

@@ -28,9 +28,8 @@ type Options struct {
 	// Secret (or its hub identity). Deployments of earlier imports still pass --cluster-name.
 	ClusterName string
 	// CAChecksum pins the hub's CA (sha256:<hex> of its public key), as `join` does.
-	CAChecksum        string
-	HeartbeatInterval time.Duration
-	SyncInterval      time.Duration
+	CAChecksum   string
+	SyncInterval time.Duration
 	// ProbeTimeout bounds one probe of the downstream and each write.
 	ProbeTimeout     time.Duration
 	TokenLifetime    time.Duration
@@ -42,20 +41,18 @@ type Options struct {
 
 // Defaults.
 const (
-	DefaultHeartbeatInterval = 20 * time.Second
-	DefaultSyncInterval      = 30 * time.Second
-	DefaultProbeTimeout      = 10 * time.Second
+	DefaultSyncInterval = 30 * time.Second
+	DefaultProbeTimeout = 10 * time.Second
 )
 
 // DefaultOptions are the in-cluster defaults.
 func DefaultOptions() Options {
 	return Options{
-		HeartbeatInterval: DefaultHeartbeatInterval,
-		SyncInterval:      DefaultSyncInterval,
-		ProbeTimeout:      DefaultProbeTimeout,
-		TokenLifetime:     agent.HubTokenLifetime,
-		ProbeAddr:         ":8081",
-		MetricsAddr:       "0",
+		SyncInterval:  DefaultSyncInterval,
+		ProbeTimeout:  DefaultProbeTimeout,
+		TokenLifetime: agent.HubTokenLifetime,
+		ProbeAddr:     ":8081",
+		MetricsAddr:   "0",
 	}
 }
 
@@ -66,7 +63,6 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		" (its token, of serviceaccount "+v1alpha1.HubNamespace+"/"+v1alpha1.AgentName("<cluster>")+", names the cluster)")
 	fs.StringVar(&o.ClusterName, "cluster-name", o.ClusterName, "deprecated and ignored: the cluster's name comes from the Secret "+v1alpha1.AgentHubSecret+" (key "+v1alpha1.AgentHubKeyCluster+")")
 	fs.StringVar(&o.CAChecksum, "ca-checksum", o.CAChecksum, "pin the hub CA: sha256:<hex> of its public key, as printed by 'kubectl import create'")
-	fs.DurationVar(&o.HeartbeatInterval, "heartbeat-interval", o.HeartbeatInterval, "how often the heartbeat Lease in the hub is renewed")
 	fs.DurationVar(&o.SyncInterval, "sync-interval", o.SyncInterval, "how often the downstream is observed and its status reported (spec changes are applied at once)")
 	fs.DurationVar(&o.ProbeTimeout, "probe-timeout", o.ProbeTimeout, "bound of one probe of the downstream, and of its writes")
 	fs.DurationVar(&o.TokenLifetime, "token-lifetime", o.TokenLifetime, "lifetime of each hub token the agent requests for itself (10m to 1h)")
@@ -87,7 +83,7 @@ func (o *Options) Validate() error {
 	for _, d := range []struct {
 		flag string
 		v    time.Duration
-	}{{"--heartbeat-interval", o.HeartbeatInterval}, {"--sync-interval", o.SyncInterval}, {"--probe-timeout", o.ProbeTimeout}} {
+	}{{"--sync-interval", o.SyncInterval}, {"--probe-timeout", o.ProbeTimeout}} {
 		if d.v <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %s", d.flag, d.v))
 		}

@@ -82,7 +82,7 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 	}
 	for _, run := range []manager.RunnableFunc{
 		func(ctx context.Context) error {
-			return Heartbeat(ctx, hubCS.CoordinationV1(), cred.cluster, o.HeartbeatInterval)
+			return Heartbeat(ctx, hubCS.CoordinationV1(), cred.cluster)
 		},
 		func(ctx context.Context) error { return cred.keepRenewed(ctx, o.TokenLifetime, o.renewBefore()) },
 	} {

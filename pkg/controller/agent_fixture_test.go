@@ -46,8 +46,8 @@ func startAgentFor(t *testing.T, hub, ds *testenv.Cluster, name string) {
 	must(t, err)
 
 	o := agentrun.DefaultOptions()
-	o.HubKubeconfig, o.ClusterName = hubKubeconfig, name
-	o.HeartbeatInterval, o.SyncInterval, o.ProbeTimeout = 500*time.Millisecond, time.Second, 3*time.Second
+	o.HubKubeconfig = hubKubeconfig
+	o.SyncInterval, o.ProbeTimeout = time.Second, 3*time.Second
 	o.ProbeAddr = "0"
 	runCtx, cancel := context.WithCancel(ctx)
 	stopped := make(chan error, 1)

@@ -131,6 +131,7 @@ func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) 
 			return nil, err
 		}
 		was := status.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat)
+		r.publishCadence(ctx, ic)
 		r.observeHeartbeat(ic)
 		if was != v1alpha1.ReasonRenewed && status.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat) == v1alpha1.ReasonRenewed {
 			// The agent has its own token by now: its bootstrap token ends with this Secret

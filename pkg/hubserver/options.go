@@ -13,6 +13,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
+	"github.com/kubectl-import/kubectl-import/pkg/heartbeat"
 	"github.com/kubectl-import/kubectl-import/pkg/inventory"
 )
 
@@ -108,7 +109,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.Reconciler.ProbeTimeout, "probe-timeout", o.Reconciler.ProbeTimeout, "bound of one probe of a downstream cluster")
 	fs.DurationVar(&o.Reconciler.CleanupTimeout, "cleanup-timeout", o.Reconciler.CleanupTimeout, "how long after deletion the downstream cleanup is tried before it is given up")
 	fs.DurationVar(&o.Reconciler.TokenLifetime, "agent-token-lifetime", o.Reconciler.TokenLifetime, "lifetime of each downstream agent token the reconciler requests (TokenRequest; at least 10m)")
-	fs.DurationVar(&o.Reconciler.HeartbeatGrace, "agent-heartbeat-grace", o.Reconciler.HeartbeatGrace, "agent mode: a cluster whose agent has not renewed its heartbeat Lease for this long is Unavailable (default 1m: three of the agent's 20s heartbeats)")
+	fs.DurationVar(&o.Reconciler.HeartbeatGrace, "agent-heartbeat-grace", o.Reconciler.HeartbeatGrace, "agent mode: a cluster whose agent has not renewed its heartbeat Lease for this long is Unavailable; the hub publishes it in each heartbeat Lease (leaseDurationSeconds, whole seconds, at least 3s) and agents renew every third of it (default 1m)")
 	fs.StringVar(&o.ClusterProfileNamespace, "cluster-profile-namespace", o.ClusterProfileNamespace, "namespace of the ClusterProfile (multicluster.x-k8s.io, the Cluster Inventory API) published for each imported cluster; nothing is published while the hub has no ClusterProfile CRD")
 	fs.DurationVar(&o.Reconciler.TokenRenewBefore, "agent-token-renew-before", o.Reconciler.TokenRenewBefore, "renew a stored agent token once less than this of its life is left (default: half the lifetime)")
 	fs.StringVar(&o.WebhookHost, "webhook-host", "", "address the admission webhook server listens on (all when empty)")
@@ -142,6 +143,9 @@ func (o *Options) Validate() error {
 		if positive[name] <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %s", name, positive[name]))
 		}
+	}
+	if g := o.Reconciler.HeartbeatGrace; g != 0 && g < heartbeat.MinLease {
+		errs = append(errs, fmt.Errorf("--agent-heartbeat-grace must be at least %s (agents renew every third of it, at most once a second), got %s", heartbeat.MinLease, g))
 	}
 	if o.Reconciler.TokenLifetime != 0 && o.Reconciler.TokenLifetime < 10*time.Minute {
 		errs = append(errs, fmt.Errorf("--agent-token-lifetime must be at least 10m (the shortest token the API server issues), got %s", o.Reconciler.TokenLifetime))

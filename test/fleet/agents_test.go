@@ -77,11 +77,10 @@ type simAgent struct {
 }
 
 type agentParams struct {
-	host      string
-	caData    []byte
-	mapper    meta.RESTMapper
-	heartbeat time.Duration
-	sync      time.Duration
+	host   string
+	caData []byte
+	mapper meta.RESTMapper
+	sync   time.Duration
 }
 
 func startAgent(parent context.Context, p agentParams, name, clusterID, token string) (*simAgent, error) {
@@ -108,7 +107,7 @@ func startAgent(parent context.Context, p agentParams, name, clusterID, token st
 	ctx, cancel := context.WithCancel(parent)
 	a := &simAgent{name: name, cancel: cancel, http: hc, ready: make(chan struct{})}
 	a.done.Add(3)
-	go func() { defer a.done.Done(); _ = agentrun.Heartbeat(ctx, leases, name, p.heartbeat) }()
+	go func() { defer a.done.Done(); _ = agentrun.Heartbeat(ctx, leases, name) }()
 	go func() { defer a.done.Done(); a.watch(ctx, hub) }()
 	go func() { defer a.done.Done(); a.syncLoop(ctx, hub, ds, p.sync) }()
 	return a, nil

@@ -83,7 +83,7 @@ func TestAgentMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	agentArgs := []string{"--kubeconfig", agentKubeconfig, "--heartbeat-interval", "1s", "--sync-interval", "2s",
+	agentArgs := []string{"--kubeconfig", agentKubeconfig, "--sync-interval", "2s",
 		"--health-probe-bind-address", "0", "--token-renew-before", "59m57s"}
 	bin := agentBin(t)
 	run1 := hubenv.StartAgent(t, bin, agentArgs...)

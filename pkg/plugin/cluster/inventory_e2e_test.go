@@ -138,7 +138,7 @@ func TestInventory(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	edgeAgent := hubenv.StartAgent(t, agentBin(t), "--kubeconfig", agentKubeconfig, "--heartbeat-interval", "1s", "--sync-interval", "2s",
+	edgeAgent := hubenv.StartAgent(t, agentBin(t), "--kubeconfig", agentKubeconfig, "--sync-interval", "2s",
 		"--health-probe-bind-address", "0")
 	if out, _, err := runCluster("", "lab-1", "--kubeconfig", lab.Kubeconfig, "--hub-kubeconfig", hub.Kubeconfig, "--install-inventory-crds"); err != nil {
 		t.Fatalf("cluster lab-1: %v\n%s", err, out)

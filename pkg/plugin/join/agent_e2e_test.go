@@ -61,7 +61,7 @@ func TestJoinAgentMode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := hubenv.StartAgentWithEnv(t, agentBin(t), []string{"HTTPS_PROXY=" + proxy.URL, "NO_PROXY=", "https_proxy=", "no_proxy="}, "--kubeconfig", kubeconfig, "--heartbeat-interval", "1s", "--sync-interval", "2s", "--health-probe-bind-address", "0")
+	a := hubenv.StartAgentWithEnv(t, agentBin(t), []string{"HTTPS_PROXY=" + proxy.URL, "NO_PROXY=", "https_proxy=", "no_proxy="}, "--kubeconfig", kubeconfig, "--sync-interval", "2s", "--health-probe-bind-address", "0")
 	var ic v1alpha1.ImportedCluster
 	eventually(t, 60*time.Second, func() (bool, string) {
 		_ = hub.Client.Get(ctx, client.ObjectKey{Name: "nat-1"}, &ic)
