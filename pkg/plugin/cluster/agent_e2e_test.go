@@ -169,6 +169,23 @@ func TestAgentMode(t *testing.T) {
 		}
 	})
 
+	t.Run("the hub publishes the heartbeat cadence and the agent follows it", func(t *testing.T) {
+		// The import created the Lease at the default 60 s; the hub publishes its grace.
+		var lease coordinationv1.Lease
+		key := client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.HeartbeatName("edge-1")}
+		eventually(t, 20*time.Second, func() (bool, string) {
+			mustGetNamespaced(t, hub.Client, key.Namespace, key.Name, &lease)
+			d := lease.Spec.LeaseDurationSeconds
+			return d != nil && time.Duration(*d)*time.Second == grace, fmt.Sprintf("leaseDurationSeconds %v, want %s", d, grace)
+		})
+		// The agent renews every third of it: a renewal within 2 s (+ jitter below, + slack).
+		first := lease.Spec.RenewTime.DeepCopy()
+		eventually(t, grace/3+3*time.Second, func() (bool, string) {
+			mustGetNamespaced(t, hub.Client, key.Namespace, key.Name, &lease)
+			return !lease.Spec.RenewTime.Equal(first), fmt.Sprintf("renewTime still %v", first)
+		})
+	})
+
 	t.Run("a stopped agent is Unavailable within the grace period, a restarted one Active", func(t *testing.T) {
 		if err := run1.Stop(); err != nil {
 			t.Logf("agent exit: %v", err)
