@@ -18,7 +18,7 @@ import (
 )
 
 // ServiceDNSName is the in-cluster name the API server calls the webhook by.
-const ServiceDNSName = "kimport-webhook.kimport-system.svc"
+const ServiceDNSName = v1alpha1.WebhookComponent + "." + v1alpha1.HubNamespace + ".svc"
 
 // Options configure the hub component.
 type Options struct {
