@@ -14,7 +14,6 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
 	"github.com/kubectl-import/kubectl-import/pkg/heartbeat"
-	"github.com/kubectl-import/kubectl-import/pkg/inventory"
 )
 
 // ServiceDNSName is the in-cluster name the API server calls the webhook by.
@@ -79,7 +78,7 @@ func DefaultOptions() Options {
 		ServerCertDuration:      24 * time.Hour,
 		CertLookahead:           6 * time.Hour,
 		CertCheckInterval:       time.Hour,
-		ClusterProfileNamespace: inventory.DefaultNamespace,
+		ClusterProfileNamespace: v1alpha1.ClusterProfileNamespace,
 		Reconciler: controller.Options{
 			ProbeInterval:  controller.DefaultProbeInterval,
 			ProbeTimeout:   controller.DefaultProbeTimeout,

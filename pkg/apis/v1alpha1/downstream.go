@@ -65,7 +65,8 @@ const (
 // as two ClusterProperties when the downstream serves that API.
 var ClusterPropertyGVR = schema.GroupVersionResource{Group: "about.k8s.io", Version: "v1alpha1", Resource: "clusterproperties"}
 
-// Names of the ClusterProperties the sync writes, and only these.
+// Names of the ClusterProperties the sync writes, and only these; a ClusterProfile carries
+// the first as a property too (KEP-2149: the cluster's ID, here its kube-system UID).
 const (
 	ClusterIDProperty  = "cluster.clusterset.k8s.io"
 	ClusterSetProperty = "clusterset.k8s.io"
