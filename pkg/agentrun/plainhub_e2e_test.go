@@ -12,9 +12,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/agentrun"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 // TestAgentRefusesAPlainHub: a hub credential Secret in the downstream that names an http://

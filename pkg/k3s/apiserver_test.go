@@ -17,11 +17,11 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
-	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 const (

@@ -17,6 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubenv"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
@@ -25,7 +26,6 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/members"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/nodeconfig"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 // TestAgentMode imports a K3s cluster in agent mode against real control planes, kimport-agent

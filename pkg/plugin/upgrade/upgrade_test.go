@@ -9,10 +9,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
-	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
-	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 )
 
 const to = "v1.37.3+k3s1"
