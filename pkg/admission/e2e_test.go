@@ -22,6 +22,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubenv"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubserver"
@@ -30,7 +31,6 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/deletecmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 // env is one hub (the webhook installed by `kubectl import init --webhook-url` and served by

@@ -46,6 +46,7 @@ type Reconciler struct {
 // SetupWithManager registers the controller. It wakes on every change of an ImportedCluster,
 // status included: the profile mirrors it.
 func SetupWithManager(mgr ctrl.Manager, opts Options) error {
+	//lint:ignore SA1019 core/v1 Events, as the reconciler records them (the events.k8s.io recorder is a follow-up)
 	r := &Reconciler{Client: mgr.GetClient(), Namespace: opts.Namespace, Recorder: mgr.GetEventRecorderFor(Name)}
 	if r.Namespace == "" {
 		r.Namespace = v1alpha1.ClusterProfileNamespace

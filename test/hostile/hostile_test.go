@@ -27,6 +27,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubenv"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
@@ -36,7 +37,6 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/nodeconfig"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/preflight"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 // downstreamToken is the "agent token" the attacker hands over; it must never be shown.

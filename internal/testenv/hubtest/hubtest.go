@@ -14,8 +14,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 // Start starts a hub with the ImportedCluster CRD, stopped when the test ends.

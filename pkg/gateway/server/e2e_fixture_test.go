@@ -22,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
@@ -30,7 +31,6 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/server"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/tunnel"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 // Identities of the end-to-end environment.

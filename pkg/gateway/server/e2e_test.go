@@ -22,10 +22,10 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/gatewaytest"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/tunnel"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 // identity is who a request ran as in the downstream.

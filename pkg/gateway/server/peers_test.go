@@ -10,12 +10,12 @@ import (
 	"github.com/go-logr/logr"
 	"k8s.io/client-go/rest"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/access"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/forward"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/gatewaytest"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/tunnel"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 // peerServerName is the name in every replica's peer certificate: peers are reached by IP.

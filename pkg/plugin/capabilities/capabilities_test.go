@@ -12,9 +12,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
-	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/validate"
 )
 

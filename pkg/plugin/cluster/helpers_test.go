@@ -22,9 +22,9 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 // run executes a verb in-process with captured output.

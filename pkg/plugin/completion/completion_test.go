@@ -8,11 +8,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/completion"
-	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 )
 
 // run executes `kubectl import args...` in-process and returns its standard output.

@@ -13,8 +13,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/yaml"
 
-	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 func TestDescribeAgainstHub(t *testing.T) {

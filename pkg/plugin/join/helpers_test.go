@@ -15,13 +15,13 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubenv"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/create"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
-	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 )
 
 // testLog receives the transcript of each command; the e2e test points it at t.Log.

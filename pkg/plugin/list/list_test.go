@@ -12,9 +12,9 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
-	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 )
 
 func TestListAgainstHub(t *testing.T) {

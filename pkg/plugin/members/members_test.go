@@ -13,9 +13,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/yaml"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 )
 
 func TestMembersAgainstHub(t *testing.T) {

@@ -11,9 +11,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
-	"github.com/kubectl-import/kubectl-import/pkg/k3s"
-	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
+	"github.com/kubectl-import/kubectl-import/pkg/k3s"
 )
 
 // secrets are real-looking secret values put into a node's K3s annotations (as a K3s that

@@ -6,8 +6,8 @@ import (
 
 	"sigs.k8s.io/yaml"
 
-	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 func TestProjectsAgainstHub(t *testing.T) {
