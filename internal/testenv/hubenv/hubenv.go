@@ -27,10 +27,10 @@ import (
 // The users of the two components (deploy/base/rbac.yaml).
 const (
 	// WebhookIdentity runs admission.
-	WebhookIdentity = hubserver.WebhookUser
+	WebhookIdentity = v1alpha1.WebhookUser
 	// ControllerIdentity runs the reconciler and the inventory controller; it alone writes
 	// status.
-	ControllerIdentity = hubserver.ControllerUser
+	ControllerIdentity = v1alpha1.ControllerUser
 )
 
 // serviceAccountGroups are the groups the API server gives a ServiceAccount of kimport-system.

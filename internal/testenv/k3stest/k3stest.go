@@ -62,7 +62,7 @@ func installAgent(t testing.TB, c client.Client) string {
 			t.Fatalf("creating the agent's objects: %v", err)
 		}
 	}
-	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: agent.Namespace, Name: agent.ServiceAccount}}
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.AgentServiceAccount}}
 	tr := agent.TokenRequest(agent.TokenLifetime)
 	if err := c.SubResource("token").Create(ctx, sa, tr); err != nil {
 		t.Fatalf("requesting the agent's token: %v", err)

@@ -11,6 +11,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
@@ -75,7 +76,7 @@ func live(ctx context.Context, hub client.Client, ic *v1alpha1.ImportedCluster, 
 	if err != nil {
 		return nil, err
 	}
-	nodes, err := k3s.ListNodes(ctx, cs)
+	nodes, err := k3sops.ListNodes(ctx, cs)
 	if err != nil {
 		return nil, err
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/spf13/pflag"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -17,13 +16,13 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/dsclient"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
 )
 
 // DownstreamTimeout bounds each request a verb sends to a downstream.
-const DownstreamTimeout = 30 * time.Second
+const DownstreamTimeout = dsclient.PluginTimeout
 
 // NewLocalFlags are the kubectl flags --kubeconfig and --context alone: how a hub verb reaches
 // the downstream of an agent-mode cluster, whose credentials the hub never holds.
@@ -69,7 +68,7 @@ func DownstreamConfig(ctx context.Context, hub client.Client, name string, local
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg := creds.RESTConfig(v1alpha1.UserAgent, DownstreamTimeout, bodylimit.Plugin)
+	cfg := dsclient.FromCredentials(creds, dsclient.Plugin)
 	return ic, cfg, nil
 }
 
@@ -84,8 +83,7 @@ func localConfig(ctx context.Context, ic *v1alpha1.ImportedCluster, local generi
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", how, err)
 	}
-	cfg = bodylimit.Config(cfg, bodylimit.Plugin)
-	cfg.Timeout, cfg.UserAgent = DownstreamTimeout, v1alpha1.UserAgent
+	cfg = dsclient.Config(cfg, dsclient.Plugin)
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, err

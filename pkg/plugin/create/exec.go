@@ -16,6 +16,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubca"
+	"github.com/kubectl-import/kubectl-import/pkg/hubdiscovery"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
@@ -36,7 +37,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err := o.connect(); err != nil {
 		return err
 	}
-	ca, err := hubca.FromConfig(o.hubConfig)
+	ca, err := hubdiscovery.FromConfig(o.hubConfig)
 	if err != nil {
 		return err
 	}
@@ -93,7 +94,7 @@ func (o *Options) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	if err := hubca.Publish(ctx, o.hub.Client, hubURL, ca, log, o.ErrOut); err != nil {
+	if err := hubdiscovery.Publish(ctx, o.hub.Client, hubURL, ca, log, o.ErrOut); err != nil {
 		return err
 	}
 	join := JoinCommand{Cluster: o.Name, Hub: hubURL, Token: token, CAChecksum: hubca.Checksum(ca), ExpiresAt: reg.ExpiresAt.UTC()}
@@ -249,8 +250,11 @@ func (o *Options) printDryRun(reg importer.Registration, hubURL string, ca *x509
 	if err != nil {
 		return err
 	}
+	for _, obj := range public {
+		objs = append(objs, obj)
+	}
 	var items []*unstructured.Unstructured
-	for _, obj := range append(objs, public...) {
+	for _, obj := range objs {
 		u, err := importer.ToUnstructured(obj)
 		if err != nil {
 			return err

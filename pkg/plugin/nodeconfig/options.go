@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
@@ -54,7 +55,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	nodes, err := k3s.ListNodes(ctx, cs)
+	nodes, err := k3sops.ListNodes(ctx, cs)
 	if err != nil {
 		return fmt.Errorf("reading the nodes of %q: %w", o.Name, err)
 	}

@@ -17,9 +17,9 @@ import (
 	"k8s.io/kubectl/pkg/util/templates"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/dsclient"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
@@ -91,7 +91,10 @@ func (o *InstallOptions) Validate() error {
 
 // Run checks that the downstream is NAME's cluster, then applies the controller.
 func (o *InstallOptions) Run(ctx context.Context) error {
-	objects := append([]client.Object{k3s.NewControllerConfigMap(o.Name)}, k3s.ControllerObjects(o.Name, o.Image)...)
+	objects := []client.Object{k3s.NewControllerConfigMap(o.Name)}
+	for _, obj := range k3s.ControllerObjects(o.Name, o.Image) {
+		objects = append(objects, obj)
+	}
 	if o.DryRun.Client() {
 		return o.printObjects(objects)
 	}
@@ -103,7 +106,7 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ds, err := client.New(bodylimit.Config(cfg, bodylimit.Plugin), client.Options{Scheme: scheme.Scheme})
+	ds, err := client.New(dsclient.Config(cfg, dsclient.Import), client.Options{Scheme: scheme.Scheme})
 	if err != nil {
 		return err
 	}
