@@ -61,8 +61,8 @@ KUBECONFIG
 # (hub URL, pinned CA, bootstrap token) itself; its pid joins the pids the trap stops.
 agent_kubeconfig="$demo/k3s-agent.kubeconfig"; agent_pid=""
 start_agent() {
-  printf '\033[2m$ kimport-agent --kubeconfig %s --heartbeat-interval 2s --sync-interval 2s --health-probe-bind-address 0 &\033[0m\n' "${agent_kubeconfig#"$root"/}"
-  bin/kimport-agent --kubeconfig "$agent_kubeconfig" --heartbeat-interval 2s --sync-interval 2s \
+  printf '\033[2m$ kimport-agent --kubeconfig %s --sync-interval 2s --health-probe-bind-address 0 &\033[0m\n' "${agent_kubeconfig#"$root"/}"
+  bin/kimport-agent --kubeconfig "$agent_kubeconfig" --sync-interval 2s \
     --health-probe-bind-address 0 >> "$demo/agent.log" 2>&1 &
   agent_pid=$!
   pids+=("$agent_pid")
@@ -105,7 +105,8 @@ echo "Each runs as its own ServiceAccount with the rights init granted it (kimpo
 echo "kimport-controller: the reconciler), its memory bounded as in its Deployment. The webhook bootstraps"
 echo "its own CA and serving certificate, injects the CA into the webhook configuration, and the hub's API"
 echo "server calls it over verified TLS. An agent-mode cluster whose heartbeat is 6s old"
-echo "(--agent-heartbeat-grace; the agents here beat every 2s) turns Unavailable."
+echo "(--agent-heartbeat-grace) turns Unavailable; the hub publishes that in each heartbeat Lease,"
+echo "and the agents renew every third of it (here every 2s)."
 sa_kubeconfig "$hub" kimport-system kimport-webhook "$demo/kimport-webhook.kubeconfig"
 sa_kubeconfig "$hub" kimport-system kimport-controller "$demo/kimport-controller.kubeconfig"
 run kubectl --kubeconfig "$demo/kimport-webhook.kubeconfig" auth whoami
@@ -174,7 +175,8 @@ run kubectl --kubeconfig "$k3s" get namespaces -L kimport.dev/project
 step "What the hub holds: no credential of the agent-mode k3s-prod; plain-dev's (direct mode) credentials Secret"
 run kubectl --kubeconfig "$hub" get secrets -n kimport-system -l kimport.dev/cluster=k3s-prod
 run kubectl --kubeconfig "$hub" get secrets -n kimport-system -l kimport.dev/cluster=plain-dev
-echo "k3s-prod's agent renews its heartbeat Lease in the hub; the hub judges it by its own clock:"
+echo "k3s-prod's agent renews its heartbeat Lease in the hub every third of the duration the hub"
+echo "published in it; the hub judges it by its own clock:"
 run kubectl --kubeconfig "$hub" get lease -n kimport-system cluster-k3s-prod \
   -o custom-columns=NAME:.metadata.name,RENEWED:.spec.renewTime,DURATION-SECONDS:.spec.leaseDurationSeconds
 

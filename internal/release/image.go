@@ -11,13 +11,15 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 // The webhook's image: two static binaries on an empty base, the hub component (the
 // entrypoint) and kimport-agent (the agent Deployment's command; one image serves hub and
 // downstreams), run as the non-root user the Deployments' securityContexts name.
 const (
-	ImageRepository  = "ghcr.io/kubectl-import/webhook" // initcmd.ImageRepository names the same
+	ImageRepository  = v1alpha1.ImageRepository
 	ImageEntrypoint  = "/webhook"
 	ImageAgent       = "/kimport-agent"
 	ImageUser        = "65532:65532"

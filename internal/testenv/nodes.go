@@ -10,16 +10,15 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 // Node labels and annotations as K3s sets them.
 const (
-	LabelControlPlane = "node-role.kubernetes.io/control-plane"
-	LabelMaster       = "node-role.kubernetes.io/master"
-	LabelEtcd         = "node-role.kubernetes.io/etcd"
-	AnnotationArgs    = "k3s.io/node-args"
-	AnnotationEnv     = "k3s.io/node-env"
-	AnnotationHash    = "k3s.io/node-config-hash"
+	AnnotationArgs = "k3s.io/node-args"
+	AnnotationEnv  = "k3s.io/node-env"
+	AnnotationHash = "k3s.io/node-config-hash"
 )
 
 // CreateK3sNodes creates the Node objects of a K3s cluster with embedded etcd: servers
@@ -33,7 +32,7 @@ func CreateK3sNodes(ctx context.Context, c client.Client, servers, agents int, v
 			args = []string{"server", "--server", "https://10.0.0.1:6443", "--token", "********", "--write-kubeconfig-mode", "644"}
 		}
 		env := map[string]string{"K3S_TOKEN": "********", "K3S_KUBECONFIG_MODE": "644"}
-		labels := map[string]string{LabelControlPlane: "true", LabelMaster: "true", LabelEtcd: "true"}
+		labels := map[string]string{v1alpha1.NodeRoleControlPlane: "true", v1alpha1.NodeRoleMaster: "true", v1alpha1.NodeRoleEtcd: "true"}
 		if err := createK3sNode(ctx, c, fmt.Sprintf("k3s-server-%d", i), 10+i, version, labels, args, env); err != nil {
 			return err
 		}

@@ -85,7 +85,7 @@ func TestControlPlaneBehavesLikeARealCluster(t *testing.T) {
 		}
 		var server corev1.Node
 		must(t, c.Client.Get(ctx, client.ObjectKey{Name: "k3s-server-1"}, &server))
-		if server.Labels[LabelEtcd] != "true" || server.Status.NodeInfo.KubeletVersion != c.Version ||
+		if server.Labels[v1alpha1.NodeRoleEtcd] != "true" || server.Status.NodeInfo.KubeletVersion != c.Version ||
 			!strings.Contains(server.Annotations[AnnotationArgs], `"--token","********"`) {
 			t.Fatalf("server node lacks K3s labels/annotations/status: %+v", server.ObjectMeta)
 		}

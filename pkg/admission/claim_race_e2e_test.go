@@ -136,7 +136,7 @@ func TestRawCreatesRaceToTwoWebhookReplicas(t *testing.T) {
 		return err != nil, fmt.Sprintf("%s still there (%v)", loser, err)
 	})
 	time.Sleep(2 * reconciler.Options.Reconciler.ProbeInterval)
-	must(t, ds.Client.Get(ctx, client.ObjectKey{Name: agent.ClusterRoleName}, &rbacv1.ClusterRole{}))
+	must(t, ds.Client.Get(ctx, client.ObjectKey{Name: v1alpha1.AgentClusterRole}, &rbacv1.ClusterRole{}))
 	var ic v1alpha1.ImportedCluster
 	must(t, hub.Client.Get(ctx, client.ObjectKey{Name: winner}, &ic))
 	if ic.Status.Phase != v1alpha1.PhaseActive {

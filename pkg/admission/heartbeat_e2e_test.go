@@ -21,16 +21,16 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/agentrun"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
 	"github.com/kubectl-import/kubectl-import/pkg/hubserver"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	joinflow "github.com/kubectl-import/kubectl-import/pkg/importer/join"
+	"github.com/kubectl-import/kubectl-import/pkg/status"
 )
 
 const heartbeatPolicy = "kimport-agent-heartbeat"
 
 // renewer renews one agent's heartbeat Lease every interval with the agent's own code
-// (agentrun.RenewLease) and hub token, until stopped.
+// (agentrun.RenewLease) and hub token, until stopped, faster than the hub's published cadence.
 type renewer struct {
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -42,7 +42,7 @@ func startRenewer(c agentClients, cluster string, interval time.Duration) *renew
 	go func() {
 		defer close(r.done)
 		for ctx.Err() == nil {
-			_ = agentrun.RenewLease(ctx, c.cs.CoordinationV1(), cluster, interval)
+			_, _ = agentrun.RenewLease(ctx, c.cs.CoordinationV1(), cluster, interval)
 			select {
 			case <-ctx.Done():
 			case <-time.After(interval):
@@ -127,7 +127,7 @@ func TestHeartbeatIsTheClustersOwn(t *testing.T) {
 			t.Fatal(err)
 		}
 		if stored.Labels[v1alpha1.ClusterLabel] != "a" || stored.Labels[v1alpha1.HeartbeatLabel] != "true" || len(stored.Annotations) != 0 ||
-			len(stored.OwnerReferences) != 1 || *stored.Spec.HolderIdentity != v1alpha1.AgentUsername("a") || *stored.Spec.LeaseDurationSeconds != 60 {
+			len(stored.OwnerReferences) != 1 || *stored.Spec.HolderIdentity != v1alpha1.AgentUsername("a") || *stored.Spec.LeaseDurationSeconds != 5 {
 			t.Errorf("a's Lease changed: labels %v, annotations %v, owners %v, spec %+v", stored.Labels, stored.Annotations, stored.OwnerReferences, stored.Spec)
 		}
 		waitPhaseWithin(t, e, "b", v1alpha1.PhaseUnavailable, grace+10*time.Second)
@@ -285,7 +285,7 @@ func reportReady(t *testing.T, c agentClients, cluster string) {
 			return false, err.Error()
 		}
 		for _, cond := range []string{v1alpha1.ConditionConnected, v1alpha1.ConditionProjectsAssigned, v1alpha1.ConditionMembersApplied} {
-			clustersync.SetCondition(&ic, cond, metav1.ConditionTrue, "Synced", "reported by the agent")
+			status.SetCondition(&ic, cond, metav1.ConditionTrue, "Synced", "reported by the agent")
 		}
 		err := c.c.Status().Update(ctx, &ic)
 		return err == nil, fmt.Sprintf("the agent of %s reporting: %v", cluster, err)
@@ -324,7 +324,7 @@ func assertHeartbeat(t *testing.T, e *env, cluster, reason string) {
 	if err := e.hub.Client.Get(context.Background(), client.ObjectKey{Name: cluster}, &ic); err != nil {
 		t.Fatal(err)
 	}
-	if got := clustersync.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat); got != reason {
+	if got := status.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat); got != reason {
 		t.Errorf("%s: Heartbeat reason %q, want %q (%+v)", cluster, got, reason, ic.Status.Conditions)
 	}
 }

@@ -11,59 +11,23 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
-// Names of the downstream objects.
+// Names of the downstream objects only this package uses; the shared ones are in
+// pkg/apis/v1alpha1 (downstream.go).
 const (
-	Namespace       = "cattle-system"
-	ServiceAccount  = "kimport-agent"
-	ClusterRoleName = "kimport-agent"
-	RoleName        = "kimport-agent"
-	MarkerConfigMap = "kimport-registration"
+	// RoleName names the agent's Role in cattle-system and its binding.
+	RoleName = "kimport-agent"
 	// MemberBindingPrefix starts the name of every member ClusterRoleBinding.
 	MemberBindingPrefix = "kimport-member-"
-	// MemberLabel marks member ClusterRoleBindings so that removed members can be pruned.
-	MemberLabel = "kimport.dev/member"
-	// CreatedNamespaceKey in the marker says the import created cattle-system (and removes it).
-	CreatedNamespaceKey = "createdNamespace"
 )
-
-// Marker keys.
-const (
-	MarkerHubID       = "hubID"
-	MarkerHubServer   = "hubServer"
-	MarkerClusterName = "clusterName"
-	MarkerClusterID   = "clusterID"
-	// MarkerHubPhase is the phase the hub last reported for the cluster, written by the
-	// reconciler: `join` waits on it, and anyone on the downstream can read it.
-	MarkerHubPhase = "hubPhase"
-)
-
-// The About API (KEP-2149): the agent publishes the cluster's ID and its cluster set (the
-// hub) as two ClusterProperties when the downstream serves that API.
-var ClusterPropertyGVR = schema.GroupVersionResource{Group: "about.k8s.io", Version: "v1alpha1", Resource: "clusterproperties"}
-
-// Names of the ClusterProperties the agent writes, and only these.
-const (
-	ClusterIDProperty  = "cluster.clusterset.k8s.io"
-	ClusterSetProperty = "clusterset.k8s.io"
-)
-
-// ClusterPropertyNames are the ClusterProperties the agent writes.
-var ClusterPropertyNames = []string{ClusterIDProperty, ClusterSetProperty}
 
 // DownstreamRoles are the ClusterRoles member roles map to; the agent may bind only these.
 var DownstreamRoles = map[v1alpha1.MemberRole]string{
 	v1alpha1.RoleOwner:  "cluster-admin",
 	v1alpha1.RoleMember: "view",
-}
-
-// Labels are put on every object the import creates downstream.
-func Labels(cluster string) map[string]string {
-	return map[string]string{v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue, v1alpha1.ClusterLabel: cluster}
 }
 
 // ClusterRules are the agent's cluster-wide rights. No wildcard anywhere: each verb, resource
@@ -83,12 +47,12 @@ func ClusterRules() []rbacv1.PolicyRule {
 		// Deleting its own ClusterRole is the agent's last act on disconnect: every other
 		// import object is owned by it, so the garbage collector removes the rest.
 		{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"},
-			Verbs: []string{"get", "delete"}, ResourceNames: []string{ClusterRoleName}},
+			Verbs: []string{"get", "delete"}, ResourceNames: []string{v1alpha1.AgentClusterRole}},
 		// The About API's two ClusterProperties (cleanup deletes them). RBAC cannot restrict a
 		// create by name: the fence refuses every other name.
-		{APIGroups: []string{ClusterPropertyGVR.Group}, Resources: []string{ClusterPropertyGVR.Resource},
-			Verbs: []string{"get", "update", "delete"}, ResourceNames: ClusterPropertyNames},
-		{APIGroups: []string{ClusterPropertyGVR.Group}, Resources: []string{ClusterPropertyGVR.Resource}, Verbs: []string{"create"}},
+		{APIGroups: []string{v1alpha1.ClusterPropertyGVR.Group}, Resources: []string{v1alpha1.ClusterPropertyGVR.Resource},
+			Verbs: []string{"get", "update", "delete"}, ResourceNames: v1alpha1.ClusterPropertyNames},
+		{APIGroups: []string{v1alpha1.ClusterPropertyGVR.Group}, Resources: []string{v1alpha1.ClusterPropertyGVR.Resource}, Verbs: []string{"create"}},
 	}
 }
 
@@ -101,15 +65,15 @@ func NamespaceRules() []rbacv1.PolicyRule {
 		{APIGroups: []string{""}, Resources: []string{"pods/log"}, Verbs: []string{"get"}},
 		{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch"}},
 		{APIGroups: []string{"batch"}, Resources: []string{"jobs"}, Verbs: []string{"get", "list", "watch"}},
-		{APIGroups: []string{"upgrade.cattle.io"}, Resources: []string{"plans"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
+		{APIGroups: []string{v1alpha1.PlanGVR.Group}, Resources: []string{"plans"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
 		// Its own short-lived token, renewed by the hub before it expires (TokenRequest).
-		{APIGroups: []string{""}, Resources: []string{"serviceaccounts/token"}, Verbs: []string{"create"}, ResourceNames: []string{ServiceAccount}},
+		{APIGroups: []string{""}, Resources: []string{"serviceaccounts/token"}, Verbs: []string{"create"}, ResourceNames: []string{v1alpha1.AgentServiceAccount}},
 		// Agent mode: the agent renews the hub token in its hub Secret (the fence lets it
 		// change data.token alone) ...
-		{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "update", "patch"}, ResourceNames: []string{HubSecretName}},
+		{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "update", "patch"}, ResourceNames: []string{v1alpha1.AgentHubSecret}},
 		// ... and its replicas elect a leader with a Lease. RBAC cannot restrict a create by
 		// name: the fence refuses every other Lease.
-		{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"get", "update", "patch"}, ResourceNames: []string{LeaderElectionID}},
+		{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"get", "update", "patch"}, ResourceNames: []string{v1alpha1.AgentLeaderElection}},
 		{APIGroups: []string{"coordination.k8s.io"}, Resources: []string{"leases"}, Verbs: []string{"create"}},
 		// Leader election records events.
 		{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"create"}},
@@ -141,23 +105,23 @@ type Registration struct {
 // Objects returns the downstream objects in the order they must be created. Objects whose
 // ownerReferences point at the agent ClusterRole get them from OwnedBy once its UID is known.
 func Objects(reg Registration) (ns *corev1.Namespace, cr *rbacv1.ClusterRole, rest []metav1.Object) {
-	labels := Labels(reg.ClusterName)
+	labels := v1alpha1.ImportLabels(reg.ClusterName)
 	meta := func(name, namespace string) metav1.ObjectMeta {
 		return metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: copyMap(labels)}
 	}
-	ns = &corev1.Namespace{ObjectMeta: meta(Namespace, "")}
-	cr = &rbacv1.ClusterRole{ObjectMeta: meta(ClusterRoleName, ""), Rules: ClusterRules()}
-	subject := []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: ServiceAccount, Namespace: Namespace}}
+	ns = &corev1.Namespace{ObjectMeta: meta(v1alpha1.AgentNamespace, "")}
+	cr = &rbacv1.ClusterRole{ObjectMeta: meta(v1alpha1.AgentClusterRole, ""), Rules: ClusterRules()}
+	subject := []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: v1alpha1.AgentServiceAccount, Namespace: v1alpha1.AgentNamespace}}
 	rest = []metav1.Object{
-		&corev1.ServiceAccount{ObjectMeta: meta(ServiceAccount, Namespace)},
-		&rbacv1.ClusterRoleBinding{ObjectMeta: meta(ClusterRoleName, ""), Subjects: subject,
-			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: ClusterRoleName}},
-		&rbacv1.Role{ObjectMeta: meta(RoleName, Namespace), Rules: NamespaceRules()},
-		&rbacv1.RoleBinding{ObjectMeta: meta(RoleName, Namespace), Subjects: subject,
+		&corev1.ServiceAccount{ObjectMeta: meta(v1alpha1.AgentServiceAccount, v1alpha1.AgentNamespace)},
+		&rbacv1.ClusterRoleBinding{ObjectMeta: meta(v1alpha1.AgentClusterRole, ""), Subjects: subject,
+			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: v1alpha1.AgentClusterRole}},
+		&rbacv1.Role{ObjectMeta: meta(RoleName, v1alpha1.AgentNamespace), Rules: NamespaceRules()},
+		&rbacv1.RoleBinding{ObjectMeta: meta(RoleName, v1alpha1.AgentNamespace), Subjects: subject,
 			RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: RoleName}},
-		&corev1.ConfigMap{ObjectMeta: meta(MarkerConfigMap, Namespace), Data: map[string]string{
-			MarkerHubID: reg.HubID, MarkerHubServer: reg.HubServer,
-			MarkerClusterName: reg.ClusterName, MarkerClusterID: reg.ClusterID,
+		&corev1.ConfigMap{ObjectMeta: meta(v1alpha1.MarkerConfigMap, v1alpha1.AgentNamespace), Data: map[string]string{
+			v1alpha1.MarkerHubID: reg.HubID, v1alpha1.MarkerHubServer: reg.HubServer,
+			v1alpha1.MarkerClusterName: reg.ClusterName, v1alpha1.MarkerClusterID: reg.ClusterID,
 		}},
 	}
 	// Last: the fence that narrows what the agent's RBAC allows (policy.go), and the upgrade
@@ -185,8 +149,8 @@ func MemberBindingName(m v1alpha1.Member) string {
 
 // MemberBinding is the ClusterRoleBinding that gives one member its role.
 func MemberBinding(cluster string, m v1alpha1.Member) *rbacv1.ClusterRoleBinding {
-	labels := Labels(cluster)
-	labels[MemberLabel] = "true"
+	labels := v1alpha1.ImportLabels(cluster)
+	labels[v1alpha1.MemberLabel] = "true"
 	return &rbacv1.ClusterRoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Name: MemberBindingName(m), Labels: labels,
 			Annotations: map[string]string{"kimport.dev/member": string(m.Kind) + ":" + m.Name + "=" + string(m.Role)}},

@@ -10,22 +10,15 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/utils/ptr"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
-// The agent's Deployment in the downstream (agent mode).
-const (
-	DeploymentName = "kimport-agent"
-	// LeaderElectionID names the Lease in cattle-system by which one replica leads.
-	LeaderElectionID = "kimport-agent-leader"
-	// ImageRepository is the hub component's image repository (deploy/base/deployment.yaml,
-	// initcmd.ImageRepository): one image carries the hub component and the agent.
-	ImageRepository = "ghcr.io/kubectl-import/webhook"
-	// agentUID is the non-root user the agent runs as (distroless nonroot).
-	agentUID int64 = 65532
-)
+// agentUID is the non-root user the agent runs as (distroless nonroot).
+const agentUID int64 = 65532
 
 // DefaultImage is the agent image of the given version (usually the hub's).
-func DefaultImage(version string) string { return ImageRepository + ":" + version }
+func DefaultImage(version string) string { return v1alpha1.ImageRepository + ":" + version }
 
 // DeploymentOptions shape the agent's Deployment.
 type DeploymentOptions struct {
@@ -42,10 +35,10 @@ type DeploymentOptions struct {
 // does: a cluster of control-plane nodes alone must still be reachable from the hub.
 func DefaultTolerations() []corev1.Toleration {
 	return []corev1.Toleration{
-		{Key: "node-role.kubernetes.io/control-plane", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule},
-		{Key: "node-role.kubernetes.io/master", Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule},
+		{Key: v1alpha1.NodeRoleControlPlane, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule},
+		{Key: v1alpha1.NodeRoleMaster, Operator: corev1.TolerationOpExists, Effect: corev1.TaintEffectNoSchedule},
 		{Key: "node-role.kubernetes.io/controlplane", Operator: corev1.TolerationOpEqual, Value: "true", Effect: corev1.TaintEffectNoSchedule},
-		{Key: "node-role.kubernetes.io/etcd", Operator: corev1.TolerationOpEqual, Value: "true", Effect: corev1.TaintEffectNoExecute},
+		{Key: v1alpha1.NodeRoleEtcd, Operator: corev1.TolerationOpEqual, Value: "true", Effect: corev1.TaintEffectNoExecute},
 	}
 }
 
@@ -60,31 +53,32 @@ func Deployment(o DeploymentOptions) *appsv1.Deployment {
 	if tolerations == nil {
 		tolerations = DefaultTolerations()
 	}
-	args := []string{"--cluster-name=" + o.Cluster, "--leader-elect"}
+	// No --cluster-name: the agent takes its cluster from its hub Secret, its one source.
+	args := []string{"--leader-elect"}
 	if o.CAChecksum != "" {
 		args = append(args, "--ca-checksum="+o.CAChecksum)
 	}
-	selector := map[string]string{"app.kubernetes.io/name": DeploymentName}
-	podLabels := Labels(o.Cluster)
+	selector := map[string]string{"app.kubernetes.io/name": v1alpha1.AgentDeployment}
+	podLabels := v1alpha1.ImportLabels(o.Cluster)
 	for k, v := range selector {
 		podLabels[k] = v
 	}
 	return &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: DeploymentName, Namespace: Namespace, Labels: Labels(o.Cluster)},
+		ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.AgentDeployment, Namespace: v1alpha1.AgentNamespace, Labels: v1alpha1.ImportLabels(o.Cluster)},
 		Spec: appsv1.DeploymentSpec{
 			Replicas: &replicas,
 			Selector: &metav1.LabelSelector{MatchLabels: selector},
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: podLabels},
 				Spec: corev1.PodSpec{
-					ServiceAccountName: ServiceAccount,
+					ServiceAccountName: v1alpha1.AgentServiceAccount,
 					SecurityContext: &corev1.PodSecurityContext{
 						RunAsNonRoot: ptr.To(true), RunAsUser: ptr.To(agentUID), RunAsGroup: ptr.To(agentUID),
 						SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
 					},
 					Tolerations: append([]corev1.Toleration(nil), tolerations...),
 					Containers: []corev1.Container{{
-						Name:    DeploymentName,
+						Name:    v1alpha1.AgentDeployment,
 						Image:   o.Image,
 						Command: []string{"/kimport-agent"},
 						Args:    args,

@@ -7,11 +7,13 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 // The agent's environment: --agent-env NAME=VALUE is stored in plain text in the agent's
 // Deployment (and printed by --dry-run), so it carries no secret; --agent-env-from-secret
-// NAME=SECRET:KEY references a key of a Secret in Namespace, which the kubelet reads when it
+// NAME=SECRET:KEY references a key of a Secret in cattle-system, which the kubelet reads when it
 // starts the agent: neither the plugin nor the agent reads the value.
 
 // secretMarkers make a variable name look like a secret's: a value for such a name is refused
@@ -62,7 +64,7 @@ func ParseEnv(plain, fromSecret []string) ([]corev1.EnvVar, error) {
 		secret, key, ok2 := strings.Cut(ref, ":")
 		if !ok || !ok2 {
 			return nil, fmt.Errorf("invalid --agent-env-from-secret %q: want %s, e.g. --agent-env-from-secret HTTPS_PROXY=%s:HTTPS_PROXY (a key of Secret %s in %s)",
-				shownName(v), fromSecretFormat, secretExample, secretExample, Namespace)
+				shownName(v), fromSecretFormat, secretExample, secretExample, v1alpha1.AgentNamespace)
 		}
 		if err := name("--agent-env-from-secret", n); err != nil {
 			return nil, err
@@ -84,7 +86,7 @@ func plainValue(name, value string) error {
 	instead := func(what string) error {
 		return fmt.Errorf("--agent-env %s: %s would be stored in plain text in the agent's Deployment and printed by --dry-run: put it in a Secret in %s "+
 			"(kubectl -n %s create secret generic %s --from-literal=%s=...) and pass --agent-env-from-secret %s=%s:%s instead",
-			name, what, Namespace, Namespace, secretExample, name, name, secretExample, name)
+			name, what, v1alpha1.AgentNamespace, v1alpha1.AgentNamespace, secretExample, name, name, secretExample, name)
 	}
 	upper := strings.ToUpper(name)
 	for _, m := range secretMarkers {

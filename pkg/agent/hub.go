@@ -13,9 +13,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/heartbeat"
 )
 
 // Agent mode: the agent in the downstream dials out to the hub and authenticates there as its
@@ -38,8 +39,6 @@ const (
 	// MaxTokenLifetime is the longest token an agent or a join identity may request in the
 	// hub: the policy kimport-hub-tokens refuses longer ones (its 3600 s must agree).
 	MaxTokenLifetime = time.Hour
-	// heartbeatDuration is the leaseDurationSeconds of the heartbeat Lease.
-	heartbeatDuration int32 = 60
 )
 
 var importedClusters = v1alpha1.GroupVersion.Group
@@ -76,16 +75,18 @@ func HubNamespaceRules(cluster string) []rbacv1.PolicyRule {
 // identity whole (a direct-mode cluster needs none); then the ServiceAccount, the bindings and
 // Role, the heartbeat Lease, the bootstrap Secret and the session Secret. Every object is
 // labelled Labels(cluster).
-func HubIdentity(cluster string) []client.Object {
+func HubIdentity(cluster string) []scheme.Object {
 	name, ns := v1alpha1.AgentName(cluster), v1alpha1.HubNamespace
 	meta := func(name, namespace string) metav1.ObjectMeta {
-		return metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: Labels(cluster)}
+		return metav1.ObjectMeta{Name: name, Namespace: namespace, Labels: v1alpha1.ImportLabels(cluster)}
 	}
 	subject := []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: name, Namespace: ns}}
+	// The default cadence until the hub publishes its own (pkg/heartbeat).
 	lease := &coordinationv1.Lease{ObjectMeta: meta(v1alpha1.HeartbeatName(cluster), ns),
-		Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To(v1alpha1.AgentUsername(cluster)), LeaseDurationSeconds: ptr.To(heartbeatDuration)}}
+		Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To(v1alpha1.AgentUsername(cluster)),
+			LeaseDurationSeconds: ptr.To(heartbeat.Of(heartbeat.DefaultLease).Seconds())}}
 	lease.Labels[v1alpha1.HeartbeatLabel] = "true"
-	return []client.Object{
+	return []scheme.Object{
 		&rbacv1.ClusterRole{ObjectMeta: meta(name, ""), Rules: HubClusterRules(cluster)},
 		&corev1.ServiceAccount{ObjectMeta: meta(name, ns)},
 		&rbacv1.ClusterRoleBinding{ObjectMeta: meta(name, ""), Subjects: subject,
@@ -121,17 +122,6 @@ func SessionTokenRequest(cluster string, lifetime time.Duration) *authentication
 	return tr
 }
 
-// The downstream Secret holding the agent's hub credential. Only the agent's renewal of
-// data.token passes the fence (policy.go).
-const (
-	HubSecretName    = "kimport-agent-hub"
-	HubKeyServer     = "server"
-	HubKeyCA         = "ca.crt"
-	HubKeyToken      = "token"
-	HubKeyCluster    = "cluster"
-	HubKeyCAChecksum = "caChecksum"
-)
-
 // ValidateHubServer accepts only an https URL with a host and nothing after the path: the
 // agent sends its hub token over verified TLS only.
 func ValidateHubServer(server string) error {
@@ -150,14 +140,14 @@ func ValidateHubServer(server string) error {
 // hub token.
 func HubSecret(cluster, hubServer string, caPEM []byte, caChecksum, token string) *corev1.Secret {
 	return &corev1.Secret{
-		ObjectMeta: metav1.ObjectMeta{Name: HubSecretName, Namespace: Namespace, Labels: Labels(cluster)},
+		ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.AgentHubSecret, Namespace: v1alpha1.AgentNamespace, Labels: v1alpha1.ImportLabels(cluster)},
 		Type:       corev1.SecretTypeOpaque,
 		Data: map[string][]byte{
-			HubKeyServer:     []byte(hubServer),
-			HubKeyCA:         append([]byte(nil), caPEM...),
-			HubKeyCAChecksum: []byte(caChecksum),
-			HubKeyCluster:    []byte(cluster),
-			HubKeyToken:      []byte(token),
+			v1alpha1.AgentHubKeyServer:     []byte(hubServer),
+			v1alpha1.AgentHubKeyCA:         append([]byte(nil), caPEM...),
+			v1alpha1.AgentHubKeyCAChecksum: []byte(caChecksum),
+			v1alpha1.AgentHubKeyCluster:    []byte(cluster),
+			v1alpha1.AgentHubKeyToken:      []byte(token),
 		},
 	}
 }

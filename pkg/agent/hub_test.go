@@ -132,7 +132,7 @@ func TestDownstreamRulesHaveNoWildcard(t *testing.T) {
 	}
 	// The rights agent mode adds, each by name but leases create (RBAC cannot restrict a
 	// create by name; the fence does).
-	want := map[string][]string{"secrets": {agent.HubSecretName}, "leases": {agent.LeaderElectionID}}
+	want := map[string][]string{"secrets": {v1alpha1.AgentHubSecret}, "leases": {v1alpha1.AgentLeaderElection}}
 	for _, r := range agent.NamespaceRules() {
 		for _, res := range r.Resources {
 			names, ok := want[res]
@@ -193,7 +193,7 @@ func TestTokenPolicyCapsAtMaxTokenLifetime(t *testing.T) {
 
 func TestHubSecret(t *testing.T) {
 	s := agent.HubSecret("edge", "https://hub.example:6443", []byte("PEM"), "sha256:abc", "tok")
-	if s.Name != agent.HubSecretName || s.Namespace != agent.Namespace || s.Type != corev1.SecretTypeOpaque || s.Labels[v1alpha1.ClusterLabel] != "edge" {
+	if s.Name != v1alpha1.AgentHubSecret || s.Namespace != v1alpha1.AgentNamespace || s.Type != corev1.SecretTypeOpaque || s.Labels[v1alpha1.ClusterLabel] != "edge" {
 		t.Errorf("meta %+v type %s", s.ObjectMeta, s.Type)
 	}
 	want := map[string]string{"server": "https://hub.example:6443", "ca.crt": "PEM", "caChecksum": "sha256:abc", "cluster": "edge", "token": "tok"}
@@ -214,9 +214,9 @@ func TestDeployment(t *testing.T) {
 	}
 	pod := d.Spec.Template.Spec
 	c := pod.Containers[0]
-	if pod.ServiceAccountName != agent.ServiceAccount || c.Image != "ghcr.io/kubectl-import/webhook:v1.2.3" ||
+	if pod.ServiceAccountName != v1alpha1.AgentServiceAccount || c.Image != "ghcr.io/kubectl-import/webhook:v1.2.3" ||
 		!slices.Equal(c.Command, []string{"/kimport-agent"}) ||
-		!slices.Equal(c.Args, []string{"--cluster-name=edge", "--leader-elect", "--ca-checksum=sha256:abc"}) {
+		!slices.Equal(c.Args, []string{"--leader-elect", "--ca-checksum=sha256:abc"}) {
 		t.Errorf("pod %+v", pod)
 	}
 	sc := c.SecurityContext
@@ -239,7 +239,7 @@ func TestDeployment(t *testing.T) {
 	d = agent.Deployment(agent.DeploymentOptions{Cluster: "edge", Image: "img", Env: env, Tolerations: []corev1.Toleration{}, Replicas: 2})
 	c = d.Spec.Template.Spec.Containers[0]
 	if *d.Spec.Replicas != 2 || !slices.Equal(c.Env, env) || len(d.Spec.Template.Spec.Tolerations) != 0 ||
-		!slices.Equal(c.Args, []string{"--cluster-name=edge", "--leader-elect"}) {
+		!slices.Equal(c.Args, []string{"--leader-elect"}) {
 		t.Errorf("replicas %d env %v tolerations %v args %v", *d.Spec.Replicas, c.Env, d.Spec.Template.Spec.Tolerations, c.Args)
 	}
 }
@@ -255,15 +255,15 @@ func labelsSelect(selector, labels map[string]string) bool {
 
 // The agent image comes from the hub component's repository: no other registry.
 func TestDefaultImageIsTheHubRepository(t *testing.T) {
-	if agent.ImageRepository != initcmd.ImageRepository {
-		t.Errorf("agent.ImageRepository %s, initcmd.ImageRepository %s", agent.ImageRepository, initcmd.ImageRepository)
+	if v1alpha1.ImageRepository != initcmd.ImageRepository {
+		t.Errorf("v1alpha1.ImageRepository %s, initcmd.ImageRepository %s", v1alpha1.ImageRepository, initcmd.ImageRepository)
 	}
 	b, err := deploy.FS.ReadFile("base/deployment.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(b), "image: "+agent.ImageRepository+":") {
-		t.Errorf("deploy/base/deployment.yaml has no image from %s", agent.ImageRepository)
+	if !strings.Contains(string(b), "image: "+v1alpha1.ImageRepository+":") {
+		t.Errorf("deploy/base/deployment.yaml has no image from %s", v1alpha1.ImageRepository)
 	}
 }
 

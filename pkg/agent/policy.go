@@ -11,26 +11,9 @@ import (
 // that narrows what the agent's RBAC allows by name, label and content, which RBAC cannot.
 // It applies only to requests made as the agent ServiceAccount; everyone else is unaffected.
 // See docs/agent-rights.md.
-const (
-	// PolicyName names the ValidatingAdmissionPolicy and its binding.
-	PolicyName = "kimport-agent-fence"
-	// AgentUser is the user name the API server gives the agent ServiceAccount.
-	AgentUser = "system:serviceaccount:" + Namespace + ":" + ServiceAccount
-)
-
-// What the agent does in cattle-system for the system-upgrade-controller. These are
-// pkg/k3s's names, repeated here because pkg/k3s imports this package; the fence's tests
-// check that they agree.
-const (
-	fenceControllerName    = "system-upgrade-controller"
-	fenceControllerLabel   = "upgrade.cattle.io/controller"
-	fenceControllerDebug   = "SYSTEM_UPGRADE_CONTROLLER_DEBUG"
-	fenceMasterPlan        = "k3s-master-plan"
-	fenceWorkerPlan        = "k3s-worker-plan"
-	fenceUpgradeImage      = "rancher/k3s-upgrade"
-	fenceRancherConfigMap  = "system-upgrade-controller-config"
-	fenceUpstreamConfigMap = "default-controller-env"
-)
+//
+// PolicyName names the ValidatingAdmissionPolicy and its binding.
+const PolicyName = "kimport-agent-fence"
 
 // q quotes s as a CEL string literal (the names used here have no quote or backslash).
 func q(s string) string { return "'" + s + "'" }
@@ -51,7 +34,7 @@ func Policy(cluster string) (*admissionregistrationv1.ValidatingAdmissionPolicy,
 		return admissionregistrationv1.Validation{Expression: expression, Message: "kimport-agent fence: " + message, Reason: &forbidden}
 	}
 	policy := &admissionregistrationv1.ValidatingAdmissionPolicy{
-		ObjectMeta: metav1.ObjectMeta{Name: PolicyName, Labels: Labels(cluster)},
+		ObjectMeta: metav1.ObjectMeta{Name: PolicyName, Labels: v1alpha1.ImportLabels(cluster)},
 		Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{
 			FailurePolicy: &fail,
 			MatchConstraints: &admissionregistrationv1.MatchResources{ResourceRules: []admissionregistrationv1.NamedRuleWithOperations{
@@ -59,40 +42,40 @@ func Policy(cluster string) (*admissionregistrationv1.ValidatingAdmissionPolicy,
 				rule("", "namespaces", "configmaps", "pods", "secrets"),
 				rule("coordination.k8s.io", "leases"),
 				rule("apps", "deployments"),
-				rule("upgrade.cattle.io", "plans"),
-				rule(ClusterPropertyGVR.Group, ClusterPropertyGVR.Resource),
+				rule(v1alpha1.PlanGVR.Group, "plans"),
+				rule(v1alpha1.ClusterPropertyGVR.Group, v1alpha1.ClusterPropertyGVR.Resource),
 			}},
 			MatchConditions: []admissionregistrationv1.MatchCondition{
-				{Name: "is-the-agent", Expression: "request.userInfo.username == " + q(AgentUser)},
+				{Name: "is-the-agent", Expression: "request.userInfo.username == " + q(v1alpha1.AgentUser)},
 			},
 			Variables: fenceVariables(),
 			Validations: []admissionregistrationv1.Validation{
 				validation(crbNameRule, "the agent may only create, change or delete ClusterRoleBindings named "+MemberBindingPrefix+
-					"* labelled "+MemberLabel+"=true and "+v1alpha1.ManagedByLabel+"="+v1alpha1.ManagedByValue),
+					"* labelled "+v1alpha1.MemberLabel+"=true and "+v1alpha1.ManagedByLabel+"="+v1alpha1.ManagedByValue),
 				validation(crbRoleRule, "a member ClusterRoleBinding may only bind ClusterRole cluster-admin or view"),
 				validation(crbSubjectRule, "a member ClusterRoleBinding may only name Users and Groups: no system: Group, no system: User "+
 					"other than system:serviceaccount:<namespace>:<name>, and never the agent itself"),
 				validation(namespaceRule, "the agent may only set or remove the label "+v1alpha1.ProjectLabel+
 					" of a namespace; every other label, annotation, owner, finalizer and the spec must stay"),
-				validation(configMapRule, "in "+Namespace+" the agent may only update data."+MarkerHubPhase+" of configmap "+MarkerConfigMap+
-					" and data."+fenceControllerDebug+" (true or false) of configmap "+fenceRancherConfigMap+" or "+fenceUpstreamConfigMap),
-				validation(deploymentRule, "the agent may only update deployment "+Namespace+"/"+fenceControllerName+
+				validation(configMapRule, "in "+v1alpha1.AgentNamespace+" the agent may only update data."+v1alpha1.MarkerHubPhase+" of configmap "+v1alpha1.MarkerConfigMap+
+					" and data."+v1alpha1.UpgradeControllerDebug+" (true or false) of configmap "+v1alpha1.UpgradeControllerConfigMap+" or "+v1alpha1.UpgradeControllerUpstreamConfigMap),
+				validation(deploymentRule, "the agent may only update deployment "+v1alpha1.AgentNamespace+"/"+v1alpha1.UpgradeController+
 					", and not its pod template, owners or finalizers"),
-				validation(podRule, "the agent may only delete the pods of the system-upgrade-controller in "+Namespace+
-					" (label "+fenceControllerLabel+"="+fenceControllerName+")"),
-				validation(planRule, "the agent may only write plans "+fenceMasterPlan+" and "+fenceWorkerPlan+" in "+Namespace+
-					", running image "+fenceUpgradeImage+" as "+fenceControllerName+", with no secrets, a K3s version (vX.Y.Z+k3sN, no channel) "+
-					"and the node selector of its pool ("+fenceControlPlaneLabel+" In [true] for "+fenceMasterPlan+", DoesNotExist for "+fenceWorkerPlan+")"),
-				validation(secretRule, "the agent may only update data."+HubKeyToken+" of secret "+Namespace+"/"+HubSecretName+
+				validation(podRule, "the agent may only delete the pods of the system-upgrade-controller in "+v1alpha1.AgentNamespace+
+					" (label "+v1alpha1.UpgradeControllerLabel+"="+v1alpha1.UpgradeController+")"),
+				validation(planRule, "the agent may only write plans "+v1alpha1.MasterPlan+" and "+v1alpha1.WorkerPlan+" in "+v1alpha1.AgentNamespace+
+					", running image "+v1alpha1.K3sUpgradeImage+" as "+v1alpha1.UpgradeController+", with no secrets, a K3s version (vX.Y.Z+k3sN, no channel) "+
+					"and the node selector of its pool ("+v1alpha1.NodeRoleControlPlane+" In [true] for "+v1alpha1.MasterPlan+", DoesNotExist for "+v1alpha1.WorkerPlan+")"),
+				validation(secretRule, "the agent may only update data."+v1alpha1.AgentHubKeyToken+" of secret "+v1alpha1.AgentNamespace+"/"+v1alpha1.AgentHubSecret+
 					" (renewing its hub token); every other key, label, annotation, owner and finalizer must stay"),
-				validation(leaseRule, "the agent may only write lease "+Namespace+"/"+LeaderElectionID+" (its leader election)"),
-				validation(clusterPropertyRule, "the agent may only write the clusterproperties "+ClusterIDProperty+" and "+ClusterSetProperty+
+				validation(leaseRule, "the agent may only write lease "+v1alpha1.AgentNamespace+"/"+v1alpha1.AgentLeaderElection+" (its leader election)"),
+				validation(clusterPropertyRule, "the agent may only write the clusterproperties "+v1alpha1.ClusterIDProperty+" and "+v1alpha1.ClusterSetProperty+
 					" (about.k8s.io), labelled "+v1alpha1.ManagedByLabel+"="+v1alpha1.ManagedByValue),
 			},
 		},
 	}
 	binding := &admissionregistrationv1.ValidatingAdmissionPolicyBinding{
-		ObjectMeta: metav1.ObjectMeta{Name: PolicyName, Labels: Labels(cluster)},
+		ObjectMeta: metav1.ObjectMeta{Name: PolicyName, Labels: v1alpha1.ImportLabels(cluster)},
 		Spec: admissionregistrationv1.ValidatingAdmissionPolicyBindingSpec{
 			PolicyName:        PolicyName,
 			ValidationActions: []admissionregistrationv1.ValidationAction{admissionregistrationv1.Deny},
@@ -116,7 +99,7 @@ func fenceVariables() []admissionregistrationv1.Variable {
 			"object.metadata.?ownerReferences.orValue([]) == oldObject.metadata.?ownerReferences.orValue([]) && " +
 			"object.metadata.?finalizers.orValue([]) == oldObject.metadata.?finalizers.orValue([])"},
 		// The one data key of a ConfigMap the agent may change.
-		{Name: "freeKey", Expression: "variables.name == " + q(MarkerConfigMap) + " ? " + q(MarkerHubPhase) + " : " + q(fenceControllerDebug)},
+		{Name: "freeKey", Expression: "variables.name == " + q(v1alpha1.MarkerConfigMap) + " ? " + q(v1alpha1.MarkerHubPhase) + " : " + q(v1alpha1.UpgradeControllerDebug)},
 		{Name: "newData", Expression: "object.?data.orValue({})"},
 		{Name: "oldData", Expression: "oldObject.?data.orValue({})"},
 	}
@@ -126,7 +109,7 @@ func fenceVariables() []admissionregistrationv1.Variable {
 var (
 	crbNameRule = "variables.resource != 'rbac.authorization.k8s.io/clusterrolebindings' || (" +
 		"variables.name.startsWith(" + q(MemberBindingPrefix) + ") && " +
-		"variables.labels[?" + q(MemberLabel) + "].orValue('') == 'true' && " +
+		"variables.labels[?" + q(v1alpha1.MemberLabel) + "].orValue('') == 'true' && " +
 		"variables.labels[?" + q(v1alpha1.ManagedByLabel) + "].orValue('') == " + q(v1alpha1.ManagedByValue) + ")"
 
 	crbRoleRule = "variables.resource != 'rbac.authorization.k8s.io/clusterrolebindings' || request.operation == 'DELETE' || (" +
@@ -137,62 +120,62 @@ var (
 		"object.?subjects.orValue([]).all(s, s.kind in ['User', 'Group'] && " +
 		"!(s.kind == 'Group' && s.name.startsWith('system:')) && " +
 		"!(s.kind == 'User' && s.name.startsWith('system:') && !s.name.matches('^system:serviceaccount:[^:]+:[^:]+$')) && " +
-		"s.name != " + q(AgentUser) + ")"
+		"s.name != " + q(v1alpha1.AgentUser) + ")"
 
 	namespaceRule = "variables.resource != '/namespaces' || (request.operation == 'UPDATE' && " +
 		"variables.newLabels.all(k, k == " + q(v1alpha1.ProjectLabel) + " || (k in variables.oldLabels && variables.oldLabels[k] == variables.newLabels[k])) && " +
 		"variables.oldLabels.all(k, k == " + q(v1alpha1.ProjectLabel) + " || k in variables.newLabels) && " +
 		"variables.metaKept && object.?spec.?finalizers.orValue([]) == oldObject.?spec.?finalizers.orValue([]))"
 
-	configMapRule = "variables.resource != '/configmaps' || (request.namespace == " + q(Namespace) + " && request.operation == 'UPDATE' && " +
-		"variables.name in [" + q(MarkerConfigMap) + ", " + q(fenceRancherConfigMap) + ", " + q(fenceUpstreamConfigMap) + "] && " +
+	configMapRule = "variables.resource != '/configmaps' || (request.namespace == " + q(v1alpha1.AgentNamespace) + " && request.operation == 'UPDATE' && " +
+		"variables.name in [" + q(v1alpha1.MarkerConfigMap) + ", " + q(v1alpha1.UpgradeControllerConfigMap) + ", " + q(v1alpha1.UpgradeControllerUpstreamConfigMap) + "] && " +
 		"variables.metaKept && variables.newLabels == variables.oldLabels && " +
 		"object.?binaryData.orValue({}) == oldObject.?binaryData.orValue({}) && " +
 		"object.?immutable.orValue(false) == oldObject.?immutable.orValue(false) && " +
 		"variables.newData.all(k, k == variables.freeKey || (k in variables.oldData && variables.oldData[k] == variables.newData[k])) && " +
 		"variables.oldData.all(k, k == variables.freeKey || k in variables.newData) && " +
-		"(variables.name == " + q(MarkerConfigMap) + " || variables.newData[?" + q(fenceControllerDebug) + "].orValue('false') in ['true', 'false']))"
+		"(variables.name == " + q(v1alpha1.MarkerConfigMap) + " || variables.newData[?" + q(v1alpha1.UpgradeControllerDebug) + "].orValue('false') in ['true', 'false']))"
 
-	deploymentRule = "variables.resource != 'apps/deployments' || (request.namespace == " + q(Namespace) + " && request.operation == 'UPDATE' && " +
-		"variables.name == " + q(fenceControllerName) + " && variables.metaKept && object.spec.template == oldObject.spec.template)"
+	deploymentRule = "variables.resource != 'apps/deployments' || (request.namespace == " + q(v1alpha1.AgentNamespace) + " && request.operation == 'UPDATE' && " +
+		"variables.name == " + q(v1alpha1.UpgradeController) + " && variables.metaKept && object.spec.template == oldObject.spec.template)"
 
-	podRule = "variables.resource != '/pods' || (request.namespace == " + q(Namespace) + " && request.operation == 'DELETE' && " +
-		"variables.labels[?" + q(fenceControllerLabel) + "].orValue('') == " + q(fenceControllerName) + ")"
+	podRule = "variables.resource != '/pods' || (request.namespace == " + q(v1alpha1.AgentNamespace) + " && request.operation == 'DELETE' && " +
+		"variables.labels[?" + q(v1alpha1.UpgradeControllerLabel) + "].orValue('') == " + q(v1alpha1.UpgradeController) + ")"
 
-	planRule = "variables.resource != 'upgrade.cattle.io/plans' || (request.namespace == " + q(Namespace) + " && " +
-		"variables.name in [" + q(fenceMasterPlan) + ", " + q(fenceWorkerPlan) + "] && (request.operation == 'DELETE' || (" +
-		"object.spec.?serviceAccountName.orValue('') == " + q(fenceControllerName) + " && " +
-		"object.spec.upgrade.all(k, k == 'image') && object.spec.upgrade.image == " + q(fenceUpgradeImage) + " && " +
+	planRule = "variables.resource != 'upgrade.cattle.io/plans' || (request.namespace == " + q(v1alpha1.AgentNamespace) + " && " +
+		"variables.name in [" + q(v1alpha1.MasterPlan) + ", " + q(v1alpha1.WorkerPlan) + "] && (request.operation == 'DELETE' || (" +
+		"object.spec.?serviceAccountName.orValue('') == " + q(v1alpha1.UpgradeController) + " && " +
+		"object.spec.upgrade.all(k, k == 'image') && object.spec.upgrade.image == " + q(v1alpha1.K3sUpgradeImage) + " && " +
 		"(!has(object.spec.prepare) || (object.spec.prepare.all(k, k in ['image', 'args']) && " +
-		"object.spec.prepare.image.startsWith(" + q(fenceUpgradeImage+":") + ") && " +
-		"object.spec.prepare.?args.orValue([]) == ['prepare', " + q(fenceMasterPlan) + "])) && " +
+		"object.spec.prepare.image.startsWith(" + q(v1alpha1.K3sUpgradeImage+":") + ") && " +
+		"object.spec.prepare.?args.orValue([]) == ['prepare', " + q(v1alpha1.MasterPlan) + "])) && " +
 		"!has(object.spec.secrets) && " +
 		// A version the hub checked, never a channel (a URL that names the version itself)...
 		"!has(object.spec.channel) && object.spec.?version.orValue('').matches(" + q(k3sVersionPattern) + ") && " +
 		// ... on the pool the plan is named after: servers (control plane) or the rest.
 		"!has(object.spec.nodeSelector.matchLabels) && object.spec.nodeSelector.?matchExpressions.orValue([]).size() == 1 && " +
-		"object.spec.nodeSelector.matchExpressions[0].key == " + q(fenceControlPlaneLabel) + " && " +
-		"(variables.name == " + q(fenceMasterPlan) +
+		"object.spec.nodeSelector.matchExpressions[0].key == " + q(v1alpha1.NodeRoleControlPlane) + " && " +
+		"(variables.name == " + q(v1alpha1.MasterPlan) +
 		" ? object.spec.nodeSelector.matchExpressions[0].operator == 'In' && object.spec.nodeSelector.matchExpressions[0].?values.orValue([]) == ['true']" +
 		" : object.spec.nodeSelector.matchExpressions[0].operator == 'DoesNotExist' && object.spec.nodeSelector.matchExpressions[0].?values.orValue([]).size() == 0))))"
 
 	// Agent mode: the agent renews its hub token and changes nothing else of its hub Secret
 	// (the hub's URL and CA stay what the import pinned).
-	secretRule = "variables.resource != '/secrets' || (request.namespace == " + q(Namespace) + " && request.operation == 'UPDATE' && " +
-		"variables.name == " + q(HubSecretName) + " && variables.metaKept && variables.newLabels == variables.oldLabels && " +
+	secretRule = "variables.resource != '/secrets' || (request.namespace == " + q(v1alpha1.AgentNamespace) + " && request.operation == 'UPDATE' && " +
+		"variables.name == " + q(v1alpha1.AgentHubSecret) + " && variables.metaKept && variables.newLabels == variables.oldLabels && " +
 		"object.?immutable.orValue(false) == oldObject.?immutable.orValue(false) && " +
-		"variables.newData.all(k, k == " + q(HubKeyToken) + " || (k in variables.oldData && variables.oldData[k] == variables.newData[k])) && " +
-		"variables.oldData.all(k, k == " + q(HubKeyToken) + " || k in variables.newData))"
+		"variables.newData.all(k, k == " + q(v1alpha1.AgentHubKeyToken) + " || (k in variables.oldData && variables.oldData[k] == variables.newData[k])) && " +
+		"variables.oldData.all(k, k == " + q(v1alpha1.AgentHubKeyToken) + " || k in variables.newData))"
 
 	// RBAC lets the agent create any Lease in cattle-system (a create cannot be restricted by
 	// name); only its leader election's is its own.
 	// The About API: only the two ClusterProperties, and only as the import's (labelled): a
 	// property another cluster manager wrote stays as it is.
-	clusterPropertyRule = "variables.resource != " + q(ClusterPropertyGVR.Group+"/"+ClusterPropertyGVR.Resource) + " || (" +
-		"variables.name in [" + q(ClusterIDProperty) + ", " + q(ClusterSetProperty) + "] && " +
+	clusterPropertyRule = "variables.resource != " + q(v1alpha1.ClusterPropertyGVR.Group+"/"+v1alpha1.ClusterPropertyGVR.Resource) + " || (" +
+		"variables.name in [" + q(v1alpha1.ClusterIDProperty) + ", " + q(v1alpha1.ClusterSetProperty) + "] && " +
 		"variables.labels[?" + q(v1alpha1.ManagedByLabel) + "].orValue('') == " + q(v1alpha1.ManagedByValue) + " && " +
 		"(request.operation != 'UPDATE' || variables.oldLabels[?" + q(v1alpha1.ManagedByLabel) + "].orValue('') == " + q(v1alpha1.ManagedByValue) + "))"
 
-	leaseRule = "variables.resource != 'coordination.k8s.io/leases' || (request.namespace == " + q(Namespace) + " && " +
-		"variables.name == " + q(LeaderElectionID) + ")"
+	leaseRule = "variables.resource != 'coordination.k8s.io/leases' || (request.namespace == " + q(v1alpha1.AgentNamespace) + " && " +
+		"variables.name == " + q(v1alpha1.AgentLeaderElection) + ")"
 )

@@ -27,11 +27,12 @@ import (
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 )
 
 const cluster = "fenced"
@@ -78,20 +79,23 @@ func testFence(t *testing.T, version string) {
 		t.Fatal(err)
 	}
 	cfg := rest.CopyConfig(c.Config)
-	cfg.Impersonate = rest.ImpersonationConfig{UserName: agent.AgentUser,
-		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + agent.Namespace, "system:authenticated"}}
+	cfg.Impersonate = rest.ImpersonationConfig{UserName: v1alpha1.AgentUser,
+		Groups: []string{"system:serviceaccounts", "system:serviceaccounts:" + v1alpha1.AgentNamespace, "system:authenticated"}}
 	f := &fenced{t: t, admin: c.Client, adminConfig: c.Config, as: kubernetes.NewForConfigOrDie(cfg), dyn: dynamic.NewForConfigOrDie(cfg),
 		running: running, req: req}
 
 	// What an admin installs and what the agent must leave alone.
-	objs := append([]client.Object{k3s.NewControllerConfigMap(cluster)}, k3s.ControllerObjects(cluster, k3s.DefaultControllerImage)...)
+	objs := []client.Object{k3s.NewControllerConfigMap(cluster)}
+	for _, obj := range k3s.ControllerObjects(cluster, k3s.DefaultControllerImage) {
+		objs = append(objs, obj)
+	}
 	objs = append(objs,
 		&rbacv1.ClusterRoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "someone-admin"},
 			Subjects: []rbacv1.Subject{{Kind: rbacv1.UserKind, APIGroup: rbacv1.GroupName, Name: "alice"}},
 			RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: "cluster-admin"}},
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "victim", Labels: map[string]string{"team": "a"},
 			Annotations: map[string]string{"note": "x"}, Finalizers: []string{"example.com/keep"}}},
-		&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "bystander", Namespace: agent.Namespace, Labels: map[string]string{"app": "bystander"}},
+		&corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "bystander", Namespace: v1alpha1.AgentNamespace, Labels: map[string]string{"app": "bystander"}},
 			Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "busybox"}}}},
 	)
 	for _, obj := range objs {
@@ -130,7 +134,7 @@ func testFence(t *testing.T, version string) {
 	t.Run("clusterproperties", f.clusterProperties)
 
 	t.Run("others are not fenced", func(t *testing.T) {
-		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "other", Namespace: agent.Namespace}}
+		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "other", Namespace: v1alpha1.AgentNamespace}}
 		if err := c.Client.Create(ctx, cm); err != nil {
 			t.Errorf("the admin creating configmap other: %v", err)
 		}
@@ -139,7 +143,7 @@ func testFence(t *testing.T, version string) {
 	// Last: the agent's last act removes the fence with the rest.
 	t.Run("disconnect removes the fence", func(t *testing.T) {
 		background := metav1.DeletePropagationBackground
-		if err := f.as.RbacV1().ClusterRoles().Delete(ctx, agent.ClusterRoleName, metav1.DeleteOptions{PropagationPolicy: &background}); err != nil {
+		if err := f.as.RbacV1().ClusterRoles().Delete(ctx, v1alpha1.AgentClusterRole, metav1.DeleteOptions{PropagationPolicy: &background}); err != nil {
 			t.Fatalf("the agent deleting its ClusterRole: %v", err)
 		}
 		for _, obj := range []client.Object{&admissionregistrationv1.ValidatingAdmissionPolicy{}, &admissionregistrationv1.ValidatingAdmissionPolicyBinding{}} {
@@ -158,10 +162,10 @@ func testFence(t *testing.T, version string) {
 // loaded asynchronously after they are created).
 func (f *fenced) waitActive() {
 	f.t.Helper()
-	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "probe", Namespace: agent.Namespace}}
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "probe", Namespace: v1alpha1.AgentNamespace}}
 	var last error
 	err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
-		_, last = f.as.CoreV1().ConfigMaps(agent.Namespace).Create(ctx, cm, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
+		_, last = f.as.CoreV1().ConfigMaps(v1alpha1.AgentNamespace).Create(ctx, cm, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 		return isFence(last), nil
 	})
 	if err != nil {
@@ -208,8 +212,8 @@ func mergePatch(t *testing.T, v any) []byte {
 }
 
 func memberLabels() map[string]string {
-	l := agent.Labels(cluster)
-	l[agent.MemberLabel] = "true"
+	l := v1alpha1.ImportLabels(cluster)
+	l[v1alpha1.MemberLabel] = "true"
 	return l
 }
 
@@ -233,12 +237,12 @@ func (f *fenced) clusterRoleBindings(t *testing.T) {
 		what string
 		b    *rbacv1.ClusterRoleBinding
 	}{
-		{"binding evil to cluster-admin", crb("evil", agent.Labels(cluster), "cluster-admin", user("mallory"))},
+		{"binding evil to cluster-admin", crb("evil", v1alpha1.ImportLabels(cluster), "cluster-admin", user("mallory"))},
 		{"kimport-member-x without the labels", crb("kimport-member-x", nil, "view", user("mallory"))},
 		{"kimport-member-y binding Group system:authenticated", crb("kimport-member-y", memberLabels(), "cluster-admin", group("system:authenticated"))},
-		{"kimport-member-z binding the agent itself", crb("kimport-member-z", memberLabels(), "cluster-admin", user(agent.AgentUser))},
+		{"kimport-member-z binding the agent itself", crb("kimport-member-z", memberLabels(), "cluster-admin", user(v1alpha1.AgentUser))},
 		{"kimport-member-s binding the agent's ServiceAccount", crb("kimport-member-s", memberLabels(), "cluster-admin",
-			rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: agent.Namespace, Name: agent.ServiceAccount})},
+			rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.AgentServiceAccount})},
 		{"kimport-member-k binding User system:kube-controller-manager", crb("kimport-member-k", memberLabels(), "cluster-admin", user("system:kube-controller-manager"))},
 	} {
 		_, err := crbs.Create(ctx, tc.b, metav1.CreateOptions{})
@@ -256,7 +260,7 @@ func (f *fenced) clusterRoleBindings(t *testing.T) {
 		t.Fatal(err)
 	}
 	changed := someone.DeepCopy()
-	changed.Subjects = append(changed.Subjects, rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: agent.Namespace, Name: agent.ServiceAccount})
+	changed.Subjects = append(changed.Subjects, rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.AgentServiceAccount})
 	_, err = crbs.Update(ctx, changed, metav1.UpdateOptions{})
 	refused(t, "adding itself to ClusterRoleBinding someone-admin", err)
 	refused(t, "deleting ClusterRoleBinding someone-admin", crbs.Delete(ctx, "someone-admin", metav1.DeleteOptions{}))
@@ -302,7 +306,7 @@ func (f *fenced) namespaces(t *testing.T) {
 	refused(t, "changing an annotation", patch(meta(map[string]any{"annotations": map[string]any{"note": "y"}})))
 	refused(t, "removing a finalizer", patch(meta(map[string]any{"finalizers": nil})))
 	refused(t, "adding an owner (its ClusterRole: a disconnect would delete the namespace)", patch(meta(map[string]any{"ownerReferences": []any{
-		map[string]any{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "name": agent.ClusterRoleName, "uid": "0b1c2d3e-0000-0000-0000-000000000000"}}})))
+		map[string]any{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "name": v1alpha1.AgentClusterRole, "uid": "0b1c2d3e-0000-0000-0000-000000000000"}}})))
 	refused(t, "changing label team with the project label", patch(meta(map[string]any{"labels": map[string]any{"team": "b", v1alpha1.ProjectLabel: "p1"}})))
 	after, err := nss.Get(ctx, "victim", metav1.GetOptions{})
 	if err != nil {
@@ -343,40 +347,40 @@ func patchNS(ctx context.Context, nss interface {
 
 func (f *fenced) configMaps(t *testing.T) {
 	ctx := context.Background()
-	cms := f.as.CoreV1().ConfigMaps(agent.Namespace)
-	other := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "other-by-agent", Namespace: agent.Namespace}}
+	cms := f.as.CoreV1().ConfigMaps(v1alpha1.AgentNamespace)
+	other := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "other-by-agent", Namespace: v1alpha1.AgentNamespace}}
 	_, err := cms.Create(ctx, other, metav1.CreateOptions{})
 	refused(t, "creating configmap other-by-agent", err)
 	absent(t, f.admin, other)
 
 	data := func(kv map[string]any) []byte { return mergePatch(t, map[string]any{"data": kv}) }
-	_, err = cms.Patch(ctx, agent.MarkerConfigMap, types.MergePatchType, data(map[string]any{agent.MarkerHubID: "another-hub"}), metav1.PatchOptions{})
+	_, err = cms.Patch(ctx, v1alpha1.MarkerConfigMap, types.MergePatchType, data(map[string]any{v1alpha1.MarkerHubID: "another-hub"}), metav1.PatchOptions{})
 	refused(t, "changing the marker's hubID", err)
-	refused(t, "deleting the marker", cms.Delete(ctx, agent.MarkerConfigMap, metav1.DeleteOptions{}))
-	_, err = cms.Patch(ctx, k3s.ControllerConfigMap, types.MergePatchType, data(map[string]any{"SYSTEM_UPGRADE_JOB_KUBECTL_IMAGE": "evil/kubectl"}), metav1.PatchOptions{})
+	refused(t, "deleting the marker", cms.Delete(ctx, v1alpha1.MarkerConfigMap, metav1.DeleteOptions{}))
+	_, err = cms.Patch(ctx, v1alpha1.UpgradeControllerConfigMap, types.MergePatchType, data(map[string]any{"SYSTEM_UPGRADE_JOB_KUBECTL_IMAGE": "evil/kubectl"}), metav1.PatchOptions{})
 	refused(t, "changing the controller's kubectl image", err)
-	_, err = cms.Patch(ctx, k3s.ControllerConfigMap, types.MergePatchType, data(map[string]any{k3s.DebugKey: "maybe"}), metav1.PatchOptions{})
+	_, err = cms.Patch(ctx, v1alpha1.UpgradeControllerConfigMap, types.MergePatchType, data(map[string]any{v1alpha1.UpgradeControllerDebug: "maybe"}), metav1.PatchOptions{})
 	refused(t, "setting the debug key to maybe", err)
-	refused(t, "deleting the controller's configmap", cms.Delete(ctx, k3s.ControllerConfigMap, metav1.DeleteOptions{}))
+	refused(t, "deleting the controller's configmap", cms.Delete(ctx, v1alpha1.UpgradeControllerConfigMap, metav1.DeleteOptions{}))
 
-	marker, err := cms.Get(ctx, agent.MarkerConfigMap, metav1.GetOptions{})
-	if err != nil || marker.Data[agent.MarkerHubID] != "hub-id" {
+	marker, err := cms.Get(ctx, v1alpha1.MarkerConfigMap, metav1.GetOptions{})
+	if err != nil || marker.Data[v1alpha1.MarkerHubID] != "hub-id" {
 		t.Errorf("marker changed: %v (err %v)", marker.Data, err)
 	}
-	ctl, err := cms.Get(ctx, k3s.ControllerConfigMap, metav1.GetOptions{})
+	ctl, err := cms.Get(ctx, v1alpha1.UpgradeControllerConfigMap, metav1.GetOptions{})
 	if err != nil || !maps.Equal(ctl.Data, k3s.ControllerDefaults()) {
 		t.Errorf("controller configmap changed: %v (err %v)", ctl.Data, err)
 	}
 
 	// What the reconciler (pkg/controller/marker.go) and `upgrader debug` do.
-	_, err = cms.Patch(ctx, agent.MarkerConfigMap, types.MergePatchType, data(map[string]any{agent.MarkerHubPhase: "Active"}), metav1.PatchOptions{})
+	_, err = cms.Patch(ctx, v1alpha1.MarkerConfigMap, types.MergePatchType, data(map[string]any{v1alpha1.MarkerHubPhase: "Active"}), metav1.PatchOptions{})
 	allowed(t, "writing the marker's hubPhase", err)
-	d, err := k3s.ControllerDeployment(ctx, f.as)
+	d, err := k3sops.ControllerDeployment(ctx, f.as)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, on := range []bool{true, false} {
-		_, changed, err := k3s.SetDebug(ctx, f.as, d, on)
+		_, changed, err := k3sops.SetDebug(ctx, f.as, d, on)
 		allowed(t, "upgrader debug", err)
 		if err == nil && !changed {
 			t.Errorf("SetDebug(%t) changed nothing", on)
@@ -386,19 +390,19 @@ func (f *fenced) configMaps(t *testing.T) {
 
 func (f *fenced) controller(t *testing.T) {
 	ctx := context.Background()
-	deployments := f.as.AppsV1().Deployments(agent.Namespace)
+	deployments := f.as.AppsV1().Deployments(v1alpha1.AgentNamespace)
 	patch := mergePatch(t, map[string]any{"spec": map[string]any{"template": map[string]any{"spec": map[string]any{
-		"containers": []any{map[string]any{"name": k3s.ControllerContainer, "image": "evil/controller"}}}}}})
-	_, err := deployments.Patch(ctx, k3s.ControllerName, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
+		"containers": []any{map[string]any{"name": v1alpha1.UpgradeControllerContainer, "image": "evil/controller"}}}}}})
+	_, err := deployments.Patch(ctx, v1alpha1.UpgradeController, types.StrategicMergePatchType, patch, metav1.PatchOptions{})
 	refused(t, "changing the controller's image", err)
-	other := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "miner", Namespace: agent.Namespace},
+	other := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: "miner", Namespace: v1alpha1.AgentNamespace},
 		Spec: appsv1.DeploymentSpec{Selector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "miner"}},
 			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: map[string]string{"app": "miner"}},
 				Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "evil/miner"}}}}}}
 	_, err = deployments.Create(ctx, other, metav1.CreateOptions{})
 	refused(t, "creating deployment miner", err)
 	absent(t, f.admin, other)
-	d, err := k3s.ControllerDeployment(ctx, f.as)
+	d, err := k3sops.ControllerDeployment(ctx, f.as)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -406,8 +410,8 @@ func (f *fenced) controller(t *testing.T) {
 		t.Errorf("controller image %s, want %s", img, k3s.DefaultControllerImage)
 	}
 
-	refused(t, "deleting pod bystander", f.as.CoreV1().Pods(agent.Namespace).Delete(ctx, "bystander", metav1.DeleteOptions{}))
-	if err := f.admin.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: "bystander"}, &corev1.Pod{}); err != nil {
+	refused(t, "deleting pod bystander", f.as.CoreV1().Pods(v1alpha1.AgentNamespace).Delete(ctx, "bystander", metav1.DeleteOptions{}))
+	if err := f.admin.Get(ctx, client.ObjectKey{Namespace: v1alpha1.AgentNamespace, Name: "bystander"}, &corev1.Pod{}); err != nil {
 		t.Errorf("pod bystander: %v", err)
 	}
 
@@ -415,13 +419,13 @@ func (f *fenced) controller(t *testing.T) {
 	// ReplicaSet controller makes them; no scheduler, so they stay Pending).
 	var pods []corev1.Pod
 	err = wait.PollUntilContextTimeout(ctx, 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
-		pods, err = k3s.ControllerPods(ctx, f.as, d)
+		pods, err = k3sops.ControllerPods(ctx, f.as, d)
 		return len(pods) > 0, err
 	})
 	if err != nil {
 		t.Fatalf("the controller's ReplicaSet made no pod: %v", err)
 	}
-	deleted, err := k3s.RestartController(ctx, f.as, d)
+	deleted, err := k3sops.RestartController(ctx, f.as, d)
 	allowed(t, "upgrader restart", err)
 	if len(deleted) == 0 {
 		t.Errorf("upgrader restart deleted no pod")
@@ -430,7 +434,7 @@ func (f *fenced) controller(t *testing.T) {
 
 func (f *fenced) plans(t *testing.T) {
 	ctx := context.Background()
-	plans := f.dyn.Resource(k3s.PlanGVR).Namespace(k3s.Namespace)
+	plans := f.dyn.Resource(v1alpha1.PlanGVR).Namespace(v1alpha1.AgentNamespace)
 	ic := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: cluster},
 		Spec: v1alpha1.ImportedClusterSpec{K3s: &v1alpha1.K3sSpec{Version: "v1.37.2+k3s1",
 			UpgradeStrategy: v1alpha1.UpgradeStrategy{DrainWorkerNodes: true}}}}
@@ -446,14 +450,14 @@ func (f *fenced) plans(t *testing.T) {
 		p    *unstructured.Unstructured
 	}{
 		{"plan evil-plan", bad("evil-plan", func(map[string]any) {})},
-		{"k3s-master-plan with image evil/k3s-upgrade", bad(k3s.MasterPlan, func(s map[string]any) { s["upgrade"] = map[string]any{"image": "evil/k3s-upgrade"} })},
-		{"k3s-master-plan with an upgrade command", bad(k3s.MasterPlan, func(s map[string]any) {
-			s["upgrade"] = map[string]any{"image": k3s.UpgradeImage, "command": []any{"sh", "-c", "id"}}
+		{"k3s-master-plan with image evil/k3s-upgrade", bad(v1alpha1.MasterPlan, func(s map[string]any) { s["upgrade"] = map[string]any{"image": "evil/k3s-upgrade"} })},
+		{"k3s-master-plan with an upgrade command", bad(v1alpha1.MasterPlan, func(s map[string]any) {
+			s["upgrade"] = map[string]any{"image": v1alpha1.K3sUpgradeImage, "command": []any{"sh", "-c", "id"}}
 		})},
-		{"k3s-master-plan mounting secrets", bad(k3s.MasterPlan, func(s map[string]any) {
+		{"k3s-master-plan mounting secrets", bad(v1alpha1.MasterPlan, func(s map[string]any) {
 			s["secrets"] = []any{map[string]any{"name": "node-credentials", "path": "/host/tmp"}}
 		})},
-		{"k3s-master-plan run as another ServiceAccount", bad(k3s.MasterPlan, func(s map[string]any) { s["serviceAccountName"] = agent.ServiceAccount })},
+		{"k3s-master-plan run as another ServiceAccount", bad(v1alpha1.MasterPlan, func(s map[string]any) { s["serviceAccountName"] = v1alpha1.AgentServiceAccount })},
 	} {
 		_, err := plans.Create(ctx, tc.p, metav1.CreateOptions{})
 		refused(t, "creating "+tc.what, err)
@@ -463,10 +467,10 @@ func (f *fenced) plans(t *testing.T) {
 	}
 
 	// What the reconciler does (pkg/controller/upgrade.go): create, then update in place.
-	allowed(t, "applying the plans", k3s.ApplyPlans(ctx, f.dyn, ic))
+	allowed(t, "applying the plans", k3sops.ApplyPlans(ctx, f.dyn, ic))
 	ic.Spec.K3s.Version = "v1.37.3+k3s1"
-	allowed(t, "updating the plans", k3s.ApplyPlans(ctx, f.dyn, ic))
-	for _, name := range []string{k3s.MasterPlan, k3s.WorkerPlan} {
+	allowed(t, "updating the plans", k3sops.ApplyPlans(ctx, f.dyn, ic))
+	for _, name := range []string{v1alpha1.MasterPlan, v1alpha1.WorkerPlan} {
 		p, err := plans.Get(ctx, name, metav1.GetOptions{})
 		if err != nil {
 			t.Errorf("plan %s: %v", name, err)
@@ -477,7 +481,7 @@ func (f *fenced) plans(t *testing.T) {
 		}
 	}
 
-	worker, err := plans.Get(ctx, k3s.WorkerPlan, metav1.GetOptions{})
+	worker, err := plans.Get(ctx, v1alpha1.WorkerPlan, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -486,8 +490,8 @@ func (f *fenced) plans(t *testing.T) {
 	}
 	_, err = plans.Update(ctx, worker, metav1.UpdateOptions{})
 	refused(t, "changing the worker plan's prepare image", err)
-	worker, _ = plans.Get(ctx, k3s.WorkerPlan, metav1.GetOptions{})
-	if img, _, _ := unstructured.NestedString(worker.Object, "spec", "prepare", "image"); img != k3s.UpgradeImage+":v1.37.3-k3s1" {
+	worker, _ = plans.Get(ctx, v1alpha1.WorkerPlan, metav1.GetOptions{})
+	if img, _, _ := unstructured.NestedString(worker.Object, "spec", "prepare", "image"); img != v1alpha1.K3sUpgradeImage+":v1.37.3-k3s1" {
 		t.Errorf("worker plan prepare image %q", img)
 	}
 }
@@ -497,13 +501,13 @@ func (f *fenced) plans(t *testing.T) {
 func (f *fenced) hubSecret(t *testing.T) {
 	ctx := context.Background()
 	hub := agent.HubSecret(cluster, "https://hub.example:6443", []byte("ca-pem"), "sha256:0123", "token-0")
-	other := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "bystander", Namespace: agent.Namespace}, Data: map[string][]byte{"k": []byte("v")}}
+	other := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "bystander", Namespace: v1alpha1.AgentNamespace}, Data: map[string][]byte{"k": []byte("v")}}
 	for _, obj := range []client.Object{hub, other} {
 		if err := f.admin.Create(ctx, obj); err != nil {
 			t.Fatalf("creating secret %s: %v", obj.GetName(), err)
 		}
 	}
-	secrets := f.as.CoreV1().Secrets(agent.Namespace)
+	secrets := f.as.CoreV1().Secrets(v1alpha1.AgentNamespace)
 	patch := func(name string, p any) error {
 		t.Helper()
 		_, err := secrets.Patch(ctx, name, types.MergePatchType, mergePatch(t, p), metav1.PatchOptions{})
@@ -513,16 +517,16 @@ func (f *fenced) hubSecret(t *testing.T) {
 	b64 := func(s string) string { return base64.StdEncoding.EncodeToString([]byte(s)) }
 	meta := func(m map[string]any) map[string]any { return map[string]any{"metadata": m} }
 
-	refused(t, "changing the hub's server", patch(agent.HubSecretName, data(map[string]any{agent.HubKeyServer: b64("https://evil.example:6443")})))
-	refused(t, "changing the hub's CA", patch(agent.HubSecretName, data(map[string]any{agent.HubKeyCA: b64("evil-pem")})))
-	refused(t, "changing the token and the CA checksum", patch(agent.HubSecretName,
-		data(map[string]any{agent.HubKeyToken: b64("token-1"), agent.HubKeyCAChecksum: b64("sha256:bad")})))
-	refused(t, "removing the cluster key", patch(agent.HubSecretName, data(map[string]any{agent.HubKeyCluster: nil})))
-	refused(t, "adding a key", patch(agent.HubSecretName, data(map[string]any{"extra": b64("x")})))
-	refused(t, "changing a label", patch(agent.HubSecretName, meta(map[string]any{"labels": map[string]any{v1alpha1.ClusterLabel: "other"}})))
-	refused(t, "adding an annotation", patch(agent.HubSecretName, meta(map[string]any{"annotations": map[string]any{"note": "x"}})))
-	refused(t, "making it immutable", patch(agent.HubSecretName, map[string]any{"immutable": true}))
-	if err := secrets.Delete(ctx, agent.HubSecretName, metav1.DeleteOptions{}); !apierrors.IsForbidden(err) {
+	refused(t, "changing the hub's server", patch(v1alpha1.AgentHubSecret, data(map[string]any{v1alpha1.AgentHubKeyServer: b64("https://evil.example:6443")})))
+	refused(t, "changing the hub's CA", patch(v1alpha1.AgentHubSecret, data(map[string]any{v1alpha1.AgentHubKeyCA: b64("evil-pem")})))
+	refused(t, "changing the token and the CA checksum", patch(v1alpha1.AgentHubSecret,
+		data(map[string]any{v1alpha1.AgentHubKeyToken: b64("token-1"), v1alpha1.AgentHubKeyCAChecksum: b64("sha256:bad")})))
+	refused(t, "removing the cluster key", patch(v1alpha1.AgentHubSecret, data(map[string]any{v1alpha1.AgentHubKeyCluster: nil})))
+	refused(t, "adding a key", patch(v1alpha1.AgentHubSecret, data(map[string]any{"extra": b64("x")})))
+	refused(t, "changing a label", patch(v1alpha1.AgentHubSecret, meta(map[string]any{"labels": map[string]any{v1alpha1.ClusterLabel: "other"}})))
+	refused(t, "adding an annotation", patch(v1alpha1.AgentHubSecret, meta(map[string]any{"annotations": map[string]any{"note": "x"}})))
+	refused(t, "making it immutable", patch(v1alpha1.AgentHubSecret, map[string]any{"immutable": true}))
+	if err := secrets.Delete(ctx, v1alpha1.AgentHubSecret, metav1.DeleteOptions{}); !apierrors.IsForbidden(err) {
 		t.Errorf("deleting the hub secret: got %v, want Forbidden", err)
 	}
 	// Another Secret: RBAC names the hub Secret alone, so it refuses before the fence is asked.
@@ -532,7 +536,7 @@ func (f *fenced) hubSecret(t *testing.T) {
 	if _, err := secrets.Get(ctx, other.Name, metav1.GetOptions{}); !apierrors.IsForbidden(err) {
 		t.Errorf("reading secret bystander: got %v, want Forbidden", err)
 	}
-	if _, err := secrets.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "by-agent", Namespace: agent.Namespace}}, metav1.CreateOptions{}); !apierrors.IsForbidden(err) {
+	if _, err := secrets.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "by-agent", Namespace: v1alpha1.AgentNamespace}}, metav1.CreateOptions{}); !apierrors.IsForbidden(err) {
 		t.Errorf("creating a secret: got %v, want Forbidden", err)
 	}
 	var got corev1.Secret
@@ -544,28 +548,28 @@ func (f *fenced) hubSecret(t *testing.T) {
 	}
 
 	// What the agent does: renew its token, by patch and by update.
-	allowed(t, "renewing the token (patch)", patch(agent.HubSecretName, data(map[string]any{agent.HubKeyToken: b64("token-1")})))
-	cur, err := secrets.Get(ctx, agent.HubSecretName, metav1.GetOptions{})
+	allowed(t, "renewing the token (patch)", patch(v1alpha1.AgentHubSecret, data(map[string]any{v1alpha1.AgentHubKeyToken: b64("token-1")})))
+	cur, err := secrets.Get(ctx, v1alpha1.AgentHubSecret, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cur.Data[agent.HubKeyToken] = []byte("token-2")
+	cur.Data[v1alpha1.AgentHubKeyToken] = []byte("token-2")
 	_, err = secrets.Update(ctx, cur, metav1.UpdateOptions{})
 	allowed(t, "renewing the token (update)", err)
 	if err := f.admin.Get(ctx, client.ObjectKeyFromObject(hub), &got); err != nil {
 		t.Fatal(err)
 	}
-	if string(got.Data[agent.HubKeyToken]) != "token-2" || string(got.Data[agent.HubKeyServer]) != "https://hub.example:6443" {
+	if string(got.Data[v1alpha1.AgentHubKeyToken]) != "token-2" || string(got.Data[v1alpha1.AgentHubKeyServer]) != "https://hub.example:6443" {
 		t.Error("the renewed token was not stored, or the server changed")
 	}
 }
 
-// leases: the agent elects its leader with the Lease LeaderElectionID and writes no other.
+// leases: the agent elects its leader with the Lease v1alpha1.AgentLeaderElection and writes no other.
 func (f *fenced) leases(t *testing.T) {
 	ctx := context.Background()
-	leases := f.as.CoordinationV1().Leases(agent.Namespace)
+	leases := f.as.CoordinationV1().Leases(v1alpha1.AgentNamespace)
 	lease := func(name string) *coordinationv1.Lease {
-		return &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: agent.Namespace},
+		return &coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: v1alpha1.AgentNamespace},
 			Spec: coordinationv1.LeaseSpec{HolderIdentity: ptr.To("agent-0")}}
 	}
 	other := lease("other-leader")
@@ -586,17 +590,17 @@ func (f *fenced) leases(t *testing.T) {
 	}
 
 	// What leader election does: create, then renew.
-	own, err := leases.Create(ctx, lease(agent.LeaderElectionID), metav1.CreateOptions{})
-	allowed(t, "creating lease "+agent.LeaderElectionID, err)
+	own, err := leases.Create(ctx, lease(v1alpha1.AgentLeaderElection), metav1.CreateOptions{})
+	allowed(t, "creating lease "+v1alpha1.AgentLeaderElection, err)
 	if err != nil {
 		return
 	}
 	own.Spec.RenewTime = &metav1.MicroTime{Time: time.Now()}
 	_, err = leases.Update(ctx, own, metav1.UpdateOptions{})
-	allowed(t, "renewing lease "+agent.LeaderElectionID, err)
-	_, err = f.as.CoreV1().Events(agent.Namespace).Create(ctx, &corev1.Event{
-		ObjectMeta:     metav1.ObjectMeta{GenerateName: "kimport-agent-", Namespace: agent.Namespace},
-		InvolvedObject: corev1.ObjectReference{Kind: "Lease", Namespace: agent.Namespace, Name: agent.LeaderElectionID},
+	allowed(t, "renewing lease "+v1alpha1.AgentLeaderElection, err)
+	_, err = f.as.CoreV1().Events(v1alpha1.AgentNamespace).Create(ctx, &corev1.Event{
+		ObjectMeta:     metav1.ObjectMeta{GenerateName: "kimport-agent-", Namespace: v1alpha1.AgentNamespace},
+		InvolvedObject: corev1.ObjectReference{Kind: "Lease", Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.AgentLeaderElection},
 		Reason:         "LeaderElection", Message: "agent-0 became leader", Type: corev1.EventTypeNormal,
 	}, metav1.CreateOptions{})
 	allowed(t, "recording the leader election event", err)
@@ -606,36 +610,36 @@ func (f *fenced) leases(t *testing.T) {
 // import's, and no other; one another manager wrote stays as it is.
 func (f *fenced) clusterProperties(t *testing.T) {
 	ctx := context.Background()
-	props := f.dyn.Resource(agent.ClusterPropertyGVR)
+	props := f.dyn.Resource(v1alpha1.ClusterPropertyGVR)
 	prop := func(name, value string, labels map[string]string) *unstructured.Unstructured {
 		u := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "about.k8s.io/v1alpha1", "kind": "ClusterProperty",
 			"metadata": map[string]any{"name": name}, "spec": map[string]any{"value": value}}}
 		u.SetLabels(labels)
 		return u
 	}
-	ours := agent.Labels(cluster)
+	ours := v1alpha1.ImportLabels(cluster)
 	_, err := props.Create(ctx, prop("other.example.com", "x", ours), metav1.CreateOptions{})
 	refused(t, "creating clusterproperty other.example.com", err)
-	_, err = props.Create(ctx, prop(agent.ClusterIDProperty, "id", nil), metav1.CreateOptions{})
-	refused(t, "creating an unlabelled "+agent.ClusterIDProperty, err)
+	_, err = props.Create(ctx, prop(v1alpha1.ClusterIDProperty, "id", nil), metav1.CreateOptions{})
+	refused(t, "creating an unlabelled "+v1alpha1.ClusterIDProperty, err)
 
-	own, err := props.Create(ctx, prop(agent.ClusterIDProperty, "id", ours), metav1.CreateOptions{})
-	allowed(t, "creating "+agent.ClusterIDProperty, err)
+	own, err := props.Create(ctx, prop(v1alpha1.ClusterIDProperty, "id", ours), metav1.CreateOptions{})
+	allowed(t, "creating "+v1alpha1.ClusterIDProperty, err)
 	if err == nil {
 		_ = unstructured.SetNestedField(own.Object, "id-2", "spec", "value")
 		_, err = props.Update(ctx, own, metav1.UpdateOptions{})
-		allowed(t, "updating "+agent.ClusterIDProperty, err)
-		allowed(t, "deleting "+agent.ClusterIDProperty, props.Delete(ctx, agent.ClusterIDProperty, metav1.DeleteOptions{}))
+		allowed(t, "updating "+v1alpha1.ClusterIDProperty, err)
+		allowed(t, "deleting "+v1alpha1.ClusterIDProperty, props.Delete(ctx, v1alpha1.ClusterIDProperty, metav1.DeleteOptions{}))
 	}
 
 	// Another manager's clusterset.k8s.io.
 	admin := dynamic.NewForConfigOrDie(f.adminConfig)
-	theirs, err := admin.Resource(agent.ClusterPropertyGVR).Create(ctx, prop(agent.ClusterSetProperty, "their-set", nil), metav1.CreateOptions{})
+	theirs, err := admin.Resource(v1alpha1.ClusterPropertyGVR).Create(ctx, prop(v1alpha1.ClusterSetProperty, "their-set", nil), metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	theirs.SetLabels(ours)
 	_, err = props.Update(ctx, theirs, metav1.UpdateOptions{})
-	refused(t, "taking over another manager's "+agent.ClusterSetProperty, err)
-	refused(t, "deleting another manager's "+agent.ClusterSetProperty, props.Delete(ctx, agent.ClusterSetProperty, metav1.DeleteOptions{}))
+	refused(t, "taking over another manager's "+v1alpha1.ClusterSetProperty, err)
+	refused(t, "deleting another manager's "+v1alpha1.ClusterSetProperty, props.Delete(ctx, v1alpha1.ClusterSetProperty, metav1.DeleteOptions{}))
 }

@@ -6,6 +6,8 @@ import (
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 // The upgrade fence: the hub's upgrade rules (pkg/validate Upgrade) held for the Plans the
@@ -27,21 +29,18 @@ const (
 	PolicyQuorum = PolicyName + "-quorum"
 	// PolicyVersion names the no-downgrade policy and its binding.
 	PolicyVersion = PolicyName + "-version"
-	// UpgradeLimitsName is the ConfigMap in Namespace the quorum policy reads.
+	// UpgradeLimitsName is the ConfigMap in cattle-system the quorum policy reads.
 	UpgradeLimitsName = "kimport-upgrade-limits"
 	// UpgradeLimitsEtcdMembers is its key: how many embedded-etcd members the import counted
 	// (nodes labelled node-role.kubernetes.io/etcd); 0 means no embedded etcd, hence no limit.
 	UpgradeLimitsEtcdMembers = "etcdMembers"
 )
 
-// K3s node role label, repeated from pkg/k3s (which imports this package).
-const fenceControlPlaneLabel = "node-role.kubernetes.io/control-plane"
-
 // UpgradeLimits is the ConfigMap the quorum policy reads: the embedded-etcd members the import
 // counted.
 func UpgradeLimits(cluster string, etcdMembers int) *corev1.ConfigMap {
 	return &corev1.ConfigMap{
-		ObjectMeta: metav1.ObjectMeta{Name: UpgradeLimitsName, Namespace: Namespace, Labels: Labels(cluster)},
+		ObjectMeta: metav1.ObjectMeta{Name: UpgradeLimitsName, Namespace: v1alpha1.AgentNamespace, Labels: v1alpha1.ImportLabels(cluster)},
 		Data:       map[string]string{UpgradeLimitsEtcdMembers: strconv.Itoa(max(0, etcdMembers))},
 	}
 }
@@ -54,7 +53,7 @@ func UpgradeFence(cluster string) []metav1.Object {
 	writes := []admissionregistrationv1.OperationType{admissionregistrationv1.Create, admissionregistrationv1.Update}
 	plans := &admissionregistrationv1.MatchResources{ResourceRules: []admissionregistrationv1.NamedRuleWithOperations{{
 		RuleWithOperations: admissionregistrationv1.RuleWithOperations{Operations: writes, Rule: admissionregistrationv1.Rule{
-			APIGroups: []string{"upgrade.cattle.io"}, APIVersions: []string{"*"}, Resources: []string{"plans"}}},
+			APIGroups: []string{v1alpha1.PlanGVR.Group}, APIVersions: []string{"*"}, Resources: []string{"plans"}}},
 	}}}
 	agentWrites := func(names ...string) []admissionregistrationv1.MatchCondition {
 		quoted := ""
@@ -65,29 +64,29 @@ func UpgradeFence(cluster string) []metav1.Object {
 			quoted += q(n)
 		}
 		return []admissionregistrationv1.MatchCondition{
-			{Name: "is-the-agent", Expression: "request.userInfo.username == " + q(AgentUser)},
-			{Name: "is-an-upgrade-plan", Expression: "request.namespace == " + q(Namespace) + " && object.metadata.name in [" + quoted + "]"},
+			{Name: "is-the-agent", Expression: "request.userInfo.username == " + q(v1alpha1.AgentUser)},
+			{Name: "is-an-upgrade-plan", Expression: "request.namespace == " + q(v1alpha1.AgentNamespace) + " && object.metadata.name in [" + quoted + "]"},
 		}
 	}
 	policy := func(name string, kind *admissionregistrationv1.ParamKind, conditions []admissionregistrationv1.MatchCondition,
 		variables []admissionregistrationv1.Variable, v admissionregistrationv1.Validation) *admissionregistrationv1.ValidatingAdmissionPolicy {
 		v.Reason = &forbidden
 		return &admissionregistrationv1.ValidatingAdmissionPolicy{
-			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: Labels(cluster)},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: v1alpha1.ImportLabels(cluster)},
 			Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{FailurePolicy: &fail, ParamKind: kind, MatchConstraints: plans,
 				MatchConditions: conditions, Variables: variables, Validations: []admissionregistrationv1.Validation{v}},
 		}
 	}
 	binding := func(name string, ref *admissionregistrationv1.ParamRef) *admissionregistrationv1.ValidatingAdmissionPolicyBinding {
 		return &admissionregistrationv1.ValidatingAdmissionPolicyBinding{
-			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: Labels(cluster)},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: v1alpha1.ImportLabels(cluster)},
 			Spec: admissionregistrationv1.ValidatingAdmissionPolicyBindingSpec{PolicyName: name, ParamRef: ref,
 				ValidationActions: []admissionregistrationv1.ValidationAction{admissionregistrationv1.Deny}},
 		}
 	}
 	deny, allow := admissionregistrationv1.DenyAction, admissionregistrationv1.AllowAction
 
-	quorum := policy(PolicyQuorum, &admissionregistrationv1.ParamKind{APIVersion: "v1", Kind: "ConfigMap"}, agentWrites(fenceMasterPlan),
+	quorum := policy(PolicyQuorum, &admissionregistrationv1.ParamKind{APIVersion: "v1", Kind: "ConfigMap"}, agentWrites(v1alpha1.MasterPlan),
 		[]admissionregistrationv1.Variable{
 			{Name: "members", Expression: "int(params.?data[?" + q(UpgradeLimitsEtcdMembers) + "].orValue('0'))"},
 			{Name: "limit", Expression: "variables.members <= 2 ? 1 : (variables.members - 1) / 2"},
@@ -95,11 +94,11 @@ func UpgradeFence(cluster string) []metav1.Object {
 		},
 		admissionregistrationv1.Validation{
 			Expression: "variables.members <= 0 || variables.concurrency <= variables.limit",
-			MessageExpression: "'kimport-agent fence: " + fenceMasterPlan + " may upgrade at most ' + string(variables.limit) + ' of the ' + " +
+			MessageExpression: "'kimport-agent fence: " + v1alpha1.MasterPlan + " may upgrade at most ' + string(variables.limit) + ' of the ' + " +
 				"string(variables.members) + ' embedded-etcd servers at once, not ' + string(variables.concurrency) + ', or etcd loses quorum " +
-				"(the members the import counted, configmap " + Namespace + "/" + UpgradeLimitsName + "; re-run the import after adding etcd members)'",
+				"(the members the import counted, configmap " + v1alpha1.AgentNamespace + "/" + UpgradeLimitsName + "; re-run the import after adding etcd members)'",
 		})
-	version := policy(PolicyVersion, &admissionregistrationv1.ParamKind{APIVersion: "v1", Kind: "Node"}, agentWrites(fenceMasterPlan, fenceWorkerPlan),
+	version := policy(PolicyVersion, &admissionregistrationv1.ParamKind{APIVersion: "v1", Kind: "Node"}, agentWrites(v1alpha1.MasterPlan, v1alpha1.WorkerPlan),
 		[]admissionregistrationv1.Variable{
 			{Name: "planVersion", Expression: "object.spec.?version.orValue('')"},
 			{Name: "nodeVersion", Expression: "params.status.?nodeInfo.?kubeletVersion.orValue('')"},
@@ -115,7 +114,7 @@ func UpgradeFence(cluster string) []metav1.Object {
 				": ' must name a K3s version vX.Y.Z+k3sN (spec.version, no channel), not \\'' + variables.planVersion + '\\'')",
 		})
 	return []metav1.Object{
-		quorum, binding(PolicyQuorum, &admissionregistrationv1.ParamRef{Name: UpgradeLimitsName, Namespace: Namespace, ParameterNotFoundAction: &deny}),
+		quorum, binding(PolicyQuorum, &admissionregistrationv1.ParamRef{Name: UpgradeLimitsName, Namespace: v1alpha1.AgentNamespace, ParameterNotFoundAction: &deny}),
 		version, binding(PolicyVersion, &admissionregistrationv1.ParamRef{Selector: &metav1.LabelSelector{}, ParameterNotFoundAction: &allow}),
 	}
 }

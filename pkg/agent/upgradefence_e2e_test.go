@@ -16,11 +16,12 @@ import (
 	"k8s.io/apimachinery/pkg/util/wait"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 	"github.com/kubectl-import/kubectl-import/pkg/validate"
 )
 
@@ -32,7 +33,7 @@ import (
 // quorum limit follows the etcd members once the import is re-run.
 func (f *fenced) upgradeRules(t *testing.T) {
 	ctx := context.Background()
-	plans := f.dyn.Resource(k3s.PlanGVR).Namespace(k3s.Namespace)
+	plans := f.dyn.Resource(v1alpha1.PlanGVR).Namespace(v1alpha1.AgentNamespace)
 	running, err := validate.ParseK3sVersion(f.running)
 	if err != nil {
 		t.Fatal(err)
@@ -56,15 +57,15 @@ func (f *fenced) upgradeRules(t *testing.T) {
 		return nil
 	}
 	// The plans as the sync leaves them at the running version (the plans subtest may not have run).
-	allowed(t, "applying the plans", k3s.ApplyPlans(ctx, f.dyn, &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: cluster},
+	allowed(t, "applying the plans", k3sops.ApplyPlans(ctx, f.dyn, &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: cluster},
 		Spec: v1alpha1.ImportedClusterSpec{K3s: &v1alpha1.K3sSpec{Version: next.String()}}}))
 	f.waitUpgradeFence(t, map[string]*unstructured.Unstructured{
-		"may not downgrade":             plan(k3s.MasterPlan, older.String(), 1, 1),
-		"embedded-etcd servers at once": plan(k3s.MasterPlan, next.String(), 3, 1),
+		"may not downgrade":             plan(v1alpha1.MasterPlan, older.String(), 1, 1),
+		"embedded-etcd servers at once": plan(v1alpha1.MasterPlan, next.String(), 3, 1),
 	})
 	stored := func() map[string]string { // resourceVersions: a refused write leaves them
 		out := map[string]string{}
-		for _, name := range []string{k3s.MasterPlan, k3s.WorkerPlan} {
+		for _, name := range []string{v1alpha1.MasterPlan, v1alpha1.WorkerPlan} {
 			p, err := plans.Get(ctx, name, metav1.GetOptions{})
 			if err != nil {
 				t.Fatal(err)
@@ -89,24 +90,24 @@ func (f *fenced) upgradeRules(t *testing.T) {
 			what string
 			p    *unstructured.Unstructured
 		}{
-			{"the master plan to the previous minor " + older.String(), plan(k3s.MasterPlan, older.String(), 1, 1)},
-			{"the worker plan to the previous minor " + older.String(), plan(k3s.WorkerPlan, older.String(), 1, 1)},
-			{"the master plan to an older K3s release " + olderRelease.String(), plan(k3s.MasterPlan, olderRelease.String(), 1, 1)},
+			{"the master plan to the previous minor " + older.String(), plan(v1alpha1.MasterPlan, older.String(), 1, 1)},
+			{"the worker plan to the previous minor " + older.String(), plan(v1alpha1.WorkerPlan, older.String(), 1, 1)},
+			{"the master plan to an older K3s release " + olderRelease.String(), plan(v1alpha1.MasterPlan, olderRelease.String(), 1, 1)},
 		} {
 			refusedWith(t, "updating "+tc.what, update(tc.p), "may not downgrade")
 		}
-		channel := plan(k3s.MasterPlan, next.String(), 1, 1)
+		channel := plan(v1alpha1.MasterPlan, next.String(), 1, 1)
 		spec := channel.Object["spec"].(map[string]any)
 		delete(spec, "version")
 		spec["channel"] = "https://attacker.example/k3s/stable"
 		// Both the fence and its version policy refuse these; the API server names either.
 		refused(t, "updating the master plan to a channel", update(channel))
-		latest := plan(k3s.MasterPlan, "latest", 1, 1)
+		latest := plan(v1alpha1.MasterPlan, "latest", 1, 1)
 		refused(t, "updating the master plan to version latest", update(latest))
 		// Deleted and created anew, as the fence lets the agent delete its plans: the nodes
 		// still say what is a downgrade.
-		fresh := plan(k3s.MasterPlan, older.String(), 1, 1)
-		fresh.SetName(k3s.MasterPlan)
+		fresh := plan(v1alpha1.MasterPlan, older.String(), 1, 1)
+		fresh.SetName(v1alpha1.MasterPlan)
 		_, err := plans.Create(ctx, fresh, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}})
 		refusedWith(t, "creating the master plan at "+older.String(), err, "may not downgrade")
 	})
@@ -114,23 +115,23 @@ func (f *fenced) upgradeRules(t *testing.T) {
 	t.Run("quorum", func(t *testing.T) {
 		for _, c := range []int32{2, 3} {
 			refusedWith(t, fmt.Sprintf("updating the master plan to upgrade %d of 3 etcd servers at once", c),
-				update(plan(k3s.MasterPlan, next.String(), c, 1)), "may upgrade at most 1 of the 3 embedded-etcd servers at once")
+				update(plan(v1alpha1.MasterPlan, next.String(), c, 1)), "may upgrade at most 1 of the 3 embedded-etcd servers at once")
 		}
-		aimed := plan(k3s.WorkerPlan, next.String(), 1, 10)
+		aimed := plan(v1alpha1.WorkerPlan, next.String(), 1, 10)
 		sel := aimed.Object["spec"].(map[string]any)["nodeSelector"].(map[string]any)
-		sel["matchExpressions"] = []any{map[string]any{"key": k3s.LabelControlPlane, "operator": "In", "values": []any{"true"}}}
+		sel["matchExpressions"] = []any{map[string]any{"key": v1alpha1.NodeRoleControlPlane, "operator": "In", "values": []any{"true"}}}
 		refused(t, "aiming the worker plan (concurrency 10) at the servers", update(aimed))
-		both := plan(k3s.WorkerPlan, next.String(), 1, 10)
+		both := plan(v1alpha1.WorkerPlan, next.String(), 1, 10)
 		both.Object["spec"].(map[string]any)["nodeSelector"] = map[string]any{"matchLabels": map[string]any{"kubernetes.io/os": "linux"}}
 		refused(t, "aiming the worker plan at every node", update(both))
 
 		// The count the rule reads is the import's: the agent cannot raise it.
-		cms := f.as.CoreV1().ConfigMaps(agent.Namespace)
+		cms := f.as.CoreV1().ConfigMaps(v1alpha1.AgentNamespace)
 		_, err := cms.Patch(ctx, agent.UpgradeLimitsName, types.MergePatchType, mergePatch(t, map[string]any{"data": map[string]any{agent.UpgradeLimitsEtcdMembers: "99"}}), metav1.PatchOptions{})
 		refused(t, "raising the etcd count", err)
 		refused(t, "deleting the etcd count", cms.Delete(ctx, agent.UpgradeLimitsName, metav1.DeleteOptions{}))
 		var limits corev1.ConfigMap
-		if err := f.admin.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: agent.UpgradeLimitsName}, &limits); err != nil || limits.Data[agent.UpgradeLimitsEtcdMembers] != "3" {
+		if err := f.admin.Get(ctx, client.ObjectKey{Namespace: v1alpha1.AgentNamespace, Name: agent.UpgradeLimitsName}, &limits); err != nil || limits.Data[agent.UpgradeLimitsEtcdMembers] != "3" {
 			t.Errorf("the etcd count changed: %v (err %v)", limits.Data, err)
 		}
 	})
@@ -142,24 +143,24 @@ func (f *fenced) upgradeRules(t *testing.T) {
 		ic := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: cluster},
 			Spec: v1alpha1.ImportedClusterSpec{K3s: &v1alpha1.K3sSpec{Version: f.running,
 				UpgradeStrategy: v1alpha1.UpgradeStrategy{ServerConcurrency: 1, WorkerConcurrency: 2, DrainServerNodes: true}}}}
-		allowed(t, "the running version again", k3s.ApplyPlans(ctx, f.dyn, ic))
+		allowed(t, "the running version again", k3sops.ApplyPlans(ctx, f.dyn, ic))
 		ic.Spec.K3s.Version = next.String()
-		allowed(t, "the next patch release", k3s.ApplyPlans(ctx, f.dyn, ic))
+		allowed(t, "the next patch release", k3sops.ApplyPlans(ctx, f.dyn, ic))
 
 		// Two more etcd servers; the import re-run counts 5: 2 at once keep quorum, 3 do not.
 		if err := testenv.CreateNodes(ctx, f.admin, "k3s-server-x", 2, f.running,
-			map[string]string{testenv.LabelControlPlane: "true", testenv.LabelEtcd: "true"}); err != nil {
+			map[string]string{v1alpha1.NodeRoleControlPlane: "true", v1alpha1.NodeRoleEtcd: "true"}); err != nil {
 			t.Fatal(err)
 		}
 		ic.Spec.K3s.UpgradeStrategy.ServerConcurrency = 2
-		refusedWith(t, "2 servers at once with the count of 3", k3s.ApplyPlans(ctx, f.dyn, ic), "re-run the import after adding etcd members")
+		refusedWith(t, "2 servers at once with the count of 3", k3sops.ApplyPlans(ctx, f.dyn, ic), "re-run the import after adding etcd members")
 		if _, err := importer.ApplyDownstream(ctx, f.admin, f.req, io.Discard); err != nil {
 			t.Fatal(err)
 		}
 		f.waitLimit(t, 5)
-		allowed(t, "2 of 5 servers at once", k3s.ApplyPlans(ctx, f.dyn, ic))
+		allowed(t, "2 of 5 servers at once", k3sops.ApplyPlans(ctx, f.dyn, ic))
 		ic.Spec.K3s.UpgradeStrategy.ServerConcurrency = 3
-		refusedWith(t, "3 of 5 servers at once", k3s.ApplyPlans(ctx, f.dyn, ic), "may upgrade at most 2 of the 5 embedded-etcd servers at once")
+		refusedWith(t, "3 of 5 servers at once", k3sops.ApplyPlans(ctx, f.dyn, ic), "may upgrade at most 2 of the 5 embedded-etcd servers at once")
 		// The fence's formula is the hub's.
 		if got := validate.ServerConcurrencyLimit(5); got != 2 {
 			t.Errorf("the hub allows %d of 5, the fence 2", got)
@@ -180,7 +181,7 @@ func refusedWith(t *testing.T, what string, err error, want string) {
 // of each probe with the message it maps from.
 func (f *fenced) waitUpgradeFence(t *testing.T, probes map[string]*unstructured.Unstructured) {
 	t.Helper()
-	plans := f.dyn.Resource(k3s.PlanGVR).Namespace(k3s.Namespace)
+	plans := f.dyn.Resource(v1alpha1.PlanGVR).Namespace(v1alpha1.AgentNamespace)
 	for want, probe := range probes {
 		var last error
 		err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
@@ -212,7 +213,7 @@ func (f *fenced) waitLimit(t *testing.T, n int) {
 		Spec: v1alpha1.ImportedClusterSpec{K3s: &v1alpha1.K3sSpec{Version: f.running,
 			UpgradeStrategy: v1alpha1.UpgradeStrategy{ServerConcurrency: int32(limit), WorkerConcurrency: 1}}}}
 	probe := k3s.DesiredPlans(ic)[0]
-	plans := f.dyn.Resource(k3s.PlanGVR).Namespace(k3s.Namespace)
+	plans := f.dyn.Resource(v1alpha1.PlanGVR).Namespace(v1alpha1.AgentNamespace)
 	var last error
 	err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
 		_, last = plans.Update(ctx, withVersionOf(ctx, plans, probe), metav1.UpdateOptions{DryRun: []string{metav1.DryRunAll}})

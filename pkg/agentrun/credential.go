@@ -46,17 +46,18 @@ type hubCredential struct {
 var errNotReady = errors.New("not ready")
 
 // loadCredential reads the downstream Secret, waiting until the import has written it, and
-// checks the hub CA against pin ("" when no pin is given).
-func loadCredential(ctx context.Context, ds kubernetes.Interface, cluster, pin string) (*hubCredential, error) {
+// checks the hub CA against pin ("" when no pin is given). The Secret is the one channel by
+// which the cluster's name reaches the agent.
+func loadCredential(ctx context.Context, ds kubernetes.Interface, pin string) (*hubCredential, error) {
 	logger := log.FromContext(ctx)
 	var cred *hubCredential
 	err := wait.PollUntilContextCancel(ctx, 2*time.Second, true, func(ctx context.Context) (bool, error) {
-		s, err := ds.CoreV1().Secrets(agent.Namespace).Get(ctx, agent.HubSecretName, metav1.GetOptions{})
+		s, err := ds.CoreV1().Secrets(v1alpha1.AgentNamespace).Get(ctx, v1alpha1.AgentHubSecret, metav1.GetOptions{})
 		if err != nil {
-			logger.Info("waiting for the hub credential Secret the import writes", "secret", agent.Namespace+"/"+agent.HubSecretName, "error", err.Error())
+			logger.Info("waiting for the hub credential Secret the import writes", "secret", v1alpha1.AgentNamespace+"/"+v1alpha1.AgentHubSecret, "error", err.Error())
 			return false, nil
 		}
-		c, err := credentialFrom(s, cluster)
+		c, err := credentialFrom(s)
 		if errors.Is(err, errNotReady) {
 			logger.Info("the hub credential Secret is incomplete, waiting", "reason", err.Error())
 			return false, nil
@@ -76,21 +77,17 @@ func loadCredential(ctx context.Context, ds kubernetes.Interface, cluster, pin s
 	return cred, nil
 }
 
-func credentialFrom(s *corev1.Secret, cluster string) (*hubCredential, error) {
-	for _, k := range []string{agent.HubKeyServer, agent.HubKeyCA, agent.HubKeyToken, agent.HubKeyCluster} {
+func credentialFrom(s *corev1.Secret) (*hubCredential, error) {
+	for _, k := range []string{v1alpha1.AgentHubKeyServer, v1alpha1.AgentHubKeyCA, v1alpha1.AgentHubKeyToken, v1alpha1.AgentHubKeyCluster} {
 		if len(s.Data[k]) == 0 {
 			return nil, fmt.Errorf("%w: key %q is empty", errNotReady, k)
 		}
 	}
-	if err := agent.ValidateHubServer(string(s.Data[agent.HubKeyServer])); err != nil {
+	if err := agent.ValidateHubServer(string(s.Data[v1alpha1.AgentHubKeyServer])); err != nil {
 		return nil, fmt.Errorf("secret %s/%s, key %q: %w: re-run the import with the hub's https URL ('kubectl import join --hub https://...', or 'kubectl import cluster' with a hub kubeconfig whose server is https)",
-			s.Namespace, s.Name, agent.HubKeyServer, err)
+			s.Namespace, s.Name, v1alpha1.AgentHubKeyServer, err)
 	}
-	name := string(s.Data[agent.HubKeyCluster])
-	if cluster != "" && name != cluster {
-		return nil, fmt.Errorf("secret %s/%s is for cluster %q, but --cluster-name is %q: re-run the import of this cluster, or correct --cluster-name", s.Namespace, s.Name, name, cluster)
-	}
-	return &hubCredential{cluster: name, server: string(s.Data[agent.HubKeyServer]), ca: s.Data[agent.HubKeyCA], token: string(s.Data[agent.HubKeyToken])}, nil
+	return &hubCredential{cluster: string(s.Data[v1alpha1.AgentHubKeyCluster]), server: string(s.Data[v1alpha1.AgentHubKeyServer]), ca: s.Data[v1alpha1.AgentHubKeyCA], token: string(s.Data[v1alpha1.AgentHubKeyToken])}, nil
 }
 
 // checkPin refuses a hub CA whose key does not match pin: the agent sends its token only to
@@ -105,14 +102,14 @@ func checkPin(caPEM []byte, pin string) error {
 	}
 	certs, err := hubca.ParseCertificates(caPEM)
 	if err != nil {
-		return fmt.Errorf("the hub CA in %s/%s: %w", agent.Namespace, agent.HubSecretName, err)
+		return fmt.Errorf("the hub CA in %s/%s: %w", v1alpha1.AgentNamespace, v1alpha1.AgentHubSecret, err)
 	}
 	for _, c := range certs {
 		if hubca.Checksum(c) == want {
 			return nil
 		}
 	}
-	return fmt.Errorf("the hub CA in %s/%s does not match --ca-checksum %s: refusing to send the agent's token to that server; re-run the import, which writes the right CA", agent.Namespace, agent.HubSecretName, want)
+	return fmt.Errorf("the hub CA in %s/%s does not match --ca-checksum %s: refusing to send the agent's token to that server; re-run the import, which writes the right CA", v1alpha1.AgentNamespace, v1alpha1.AgentHubSecret, want)
 }
 
 func (h *hubCredential) current() string {
@@ -128,7 +125,7 @@ func (h *hubCredential) config() *rest.Config {
 	return &rest.Config{
 		Host:            h.server,
 		TLSClientConfig: rest.TLSClientConfig{CAData: h.ca},
-		UserAgent:       "kimport-agent/" + version.Version,
+		UserAgent:       v1alpha1.AgentComponent + "/" + version.Version,
 		QPS:             20,
 		Burst:           40,
 		WrapTransport: func(rt http.RoundTripper) http.RoundTripper {
@@ -175,8 +172,8 @@ func (h *hubCredential) persist(ctx context.Context, token string) error {
 	if h.ds == nil {
 		return nil
 	}
-	patch, _ := json.Marshal(map[string]any{"stringData": map[string]string{agent.HubKeyToken: token}}) // strings always marshal
-	_, err := h.ds.CoreV1().Secrets(agent.Namespace).Patch(ctx, agent.HubSecretName, types.StrategicMergePatchType, patch, metav1.PatchOptions{FieldManager: "kimport-agent"})
+	patch, _ := json.Marshal(map[string]any{"stringData": map[string]string{v1alpha1.AgentHubKeyToken: token}}) // strings always marshal
+	_, err := h.ds.CoreV1().Secrets(v1alpha1.AgentNamespace).Patch(ctx, v1alpha1.AgentHubSecret, types.StrategicMergePatchType, patch, metav1.PatchOptions{FieldManager: v1alpha1.AgentComponent})
 	return err
 }
 
@@ -186,12 +183,12 @@ func (h *hubCredential) reload(ctx context.Context) error {
 	if h.ds == nil {
 		return nil
 	}
-	s, err := h.ds.CoreV1().Secrets(agent.Namespace).Get(ctx, agent.HubSecretName, metav1.GetOptions{})
+	s, err := h.ds.CoreV1().Secrets(v1alpha1.AgentNamespace).Get(ctx, v1alpha1.AgentHubSecret, metav1.GetOptions{})
 	if err != nil {
 		return err
 	}
 	h.mu.Lock()
-	h.token = string(s.Data[agent.HubKeyToken])
+	h.token = string(s.Data[v1alpha1.AgentHubKeyToken])
 	h.mu.Unlock()
 	return nil
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/agentrun"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
+	"github.com/kubectl-import/kubectl-import/pkg/status"
 )
 
 func TestRenewLeaseSetsRenewTime(t *testing.T) {
@@ -24,8 +24,13 @@ func TestRenewLeaseSetsRenewTime(t *testing.T) {
 	cs := fake.NewClientset(&coordinationv1.Lease{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: name},
 		Spec: coordinationv1.LeaseSpec{LeaseDurationSeconds: ptr.To(int32(60))}})
 	before := time.Now().Add(-time.Second)
-	if err := agentrun.RenewLease(context.Background(), cs.CoordinationV1(), "c1", 20*time.Second); err != nil {
+	published, err := agentrun.RenewLease(context.Background(), cs.CoordinationV1(), "c1", 20*time.Second)
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The agent renews at the cadence the hub publishes in the Lease.
+	if published.Lease != time.Minute || published.Interval() != 20*time.Second {
+		t.Errorf("published cadence %s (renewal every %s), want the Lease's 60s", published.Lease, published.Interval())
 	}
 	l, err := cs.CoordinationV1().Leases(v1alpha1.HubNamespace).Get(context.Background(), name, metav1.GetOptions{})
 	if err != nil {
@@ -39,14 +44,14 @@ func TestRenewLeaseSetsRenewTime(t *testing.T) {
 		t.Errorf("leaseDurationSeconds %v, want 60 (as the hub created it)", d)
 	}
 	acquired := *l.Spec.AcquireTime
-	if err := agentrun.RenewLease(context.Background(), cs.CoordinationV1(), "c1", 20*time.Second); err != nil {
+	if _, err := agentrun.RenewLease(context.Background(), cs.CoordinationV1(), "c1", 20*time.Second); err != nil {
 		t.Fatal(err)
 	}
 	l, err = cs.CoordinationV1().Leases(v1alpha1.HubNamespace).Get(context.Background(), name, metav1.GetOptions{})
 	if err != nil || !l.Spec.AcquireTime.Equal(&acquired) {
 		t.Errorf("a second renewal changed acquireTime %v -> %v (%v)", acquired, l.Spec.AcquireTime, err)
 	}
-	err = agentrun.RenewLease(context.Background(), cs.CoordinationV1(), "missing", 20*time.Second)
+	_, err = agentrun.RenewLease(context.Background(), cs.CoordinationV1(), "missing", 20*time.Second)
 	if err == nil || !strings.Contains(err.Error(), v1alpha1.HeartbeatName("missing")) {
 		t.Errorf("renewing a missing Lease: %v, want an error naming it", err)
 	}
@@ -57,7 +62,7 @@ func TestReportKeepsTheHubsConditions(t *testing.T) {
 		ObjectMeta: metav1.ObjectMeta{Name: "c1"},
 		Spec:       v1alpha1.ImportedClusterSpec{Mode: v1alpha1.ModeAgent, ClusterID: "id-1"},
 	}
-	clustersync.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionTrue, v1alpha1.ReasonRenewed, "by the hub")
+	status.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionTrue, v1alpha1.ReasonRenewed, "by the hub")
 	hub := crfake.NewClientBuilder().WithScheme(scheme.Scheme).WithObjects(ic).WithStatusSubresource(ic).Build()
 	ctx := context.Background()
 	var stored v1alpha1.ImportedCluster
@@ -67,10 +72,10 @@ func TestReportKeepsTheHubsConditions(t *testing.T) {
 
 	observed := stored.DeepCopy()
 	for _, c := range []string{v1alpha1.ConditionConnected, v1alpha1.ConditionProjectsAssigned, v1alpha1.ConditionMembersApplied} {
-		clustersync.SetCondition(observed, c, metav1.ConditionTrue, "Ok", "observed")
+		status.SetCondition(observed, c, metav1.ConditionTrue, "Ok", "observed")
 	}
 	// The agent's copy of a hub-owned condition is never written.
-	clustersync.SetCondition(observed, v1alpha1.ConditionHeartbeat, metav1.ConditionFalse, v1alpha1.ReasonLate, "by the agent")
+	status.SetCondition(observed, v1alpha1.ConditionHeartbeat, metav1.ConditionFalse, v1alpha1.ReasonLate, "by the agent")
 	if err := agentrun.Report(ctx, hub, hub, &stored, &observed.Status, 30*time.Second); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +83,7 @@ func TestReportKeepsTheHubsConditions(t *testing.T) {
 	if err := hub.Get(ctx, client.ObjectKeyFromObject(ic), &got); err != nil {
 		t.Fatal(err)
 	}
-	if c := clustersync.FindCondition(&got.Status, v1alpha1.ConditionHeartbeat); c == nil || c.Status != metav1.ConditionTrue || c.Message != "by the hub" {
+	if c := status.FindCondition(&got.Status, v1alpha1.ConditionHeartbeat); c == nil || c.Status != metav1.ConditionTrue || c.Message != "by the hub" {
 		t.Errorf("Heartbeat %+v, want the hub's", c)
 	}
 	if got.Status.Phase != v1alpha1.PhaseActive {
@@ -89,7 +94,7 @@ func TestReportKeepsTheHubsConditions(t *testing.T) {
 	rv := got.ResourceVersion
 	again := got.DeepCopy()
 	for _, c := range []string{v1alpha1.ConditionConnected, v1alpha1.ConditionProjectsAssigned, v1alpha1.ConditionMembersApplied} {
-		clustersync.SetCondition(again, c, metav1.ConditionTrue, "Ok", "observed")
+		status.SetCondition(again, c, metav1.ConditionTrue, "Ok", "observed")
 	}
 	if err := agentrun.Report(ctx, hub, hub, &got, &again.Status, 30*time.Second); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubca"
 )
 
@@ -20,13 +21,15 @@ type Options struct {
 	// Kubeconfig of the downstream; the in-cluster configuration when empty.
 	Kubeconfig string
 	// HubKubeconfig, for development, reaches the hub with a kubeconfig instead of the
-	// downstream Secret kimport-agent-hub; ClusterName is then required.
+	// downstream Secret kimport-agent-hub; the cluster is then the one its token's
+	// ServiceAccount is the agent of.
 	HubKubeconfig string
-	ClusterName   string
+	// ClusterName is ignored: the cluster's name reaches the agent by one channel, its hub
+	// Secret (or its hub identity). Deployments of earlier imports still pass --cluster-name.
+	ClusterName string
 	// CAChecksum pins the hub's CA (sha256:<hex> of its public key), as `join` does.
-	CAChecksum        string
-	HeartbeatInterval time.Duration
-	SyncInterval      time.Duration
+	CAChecksum   string
+	SyncInterval time.Duration
 	// ProbeTimeout bounds one probe of the downstream and each write.
 	ProbeTimeout     time.Duration
 	TokenLifetime    time.Duration
@@ -41,35 +44,33 @@ type Options struct {
 
 // Defaults.
 const (
-	DefaultHeartbeatInterval = 20 * time.Second
-	DefaultSyncInterval      = 30 * time.Second
-	DefaultProbeTimeout      = 10 * time.Second
+	DefaultSyncInterval = 30 * time.Second
+	DefaultProbeTimeout = 10 * time.Second
 )
 
 // DefaultOptions are the in-cluster defaults.
 func DefaultOptions() Options {
 	return Options{
-		HeartbeatInterval: DefaultHeartbeatInterval,
-		SyncInterval:      DefaultSyncInterval,
-		ProbeTimeout:      DefaultProbeTimeout,
-		TokenLifetime:     agent.HubTokenLifetime,
-		ProbeAddr:         ":8081",
-		MetricsAddr:       "0",
+		SyncInterval:  DefaultSyncInterval,
+		ProbeTimeout:  DefaultProbeTimeout,
+		TokenLifetime: agent.HubTokenLifetime,
+		ProbeAddr:     ":8081",
+		MetricsAddr:   "0",
 	}
 }
 
 // BindFlags binds every option.
 func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.StringVar(&o.Kubeconfig, "kubeconfig", o.Kubeconfig, "kubeconfig of the downstream cluster; in-cluster configuration when empty")
-	fs.StringVar(&o.HubKubeconfig, "hub-kubeconfig", o.HubKubeconfig, "development: reach the hub with this kubeconfig instead of the Secret "+agent.Namespace+"/"+agent.HubSecretName+" (needs --cluster-name)")
-	fs.StringVar(&o.ClusterName, "cluster-name", o.ClusterName, "name of this cluster's ImportedCluster in the hub (default: from the Secret "+agent.HubSecretName+")")
+	fs.StringVar(&o.HubKubeconfig, "hub-kubeconfig", o.HubKubeconfig, "development: reach the hub with this kubeconfig instead of the Secret "+v1alpha1.AgentNamespace+"/"+v1alpha1.AgentHubSecret+
+		" (its token, of serviceaccount "+v1alpha1.HubNamespace+"/"+v1alpha1.AgentName("<cluster>")+", names the cluster)")
+	fs.StringVar(&o.ClusterName, "cluster-name", o.ClusterName, "deprecated and ignored: the cluster's name comes from the Secret "+v1alpha1.AgentHubSecret+" (key "+v1alpha1.AgentHubKeyCluster+")")
 	fs.StringVar(&o.CAChecksum, "ca-checksum", o.CAChecksum, "pin the hub CA: sha256:<hex> of its public key, as printed by 'kubectl import create'")
-	fs.DurationVar(&o.HeartbeatInterval, "heartbeat-interval", o.HeartbeatInterval, "how often the heartbeat Lease in the hub is renewed")
 	fs.DurationVar(&o.SyncInterval, "sync-interval", o.SyncInterval, "how often the downstream is observed and its status reported (spec changes are applied at once)")
 	fs.DurationVar(&o.ProbeTimeout, "probe-timeout", o.ProbeTimeout, "bound of one probe of the downstream, and of its writes")
 	fs.DurationVar(&o.TokenLifetime, "token-lifetime", o.TokenLifetime, "lifetime of each hub token the agent requests for itself (10m to 1h)")
 	fs.DurationVar(&o.TokenRenewBefore, "token-renew-before", o.TokenRenewBefore, "renew the hub token once less than this of its life is left (default: half the lifetime)")
-	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "elect one active replica (Lease "+agent.LeaderElectionID+" in "+agent.Namespace+" of the downstream)")
+	fs.BoolVar(&o.LeaderElect, "leader-elect", o.LeaderElect, "elect one active replica (Lease "+v1alpha1.AgentLeaderElection+" in "+v1alpha1.AgentNamespace+" of the downstream)")
 	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "address of /healthz and /readyz")
 	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", o.MetricsAddr, "address of /metrics; 0 disables it")
 }
@@ -77,9 +78,6 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 // Validate names each wrong flag and its fix.
 func (o *Options) Validate() error {
 	var errs []error
-	if o.HubKubeconfig != "" && o.ClusterName == "" {
-		errs = append(errs, errors.New("--hub-kubeconfig needs --cluster-name: the kubeconfig does not say which ImportedCluster this is"))
-	}
 	if o.CAChecksum != "" {
 		if _, err := hubca.ParseChecksum(o.CAChecksum); err != nil {
 			errs = append(errs, err)
@@ -88,7 +86,7 @@ func (o *Options) Validate() error {
 	for _, d := range []struct {
 		flag string
 		v    time.Duration
-	}{{"--heartbeat-interval", o.HeartbeatInterval}, {"--sync-interval", o.SyncInterval}, {"--probe-timeout", o.ProbeTimeout}} {
+	}{{"--sync-interval", o.SyncInterval}, {"--probe-timeout", o.ProbeTimeout}} {
 		if d.v <= 0 {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %s", d.flag, d.v))
 		}

@@ -5,10 +5,8 @@ import (
 	"fmt"
 	"time"
 
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/record"
-	"k8s.io/client-go/util/retry"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
@@ -16,6 +14,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
+	"github.com/kubectl-import/kubectl-import/pkg/status"
 	"github.com/kubectl-import/kubectl-import/pkg/version"
 )
 
@@ -58,40 +57,14 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 	return ctrl.Result{RequeueAfter: r.opts.SyncInterval}, nil
 }
 
-// hubOwned are the conditions only the hub writes; the agent keeps them as the hub left them.
-var hubOwned = []string{v1alpha1.ConditionHeartbeat, v1alpha1.ConditionAgentVersion}
-
 // Report writes what the agent observed into ic's status through hub (the agent's own hub
-// client) when it changed anything, keeping the hub's own conditions, and recomputes the
-// phase; a newer lastProbeTime alone is written once the stored one is older than ten
-// syncIntervals. A conflict with the hub's write is retried on a fresh read (from fresh), so
-// it is never a failed report. Exported for the fleet benchmark (test/fleet).
+// client) with the writer the hub uses too, as the agent's (clustersync.AgentWriter): when it
+// changed anything, keeping the hub's own conditions, with the phase derived; a newer
+// lastProbeTime alone is written once the stored one is older than ten syncIntervals. A
+// conflict with the hub's write is retried on a fresh read (from fresh), so it is never a
+// failed report. Exported for the fleet benchmark (test/fleet).
 func Report(ctx context.Context, hub client.Client, fresh client.Reader, ic *v1alpha1.ImportedCluster, observed *v1alpha1.ImportedClusterStatus, syncInterval time.Duration) error {
-	first := true
-	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		if !first {
-			if err := fresh.Get(ctx, client.ObjectKeyFromObject(ic), ic); err != nil {
-				return err
-			}
-		}
-		first = false
-		before := ic.Status.DeepCopy()
-		st := observed.DeepCopy()
-		for _, t := range hubOwned {
-			meta.RemoveStatusCondition(&st.Conditions, t)
-			if c := clustersync.FindCondition(before, t); c != nil {
-				meta.SetStatusCondition(&st.Conditions, *c)
-			}
-		}
-		st.Phase = before.Phase
-		ic.Status = *st
-		ic.Status.Phase = clustersync.PhaseFor(ic)
-		if clustersync.Unchanged(before, &ic.Status, 10*syncInterval) {
-			return nil
-		}
-		return hub.Status().Update(ctx, ic)
-	})
-	if err != nil {
+	if _, err := clustersync.AgentWriter(hub, fresh, 10*syncInterval).Write(ctx, ic, observed); err != nil {
 		return fmt.Errorf("reporting status: %w", err)
 	}
 	return nil
@@ -105,7 +78,7 @@ func (r *reconciler) disconnect(ctx context.Context, ic *v1alpha1.ImportedCluste
 		r.done()
 		return ctrl.Result{}, nil
 	}
-	if clustersync.ConditionReason(&ic.Status, v1alpha1.ConditionDownstreamRemoved) == v1alpha1.ReasonRemoved {
+	if status.ConditionReason(&ic.Status, v1alpha1.ConditionDownstreamRemoved) == v1alpha1.ReasonRemoved {
 		r.done()
 		return ctrl.Result{}, nil
 	}
@@ -127,20 +100,9 @@ func (r *reconciler) disconnect(ctx context.Context, ic *v1alpha1.ImportedCluste
 }
 
 // setRemoved records the DownstreamRemoved condition, retrying on a conflict with the hub.
-func (r *reconciler) setRemoved(ctx context.Context, ic *v1alpha1.ImportedCluster, status metav1.ConditionStatus, reason, msg string) error {
-	first := true
-	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		if !first {
-			if err := r.fresh.Get(ctx, client.ObjectKeyFromObject(ic), ic); err != nil {
-				return err
-			}
-		}
-		first = false
-		before := ic.Status.DeepCopy()
-		clustersync.SetCondition(ic, v1alpha1.ConditionDownstreamRemoved, status, reason, msg)
-		if clustersync.Unchanged(before, &ic.Status, 0) {
-			return nil
-		}
-		return r.hub.Status().Update(ctx, ic)
-	})
+func (r *reconciler) setRemoved(ctx context.Context, ic *v1alpha1.ImportedCluster, cs metav1.ConditionStatus, reason, msg string) error {
+	observed := ic.DeepCopy()
+	status.SetCondition(observed, v1alpha1.ConditionDownstreamRemoved, cs, reason, msg)
+	_, err := clustersync.AgentWriter(r.hub, r.fresh, 0).Write(ctx, ic, &observed.Status)
+	return err
 }

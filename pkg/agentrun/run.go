@@ -3,10 +3,8 @@ package agentrun
 import (
 	"context"
 	"fmt"
-	"maps"
 
 	"k8s.io/apimachinery/pkg/fields"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -15,18 +13,17 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
-	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
-	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
-	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
+	"github.com/kubectl-import/kubectl-import/pkg/dsclient"
+	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
 )
 
 // Run runs the agent against the downstream dsCfg until ctx ends or the cluster is
@@ -35,11 +32,10 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 	if err := o.Validate(); err != nil {
 		return err
 	}
-	logger := log.FromContext(ctx).WithName("kimport-agent")
+	logger := log.FromContext(ctx).WithName(v1alpha1.AgentComponent)
 	ctx = log.IntoContext(ctx, logger)
-	dsCfg = bodylimit.Config(dsCfg, bodylimit.InCluster) // it shares the pod's memory limit with everything else
-	dsCfg.UserAgent = "kimport-agent"
-	ds, err := downstream(dsCfg, o)
+	dsCfg = dsclient.Config(dsCfg, dsclient.Agent)
+	ds, err := clustersync.Connect(dsCfg, "from inside the cluster", "by kimport-agent", o.ProbeTimeout)
 	if err != nil {
 		return err
 	}
@@ -65,8 +61,8 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 		HealthProbeBindAddress:        o.ProbeAddr,
 		LeaderElection:                o.LeaderElect,
 		LeaderElectionConfig:          dsCfg, // replicas elect in their own cluster
-		LeaderElectionID:              agent.LeaderElectionID,
-		LeaderElectionNamespace:       agent.Namespace,
+		LeaderElectionID:              v1alpha1.AgentLeaderElection,
+		LeaderElectionNamespace:       v1alpha1.AgentNamespace,
 		LeaderElectionReleaseOnCancel: true,
 		Controller:                    config.Controller{SkipNameValidation: &o.SkipControllerNameValidation},
 	})
@@ -78,15 +74,15 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 		return err
 	}
 	r := &reconciler{hub: mgr.GetClient(), fresh: mgr.GetAPIReader(), ds: ds, events: logEvents{logger.WithName("events")}, opts: o, cluster: cred.cluster, done: disconnected}
-	err = ctrl.NewControllerManagedBy(mgr).Named("kimport-agent").
-		For(&v1alpha1.ImportedCluster{}, builder.WithPredicates(specOrDeletionChanged())).
+	err = ctrl.NewControllerManagedBy(mgr).Named(v1alpha1.AgentComponent).
+		For(&v1alpha1.ImportedCluster{}, builder.WithPredicates(clustersync.Changed())).
 		Complete(r)
 	if err != nil {
 		return err
 	}
 	for _, run := range []manager.RunnableFunc{
 		func(ctx context.Context) error {
-			return Heartbeat(ctx, hubCS.CoordinationV1(), cred.cluster, o.HeartbeatInterval)
+			return Heartbeat(ctx, hubCS.CoordinationV1(), cred.cluster)
 		},
 		func(ctx context.Context) error { return cred.keepRenewed(ctx, o.TokenLifetime, o.renewBefore()) },
 	} {
@@ -103,23 +99,11 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 	return mgr.Start(ctx)
 }
 
-func downstream(cfg *rest.Config, o Options) (clustersync.Downstream, error) {
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return clustersync.Downstream{}, err
-	}
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		return clustersync.Downstream{}, err
-	}
-	return clustersync.Downstream{Client: cs, Dynamic: dyn, Where: "from inside the cluster", As: "by kimport-agent", Timeout: o.ProbeTimeout}, nil
-}
-
 // credential is the hub credential: from --hub-kubeconfig (development), else from the
 // downstream Secret the import wrote.
 func credential(ctx context.Context, ds kubernetes.Interface, o Options) (*hubCredential, error) {
 	if o.HubKubeconfig == "" {
-		return loadCredential(ctx, ds, o.ClusterName, o.CAChecksum)
+		return loadCredential(ctx, ds, o.CAChecksum)
 	}
 	cfg, err := clientcmd.BuildConfigFromFlags("", o.HubKubeconfig)
 	if err != nil {
@@ -128,21 +112,13 @@ func credential(ctx context.Context, ds kubernetes.Interface, o Options) (*hubCr
 	if err := agent.ValidateHubServer(cfg.Host); err != nil {
 		return nil, fmt.Errorf("--hub-kubeconfig %s: its server %w", o.HubKubeconfig, err)
 	}
-	if cfg.BearerToken == "" || len(cfg.CAData) == 0 {
-		return nil, fmt.Errorf("--hub-kubeconfig %s must carry a bearer token of serviceaccount %s/%s and the hub CA inline", o.HubKubeconfig, v1alpha1.HubNamespace, v1alpha1.AgentName(o.ClusterName))
+	claims, _ := hubcreds.UnverifiedClaims(cfg.BearerToken)
+	cluster := v1alpha1.AgentCluster(claims.Subject)
+	if cluster == "" || len(cfg.CAData) == 0 {
+		return nil, fmt.Errorf("--hub-kubeconfig %s must carry a bearer token of serviceaccount %s/%s and the hub CA inline", o.HubKubeconfig, v1alpha1.HubNamespace, v1alpha1.AgentName("<cluster>"))
 	}
 	if err := checkPin(cfg.CAData, o.CAChecksum); err != nil {
 		return nil, err
 	}
-	return &hubCredential{cluster: o.ClusterName, server: cfg.Host, ca: cfg.CAData, token: cfg.BearerToken}, nil
-}
-
-// specOrDeletionChanged: the agent's own status writes must not wake it.
-func specOrDeletionChanged() predicate.Predicate {
-	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-		o, n := e.ObjectOld, e.ObjectNew
-		return o.GetGeneration() != n.GetGeneration() ||
-			!o.GetDeletionTimestamp().Equal(n.GetDeletionTimestamp()) ||
-			!maps.Equal(o.GetAnnotations(), n.GetAnnotations())
-	}}
+	return &hubCredential{cluster: cluster, server: cfg.Host, ca: cfg.CAData, token: cfg.BearerToken}, nil
 }

@@ -10,14 +10,13 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 // aboutAPI reports whether the downstream serves the About API (KEP-2149 ClusterProperty):
 // one discovery request, made once per sync or cleanup.
 func aboutAPI(cs kubernetes.Interface) bool {
-	_, err := cs.Discovery().ServerResourcesForGroupVersion(agent.ClusterPropertyGVR.GroupVersion().String())
+	_, err := cs.Discovery().ServerResourcesForGroupVersion(v1alpha1.ClusterPropertyGVR.GroupVersion().String())
 	return err == nil
 }
 
@@ -32,12 +31,12 @@ func publishAbout(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedClust
 		return
 	}
 	logger := log.FromContext(ctx)
-	values := map[string]string{agent.ClusterIDProperty: ic.Spec.ClusterID}
-	if marker, err := ds.Client.CoreV1().ConfigMaps(agent.Namespace).Get(ctx, agent.MarkerConfigMap, metav1.GetOptions{}); err == nil && marker.Data[agent.MarkerHubID] != "" {
-		values[agent.ClusterSetProperty] = marker.Data[agent.MarkerHubID]
+	values := map[string]string{v1alpha1.ClusterIDProperty: ic.Spec.ClusterID}
+	if marker, err := ds.Client.CoreV1().ConfigMaps(v1alpha1.AgentNamespace).Get(ctx, v1alpha1.MarkerConfigMap, metav1.GetOptions{}); err == nil && marker.Data[v1alpha1.MarkerHubID] != "" {
+		values[v1alpha1.ClusterSetProperty] = marker.Data[v1alpha1.MarkerHubID]
 	}
-	props := ds.Dynamic.Resource(agent.ClusterPropertyGVR)
-	for _, name := range agent.ClusterPropertyNames {
+	props := ds.Dynamic.Resource(v1alpha1.ClusterPropertyGVR)
+	for _, name := range v1alpha1.ClusterPropertyNames {
 		value := values[name]
 		if value == "" {
 			continue
@@ -52,10 +51,10 @@ func writeProperty(ctx context.Context, props dynamic.NamespaceableResourceInter
 	existing, err := props.Get(ctx, name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		u := &unstructured.Unstructured{Object: map[string]any{
-			"apiVersion": agent.ClusterPropertyGVR.GroupVersion().String(), "kind": "ClusterProperty",
+			"apiVersion": v1alpha1.ClusterPropertyGVR.GroupVersion().String(), "kind": "ClusterProperty",
 			"metadata": map[string]any{"name": name}, "spec": map[string]any{"value": value},
 		}}
-		labels := agent.Labels(cluster)
+		labels := v1alpha1.ImportLabels(cluster)
 		u.SetLabels(labels)
 		_, err = props.Create(ctx, u, metav1.CreateOptions{FieldManager: v1alpha1.ReconcilerName})
 		return err
@@ -81,8 +80,8 @@ func removeAbout(ctx context.Context, ds Downstream) error {
 	if ds.Dynamic == nil || !aboutAPI(ds.Client) {
 		return nil
 	}
-	props := ds.Dynamic.Resource(agent.ClusterPropertyGVR)
-	for _, name := range agent.ClusterPropertyNames {
+	props := ds.Dynamic.Resource(v1alpha1.ClusterPropertyGVR)
+	for _, name := range v1alpha1.ClusterPropertyNames {
 		existing, err := props.Get(ctx, name, metav1.GetOptions{})
 		if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) {
 			continue

@@ -44,9 +44,9 @@ func Clean(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedCluster, dea
 		return fmt.Errorf("deleting the About API clusterproperties: %w", err)
 	}
 	background := metav1.DeletePropagationBackground
-	err = cs.RbacV1().ClusterRoles().Delete(ctx, agent.ClusterRoleName, metav1.DeleteOptions{PropagationPolicy: &background})
+	err = cs.RbacV1().ClusterRoles().Delete(ctx, v1alpha1.AgentClusterRole, metav1.DeleteOptions{PropagationPolicy: &background})
 	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("deleting ClusterRole %s: %w", agent.ClusterRoleName, err)
+		return fmt.Errorf("deleting ClusterRole %s: %w", v1alpha1.AgentClusterRole, err)
 	}
 	return nil
 }
@@ -71,12 +71,12 @@ func LeftBehind(ic *v1alpha1.ImportedCluster) string {
 	if len(namespaces) > 0 {
 		parts = append(parts, fmt.Sprintf("label %s on namespaces %s", v1alpha1.ProjectLabel, strings.Join(namespaces, ", ")))
 	}
-	agentObjects := "ServiceAccount " + agent.ServiceAccount + ", whose tokens end with it, ClusterRoleBinding, Role, RoleBinding, ConfigMap " + agent.MarkerConfigMap
+	agentObjects := "ServiceAccount " + v1alpha1.AgentServiceAccount + ", whose tokens end with it, ClusterRoleBinding, Role, RoleBinding, ConfigMap " + v1alpha1.MarkerConfigMap
 	if ic.Spec.AgentMode() {
 		agentObjects += ", the agent Deployment kimport-agent and its hub Secret kimport-agent-hub"
 	}
 	parts = append(parts, fmt.Sprintf("ClusterRole %s and what it owns (%s in %s, the fencing policy, and %s itself if the import created it); delete the ClusterRole with kubectl against the downstream to remove them all",
-		agent.ClusterRoleName, agentObjects, agent.Namespace, agent.Namespace))
-	parts = append(parts, "About API clusterproperties "+strings.Join(agent.ClusterPropertyNames, ", ")+" if the downstream serves that API")
+		v1alpha1.AgentClusterRole, agentObjects, v1alpha1.AgentNamespace, v1alpha1.AgentNamespace))
+	parts = append(parts, "About API clusterproperties "+strings.Join(v1alpha1.ClusterPropertyNames, ", ")+" if the downstream serves that API")
 	return strings.Join(parts, "; ")
 }

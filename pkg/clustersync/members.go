@@ -20,7 +20,7 @@ import (
 
 // memberSelector selects the member ClusterRoleBindings of one cluster.
 func memberSelector(cluster string) string {
-	return labels.SelectorFromSet(labels.Set{agent.MemberLabel: "true", v1alpha1.ClusterLabel: cluster}).String()
+	return labels.SelectorFromSet(labels.Set{v1alpha1.MemberLabel: "true", v1alpha1.ClusterLabel: cluster}).String()
 }
 
 // applyMembers makes the downstream member ClusterRoleBindings exactly those of spec.members

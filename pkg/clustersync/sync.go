@@ -8,11 +8,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/record"
 
 	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/inspect"
+	"github.com/kubectl-import/kubectl-import/pkg/status"
 )
 
 // Downstream is the cluster being synchronised, as whoever runs the sync reaches it.
@@ -28,6 +30,20 @@ type Downstream struct {
 	Timeout time.Duration
 }
 
+// Connect is the downstream reached through cfg (built by pkg/dsclient), described in
+// messages as where and as, each probe and the writes of each sync bounded by timeout.
+func Connect(cfg *rest.Config, where, as string, timeout time.Duration) (Downstream, error) {
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return Downstream{}, err
+	}
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return Downstream{}, err
+	}
+	return Downstream{Client: cs, Dynamic: dyn, Where: where, As: as, Timeout: timeout}, nil
+}
+
 // DefaultTimeout bounds a probe when Downstream.Timeout is not set.
 const DefaultTimeout = 5 * time.Second
 
@@ -36,17 +52,6 @@ func (ds Downstream) timeout() time.Duration {
 		return DefaultTimeout
 	}
 	return ds.Timeout
-}
-
-// NotConnected records why the downstream was not reached; the conditions that need it
-// wait for it.
-func NotConnected(ic *v1alpha1.ImportedCluster, reason, msg string) {
-	SetCondition(ic, v1alpha1.ConditionConnected, metav1.ConditionFalse, reason, msg)
-	for _, t := range []string{v1alpha1.ConditionProjectsAssigned, v1alpha1.ConditionMembersApplied} {
-		if FindCondition(&ic.Status, t) == nil {
-			SetCondition(ic, t, metav1.ConditionUnknown, v1alpha1.ReasonNotConnected, "waiting for the downstream to be reached")
-		}
-	}
 }
 
 // Sync probes the downstream and, when it is the cluster spec.clusterID names, assigns
@@ -66,11 +71,11 @@ func Sync(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedCluster, even
 		if bodylimit.Refused(err) {
 			reason = v1alpha1.ReasonAnsweredTooMuch
 		}
-		NotConnected(ic, reason, fmt.Sprintf("cannot reach the downstream %s: %v", ds.Where, err))
+		status.NotConnected(ic, reason, fmt.Sprintf("cannot reach the downstream %s: %v", ds.Where, err))
 		return false
 	}
 	if err := identityMismatch(ic.Spec.ClusterID, obs.kubeSystemID); err != nil {
-		NotConnected(ic, v1alpha1.ReasonIdentityMismatch, err.Error())
+		status.NotConnected(ic, v1alpha1.ReasonIdentityMismatch, err.Error())
 		return false
 	}
 	now := metav1.Now()
@@ -80,21 +85,21 @@ func Sync(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedCluster, even
 	st.Distribution = inspect.Distribution(obs.gitVersion, obs.nodes)
 	st.Nodes = &nodes
 	st.Projects = inspect.Projects(obs.namespaceNames())
-	SetCondition(ic, v1alpha1.ConditionConnected, metav1.ConditionTrue, v1alpha1.ReasonReached,
+	status.SetCondition(ic, v1alpha1.ConditionConnected, metav1.ConditionTrue, v1alpha1.ReasonReached,
 		fmt.Sprintf("reached %s (%s) %s", ds.Where, obs.gitVersion, ds.As))
 
 	writeCtx, cancelWrite := context.WithTimeout(ctx, ds.timeout())
 	defer cancelWrite()
 	if err := assignProjects(writeCtx, ds.Client, obs.namespaces, st.Projects); err != nil {
-		SetCondition(ic, v1alpha1.ConditionProjectsAssigned, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
+		status.SetCondition(ic, v1alpha1.ConditionProjectsAssigned, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
 	} else {
-		SetCondition(ic, v1alpha1.ConditionProjectsAssigned, metav1.ConditionTrue, v1alpha1.ReasonAssigned,
+		status.SetCondition(ic, v1alpha1.ConditionProjectsAssigned, metav1.ConditionTrue, v1alpha1.ReasonAssigned,
 			fmt.Sprintf("namespaces labelled %s", v1alpha1.ProjectLabel))
 	}
 	if err := applyMembers(writeCtx, ds.Client, ic.Name, ic.Spec.Members); err != nil {
-		SetCondition(ic, v1alpha1.ConditionMembersApplied, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
+		status.SetCondition(ic, v1alpha1.ConditionMembersApplied, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
 	} else {
-		SetCondition(ic, v1alpha1.ConditionMembersApplied, metav1.ConditionTrue, v1alpha1.ReasonApplied,
+		status.SetCondition(ic, v1alpha1.ConditionMembersApplied, metav1.ConditionTrue, v1alpha1.ReasonApplied,
 			fmt.Sprintf("%d member(s) bound", len(ic.Spec.Members)))
 	}
 	observeCapabilities(ic, obs, events)

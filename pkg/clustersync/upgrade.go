@@ -11,6 +11,8 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
+	"github.com/kubectl-import/kubectl-import/pkg/status"
 	"github.com/kubectl-import/kubectl-import/pkg/validate"
 )
 
@@ -35,27 +37,27 @@ func observeUpgrade(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedClu
 		return
 	}
 	failed := func(err error) {
-		SetCondition(ic, v1alpha1.ConditionUpgraded, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
+		status.SetCondition(ic, v1alpha1.ConditionUpgraded, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
 	}
 	cs, dyn := ds.Client, ds.Dynamic
-	present, err := k3s.ControllerPresent(ctx, cs)
+	present, err := k3sops.ControllerPresent(ctx, cs)
 	if err != nil {
 		failed(fmt.Errorf("looking for the system-upgrade-controller: %w", err))
 		return
 	}
 	planned, clamped := clampServers(ic)
-	if err := k3s.ApplyPlans(ctx, dyn, planned); err != nil {
+	if err := k3sops.ApplyPlans(ctx, dyn, planned); err != nil {
 		failed(fmt.Errorf("deploying the upgrade plans: %w", err))
 		return
 	}
-	up, done, err := k3s.Progress(ctx, cs, dyn, ic, obs.nodes)
+	up, done, err := k3sops.Progress(ctx, cs, dyn, ic, obs.nodes)
 	if err != nil {
 		failed(fmt.Errorf("reading the upgrade progress: %w", err))
 		return
 	}
 	ic.Status.Upgrade = up
 	cond := k3s.UpgradedCondition(ic, present, up, done)
-	SetCondition(ic, cond.Type, cond.Status, cond.Reason, cond.Message+clamped)
+	status.SetCondition(ic, cond.Type, cond.Status, cond.Reason, cond.Message+clamped)
 }
 
 // clampServers is ic with at most as many servers upgrading at once as keep etcd quorum with
@@ -75,5 +77,5 @@ func clampServers(ic *v1alpha1.ImportedCluster) (*v1alpha1.ImportedCluster, stri
 	planned := ic.DeepCopy()
 	planned.Spec.K3s.UpgradeStrategy.ServerConcurrency = int32(limit)
 	return planned, fmt.Sprintf("; %s runs %d server(s) at once, not spec.k3s.upgradeStrategy.serverConcurrency %d: with %d embedded-etcd members observed now, more would break quorum",
-		k3s.MasterPlan, limit, asked, n)
+		v1alpha1.MasterPlan, limit, asked, n)
 }

@@ -15,7 +15,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/agentrun"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
@@ -41,14 +40,14 @@ func startAgentFor(t *testing.T, hub, ds *testenv.Cluster, name string) {
 	hubKubeconfig := filepath.Join(t.TempDir(), "agent-hub.kubeconfig")
 	must(t, testenv.WriteKubeconfig(hubKubeconfig, "hub", &rest.Config{Host: hub.Config.Host, BearerToken: tr.Status.Token,
 		TLSClientConfig: rest.TLSClientConfig{CAData: hub.Config.CAData}}))
-	dsKubeconfig, err := ds.ServiceAccountKubeconfig(ctx, agent.Namespace, agent.ServiceAccount)
+	dsKubeconfig, err := ds.ServiceAccountKubeconfig(ctx, v1alpha1.AgentNamespace, v1alpha1.AgentServiceAccount)
 	must(t, err)
 	dsCfg, err := clientcmd.BuildConfigFromFlags("", dsKubeconfig)
 	must(t, err)
 
 	o := agentrun.DefaultOptions()
-	o.HubKubeconfig, o.ClusterName = hubKubeconfig, name
-	o.HeartbeatInterval, o.SyncInterval, o.ProbeTimeout = 500*time.Millisecond, time.Second, 3*time.Second
+	o.HubKubeconfig = hubKubeconfig
+	o.SyncInterval, o.ProbeTimeout = time.Second, 3*time.Second
 	o.ProbeAddr = "0"
 	o.SkipControllerNameValidation = true // several agents run in this process
 	runCtx, cancel := context.WithCancel(ctx)

@@ -10,7 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
+	"github.com/kubectl-import/kubectl-import/pkg/status"
 )
 
 // claimBeforeActing claims the identity (spec.clusterID) of every record that has one, until
@@ -35,7 +35,7 @@ func (r *Reconciler) claimBeforeActing(ctx context.Context, ic *v1alpha1.Importe
 		missing = fmt.Sprintf(" (which does not exist: if no import of it is under way, delete lease %s/%s to release the claim)",
 			v1alpha1.HubNamespace, v1alpha1.IdentityClaimName(ic.Spec.ClusterID))
 	}
-	clustersync.NotConnected(ic, v1alpha1.ReasonIdentityClaimed, fmt.Sprintf(
+	status.NotConnected(ic, v1alpha1.ReasonIdentityClaimed, fmt.Sprintf(
 		"cluster ID %s is claimed by importedcluster %s%s: this record of the same cluster is a duplicate and never touches the downstream; remove it with `kubectl import delete %s`",
 		ic.Spec.ClusterID, holder, missing, ic.Name))
 	return true, nil

@@ -16,6 +16,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
+	"github.com/kubectl-import/kubectl-import/pkg/status"
 )
 
 // finalize disconnects a deleted cluster: the downstream first (bounded by CleanupTimeout from
@@ -25,32 +26,31 @@ import (
 // clusterID), or a duplicate that lost the identity claim, has nothing in a downstream: it
 // goes at once.
 func (r *Reconciler) finalize(ctx context.Context, ic *v1alpha1.ImportedCluster) (ctrl.Result, error) {
-	before := ic.Status.DeepCopy()
-	ic.Status.Phase = v1alpha1.PhaseDisconnecting
-	reason := clustersync.ConditionReason(&ic.Status, v1alpha1.ConditionDownstreamRemoved)
+	observed := ic.DeepCopy() // the phase follows: Disconnecting (status.PhaseFor)
+	reason := status.ConditionReason(&ic.Status, v1alpha1.ConditionDownstreamRemoved)
 	// A duplicate that lost the identity claim shares the agent of the registration that won:
 	// cleaning "its" downstream would disconnect the winner.
-	duplicate := clustersync.ConditionReason(&ic.Status, v1alpha1.ConditionConnected) == v1alpha1.ReasonIdentityClaimed
+	duplicate := status.ConditionReason(&ic.Status, v1alpha1.ConditionConnected) == v1alpha1.ReasonIdentityClaimed
 	if ic.Spec.ClusterID != "" && !duplicate && reason != v1alpha1.ReasonRemoved && reason != v1alpha1.ReasonAbandoned {
 		deadline := ic.DeletionTimestamp.Add(r.Options.CleanupTimeout)
 		abandoned := ""
 		err := r.cleanDownstream(ctx, ic, deadline)
 		switch {
 		case err == nil:
-			clustersync.SetCondition(ic, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionTrue, v1alpha1.ReasonRemoved, clustersync.CleanedMessage)
+			status.SetCondition(observed, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionTrue, v1alpha1.ReasonRemoved, clustersync.CleanedMessage)
 		case !errors.As(err, new(*clustersync.GiveUp)) && time.Now().Before(deadline):
-			clustersync.SetCondition(ic, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionFalse, v1alpha1.ReasonRetrying, err.Error())
-			if werr := r.writeStatus(ctx, ic, before); werr != nil {
+			status.SetCondition(observed, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionFalse, v1alpha1.ReasonRetrying, err.Error())
+			if werr := r.writeStatus(ctx, ic, &observed.Status); werr != nil {
 				return ctrl.Result{}, werr
 			}
 			return ctrl.Result{RequeueAfter: r.until(deadline)}, nil
 		default:
 			abandoned = fmt.Sprintf("gave up on the downstream (%s); may be left behind there: %s", lastCleanupError(ic, err), clustersync.LeftBehind(ic))
-			clustersync.SetCondition(ic, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionFalse, v1alpha1.ReasonAbandoned, abandoned)
+			status.SetCondition(observed, v1alpha1.ConditionDownstreamRemoved, metav1.ConditionFalse, v1alpha1.ReasonAbandoned, abandoned)
 		}
 		// Recorded before the hub cleanup, so a retry after a hub error leaves the
 		// downstream (where the agent may no longer have rights) alone.
-		if err := r.writeStatus(ctx, ic, before); err != nil {
+		if err := r.writeStatus(ctx, ic, &observed.Status); err != nil {
 			return ctrl.Result{}, err
 		}
 		if abandoned != "" {
@@ -73,7 +73,7 @@ func (r *Reconciler) finalize(ctx context.Context, ic *v1alpha1.ImportedCluster)
 func (r *Reconciler) cleanDownstream(ctx context.Context, ic *v1alpha1.ImportedCluster, deadline time.Time) error {
 	if ic.Spec.AgentMode() {
 		return fmt.Errorf("waiting for kimport-agent to clean the downstream and report it (%s)",
-			clustersync.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat))
+			status.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat))
 	}
 	creds, err := r.credentials(ctx, ic)
 	var noCreds *errNoCredentials
@@ -92,7 +92,7 @@ func (r *Reconciler) cleanDownstream(ctx context.Context, ic *v1alpha1.ImportedC
 // lastCleanupError is err, unless err only says the deadline cut the last attempt short:
 // then the error of the attempt before (recorded in the Retrying condition) says more.
 func lastCleanupError(ic *v1alpha1.ImportedCluster, err error) string {
-	c := clustersync.FindCondition(&ic.Status, v1alpha1.ConditionDownstreamRemoved)
+	c := status.FindCondition(&ic.Status, v1alpha1.ConditionDownstreamRemoved)
 	if errors.Is(err, context.DeadlineExceeded) && c != nil && c.Reason == v1alpha1.ReasonRetrying {
 		return c.Message
 	}

@@ -20,12 +20,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 const (
@@ -60,8 +60,8 @@ func testReconciler(t *testing.T, version string) {
 	ctx := context.Background()
 	must(t, testenv.CreateK3sNodes(ctx, k3s.Client, 3, 5, k3s.Version))
 	must(t, testenv.CreateNodes(ctx, plain.Client, "node", 2, plain.Version, nil))
-	must(t, plain.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: agent.Namespace, Labels: map[string]string{"team": "platform"}}}))
-	must(t, plain.Client.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "platform-settings", Namespace: agent.Namespace}}))
+	must(t, plain.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.AgentNamespace, Labels: map[string]string{"team": "platform"}}}))
+	must(t, plain.Client.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "platform-settings", Namespace: v1alpha1.AgentNamespace}}))
 	logPath := startReconciler(t, hub, controller.Options{ProbeInterval: probeInterval, ProbeTimeout: 2 * time.Second, CleanupTimeout: cleanupTimeout})
 
 	k3sReq, k3sToken := prepareImport(t, hub, k3s, "k3s", []v1alpha1.Member{owner})
@@ -166,7 +166,7 @@ func testReconciler(t *testing.T, version string) {
 		waitGone(t, hub.Client, &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: "impostor"}}, phaseTimeout)
 		waitEvent(t, hub, "impostor", corev1.EventTypeWarning, "CleanupAbandoned", "gave up on the downstream (the downstream's kube-system UID is "+plainReq.ClusterID)
 		var cr rbacv1.ClusterRole
-		must(t, plain.Client.Get(ctx, client.ObjectKey{Name: agent.ClusterRoleName}, &cr))
+		must(t, plain.Client.Get(ctx, client.ObjectKey{Name: v1alpha1.AgentClusterRole}, &cr))
 		assertProjectLabels(t, plain, map[string]string{"default": "default", "cattle-system": "system"})
 		waitPhase(t, hub, "plain", v1alpha1.PhaseActive, v1alpha1.ReasonReached, phaseTimeout)
 	})
@@ -209,12 +209,12 @@ func testReconciler(t *testing.T, version string) {
 			waitGone(t, plain.Client, obj, 30*time.Second)
 		}
 		var ns corev1.Namespace
-		must(t, plain.Client.Get(ctx, client.ObjectKey{Name: agent.Namespace}, &ns))
-		if ns.DeletionTimestamp != nil || !reflect.DeepEqual(ns.Labels, map[string]string{"team": "platform", corev1.LabelMetadataName: agent.Namespace}) {
+		must(t, plain.Client.Get(ctx, client.ObjectKey{Name: v1alpha1.AgentNamespace}, &ns))
+		if ns.DeletionTimestamp != nil || !reflect.DeepEqual(ns.Labels, map[string]string{"team": "platform", corev1.LabelMetadataName: v1alpha1.AgentNamespace}) {
 			t.Errorf("cattle-system: deletionTimestamp %v, labels %v; want it kept with only its own labels", ns.DeletionTimestamp, ns.Labels)
 		}
 		var cm corev1.ConfigMap
-		must(t, plain.Client.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: "platform-settings"}, &cm))
+		must(t, plain.Client.Get(ctx, client.ObjectKey{Namespace: v1alpha1.AgentNamespace, Name: "platform-settings"}, &cm))
 		assertProjectLabels(t, plain, map[string]string{"default": "", "cattle-system": "", "kube-system": ""})
 	})
 
@@ -238,7 +238,7 @@ func testReconciler(t *testing.T, version string) {
 		plain.StartAPIServer(t)
 		var cr rbacv1.ClusterRole // left behind, as the event says
 		eventually(t, 30*time.Second, "downstream back with the agent ClusterRole left behind", func(ctx context.Context) error {
-			return plain.Client.Get(ctx, client.ObjectKey{Name: agent.ClusterRoleName}, &cr)
+			return plain.Client.Get(ctx, client.ObjectKey{Name: v1alpha1.AgentClusterRole}, &cr)
 		})
 	})
 }
@@ -294,7 +294,7 @@ func assertProjectLabels(t *testing.T, ds *testenv.Cluster, want map[string]stri
 
 func memberBindingsAre(ctx context.Context, ds *testenv.Cluster, cluster string, members ...v1alpha1.Member) error {
 	var list rbacv1.ClusterRoleBindingList
-	if err := ds.Client.List(ctx, &list, client.MatchingLabels{agent.MemberLabel: "true", v1alpha1.ClusterLabel: cluster}); err != nil {
+	if err := ds.Client.List(ctx, &list, client.MatchingLabels{v1alpha1.MemberLabel: "true", v1alpha1.ClusterLabel: cluster}); err != nil {
 		return err
 	}
 	if len(list.Items) != len(members) {

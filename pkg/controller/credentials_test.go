@@ -17,12 +17,12 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 // TestAgentCredentials: the credential the hub holds for a downstream is a short-lived
@@ -55,7 +55,7 @@ func TestAgentCredentials(t *testing.T) {
 				return fmt.Errorf("%d distinct tokens stored so far", len(seen))
 			}
 			c, _ := hubcreds.UnverifiedClaims(now)
-			if life := c.ExpiresAt.Sub(c.IssuedAt); life != 10*time.Minute || c.Subject != "system:serviceaccount:"+agent.Namespace+":"+agent.ServiceAccount {
+			if life := c.ExpiresAt.Sub(c.IssuedAt); life != 10*time.Minute || c.Subject != "system:serviceaccount:"+v1alpha1.AgentNamespace+":"+v1alpha1.AgentServiceAccount {
 				return fmt.Errorf("renewed token: subject %q, lifetime %s; want the agent's, 10m", c.Subject, life)
 			}
 			return nil
@@ -73,7 +73,7 @@ func TestAgentCredentials(t *testing.T) {
 			}
 		}
 		var secrets corev1.SecretList
-		must(t, plain.Client.List(ctx, &secrets, client.InNamespace(agent.Namespace)))
+		must(t, plain.Client.List(ctx, &secrets, client.InNamespace(v1alpha1.AgentNamespace)))
 		for _, s := range secrets.Items {
 			if s.Type == corev1.SecretTypeServiceAccountToken {
 				t.Errorf("legacy token Secret %s in the downstream", s.Name)

@@ -23,7 +23,6 @@ import (
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
@@ -105,8 +104,8 @@ func rfc3339(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 // markerPhase is the phase the downstream registration marker shows.
 func markerPhase(ctx context.Context, ds *testenv.Cluster) (string, error) {
 	var cm corev1.ConfigMap
-	err := ds.Client.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: agent.MarkerConfigMap}, &cm)
-	return cm.Data[agent.MarkerHubPhase], err
+	err := ds.Client.Get(ctx, client.ObjectKey{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.MarkerConfigMap}, &cm)
+	return cm.Data[v1alpha1.MarkerHubPhase], err
 }
 
 // controllerIdentity is the reconciler's ServiceAccount of deploy/base/rbac.yaml, as a

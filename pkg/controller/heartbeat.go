@@ -13,28 +13,41 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/handler"
+	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
+	"github.com/kubectl-import/kubectl-import/pkg/heartbeat"
+	"github.com/kubectl-import/kubectl-import/pkg/status"
 	kimportversion "github.com/kubectl-import/kubectl-import/pkg/version"
 )
 
 // heartbeats remembers when the hub last saw each agent renew its Lease, by the hub's own
 // clock: an agent's clock may be skewed, and a renewTime set in the future must not keep a
-// silent agent Active. (The node lifecycle controller judges kubelets the same way.)
+// silent agent Active. (The node lifecycle controller judges kubelets the same way.) With each
+// sighting it keeps the cadence the Lease published then: the one the agent renews by until
+// its next renewal, and so the grace of this one.
 type heartbeats struct {
 	mu   sync.Mutex
-	seen map[string]time.Time
+	seen map[string]sighting
 }
 
-func (h *heartbeats) observe(cluster string, at time.Time) {
+// sighting is one renewal the hub saw.
+type sighting struct {
+	at      time.Time
+	cadence heartbeat.Cadence
+}
+
+// late is when the heartbeat of this sighting turns late.
+func (s sighting) late() time.Time { return s.at.Add(s.cadence.Grace()) }
+
+func (h *heartbeats) observe(cluster string, s sighting) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.seen == nil {
-		h.seen = map[string]time.Time{}
+		h.seen = map[string]sighting{}
 	}
-	h.seen[cluster] = at
+	h.seen[cluster] = s
 }
 
 func (h *heartbeats) forget(cluster string) {
@@ -43,17 +56,18 @@ func (h *heartbeats) forget(cluster string) {
 	delete(h.seen, cluster)
 }
 
-func (h *heartbeats) last(cluster string) (time.Time, bool) {
+func (h *heartbeats) last(cluster string) (sighting, bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	t, ok := h.seen[cluster]
-	return t, ok
+	s, ok := h.seen[cluster]
+	return s, ok
 }
 
 // heartbeatHandler records each renewal of a heartbeat Lease and wakes the reconciler of its
-// cluster. A Lease first seen (the hub started) counts as renewed now if its renewTime is
-// recent, so a restart of the hub does not mark every cluster Unavailable; an old one keeps
-// its renewTime.
+// cluster, and wakes it too for a Lease that does not publish the hub's cadence yet (a new
+// one). A Lease first seen (the hub started) counts as renewed now if its renewTime is recent,
+// so a restart of the hub does not mark every cluster Unavailable; an old one keeps its
+// renewTime.
 func (r *Reconciler) heartbeatHandler() handler.TypedEventHandler[client.Object, reconcile.Request] {
 	enqueue := func(q workqueue.TypedRateLimitingInterface[reconcile.Request], cluster string) {
 		q.Add(reconcile.Request{NamespacedName: client.ObjectKey{Name: cluster}})
@@ -61,26 +75,38 @@ func (r *Reconciler) heartbeatHandler() handler.TypedEventHandler[client.Object,
 	return handler.Funcs{
 		CreateFunc: func(ctx context.Context, e event.CreateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 			l, ic := r.heartbeatOf(ctx, e.Object)
-			if ic == nil || l.Spec.RenewTime == nil {
+			if ic == nil {
 				return
 			}
-			now := time.Now()
-			at := l.Spec.RenewTime.Time
-			if now.Sub(at) < r.Options.HeartbeatGrace {
-				at = now
+			published := heartbeat.Published(l)
+			if l.Spec.RenewTime != nil {
+				now := time.Now()
+				at := l.Spec.RenewTime.Time
+				if now.Sub(at) < published.Grace() {
+					at = now
+				}
+				r.heartbeats.observe(ic.Name, sighting{at: at, cadence: published})
 			}
-			r.heartbeats.observe(ic.Name, at)
-			enqueue(q, ic.Name)
+			if l.Spec.RenewTime != nil || published != r.Options.cadence() {
+				enqueue(q, ic.Name)
+			}
 		},
 		UpdateFunc: func(ctx context.Context, e event.UpdateEvent, q workqueue.TypedRateLimitingInterface[reconcile.Request]) {
 			old, _ := e.ObjectOld.(*coordinationv1.Lease)
 			l, ic := r.heartbeatOf(ctx, e.ObjectNew)
-			if ic == nil || l.Spec.RenewTime == nil || (old != nil && old.Spec.RenewTime.Equal(l.Spec.RenewTime)) {
+			if ic == nil {
+				return
+			}
+			published := heartbeat.Published(l)
+			if l.Spec.RenewTime == nil || (old != nil && old.Spec.RenewTime.Equal(l.Spec.RenewTime)) {
+				if published != r.Options.cadence() {
+					enqueue(q, ic.Name) // someone changed the published cadence: publish it again
+				}
 				return
 			}
 			_, known := r.heartbeats.last(ic.Name)
-			r.heartbeats.observe(ic.Name, time.Now())
-			if c := clustersync.FindCondition(&ic.Status, v1alpha1.ConditionHeartbeat); !known || c == nil || c.Status != metav1.ConditionTrue {
+			r.heartbeats.observe(ic.Name, sighting{at: time.Now(), cadence: published})
+			if c := status.FindCondition(&ic.Status, v1alpha1.ConditionHeartbeat); !known || c == nil || c.Status != metav1.ConditionTrue {
 				enqueue(q, ic.Name) // only a change of judgement needs a reconcile
 			}
 		},
@@ -113,20 +139,20 @@ func (r *Reconciler) heartbeatOf(ctx context.Context, o client.Object) (*coordin
 // observeHeartbeat judges the agent's heartbeat (the Heartbeat condition, which only the
 // hub writes) and its version (AgentVersion). Everything else in status is the agent's.
 func (r *Reconciler) observeHeartbeat(ic *v1alpha1.ImportedCluster) {
-	grace := r.Options.HeartbeatGrace
 	lease := v1alpha1.HubNamespace + "/" + v1alpha1.HeartbeatName(ic.Name)
 	last, ok := r.heartbeats.last(ic.Name)
+	grace := last.cadence.Grace()
 	switch {
 	case !ok:
-		clustersync.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionFalse, v1alpha1.ReasonAwaitingAgent, fmt.Sprintf(
+		status.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionFalse, v1alpha1.ReasonAwaitingAgent, fmt.Sprintf(
 			"waiting for kimport-agent in the downstream to renew Lease %s; if it does not start: kubectl -n cattle-system get deployment kimport-agent, and its logs", lease))
-	case time.Since(last) <= grace:
-		clustersync.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionTrue, v1alpha1.ReasonRenewed, fmt.Sprintf(
+	case !time.Now().After(last.late()):
+		status.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionTrue, v1alpha1.ReasonRenewed, fmt.Sprintf(
 			"the agent renews Lease %s (grace period %s)", lease, grace))
 	default:
-		clustersync.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionFalse, v1alpha1.ReasonLate, fmt.Sprintf(
+		status.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionFalse, v1alpha1.ReasonLate, fmt.Sprintf(
 			"the agent last renewed Lease %s at %s, more than the grace period %s ago: it is stopped or cannot reach the hub (check kimport-agent in cattle-system of the downstream)",
-			lease, last.UTC().Format(time.RFC3339), grace))
+			lease, last.at.UTC().Format(time.RFC3339), grace))
 	}
 	observeAgentVersion(ic)
 }
@@ -141,24 +167,44 @@ func observeAgentVersion(ic *v1alpha1.ImportedCluster) {
 	a, aerr := version.ParseSemantic(agentV)
 	h, herr := version.ParseSemantic(hubV)
 	if aerr == nil && herr == nil && a.LessThan(h) {
-		clustersync.SetCondition(ic, v1alpha1.ConditionAgentVersion, metav1.ConditionFalse, v1alpha1.ReasonBehind, fmt.Sprintf(
+		status.SetCondition(ic, v1alpha1.ConditionAgentVersion, metav1.ConditionFalse, v1alpha1.ReasonBehind, fmt.Sprintf(
 			"the agent runs %s, the hub %s: kubectl import agent upgrade %s", agentV, hubV, ic.Name))
 		return
 	}
-	clustersync.SetCondition(ic, v1alpha1.ConditionAgentVersion, metav1.ConditionTrue, v1alpha1.ReasonCurrent,
+	status.SetCondition(ic, v1alpha1.ConditionAgentVersion, metav1.ConditionTrue, v1alpha1.ReasonCurrent,
 		fmt.Sprintf("the agent runs %s, the hub %s", agentV, hubV))
 }
 
 // heartbeatCheck is when to look at cluster's heartbeat again: just after it would turn
-// late, or after the grace period when none was seen yet.
+// late, or after the published grace when none was seen yet (or it is late already).
 func (r *Reconciler) heartbeatCheck(cluster string) time.Duration {
 	last, ok := r.heartbeats.last(cluster)
 	if !ok {
-		return r.Options.HeartbeatGrace
+		return r.Options.cadence().Grace()
 	}
-	d := time.Until(last.Add(r.Options.HeartbeatGrace)) + 500*time.Millisecond
+	d := time.Until(last.late()) + 500*time.Millisecond
 	if d < 500*time.Millisecond {
-		return r.Options.HeartbeatGrace
+		return r.Options.cadence().Grace()
 	}
 	return d
+}
+
+// publishCadence writes the hub's heartbeat cadence into the heartbeat Lease of ic when it
+// carries another (the import creates it with the default). The hub judges each renewal by
+// the cadence the Lease carried when it saw it, so a cadence not yet published, or not yet
+// read by the agent, is never judged by the new one. A failure is logged and retried at the
+// next reconcile: the Lease's own cadence stays consistent meanwhile.
+func (r *Reconciler) publishCadence(ctx context.Context, ic *v1alpha1.ImportedCluster) {
+	var l coordinationv1.Lease
+	key := client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.HeartbeatName(ic.Name)}
+	if err := r.Client.Get(ctx, key, &l); err != nil {
+		return // not created yet (its creation wakes the reconciler), or the cache is not there yet
+	}
+	patch := client.MergeFrom(l.DeepCopy())
+	if !r.Options.cadence().Publish(&l) {
+		return
+	}
+	if err := r.Client.Patch(ctx, &l, patch); err != nil {
+		log.FromContext(ctx).Info("cannot publish the heartbeat cadence; the agent keeps the Lease's", "lease", key.String(), "error", err.Error())
+	}
 }

@@ -14,8 +14,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/event"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/heartbeat"
+	"github.com/kubectl-import/kubectl-import/pkg/status"
 )
 
 // TestHeartbeatsByLeaseName: a heartbeat counts for the cluster its Lease is named after,
@@ -75,5 +78,56 @@ func TestHeartbeatsByLeaseName(t *testing.T) {
 	}
 	if n := len(r.heartbeats.seen); n != 0 {
 		t.Errorf("%d heartbeats remembered after a was deleted (%v), want none", n, r.heartbeats.seen)
+	}
+}
+
+// TestHeartbeatCadenceIsTheHubs: the hub publishes its cadence in the heartbeat Lease, and
+// judges each renewal by the cadence the Lease carried when the hub saw it: a renewal made at
+// the default cadence is not late by the hub's shorter one before the agent has read it.
+func TestHeartbeatCadenceIsTheHubs(t *testing.T) {
+	ic := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: "a"}, Spec: v1alpha1.ImportedClusterSpec{Mode: v1alpha1.ModeAgent, ClusterID: "id-a"}}
+	lease := agent.HubIdentity("a")[5].(*coordinationv1.Lease)
+	lease.Spec.RenewTime = &metav1.MicroTime{Time: time.Now()}
+	c := crfake.NewClientBuilder().WithScheme(scheme.Scheme).WithObjects(ic, lease).Build()
+	r := &Reconciler{Client: c, Options: Options{HeartbeatGrace: 4 * time.Second}.withDefaults()}
+	h := r.heartbeatHandler()
+	q := workqueue.NewTypedRateLimitingQueue(workqueue.DefaultTypedControllerRateLimiter[reconcile.Request]())
+	defer q.ShutDown()
+	ctx := context.Background()
+
+	h.Create(ctx, event.CreateEvent{Object: lease}, q)
+	first, ok := r.heartbeats.last("a")
+	if !ok || first.cadence.Grace() != heartbeat.DefaultLease {
+		t.Fatalf("first sighting %+v (%v), want one at the Lease's default cadence", first, ok)
+	}
+	r.publishCadence(ctx, ic)
+	var stored coordinationv1.Lease
+	if err := c.Get(ctx, client.ObjectKeyFromObject(lease), &stored); err != nil {
+		t.Fatal(err)
+	}
+	if got := heartbeat.Published(&stored); got.Lease != 4*time.Second || got.Interval() > 2*time.Second {
+		t.Fatalf("published %s (agents renew every %s), want 4s", got.Lease, got.Interval())
+	}
+
+	// 10 s after a renewal at the default cadence: not late, the agent renews every 20 s.
+	r.heartbeats.observe("a", sighting{at: time.Now().Add(-10 * time.Second), cadence: first.cadence})
+	r.observeHeartbeat(ic)
+	if reason := status.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat); reason != v1alpha1.ReasonRenewed {
+		t.Errorf("10s after a renewal at the default cadence: %s, want %s", reason, v1alpha1.ReasonRenewed)
+	}
+	// The agent renews, having read the hub's cadence: from now on 4 s count.
+	renewed := stored.DeepCopy()
+	renewed.Spec.RenewTime = &metav1.MicroTime{Time: time.Now()}
+	h.Update(ctx, event.UpdateEvent{ObjectOld: &stored, ObjectNew: renewed}, q)
+	if s, _ := r.heartbeats.last("a"); s.cadence.Grace() != 4*time.Second {
+		t.Errorf("sighting at the hub's cadence judged by %s, want 4s", s.cadence.Grace())
+	}
+	r.heartbeats.observe("a", sighting{at: time.Now().Add(-5 * time.Second), cadence: heartbeat.Published(renewed)})
+	r.observeHeartbeat(ic)
+	if reason := status.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat); reason != v1alpha1.ReasonLate {
+		t.Errorf("5s after a renewal at a 4s cadence: %s, want %s", reason, v1alpha1.ReasonLate)
+	}
+	if d := r.heartbeatCheck("a"); d != 4*time.Second {
+		t.Errorf("a late heartbeat is looked at again after %s, want the published grace 4s", d)
 	}
 }

@@ -12,7 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
+	"github.com/kubectl-import/kubectl-import/pkg/status"
 )
 
 // The two-step import: `kubectl import create` registers a cluster without clusterID and
@@ -48,12 +48,12 @@ func (r *Reconciler) awaitJoin(ctx context.Context, ic *v1alpha1.ImportedCluster
 		if ok {
 			expires = " (join token expires at " + tok.expiresAt + ")"
 		}
-		clustersync.NotConnected(ic, v1alpha1.ReasonAwaitingJoin, fmt.Sprintf(
+		status.NotConnected(ic, v1alpha1.ReasonAwaitingJoin, fmt.Sprintf(
 			"waiting for `kubectl import join` on the downstream%s; if it expired: kubectl import create %s --rotate-token", expires, ic.Name))
 		return nil
 	}
 	msg := fmt.Sprintf("the join token expired at %s: print a fresh join command with kubectl import create %s --rotate-token", tok.expiresAt, ic.Name)
-	if c := clustersync.FindCondition(&ic.Status, v1alpha1.ConditionConnected); c == nil || c.Reason != v1alpha1.ReasonJoinTokenExpired || c.Message != msg {
+	if c := status.FindCondition(&ic.Status, v1alpha1.ConditionConnected); c == nil || c.Reason != v1alpha1.ReasonJoinTokenExpired || c.Message != msg {
 		if err := r.revokeJoin(ctx, ic, "the join token expired at "+tok.expiresAt); err != nil {
 			return err
 		}
@@ -64,7 +64,7 @@ func (r *Reconciler) awaitJoin(ctx context.Context, ic *v1alpha1.ImportedCluster
 			return err
 		}
 	}
-	clustersync.NotConnected(ic, v1alpha1.ReasonJoinTokenExpired, msg)
+	status.NotConnected(ic, v1alpha1.ReasonJoinTokenExpired, msg)
 	return nil
 }
 
@@ -75,7 +75,7 @@ func (r *Reconciler) awaitJoin(ctx context.Context, ic *v1alpha1.ImportedCluster
 // token has nothing left to do.
 func (r *Reconciler) settleJoin(ctx context.Context, ic *v1alpha1.ImportedCluster) error {
 	tok, ok := joinTokenOf(ic)
-	if !ok || clustersync.AwaitingJoin(&ic.Status) {
+	if !ok || status.AwaitingJoin(&ic.Status) {
 		return nil
 	}
 	if !ic.Spec.AgentMode() {

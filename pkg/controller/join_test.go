@@ -14,12 +14,12 @@ import (
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 // TestTwoStepImport: a registration of `kubectl import create` waits for `join`; its join
@@ -165,7 +165,7 @@ func TestTwoStepImport(t *testing.T) {
 		// Deleting the duplicate must not disconnect the winner, whose agent it shares.
 		must(t, hub.Client.Delete(ctx, twin))
 		waitGone(t, hub.Client, twin, cleanupTimeout/2)
-		must(t, ds.Client.Get(ctx, client.ObjectKey{Name: agent.ClusterRoleName}, &rbacv1.ClusterRole{}))
+		must(t, ds.Client.Get(ctx, client.ObjectKey{Name: v1alpha1.AgentClusterRole}, &rbacv1.ClusterRole{}))
 		var lease coordinationv1.Lease
 		must(t, hub.Client.Get(ctx, client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.IdentityClaimName(edge.Spec.ClusterID)}, &lease))
 		if h := lease.Spec.HolderIdentity; h == nil || *h != "edge" {
@@ -191,7 +191,7 @@ func setAnnotation(t *testing.T, hub *testenv.Cluster, cluster, key, value strin
 func setAgentRules(t *testing.T, ds *testenv.Cluster, edit func(*rbacv1.PolicyRule)) {
 	t.Helper()
 	var cr rbacv1.ClusterRole
-	must(t, ds.Client.Get(context.Background(), client.ObjectKey{Name: agent.ClusterRoleName}, &cr))
+	must(t, ds.Client.Get(context.Background(), client.ObjectKey{Name: v1alpha1.AgentClusterRole}, &cr))
 	cr.Rules = agent.ClusterRules()
 	for i := range cr.Rules {
 		if edit != nil && len(cr.Rules[i].Resources) > 0 {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/heartbeat"
 )
 
 // Options tune the reconciler.
@@ -20,8 +21,10 @@ type Options struct {
 	// TokenRenewBefore: the stored agent token is renewed once less than this of its life
 	// is left.
 	TokenRenewBefore time.Duration
-	// HeartbeatGrace (agent mode) is how old an agent's last heartbeat may be before the
-	// cluster is Unavailable.
+	// HeartbeatGrace (agent mode) is how long an agent's renewal of its heartbeat Lease
+	// counts: the hub publishes it in each heartbeat Lease (leaseDurationSeconds, whole
+	// seconds, at least heartbeat.MinLease), agents renew every third of it, and a cluster
+	// whose agent has not renewed for that long is Unavailable (pkg/heartbeat).
 	HeartbeatGrace time.Duration
 }
 
@@ -30,8 +33,8 @@ const (
 	DefaultProbeInterval  = 30 * time.Second
 	DefaultProbeTimeout   = 5 * time.Second
 	DefaultCleanupTimeout = 60 * time.Second
-	// DefaultHeartbeatGrace is three of the agent's default heartbeat intervals (20 s).
-	DefaultHeartbeatGrace = 60 * time.Second
+	// DefaultHeartbeatGrace is the default published lease: agents renew every 20 s.
+	DefaultHeartbeatGrace = heartbeat.DefaultLease
 )
 
 func (o Options) withDefaults() Options {
@@ -44,9 +47,7 @@ func (o Options) withDefaults() Options {
 	if o.CleanupTimeout <= 0 {
 		o.CleanupTimeout = DefaultCleanupTimeout
 	}
-	if o.HeartbeatGrace <= 0 {
-		o.HeartbeatGrace = DefaultHeartbeatGrace
-	}
+	o.HeartbeatGrace = heartbeat.Of(o.HeartbeatGrace).Lease
 	if o.TokenLifetime <= 0 {
 		o.TokenLifetime = agent.TokenLifetime
 	}
@@ -55,6 +56,9 @@ func (o Options) withDefaults() Options {
 	}
 	return o
 }
+
+// cadence is the heartbeat cadence the hub publishes.
+func (o Options) cadence() heartbeat.Cadence { return heartbeat.Of(o.HeartbeatGrace) }
 
 // lastProbeRefresh is how stale status.lastProbeTime may get before a probe that changed
 // nothing else still writes it: a write per probe per cluster would be churn on the hub.

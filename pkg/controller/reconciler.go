@@ -9,17 +9,16 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/record"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
 
-	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
+	"github.com/kubectl-import/kubectl-import/pkg/dsclient"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
+	"github.com/kubectl-import/kubectl-import/pkg/status"
 )
 
 // Reconciler reconciles ImportedClusters. Build it through SetupWithManager.
@@ -59,18 +58,17 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
 		}
 	}
-	before := ic.Status.DeepCopy()
-	ds, err := r.observe(ctx, &ic)
+	observed := ic.DeepCopy()
+	ds, err := r.observe(ctx, observed)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	ic.Status.Phase = clustersync.PhaseFor(&ic)
+	if err := r.writeStatus(ctx, &ic, &observed.Status); err != nil {
+		return ctrl.Result{}, err
+	}
 	// The marker shows `join`, which has no hub token left by then, how the hub sees the cluster.
 	if ds != nil {
 		clustersync.ShowPhase(ctx, *ds, &ic)
-	}
-	if err := r.writeStatus(ctx, &ic, before); err != nil {
-		return ctrl.Result{}, err
 	}
 	if err := r.settleJoin(ctx, &ic); err != nil {
 		return ctrl.Result{}, err
@@ -114,18 +112,10 @@ func (r *Reconciler) credentials(ctx context.Context, ic *v1alpha1.ImportedClust
 
 // downstream is the cluster's downstream as the reconciler reaches it in direct mode: a
 // client acting as the import agent, each request bounded by ProbeTimeout and each answer by
-// bodylimit.InCluster, the CA pinned by the credentials.
+// bodylimit.InCluster, the CA pinned by the credentials (dsclient.Reconciler).
 func (r *Reconciler) downstream(creds hubcreds.Credentials) (clustersync.Downstream, error) {
-	cfg := creds.RESTConfig(v1alpha1.ReconcilerName, r.Options.ProbeTimeout, bodylimit.InCluster)
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return clustersync.Downstream{}, err
-	}
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		return clustersync.Downstream{}, err
-	}
-	return clustersync.Downstream{Client: cs, Dynamic: dyn, Where: "at " + creds.Server, As: "as the import agent", Timeout: r.Options.ProbeTimeout}, nil
+	cfg := dsclient.FromCredentials(creds, dsclient.Reconciler(r.Options.ProbeTimeout))
+	return clustersync.Connect(cfg, "at "+creds.Server, "as the import agent", r.Options.ProbeTimeout)
 }
 
 // observe brings the status up to date: in agent mode from the agent's heartbeat (the agent
@@ -140,9 +130,10 @@ func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) 
 		if lost, err := r.claimBeforeActing(ctx, ic); err != nil || lost {
 			return nil, err
 		}
-		was := clustersync.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat)
+		was := status.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat)
+		r.publishCadence(ctx, ic)
 		r.observeHeartbeat(ic)
-		if was != v1alpha1.ReasonRenewed && clustersync.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat) == v1alpha1.ReasonRenewed {
+		if was != v1alpha1.ReasonRenewed && status.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat) == v1alpha1.ReasonRenewed {
 			// The agent has its own token by now: its bootstrap token ends with this Secret
 			// (the agent deletes it itself; this covers an agent that could not).
 			bootstrap := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.AgentBootstrapName(ic.Name)}}
@@ -159,7 +150,7 @@ func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) 
 		if _, joining := joinTokenOf(ic); joining {
 			return nil, r.awaitJoin(ctx, ic) // `join` set the spec but has not filled the Secret yet
 		}
-		clustersync.NotConnected(ic, noCreds.reason, err.Error())
+		status.NotConnected(ic, noCreds.reason, err.Error())
 		return nil, nil
 	} else if err != nil {
 		return nil, err
@@ -169,7 +160,7 @@ func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) 
 	}
 	ds, err := r.downstream(creds)
 	if err != nil {
-		clustersync.NotConnected(ic, v1alpha1.ReasonCredentialsInvalid, err.Error())
+		status.NotConnected(ic, v1alpha1.ReasonCredentialsInvalid, err.Error())
 		return nil, nil
 	}
 	if !clustersync.Sync(ctx, ds, ic, r.Recorder) {

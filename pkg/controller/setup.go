@@ -5,8 +5,6 @@ package controller
 
 import (
 	"context"
-	"maps"
-	"slices"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -23,6 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
 )
 
 // Name is the controller's name, also its event source.
@@ -72,7 +71,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		// One unreachable downstream holds a worker for up to ProbeTimeout: keep several.
 		WithOptions(crcontroller.Options{MaxConcurrentReconciles: maxConcurrentReconciles}).
 		// Status writes must not trigger a reconcile (each would probe again at once).
-		For(&v1alpha1.ImportedCluster{}, builder.WithPredicates(specOrDeletionChanged())).
+		For(&v1alpha1.ImportedCluster{}, builder.WithPredicates(predicate.Or(clustersync.Changed(), agentCleanupReported()))).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(clusterOfSecret)).
 		Watches(&coordinationv1.Lease{}, r.heartbeatHandler()).
 		Complete(r)
@@ -88,15 +87,11 @@ func clusterOfSecret(_ context.Context, obj client.Object) []reconcile.Request {
 	return []reconcile.Request{{NamespacedName: client.ObjectKey{Name: name}}}
 }
 
-func specOrDeletionChanged() predicate.Predicate {
+// agentCleanupReported wakes the reconciler for a status write too while an agent-mode
+// cluster is deleted: the agent reports its cleanup there, and the finalizer waits on it.
+func agentCleanupReported() predicate.Predicate {
 	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
-		o, n := e.ObjectOld, e.ObjectNew
-		// An agent reports the cleanup of a deleted cluster in status: the finalizer waits on it.
-		agentCleanup := n.GetDeletionTimestamp() != nil && isAgentMode(n)
-		return agentCleanup || o.GetGeneration() != n.GetGeneration() ||
-			!o.GetDeletionTimestamp().Equal(n.GetDeletionTimestamp()) ||
-			!slices.Equal(o.GetFinalizers(), n.GetFinalizers()) ||
-			!maps.Equal(o.GetAnnotations(), n.GetAnnotations())
+		return e.ObjectNew.GetDeletionTimestamp() != nil && isAgentMode(e.ObjectNew)
 	}}
 }
 

@@ -8,26 +8,20 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
+	"github.com/kubectl-import/kubectl-import/pkg/status"
 )
 
-// writeStatus writes ic.Status when it differs from before. A newer lastProbeTime alone is
-// written only once the stored one is older than lastProbeRefresh, to spare the hub a write
-// per probe. Phase transitions are announced as events.
-func (r *Reconciler) writeStatus(ctx context.Context, ic *v1alpha1.ImportedCluster, before *v1alpha1.ImportedClusterStatus) error {
-	if r.unchanged(before, &ic.Status) {
-		return nil
-	}
-	if err := r.Client.Status().Update(ctx, ic); err != nil {
+// writeStatus writes what the reconciler observed as ic's status (clustersync.HubWriter), when
+// it changed anything but a recent lastProbeTime. Phase transitions are announced as events.
+func (r *Reconciler) writeStatus(ctx context.Context, ic *v1alpha1.ImportedCluster, observed *v1alpha1.ImportedClusterStatus) error {
+	from, err := clustersync.HubWriter(r.Client, r.Options.lastProbeRefresh()).Write(ctx, ic, observed)
+	if err != nil {
 		return fmt.Errorf("writing status: %w", err)
 	}
-	if before.Phase != ic.Status.Phase {
-		r.announce(ic, before.Phase)
+	if from != ic.Status.Phase {
+		r.announce(ic, from)
 	}
 	return nil
-}
-
-func (r *Reconciler) unchanged(before, after *v1alpha1.ImportedClusterStatus) bool {
-	return clustersync.Unchanged(before, after, r.Options.lastProbeRefresh())
 }
 
 // announce emits the event of a phase transition; never with a credential in it (condition
@@ -39,9 +33,9 @@ func (r *Reconciler) announce(ic *v1alpha1.ImportedCluster, from v1alpha1.Phase)
 	case v1alpha1.PhaseActive:
 		msg = "downstream reached, projects assigned, members applied"
 	case v1alpha1.PhaseUnavailable:
-		eventType, msg = corev1.EventTypeWarning, clustersync.FirstProblem(ic)
+		eventType, msg = corev1.EventTypeWarning, status.FirstProblem(ic)
 	case v1alpha1.PhasePending:
-		msg = clustersync.FirstProblem(ic)
+		msg = status.FirstProblem(ic)
 	case v1alpha1.PhaseDisconnecting:
 		msg = "removing what the import put in the downstream"
 	}

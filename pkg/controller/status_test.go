@@ -10,6 +10,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/status"
 )
 
 func TestUnchangedSparesLastProbeTimeWrites(t *testing.T) {
@@ -30,7 +31,7 @@ func TestUnchangedSparesLastProbeTimeWrites(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := r.unchanged(before, &tt.after); got != tt.want {
+			if got := status.Unchanged(before, &tt.after, r.Options.lastProbeRefresh()); got != tt.want {
 				t.Errorf("unchanged() = %v, want %v", got, tt.want)
 			}
 		})

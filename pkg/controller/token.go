@@ -27,12 +27,12 @@ func (r *Reconciler) renewToken(ctx context.Context, ic *v1alpha1.ImportedCluste
 		return
 	}
 	logger := log.FromContext(ctx)
-	tr, err := cs.CoreV1().ServiceAccounts(agent.Namespace).CreateToken(ctx, agent.ServiceAccount,
+	tr, err := cs.CoreV1().ServiceAccounts(v1alpha1.AgentNamespace).CreateToken(ctx, v1alpha1.AgentServiceAccount,
 		agent.TokenRequest(r.Options.TokenLifetime), metav1.CreateOptions{})
 	if err != nil {
 		r.Recorder.Eventf(ic, corev1.EventTypeWarning, "TokenRenewalFailed",
 			"renewing the agent token (TokenRequest for %s/%s in the downstream): %v; the current one works until it expires, re-run 'kubectl import cluster %s' if it did",
-			agent.Namespace, agent.ServiceAccount, err, ic.Name)
+			v1alpha1.AgentNamespace, v1alpha1.AgentServiceAccount, err, ic.Name)
 		return
 	}
 	patch, _ := json.Marshal(map[string]any{"data": map[string]string{ // strings always marshal

@@ -14,12 +14,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/dynamic"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
-	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/pkg/validate"
 )
 
@@ -74,8 +74,8 @@ func testUpgradeRollout(t *testing.T, mode v1alpha1.Mode) {
 		t.Fatalf("phase %s, condition %+v", ic.Status.Phase, ic.Status.Conditions)
 	}
 	dyn := dynamic.NewForConfigOrDie(ds.Config)
-	for plan, concurrency := range map[string]int64{k3s.MasterPlan: 1, k3s.WorkerPlan: 2} {
-		p, err := dyn.Resource(k3s.PlanGVR).Namespace(k3s.Namespace).Get(ctx, plan, metav1.GetOptions{})
+	for plan, concurrency := range map[string]int64{v1alpha1.MasterPlan: 1, v1alpha1.WorkerPlan: 2} {
+		p, err := dyn.Resource(v1alpha1.PlanGVR).Namespace(v1alpha1.AgentNamespace).Get(ctx, plan, metav1.GetOptions{})
 		must(t, err)
 		if got := p.Object["spec"].(map[string]any)["concurrency"]; got != concurrency {
 			t.Errorf("%s concurrency %v, want %d", plan, got, concurrency)
@@ -86,19 +86,19 @@ func testUpgradeRollout(t *testing.T, mode v1alpha1.Mode) {
 	suc := k3stest.NewSUC(t, ds.Config)
 	servers := []string{"k3s-server-1", "k3s-server-2", "k3s-server-3"}
 	for i, node := range servers {
-		suc.PlanStatus(k3s.MasterPlan, target, "h1", node)
-		suc.Job("apply-master-"+node, k3s.MasterPlan, node, false)
+		suc.PlanStatus(v1alpha1.MasterPlan, target, "h1", node)
+		suc.Job("apply-master-"+node, v1alpha1.MasterPlan, node, false)
 		upgraded("Upgrading", func(ic *v1alpha1.ImportedCluster) error {
 			if s := ic.Status.Upgrade.Servers; s.Applying != 1 || s.Done != int32(i) || s.Total != 3 {
 				return fmt.Errorf("servers %+v while %s upgrades", s, node)
 			}
 			return nil
 		})
-		suc.Finish(node, k3s.MasterPlan, "h1", target)
+		suc.Finish(node, v1alpha1.MasterPlan, "h1", target)
 	}
-	suc.PlanStatus(k3s.MasterPlan, target, "h1")
-	suc.PlanStatus(k3s.WorkerPlan, target, "h2", "k3s-agent-1", "k3s-agent-2")
-	suc.Job("apply-worker-k3s-agent-2", k3s.WorkerPlan, "k3s-agent-2", true)
+	suc.PlanStatus(v1alpha1.MasterPlan, target, "h1")
+	suc.PlanStatus(v1alpha1.WorkerPlan, target, "h2", "k3s-agent-1", "k3s-agent-2")
+	suc.Job("apply-worker-k3s-agent-2", v1alpha1.WorkerPlan, "k3s-agent-2", true)
 	ic = upgraded("UpgradeJobFailed", func(ic *v1alpha1.ImportedCluster) error {
 		if w := ic.Status.Upgrade.Workers; w.Applying != 2 || w.Done != 0 || ic.Status.Upgrade.Servers.Done != 3 {
 			return fmt.Errorf("upgrade %+v", ic.Status.Upgrade)
@@ -112,11 +112,11 @@ func testUpgradeRollout(t *testing.T, mode v1alpha1.Mode) {
 		t.Fatalf("phase %s with a failed job, want Upgrading (reachable, not Unavailable)", ic.Status.Phase)
 	}
 	// The operator repairs the node; the controller retries and finishes every agent.
-	must(t, suc.CS.BatchV1().Jobs(k3s.Namespace).Delete(ctx, "apply-worker-k3s-agent-2", metav1.DeleteOptions{}))
+	must(t, suc.CS.BatchV1().Jobs(v1alpha1.AgentNamespace).Delete(ctx, "apply-worker-k3s-agent-2", metav1.DeleteOptions{}))
 	for i := 1; i <= 5; i++ {
-		suc.Finish(fmt.Sprintf("k3s-agent-%d", i), k3s.WorkerPlan, "h2", target)
+		suc.Finish(fmt.Sprintf("k3s-agent-%d", i), v1alpha1.WorkerPlan, "h2", target)
 	}
-	suc.PlanStatus(k3s.WorkerPlan, target, "h2")
+	suc.PlanStatus(v1alpha1.WorkerPlan, target, "h2")
 	upgraded("Upgraded", nil)
 	eventually(t, phaseTimeout, "Active after the upgrade", func(ctx context.Context) error {
 		ic, err := getCluster(ctx, hub, "edge")
@@ -134,9 +134,9 @@ func testUpgradeRollout(t *testing.T, mode v1alpha1.Mode) {
 // install` does, as far as ControllerPresent looks.
 func installController(t *testing.T, ds *testenv.Cluster) {
 	t.Helper()
-	labels := map[string]string{"app": k3s.ControllerName}
+	labels := map[string]string{"app": v1alpha1.UpgradeController}
 	d := &appsv1.Deployment{
-		ObjectMeta: metav1.ObjectMeta{Name: k3s.ControllerName, Namespace: k3s.Namespace},
+		ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.UpgradeController, Namespace: v1alpha1.AgentNamespace},
 		Spec: appsv1.DeploymentSpec{
 			Selector: &metav1.LabelSelector{MatchLabels: labels},
 			Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels},
@@ -166,7 +166,7 @@ func TestUpgradeClampsToObservedQuorum(t *testing.T) {
 
 	dyn := dynamic.NewForConfigOrDie(ds.Config)
 	eventually(t, phaseTimeout, "the master plan clamped to 1", func(ctx context.Context) error {
-		p, err := dyn.Resource(k3s.PlanGVR).Namespace(k3s.Namespace).Get(ctx, k3s.MasterPlan, metav1.GetOptions{})
+		p, err := dyn.Resource(v1alpha1.PlanGVR).Namespace(v1alpha1.AgentNamespace).Get(ctx, v1alpha1.MasterPlan, metav1.GetOptions{})
 		if err != nil {
 			return err
 		}

@@ -1,7 +1,8 @@
-// Package hubca finds a hub's CA before any credential is sent to the hub, and pins it by the
-// sha256 of its SubjectPublicKeyInfo, kubeadm's --discovery-token-ca-cert-hash format. It
-// replaces the `curl --insecure` of Rancher's documented workaround for self-signed hubs:
-// nothing the hub says is trusted until it matches the pin.
+// Package hubca pins a hub's CA by the sha256 of its SubjectPublicKeyInfo, kubeadm's
+// --discovery-token-ca-cert-hash format, and chooses among the CAs a hub offers the one that
+// matches the pin: nothing the hub says is trusted until it does. It also describes what
+// `create` publishes for anonymous readers (kube-public/cluster-info). Pure: pkg/hubdiscovery
+// talks to the hub.
 package hubca
 
 import (
@@ -11,10 +12,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
-
-	"k8s.io/client-go/rest"
 )
 
 // ChecksumPrefix starts every checksum: the hash algorithm, as kubeadm writes it.
@@ -65,24 +63,13 @@ func EncodePEM(cert *x509.Certificate) []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw})
 }
 
-// FromConfig is the CA a kubeconfig trusts for the hub: the one `create` pins. A kubeconfig
-// that trusts the system roots has none to pin.
-func FromConfig(cfg *rest.Config) (*x509.Certificate, error) {
-	data := cfg.CAData
-	if len(data) == 0 && cfg.CAFile != "" {
-		var err error
-		if data, err = os.ReadFile(cfg.CAFile); err != nil {
-			return nil, fmt.Errorf("reading the hub CA named by the kubeconfig: %w", err)
-		}
-	}
-	if len(data) == 0 {
-		return nil, errors.New("the hub kubeconfig names no certificate-authority: there is no CA to pin for join (use a kubeconfig with certificate-authority-data)")
-	}
+// Root is the CA of a PEM bundle that `create` pins: a self-signed CA of the bundle, else its
+// last certificate (kubeconfigs list leaf-most first).
+func Root(data []byte) (*x509.Certificate, error) {
 	certs, err := ParseCertificates(data)
 	if err != nil {
-		return nil, fmt.Errorf("the hub kubeconfig's certificate-authority: %w", err)
+		return nil, err
 	}
-	// A bundle pins its root: the last certificate, as kubeconfigs list leaf-most first.
 	for _, c := range certs {
 		if c.IsCA && isSelfSigned(c) {
 			return c, nil

@@ -1,6 +1,9 @@
 package hubca
 
 import (
+	"crypto/x509"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 )
@@ -23,5 +26,18 @@ func TestParseChecksum(t *testing.T) {
 		case wantErr != "" && (err == nil || !strings.Contains(err.Error(), wantErr) || !strings.Contains(err.Error(), "--ca-checksum")):
 			t.Errorf("ParseChecksum(%q) error = %v; want one naming --ca-checksum and %q", in, err, wantErr)
 		}
+	}
+}
+
+func TestChecksumIsOfTheSubjectPublicKeyInfo(t *testing.T) {
+	srv := httptest.NewTLSServer(http.NotFoundHandler())
+	defer srv.Close()
+	cert := srv.Certificate()
+	reparsed, err := x509.ParseCertificate(cert.Raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if Checksum(cert) != Checksum(reparsed) || !strings.HasPrefix(Checksum(cert), ChecksumPrefix) || len(Checksum(cert)) != len(ChecksumPrefix)+64 {
+		t.Fatalf("Checksum = %q", Checksum(cert))
 	}
 }

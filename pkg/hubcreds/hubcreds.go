@@ -14,9 +14,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/rest"
 
-	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
@@ -43,7 +41,7 @@ func Secret(cluster string, c Credentials) *corev1.Secret {
 		TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
 		ObjectMeta: metav1.ObjectMeta{
 			Name: v1alpha1.CredentialsSecretName(cluster), Namespace: v1alpha1.HubNamespace,
-			Labels: map[string]string{v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue, v1alpha1.ClusterLabel: cluster},
+			Labels: v1alpha1.ImportLabels(cluster),
 		},
 		Type: corev1.SecretTypeOpaque,
 		Data: map[string][]byte{KeyServer: []byte(c.Server), KeyCA: c.CAData, KeyToken: []byte(c.Token)},
@@ -74,22 +72,6 @@ func FromSecret(s *corev1.Secret, apiServer string) (Credentials, error) {
 		return c, fmt.Errorf("credentials Secret %s/%s: %q: %v", s.Namespace, s.Name, KeyCA, err)
 	}
 	return c, nil
-}
-
-// RESTConfig reaches the downstream with the CA pinned as userAgent (v1alpha1.UserAgent for
-// the plugin, v1alpha1.ReconcilerName for the hub component), reading every answer under
-// limits (bodylimit.InCluster, bodylimit.Plugin): the endpoint is whatever the registration
-// named, so it may be hostile. There is no insecure mode.
-func (c Credentials) RESTConfig(userAgent string, timeout time.Duration, limits bodylimit.Limits) *rest.Config {
-	return bodylimit.Config(&rest.Config{
-		Host:            c.Server,
-		BearerToken:     c.Token,
-		TLSClientConfig: rest.TLSClientConfig{CAData: c.CAData},
-		Timeout:         timeout,
-		QPS:             50,
-		Burst:           100,
-		UserAgent:       userAgent,
-	}, limits)
 }
 
 // Claims are the parts of a service account token (a JWT) that say whose it is and how

@@ -21,7 +21,7 @@ import (
 // Names of the certificate objects (deploy/base/webhook.yaml).
 const (
 	CertSecretName = "kimport-webhook-tls"
-	WebhookConfig  = "kimport-webhook"
+	WebhookConfig  = v1alpha1.WebhookComponent // the ValidatingWebhookConfiguration init installs
 )
 
 // rotatorSeq numbers the rotators of a process that skips controller name validation.

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 func TestFlagsAndValidation(t *testing.T) {
@@ -43,7 +44,7 @@ func TestFlagsAndValidation(t *testing.T) {
 	if err := alone.Validate(); err == nil || !strings.Contains(err.Error(), "--disable-reconciler needs --status-writers naming the reconciler's user (deployed: system:serviceaccount:kimport-system:kimport-controller)") {
 		t.Errorf("webhook alone without status writers: Validate() = %v", err)
 	}
-	alone.StatusWriters = []string{ControllerUser}
+	alone.StatusWriters = []string{v1alpha1.ControllerUser}
 	if err := alone.Validate(); err != nil {
 		t.Errorf("webhook alone with the reconciler's user: %v", err)
 	}

@@ -13,18 +13,11 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
-	"github.com/kubectl-import/kubectl-import/pkg/inventory"
+	"github.com/kubectl-import/kubectl-import/pkg/heartbeat"
 )
 
 // ServiceDNSName is the in-cluster name the API server calls the webhook by.
-const ServiceDNSName = "kimport-webhook.kimport-system.svc"
-
-// The users of the two deployed components (deploy/base/rbac.yaml): the webhook, and the
-// reconciler, which alone writes status.
-const (
-	WebhookUser    = "system:serviceaccount:" + v1alpha1.HubNamespace + ":kimport-webhook"
-	ControllerUser = "system:serviceaccount:" + v1alpha1.HubNamespace + ":kimport-controller"
-)
+const ServiceDNSName = v1alpha1.WebhookComponent + "." + v1alpha1.HubNamespace + ".svc"
 
 // Options configure the hub component.
 type Options struct {
@@ -86,7 +79,7 @@ func DefaultOptions() Options {
 		ServerCertDuration:      24 * time.Hour,
 		CertLookahead:           6 * time.Hour,
 		CertCheckInterval:       time.Hour,
-		ClusterProfileNamespace: inventory.DefaultNamespace,
+		ClusterProfileNamespace: v1alpha1.ClusterProfileNamespace,
 		Reconciler: controller.Options{
 			ProbeInterval:  controller.DefaultProbeInterval,
 			ProbeTimeout:   controller.DefaultProbeTimeout,
@@ -116,7 +109,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.DurationVar(&o.Reconciler.ProbeTimeout, "probe-timeout", o.Reconciler.ProbeTimeout, "bound of one probe of a downstream cluster")
 	fs.DurationVar(&o.Reconciler.CleanupTimeout, "cleanup-timeout", o.Reconciler.CleanupTimeout, "how long after deletion the downstream cleanup is tried before it is given up")
 	fs.DurationVar(&o.Reconciler.TokenLifetime, "agent-token-lifetime", o.Reconciler.TokenLifetime, "lifetime of each downstream agent token the reconciler requests (TokenRequest; at least 10m)")
-	fs.DurationVar(&o.Reconciler.HeartbeatGrace, "agent-heartbeat-grace", o.Reconciler.HeartbeatGrace, "agent mode: a cluster whose agent has not renewed its heartbeat Lease for this long is Unavailable (default 1m: three of the agent's 20s heartbeats)")
+	fs.DurationVar(&o.Reconciler.HeartbeatGrace, "agent-heartbeat-grace", o.Reconciler.HeartbeatGrace, "agent mode: a cluster whose agent has not renewed its heartbeat Lease for this long is Unavailable; the hub publishes it in each heartbeat Lease (leaseDurationSeconds, whole seconds, at least 3s) and agents renew every third of it (default 1m)")
 	fs.StringVar(&o.ClusterProfileNamespace, "cluster-profile-namespace", o.ClusterProfileNamespace, "namespace of the ClusterProfile (multicluster.x-k8s.io, the Cluster Inventory API) published for each imported cluster; nothing is published while the hub has no ClusterProfile CRD")
 	fs.DurationVar(&o.Reconciler.TokenRenewBefore, "agent-token-renew-before", o.Reconciler.TokenRenewBefore, "renew a stored agent token once less than this of its life is left (default: half the lifetime)")
 	fs.StringVar(&o.WebhookHost, "webhook-host", "", "address the admission webhook server listens on (all when empty)")
@@ -129,7 +122,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		o.CertDNSNames = strings.Split(s, ",")
 		return nil
 	})
-	fs.Func("status-writers", "comma-separated user names that may write ImportedCluster status: the reconciler's, when it runs apart from the webhook (deployed: "+ControllerUser+"); a process running both adds its own", func(s string) error {
+	fs.Func("status-writers", "comma-separated user names that may write ImportedCluster status: the reconciler's, when it runs apart from the webhook (deployed: "+v1alpha1.ControllerUser+"); a process running both adds its own", func(s string) error {
 		o.StatusWriters = append(o.StatusWriters, strings.Split(s, ",")...)
 		return nil
 	})
@@ -151,6 +144,9 @@ func (o *Options) Validate() error {
 			errs = append(errs, fmt.Errorf("%s must be positive, got %s", name, positive[name]))
 		}
 	}
+	if g := o.Reconciler.HeartbeatGrace; g != 0 && g < heartbeat.MinLease {
+		errs = append(errs, fmt.Errorf("--agent-heartbeat-grace must be at least %s (agents renew every third of it, at most once a second), got %s", heartbeat.MinLease, g))
+	}
 	if o.Reconciler.TokenLifetime != 0 && o.Reconciler.TokenLifetime < 10*time.Minute {
 		errs = append(errs, fmt.Errorf("--agent-token-lifetime must be at least 10m (the shortest token the API server issues), got %s", o.Reconciler.TokenLifetime))
 	}
@@ -164,7 +160,7 @@ func (o *Options) Validate() error {
 		errs = append(errs, errors.New("--disable-webhook and --disable-reconciler leave nothing to run: drop one"))
 	}
 	if o.DisableReconciler && !o.DisableWebhook && len(o.StatusWriters) == 0 {
-		errs = append(errs, errors.New("--disable-reconciler needs --status-writers naming the reconciler's user (deployed: "+ControllerUser+"): else the webhook refuses every status write of the reconciler"))
+		errs = append(errs, errors.New("--disable-reconciler needs --status-writers naming the reconciler's user (deployed: "+v1alpha1.ControllerUser+"): else the webhook refuses every status write of the reconciler"))
 	}
 	if o.WebhookPort < 1 || o.WebhookPort > 65535 {
 		errs = append(errs, fmt.Errorf("--webhook-port must be within 1-65535, got %d", o.WebhookPort))

@@ -16,6 +16,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubca"
+	"github.com/kubectl-import/kubectl-import/pkg/hubdiscovery"
 )
 
 // AgentOptions shape the agent an agent-mode import installs in the downstream.
@@ -40,7 +41,7 @@ func HubPinOf(hub *Cluster) (HubPin, error) {
 	if err := agent.ValidateHubServer(hub.Config.Host); err != nil {
 		return HubPin{}, fmt.Errorf("agent mode: the hub kubeconfig's server: %w; use a kubeconfig that reaches the hub over https", err)
 	}
-	ca, err := hubca.FromConfig(hub.Config)
+	ca, err := hubdiscovery.FromConfig(hub.Config)
 	if err != nil {
 		return HubPin{}, fmt.Errorf("agent mode: the agent pins the hub's CA: %w", err)
 	}
@@ -96,8 +97,8 @@ func IssueBootstrapToken(ctx context.Context, hub client.Client, cluster string,
 // agent's last act on disconnect removes them.
 func InstallAgent(ctx context.Context, ds client.Client, cluster string, pin HubPin, token string, o AgentOptions, out io.Writer) error {
 	var cr rbacv1.ClusterRole
-	if err := ds.Get(ctx, client.ObjectKey{Name: agent.ClusterRoleName}, &cr); err != nil {
-		return fmt.Errorf("reading ClusterRole %s (created by the step before): %w", agent.ClusterRoleName, err)
+	if err := ds.Get(ctx, client.ObjectKey{Name: v1alpha1.AgentClusterRole}, &cr); err != nil {
+		return fmt.Errorf("reading ClusterRole %s (created by the step before): %w", v1alpha1.AgentClusterRole, err)
 	}
 	secret := agent.HubSecret(cluster, pin.Server, pin.CAData, pin.Checksum, token)
 	agent.OwnedBy(secret, &cr)
@@ -112,7 +113,7 @@ func InstallAgent(ctx context.Context, ds client.Client, cluster string, pin Hub
 }
 
 // CheckAgentEnvSecrets refuses, before anything is written, an agent environment that
-// references a Secret the downstream does not have in agent.Namespace (the agent's pod would
+// references a Secret the downstream does not have in v1alpha1.AgentNamespace (the agent's pod would
 // never start). Only the Secret's metadata is read (PartialObjectMetadata): never its values.
 func CheckAgentEnvSecrets(ctx context.Context, ds client.Client, env []corev1.EnvVar) error {
 	for _, e := range env {
@@ -122,14 +123,14 @@ func CheckAgentEnvSecrets(ctx context.Context, ds client.Client, env []corev1.En
 		ref := e.ValueFrom.SecretKeyRef
 		meta := &metav1.PartialObjectMetadata{}
 		meta.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("Secret"))
-		err := ds.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: ref.Name}, meta)
+		err := ds.Get(ctx, client.ObjectKey{Namespace: v1alpha1.AgentNamespace, Name: ref.Name}, meta)
 		switch {
 		case apierrors.IsNotFound(err):
 			return fmt.Errorf("--agent-env-from-secret %s: secret %s/%s not found in the downstream: create it first "+
 				"(kubectl -n %s create secret generic %s --from-literal=%s=..., after 'kubectl create namespace %s' if it does not exist yet), then re-run",
-				e.Name, agent.Namespace, ref.Name, agent.Namespace, ref.Name, ref.Key, agent.Namespace)
+				e.Name, v1alpha1.AgentNamespace, ref.Name, v1alpha1.AgentNamespace, ref.Name, ref.Key, v1alpha1.AgentNamespace)
 		case err != nil:
-			return fmt.Errorf("--agent-env-from-secret %s: checking that secret %s/%s exists in the downstream: %w", e.Name, agent.Namespace, ref.Name, err)
+			return fmt.Errorf("--agent-env-from-secret %s: checking that secret %s/%s exists in the downstream: %w", e.Name, v1alpha1.AgentNamespace, ref.Name, err)
 		}
 	}
 	return nil

@@ -12,8 +12,8 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
+	"github.com/kubectl-import/kubectl-import/pkg/dsclient"
 )
 
 // Cluster is a connection to one cluster: the hub or a downstream.
@@ -41,7 +41,7 @@ func DownstreamConfig(cfg *rest.Config) (*rest.Config, error) {
 			"Take the CA from the cluster's own admin kubeconfig or its PKI (K3s: certificate-authority-data in /etc/rancher/k3s/k3s.yaml; kubeadm: /etc/kubernetes/pki/ca.crt), "+
 			"then: kubectl config set-cluster <cluster> --certificate-authority=ca.crt --embed-certs=true --insecure-skip-tls-verify=false", cfg.Host)
 	}
-	return bodylimit.Config(cfg, bodylimit.Plugin), nil
+	return dsclient.Config(cfg, dsclient.Import), nil
 }
 
 // KubeSystemUID is the UID of the kube-system namespace: the identity of a downstream cluster

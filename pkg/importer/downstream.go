@@ -47,8 +47,8 @@ func ApplyDownstream(ctx context.Context, ds client.Client, req Request, out io.
 	}
 	for _, obj := range rest {
 		agent.OwnedBy(obj, cr)
-		if cm, ok := obj.(*corev1.ConfigMap); ok && cm.Name == agent.MarkerConfigMap {
-			cm.Data[agent.CreatedNamespaceKey] = strconv.FormatBool(created)
+		if cm, ok := obj.(*corev1.ConfigMap); ok && cm.Name == v1alpha1.MarkerConfigMap {
+			cm.Data[v1alpha1.MarkerCreatedNamespace] = strconv.FormatBool(created)
 		}
 		if _, err := Apply(ctx, ds, obj.(client.Object), out); err != nil {
 			return "", err
@@ -83,7 +83,7 @@ func ensureNamespace(ctx context.Context, ds client.Client, ns *corev1.Namespace
 // IssueAgentToken asks the downstream (as the importing user) for a token of the agent
 // living lifetime: short-lived, bound to the agent's ServiceAccount, renewed by the hub.
 func IssueAgentToken(ctx context.Context, ds client.Client, lifetime time.Duration, out io.Writer) (string, error) {
-	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: agent.Namespace, Name: agent.ServiceAccount}}
+	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.AgentServiceAccount}}
 	tr := agent.TokenRequest(lifetime)
 	if err := ds.SubResource("token").Create(ctx, sa, tr); err != nil {
 		return "", fmt.Errorf("requesting a token for serviceaccount %s/%s (TokenRequest): %w", sa.Namespace, sa.Name, err)
@@ -97,7 +97,7 @@ func IssueAgentToken(ctx context.Context, ds client.Client, lifetime time.Durati
 // creates in the downstream: what may be left behind when the hub cannot remove it.
 func DownstreamObjectNames(members []v1alpha1.Member, mode v1alpha1.Mode) []string {
 	_, cr, rest := agent.Objects(agent.Registration{})
-	names := []string{"namespace/" + agent.Namespace + " (only if the import created it)"}
+	names := []string{"namespace/" + v1alpha1.AgentNamespace + " (only if the import created it)"}
 	for _, obj := range append([]metav1.Object{cr}, rest...) {
 		u, err := ToUnstructured(obj.(client.Object))
 		if err != nil {
@@ -110,8 +110,8 @@ func DownstreamObjectNames(members []v1alpha1.Member, mode v1alpha1.Mode) []stri
 		names = append(names, name)
 	}
 	if mode == v1alpha1.ModeAgent {
-		names = append(names, "deployment.apps/"+agent.DeploymentName+" -n "+agent.Namespace+" (the agent)",
-			"secret/"+agent.HubSecretName+" -n "+agent.Namespace+" (the agent's hub token)")
+		names = append(names, "deployment.apps/"+v1alpha1.AgentDeployment+" -n "+v1alpha1.AgentNamespace+" (the agent)",
+			"secret/"+v1alpha1.AgentHubSecret+" -n "+v1alpha1.AgentNamespace+" (the agent's hub token)")
 	}
 	for _, m := range members {
 		names = append(names, "clusterrolebinding."+rbacv1.GroupName+"/"+agent.MemberBindingName(m)+" (member "+m.Name+")")
@@ -123,11 +123,11 @@ func DownstreamObjectNames(members []v1alpha1.Member, mode v1alpha1.Mode) []stri
 // whether an import creates (and owns) it.
 func AgentNamespaceExists(ctx context.Context, ds client.Client) (bool, error) {
 	var ns corev1.Namespace
-	err := ds.Get(ctx, client.ObjectKey{Name: agent.Namespace}, &ns)
+	err := ds.Get(ctx, client.ObjectKey{Name: v1alpha1.AgentNamespace}, &ns)
 	if apierrors.IsNotFound(err) {
 		return false, nil
 	} else if err != nil {
-		return false, fmt.Errorf("reading namespace %s: %w", agent.Namespace, err)
+		return false, fmt.Errorf("reading namespace %s: %w", v1alpha1.AgentNamespace, err)
 	}
 	return true, nil
 }

@@ -39,8 +39,8 @@ func DryRunObjects(req Request, namespaceExists bool) ([]*unstructured.Unstructu
 	for _, obj := range rest {
 		agent.OwnedBy(obj, cr)
 		obj.GetOwnerReferences()[0].UID = types.UID(UIDPlaceholder)
-		if cm, ok := obj.(*corev1.ConfigMap); ok && cm.Name == agent.MarkerConfigMap {
-			cm.Data[agent.CreatedNamespaceKey] = strconv.FormatBool(!namespaceExists)
+		if cm, ok := obj.(*corev1.ConfigMap); ok && cm.Name == v1alpha1.MarkerConfigMap {
+			cm.Data[v1alpha1.MarkerCreatedNamespace] = strconv.FormatBool(!namespaceExists)
 		}
 		objs = append(objs, obj.(runtime.Object))
 	}
@@ -73,8 +73,8 @@ func agentDryRunObjects(req Request, cr *rbacv1.ClusterRole) []runtime.Object {
 		objs = append(objs, obj)
 	}
 	secret := agent.HubSecret(req.Name, req.Hub.Server, req.Hub.CAData, req.Hub.Checksum, "")
-	delete(secret.Data, agent.HubKeyToken)
-	secret.StringData = map[string]string{agent.HubKeyToken: BootstrapPlaceholder}
+	delete(secret.Data, v1alpha1.AgentHubKeyToken)
+	secret.StringData = map[string]string{v1alpha1.AgentHubKeyToken: BootstrapPlaceholder}
 	deploy := agent.Deployment(agent.DeploymentOptions{Cluster: req.Name, Image: req.Agent.Image, CAChecksum: req.Hub.Checksum,
 		Env: req.Agent.Env, Tolerations: req.Agent.Tolerations, Replicas: req.Agent.Replicas})
 	for _, obj := range []metav1.Object{secret, deploy} {

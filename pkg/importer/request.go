@@ -15,7 +15,6 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
-	"github.com/kubectl-import/kubectl-import/pkg/inspect"
 )
 
 // Request is one import: what the user asked for and what the two clusters are.
@@ -73,8 +72,8 @@ func NewRequest(ctx context.Context, ds *Cluster, r Request, advertiseAddress st
 func CountEtcdMembers(ctx context.Context, ds client.Client) (int, error) {
 	var nodes metav1.PartialObjectMetadataList
 	nodes.SetGroupVersionKind(corev1.SchemeGroupVersion.WithKind("NodeList"))
-	if err := ds.List(ctx, &nodes, client.HasLabels{inspect.LabelEtcd}); err != nil {
-		return 0, fmt.Errorf("counting the downstream's embedded-etcd members (nodes labelled %s): %w", inspect.LabelEtcd, err)
+	if err := ds.List(ctx, &nodes, client.HasLabels{v1alpha1.NodeRoleEtcd}); err != nil {
+		return 0, fmt.Errorf("counting the downstream's embedded-etcd members (nodes labelled %s): %w", v1alpha1.NodeRoleEtcd, err)
 	}
 	return len(nodes.Items), nil
 }

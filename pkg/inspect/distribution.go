@@ -16,7 +16,7 @@ const aksClusterLabel = "kubernetes.azure.com/cluster"
 // ReadsLabel says whether anything the hub derives from nodes (roles, pools, distribution,
 // upgrade progress) reads the node label key: a probe keeps only those.
 func ReadsLabel(key string) bool {
-	return strings.HasPrefix(key, "node-role.kubernetes.io/") || strings.HasPrefix(key, "plan.upgrade.cattle.io/") || key == aksClusterLabel
+	return strings.HasPrefix(key, "node-role.kubernetes.io/") || strings.HasPrefix(key, v1alpha1.PlanLabelPrefix) || key == aksClusterLabel
 }
 
 // Distribution tells which Kubernetes distribution runs the cluster, from the server's

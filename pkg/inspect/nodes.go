@@ -8,12 +8,8 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
-// Node role labels; their presence counts, whatever the value (K3s sets "true", kubeadm "").
-const (
-	LabelControlPlane = "node-role.kubernetes.io/control-plane"
-	LabelMaster       = "node-role.kubernetes.io/master"
-	LabelEtcd         = "node-role.kubernetes.io/etcd"
-)
+// Node role labels (v1alpha1.NodeRole*) count by their presence, whatever the value (K3s sets
+// "true", kubeadm "").
 
 // Nodes counts nodes by pool and readiness. Only the first MaxNotReadyNames unready names
 // (sorted) of each pool are kept, so status stays small at any cluster size.
@@ -25,7 +21,7 @@ func Nodes(nodes []corev1.Node) v1alpha1.NodeSummary {
 		if IsControlPlane(n) {
 			pool = &s.ControlPlane
 		}
-		if _, ok := n.Labels[LabelEtcd]; ok {
+		if _, ok := n.Labels[v1alpha1.NodeRoleEtcd]; ok {
 			s.Etcd++
 		}
 		s.Total++
@@ -44,8 +40,8 @@ func Nodes(nodes []corev1.Node) v1alpha1.NodeSummary {
 
 // IsControlPlane reports whether a node carries a control-plane role label.
 func IsControlPlane(n *corev1.Node) bool {
-	_, cp := n.Labels[LabelControlPlane]
-	_, master := n.Labels[LabelMaster]
+	_, cp := n.Labels[v1alpha1.NodeRoleControlPlane]
+	_, master := n.Labels[v1alpha1.NodeRoleMaster]
 	return cp || master
 }
 

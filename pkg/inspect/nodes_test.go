@@ -35,9 +35,9 @@ func TestNodes(t *testing.T) {
 		{
 			name: "k3s servers with etcd and agents",
 			nodes: []corev1.Node{
-				node("s1", corev1.ConditionTrue, LabelControlPlane, LabelMaster, LabelEtcd),
-				node("s2", corev1.ConditionFalse, LabelControlPlane, LabelMaster, LabelEtcd),
-				node("s3", corev1.ConditionTrue, LabelControlPlane, LabelMaster, LabelEtcd),
+				node("s1", corev1.ConditionTrue, v1alpha1.NodeRoleControlPlane, v1alpha1.NodeRoleMaster, v1alpha1.NodeRoleEtcd),
+				node("s2", corev1.ConditionFalse, v1alpha1.NodeRoleControlPlane, v1alpha1.NodeRoleMaster, v1alpha1.NodeRoleEtcd),
+				node("s3", corev1.ConditionTrue, v1alpha1.NodeRoleControlPlane, v1alpha1.NodeRoleMaster, v1alpha1.NodeRoleEtcd),
 				node("a2", corev1.ConditionUnknown),
 				node("a1", corev1.ConditionTrue),
 				node("a0", ""), // no Ready condition yet: not ready
@@ -50,12 +50,12 @@ func TestNodes(t *testing.T) {
 		},
 		{
 			name:  "legacy master label alone is control plane",
-			nodes: []corev1.Node{node("m", corev1.ConditionTrue, LabelMaster)},
+			nodes: []corev1.Node{node("m", corev1.ConditionTrue, v1alpha1.NodeRoleMaster)},
 			want:  v1alpha1.NodeSummary{Total: 1, Ready: 1, ControlPlane: v1alpha1.PoolSummary{Total: 1, Ready: 1}},
 		},
 		{
 			name:  "external etcd node without control plane is a worker counted as etcd",
-			nodes: []corev1.Node{node("e", corev1.ConditionTrue, LabelEtcd)},
+			nodes: []corev1.Node{node("e", corev1.ConditionTrue, v1alpha1.NodeRoleEtcd)},
 			want:  v1alpha1.NodeSummary{Total: 1, Ready: 1, Etcd: 1, Workers: v1alpha1.PoolSummary{Total: 1, Ready: 1}},
 		},
 	}

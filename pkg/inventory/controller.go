@@ -27,7 +27,7 @@ const Name = "kimport-inventory"
 
 // Options of the inventory controller.
 type Options struct {
-	// Namespace holds the ClusterProfiles; DefaultNamespace when empty.
+	// Namespace holds the ClusterProfiles; v1alpha1.ClusterProfileNamespace when empty.
 	Namespace string
 }
 
@@ -46,9 +46,10 @@ type Reconciler struct {
 // SetupWithManager registers the controller. It wakes on every change of an ImportedCluster,
 // status included: the profile mirrors it.
 func SetupWithManager(mgr ctrl.Manager, opts Options) error {
+	//lint:ignore SA1019 core/v1 Events, as the reconciler records them (the events.k8s.io recorder is a follow-up)
 	r := &Reconciler{Client: mgr.GetClient(), Namespace: opts.Namespace, Recorder: mgr.GetEventRecorderFor(Name)}
 	if r.Namespace == "" {
-		r.Namespace = DefaultNamespace
+		r.Namespace = v1alpha1.ClusterProfileNamespace
 	}
 	return ctrl.NewControllerManagedBy(mgr).Named(Name).For(&v1alpha1.ImportedCluster{}).Complete(r)
 }
@@ -56,7 +57,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 // NewProfile is an empty ClusterProfile to read into.
 func NewProfile() *unstructured.Unstructured {
 	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(ProfileGVK)
+	u.SetGroupVersionKind(v1alpha1.ClusterProfileGVK)
 	return u
 }
 
@@ -109,7 +110,7 @@ func (r *Reconciler) noCRD(ctx context.Context, err error) bool {
 		return false
 	}
 	if !r.absent.Swap(true) {
-		log.FromContext(ctx).Info("the hub has no ClusterProfile CRD (" + ProfileResource + "): imported clusters are not published to the inventory API; " +
+		log.FromContext(ctx).Info("the hub has no ClusterProfile CRD (" + v1alpha1.ClusterProfileResource + "): imported clusters are not published to the inventory API; " +
 			"install it (kubectl import init --install-inventory-crds, or the cluster-inventory-api release) to publish them")
 	}
 	return true

@@ -15,7 +15,7 @@ import (
 // profile of the same name written by another cluster manager (KEP-4322 wants exactly one
 // manager per profile), or by hand, is left alone: never updated, never deleted.
 func NotOurs(profile *unstructured.Unstructured, cluster string, uid types.UID) string {
-	manager := profile.GetLabels()[ClusterManagerLabel]
+	manager := profile.GetLabels()[v1alpha1.ClusterManagerLabel]
 	owned := false
 	for _, ref := range profile.GetOwnerReferences() {
 		if ref.APIVersion == v1alpha1.GroupVersion.String() && ref.Kind == "ImportedCluster" && ref.Name == cluster && (uid == "" || ref.UID == uid) {
@@ -23,10 +23,10 @@ func NotOurs(profile *unstructured.Unstructured, cluster string, uid types.UID) 
 		}
 	}
 	switch {
-	case manager != ClusterManager && !owned:
-		return fmt.Sprintf("its label %s is %q and it has no owner reference to importedcluster %s", ClusterManagerLabel, manager, cluster)
-	case manager != ClusterManager:
-		return fmt.Sprintf("its label %s is %q, not %q", ClusterManagerLabel, manager, ClusterManager)
+	case manager != v1alpha1.ClusterManager && !owned:
+		return fmt.Sprintf("its label %s is %q and it has no owner reference to importedcluster %s", v1alpha1.ClusterManagerLabel, manager, cluster)
+	case manager != v1alpha1.ClusterManager:
+		return fmt.Sprintf("its label %s is %q, not %q", v1alpha1.ClusterManagerLabel, manager, v1alpha1.ClusterManager)
 	case !owned:
 		return fmt.Sprintf("it has no owner reference to importedcluster %s (uid %s)", cluster, uid)
 	}

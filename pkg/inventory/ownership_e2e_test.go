@@ -49,7 +49,7 @@ func TestProfilesOfAnotherManagerAreLeftAlone(t *testing.T) {
 	theirs := inventory.NewProfile()
 	theirs.SetNamespace(ns)
 	theirs.SetName("taken")
-	theirs.SetLabels(map[string]string{inventory.ClusterManagerLabel: "open-cluster-management"})
+	theirs.SetLabels(map[string]string{v1alpha1.ClusterManagerLabel: "open-cluster-management"})
 	theirs.Object["spec"] = map[string]any{"displayName": "OCM's taken", "clusterManager": map[string]any{"name": "open-cluster-management"}}
 	if err := hub.Client.Create(ctx, theirs); err != nil {
 		t.Fatal(err)
@@ -106,7 +106,7 @@ func TestProfilesOfAnotherManagerAreLeftAlone(t *testing.T) {
 		elsewhere := inventory.NewProfile()
 		elsewhere.SetNamespace(v1alpha1.HubNamespace)
 		elsewhere.SetName("mine")
-		elsewhere.Object["spec"] = map[string]any{"clusterManager": map[string]any{"name": inventory.ClusterManager}}
+		elsewhere.Object["spec"] = map[string]any{"clusterManager": map[string]any{"name": v1alpha1.ClusterManager}}
 		if err := server.Client.Create(ctx, elsewhere); !apierrors.IsForbidden(err) {
 			t.Errorf("the hub component creating a ClusterProfile in %s: %v, want Forbidden", v1alpha1.HubNamespace, err)
 		}

@@ -13,33 +13,8 @@ import (
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-)
-
-// The ClusterProfile API.
-var (
-	ProfileGVK = schema.GroupVersionKind{Group: "multicluster.x-k8s.io", Version: "v1alpha1", Kind: "ClusterProfile"}
-	// ProfileResource names the resource in errors and help.
-	ProfileResource = "clusterprofiles.multicluster.x-k8s.io"
-)
-
-// Names the KEPs define.
-const (
-	// ClusterManagerLabel (KEP-4322) says which cluster manager a ClusterProfile belongs to.
-	ClusterManagerLabel = "x-k8s.io/cluster-manager"
-	// ClusterManager is this manager's name, in the label and spec.clusterManager.name.
-	ClusterManager = v1alpha1.ManagedByValue
-	// ConditionControlPlaneHealthy (KEP-4322) is True while the control plane is healthy.
-	ConditionControlPlaneHealthy = "ControlPlaneHealthy"
-	// PropertyClusterID (KEP-2149) is the cluster's ID, here its kube-system UID (spec.clusterID).
-	PropertyClusterID = "cluster.clusterset.k8s.io"
-	// PropertyClusterSet (KEP-2149) names the set the cluster belongs to: here the hub's ID.
-	PropertyClusterSet = "clusterset.k8s.io"
-	// DefaultNamespace holds the ClusterProfiles unless the hub component is told otherwise
-	// (--cluster-profile-namespace).
-	DefaultNamespace = v1alpha1.HubNamespace
 )
 
 // Access provider (KEP-4322 status.accessProviders, used as KEP-5339 describes).
@@ -147,7 +122,7 @@ func CredentialsCommand(cluster string) []string {
 
 // Labels are a profile's labels.
 func Labels(ic *v1alpha1.ImportedCluster) map[string]string {
-	return map[string]string{ClusterManagerLabel: ClusterManager, v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue, v1alpha1.ClusterLabel: ic.Name}
+	return map[string]string{v1alpha1.ClusterManagerLabel: v1alpha1.ClusterManager, v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue, v1alpha1.ClusterLabel: ic.Name}
 }
 
 // DesiredSpec is a profile's spec.
@@ -156,7 +131,7 @@ func DesiredSpec(ic *v1alpha1.ImportedCluster) Spec {
 	if name == "" {
 		name = ic.Name
 	}
-	return Spec{DisplayName: name, ClusterManager: ManagerName{Name: ClusterManager}}
+	return Spec{DisplayName: name, ClusterManager: ManagerName{Name: v1alpha1.ClusterManager}}
 }
 
 // DesiredStatus is a profile's status: the version, ControlPlaneHealthy, the properties,
@@ -190,12 +165,12 @@ func ControlPlaneHealthy(ic *v1alpha1.ImportedCluster) metav1.Condition {
 		return nil
 	}
 	from := func(c *metav1.Condition, prefix string) metav1.Condition {
-		return metav1.Condition{Type: ConditionControlPlaneHealthy, Status: c.Status, Reason: c.Reason,
+		return metav1.Condition{Type: v1alpha1.ConditionControlPlaneHealthy, Status: c.Status, Reason: c.Reason,
 			Message: prefix + c.Message, LastTransitionTime: c.LastTransitionTime}
 	}
 	unknown := func(reason, msg string) metav1.Condition {
 		t := ic.CreationTimestamp
-		return metav1.Condition{Type: ConditionControlPlaneHealthy, Status: metav1.ConditionUnknown, Reason: reason, Message: msg, LastTransitionTime: t}
+		return metav1.Condition{Type: v1alpha1.ConditionControlPlaneHealthy, Status: metav1.ConditionUnknown, Reason: reason, Message: msg, LastTransitionTime: t}
 	}
 	if ic.Spec.ClusterID == "" {
 		return unknown("AwaitingJoin", "the cluster has not joined yet (kubectl import join)")
@@ -233,7 +208,7 @@ func Properties(ic *v1alpha1.ImportedCluster) []Property {
 		}
 		props = append(props, Property{Name: name, Value: value, LastObservedTime: observed})
 	}
-	add(PropertyClusterID, ic.Spec.ClusterID)
+	add(v1alpha1.ClusterIDProperty, ic.Spec.ClusterID)
 	mode := v1alpha1.ModeDirect
 	if ic.Spec.AgentMode() {
 		mode = v1alpha1.ModeAgent

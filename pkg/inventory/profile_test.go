@@ -54,7 +54,7 @@ func TestControlPlaneHealthy(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := ControlPlaneHealthy(tc.ic)
-			if c.Type != ConditionControlPlaneHealthy || c.Status != tc.status || c.Reason != tc.reason || c.Message == "" {
+			if c.Type != v1alpha1.ConditionControlPlaneHealthy || c.Status != tc.status || c.Reason != tc.reason || c.Message == "" {
 				t.Errorf("got %+v, want %s/%s", c, tc.status, tc.reason)
 			}
 		})
@@ -78,7 +78,7 @@ func TestProperties(t *testing.T) {
 		}
 	}
 	want := map[string]string{
-		PropertyClusterID: ic.Spec.ClusterID, PropertyMode: "Direct", PropertyPhase: "Active", PropertyDistribution: "k3s",
+		v1alpha1.ClusterIDProperty: ic.Spec.ClusterID, PropertyMode: "Direct", PropertyPhase: "Active", PropertyDistribution: "k3s",
 		PropertyNodesTotal: "3", PropertyNodesReady: "2", PropertyControlPlane: "1", PropertyWorkers: "2", PropertyProjects: "Default,System",
 		"kimport.dev/capability.ingressCapabilities":      `[{"ingressProvider":"traefik"}]`,
 		"kimport.dev/capability.loadBalancerCapabilities": `{"enabled":true}`,
@@ -94,7 +94,7 @@ func TestProperties(t *testing.T) {
 	if !strings.Contains(got[PropertyAccess], "kubectl import credentials edge-1") {
 		t.Errorf("access = %q", got[PropertyAccess])
 	}
-	if names[0] != PropertyClusterID {
+	if names[0] != v1alpha1.ClusterIDProperty {
 		t.Errorf("order %v: the cluster ID first", names)
 	}
 	// A fresh registration has nothing observed: no empty values.
@@ -138,7 +138,7 @@ func TestDesiredSpecAndLabels(t *testing.T) {
 	if s := DesiredSpec(ic); s.DisplayName != "Edge one" {
 		t.Errorf("spec %+v", s)
 	}
-	if l := Labels(ic); l[ClusterManagerLabel] != "kubectl-import" || l[v1alpha1.ClusterLabel] != "edge-1" {
+	if l := Labels(ic); l[v1alpha1.ClusterManagerLabel] != "kubectl-import" || l[v1alpha1.ClusterLabel] != "edge-1" {
 		t.Errorf("labels %v", l)
 	}
 }

@@ -7,12 +7,14 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 func server(name string, args ...string) corev1.Node {
 	b, _ := json.Marshal(args)
 	return corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name,
-		Labels:      map[string]string{LabelControlPlane: "true"},
+		Labels:      map[string]string{v1alpha1.NodeRoleControlPlane: "true"},
 		Annotations: map[string]string{"k3s.io/node-args": string(b)}}}
 }
 

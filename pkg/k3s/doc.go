@@ -1,17 +1,18 @@
-// Package k3s drives K3s upgrades through the system-upgrade-controller (SUC) and reads what
-// K3s records on its nodes: the two upgrade Plans (as unstructured objects; no SUC Go module
-// is available), the rollout progress from Plan status, node labels and upgrade Jobs, the
-// nodes' launch configuration with secrets redacted, and the capabilities a K3s cluster has.
+// Package k3s is what the hub knows of K3s, as pure functions: the two upgrade Plans of the
+// system-upgrade-controller (SUC; unstructured objects, no SUC Go module is available) and the
+// controller's own objects, the rollout progress from Plan status, node labels and upgrade
+// Jobs, the nodes' launch configuration with secrets redacted, and the capabilities a K3s
+// cluster has. It holds no client: pkg/k3sops reads and writes the downstream for it.
 //
-// # How the reconciler uses it
+// # How the sync uses it
 //
-// On each reconcile of a Connected cluster whose status.distribution is k3s and whose
-// spec.k3s.version is set, with cs (kubernetes.Interface) and dyn (dynamic.Interface) built
-// from the same hubcreds RESTConfig the probe uses (the agent's RBAC allows every call):
+// On each sync of a Connected cluster whose status.distribution is k3s and whose
+// spec.k3s.version is set, with cs (kubernetes.Interface) and dyn (dynamic.Interface) of the
+// downstream (the agent's RBAC allows every call):
 //
-//	present, err := k3s.ControllerPresent(ctx, cs)        // error: downstream read failed
-//	err = k3s.ApplyPlans(ctx, dyn, ic)                      // create or update in place
-//	up, done, err := k3s.Progress(ctx, cs, dyn, ic, nodes) // the nodes its probe read
+//	present, err := k3sops.ControllerPresent(ctx, cs)        // error: downstream read failed
+//	err = k3sops.ApplyPlans(ctx, dyn, ic)                      // create or update in place
+//	up, done, err := k3sops.Progress(ctx, cs, dyn, ic, nodes) // the nodes its probe read
 //	ic.Status.Upgrade = up
 //	meta.SetStatusCondition(&ic.Status.Conditions, k3s.UpgradedCondition(ic, present, up, done))
 //

@@ -3,6 +3,8 @@ package k3s
 import (
 	"fmt"
 	"strings"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 // maxNamesInHint bounds the node names one hint lists.
@@ -22,7 +24,7 @@ func (r *Rollout) Hints(cluster string, controllerPresent bool) []string {
 		switch {
 		case !p.Found:
 			hints = append(hints, fmt.Sprintf("plan %s/%s does not exist: the hub's reconciler creates it from spec.k3s.version once it reaches the cluster (check 'kubectl import describe %s')",
-				Namespace, p.Plan, cluster))
+				v1alpha1.AgentNamespace, p.Plan, cluster))
 			continue
 		case p.SpecVersion != r.Target:
 			hints = append(hints, fmt.Sprintf("plan %s is at version %s, not %s: the hub's reconciler has not updated it yet", p.Plan, p.SpecVersion, r.Target))
@@ -39,11 +41,11 @@ func (r *Rollout) Hints(cluster string, controllerPresent bool) []string {
 	}
 	if !r.Servers.Finished() && !r.Workers.Finished() && r.Workers.Found {
 		hints = append(hints, fmt.Sprintf("the workers wait for the servers: the prepare step of %s waits until %s has upgraded every server (%d of %d left)",
-			WorkerPlan, MasterPlan, len(r.Servers.Applying)+len(r.Servers.Pending), r.Servers.Total()))
+			v1alpha1.WorkerPlan, v1alpha1.MasterPlan, len(r.Servers.Applying)+len(r.Servers.Pending), r.Servers.Total()))
 	}
 	for _, j := range r.FailedJobs {
 		hints = append(hints, fmt.Sprintf("job %s/%s failed on node %s: %s; see 'kubectl import upgrader logs %s' and the job's pod logs in the downstream",
-			Namespace, j.Job, j.Node, j.Message, cluster))
+			v1alpha1.AgentNamespace, j.Job, j.Node, j.Message, cluster))
 	}
 	return hints
 }

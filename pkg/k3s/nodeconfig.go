@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 // Annotation prefixes of the launch configuration: K3s writes k3s.io/node-args and
@@ -35,10 +37,10 @@ type NodeConfig struct {
 func ReadNodeConfig(node *corev1.Node) NodeConfig {
 	nc := NodeConfig{Name: node.Name, Role: "agent", Version: node.Status.NodeInfo.KubeletVersion,
 		Args: []string{}, Env: map[string]string{}}
-	if node.Labels[LabelControlPlane] == "true" || node.Labels[LabelMaster] == "true" {
+	if node.Labels[v1alpha1.NodeRoleControlPlane] == "true" || node.Labels[v1alpha1.NodeRoleMaster] == "true" {
 		nc.Role = "server"
 	}
-	nc.Etcd = node.Labels[LabelEtcd] == "true"
+	nc.Etcd = node.Labels[v1alpha1.NodeRoleEtcd] == "true"
 	for _, prefix := range configPrefixes {
 		argsJSON, hasArgs := node.Annotations[prefix+"node-args"]
 		envJSON, hasEnv := node.Annotations[prefix+"node-env"]

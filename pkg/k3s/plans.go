@@ -5,7 +5,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
@@ -31,14 +30,14 @@ func DesiredPlans(ic *v1alpha1.ImportedCluster) []*unstructured.Unstructured {
 		return nil
 	}
 	s := Strategy(k)
-	master := newPlan(ic.Name, MasterPlan, k.Version, s.ServerConcurrency, s.DrainServerNodes,
-		map[string]any{"key": LabelControlPlane, "operator": "In", "values": []any{"true"}})
-	worker := newPlan(ic.Name, WorkerPlan, k.Version, s.WorkerConcurrency, s.DrainWorkerNodes,
-		map[string]any{"key": LabelControlPlane, "operator": "DoesNotExist"})
+	master := newPlan(ic.Name, v1alpha1.MasterPlan, k.Version, s.ServerConcurrency, s.DrainServerNodes,
+		map[string]any{"key": v1alpha1.NodeRoleControlPlane, "operator": "In", "values": []any{"true"}})
+	worker := newPlan(ic.Name, v1alpha1.WorkerPlan, k.Version, s.WorkerConcurrency, s.DrainWorkerNodes,
+		map[string]any{"key": v1alpha1.NodeRoleControlPlane, "operator": "DoesNotExist"})
 	spec := worker.Object["spec"].(map[string]any)
 	spec["prepare"] = map[string]any{
-		"image": UpgradeImage + ":" + ImageTag(k.Version),
-		"args":  []any{"prepare", MasterPlan},
+		"image": v1alpha1.K3sUpgradeImage + ":" + ImageTag(k.Version),
+		"args":  []any{"prepare", v1alpha1.MasterPlan},
 	}
 	return []*unstructured.Unstructured{master, worker}
 }
@@ -50,19 +49,19 @@ func newPlan(cluster, name, version string, concurrency int32, drain bool, selec
 	spec := map[string]any{
 		"concurrency":        int64(concurrency),
 		"nodeSelector":       map[string]any{"matchExpressions": []any{selector}},
-		"serviceAccountName": ControllerName,
+		"serviceAccountName": v1alpha1.UpgradeController,
 		"cordon":             true,
 		"tolerations":        []any{map[string]any{"operator": "Exists"}},
-		"upgrade":            map[string]any{"image": UpgradeImage},
+		"upgrade":            map[string]any{"image": v1alpha1.K3sUpgradeImage},
 		"version":            version,
 	}
 	if drain {
 		spec["drain"] = map[string]any{"force": true}
 	}
 	u := &unstructured.Unstructured{Object: map[string]any{"spec": spec}}
-	u.SetGroupVersionKind(PlanGVK)
+	u.SetGroupVersionKind(v1alpha1.PlanGVK)
 	u.SetName(name)
-	u.SetNamespace(Namespace)
-	u.SetLabels(agent.Labels(cluster))
+	u.SetNamespace(v1alpha1.AgentNamespace)
+	u.SetLabels(v1alpha1.ImportLabels(cluster))
 	return u
 }

@@ -7,6 +7,7 @@ import (
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
@@ -51,11 +52,11 @@ func (p PoolRollout) Finished() bool { return len(p.Applying)+len(p.Pending) == 
 func (r *Rollout) Complete() bool { return r.Servers.Finished() && r.Workers.Finished() }
 
 // IsServer says whether the master plan selects node: K3s labels servers control-plane=true.
-func IsServer(node *corev1.Node) bool { return node.Labels[LabelControlPlane] == "true" }
+func IsServer(node *corev1.Node) bool { return node.Labels[v1alpha1.NodeRoleControlPlane] == "true" }
 
 // IsWorker says whether the worker plan selects node: it has no control-plane label.
 func IsWorker(node *corev1.Node) bool {
-	_, ok := node.Labels[LabelControlPlane]
+	_, ok := node.Labels[v1alpha1.NodeRoleControlPlane]
 	return !ok
 }
 
@@ -64,16 +65,16 @@ func IsWorker(node *corev1.Node) bool {
 // (status.nodeInfo.kubeletVersion) or carries its plan's label with the plan's latestHash.
 func Summarize(target string, nodes []corev1.Node, plans map[string]*unstructured.Unstructured, jobs []batchv1.Job) *Rollout {
 	r := &Rollout{Target: target}
-	r.Servers = summarizePool(MasterPlan, target, plans[MasterPlan], nodes, IsServer)
-	r.Workers = summarizePool(WorkerPlan, target, plans[WorkerPlan], nodes, IsWorker)
+	r.Servers = summarizePool(v1alpha1.MasterPlan, target, plans[v1alpha1.MasterPlan], nodes, IsServer)
+	r.Workers = summarizePool(v1alpha1.WorkerPlan, target, plans[v1alpha1.WorkerPlan], nodes, IsWorker)
 	done := map[string]bool{}
 	for _, n := range append(slices.Clone(r.Servers.Done), r.Workers.Done...) {
 		done[n] = true
 	}
 	for i := range jobs {
 		j := &jobs[i]
-		node := j.Labels[JobNodeLabel]
-		if plan := j.Labels[JobPlanLabel]; (plan != MasterPlan && plan != WorkerPlan) || done[node] {
+		node := j.Labels[v1alpha1.UpgradeJobNodeLabel]
+		if plan := j.Labels[v1alpha1.UpgradeJobPlanLabel]; (plan != v1alpha1.MasterPlan && plan != v1alpha1.WorkerPlan) || done[node] {
 			continue
 		}
 		if msg, failed := jobFailed(j); failed {
@@ -102,7 +103,7 @@ func summarizePool(name, target string, plan *unstructured.Unstructured, nodes [
 		if !inPool(node) {
 			continue
 		}
-		hash := node.Labels[PlanNodeLabel(name)]
+		hash := node.Labels[v1alpha1.PlanNodeLabel(name)]
 		switch {
 		case node.Status.NodeInfo.KubeletVersion == target || (p.LatestHash != "" && hash == p.LatestHash):
 			p.Done = append(p.Done, node.Name)
@@ -161,3 +162,39 @@ func nodeReady(node *corev1.Node) bool {
 	}
 	return false
 }
+
+// maxFailedJobReason bounds the message kept of a failed upgrade Job.
+const maxFailedJobReason = 1024
+
+// TrimFailedJob is j as Summarize reads a failed one, and whether it failed: name, plan and
+// node labels, and its Failed condition with the message cut to maxFailedJobReason bytes. A
+// reader keeps no more of a Job than that.
+func TrimFailedJob(j *batchv1.Job) (batchv1.Job, bool) {
+	msg, failed := jobFailed(j)
+	if !failed {
+		return batchv1.Job{}, false
+	}
+	if len(msg) > maxFailedJobReason {
+		msg = msg[:maxFailedJobReason] + "…"
+	}
+	t := batchv1.Job{ObjectMeta: metav1.ObjectMeta{Name: j.Name, Labels: map[string]string{
+		v1alpha1.UpgradeJobPlanLabel: j.Labels[v1alpha1.UpgradeJobPlanLabel], v1alpha1.UpgradeJobNodeLabel: j.Labels[v1alpha1.UpgradeJobNodeLabel]}}}
+	t.Status.Conditions = []batchv1.JobCondition{{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, Message: msg}}
+	return t, true
+}
+
+// Status is r as status.upgrade holds it: counts per pool and at most
+// v1alpha1.MaxNotReadyNames failed jobs.
+func (r *Rollout) Status() *v1alpha1.UpgradeStatus {
+	pool := func(p PoolRollout) v1alpha1.PoolUpgrade {
+		return v1alpha1.PoolUpgrade{Plan: p.Plan, Applying: int32(len(p.Applying)), Done: int32(len(p.Done)), Total: int32(p.Total())}
+	}
+	st := &v1alpha1.UpgradeStatus{TargetVersion: r.Target, Servers: pool(r.Servers), Workers: pool(r.Workers)}
+	if len(r.FailedJobs) > 0 {
+		st.FailedJobs = r.FailedJobs[:min(len(r.FailedJobs), maxFailedJobs)]
+	}
+	return st
+}
+
+// maxFailedJobs is the bound of status.upgrade.failedJobs in the CRD.
+const maxFailedJobs = 20

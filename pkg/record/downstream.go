@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -13,13 +12,13 @@ import (
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/dsclient"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
 )
 
 // DownstreamTimeout bounds each request a verb sends to a downstream.
-const DownstreamTimeout = 30 * time.Second
+const DownstreamTimeout = dsclient.PluginTimeout
 
 // Local is the user's own client configuration of a downstream (the verb's --kubeconfig and
 // --context); nil when the verb has none.
@@ -52,7 +51,8 @@ func Downstream(ctx context.Context, hub client.Client, ic *v1alpha1.ImportedClu
 	if err != nil {
 		return nil, err
 	}
-	return creds.RESTConfig(v1alpha1.UserAgent, DownstreamTimeout, bodylimit.Plugin), nil
+	cfg := dsclient.FromCredentials(creds, dsclient.Plugin)
+	return cfg, nil
 }
 
 // localConfig reaches an agent-mode cluster with the user's own kubeconfig, refusing one that
@@ -66,8 +66,7 @@ func localConfig(ctx context.Context, ic *v1alpha1.ImportedCluster, local Local)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", how, err)
 	}
-	cfg = bodylimit.Config(cfg, bodylimit.Plugin)
-	cfg.Timeout, cfg.UserAgent = DownstreamTimeout, v1alpha1.UserAgent
+	cfg = dsclient.Config(cfg, dsclient.Plugin)
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		return nil, err

@@ -12,7 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
@@ -397,7 +396,7 @@ func FuzzMembers(f *testing.F) {
 		// One ServiceAccount, its namespace and name made valid from the fuzzed strings, is
 		// accepted as a User, and not as a Group.
 		saUser := "system:serviceaccount:" + dnsName(ns, validation.DNS1123LabelMaxLength) + ":" + dnsName(sa, validation.DNS1123SubdomainMaxLength)
-		if err := Subject(v1alpha1.Member{Kind: v1alpha1.MemberUser, Name: saUser, Role: role}); (err != nil) != (saUser == agent.AgentUser) {
+		if err := Subject(v1alpha1.Member{Kind: v1alpha1.MemberUser, Name: saUser, Role: role}); (err != nil) != (saUser == v1alpha1.AgentUser) {
 			t.Fatalf("User %q: %v", saUser, err)
 		}
 		if Subject(v1alpha1.Member{Kind: v1alpha1.MemberGroup, Name: saUser, Role: role}) == nil {

@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
@@ -83,7 +82,7 @@ func subjectProblem(m v1alpha1.Member) string {
 	}
 	shownName := shown(name)
 	if m.Kind == v1alpha1.MemberUser {
-		if name == agent.AgentUser {
+		if name == v1alpha1.AgentUser {
 			return reach{"is the import agent, whom the hub acts as in the downstream", "the hub's token for this cluster", namePerson}.message(m, shownName)
 		}
 		if rest, ok := strings.CutPrefix(name, serviceAccountUser); ok {

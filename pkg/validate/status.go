@@ -17,10 +17,6 @@ var (
 	conditionsPath = statusPath.Child("conditions")
 )
 
-// hubConditions are the status conditions only the hub component writes in agent mode: its
-// own judgement of the agent (heartbeat age, version lag), which the agent must not forge.
-var hubConditions = []string{v1alpha1.ConditionHeartbeat, v1alpha1.ConditionAgentVersion}
-
 // StatusWrite applies the status-writer rule to a write of the status subresource of
 // newObj (oldObj is the stored object). Status is what was observed in the downstream (etcd
 // members, NotReady nodes, the running version) and the upgrade rule trusts it, so a tenant
@@ -77,7 +73,7 @@ func agentStatusWrite(r *Result, newObj, oldObj *v1alpha1.ImportedCluster, clust
 			agent, v1alpha1.ModeAgent, mode, v1alpha1.ModeDirect, v1alpha1.ModeAgent)))
 		return
 	}
-	for _, t := range hubConditions {
+	for _, t := range v1alpha1.HubOwnedConditions {
 		now, was := apimeta.FindStatusCondition(newObj.Status.Conditions, t), apimeta.FindStatusCondition(oldObj.Status.Conditions, t)
 		if (now == nil) != (was == nil) || now != nil && !equality.Semantic.DeepEqual(*now, *was) {
 			r.refuse(field.Forbidden(conditionsPath.Key(t), fmt.Sprintf(

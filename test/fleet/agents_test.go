@@ -29,7 +29,6 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
-	"github.com/kubectl-import/kubectl-import/pkg/inspect"
 	"github.com/kubectl-import/kubectl-import/pkg/version"
 )
 
@@ -78,11 +77,10 @@ type simAgent struct {
 }
 
 type agentParams struct {
-	host      string
-	caData    []byte
-	mapper    meta.RESTMapper
-	heartbeat time.Duration
-	sync      time.Duration
+	host   string
+	caData []byte
+	mapper meta.RESTMapper
+	sync   time.Duration
 }
 
 func startAgent(parent context.Context, p agentParams, name, clusterID, token string) (*simAgent, error) {
@@ -109,7 +107,7 @@ func startAgent(parent context.Context, p agentParams, name, clusterID, token st
 	ctx, cancel := context.WithCancel(parent)
 	a := &simAgent{name: name, cancel: cancel, http: hc, ready: make(chan struct{})}
 	a.done.Add(3)
-	go func() { defer a.done.Done(); _ = agentrun.Heartbeat(ctx, leases, name, p.heartbeat) }()
+	go func() { defer a.done.Done(); _ = agentrun.Heartbeat(ctx, leases, name) }()
 	go func() { defer a.done.Done(); a.watch(ctx, hub) }()
 	go func() { defer a.done.Done(); a.syncLoop(ctx, hub, ds, p.sync) }()
 	return a, nil
@@ -210,8 +208,8 @@ func simulatedDownstream(clusterID string) clustersync.Downstream {
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "default"}},
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: metav1.NamespaceSystem, UID: types.UID(clusterID)}},
 		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-public"}},
-		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: agent.Namespace}},
-		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: agent.Namespace, Name: agent.MarkerConfigMap}},
+		&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.AgentNamespace}},
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.MarkerConfigMap}},
 	}
 	for _, n := range simNodes() {
 		objs = append(objs, &n)
@@ -232,7 +230,7 @@ func simNodes() []corev1.Node {
 			},
 		}
 		if controlPlane {
-			n.Labels[inspect.LabelControlPlane] = "true"
+			n.Labels[v1alpha1.NodeRoleControlPlane] = "true"
 		}
 		return n
 	}

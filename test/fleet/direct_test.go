@@ -23,7 +23,6 @@ import (
 	versionpkg "k8s.io/apimachinery/pkg/version"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/inspect"
@@ -97,19 +96,19 @@ func (d *downstreams) serve(w http.ResponseWriter, r *http.Request) {
 	case path == "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings" && r.Method == http.MethodGet:
 		_ = json.NewEncoder(w).Encode(rbacv1.ClusterRoleBindingList{TypeMeta: metav1.TypeMeta{Kind: "ClusterRoleBindingList", APIVersion: "rbac.authorization.k8s.io/v1"}})
 	default:
-		if !strings.HasSuffix(path, "/configmaps/"+agent.MarkerConfigMap) {
+		if !strings.HasSuffix(path, "/configmaps/"+v1alpha1.MarkerConfigMap) {
 			c, _ := d.unknown.LoadOrStore(r.Method+" "+path, new(atomic.Int64))
 			c.(*atomic.Int64).Add(1)
 		}
 		_, _ = io.Copy(io.Discard, r.Body)
 		w.WriteHeader(http.StatusNotFound)
-		_ = json.NewEncoder(w).Encode(apierrors.NewNotFound(corev1.Resource("configmaps"), agent.MarkerConfigMap).Status())
+		_ = json.NewEncoder(w).Encode(apierrors.NewNotFound(corev1.Resource("configmaps"), v1alpha1.MarkerConfigMap).Status())
 	}
 }
 
 // namespaces of cluster i, each labelled with its project already (so no probe writes).
 func (d *downstreams) namespaces(i int) corev1.NamespaceList {
-	names := []string{"default", metav1.NamespaceSystem, "kube-public", agent.Namespace}
+	names := []string{"default", metav1.NamespaceSystem, "kube-public", v1alpha1.AgentNamespace}
 	project := map[string]string{}
 	for _, p := range inspect.Projects(names) {
 		for _, ns := range p.Namespaces {

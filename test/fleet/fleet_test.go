@@ -22,17 +22,18 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/pkg/agentrun"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
+	"github.com/kubectl-import/kubectl-import/pkg/heartbeat"
 )
 
 // settings of one run, from the environment (the Makefile sets FLEET_SIZES).
 type settings struct {
 	sizes       []int
-	direct      int // 0: no direct-mode run
-	heartbeat   time.Duration
+	direct      int           // 0: no direct-mode run
+	heartbeat   time.Duration // the agents' renewal interval: a third of the grace the hub publishes
 	grace       time.Duration
 	steady      time.Duration
 	toActive    time.Duration
@@ -40,7 +41,7 @@ type settings struct {
 }
 
 func load(b *testing.B) settings {
-	s := settings{sizes: []int{1000}, direct: 1000, heartbeat: agentrun.DefaultHeartbeatInterval,
+	s := settings{sizes: []int{1000}, direct: 1000,
 		grace: controller.DefaultHeartbeatGrace, steady: 60 * time.Second, toActive: 25 * time.Minute, registerers: 16}
 	if v := os.Getenv("FLEET_SIZES"); v != "" {
 		s.sizes = nil
@@ -59,7 +60,7 @@ func load(b *testing.B) settings {
 		}
 		s.direct = n
 	}
-	for env, d := range map[string]*time.Duration{"FLEET_HEARTBEAT": &s.heartbeat, "FLEET_GRACE": &s.grace, "FLEET_STEADY": &s.steady, "FLEET_ACTIVE_TIMEOUT": &s.toActive} {
+	for env, d := range map[string]*time.Duration{"FLEET_GRACE": &s.grace, "FLEET_STEADY": &s.steady, "FLEET_ACTIVE_TIMEOUT": &s.toActive} {
 		if v := os.Getenv(env); v != "" {
 			var err error
 			if *d, err = time.ParseDuration(v); err != nil {
@@ -67,6 +68,7 @@ func load(b *testing.B) settings {
 			}
 		}
 	}
+	s.heartbeat = heartbeat.Of(s.grace).Interval()
 	return s
 }
 
@@ -116,7 +118,7 @@ func agentMode(b *testing.B, procs *started, s settings, n int) row {
 	obs := observe(ctx, h.admin)
 	mapper := meta.NewDefaultRESTMapper(nil)
 	mapper.Add(v1alpha1.GroupVersion.WithKind("ImportedCluster"), meta.RESTScopeRoot)
-	p := agentParams{host: h.cluster.Config.Host, caData: h.cluster.Config.CAData, mapper: mapper, heartbeat: s.heartbeat, sync: agentrun.DefaultSyncInterval}
+	p := agentParams{host: h.cluster.Config.Host, caData: h.cluster.Config.CAData, mapper: mapper, sync: agentrun.DefaultSyncInterval}
 
 	names := make([]string, n)
 	agents := make([]*simAgent, n)

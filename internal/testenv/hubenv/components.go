@@ -12,14 +12,8 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-import/kubectl-import/deploy"
-	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
-)
-
-// The two Deployments of deploy/base and their ServiceAccounts, of the same name.
-const (
-	WebhookDeployment    = "kimport-webhook"
-	ControllerDeployment = "kimport-controller"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 // Component is bin/webhook running as a local process the way one of the two Deployments runs
@@ -44,14 +38,14 @@ func StartWebhookProcess(t testing.TB, hub *testenv.Cluster, bin string, port in
 	args := append([]string{"--disable-reconciler", "--status-writers", ControllerIdentity,
 		"--webhook-host", "127.0.0.1", "--webhook-port", strconv.Itoa(port), "--cert-dir", t.TempDir(),
 		"--sync-cert-files", "--cert-dns-names", "localhost"}, extra...)
-	return startComponent(t, hub, bin, WebhookDeployment, args)
+	return startComponent(t, hub, bin, v1alpha1.WebhookComponent, args)
 }
 
 // StartControllerProcess runs bin as the kimport-controller Deployment: the reconciler and the
 // inventory controller, leader-elected. It returns once its caches synced.
 func StartControllerProcess(t testing.TB, hub *testenv.Cluster, bin string, extra ...string) *Component {
 	t.Helper()
-	return startComponent(t, hub, bin, ControllerDeployment, append([]string{"--disable-webhook", "--leader-elect"}, extra...))
+	return startComponent(t, hub, bin, v1alpha1.ControllerComponent, append([]string{"--disable-webhook", "--leader-elect"}, extra...))
 }
 
 func startComponent(t testing.TB, hub *testenv.Cluster, bin, deployment string, args []string) *Component {

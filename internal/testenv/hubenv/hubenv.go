@@ -18,19 +18,19 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
 	"github.com/kubectl-import/kubectl-import/pkg/hubserver"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
 )
 
 // The users of the two components (deploy/base/rbac.yaml).
 const (
 	// WebhookIdentity runs admission.
-	WebhookIdentity = hubserver.WebhookUser
+	WebhookIdentity = v1alpha1.WebhookUser
 	// ControllerIdentity runs the reconciler and the inventory controller; it alone writes
 	// status.
-	ControllerIdentity = hubserver.ControllerUser
+	ControllerIdentity = v1alpha1.ControllerUser
 )
 
 // serviceAccountGroups are the groups the API server gives a ServiceAccount of kimport-system.

@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
 )
 
@@ -35,7 +36,7 @@ func NewSUC(t testing.TB, cfg *rest.Config) SUC {
 func (s SUC) PlanStatus(plan, version, hash string, applying ...string) {
 	s.T.Helper()
 	ctx := context.Background()
-	p, err := s.Dyn.Resource(k3s.PlanGVR).Namespace(k3s.Namespace).Get(ctx, plan, metav1.GetOptions{})
+	p, err := s.Dyn.Resource(v1alpha1.PlanGVR).Namespace(v1alpha1.AgentNamespace).Get(ctx, plan, metav1.GetOptions{})
 	if err != nil {
 		s.T.Fatal(err)
 	}
@@ -48,7 +49,7 @@ func (s SUC) PlanStatus(plan, version, hash string, applying ...string) {
 	if err := unstructured.SetNestedField(p.Object, status, "status"); err != nil {
 		s.T.Fatal(err)
 	}
-	if _, err := s.Dyn.Resource(k3s.PlanGVR).Namespace(k3s.Namespace).UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
+	if _, err := s.Dyn.Resource(v1alpha1.PlanGVR).Namespace(v1alpha1.AgentNamespace).UpdateStatus(ctx, p, metav1.UpdateOptions{}); err != nil {
 		s.T.Fatalf("writing the status of plan %s: %v", plan, err)
 	}
 }
@@ -61,7 +62,7 @@ func (s SUC) Finish(node, plan, hash, version string) {
 	if err != nil {
 		s.T.Fatal(err)
 	}
-	n.Labels[k3s.PlanNodeLabel(plan)] = hash
+	n.Labels[v1alpha1.PlanNodeLabel(plan)] = hash
 	if n, err = s.CS.CoreV1().Nodes().Update(ctx, n, metav1.UpdateOptions{}); err != nil {
 		s.T.Fatal(err)
 	}
@@ -76,13 +77,13 @@ func (s SUC) Job(name, plan, node string, failed bool) {
 	s.T.Helper()
 	ctx := context.Background()
 	j := &batchv1.Job{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: k3s.Namespace, Labels: map[string]string{k3s.JobPlanLabel: plan, k3s.JobNodeLabel: node}},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: v1alpha1.AgentNamespace, Labels: map[string]string{v1alpha1.UpgradeJobPlanLabel: plan, v1alpha1.UpgradeJobNodeLabel: node}},
 		Spec: batchv1.JobSpec{
 			Template: corev1.PodTemplateSpec{Spec: corev1.PodSpec{RestartPolicy: corev1.RestartPolicyNever,
-				NodeName: node, Containers: []corev1.Container{{Name: "upgrade", Image: k3s.UpgradeImage}}}},
+				NodeName: node, Containers: []corev1.Container{{Name: "upgrade", Image: v1alpha1.K3sUpgradeImage}}}},
 		},
 	}
-	j, err := s.CS.BatchV1().Jobs(k3s.Namespace).Create(ctx, j, metav1.CreateOptions{})
+	j, err := s.CS.BatchV1().Jobs(v1alpha1.AgentNamespace).Create(ctx, j, metav1.CreateOptions{})
 	if err != nil {
 		s.T.Fatal(err)
 	}
@@ -95,7 +96,7 @@ func (s SUC) Job(name, plan, node string, failed bool) {
 		{Type: batchv1.JobFailureTarget, Status: corev1.ConditionTrue, Reason: "BackoffLimitExceeded", Message: "Job has reached the specified backoff limit", LastTransitionTime: now},
 		{Type: batchv1.JobFailed, Status: corev1.ConditionTrue, Reason: "BackoffLimitExceeded", Message: "Job has reached the specified backoff limit", LastTransitionTime: now},
 	}
-	if _, err := s.CS.BatchV1().Jobs(k3s.Namespace).UpdateStatus(ctx, j, metav1.UpdateOptions{}); err != nil {
+	if _, err := s.CS.BatchV1().Jobs(v1alpha1.AgentNamespace).UpdateStatus(ctx, j, metav1.UpdateOptions{}); err != nil {
 		s.T.Fatalf("marking job %s failed: %v", name, err)
 	}
 }

@@ -4,6 +4,7 @@
 package scheme
 
 import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 	clientgoscheme "k8s.io/client-go/kubernetes/scheme"
@@ -17,4 +18,11 @@ var Scheme = runtime.NewScheme()
 func init() {
 	utilruntime.Must(clientgoscheme.AddToScheme(Scheme))
 	utilruntime.Must(v1alpha1.AddToScheme(Scheme))
+}
+
+// Object is any object of the Scheme (what controller-runtime calls client.Object), declared
+// here so that pure packages can build objects without importing a client.
+type Object interface {
+	metav1.Object
+	runtime.Object
 }

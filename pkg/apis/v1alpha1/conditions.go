@@ -13,6 +13,11 @@ const (
 	ConditionAgentVersion = "AgentVersion"
 )
 
+// HubOwnedConditions are the conditions only the hub component writes in agent mode: its own
+// judgement of the agent (heartbeat age, version lag). The agent writes status without them
+// and the webhook refuses an agent's write that sets, changes or removes one.
+var HubOwnedConditions = []string{ConditionHeartbeat, ConditionAgentVersion}
+
 // ConditionDownstreamRemoved records, on a deleted cluster, that the downstream cleanup is
 // over (Removed) or was given up (Abandoned), so a retry never touches the downstream again.
 const ConditionDownstreamRemoved = "DownstreamRemoved"
@@ -50,4 +55,12 @@ const (
 	// ReasonCurrent / ReasonBehind: the agent runs the hub's version, or an older one.
 	ReasonCurrent = "Current"
 	ReasonBehind  = "Behind"
+)
+
+// Reasons of the Upgraded condition (K3s upgrades through the system-upgrade-controller).
+const (
+	ReasonUpgradeControllerMissing = "UpgradeControllerMissing"
+	ReasonUpgrading                = "Upgrading"
+	ReasonUpgradeJobFailed         = "UpgradeJobFailed"
+	ReasonUpgraded                 = "Upgraded"
 )

@@ -36,6 +36,19 @@ const (
 	ReconcilerName = "kimport-reconciler"
 )
 
+// The hub component's two Deployments (deploy/base), each running as its ServiceAccount of
+// the same name in HubNamespace.
+const (
+	// WebhookComponent serves admission (kimport-webhook).
+	WebhookComponent = "kimport-webhook"
+	// ControllerComponent runs the reconciler and the inventory controller (kimport-controller).
+	ControllerComponent = "kimport-controller"
+	// WebhookUser and ControllerUser are their users in the hub; ControllerUser alone writes
+	// status (besides agents, each its own cluster's).
+	WebhookUser    = "system:serviceaccount:" + HubNamespace + ":" + WebhookComponent
+	ControllerUser = "system:serviceaccount:" + HubNamespace + ":" + ControllerComponent
+)
+
 // Ref is how kubectl names the ImportedCluster name: importedcluster.kimport.dev/NAME.
 func Ref(name string) string { return "importedcluster." + GroupVersion.Group + "/" + name }
 

@@ -11,8 +11,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/dsclient"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/forward"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/tunnel"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
@@ -85,7 +85,7 @@ func (d *Direct) Connect(ctx context.Context, ic *v1alpha1.ImportedCluster) (Rou
 	if err != nil {
 		return Route{}, fmt.Errorf("%w: %v", ErrNotConnected, err)
 	}
-	cfg := creds.RESTConfig(d.UserAgent, 0, bodylimit.Proxied) // streamed through, never held
+	cfg := dsclient.FromCredentials(creds, dsclient.Gateway(d.UserAgent)) // streamed through, never held
 	base, err := url.Parse(creds.Server)
 	if err != nil {
 		return Route{}, err

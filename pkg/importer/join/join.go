@@ -140,13 +140,13 @@ func HandOverCredentials(ctx context.Context, hub *importer.Cluster, req importe
 // registration in this hub.
 func AppliedAgentToken(ctx context.Context, ds client.Client, req importer.Request, out io.Writer) (string, error) {
 	var marker corev1.ConfigMap
-	key := client.ObjectKey{Namespace: agent.Namespace, Name: agent.MarkerConfigMap}
+	key := client.ObjectKey{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.MarkerConfigMap}
 	if err := ds.Get(ctx, key, &marker); err != nil {
 		return "", fmt.Errorf("--agent-applied: reading %s/%s (apply the manifest of 'kubectl import join ... --dry-run -o yaml' first): %w", key.Namespace, key.Name, err)
 	}
-	if got := marker.Data[agent.MarkerClusterName]; got != req.Name || marker.Data[agent.MarkerHubID] != req.HubID {
+	if got := marker.Data[v1alpha1.MarkerClusterName]; got != req.Name || marker.Data[v1alpha1.MarkerHubID] != req.HubID {
 		return "", fmt.Errorf("--agent-applied: the marker %s/%s names cluster %q of hub %s, not %q of this hub (%s): apply the manifest printed for this registration",
-			key.Namespace, key.Name, got, marker.Data[agent.MarkerHubID], req.Name, req.HubID)
+			key.Namespace, key.Name, got, marker.Data[v1alpha1.MarkerHubID], req.Name, req.HubID)
 	}
 	return importer.IssueAgentToken(ctx, ds, agent.TokenLifetime, out)
 }
@@ -154,14 +154,14 @@ func AppliedAgentToken(ctx context.Context, ds client.Client, req importer.Reque
 // MarkerRegistration is what the downstream marker records; ok is false when there is none.
 func MarkerRegistration(ctx context.Context, ds client.Client) (reg agent.Registration, ok bool) {
 	d, ok := markerData(ctx, ds)
-	return agent.Registration{HubID: d[agent.MarkerHubID], HubServer: d[agent.MarkerHubServer],
-		ClusterName: d[agent.MarkerClusterName], ClusterID: d[agent.MarkerClusterID]}, ok
+	return agent.Registration{HubID: d[v1alpha1.MarkerHubID], HubServer: d[v1alpha1.MarkerHubServer],
+		ClusterName: d[v1alpha1.MarkerClusterName], ClusterID: d[v1alpha1.MarkerClusterID]}, ok
 }
 
 // markerData is the downstream marker's data; ok is false when it cannot be read.
 func markerData(ctx context.Context, ds client.Client) (map[string]string, bool) {
 	var marker corev1.ConfigMap
-	if err := ds.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: agent.MarkerConfigMap}, &marker); err != nil {
+	if err := ds.Get(ctx, client.ObjectKey{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.MarkerConfigMap}, &marker); err != nil {
 		return nil, false
 	}
 	return marker.Data, true
@@ -171,8 +171,8 @@ func markerData(ctx context.Context, ds client.Client) (map[string]string, bool)
 // when the marker is absent or names another cluster.
 func MarkerPhase(ctx context.Context, ds client.Client, name string) string {
 	d, _ := markerData(ctx, ds)
-	if d[agent.MarkerClusterName] != name {
+	if d[v1alpha1.MarkerClusterName] != name {
 		return ""
 	}
-	return d[agent.MarkerHubPhase]
+	return d[v1alpha1.MarkerHubPhase]
 }

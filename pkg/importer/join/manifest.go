@@ -6,6 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 )
 
@@ -22,8 +23,8 @@ func AgentManifest(req importer.Request, namespaceExists bool) ([]*unstructured.
 		objs = []runtime.Object{ns, cr}
 	}
 	for _, obj := range rest {
-		if cm, ok := obj.(*corev1.ConfigMap); ok && cm.Name == agent.MarkerConfigMap {
-			cm.Data[agent.CreatedNamespaceKey] = "false"
+		if cm, ok := obj.(*corev1.ConfigMap); ok && cm.Name == v1alpha1.MarkerConfigMap {
+			cm.Data[v1alpha1.MarkerCreatedNamespace] = "false"
 		}
 		objs = append(objs, obj.(runtime.Object))
 	}

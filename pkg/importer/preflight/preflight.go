@@ -22,7 +22,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 )
@@ -335,18 +334,18 @@ func checkClaim(ctx context.Context, r *Report, hub *importer.Cluster, name stri
 
 func checkNotMarked(ctx context.Context, r *Report, ds *importer.Cluster) {
 	var marker corev1.ConfigMap
-	err := ds.Client.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: agent.MarkerConfigMap}, &marker)
+	err := ds.Client.Get(ctx, client.ObjectKey{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.MarkerConfigMap}, &marker)
 	switch {
 	case apierrors.IsNotFound(err):
-		r.pass(CheckNotMarked, "no %s/%s marker", agent.Namespace, agent.MarkerConfigMap)
+		r.pass(CheckNotMarked, "no %s/%s marker", v1alpha1.AgentNamespace, v1alpha1.MarkerConfigMap)
 	case err != nil:
-		r.fail(CheckNotMarked, fmt.Sprintf("reading the marker %s/%s: %v", agent.Namespace, agent.MarkerConfigMap, err))
-	case marker.Data[agent.MarkerHubID] == r.HubID:
+		r.fail(CheckNotMarked, fmt.Sprintf("reading the marker %s/%s: %v", v1alpha1.AgentNamespace, v1alpha1.MarkerConfigMap, err))
+	case marker.Data[v1alpha1.MarkerHubID] == r.HubID:
 		r.pass(CheckNotMarked, "the marker names this hub")
 	default:
 		r.fail(CheckNotMarked, fmt.Sprintf("the marker %s/%s says the cluster is imported as %q by hub %s (hub ID %s)",
-			agent.Namespace, agent.MarkerConfigMap, marker.Data[agent.MarkerClusterName], marker.Data[agent.MarkerHubServer], marker.Data[agent.MarkerHubID]),
-			"Delete it from that hub first: kubectl import delete "+marker.Data[agent.MarkerClusterName]+" --hub-context <that hub>,",
-			"or, if that hub no longer exists: kubectl -n "+agent.Namespace+" delete configmap "+agent.MarkerConfigMap)
+			v1alpha1.AgentNamespace, v1alpha1.MarkerConfigMap, marker.Data[v1alpha1.MarkerClusterName], marker.Data[v1alpha1.MarkerHubServer], marker.Data[v1alpha1.MarkerHubID]),
+			"Delete it from that hub first: kubectl import delete "+marker.Data[v1alpha1.MarkerClusterName]+" --hub-context <that hub>,",
+			"or, if that hub no longer exists: kubectl -n "+v1alpha1.AgentNamespace+" delete configmap "+v1alpha1.MarkerConfigMap)
 	}
 }

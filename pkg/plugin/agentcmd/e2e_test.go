@@ -31,7 +31,7 @@ func TestAgentUpgradeAgainstRealClusters(t *testing.T) {
 	ctx := context.Background()
 
 	// The downstream as an agent-mode import leaves it.
-	if err := ds.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: agent.Namespace}}); err != nil {
+	if err := ds.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.AgentNamespace}}); err != nil {
 		t.Fatal(err)
 	}
 	applied := agent.Deployment(agent.DeploymentOptions{Cluster: "edge", Image: old, CAChecksum: "sha256:00",
@@ -50,7 +50,7 @@ func TestAgentUpgradeAgainstRealClusters(t *testing.T) {
 	deployment := func() *appsv1.Deployment {
 		t.Helper()
 		var d appsv1.Deployment
-		if err := ds.Client.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: agent.DeploymentName}, &d); err != nil {
+		if err := ds.Client.Get(ctx, client.ObjectKey{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.AgentDeployment}, &d); err != nil {
 			t.Fatal(err)
 		}
 		return &d

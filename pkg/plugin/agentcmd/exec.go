@@ -12,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/importer/preflight"
@@ -20,7 +19,7 @@ import (
 )
 
 // deploymentRef is how the agent's Deployment is named in the output, as kubectl names it.
-const deploymentRef = "deployment.apps/" + agent.DeploymentName
+const deploymentRef = "deployment.apps/" + v1alpha1.AgentDeployment
 
 // Run checks that NAME is in agent mode and that the downstream is NAME's cluster, then sets
 // the agent container's image.
@@ -47,7 +46,7 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 	i := agentContainer(deploy)
 	if i < 0 {
 		return fmt.Errorf("deployment %s/%s in the downstream has no container %q: it is not the agent kubectl import installs; re-run 'kubectl import cluster %s --mode agent' against this cluster to restore it",
-			agent.Namespace, agent.DeploymentName, agent.DeploymentName, o.Name)
+			v1alpha1.AgentNamespace, v1alpha1.AgentDeployment, v1alpha1.AgentDeployment, o.Name)
 	}
 	operation := "image updated"
 	if deploy.Spec.Template.Spec.Containers[i].Image == o.Image {
@@ -57,7 +56,7 @@ func (o *UpgradeOptions) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	fmt.Fprintf(o.Out, "%s %s%s (-n %s, %s)\n", deploymentRef, operation, o.DryRun.Suffix(), agent.Namespace, o.Image)
+	fmt.Fprintf(o.Out, "%s %s%s (-n %s, %s)\n", deploymentRef, operation, o.DryRun.Suffix(), v1alpha1.AgentNamespace, o.Image)
 	return nil
 }
 
@@ -92,7 +91,7 @@ func (o *UpgradeOptions) downstreamName() string {
 // deployment reads the agent's Deployment from the downstream.
 func (o *UpgradeOptions) deployment(ctx context.Context) (*appsv1.Deployment, error) {
 	deploy := &appsv1.Deployment{}
-	key := client.ObjectKey{Namespace: agent.Namespace, Name: agent.DeploymentName}
+	key := client.ObjectKey{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.AgentDeployment}
 	switch err := o.ds.Client.Get(ctx, key, deploy); {
 	case apierrors.IsNotFound(err):
 		return nil, fmt.Errorf("deployment %s/%s not found in the downstream: the agent is not installed; re-run 'kubectl import cluster %s --mode agent' against this cluster to install it",
@@ -106,7 +105,7 @@ func (o *UpgradeOptions) deployment(ctx context.Context) (*appsv1.Deployment, er
 // agentContainer is the index of the agent's container, -1 when there is none.
 func agentContainer(d *appsv1.Deployment) int {
 	for i, c := range d.Spec.Template.Spec.Containers {
-		if c.Name == agent.DeploymentName {
+		if c.Name == v1alpha1.AgentDeployment {
 			return i
 		}
 	}
@@ -118,7 +117,7 @@ func agentContainer(d *appsv1.Deployment) int {
 func ImagePatch(image string) ([]byte, error) {
 	return json.Marshal(map[string]any{
 		"spec": map[string]any{"template": map[string]any{"spec": map[string]any{
-			"containers": []map[string]any{{"name": agent.DeploymentName, "image": image}},
+			"containers": []map[string]any{{"name": v1alpha1.AgentDeployment, "image": image}},
 		}}},
 	})
 }
@@ -140,9 +139,9 @@ func (o *UpgradeOptions) setImage(ctx context.Context, deploy *appsv1.Deployment
 	switch {
 	case apierrors.IsForbidden(err):
 		return fmt.Errorf("setting the image of deployment %s/%s: %w: this needs 'patch' on deployments in %s of the downstream (a cluster-admin kubeconfig, as for 'kubectl import cluster')",
-			agent.Namespace, agent.DeploymentName, err, agent.Namespace)
+			v1alpha1.AgentNamespace, v1alpha1.AgentDeployment, err, v1alpha1.AgentNamespace)
 	case err != nil:
-		return fmt.Errorf("setting the image of deployment %s/%s: %w", agent.Namespace, agent.DeploymentName, err)
+		return fmt.Errorf("setting the image of deployment %s/%s: %w", v1alpha1.AgentNamespace, v1alpha1.AgentDeployment, err)
 	}
 	return nil
 }

@@ -27,7 +27,7 @@ import (
 const (
 	edgeID  = "11111111-0000-4000-8000-0000000000ed"
 	otherID = "22222222-0000-4000-8000-00000000000f"
-	old     = agent.ImageRepository + ":v0.1.0"
+	old     = v1alpha1.ImageRepository + ":v0.1.0"
 )
 
 func importedCluster(name string, mode v1alpha1.Mode, clusterID string) *v1alpha1.ImportedCluster {
@@ -72,7 +72,7 @@ func (f fakes) run(args ...string) (string, string, error) {
 func (f fakes) image(t *testing.T) (string, *appsv1.Deployment) {
 	t.Helper()
 	var d appsv1.Deployment
-	if err := f.ds.Get(context.Background(), client.ObjectKey{Namespace: agent.Namespace, Name: agent.DeploymentName}, &d); err != nil {
+	if err := f.ds.Get(context.Background(), client.ObjectKey{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.AgentDeployment}, &d); err != nil {
 		t.Fatal(err)
 	}
 	return d.Spec.Template.Spec.Containers[0].Image, &d

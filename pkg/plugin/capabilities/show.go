@@ -9,6 +9,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
@@ -74,7 +75,7 @@ func (o *ShowOptions) live(ctx context.Context, hub client.Client, ic *v1alpha1.
 	if err != nil {
 		return nil, err
 	}
-	nodes, err := k3s.ListNodes(ctx, cs)
+	nodes, err := k3sops.ListNodes(ctx, cs)
 	if err != nil {
 		return nil, err
 	}

@@ -41,7 +41,7 @@ func (f *AgentFlags) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&f.Image, "agent-image", "", "agent mode: the kimport-agent image (default: the hub component's image at the plugin's version)")
 	fs.StringArrayVar(&f.EnvFlags, "agent-env", nil, "agent mode: NAME=VALUE set in the agent's environment, e.g. HTTPS_PROXY=http://proxy:3128 or NO_PROXY=10.0.0.0/8 (repeatable); "+
 		"stored in plain text, so secrets are refused: pass them with --agent-env-from-secret")
-	fs.StringArrayVar(&f.SecretEnv, "agent-env-from-secret", nil, "agent mode: NAME=SECRET:KEY sets NAME in the agent's environment from key KEY of Secret SECRET in "+agent.Namespace+
+	fs.StringArrayVar(&f.SecretEnv, "agent-env-from-secret", nil, "agent mode: NAME=SECRET:KEY sets NAME in the agent's environment from key KEY of Secret SECRET in "+v1alpha1.AgentNamespace+
 		" of the downstream, which you create (repeatable), e.g. HTTPS_PROXY=kimport-agent-env:HTTPS_PROXY for a proxy URL with a password; the value is never read nor printed")
 	fs.StringArrayVar(&f.Tolerations, "agent-tolerations", nil, "agent mode: KEY[=VALUE]:EFFECT the agent tolerates, replacing the default control-plane tolerations (repeatable)")
 }

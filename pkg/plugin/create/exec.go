@@ -11,7 +11,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/hubca"
+	"github.com/kubectl-import/kubectl-import/pkg/hubdiscovery"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	joinflow "github.com/kubectl-import/kubectl-import/pkg/importer/join"
 	"github.com/kubectl-import/kubectl-import/pkg/importer/preflight"
@@ -76,7 +76,7 @@ func (o *Options) connect(ctx context.Context) (*run, error) {
 	if r.clientset, err = o.Factory.Clientset(hub.Config); err != nil {
 		return nil, err
 	}
-	if r.ca, err = hubca.FromConfig(hub.Config); err != nil {
+	if r.ca, err = hubdiscovery.FromConfig(hub.Config); err != nil {
 		return nil, err
 	}
 	r.hubURL = o.HubURL
@@ -116,7 +116,7 @@ func (r *run) steps(log io.Writer) []importer.Step {
 		}},
 		{Name: StepIssueToken, Title: "issue the join token", Run: r.issueToken},
 		{Name: StepPublishCA, Title: "publish the hub's CA for join to pin", Run: func(ctx context.Context) error {
-			return hubca.Publish(ctx, r.hub.Client, r.hubURL, r.ca, log, r.ErrOut)
+			return hubdiscovery.Publish(ctx, r.hub.Client, r.hubURL, r.ca, log, r.ErrOut)
 		}},
 	}
 	if !r.RotateToken {

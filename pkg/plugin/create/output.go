@@ -97,8 +97,11 @@ func (o *Options) printDryRun(reg joinflow.Registration, hubURL string, ca *x509
 	if err != nil {
 		return err
 	}
+	for _, obj := range public {
+		objs = append(objs, obj)
+	}
 	var items []*unstructured.Unstructured
-	for _, obj := range append(objs, public...) {
+	for _, obj := range objs {
 		u, err := importer.ToUnstructured(obj)
 		if err != nil {
 			return err

@@ -105,10 +105,10 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	tr, err := cs.CoreV1().ServiceAccounts(agent.Namespace).CreateToken(ctx, agent.ServiceAccount, agent.TokenRequest(o.Expiration), metav1.CreateOptions{})
+	tr, err := cs.CoreV1().ServiceAccounts(v1alpha1.AgentNamespace).CreateToken(ctx, v1alpha1.AgentServiceAccount, agent.TokenRequest(o.Expiration), metav1.CreateOptions{})
 	if err != nil {
 		return fmt.Errorf("requesting a token of %s/%s from %q at %s: %w (if the stored credentials expired, the hub renews them; check 'kubectl import describe %s')",
-			agent.Namespace, agent.ServiceAccount, o.Name, cfg.Host, err, o.Name)
+			v1alpha1.AgentNamespace, v1alpha1.AgentServiceAccount, o.Name, cfg.Host, err, o.Name)
 	}
 	expires := tr.Status.ExpirationTimestamp
 	cred := clientauthv1.ExecCredential{

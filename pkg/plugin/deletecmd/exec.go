@@ -9,7 +9,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
@@ -89,5 +88,5 @@ func (o *Options) printLeftBehind(ic, last *v1alpha1.ImportedCluster) {
 	}
 	fmt.Fprintf(o.Out, "If the cluster still exists, remove them with kubectl against it: deleting\n"+
 		"clusterrole.rbac.authorization.k8s.io/%s removes every object it owns (and %s if the import created it).\n",
-		agent.ClusterRoleName, agent.Namespace)
+		v1alpha1.AgentClusterRole, v1alpha1.AgentNamespace)
 }

@@ -11,7 +11,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/inventory"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
@@ -48,13 +47,13 @@ func (o *Options) Run(ctx context.Context) error {
 // whichever namespace the hub component publishes them, or says why there is none.
 func (o *Options) profile(ctx context.Context, ic *v1alpha1.ImportedCluster) string {
 	list := &unstructured.UnstructuredList{}
-	list.SetGroupVersionKind(inventory.ProfileGVK.GroupVersion().WithKind(inventory.ProfileGVK.Kind + "List"))
-	err := o.client.List(ctx, list, client.MatchingLabels{inventory.ClusterManagerLabel: inventory.ClusterManager, v1alpha1.ClusterLabel: ic.Name})
+	list.SetGroupVersionKind(v1alpha1.ClusterProfileGVK.GroupVersion().WithKind(v1alpha1.ClusterProfileGVK.Kind + "List"))
+	err := o.client.List(ctx, list, client.MatchingLabels{v1alpha1.ClusterManagerLabel: v1alpha1.ClusterManager, v1alpha1.ClusterLabel: ic.Name})
 	switch {
 	case meta.IsNoMatchError(err):
 		return "none: the hub has no ClusterProfile CRD (kubectl import init --install-inventory-crds)"
 	case err != nil:
-		return fmt.Sprintf("unknown (listing %s: %v)", inventory.ProfileResource, err)
+		return fmt.Sprintf("unknown (listing %s: %v)", v1alpha1.ClusterProfileResource, err)
 	case len(list.Items) == 0:
 		return "none yet"
 	}
@@ -62,8 +61,8 @@ func (o *Options) profile(ctx context.Context, ic *v1alpha1.ImportedCluster) str
 	s := p.GetNamespace() + "/" + p.GetName()
 	conds, _, _ := unstructured.NestedSlice(p.Object, "status", "conditions")
 	for _, c := range conds {
-		if m, ok := c.(map[string]any); ok && m["type"] == inventory.ConditionControlPlaneHealthy {
-			s += fmt.Sprintf(" (%s=%v)", inventory.ConditionControlPlaneHealthy, m["status"])
+		if m, ok := c.(map[string]any); ok && m["type"] == v1alpha1.ConditionControlPlaneHealthy {
+			s += fmt.Sprintf(" (%s=%v)", v1alpha1.ConditionControlPlaneHealthy, m["status"])
 		}
 	}
 	return s

@@ -6,7 +6,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation"
 
-	"github.com/kubectl-import/kubectl-import/pkg/inventory"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 // inventoryRBAC names the Role and RoleBinding of deploy/base/rbac.yaml that let the inventory
@@ -26,7 +26,7 @@ func validateProfileNamespace(ns string) error {
 // apply before them when it is not kimport-system (nil otherwise, and for other objects).
 func (o *Options) placeInventory(u *unstructured.Unstructured) (*unstructured.Unstructured, error) {
 	ns := o.ProfileNamespace
-	if ns == "" || ns == inventory.DefaultNamespace {
+	if ns == "" || ns == v1alpha1.ClusterProfileNamespace {
 		return nil, nil
 	}
 	switch {

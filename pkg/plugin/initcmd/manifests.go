@@ -13,13 +13,14 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-import/kubectl-import/deploy"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 // The in-cluster components in deploy/: admission and the reconciler, two Deployments of the
 // same image, each with its container.
 const (
-	webhookName    = "kimport-webhook"
-	controllerName = "kimport-controller"
+	webhookName    = v1alpha1.WebhookComponent
+	controllerName = v1alpha1.ControllerComponent
 )
 
 var containers = map[string]string{webhookName: "webhook", controllerName: "controller"}

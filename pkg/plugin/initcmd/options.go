@@ -8,14 +8,14 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
-	"github.com/kubectl-import/kubectl-import/pkg/inventory"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/version"
 )
 
 // ImageRepository is where the webhook image is published; the tag is the plugin's version.
-const ImageRepository = "ghcr.io/kubectl-import/webhook"
+const ImageRepository = v1alpha1.ImageRepository
 
 // DefaultImage is the webhook image matching this plugin.
 func DefaultImage() string { return ImageRepository + ":" + version.Version }
@@ -49,7 +49,7 @@ func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
 		Factory:          f,
 		ConfigFlags:      genericclioptions.NewConfigFlags(true),
 		Image:            DefaultImage(),
-		ProfileNamespace: inventory.DefaultNamespace,
+		ProfileNamespace: v1alpha1.ClusterProfileNamespace,
 		Output:           common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName),
 		IOStreams:        streams,
 	}

@@ -10,9 +10,9 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/wait"
 
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubca"
+	"github.com/kubectl-import/kubectl-import/pkg/hubdiscovery"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	joinflow "github.com/kubectl-import/kubectl-import/pkg/importer/join"
 	"github.com/kubectl-import/kubectl-import/pkg/importer/preflight"
@@ -45,7 +45,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.pin, err = hubca.ParseChecksum(o.CAChecksum); err != nil { // checked by Validate
 		return err
 	}
-	caPEM, ca, err := hubca.Fetch(ctx, o.HubURL, o.pin)
+	caPEM, ca, err := hubdiscovery.Fetch(ctx, o.HubURL, o.pin)
 	if err != nil {
 		return err
 	}
@@ -188,7 +188,7 @@ func (o *Options) waitActive(ctx context.Context, name string) error {
 		phase := joinflow.MarkerPhase(ctx, o.ds.Client, name)
 		if phase != "" && phase != shown {
 			shown = phase
-			fmt.Fprintf(o.Out, "%s: %s (as the hub reports it in %s/%s)\n", ref, common.Escape(phase), agent.Namespace, agent.MarkerConfigMap)
+			fmt.Fprintf(o.Out, "%s: %s (as the hub reports it in %s/%s)\n", ref, common.Escape(phase), v1alpha1.AgentNamespace, v1alpha1.MarkerConfigMap)
 		}
 		return phase == string(v1alpha1.PhaseActive), nil
 	})

@@ -8,6 +8,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
@@ -37,7 +38,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	nodes, err := k3s.ListNodes(ctx, cs)
+	nodes, err := k3sops.ListNodes(ctx, cs)
 	if err != nil {
 		return fmt.Errorf("reading the nodes of %q: %w", o.Name, err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
@@ -55,11 +56,11 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	present, err := k3s.ControllerPresent(ctx, cs)
+	present, err := k3sops.ControllerPresent(ctx, cs)
 	if err != nil {
 		return err
 	}
-	r, err := k3s.Observe(ctx, cs, dyn, ic.Spec.K3s.Version)
+	r, err := k3sops.Observe(ctx, cs, dyn, ic.Spec.K3s.Version)
 	if err != nil {
 		return fmt.Errorf("reading the upgrade of %q: %w", o.Name, err)
 	}

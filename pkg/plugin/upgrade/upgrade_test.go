@@ -12,7 +12,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/plugintest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 )
 
 const to = "v1.37.3+k3s1"
@@ -61,7 +61,7 @@ func TestUpgrade(t *testing.T) {
 		if err := yaml.Unmarshal([]byte(r.Out), &list); err != nil {
 			t.Fatal(err)
 		}
-		if list.Kind != "List" || len(list.Items) != 2 || list.Items[0].Metadata.Name != k3s.MasterPlan || list.Items[1].Metadata.Name != k3s.WorkerPlan {
+		if list.Kind != "List" || len(list.Items) != 2 || list.Items[0].Metadata.Name != v1alpha1.MasterPlan || list.Items[1].Metadata.Name != v1alpha1.WorkerPlan {
 			t.Fatalf("dry-run output:\n%s", r.Out)
 		}
 		if w := list.Items[1].Spec; w["concurrency"] != float64(2) || w["drain"] == nil || w["version"] != to {
@@ -105,17 +105,17 @@ func TestUpgrade(t *testing.T) {
 			}
 		}
 		// The reconciler's part: deploy the plans (as it does, through pkg/k3s).
-		if err := k3s.ApplyPlans(ctx, dynamic.NewForConfigOrDie(c.Config), stored()); err != nil {
+		if err := k3sops.ApplyPlans(ctx, dynamic.NewForConfigOrDie(c.Config), stored()); err != nil {
 			t.Fatal(err)
 		}
 		sim := k3stest.NewSUC(t, c.Config)
-		sim.PlanStatus(k3s.MasterPlan, to, "h1")
+		sim.PlanStatus(v1alpha1.MasterPlan, to, "h1")
 		for _, n := range []string{"k3s-server-1", "k3s-server-2", "k3s-server-3"} {
-			sim.Finish(n, k3s.MasterPlan, "h1", to)
+			sim.Finish(n, v1alpha1.MasterPlan, "h1", to)
 		}
-		sim.PlanStatus(k3s.WorkerPlan, to, "h1", "k3s-agent-1", "k3s-agent-2")
-		sim.Finish("k3s-agent-3", k3s.WorkerPlan, "h1", to)
-		sim.Job("apply-k3s-worker-plan-on-k3s-agent-2", k3s.WorkerPlan, "k3s-agent-2", true)
+		sim.PlanStatus(v1alpha1.WorkerPlan, to, "h1", "k3s-agent-1", "k3s-agent-2")
+		sim.Finish("k3s-agent-3", v1alpha1.WorkerPlan, "h1", to)
+		sim.Job("apply-k3s-worker-plan-on-k3s-agent-2", v1alpha1.WorkerPlan, "k3s-agent-2", true)
 
 		out = plugintest.Execute(c, NewCmd, "status", name).Stdout(t)
 		for _, want := range []string{

@@ -9,7 +9,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
-	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
@@ -24,9 +24,9 @@ func clientset(ctx context.Context, o *common.DownstreamOptions) (kubernetes.Int
 	return cs, cfg, err
 }
 
-// noController adds the install remedy to k3s.ErrNoController.
+// noController adds the install remedy to k3sops.ErrNoController.
 func noController(err error, name string) error {
-	if errors.Is(err, k3s.ErrNoController) {
+	if errors.Is(err, k3sops.ErrNoController) {
 		return fmt.Errorf("%w: install it with 'kubectl import upgrader install %s --kubeconfig <downstream kubeconfig>'", err, name)
 	}
 	return err

@@ -15,8 +15,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/dsclient"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
@@ -53,7 +53,10 @@ func (o *InstallOptions) Validate() error {
 
 // Run checks that the downstream is NAME's cluster, then applies the controller.
 func (o *InstallOptions) Run(ctx context.Context) error {
-	objects := append([]client.Object{k3s.NewControllerConfigMap(o.Name)}, k3s.ControllerObjects(o.Name, o.Image)...)
+	objects := []client.Object{k3s.NewControllerConfigMap(o.Name)}
+	for _, obj := range k3s.ControllerObjects(o.Name, o.Image) {
+		objects = append(objects, obj)
+	}
 	if o.DryRun.Client() {
 		return o.printObjects(objects)
 	}
@@ -65,7 +68,7 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	ds, err := o.Factory.Client(bodylimit.Config(cfg, bodylimit.Plugin))
+	ds, err := o.Factory.Client(dsclient.Config(cfg, dsclient.Import))
 	if err != nil {
 		return err
 	}

@@ -12,7 +12,8 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
-	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
@@ -34,19 +35,19 @@ func (o *DebugOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := k3s.ControllerDeployment(ctx, cs)
+	d, err := k3sops.ControllerDeployment(ctx, cs)
 	if err != nil {
 		return noController(err, o.Name)
 	}
-	cm, changed, err := k3s.SetDebug(ctx, cs, d, o.On)
+	cm, changed, err := k3sops.SetDebug(ctx, cs, d, o.On)
 	if err != nil {
 		return err
 	}
 	if !changed {
-		fmt.Fprintf(o.Out, "configmap/%s unchanged (%s is already %t)\n", cm, k3s.DebugKey, o.On)
+		fmt.Fprintf(o.Out, "configmap/%s unchanged (%s is already %t)\n", cm, v1alpha1.UpgradeControllerDebug, o.On)
 		return nil
 	}
-	fmt.Fprintf(o.Out, "configmap/%s configured (%s=%t)\n", cm, k3s.DebugKey, o.On)
+	fmt.Fprintf(o.Out, "configmap/%s configured (%s=%t)\n", cm, v1alpha1.UpgradeControllerDebug, o.On)
 	return restart(ctx, cs, o.Name, o.Out)
 }
 
@@ -65,11 +66,11 @@ func (o *RestartOptions) Run(ctx context.Context) error {
 }
 
 func restart(ctx context.Context, cs kubernetes.Interface, name string, out io.Writer) error {
-	d, err := k3s.ControllerDeployment(ctx, cs)
+	d, err := k3sops.ControllerDeployment(ctx, cs)
 	if err != nil {
 		return noController(err, name)
 	}
-	deleted, err := k3s.RestartController(ctx, cs, d)
+	deleted, err := k3sops.RestartController(ctx, cs, d)
 	for _, p := range deleted {
 		fmt.Fprintf(out, "pod/%s deleted\n", p)
 	}
@@ -94,11 +95,11 @@ func (o *LogsOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := k3s.ControllerDeployment(ctx, cs)
+	d, err := k3sops.ControllerDeployment(ctx, cs)
 	if err != nil {
 		return noController(err, o.Name)
 	}
-	pods, err := k3s.ControllerPods(ctx, cs, d)
+	pods, err := k3sops.ControllerPods(ctx, cs, d)
 	if err != nil {
 		return err
 	}
@@ -112,7 +113,7 @@ func (o *LogsOptions) Run(ctx context.Context) error {
 			return err
 		}
 	}
-	req := cs.CoreV1().Pods(d.Namespace).GetLogs(pods[0].Name, &corev1.PodLogOptions{Container: k3s.ControllerContainer, Follow: o.Follow})
+	req := cs.CoreV1().Pods(d.Namespace).GetLogs(pods[0].Name, &corev1.PodLogOptions{Container: v1alpha1.UpgradeControllerContainer, Follow: o.Follow})
 	// Copied to the terminal as it arrives, 32 KiB a read: bounded per read, not in length.
 	stream, err := req.Stream(bodylimit.WithLimits(ctx, bodylimit.Limits{}))
 	if err != nil {
@@ -138,7 +139,7 @@ func (o *PlansOptions) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	plans, err := dyn.Resource(k3s.PlanGVR).Namespace(k3s.Namespace).List(ctx, metav1.ListOptions{})
+	plans, err := dyn.Resource(v1alpha1.PlanGVR).Namespace(v1alpha1.AgentNamespace).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return kubectlError(err)
 	}
@@ -149,7 +150,7 @@ func (o *PlansOptions) Run(ctx context.Context) error {
 		return o.Output.PrintObj(list, o.Out)
 	}
 	if len(plans.Items) == 0 {
-		fmt.Fprintf(o.ErrOut, "No resources found in %s namespace.\n", k3s.Namespace)
+		fmt.Fprintf(o.ErrOut, "No resources found in %s namespace.\n", v1alpha1.AgentNamespace)
 		return nil
 	}
 	rows := make([][]string, 0, len(plans.Items))

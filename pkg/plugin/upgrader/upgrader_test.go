@@ -22,7 +22,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/plugintest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 )
 
 func TestUpgrader(t *testing.T) {
@@ -70,7 +70,7 @@ deployment.apps/system-upgrade-controller serverside-applied
 			t.Errorf("install printed:\n%s\nwant:\n%s", out, want)
 		}
 		var cr rbacv1.ClusterRole
-		if err := c.Client.Get(ctx, client.ObjectKey{Name: k3s.ControllerName}, &cr); err != nil {
+		if err := c.Client.Get(ctx, client.ObjectKey{Name: v1alpha1.UpgradeController}, &cr); err != nil {
 			t.Fatal(err)
 		}
 		for _, rule := range cr.Rules {
@@ -105,7 +105,7 @@ deployment.apps/system-upgrade-controller serverside-applied
 		}
 	})
 
-	d, err := k3s.ControllerDeployment(ctx, cs)
+	d, err := k3sops.ControllerDeployment(ctx, cs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +117,7 @@ deployment.apps/system-upgrade-controller serverside-applied
 			t.Errorf("debug on printed:\n%s\nwant:\n%s", out, want)
 		}
 		var cm corev1.ConfigMap
-		if err := c.Client.Get(ctx, client.ObjectKey{Namespace: k3s.Namespace, Name: k3s.ControllerConfigMap}, &cm); err != nil || cm.Data[k3s.DebugKey] != "true" {
+		if err := c.Client.Get(ctx, client.ObjectKey{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.UpgradeControllerConfigMap}, &cm); err != nil || cm.Data[v1alpha1.UpgradeControllerDebug] != "true" {
 			t.Errorf("configmap: %v %v", cm.Data, err)
 		}
 		second := waitPod(t, cs, first.UID)
@@ -139,35 +139,35 @@ deployment.apps/system-upgrade-controller serverside-applied
 		// test checks that the command asks for the newest controller pod and its container
 		// (the API server refuses a container the pod does not have) and prints exactly what
 		// kubectl prints for the same request, on stdout and as an error.
-		pods, err := k3s.ControllerPods(ctx, cs, d)
+		pods, err := k3sops.ControllerPods(ctx, cs, d)
 		if err != nil || len(pods) == 0 {
 			t.Fatalf("pods: %v %v", pods, err)
 		}
 		pod := pods[0].Name
-		kubectlOut, kubectlErr := runKubectl("logs", "-n", k3s.Namespace, "pod/"+pod, "-c", k3s.ControllerContainer)
+		kubectlOut, kubectlErr := runKubectl("logs", "-n", v1alpha1.AgentNamespace, "pod/"+pod, "-c", v1alpha1.UpgradeControllerContainer)
 		r := plugintest.Execute(c, NewCmd, "logs", name)
 		if r.Error != nil || kubectlErr != "" || r.Out != kubectlOut {
 			t.Errorf("logs: %q, %v; kubectl: %q, %q", r.Out, r.Error, kubectlOut, kubectlErr)
 		}
-		if _, err := cs.CoreV1().Pods(k3s.Namespace).GetLogs(pod, &corev1.PodLogOptions{Container: "nope"}).DoRaw(ctx); !apierrors.IsBadRequest(err) {
+		if _, err := cs.CoreV1().Pods(v1alpha1.AgentNamespace).GetLogs(pod, &corev1.PodLogOptions{Container: "nope"}).DoRaw(ctx); !apierrors.IsBadRequest(err) {
 			t.Errorf("the API server did not check the container name: %v", err)
 		}
 		// An API server's error is worded as kubectl words it.
-		_, kubectlNotFound := runKubectl("get", "pod", "gone", "-n", k3s.Namespace)
-		_, err = cs.CoreV1().Pods(k3s.Namespace).Get(ctx, "gone", metav1.GetOptions{})
+		_, kubectlNotFound := runKubectl("get", "pod", "gone", "-n", v1alpha1.AgentNamespace)
+		_, err = cs.CoreV1().Pods(v1alpha1.AgentNamespace).Get(ctx, "gone", metav1.GetOptions{})
 		if got := kubectlError(err).Error(); got != strings.TrimSpace(kubectlNotFound) || !strings.HasPrefix(got, "Error from server (NotFound)") {
 			t.Errorf("kubectlError = %q, kubectl said %q", got, kubectlNotFound)
 		}
 	})
 
 	t.Run("plans -o yaml prints what kubectl get plans prints", func(t *testing.T) {
-		if err := k3s.ApplyPlans(ctx, dynamic.NewForConfigOrDie(c.Config), &v1alpha1.ImportedCluster{
+		if err := k3sops.ApplyPlans(ctx, dynamic.NewForConfigOrDie(c.Config), &v1alpha1.ImportedCluster{
 			ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: v1alpha1.ImportedClusterSpec{K3s: &v1alpha1.K3sSpec{Version: "v1.37.3+k3s1"}}}); err != nil {
 			t.Fatal(err)
 		}
-		k3stest.NewSUC(t, c.Config).PlanStatus(k3s.MasterPlan, "v1.37.3+k3s1", "h", "k3s-server-1")
+		k3stest.NewSUC(t, c.Config).PlanStatus(v1alpha1.MasterPlan, "v1.37.3+k3s1", "h", "k3s-server-1")
 		for _, format := range []string{"yaml", "json"} {
-			want, _ := runKubectl("get", "plans", "-n", k3s.Namespace, "-o", format)
+			want, _ := runKubectl("get", "plans", "-n", v1alpha1.AgentNamespace, "-o", format)
 			got := plugintest.Execute(c, NewCmd, "plans", name, "-o", format).Stdout(t)
 			if got != want || !strings.Contains(got, "k3s-worker-plan") {
 				t.Errorf("-o %s:\n%s\nkubectl:\n%s", format, got, want)
@@ -186,11 +186,11 @@ func waitPod(t *testing.T, cs kubernetes.Interface, not types.UID) corev1.Pod {
 	t.Helper()
 	var pod corev1.Pod
 	err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, time.Minute, true, func(ctx context.Context) (bool, error) {
-		d, err := k3s.ControllerDeployment(ctx, cs)
+		d, err := k3sops.ControllerDeployment(ctx, cs)
 		if err != nil {
 			return false, err
 		}
-		pods, err := k3s.ControllerPods(ctx, cs, d)
+		pods, err := k3sops.ControllerPods(ctx, cs, d)
 		for _, p := range pods {
 			if p.UID != not && p.DeletionTimestamp == nil {
 				pod = p

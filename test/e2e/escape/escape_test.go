@@ -16,7 +16,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/plugintest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/k3s"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin"
 )
 
@@ -58,11 +58,11 @@ func TestHostileTextIsEscaped(t *testing.T) {
 	hubtest.Record(t, c.Client, &ic, "Warning", "Unreachable", hostile, at.Time, 1)
 
 	// The downstream (here the same cluster): a failed upgrade Job and a node's arguments.
-	if err := k3s.ApplyPlans(ctx, dynamic.NewForConfigOrDie(c.Config), &ic); err != nil {
+	if err := k3sops.ApplyPlans(ctx, dynamic.NewForConfigOrDie(c.Config), &ic); err != nil {
 		t.Fatal(err)
 	}
 	sim := k3stest.NewSUC(t, c.Config)
-	sim.Job("apply-k3s-worker-plan-on-k3s-agent-2", k3s.WorkerPlan, "k3s-agent-2", true)
+	sim.Job("apply-k3s-worker-plan-on-k3s-agent-2", v1alpha1.WorkerPlan, "k3s-agent-2", true)
 	failJobWith(t, sim, "apply-k3s-worker-plan-on-k3s-agent-2", hostile)
 	var node corev1.Node
 	if err := c.Client.Get(ctx, client.ObjectKey{Name: "k3s-agent-1"}, &node); err != nil {
@@ -107,7 +107,7 @@ func TestHostileTextIsEscaped(t *testing.T) {
 func failJobWith(t *testing.T, sim k3stest.SUC, name, message string) {
 	t.Helper()
 	ctx := context.Background()
-	j, err := sim.CS.BatchV1().Jobs(k3s.Namespace).Get(ctx, name, metav1.GetOptions{})
+	j, err := sim.CS.BatchV1().Jobs(v1alpha1.AgentNamespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func failJobWith(t *testing.T, sim k3stest.SUC, name, message string) {
 			j.Status.Conditions[i].Message = message
 		}
 	}
-	if _, err := sim.CS.BatchV1().Jobs(k3s.Namespace).UpdateStatus(ctx, j, metav1.UpdateOptions{}); err != nil {
+	if _, err := sim.CS.BatchV1().Jobs(v1alpha1.AgentNamespace).UpdateStatus(ctx, j, metav1.UpdateOptions{}); err != nil {
 		t.Fatalf("rewriting the message of job %s: %v", name, err)
 	}
 }

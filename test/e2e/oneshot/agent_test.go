@@ -19,7 +19,6 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubenv"
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/deletecmd"
@@ -80,11 +79,11 @@ func TestAgentMode(t *testing.T) {
 			fmt.Sprintf("waiting for Pending/AwaitingAgent, status %+v", ic.Status)
 	})
 
-	agentKubeconfig, err := edge.ServiceAccountKubeconfig(ctx, agent.Namespace, agent.ServiceAccount)
+	agentKubeconfig, err := edge.ServiceAccountKubeconfig(ctx, v1alpha1.AgentNamespace, v1alpha1.AgentServiceAccount)
 	if err != nil {
 		t.Fatal(err)
 	}
-	agentArgs := []string{"--kubeconfig", agentKubeconfig, "--heartbeat-interval", "1s", "--sync-interval", "2s",
+	agentArgs := []string{"--kubeconfig", agentKubeconfig, "--sync-interval", "2s",
 		"--health-probe-bind-address", "0", "--token-renew-before", "59m57s"}
 	bin := agentBin(t)
 	run1 := hubenv.StartAgent(t, bin, agentArgs...)
@@ -108,7 +107,7 @@ func TestAgentMode(t *testing.T) {
 			return conditionStatus(&ic, v1alpha1.ConditionAgentVersion) == metav1.ConditionTrue, fmt.Sprintf("conditions %+v", ic.Status.Conditions)
 		})
 		var crbs rbacv1.ClusterRoleBindingList
-		if err := edge.Client.List(ctx, &crbs, client.MatchingLabels{agent.MemberLabel: "true"}); err != nil || len(crbs.Items) != 1 || crbs.Items[0].Subjects[0].Name != "alice" {
+		if err := edge.Client.List(ctx, &crbs, client.MatchingLabels{v1alpha1.MemberLabel: "true"}); err != nil || len(crbs.Items) != 1 || crbs.Items[0].Subjects[0].Name != "alice" {
 			t.Errorf("member bindings = %+v, %v; want alice's", crbs.Items, err)
 		}
 		var ns corev1.Namespace
@@ -124,7 +123,7 @@ func TestAgentMode(t *testing.T) {
 		}
 		eventually(t, 20*time.Second, func() (bool, string) {
 			var crbs rbacv1.ClusterRoleBindingList
-			_ = edge.Client.List(ctx, &crbs, client.MatchingLabels{agent.MemberLabel: "true"})
+			_ = edge.Client.List(ctx, &crbs, client.MatchingLabels{v1alpha1.MemberLabel: "true"})
 			return len(crbs.Items) == 2, fmt.Sprintf("%d member bindings, want 2", len(crbs.Items))
 		})
 	})
@@ -170,6 +169,23 @@ func TestAgentMode(t *testing.T) {
 		}
 	})
 
+	t.Run("the hub publishes the heartbeat cadence and the agent follows it", func(t *testing.T) {
+		// The import created the Lease at the default 60 s; the hub publishes its grace.
+		var lease coordinationv1.Lease
+		key := client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.HeartbeatName("edge-1")}
+		eventually(t, 20*time.Second, func() (bool, string) {
+			mustGetNamespaced(t, hub.Client, key.Namespace, key.Name, &lease)
+			d := lease.Spec.LeaseDurationSeconds
+			return d != nil && time.Duration(*d)*time.Second == grace, fmt.Sprintf("leaseDurationSeconds %v, want %s", d, grace)
+		})
+		// The agent renews every third of it: a renewal within 2 s (+ jitter below, + slack).
+		first := lease.Spec.RenewTime.DeepCopy()
+		eventually(t, grace/3+3*time.Second, func() (bool, string) {
+			mustGetNamespaced(t, hub.Client, key.Namespace, key.Name, &lease)
+			return !lease.Spec.RenewTime.Equal(first), fmt.Sprintf("renewTime still %v", first)
+		})
+	})
+
 	t.Run("a stopped agent is Unavailable within the grace period, a restarted one Active", func(t *testing.T) {
 		if err := run1.Stop(); err != nil {
 			t.Logf("agent exit: %v", err)
@@ -208,9 +224,9 @@ func TestAgentMode(t *testing.T) {
 		}
 		waitPhase(t, hub, "edge-1", v1alpha1.PhaseActive, 30*time.Second, replicas[first])
 		var lease coordinationv1.Lease
-		mustGetNamespaced(t, edge.Client, agent.Namespace, agent.LeaderElectionID, &lease)
+		mustGetNamespaced(t, edge.Client, v1alpha1.AgentNamespace, v1alpha1.AgentLeaderElection, &lease)
 		if lease.Spec.HolderIdentity == nil || *lease.Spec.HolderIdentity == "" {
-			t.Errorf("leader Lease %s/%s has no holder", agent.Namespace, agent.LeaderElectionID)
+			t.Errorf("leader Lease %s/%s has no holder", v1alpha1.AgentNamespace, v1alpha1.AgentLeaderElection)
 		}
 		if err := replicas[first].Stop(); err != nil { // releases the lease on its way out
 			t.Logf("leader exit: %v", err)
@@ -228,7 +244,7 @@ func TestAgentMode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		agentUser := "system:serviceaccount:" + agent.Namespace + ":" + agent.ServiceAccount
+		agentUser := "system:serviceaccount:" + v1alpha1.AgentNamespace + ":" + v1alpha1.AgentServiceAccount
 		byUser := map[string]int{}
 		for _, e := range events {
 			byUser[e.User.Username]++
@@ -259,16 +275,16 @@ func TestAgentMode(t *testing.T) {
 			t.Errorf("agent exited=%v err=%v after the delete\n%s", exited, err, run1.Log())
 		}
 		var crbs rbacv1.ClusterRoleBindingList
-		if err := edge.Client.List(ctx, &crbs, client.MatchingLabels{agent.MemberLabel: "true"}); err != nil || len(crbs.Items) != 0 {
+		if err := edge.Client.List(ctx, &crbs, client.MatchingLabels{v1alpha1.MemberLabel: "true"}); err != nil || len(crbs.Items) != 0 {
 			t.Errorf("member bindings left: %d, %v", len(crbs.Items), err)
 		}
 		var nss corev1.NamespaceList
 		if err := edge.Client.List(ctx, &nss, client.HasLabels{v1alpha1.ProjectLabel}); err != nil || len(nss.Items) != 0 {
 			t.Errorf("%d namespaces still labelled, %v", len(nss.Items), err)
 		}
-		mustNotExist(t, edge.Client, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: agent.ClusterRoleName}})
+		mustNotExist(t, edge.Client, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.AgentClusterRole}})
 		eventually(t, 30*time.Second, func() (bool, string) {
-			err := edge.Client.Get(ctx, client.ObjectKey{Name: agent.Namespace}, &corev1.Namespace{})
+			err := edge.Client.Get(ctx, client.ObjectKey{Name: v1alpha1.AgentNamespace}, &corev1.Namespace{})
 			return err != nil, "namespace cattle-system still there (the garbage collector removes it with the ClusterRole)"
 		})
 		mustNotExist(t, hub.Client, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.AgentName("edge-1")}})

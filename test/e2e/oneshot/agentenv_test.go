@@ -13,7 +13,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubenv"
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
 )
@@ -73,10 +73,10 @@ func TestAgentEnvFromSecret(t *testing.T) {
 	})
 
 	// The downstream admin puts the URL in a Secret of cattle-system, by their own means.
-	if err := edge.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: agent.Namespace}}); err != nil {
+	if err := edge.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.AgentNamespace}}); err != nil {
 		t.Fatal(err)
 	}
-	if err := edge.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: agent.Namespace, Name: "kimport-agent-env"},
+	if err := edge.Client.Create(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.AgentNamespace, Name: "kimport-agent-env"},
 		StringData: map[string]string{"HTTPS_PROXY": proxy}}); err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestAgentEnvFromSecret(t *testing.T) {
 		}
 		noSecretValue("the import's output", out+errOut)
 		var d appsv1.Deployment
-		if err := edge.Client.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: agent.DeploymentName}, &d); err != nil {
+		if err := edge.Client.Get(ctx, client.ObjectKey{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.AgentDeployment}, &d); err != nil {
 			t.Fatal(err)
 		}
 		assertEnvReference(t, "the agent Deployment", &d)

@@ -24,7 +24,6 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubenv"
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
@@ -67,7 +66,7 @@ func testImportFlow(t *testing.T, binary func(*testing.T) string, version string
 		t.Fatal(err)
 	}
 	// The plain downstream already has cattle-system: the import must neither own nor remove it.
-	preexisting := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: agent.Namespace, Labels: map[string]string{"team": "platform"}}}
+	preexisting := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.AgentNamespace, Labels: map[string]string{"team": "platform"}}}
 	if err := plain.Client.Create(ctx, preexisting); err != nil {
 		t.Fatal(err)
 	}
@@ -120,12 +119,12 @@ func testImportFlow(t *testing.T, binary func(*testing.T) string, version string
 		}
 		mustContain(t, "cluster output", out, want)
 		assertNothingImported(t, hub, k3s)
-		mustNotExist(t, k3s.Client, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: agent.Namespace}})
+		mustNotExist(t, k3s.Client, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.AgentNamespace}})
 	})
 
 	t.Run("a cluster marked by another hub is refused", func(t *testing.T) {
-		marker := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: agent.Namespace, Name: agent.MarkerConfigMap},
-			Data: map[string]string{agent.MarkerHubID: "another-hub-uid", agent.MarkerHubServer: "https://other-hub:6443", agent.MarkerClusterName: "plain-elsewhere"}}
+		marker := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.MarkerConfigMap},
+			Data: map[string]string{v1alpha1.MarkerHubID: "another-hub-uid", v1alpha1.MarkerHubServer: "https://other-hub:6443", v1alpha1.MarkerClusterName: "plain-elsewhere"}}
 		if err := plain.Client.Create(ctx, marker); err != nil {
 			t.Fatal(err)
 		}
@@ -276,7 +275,7 @@ func testImportFlow(t *testing.T, binary func(*testing.T) string, version string
 			"clusterrole.rbac.authorization.k8s.io/kimport-agent", "serviceaccount/kimport-agent -n cattle-system")
 		mustContain(t, "forced delete warnings", errOut, "--force")
 		assertNothingInHub(t, hub)
-		if err := plain.Client.Get(ctx, client.ObjectKey{Name: agent.ClusterRoleName}, &rbacv1.ClusterRole{}); err != nil {
+		if err := plain.Client.Get(ctx, client.ObjectKey{Name: v1alpha1.AgentClusterRole}, &rbacv1.ClusterRole{}); err != nil {
 			t.Errorf("the agent ClusterRole should be left behind in the unreachable downstream: %v", err)
 		}
 	})
@@ -297,7 +296,7 @@ func testImportFlow(t *testing.T, binary func(*testing.T) string, version string
 		assertNothingInHub(t, hub)
 		assertDownstreamClean(t, plain)
 		var ns corev1.Namespace
-		if err := plain.Client.Get(ctx, client.ObjectKey{Name: agent.Namespace}, &ns); err != nil || ns.DeletionTimestamp != nil {
+		if err := plain.Client.Get(ctx, client.ObjectKey{Name: v1alpha1.AgentNamespace}, &ns); err != nil || ns.DeletionTimestamp != nil {
 			t.Fatalf("the pre-existing cattle-system must survive: %v %v", err, ns.DeletionTimestamp)
 		}
 		if ns.Labels["team"] != "platform" {
@@ -429,8 +428,8 @@ func resourceVersions(t *testing.T, hub, ds *testenv.Cluster, name string) strin
 		s += " " + obj.GetResourceVersion()
 	}
 	for _, obj := range []client.Object{
-		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: agent.ClusterRoleName}},
-		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: agent.Namespace, Name: agent.MarkerConfigMap}},
+		&rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.AgentClusterRole}},
+		&corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.MarkerConfigMap}},
 	} {
 		if err := ds.Client.Get(ctx, client.ObjectKeyFromObject(obj), obj); err != nil {
 			t.Fatal(err)

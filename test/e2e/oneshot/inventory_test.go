@@ -22,7 +22,6 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubenv"
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
@@ -135,11 +134,11 @@ func TestInventory(t *testing.T) {
 		t.Fatalf("cluster edge-1: %v\n%s", err, out)
 	}
 	mustContain(t, "cluster output", out, "customresourcedefinition.apiextensions.k8s.io/clusterproperties.about.k8s.io serverside-applied")
-	agentKubeconfig, err := edge.ServiceAccountKubeconfig(ctx, agent.Namespace, agent.ServiceAccount)
+	agentKubeconfig, err := edge.ServiceAccountKubeconfig(ctx, v1alpha1.AgentNamespace, v1alpha1.AgentServiceAccount)
 	if err != nil {
 		t.Fatal(err)
 	}
-	edgeAgent := hubenv.StartAgent(t, agentBin(t), "--kubeconfig", agentKubeconfig, "--heartbeat-interval", "1s", "--sync-interval", "2s",
+	edgeAgent := hubenv.StartAgent(t, agentBin(t), "--kubeconfig", agentKubeconfig, "--sync-interval", "2s",
 		"--health-probe-bind-address", "0")
 	if out, _, err := runCluster("", "lab-1", "--kubeconfig", lab.Kubeconfig, "--hub-kubeconfig", hub.Kubeconfig, "--install-inventory-crds"); err != nil {
 		t.Fatalf("cluster lab-1: %v\n%s", err, out)
@@ -198,10 +197,10 @@ func TestInventory(t *testing.T) {
 
 	t.Run("each downstream publishes its ID and cluster set (About API)", func(t *testing.T) {
 		for name, c := range map[string]*testenv.Cluster{"edge-1": edge, "lab-1": lab} {
-			props := dynamic.NewForConfigOrDie(c.Config).Resource(agent.ClusterPropertyGVR)
+			props := dynamic.NewForConfigOrDie(c.Config).Resource(v1alpha1.ClusterPropertyGVR)
 			eventually(t, 20*time.Second, func() (bool, string) {
 				got := map[string]string{}
-				for _, n := range agent.ClusterPropertyNames {
+				for _, n := range v1alpha1.ClusterPropertyNames {
 					if u, err := props.Get(ctx, n, metav1.GetOptions{}); err == nil {
 						got[n], _, _ = unstructured.NestedString(u.Object, "spec", "value")
 					}
@@ -298,7 +297,7 @@ func TestInventory(t *testing.T) {
 			return len(l.Items) == 0, fmt.Sprintf("%d profiles left", len(l.Items))
 		})
 		// Direct mode: the hub's cleanup removed lab's ClusterProperties.
-		list, err := dynamic.NewForConfigOrDie(lab.Config).Resource(agent.ClusterPropertyGVR).List(ctx, metav1.ListOptions{})
+		list, err := dynamic.NewForConfigOrDie(lab.Config).Resource(v1alpha1.ClusterPropertyGVR).List(ctx, metav1.ListOptions{})
 		if err != nil || len(list.Items) != 0 {
 			t.Errorf("lab's clusterproperties after the delete: %d, %v", len(list.Items), err)
 		}

@@ -14,7 +14,6 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubenv"
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
@@ -53,16 +52,16 @@ func TestJoinAgentMode(t *testing.T) {
 		t.Fatal(err)
 	}
 	named := "https://localhost.:" + u.Port()
-	patch := []byte(`{"stringData":{"` + agent.HubKeyServer + `":"` + named + `"}}`)
-	if err := nat.Client.Patch(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: agent.Namespace, Name: agent.HubSecretName}},
+	patch := []byte(`{"stringData":{"` + v1alpha1.AgentHubKeyServer + `":"` + named + `"}}`)
+	if err := nat.Client.Patch(ctx, &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.AgentHubSecret}},
 		client.RawPatch(types.MergePatchType, patch)); err != nil {
 		t.Fatal(err)
 	}
-	kubeconfig, err := nat.ServiceAccountKubeconfig(ctx, agent.Namespace, agent.ServiceAccount)
+	kubeconfig, err := nat.ServiceAccountKubeconfig(ctx, v1alpha1.AgentNamespace, v1alpha1.AgentServiceAccount)
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := hubenv.StartAgentWithEnv(t, agentBin(t), []string{"HTTPS_PROXY=" + proxy.URL, "NO_PROXY=", "https_proxy=", "no_proxy="}, "--kubeconfig", kubeconfig, "--heartbeat-interval", "1s", "--sync-interval", "2s", "--health-probe-bind-address", "0")
+	a := hubenv.StartAgentWithEnv(t, agentBin(t), []string{"HTTPS_PROXY=" + proxy.URL, "NO_PROXY=", "https_proxy=", "no_proxy="}, "--kubeconfig", kubeconfig, "--sync-interval", "2s", "--health-probe-bind-address", "0")
 	var ic v1alpha1.ImportedCluster
 	eventually(t, 60*time.Second, func() (bool, string) {
 		_ = hub.Client.Get(ctx, client.ObjectKey{Name: "nat-1"}, &ic)
@@ -77,8 +76,8 @@ func TestJoinAgentMode(t *testing.T) {
 	// The marker shows the downstream how the hub sees it (join waits on it).
 	eventually(t, 20*time.Second, func() (bool, string) {
 		var cm corev1.ConfigMap
-		_ = nat.Client.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: agent.MarkerConfigMap}, &cm)
-		return cm.Data[agent.MarkerHubPhase] == string(v1alpha1.PhaseActive), fmt.Sprintf("marker %v", cm.Data)
+		_ = nat.Client.Get(ctx, client.ObjectKey{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.MarkerConfigMap}, &cm)
+		return cm.Data[v1alpha1.MarkerHubPhase] == string(v1alpha1.PhaseActive), fmt.Sprintf("marker %v", cm.Data)
 	})
 	var secrets corev1.SecretList
 	if err := hub.Client.List(ctx, &secrets, client.InNamespace(v1alpha1.HubNamespace), client.MatchingLabels{v1alpha1.ClusterLabel: "nat-1"}); err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubca"
+	"github.com/kubectl-import/kubectl-import/pkg/hubdiscovery"
 	joinflow "github.com/kubectl-import/kubectl-import/pkg/importer/join"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/create"
@@ -38,7 +39,7 @@ func TestTwoStepImport(t *testing.T) {
 	ctx := context.Background()
 	hubFlags := []string{"--hub-kubeconfig", hub.Kubeconfig}
 	ds := func(c *testenv.Cluster) []string { return []string{"--kubeconfig", c.Kubeconfig} }
-	ca, err := hubca.FromConfig(hub.Config)
+	ca, err := hubdiscovery.FromConfig(hub.Config)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -150,8 +151,8 @@ func TestTwoStepImport(t *testing.T) {
 		if err := hub.Client.Get(ctx, client.ObjectKey{Name: "edge"}, &ic); err != nil || ic.Spec.ClusterID != "" {
 			t.Errorf("registration changed: clusterID %q, %v", ic.Spec.ClusterID, err)
 		}
-		if err := edge.Client.Get(ctx, client.ObjectKey{Name: agent.Namespace}, &corev1.Namespace{}); !apierrors.IsNotFound(err) {
-			t.Errorf("namespace %s in the downstream: %v, want none", agent.Namespace, err)
+		if err := edge.Client.Get(ctx, client.ObjectKey{Name: v1alpha1.AgentNamespace}, &corev1.Namespace{}); !apierrors.IsNotFound(err) {
+			t.Errorf("namespace %s in the downstream: %v, want none", v1alpha1.AgentNamespace, err)
 		}
 	})
 
@@ -220,9 +221,9 @@ func TestTwoStepImport(t *testing.T) {
 		}
 		mustContain(t, "error", err.Error(), "(rule Identity: ", `already imported as "edge"`)
 		var marker corev1.ConfigMap
-		if err := edge.Client.Get(ctx, client.ObjectKey{Namespace: agent.Namespace, Name: agent.MarkerConfigMap}, &marker); err != nil ||
-			marker.Data[agent.MarkerClusterName] != "edge" {
-			t.Errorf("the downstream marker names %q (%v), want edge untouched", marker.Data[agent.MarkerClusterName], err)
+		if err := edge.Client.Get(ctx, client.ObjectKey{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.MarkerConfigMap}, &marker); err != nil ||
+			marker.Data[v1alpha1.MarkerClusterName] != "edge" {
+			t.Errorf("the downstream marker names %q (%v), want edge untouched", marker.Data[v1alpha1.MarkerClusterName], err)
 		}
 	})
 
@@ -237,8 +238,8 @@ func TestTwoStepImport(t *testing.T) {
 			t.Fatal("join with an expired token succeeded")
 		}
 		mustContain(t, "error", err.Error(), "refused the join token", "kubectl import create late --rotate-token")
-		if err := late.Client.Get(ctx, client.ObjectKey{Name: agent.Namespace}, &corev1.Namespace{}); !apierrors.IsNotFound(err) {
-			t.Errorf("namespace %s in the downstream after a refused join: %v, want none", agent.Namespace, err)
+		if err := late.Client.Get(ctx, client.ObjectKey{Name: v1alpha1.AgentNamespace}, &corev1.Namespace{}); !apierrors.IsNotFound(err) {
+			t.Errorf("namespace %s in the downstream after a refused join: %v, want none", v1alpha1.AgentNamespace, err)
 		}
 
 		// A join interrupted after it set the identity, whose token then expired too, is

@@ -1,4 +1,4 @@
-package k3s
+package k3sops
 
 import (
 	"context"
@@ -13,13 +13,13 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/util/retry"
 
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/k3s"
 )
 
 var clusterRoleGVR = rbacv1.SchemeGroupVersion.WithResource("clusterroles")
 
-// ApplyPlans creates the DesiredPlans of ic in the downstream, or updates existing ones in
+// ApplyPlans creates the k3s.DesiredPlans of ic in the downstream, or updates existing ones in
 // place. An update replaces only spec and adds the import's labels: the object (UID),
 // its status and every node's plan label stay, and a strategy change leaves version and
 // serviceAccountName (what the controller's latestHash covers) as they are, so nodes that
@@ -27,13 +27,13 @@ var clusterRoleGVR = rbacv1.SchemeGroupVersion.WithResource("clusterroles")
 // written at all. New plans are owned by the agent's ClusterRole, so disconnecting the
 // cluster removes them with the rest of the import.
 func ApplyPlans(ctx context.Context, dyn dynamic.Interface, ic *v1alpha1.ImportedCluster) error {
-	plans := DesiredPlans(ic)
+	plans := k3s.DesiredPlans(ic)
 	if len(plans) == 0 {
 		return nil
 	}
 	owner := agentOwner(ctx, dyn)
 	for _, want := range plans {
-		if err := applyPlan(ctx, dyn.Resource(PlanGVR).Namespace(Namespace), want, owner); err != nil {
+		if err := applyPlan(ctx, dyn.Resource(v1alpha1.PlanGVR).Namespace(v1alpha1.AgentNamespace), want, owner); err != nil {
 			return err
 		}
 	}
@@ -47,11 +47,11 @@ func applyPlan(ctx context.Context, plans dynamic.ResourceInterface, want *unstr
 			obj := want.DeepCopy()
 			obj.SetOwnerReferences(owner)
 			if _, err := plans.Create(ctx, obj, metav1.CreateOptions{FieldManager: v1alpha1.FieldManager}); err != nil {
-				return fmt.Errorf("creating plan %s/%s: %w", Namespace, want.GetName(), err)
+				return fmt.Errorf("creating plan %s/%s: %w", v1alpha1.AgentNamespace, want.GetName(), err)
 			}
 			return nil
 		} else if err != nil {
-			return fmt.Errorf("reading plan %s/%s: %w", Namespace, want.GetName(), err)
+			return fmt.Errorf("reading plan %s/%s: %w", v1alpha1.AgentNamespace, want.GetName(), err)
 		}
 		labels := have.GetLabels()
 		if labels == nil {
@@ -65,7 +65,7 @@ func applyPlan(ctx context.Context, plans dynamic.ResourceInterface, want *unstr
 		have.Object["spec"] = want.Object["spec"]
 		have.SetLabels(merged)
 		if _, err := plans.Update(ctx, have, metav1.UpdateOptions{FieldManager: v1alpha1.FieldManager}); err != nil {
-			return fmt.Errorf("updating plan %s/%s: %w", Namespace, want.GetName(), err)
+			return fmt.Errorf("updating plan %s/%s: %w", v1alpha1.AgentNamespace, want.GetName(), err)
 		}
 		return nil
 	})
@@ -74,7 +74,7 @@ func applyPlan(ctx context.Context, plans dynamic.ResourceInterface, want *unstr
 // agentOwner points at the agent's ClusterRole when it can be read; without it the plans
 // simply have no owner.
 func agentOwner(ctx context.Context, dyn dynamic.Interface) []metav1.OwnerReference {
-	cr, err := dyn.Resource(clusterRoleGVR).Get(ctx, agent.ClusterRoleName, metav1.GetOptions{})
+	cr, err := dyn.Resource(clusterRoleGVR).Get(ctx, v1alpha1.AgentClusterRole, metav1.GetOptions{})
 	if err != nil {
 		return nil
 	}

@@ -1,4 +1,4 @@
-package hubca
+package hubdiscovery
 
 import (
 	"context"
@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kubectl-import/kubectl-import/pkg/hubca"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 )
@@ -36,7 +37,7 @@ func newHubDouble(t testing.TB, publishedCA func(*httptest.Server) []byte) *hubD
 		h.mu.Lock()
 		h.headers = append(h.headers, r.Header.Clone())
 		h.mu.Unlock()
-		if r.URL.Path != ClusterInfoPath {
+		if r.URL.Path != hubca.ClusterInfoPath {
 			http.NotFound(w, r)
 			return
 		}
@@ -51,11 +52,11 @@ func newHubDouble(t testing.TB, publishedCA func(*httptest.Server) []byte) *hubD
 }
 
 // servingCA is the double's own certificate (httptest's is self-signed and a CA).
-func servingCA(s *httptest.Server) []byte { return EncodePEM(s.Certificate()) }
+func servingCA(s *httptest.Server) []byte { return hubca.EncodePEM(s.Certificate()) }
 
 func TestFetchAcceptsOnlyThePinnedCAAndSendsNoCredential(t *testing.T) {
 	hub := newHubDouble(t, servingCA)
-	pin := Checksum(hub.Certificate())
+	pin := hubca.Checksum(hub.Certificate())
 
 	ca, got, err := Fetch(context.Background(), hub.URL, pin)
 	if err != nil {
@@ -67,9 +68,9 @@ func TestFetchAcceptsOnlyThePinnedCAAndSendsNoCredential(t *testing.T) {
 
 	wrong := "sha256:" + strings.Repeat("0", 64)
 	_, _, err = Fetch(context.Background(), hub.URL, wrong)
-	var mismatch *MismatchError
+	var mismatch *hubca.MismatchError
 	if !errors.As(err, &mismatch) {
-		t.Fatalf("Fetch with a wrong pin: %v, want a MismatchError", err)
+		t.Fatalf("Fetch with a wrong pin: %v, want a hubca.MismatchError", err)
 	}
 	for _, want := range []string{wrong, pin, "nothing was sent to the hub"} {
 		if !strings.Contains(err.Error(), want) {
@@ -92,8 +93,8 @@ func TestFetchAcceptsOnlyThePinnedCAAndSendsNoCredential(t *testing.T) {
 // cluster-info with their own CA) is refused.
 func TestFetchRefusesAPinnedCAThatDoesNotSignTheServingCertificate(t *testing.T) {
 	other := selfSignedCA(t)
-	hub := newHubDouble(t, func(*httptest.Server) []byte { return EncodePEM(other) })
-	_, _, err := Fetch(context.Background(), hub.URL, Checksum(other))
+	hub := newHubDouble(t, func(*httptest.Server) []byte { return hubca.EncodePEM(other) })
+	_, _, err := Fetch(context.Background(), hub.URL, hubca.Checksum(other))
 	if err == nil || !strings.Contains(err.Error(), "does not verify against it") {
 		t.Fatalf("Fetch = %v, want a refusal because the pinned CA does not sign the serving certificate", err)
 	}
@@ -106,19 +107,6 @@ func TestFetchRefusesNonHTTPS(t *testing.T) {
 	}
 }
 
-func TestChecksumIsOfTheSubjectPublicKeyInfo(t *testing.T) {
-	srv := httptest.NewTLSServer(http.NotFoundHandler())
-	defer srv.Close()
-	cert := srv.Certificate()
-	reparsed, err := x509.ParseCertificate(cert.Raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if Checksum(cert) != Checksum(reparsed) || !strings.HasPrefix(Checksum(cert), ChecksumPrefix) || len(Checksum(cert)) != len(ChecksumPrefix)+64 {
-		t.Fatalf("Checksum = %q", Checksum(cert))
-	}
-}
-
 func selfSignedCA(t *testing.T) *x509.Certificate {
 	ca, _ := selfSignedCAWithKey(t)
 	return ca
@@ -128,7 +116,7 @@ func selfSignedCA(t *testing.T) *x509.Certificate {
 // handshake, cluster-info and /cacerts, then the verified handshake (loopback, no latency).
 func BenchmarkFetch(b *testing.B) {
 	hub := newHubDouble(b, servingCA)
-	pin := Checksum(hub.Certificate())
+	pin := hubca.Checksum(hub.Certificate())
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, _, err := Fetch(context.Background(), hub.URL, pin); err != nil {
@@ -147,13 +135,13 @@ func TestFetchFindsTheCAInTheChainOrAtCACerts(t *testing.T) {
 		cacerts bool
 		source  string
 	}{
-		"TLS chain": {chain: true, source: SourceTLS},
-		"/cacerts":  {cacerts: true, source: SourceCACerts},
+		"TLS chain": {chain: true, source: hubca.SourceTLS},
+		"/cacerts":  {cacerts: true, source: hubca.SourceCACerts},
 	} {
 		t.Run(name, func(t *testing.T) {
 			srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 				if tc.cacerts && r.URL.Path == "/cacerts" {
-					_, _ = w.Write(EncodePEM(ca))
+					_, _ = w.Write(hubca.EncodePEM(ca))
 					return
 				}
 				http.NotFound(w, r)
@@ -165,7 +153,7 @@ func TestFetchFindsTheCAInTheChainOrAtCACerts(t *testing.T) {
 			srv.TLS = &tls.Config{Certificates: []tls.Certificate{cert}}
 			srv.StartTLS()
 			defer srv.Close()
-			_, got, err := Fetch(context.Background(), srv.URL, Checksum(ca))
+			_, got, err := Fetch(context.Background(), srv.URL, hubca.Checksum(ca))
 			if err != nil {
 				t.Fatalf("Fetch: %v", err)
 			}

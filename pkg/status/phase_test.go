@@ -1,7 +1,6 @@
-package clustersync
+package status
 
 import (
-	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -67,29 +66,19 @@ func TestPhaseFor(t *testing.T) {
 		{"agent: unavailable, renewed again", agent(v1alpha1.PhaseUnavailable, append(allTrue, renewed)...), v1alpha1.PhaseActive},
 		{"direct ignores a heartbeat", withConditions(v1alpha1.PhaseActive, append(allTrue, late)...), v1alpha1.PhaseActive},
 	}...)
+	deleted := agent(v1alpha1.PhaseActive, append(allTrue, renewed)...)
+	now := metav1.Now()
+	deleted.DeletionTimestamp = &now
+	tests = append(tests, struct {
+		name string
+		ic   *v1alpha1.ImportedCluster
+		want v1alpha1.Phase
+	}{"deleted, all true", deleted, v1alpha1.PhaseDisconnecting})
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := PhaseFor(tt.ic); got != tt.want {
 				t.Errorf("PhaseFor() = %q, want %q", got, tt.want)
 			}
 		})
-	}
-}
-
-// A probe that changes nothing but lastProbeTime must not write status, until the stored
-// lastProbeTime is older than the refresh period.
-func TestLeftBehindNamesEverything(t *testing.T) {
-	ic := &v1alpha1.ImportedCluster{
-		Spec: v1alpha1.ImportedClusterSpec{Members: []v1alpha1.Member{{Kind: v1alpha1.MemberUser, Name: "a", Role: v1alpha1.RoleOwner}}},
-		Status: v1alpha1.ImportedClusterStatus{Projects: []v1alpha1.Project{
-			{Name: "Default", Namespaces: []string{"default"}}, {Name: "System", Namespaces: []string{"kube-system"}}}},
-	}
-	want := "ClusterRoleBindings kimport-member-" // followed by the member's hash
-	got := LeftBehind(ic)
-	for _, part := range []string{want, "label kimport.dev/project on namespaces default, kube-system",
-		"ClusterRole kimport-agent and what it owns", "ConfigMap kimport-registration in cattle-system"} {
-		if !strings.Contains(got, part) {
-			t.Errorf("LeftBehind() = %q, want it to contain %q", got, part)
-		}
 	}
 }

@@ -1,4 +1,4 @@
-package k3s
+package k3sops
 
 import (
 	"context"
@@ -16,18 +16,19 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/k3s"
 )
 
 // ErrNoController says the controller's Deployment is missing.
-var ErrNoController = errors.New("the system-upgrade-controller is not installed: deployment " + Namespace + "/" + ControllerName + " not found")
+var ErrNoController = errors.New("the system-upgrade-controller is not installed: deployment " + v1alpha1.AgentNamespace + "/" + v1alpha1.UpgradeController + " not found")
 
 // ControllerDeployment reads the controller's Deployment; ErrNoController when absent.
 func ControllerDeployment(ctx context.Context, cs kubernetes.Interface) (*appsv1.Deployment, error) {
-	d, err := cs.AppsV1().Deployments(Namespace).Get(ctx, ControllerName, metav1.GetOptions{})
+	d, err := cs.AppsV1().Deployments(v1alpha1.AgentNamespace).Get(ctx, v1alpha1.UpgradeController, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil, ErrNoController
 	} else if err != nil {
-		return nil, fmt.Errorf("reading deployment %s/%s: %w", Namespace, ControllerName, err)
+		return nil, fmt.Errorf("reading deployment %s/%s: %w", v1alpha1.AgentNamespace, v1alpha1.UpgradeController, err)
 	}
 	return d, nil
 }
@@ -52,39 +53,22 @@ func ControllerPods(ctx context.Context, cs kubernetes.Interface, d *appsv1.Depl
 	return items, nil
 }
 
-// ConfigMapOf is the ConfigMap the controller container takes its environment from:
-// Rancher's chart calls it system-upgrade-controller-config, older charts and upstream
-// default-controller-env.
-func ConfigMapOf(d *appsv1.Deployment) string {
-	for _, c := range d.Spec.Template.Spec.Containers {
-		if c.Name != ControllerContainer {
-			continue
-		}
-		for _, from := range c.EnvFrom {
-			if from.ConfigMapRef != nil {
-				return from.ConfigMapRef.Name
-			}
-		}
-	}
-	return ControllerConfigMap
-}
-
-// SetDebug sets DebugKey in the controller's ConfigMap; changed is false when it already
+// SetDebug sets v1alpha1.UpgradeControllerDebug in the controller's ConfigMap; changed is false when it already
 // had the value. It returns the ConfigMap's name.
 func SetDebug(ctx context.Context, cs kubernetes.Interface, d *appsv1.Deployment, on bool) (name string, changed bool, err error) {
-	name = ConfigMapOf(d)
-	cm, err := cs.CoreV1().ConfigMaps(Namespace).Get(ctx, name, metav1.GetOptions{})
+	name = k3s.ConfigMapOf(d)
+	cm, err := cs.CoreV1().ConfigMaps(v1alpha1.AgentNamespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
-		return name, false, fmt.Errorf("reading configmap %s/%s: %w", Namespace, name, err)
+		return name, false, fmt.Errorf("reading configmap %s/%s: %w", v1alpha1.AgentNamespace, name, err)
 	}
 	value := strconv.FormatBool(on)
-	if cm.Data[DebugKey] == value {
+	if cm.Data[v1alpha1.UpgradeControllerDebug] == value {
 		return name, false, nil
 	}
-	patch := fmt.Sprintf(`{"data":{%q:%q}}`, DebugKey, value)
-	if _, err := cs.CoreV1().ConfigMaps(Namespace).Patch(ctx, name, types.MergePatchType, []byte(patch),
+	patch := fmt.Sprintf(`{"data":{%q:%q}}`, v1alpha1.UpgradeControllerDebug, value)
+	if _, err := cs.CoreV1().ConfigMaps(v1alpha1.AgentNamespace).Patch(ctx, name, types.MergePatchType, []byte(patch),
 		metav1.PatchOptions{FieldManager: v1alpha1.FieldManager}); err != nil {
-		return name, false, fmt.Errorf("setting %s in configmap %s/%s: %w", DebugKey, Namespace, name, err)
+		return name, false, fmt.Errorf("setting %s in configmap %s/%s: %w", v1alpha1.UpgradeControllerDebug, v1alpha1.AgentNamespace, name, err)
 	}
 	return name, true, nil
 }

@@ -1,4 +1,4 @@
-package k3s_test
+package k3sops_test
 
 import (
 	"context"
@@ -17,11 +17,11 @@ import (
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
-	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/internal/testenv"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
-	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
+	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 )
 
 const (
@@ -39,10 +39,10 @@ func TestAgainstAPIServer(t *testing.T) {
 	}
 	cs := kubernetes.NewForConfigOrDie(ds.Config)
 	dyn := dynamic.NewForConfigOrDie(ds.Config)
-	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: k3s.Namespace}}, metav1.CreateOptions{}); err != nil {
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.AgentNamespace}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	cr, err := cs.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: agent.ClusterRoleName}}, metav1.CreateOptions{})
+	cr, err := cs.RbacV1().ClusterRoles().Create(ctx, &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.AgentClusterRole}}, metav1.CreateOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,11 +50,11 @@ func TestAgainstAPIServer(t *testing.T) {
 	sim := k3stest.NewSUC(t, ds.Config)
 
 	t.Run("ApplyPlans creates plans the CRD stores exactly", func(t *testing.T) {
-		if err := k3s.ApplyPlans(ctx, dyn, ic); err != nil {
+		if err := k3sops.ApplyPlans(ctx, dyn, ic); err != nil {
 			t.Fatal(err)
 		}
 		for _, want := range k3s.DesiredPlans(ic) {
-			got, err := dyn.Resource(k3s.PlanGVR).Namespace(k3s.Namespace).Get(ctx, want.GetName(), metav1.GetOptions{})
+			got, err := dyn.Resource(v1alpha1.PlanGVR).Namespace(v1alpha1.AgentNamespace).Get(ctx, want.GetName(), metav1.GetOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,43 +68,43 @@ func TestAgainstAPIServer(t *testing.T) {
 	})
 
 	t.Run("progress before the controller acts: everything pending, controller missing", func(t *testing.T) {
-		if ok, err := k3s.ControllerPresent(ctx, cs); err != nil || ok {
+		if ok, err := k3sops.ControllerPresent(ctx, cs); err != nil || ok {
 			t.Errorf("ControllerPresent = %v, %v; want false", ok, err)
 		}
-		st, done, err := k3s.Progress(ctx, cs, dyn, ic, listNodes(t, cs))
+		st, done, err := k3sops.Progress(ctx, cs, dyn, ic, listNodes(t, cs))
 		if err != nil || done {
 			t.Fatalf("Progress = %v, %v", done, err)
 		}
 		want := &v1alpha1.UpgradeStatus{TargetVersion: toVersion,
-			Servers: v1alpha1.PoolUpgrade{Plan: k3s.MasterPlan, Total: 3}, Workers: v1alpha1.PoolUpgrade{Plan: k3s.WorkerPlan, Total: 5}}
+			Servers: v1alpha1.PoolUpgrade{Plan: v1alpha1.MasterPlan, Total: 3}, Workers: v1alpha1.PoolUpgrade{Plan: v1alpha1.WorkerPlan, Total: 5}}
 		if !reflect.DeepEqual(st, want) {
 			t.Errorf("status = %+v\nwant %+v", st, want)
 		}
 		c := k3s.UpgradedCondition(ic, false, st, done)
-		if c.Status != metav1.ConditionFalse || c.Reason != k3s.ReasonControllerMissing || !contains(c.Message, "kubectl import upgrader install prod") {
+		if c.Status != metav1.ConditionFalse || c.Reason != v1alpha1.ReasonUpgradeControllerMissing || !contains(c.Message, "kubectl import upgrader install prod") {
 			t.Errorf("condition = %+v", c)
 		}
 	})
 
 	hash := "4f0a9c3e1b"
 	t.Run("a strategy change updates the plans in place; finished nodes stay finished", func(t *testing.T) {
-		sim.PlanStatus(k3s.MasterPlan, toVersion, hash, "k3s-server-2")
-		sim.Finish("k3s-server-1", k3s.MasterPlan, hash, toVersion)
-		before, _ := dyn.Resource(k3s.PlanGVR).Namespace(k3s.Namespace).Get(ctx, k3s.MasterPlan, metav1.GetOptions{})
+		sim.PlanStatus(v1alpha1.MasterPlan, toVersion, hash, "k3s-server-2")
+		sim.Finish("k3s-server-1", v1alpha1.MasterPlan, hash, toVersion)
+		before, _ := dyn.Resource(v1alpha1.PlanGVR).Namespace(v1alpha1.AgentNamespace).Get(ctx, v1alpha1.MasterPlan, metav1.GetOptions{})
 
-		if err := k3s.ApplyPlans(ctx, dyn, ic); err != nil { // unchanged: no write at all
+		if err := k3sops.ApplyPlans(ctx, dyn, ic); err != nil { // unchanged: no write at all
 			t.Fatal(err)
 		}
-		same, _ := dyn.Resource(k3s.PlanGVR).Namespace(k3s.Namespace).Get(ctx, k3s.MasterPlan, metav1.GetOptions{})
+		same, _ := dyn.Resource(v1alpha1.PlanGVR).Namespace(v1alpha1.AgentNamespace).Get(ctx, v1alpha1.MasterPlan, metav1.GetOptions{})
 		if same.GetResourceVersion() != before.GetResourceVersion() {
 			t.Errorf("re-applying unchanged plans wrote them (resourceVersion %s → %s)", before.GetResourceVersion(), same.GetResourceVersion())
 		}
 
 		changed := upgradeTo(toVersion, v1alpha1.UpgradeStrategy{ServerConcurrency: 1, WorkerConcurrency: 3, DrainServerNodes: true, DrainWorkerNodes: true})
-		if err := k3s.ApplyPlans(ctx, dyn, changed); err != nil {
+		if err := k3sops.ApplyPlans(ctx, dyn, changed); err != nil {
 			t.Fatal(err)
 		}
-		after, _ := dyn.Resource(k3s.PlanGVR).Namespace(k3s.Namespace).Get(ctx, k3s.MasterPlan, metav1.GetOptions{})
+		after, _ := dyn.Resource(v1alpha1.PlanGVR).Namespace(v1alpha1.AgentNamespace).Get(ctx, v1alpha1.MasterPlan, metav1.GetOptions{})
 		if after.GetUID() != before.GetUID() || after.GetGeneration() != before.GetGeneration()+1 {
 			t.Errorf("plan replaced or not updated: uid %s→%s generation %d→%d", before.GetUID(), after.GetUID(), before.GetGeneration(), after.GetGeneration())
 		}
@@ -119,33 +119,33 @@ func TestAgainstAPIServer(t *testing.T) {
 		if d := after.Object["spec"].(map[string]any)["drain"]; !reflect.DeepEqual(d, map[string]any{"force": true}) {
 			t.Errorf("spec.drain = %v, want force", d)
 		}
-		worker, _ := dyn.Resource(k3s.PlanGVR).Namespace(k3s.Namespace).Get(ctx, k3s.WorkerPlan, metav1.GetOptions{})
+		worker, _ := dyn.Resource(v1alpha1.PlanGVR).Namespace(v1alpha1.AgentNamespace).Get(ctx, v1alpha1.WorkerPlan, metav1.GetOptions{})
 		if c := worker.Object["spec"].(map[string]any)["concurrency"]; c != int64(3) {
 			t.Errorf("worker concurrency = %v, want 3", c)
 		}
 		n, _ := cs.CoreV1().Nodes().Get(ctx, "k3s-server-1", metav1.GetOptions{})
-		if n.Labels[k3s.PlanNodeLabel(k3s.MasterPlan)] != hash {
+		if n.Labels[v1alpha1.PlanNodeLabel(v1alpha1.MasterPlan)] != hash {
 			t.Errorf("finished node lost its plan label: %v", n.Labels)
 		}
 		ic = changed
 	})
 
 	t.Run("simulated rollout over 3 servers and 5 agents", func(t *testing.T) {
-		ctrl := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: k3s.ControllerName, Namespace: k3s.Namespace}}
+		ctrl := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.UpgradeController, Namespace: v1alpha1.AgentNamespace}}
 		ctrl.Spec = k3s.ControllerObjects("prod", k3s.DefaultControllerImage)[5].(*appsv1.Deployment).Spec
-		if _, err := cs.AppsV1().Deployments(k3s.Namespace).Create(ctx, ctrl, metav1.CreateOptions{}); err != nil {
+		if _, err := cs.AppsV1().Deployments(v1alpha1.AgentNamespace).Create(ctx, ctrl, metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		if ok, err := k3s.ControllerPresent(ctx, cs); err != nil || !ok {
+		if ok, err := k3sops.ControllerPresent(ctx, cs); err != nil || !ok {
 			t.Fatalf("ControllerPresent = %v, %v; want true", ok, err)
 		}
 		step := func(wantServers, wantWorkers v1alpha1.PoolUpgrade, wantDone bool) *v1alpha1.UpgradeStatus {
 			t.Helper()
-			st, done, err := k3s.Progress(ctx, cs, dyn, ic, listNodes(t, cs))
+			st, done, err := k3sops.Progress(ctx, cs, dyn, ic, listNodes(t, cs))
 			if err != nil {
 				t.Fatal(err)
 			}
-			wantServers.Plan, wantWorkers.Plan = k3s.MasterPlan, k3s.WorkerPlan
+			wantServers.Plan, wantWorkers.Plan = v1alpha1.MasterPlan, v1alpha1.WorkerPlan
 			if st.Servers != wantServers || st.Workers != wantWorkers || done != wantDone {
 				t.Errorf("servers %+v workers %+v done %v\nwant    %+v         %+v      %v", st.Servers, st.Workers, done, wantServers, wantWorkers, wantDone)
 			}
@@ -153,35 +153,35 @@ func TestAgainstAPIServer(t *testing.T) {
 		}
 		// server-1 finished above, server-2 applying.
 		st := step(v1alpha1.PoolUpgrade{Applying: 1, Done: 1, Total: 3}, v1alpha1.PoolUpgrade{Total: 5}, false)
-		if c := k3s.UpgradedCondition(ic, true, st, false); c.Reason != k3s.ReasonUpgrading {
+		if c := k3s.UpgradedCondition(ic, true, st, false); c.Reason != v1alpha1.ReasonUpgrading {
 			t.Errorf("condition = %+v", c)
 		}
-		sim.Finish("k3s-server-2", k3s.MasterPlan, hash, toVersion)
-		sim.PlanStatus(k3s.MasterPlan, toVersion, hash, "k3s-server-3")
+		sim.Finish("k3s-server-2", v1alpha1.MasterPlan, hash, toVersion)
+		sim.PlanStatus(v1alpha1.MasterPlan, toVersion, hash, "k3s-server-3")
 		step(v1alpha1.PoolUpgrade{Applying: 1, Done: 2, Total: 3}, v1alpha1.PoolUpgrade{Total: 5}, false)
-		sim.Finish("k3s-server-3", k3s.MasterPlan, hash, toVersion)
-		sim.PlanStatus(k3s.MasterPlan, toVersion, hash)
-		sim.PlanStatus(k3s.WorkerPlan, toVersion, hash, "k3s-agent-1", "k3s-agent-2", "k3s-agent-3")
+		sim.Finish("k3s-server-3", v1alpha1.MasterPlan, hash, toVersion)
+		sim.PlanStatus(v1alpha1.MasterPlan, toVersion, hash)
+		sim.PlanStatus(v1alpha1.WorkerPlan, toVersion, hash, "k3s-agent-1", "k3s-agent-2", "k3s-agent-3")
 		step(v1alpha1.PoolUpgrade{Done: 3, Total: 3}, v1alpha1.PoolUpgrade{Applying: 3, Total: 5}, false)
 
-		sim.Job("apply-k3s-worker-plan-on-k3s-agent-2-with-4f0a9", k3s.WorkerPlan, "k3s-agent-2", true)
-		sim.Job("apply-k3s-worker-plan-on-k3s-agent-1-with-4f0a9", k3s.WorkerPlan, "k3s-agent-1", false)
-		sim.Finish("k3s-agent-1", k3s.WorkerPlan, hash, toVersion)
-		sim.Finish("k3s-agent-3", k3s.WorkerPlan, hash, toVersion)
-		sim.PlanStatus(k3s.WorkerPlan, toVersion, hash, "k3s-agent-2", "k3s-agent-4", "k3s-agent-5")
+		sim.Job("apply-k3s-worker-plan-on-k3s-agent-2-with-4f0a9", v1alpha1.WorkerPlan, "k3s-agent-2", true)
+		sim.Job("apply-k3s-worker-plan-on-k3s-agent-1-with-4f0a9", v1alpha1.WorkerPlan, "k3s-agent-1", false)
+		sim.Finish("k3s-agent-1", v1alpha1.WorkerPlan, hash, toVersion)
+		sim.Finish("k3s-agent-3", v1alpha1.WorkerPlan, hash, toVersion)
+		sim.PlanStatus(v1alpha1.WorkerPlan, toVersion, hash, "k3s-agent-2", "k3s-agent-4", "k3s-agent-5")
 		st = step(v1alpha1.PoolUpgrade{Done: 3, Total: 3}, v1alpha1.PoolUpgrade{Applying: 3, Done: 2, Total: 5}, false)
 		wantFailed := []v1alpha1.FailedJob{{Job: "apply-k3s-worker-plan-on-k3s-agent-2-with-4f0a9", Node: "k3s-agent-2", Message: "Job has reached the specified backoff limit"}}
 		if !reflect.DeepEqual(st.FailedJobs, wantFailed) {
 			t.Errorf("failed jobs = %+v, want %+v", st.FailedJobs, wantFailed)
 		}
-		if c := k3s.UpgradedCondition(ic, true, st, false); c.Reason != k3s.ReasonJobFailed || !contains(c.Message, "failed on node k3s-agent-2") {
+		if c := k3s.UpgradedCondition(ic, true, st, false); c.Reason != v1alpha1.ReasonUpgradeJobFailed || !contains(c.Message, "failed on node k3s-agent-2") {
 			t.Errorf("condition = %+v", c)
 		}
 
 		for _, n := range []string{"k3s-agent-2", "k3s-agent-4", "k3s-agent-5"} {
-			sim.Finish(n, k3s.WorkerPlan, hash, toVersion)
+			sim.Finish(n, v1alpha1.WorkerPlan, hash, toVersion)
 		}
-		sim.PlanStatus(k3s.WorkerPlan, toVersion, hash)
+		sim.PlanStatus(v1alpha1.WorkerPlan, toVersion, hash)
 		st = step(v1alpha1.PoolUpgrade{Done: 3, Total: 3}, v1alpha1.PoolUpgrade{Done: 5, Total: 5}, true)
 		if len(st.FailedJobs) != 0 {
 			t.Errorf("a failed job of a node that finished since is still reported: %+v", st.FailedJobs)
@@ -192,26 +192,26 @@ func TestAgainstAPIServer(t *testing.T) {
 	})
 
 	t.Run("debug on sets the key and the controller's pod is recreated", func(t *testing.T) {
-		if _, err := cs.CoreV1().ConfigMaps(k3s.Namespace).Create(ctx, k3s.NewControllerConfigMap("prod"), metav1.CreateOptions{}); err != nil {
+		if _, err := cs.CoreV1().ConfigMaps(v1alpha1.AgentNamespace).Create(ctx, k3s.NewControllerConfigMap("prod"), metav1.CreateOptions{}); err != nil {
 			t.Fatal(err)
 		}
-		d, err := k3s.ControllerDeployment(ctx, cs)
+		d, err := k3sops.ControllerDeployment(ctx, cs)
 		if err != nil {
 			t.Fatal(err)
 		}
 		first := waitPod(t, cs, d, "")
-		name, changed, err := k3s.SetDebug(ctx, cs, d, true)
-		if err != nil || !changed || name != k3s.ControllerConfigMap {
+		name, changed, err := k3sops.SetDebug(ctx, cs, d, true)
+		if err != nil || !changed || name != v1alpha1.UpgradeControllerConfigMap {
 			t.Fatalf("SetDebug = %s, %v, %v", name, changed, err)
 		}
-		if _, changed, _ := k3s.SetDebug(ctx, cs, d, true); changed {
+		if _, changed, _ := k3sops.SetDebug(ctx, cs, d, true); changed {
 			t.Errorf("SetDebug twice changed it again")
 		}
-		cm, _ := cs.CoreV1().ConfigMaps(k3s.Namespace).Get(ctx, k3s.ControllerConfigMap, metav1.GetOptions{})
-		if cm.Data[k3s.DebugKey] != "true" || cm.Data["SYSTEM_UPGRADE_CONTROLLER_THREADS"] != "2" {
+		cm, _ := cs.CoreV1().ConfigMaps(v1alpha1.AgentNamespace).Get(ctx, v1alpha1.UpgradeControllerConfigMap, metav1.GetOptions{})
+		if cm.Data[v1alpha1.UpgradeControllerDebug] != "true" || cm.Data["SYSTEM_UPGRADE_CONTROLLER_THREADS"] != "2" {
 			t.Errorf("configmap data = %v", cm.Data)
 		}
-		deleted, err := k3s.RestartController(ctx, cs, d)
+		deleted, err := k3sops.RestartController(ctx, cs, d)
 		if err != nil || !slices.Equal(deleted, []string{first.Name}) {
 			t.Fatalf("RestartController = %v, %v; want [%s]", deleted, err, first.Name)
 		}
@@ -228,7 +228,7 @@ func waitPod(t *testing.T, cs kubernetes.Interface, d *appsv1.Deployment, not ty
 	t.Helper()
 	var pod corev1.Pod
 	err := wait.PollUntilContextTimeout(context.Background(), 200*time.Millisecond, 60*time.Second, true, func(ctx context.Context) (bool, error) {
-		pods, err := k3s.ControllerPods(ctx, cs, d)
+		pods, err := k3sops.ControllerPods(ctx, cs, d)
 		if err != nil {
 			return false, err
 		}
@@ -257,7 +257,7 @@ func upgradeTo(version string, s v1alpha1.UpgradeStrategy) *v1alpha1.ImportedClu
 
 func listNodes(t *testing.T, cs kubernetes.Interface) []corev1.Node {
 	t.Helper()
-	nodes, err := k3s.ListNodes(context.Background(), cs)
+	nodes, err := k3sops.ListNodes(context.Background(), cs)
 	if err != nil {
 		t.Fatal(err)
 	}
