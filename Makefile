@@ -13,6 +13,10 @@ KREW_VERSION ?= v0.5.0
 KUBE_VERSION ?= v1.37.2
 KUBE_OLDEST_VERSION ?= v1.35.4
 KUBE_VERSIONS := $(KUBE_VERSION) $(filter-out $(KUBE_VERSION),$(KUBE_OLDEST_VERSION))
+# The demo and the benchmarks run the hub's version alone: the demo's downstreams too, unless
+# DEMO_DOWNSTREAM_VERSION names another (e.g. DEMO_DOWNSTREAM_VERSION=$(KUBE_OLDEST_VERSION)).
+DEMO_DOWNSTREAM_VERSION ?=
+HUB_VERSIONS := $(strip $(KUBE_VERSION) $(filter-out $(KUBE_VERSION),$(DEMO_DOWNSTREAM_VERSION)))
 ETCD_VERSION ?= v3.5.17
 CONTROLLER_GEN_VERSION ?= v0.23.0
 # staticcheck 2026.2.2, the newest release (building it needs Go >= 1.26).
@@ -30,9 +34,12 @@ GO_TEST_FLAGS ?=
 export KIMPORT_TEST_ASSETS := $(BIN)/k8s
 export KIMPORT_KUBE_VERSIONS := $(KUBE_VERSIONS)
 
-.PHONY: all build generate verify-generated control-plane tools test unit-test e2e-test fuzz lint demo bench bench-fleet clean dist image
+.PHONY: all help build generate verify-generated control-plane hub-control-plane tools test unit-test e2e-test fuzz lint demo bench bench-fleet clean dist image
 
 all: build
+
+help: ## the targets and what each does
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z0-9-]+:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 build: ## bin/kubectl-import, bin/webhook and bin/kimport-agent, version stamped
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN)/kubectl-import ./cmd/kubectl-import
@@ -51,7 +58,7 @@ $(VALIDATE_KREW_MANIFEST):
 $(STATICCHECK):
 	GOBIN=$(TOOLS) go install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 
-tools: $(CONTROLLER_GEN) $(KREW) $(VALIDATE_KREW_MANIFEST)
+tools: $(CONTROLLER_GEN) $(KREW) $(VALIDATE_KREW_MANIFEST) ## controller-gen, krew and validate-krew-manifest into bin/tools
 
 dist: ## reproducible plugin archives, checksums.txt and the krew manifest import.yaml in dist/
 	go run ./hack/dist -version '$(VERSION)' -source-date-epoch '$(SOURCE_DATE_EPOCH)' -out dist
@@ -66,8 +73,11 @@ generate: $(CONTROLLER_GEN) ## deepcopy and the CRD from the Go types
 verify-generated: generate ## fails when generated files are stale
 	@git diff --exit-code -- pkg/apis deploy/base/crd || { echo "generated files are stale: run 'make generate' and commit"; exit 1; }
 
-control-plane: ## kube-apiserver (+k3s relink), kube-controller-manager, etcd from source, for each of KUBE_VERSIONS
+control-plane: ## kube-apiserver (+k3s relink), kube-controller-manager, etcd from source, for each of KUBE_VERSIONS (the tests')
 	ETCD_VERSION=$(ETCD_VERSION) hack/build-control-plane.sh $(KUBE_VERSIONS)
+
+hub-control-plane: ## the same for KUBE_VERSION alone (and DEMO_DOWNSTREAM_VERSION when set): what the demo and the benchmarks run
+	ETCD_VERSION=$(ETCD_VERSION) hack/build-control-plane.sh $(HUB_VERSIONS)
 
 lint: $(STATICCHECK) ## gofmt, go vet and staticcheck
 	@out=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$out" ] || { echo "gofmt needed: $$out"; exit 1; }
@@ -75,12 +85,15 @@ lint: $(STATICCHECK) ## gofmt, go vet and staticcheck
 	$(STATICCHECK) ./...
 
 # -ldflags=-w: test binaries without DWARF link about a third faster (stack traces are unchanged).
-unit-test: ## the fast tier: go test -short, no control plane (tests that need one skip, saying so)
-	go test -short -ldflags=-w $(GO_TEST_FLAGS) ./...
+unit-test: ## the fast tier: go test -short, no control plane (tests that need one skip, saying so); test/e2e is e2e-test's
+	go test -short -ldflags=-w $(GO_TEST_FLAGS) $$(go list ./... | grep -v /test/e2e/)
 
-test: lint verify-generated control-plane tools build ## every test, then a bounded fuzz run
+test: lint verify-generated control-plane tools build ## every test (unit, integration and end-to-end), then a bounded fuzz run
 	go test $(GO_TEST_FLAGS) -count=1 -timeout 40m ./...
 	$(MAKE) fuzz
+
+e2e-test: control-plane build ## the end-to-end tests alone: test/e2e, the plugin with the hub component and the agent
+	go test $(GO_TEST_FLAGS) -count=1 -timeout 40m ./test/e2e/...
 
 # Counts, not durations: a duration -fuzztime can fail with a bare "context deadline exceeded"
 # when the deadline races a busy worker (a race in Go's fuzz coordinator, go.dev/issue/75804,
@@ -101,10 +114,10 @@ fuzz: ## each fuzzer for a bounded number of executions (seed corpora are in eac
 	go test ./pkg/gateway/access -run '^$$' -fuzz '^FuzzDecide$$' -fuzztime $(FUZZ_EXECS)
 	go test ./pkg/gateway/access -run '^$$' -fuzz '^FuzzScrub$$' -fuzztime $(FUZZ_EXECS)
 
-demo: control-plane build ## the main job on a local hub and downstreams
-	hack/demo.sh
+demo: hub-control-plane build ## the main job on a local hub and downstreams
+	KIMPORT_KUBE_VERSIONS='$(HUB_VERSIONS)' hack/demo.sh
 
-bench: control-plane build ## admission latency and cost through the real API server (one run), validator, probe memory, webhook RSS
+bench: hub-control-plane build ## admission latency and cost through the real API server (one run), validator, probe memory, webhook RSS
 	go test ./pkg/validate -run '^$$' -bench . -benchmem
 	go test ./pkg/hubca -run '^$$' -bench . -benchmem
 	go test ./pkg/clustersync -run '^$$' -bench '^BenchmarkProbeMemory$$' -benchtime 1x
@@ -117,9 +130,9 @@ bench: control-plane build ## admission latency and cost through the real API se
 # downstreams hanging (test/fleet says what is simulated). Not part of `make test`.
 FLEET_SIZES ?= 1000 5000
 FLEET_DIRECT ?= 1000
-bench-fleet: control-plane build ## hub CPU, RSS, writes/s and Unavailable detection with thousands of simulated clusters
+bench-fleet: hub-control-plane build ## hub CPU, RSS, writes/s and Unavailable detection with thousands of simulated clusters
 	FLEET_SIZES='$(FLEET_SIZES)' FLEET_DIRECT='$(FLEET_DIRECT)' go test ./test/fleet -run '^$$' -bench '^BenchmarkFleet$$' -benchtime 1x -timeout 120m \
 		-ldflags '-X github.com/kubectl-import/kubectl-import/pkg/version.Version=$(VERSION)'
 
-clean:
+clean: ## the binaries make build wrote
 	rm -rf $(BIN)/kubectl-import $(BIN)/webhook $(BIN)/kimport-agent

@@ -13,7 +13,7 @@ rm -rf "$demo"; mkdir -p "$demo/config"
 export PATH="$root/bin:$PATH"            # kubectl finds the plugin kubectl-import here
 export XDG_CONFIG_HOME="$demo/config"     # the recorded hub stays inside .demo
 export KIMPORT_TEST_ASSETS="${KIMPORT_TEST_ASSETS:-$root/bin/k8s}"   # one directory per version
-export KIMPORT_KUBE_VERSIONS="${KIMPORT_KUBE_VERSIONS:-v1.37.2 v1.35.4}" # the hub's first (make sets both)
+export KIMPORT_KUBE_VERSIONS="${KIMPORT_KUBE_VERSIONS:-v1.37.2}" # the hub's first (make sets those it built)
 # The downstreams run the hub's Kubernetes unless DEMO_DOWNSTREAM_VERSION names another built one
 # (e.g. make demo DEMO_DOWNSTREAM_VERSION=v1.35.4). The K3s upgrade targets the next patch.
 downstream_version=${DEMO_DOWNSTREAM_VERSION:-${KIMPORT_KUBE_VERSIONS%% *}}

@@ -30,5 +30,5 @@ func main() {
 	})
 	// A downstream's answer refused for its size is said as such, without client-go's
 	// "unexpected error when reading response body. Please retry", which would not help.
-	cmdutil.CheckErr(bodylimit.Cause(plugin.NewCmdImport(streams).Execute()))
+	cmdutil.CheckErr(bodylimit.Cause(plugin.NewCmdImport(common.NewFactory(), streams).Execute()))
 }

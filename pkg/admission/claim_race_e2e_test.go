@@ -67,7 +67,9 @@ func TestRawCreatesRaceToTwoWebhookReplicas(t *testing.T) {
 	must(t, err)
 	dsConn, err := importer.Connect(ds.Config)
 	must(t, err)
-	req, err := importer.NewRequest(ctx, dsConn, hubConn, "dup-a", "")
+	hubID, err := importer.KubeSystemUID(ctx, hubConn.Client)
+	must(t, err)
+	req, err := importer.NewRequest(ctx, dsConn, importer.Request{Name: "dup-a", HubID: hubID, HubServer: hubConn.Config.Host}, "")
 	must(t, err)
 	req.Mode = v1alpha1.ModeDirect
 	token, err := importer.ApplyDownstream(ctx, ds.Client, req, io.Discard)

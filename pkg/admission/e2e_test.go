@@ -86,9 +86,9 @@ func (e *env) kubectl(t *testing.T, stdin string, args ...string) (string, error
 	return out.String(), err
 }
 
-func runCmd(newCmd func(genericiooptions.IOStreams) *cobra.Command, args ...string) (string, error) {
+func runCmd(newCmd func(common.Factory, genericiooptions.IOStreams) *cobra.Command, args ...string) (string, error) {
 	var out bytes.Buffer
-	cmd := newCmd(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &out})
+	cmd := newCmd(common.NewFactory(), genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &out})
 	cmd.SetArgs(args)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true // as under the root command
 	cmd.SetOut(&out)

@@ -23,6 +23,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubserver"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	joinflow "github.com/kubectl-import/kubectl-import/pkg/importer/join"
 	"github.com/kubectl-import/kubectl-import/pkg/status"
 )
 
@@ -228,7 +229,7 @@ func startAgentIdentity(t *testing.T, e *env, name string, n int) agentClients {
 func registerJoined(t *testing.T, e *env, name string, n int) {
 	t.Helper()
 	ctx := context.Background()
-	reg := importer.Registration{Name: name, ExpiresAt: time.Now().Add(time.Hour)}
+	reg := joinflow.Registration{Name: name, ExpiresAt: time.Now().Add(time.Hour)}
 	applied, err := importer.Apply(ctx, e.hub.Client, reg.ImportedCluster(), io.Discard)
 	if err != nil {
 		t.Fatal(err)

@@ -19,8 +19,7 @@ import (
 // cadence the hub publishes in it (pkg/heartbeat: a third of its leaseDurationSeconds,
 // jittered), read at every renewal. The hub judges liveness by when it sees the renewal, by its
 // own clock. hub is the agent's own hub client (kubernetes.Interface's CoordinationV1());
-// exported for the fleet benchmark (test/fleet), which runs thousands of agents' heartbeats in
-// one process.
+// exported for a fleet simulator, which runs thousands of agents' heartbeats in one process.
 func Heartbeat(ctx context.Context, hub coordinationv1client.LeasesGetter, cluster string) error {
 	logger := log.FromContext(ctx).WithName("heartbeat")
 	cadence := heartbeat.Of(heartbeat.DefaultLease) // until the Lease is read

@@ -37,6 +37,9 @@ type Options struct {
 	LeaderElect      bool
 	ProbeAddr        string
 	MetricsAddr      string
+	// SkipControllerNameValidation lets one process run several agents: controller-runtime
+	// otherwise refuses a controller name already used in the process.
+	SkipControllerNameValidation bool
 }
 
 // Defaults.

@@ -62,7 +62,7 @@ func (r *reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 // changed anything, keeping the hub's own conditions, with the phase derived; a newer
 // lastProbeTime alone is written once the stored one is older than ten syncIntervals. A
 // conflict with the hub's write is retried on a fresh read (from fresh), so it is never a
-// failed report. Exported for the fleet benchmark (test/fleet).
+// failed report. Exported for a fleet simulator that reports for many clusters from one process.
 func Report(ctx context.Context, hub client.Client, fresh client.Reader, ic *v1alpha1.ImportedCluster, observed *v1alpha1.ImportedClusterStatus, syncInterval time.Duration) error {
 	if _, err := clustersync.AgentWriter(hub, fresh, 10*syncInterval).Write(ctx, ic, observed); err != nil {
 		return fmt.Errorf("reporting status: %w", err)

@@ -64,7 +64,7 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 		LeaderElectionID:              v1alpha1.AgentLeaderElection,
 		LeaderElectionNamespace:       v1alpha1.AgentNamespace,
 		LeaderElectionReleaseOnCancel: true,
-		Controller:                    config.Controller{SkipNameValidation: ptrTrue()},
+		Controller:                    config.Controller{SkipNameValidation: &o.SkipControllerNameValidation},
 	})
 	if err != nil {
 		return fmt.Errorf("creating the manager: %w", err)
@@ -98,8 +98,6 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 	}
 	return mgr.Start(ctx)
 }
-
-func ptrTrue() *bool { t := true; return &t }
 
 // credential is the hub credential: from --hub-kubeconfig (development), else from the
 // downstream Secret the import wrote.

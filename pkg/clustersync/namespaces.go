@@ -45,7 +45,7 @@ func eachNamespace(ctx context.Context, cs kubernetes.Interface, selector string
 		return each(&ns)
 	}
 	rc, ok := cs.CoreV1().RESTClient().(*rest.RESTClient)
-	if !ok || rc == nil { // a fake clientset (unit tests) has no REST client
+	if !ok || rc == nil { // an in-memory clientset has no REST client to stream from
 		return eachTyped(ctx, func(opts metav1.ListOptions) (runtime.Object, error) {
 			opts.LabelSelector = selector
 			return cs.CoreV1().Namespaces().List(ctx, opts)

@@ -121,7 +121,7 @@ func (k *nodeKeeper) keep(n corev1.Node) error {
 func listNodes(ctx context.Context, cs kubernetes.Interface) ([]corev1.Node, error) {
 	var k nodeKeeper
 	rc, ok := cs.CoreV1().RESTClient().(*rest.RESTClient)
-	if !ok || rc == nil { // a fake clientset (unit tests) has no REST client
+	if !ok || rc == nil { // an in-memory clientset has no REST client to stream from
 		err := eachTyped(ctx, func(opts metav1.ListOptions) (runtime.Object, error) {
 			return cs.CoreV1().Nodes().List(ctx, opts)
 		}, nodePageSize, func(raw []byte) error {

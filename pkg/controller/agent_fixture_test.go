@@ -49,6 +49,7 @@ func startAgentFor(t *testing.T, hub, ds *testenv.Cluster, name string) {
 	o.HubKubeconfig = hubKubeconfig
 	o.SyncInterval, o.ProbeTimeout = time.Second, 3*time.Second
 	o.ProbeAddr = "0"
+	o.SkipControllerNameValidation = true // several agents run in this process
 	runCtx, cancel := context.WithCancel(ctx)
 	stopped := make(chan error, 1)
 	go func() { stopped <- agentrun.Run(runCtx, dsCfg, o) }()

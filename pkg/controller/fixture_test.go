@@ -50,7 +50,11 @@ func prepareImportMode(t *testing.T, hub, ds *testenv.Cluster, name string, memb
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, err := importer.NewRequest(ctx, dsConn, hubConn, name, "")
+	hubID, err := importer.KubeSystemUID(ctx, hubConn.Client)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, err := importer.NewRequest(ctx, dsConn, importer.Request{Name: name, HubID: hubID, HubServer: hubConn.Config.Host}, "")
 	if err != nil {
 		t.Fatalf("import request for %s: %v", name, err)
 	}

@@ -62,7 +62,7 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	r := &Reconciler{
 		Client:    mgr.GetClient(),
 		APIReader: mgr.GetAPIReader(),
-		//lint:ignore SA1019 core/v1 Events are what describe and the tests read; the events.k8s.io recorder is a follow-up
+		//lint:ignore SA1019 core/v1 Events are what describe reads; the events.k8s.io recorder is a follow-up
 		Recorder: mgr.GetEventRecorderFor(Name),
 		Options:  opts.withDefaults(),
 	}

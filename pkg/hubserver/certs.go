@@ -44,7 +44,7 @@ func addCertRotation(mgr manager.Manager, o Options, ready chan struct{}) error 
 		// manager's SkipNameValidation does not reach the rotator's controller, which
 		// cert-controller creates unmanaged (controller.NewUnmanaged no longer takes the
 		// manager since controller-runtime 0.21), so each rotator of a process running several
-		// managers (tests) gets a name of its own.
+		// managers (several hubs) gets a name of its own.
 		controllerName = fmt.Sprintf("cert-rotator-%d", rotatorSeq.Add(1))
 	}
 	return rotator.AddRotator(newCertSecretManager(mgr, CertSecretName), &rotator.CertRotator{

@@ -2,7 +2,7 @@
 // ImportedCluster reconciler (with the inventory controller), the admission webhook, or both,
 // with health, metrics and (unless cert-manager does it) the webhook's certificate rotation.
 // Deployed, they run apart (--disable-reconciler, --disable-webhook), each as its own
-// ServiceAccount. cmd/webhook runs it; tests and the demo run the same code.
+// ServiceAccount. cmd/webhook runs it, and so does every hub run in-process.
 package hubserver
 
 import (

@@ -60,7 +60,8 @@ type Options struct {
 	// ClusterProfileNamespace holds the ClusterProfile (multicluster.x-k8s.io) of each
 	// ImportedCluster.
 	ClusterProfileNamespace string
-	// SkipControllerNameValidation lets one process run several managers (tests only).
+	// SkipControllerNameValidation lets one process run several hubs: controller-runtime
+	// otherwise refuses a controller name already used in the process.
 	SkipControllerNameValidation bool
 }
 

@@ -57,7 +57,7 @@ func HubPinOf(hub *Cluster) (HubPin, error) {
 func ApplyAgentIdentity(ctx context.Context, hub client.Client, ic *v1alpha1.ImportedCluster, out io.Writer) (types.UID, error) {
 	objs := agent.HubIdentity(ic.Name)
 	root := objs[0].(*rbacv1.ClusterRole)
-	root.SetOwnerReferences(ownedByImportedCluster(ic.Name, ic.UID))
+	root.SetOwnerReferences(OwnedByImportedCluster(ic.Name, ic.UID))
 	applied, err := Apply(ctx, hub, root, out)
 	if err != nil {
 		return "", err
@@ -75,13 +75,6 @@ func ApplyAgentIdentity(ctx context.Context, hub client.Client, ic *v1alpha1.Imp
 		}
 	}
 	return bootstrap, nil
-}
-
-// RevokeAgentIdentity deletes the agent's hub ServiceAccount and waits until it is gone: every
-// token of it stops working (bound tokens name its UID), the bootstrap token and every token
-// minted with it included. ApplyAgentIdentity makes a new one.
-func RevokeAgentIdentity(ctx context.Context, hub client.Client, name string, out io.Writer) error {
-	return revokeServiceAccount(ctx, hub, v1alpha1.AgentName(name), "the agent's hub tokens", "the agent's hub tokens, the bootstrap token included,", out)
 }
 
 // IssueBootstrapToken asks the hub for a bootstrap token of the agent of cluster, bound to

@@ -54,7 +54,7 @@ func Apply(ctx context.Context, c client.Client, obj runtime.Object, out io.Writ
 	if err != nil {
 		return nil, err
 	}
-	if err := applyAs(ctx, c, u, v1alpha1.FieldManager); err != nil {
+	if err := ApplyAs(ctx, c, u, v1alpha1.FieldManager); err != nil {
 		return nil, err
 	}
 	fmt.Fprintf(out, "%s serverside-applied\n", Ref(u))
@@ -62,7 +62,7 @@ func Apply(ctx context.Context, c client.Client, obj runtime.Object, out io.Writ
 }
 
 // applyAs server-side applies u as manager, explaining a webhook refusal.
-func applyAs(ctx context.Context, c client.Client, u *unstructured.Unstructured, manager string) error {
+func ApplyAs(ctx context.Context, c client.Client, u *unstructured.Unstructured, manager string) error {
 	//lint:ignore SA1019 client.Apply patch type: the typed Client.Apply needs apply configurations; the migration is a follow-up of the controller-runtime 0.25 upgrade
 	if err := c.Patch(ctx, u, client.Apply, client.FieldOwner(manager), client.ForceOwnership); err != nil {
 		return fmt.Errorf("applying %s: %w", Ref(u), ExplainAdmission(err))

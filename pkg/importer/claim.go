@@ -42,7 +42,7 @@ func ClaimIdentity(ctx context.Context, hub client.Client, req Request, out io.W
 	if err := hub.Get(ctx, client.ObjectKeyFromObject(lease), &existing); err != nil {
 		return fmt.Errorf("reading the claim on cluster ID %s: %w", req.ClusterID, err)
 	}
-	if holder := holderOf(&existing); holder != req.Name {
+	if holder := ClaimHolder(&existing); holder != req.Name {
 		return &ClaimedError{ClusterID: req.ClusterID, Holder: holder, Lease: lease.Namespace + "/" + lease.Name}
 	}
 	fmt.Fprintf(out, "%s unchanged (already claimed for %s)\n", ref, req.Name)

@@ -31,17 +31,17 @@ func Connect(cfg *rest.Config) (*Cluster, error) {
 	return &Cluster{Config: cfg, Client: c}, nil
 }
 
-// ConnectDownstream is Connect for the cluster being imported, refusing a kubeconfig that
-// skips TLS verification: the hub and the agent pin the downstream's CA, so the import must
-// know it, and it must not learn it over an unverified connection. Every answer is read
-// under bodylimit.Plugin.
-func ConnectDownstream(cfg *rest.Config) (*Cluster, error) {
+// DownstreamConfig is cfg for the cluster being imported, refusing a kubeconfig that skips
+// TLS verification: the hub and the agent pin the downstream's CA, so the import must know it,
+// and it must not learn it over an unverified connection. Every answer is read under
+// bodylimit.Plugin.
+func DownstreamConfig(cfg *rest.Config) (*rest.Config, error) {
 	if cfg.Insecure {
 		return nil, fmt.Errorf("the downstream's kubeconfig sets insecure-skip-tls-verify for %s: kubectl-import never skips TLS verification and pins the downstream's CA, so the kubeconfig must name it. "+
 			"Take the CA from the cluster's own admin kubeconfig or its PKI (K3s: certificate-authority-data in /etc/rancher/k3s/k3s.yaml; kubeadm: /etc/kubernetes/pki/ca.crt), "+
 			"then: kubectl config set-cluster <cluster> --certificate-authority=ca.crt --embed-certs=true --insecure-skip-tls-verify=false", cfg.Host)
 	}
-	return Connect(dsclient.Config(cfg, dsclient.Import))
+	return dsclient.Config(cfg, dsclient.Import), nil
 }
 
 // KubeSystemUID is the UID of the kube-system namespace: the identity of a downstream cluster

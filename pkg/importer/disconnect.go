@@ -31,7 +31,7 @@ func RemoveHubRecords(ctx context.Context, hub client.Client, name, clusterID st
 	if err := hub.Get(ctx, key, &lease); err != nil {
 		return client.IgnoreNotFound(err)
 	}
-	if holderOf(&lease) != name {
+	if ClaimHolder(&lease) != name {
 		return nil
 	}
 	return deleteAndSay(ctx, hub, &lease, "lease.coordination.k8s.io/"+lease.Name, out)

@@ -48,14 +48,14 @@ func DryRunObjects(req Request, namespaceExists bool) ([]*unstructured.Unstructu
 	objs = append(objs, ic)
 	if req.Mode == v1alpha1.ModeAgent {
 		objs = append(objs, agentDryRunObjects(req, cr)...)
-		return toUnstructuredAll(objs)
+		return ToUnstructuredAll(objs)
 	}
 	secret := req.CredentialsSecret("")
 	delete(secret.Data, hubcreds.KeyToken)
 	secret.StringData = map[string]string{hubcreds.KeyToken: TokenPlaceholder}
-	secret.OwnerReferences = ownedByImportedCluster(req.Name, types.UID(UIDPlaceholder))
+	secret.OwnerReferences = OwnedByImportedCluster(req.Name, types.UID(UIDPlaceholder))
 	objs = append(objs, secret)
-	return toUnstructuredAll(objs)
+	return ToUnstructuredAll(objs)
 }
 
 // agentDryRunObjects are what agent mode adds: the agent's hub identity (its ClusterRole
@@ -65,7 +65,7 @@ func agentDryRunObjects(req Request, cr *rbacv1.ClusterRole) []runtime.Object {
 	var objs []runtime.Object
 	identity := agent.HubIdentity(req.Name)
 	root := identity[0].(*rbacv1.ClusterRole)
-	root.SetOwnerReferences(ownedByImportedCluster(req.Name, types.UID(UIDPlaceholder)))
+	root.SetOwnerReferences(OwnedByImportedCluster(req.Name, types.UID(UIDPlaceholder)))
 	objs = append(objs, root)
 	for _, obj := range identity[1:] {
 		agent.OwnedBy(obj, root)
@@ -85,28 +85,8 @@ func agentDryRunObjects(req Request, cr *rbacv1.ClusterRole) []runtime.Object {
 	return objs
 }
 
-// AgentManifest is what `join --dry-run -o yaml` prints: the downstream objects of the import
-// for GitOps or air-gapped use, applied by other means and finished with `join --agent-applied`.
-// They carry no ownerReferences (their UIDs exist only once applied); the tool that applies
-// them owns them, so a disconnect deletes the agent ClusterRole and the member bindings, and
-// the rest goes when it is removed from that tool. The namespace is listed only when absent,
-// and the marker records that the import does not own it.
-func AgentManifest(req Request, namespaceExists bool) ([]*unstructured.Unstructured, error) {
-	ns, cr, rest := agent.Objects(req.AgentRegistration())
-	objs := []runtime.Object{cr}
-	if !namespaceExists {
-		objs = []runtime.Object{ns, cr}
-	}
-	for _, obj := range rest {
-		if cm, ok := obj.(*corev1.ConfigMap); ok && cm.Name == v1alpha1.MarkerConfigMap {
-			cm.Data[v1alpha1.MarkerCreatedNamespace] = "false"
-		}
-		objs = append(objs, obj.(runtime.Object))
-	}
-	return toUnstructuredAll(objs)
-}
-
-func toUnstructuredAll(objs []runtime.Object) ([]*unstructured.Unstructured, error) {
+// ToUnstructuredAll is ToUnstructured of each object, in order.
+func ToUnstructuredAll(objs []runtime.Object) ([]*unstructured.Unstructured, error) {
 	out := make([]*unstructured.Unstructured, 0, len(objs))
 	for _, obj := range objs {
 		u, err := ToUnstructured(obj)

@@ -23,7 +23,7 @@ func Register(ctx context.Context, hub client.Client, req Request, token string,
 	if err != nil {
 		return nil, err
 	}
-	owner := ownedByImportedCluster(applied.GetName(), applied.GetUID())
+	owner := OwnedByImportedCluster(applied.GetName(), applied.GetUID())
 	if req.Mode != v1alpha1.ModeAgent { // in agent mode the hub holds no downstream credential
 		secret := req.CredentialsSecret(token)
 		secret.OwnerReferences = owner
@@ -41,7 +41,9 @@ func Register(ctx context.Context, hub client.Client, req Request, token string,
 	return &ic, nil
 }
 
-func ownedByImportedCluster(name string, uid types.UID) []metav1.OwnerReference {
+// OwnedByImportedCluster is the owner reference to the ImportedCluster name (uid): what it
+// owns goes with it.
+func OwnedByImportedCluster(name string, uid types.UID) []metav1.OwnerReference {
 	return []metav1.OwnerReference{{APIVersion: v1alpha1.GroupVersion.String(), Kind: "ImportedCluster", Name: name, UID: uid}}
 }
 
@@ -55,7 +57,7 @@ func ownClaim(ctx context.Context, hub client.Client, req Request, owner []metav
 	} else if err != nil {
 		return fmt.Errorf("reading the identity claim %s: %w", key.Name, err)
 	}
-	if holderOf(&lease) != req.Name || hasOwner(lease.OwnerReferences, owner[0].UID) {
+	if ClaimHolder(&lease) != req.Name || hasOwner(lease.OwnerReferences, owner[0].UID) {
 		return nil
 	}
 	patch := client.MergeFrom(lease.DeepCopy())

@@ -42,30 +42,29 @@ type Request struct {
 	Agent AgentOptions
 }
 
-// NewRequest fills the identities, endpoint and CA of an import of ds into hub.
-// advertiseAddress overrides the downstream URL the hub uses ("" keeps ds's own).
-func NewRequest(ctx context.Context, ds, hub *Cluster, name, advertiseAddress string) (Request, error) {
-	req := Request{Name: name, APIServer: ds.Config.Host, HubServer: hub.Config.Host}
+// NewRequest completes r, what the caller asked for (name, display name, members, mode) and
+// knows of the hub (its ID and URL), with what the downstream ds is: its identity, the
+// endpoint the hub uses (advertiseAddress, "" for ds's own), its CA and how many
+// embedded-etcd members it has. `cluster` and `join` both build their request here.
+func NewRequest(ctx context.Context, ds *Cluster, r Request, advertiseAddress string) (Request, error) {
+	r.APIServer = ds.Config.Host
 	if advertiseAddress != "" {
-		req.APIServer = advertiseAddress
+		r.APIServer = advertiseAddress
 	}
-	if err := ValidateAPIServer(req.APIServer); err != nil {
-		return req, err
+	if err := ValidateAPIServer(r.APIServer); err != nil {
+		return r, fmt.Errorf("the downstream's address: %w (pass --advertise-address)", err)
 	}
 	var err error
-	if req.ClusterID, err = KubeSystemUID(ctx, ds.Client); err != nil {
-		return req, fmt.Errorf("downstream: %w", err)
+	if r.ClusterID, err = KubeSystemUID(ctx, ds.Client); err != nil {
+		return r, fmt.Errorf("downstream: %w", err)
 	}
-	if req.HubID, err = KubeSystemUID(ctx, hub.Client); err != nil {
-		return req, fmt.Errorf("hub: %w", err)
+	if r.CAData, err = DownstreamCA(ctx, ds); err != nil {
+		return r, err
 	}
-	if req.CAData, err = DownstreamCA(ctx, ds); err != nil {
-		return req, err
+	if r.EtcdMembers, err = CountEtcdMembers(ctx, ds.Client); err != nil {
+		return r, err
 	}
-	if req.EtcdMembers, err = CountEtcdMembers(ctx, ds.Client); err != nil {
-		return req, err
-	}
-	return req, nil
+	return r, nil
 }
 
 // CountEtcdMembers counts the downstream's embedded-etcd members: the nodes K3s labels

@@ -13,17 +13,13 @@ type Step struct {
 	Run   func(ctx context.Context) error
 }
 
-// RunSteps runs steps in order, announcing each as "[i/n] title" on out. failAfter names a
-// step after which it stops with an error: tests inject faults with it to prove that a
-// re-run converges ("" in normal use).
-func RunSteps(ctx context.Context, out io.Writer, steps []Step, failAfter string) error {
+// RunSteps runs steps in order, announcing each as "[i/n] title" on out, and stops at the
+// first that fails.
+func RunSteps(ctx context.Context, out io.Writer, steps []Step) error {
 	for i, s := range steps {
 		fmt.Fprintf(out, "[%d/%d] %s\n", i+1, len(steps), s.Title)
 		if err := s.Run(ctx); err != nil {
 			return err
-		}
-		if failAfter == s.Name {
-			return fmt.Errorf("fault injected after step %s", s.Name)
 		}
 	}
 	return nil

@@ -16,7 +16,7 @@ import (
 )
 
 // PollInterval is how often waits read the hub.
-var PollInterval = 500 * time.Millisecond
+const PollInterval = 500 * time.Millisecond
 
 // WaitActive waits, at most timeout, until the ImportedCluster is Active. progress (may be
 // nil) is called whenever the phase or a condition changes. On timeout the error names the

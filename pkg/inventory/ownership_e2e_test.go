@@ -39,7 +39,7 @@ func TestProfilesOfAnotherManagerAreLeftAlone(t *testing.T) {
 	server := hubenv.New(t, hub)
 	server.Options.ClusterProfileNamespace = ns
 	var out bytes.Buffer
-	cmd := initcmd.NewCmd(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &out})
+	cmd := initcmd.NewCmd(common.NewFactory(), genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &out})
 	cmd.SetArgs([]string{"--kubeconfig", hub.Kubeconfig, "--webhook-url", server.URL, "--cluster-profile-namespace", ns})
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	if err := cmd.ExecuteContext(ctx); err != nil {

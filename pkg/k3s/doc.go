@@ -37,6 +37,6 @@
 // when an override annotation is malformed (the webhook refuses those, so only objects stored
 // while it was down have them): report it as a Warning event; the detected value stays.
 //
-// No Go code here starts the SUC: tests play its part by writing Plan status and node labels
-// the way it does.
+// No Go code here starts the SUC: it runs in the downstream, and what it reports (Plan status,
+// node labels) is what these functions read.
 package k3s

@@ -9,6 +9,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/agentcmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/capabilities"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/cluster"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/completion"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/create"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/credentials"
@@ -26,8 +27,8 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/versioncmd"
 )
 
-// NewCmdImport is the root command, `kubectl import`.
-func NewCmdImport(streams genericiooptions.IOStreams) *cobra.Command {
+// NewCmdImport is the root command, `kubectl import`; its verbs get their clients from f.
+func NewCmdImport(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "kubectl-import",
 		Short: "Import existing Kubernetes clusters into a hub cluster",
@@ -53,24 +54,24 @@ func NewCmdImport(streams genericiooptions.IOStreams) *cobra.Command {
 	cmd.SetOut(streams.Out)
 	cmd.SetErr(streams.ErrOut)
 	cmd.AddCommand(
-		initcmd.NewCmd(streams),
-		preflight.NewCmd(streams),
-		cluster.NewCmd(streams),
-		create.NewCmd(streams),
-		join.NewCmd(streams),
-		deletecmd.NewCmd(streams),
-		list.NewCmd(streams),
-		describe.NewCmd(streams),
-		projects.NewCmd(streams),
-		members.NewCmd(streams),
-		versioncmd.NewCmd(streams),
-		capabilities.NewCmd(streams),
-		nodeconfig.NewCmd(streams),
-		credentials.NewCmd(streams),
-		upgrade.NewCmd(streams),
-		upgrader.NewCmd(streams),
-		agentcmd.NewCmd(streams),
-		completion.NewCmd(streams),
+		initcmd.NewCmd(f, streams),
+		preflight.NewCmd(f, streams),
+		cluster.NewCmd(f, streams),
+		create.NewCmd(f, streams),
+		join.NewCmd(f, streams),
+		deletecmd.NewCmd(f, streams),
+		list.NewCmd(f, streams),
+		describe.NewCmd(f, streams),
+		projects.NewCmd(f, streams),
+		members.NewCmd(f, streams),
+		versioncmd.NewCmd(f, streams),
+		capabilities.NewCmd(f, streams),
+		nodeconfig.NewCmd(f, streams),
+		credentials.NewCmd(f, streams),
+		upgrade.NewCmd(f, streams),
+		upgrader.NewCmd(f, streams),
+		agentcmd.NewCmd(f, streams),
+		completion.NewCmd(f, streams),
 	)
 	return cmd
 }

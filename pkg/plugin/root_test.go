@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 // TestHelp walks every command of the plugin: each has a Long description and examples,
@@ -50,7 +52,7 @@ func TestHelp(t *testing.T) {
 			walk(sub)
 		}
 	}
-	walk(NewCmdImport(streams))
+	walk(NewCmdImport(common.NewFactory(), streams))
 	// root, 18 verbs, capabilities set/unset/schema, upgrade status, upgrader's 5 subcommands,
 	// agent upgrade.
 	if count != 29 {

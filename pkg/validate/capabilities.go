@@ -76,7 +76,7 @@ var capabilityParsers = map[string]parseFunc{
 	TaintSupport:             parseBoolAnnotation(true),
 }
 
-// capabilityNames are the keys of capabilityParsers, sorted (checked by a test).
+// capabilityNames are the keys of capabilityParsers, sorted.
 var capabilityNames = [...]string{IngressCapabilities, LoadBalancerCapabilities, NodePoolScalingSupported, NodePortRange, PSPEnabled, TaintSupport}
 
 // CapabilityNames lists every known capability name, sorted.

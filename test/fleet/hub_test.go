@@ -23,6 +23,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubenv"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
 )
 
@@ -176,9 +177,9 @@ func (h *hub) writes(b *testing.B) (float64, map[string]float64) {
 	return total, by
 }
 
-func runCmd(newCmd func(genericiooptions.IOStreams) *cobra.Command, args ...string) (string, error) {
+func runCmd(newCmd func(common.Factory, genericiooptions.IOStreams) *cobra.Command, args ...string) (string, error) {
 	var out bytes.Buffer
-	cmd := newCmd(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &out})
+	cmd := newCmd(common.NewFactory(), genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &out})
 	cmd.SetArgs(args)
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
 	cmd.SetOut(&out)

@@ -1,6 +1,6 @@
-// Package hubtest runs the plugin's hub verbs against a real hub (internal/testenv) in tests:
-// it creates ImportedClusters with the status a reconciler would write and executes cobra
-// commands in-process with captured output.
+// Package hubtest is a real hub (internal/testenv) for the tests of the plugin's hub verbs,
+// with ImportedClusters carrying the status a reconciler would write and the events it would
+// record (internal/testenv/plugintest runs the verbs against it).
 package hubtest
 
 import (
@@ -8,10 +8,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
@@ -64,45 +62,6 @@ func Record(t testing.TB, c client.Client, ic *v1alpha1.ImportedCluster, typ, re
 	}
 	if err := c.Create(context.Background(), ev); err != nil {
 		t.Fatalf("recording event %s for %q: %v", reason, ic.Name, err)
-	}
-}
-
-// Result is what a command printed and returned.
-type Result struct {
-	Out, Err string
-	Error    error
-}
-
-// Execute runs the command newCmd builds against hub with args, as `kubectl import` would
-// (errors returned, not printed; no usage dump).
-func Execute(hub *testenv.Cluster, newCmd func(genericiooptions.IOStreams) *cobra.Command, args ...string) Result {
-	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
-	cmd := newCmd(streams)
-	cmd.SilenceErrors, cmd.SilenceUsage = true, true
-	cmd.SetOut(out)
-	cmd.SetErr(errOut)
-	cmd.SetArgs(append(args, "--hub-kubeconfig", hub.Kubeconfig))
-	err := cmd.ExecuteContext(context.Background())
-	return Result{Out: out.String(), Err: errOut.String(), Error: err}
-}
-
-// Stdout fails the test when the command failed or wrote to stderr, else returns stdout.
-func (r Result) Stdout(t testing.TB) string {
-	t.Helper()
-	if r.Error != nil || r.Err != "" {
-		t.Fatalf("command failed: %v\nstderr: %s\nstdout: %s", r.Error, r.Err, r.Out)
-	}
-	return r.Out
-}
-
-// Failed asserts the command failed with exactly wantErr and printed nothing.
-func (r Result) Failed(t testing.TB, wantErr string) {
-	t.Helper()
-	if r.Error == nil || r.Error.Error() != wantErr {
-		t.Errorf("error = %v\nwant    %s", r.Error, wantErr)
-	}
-	if r.Out != "" || r.Err != "" {
-		t.Errorf("a failed command printed: stdout %q, stderr %q", r.Out, r.Err)
 	}
 }
 

@@ -1,6 +1,6 @@
 // Package scheme is the runtime.Scheme every part shares: the built-in kinds and
-// kimport.dev/v1alpha1. It sits with the API types so that flows, entry points and test
-// environments all take it from below them.
+// kimport.dev/v1alpha1. It sits with the API types so that every layer above takes it from
+// below.
 package scheme
 
 import (

@@ -11,8 +11,8 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv/gatewaytest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
-	"github.com/kubectl-import/kubectl-import/pkg/gateway/gatewaytest"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/tunnel"
 )
 

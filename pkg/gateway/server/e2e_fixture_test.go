@@ -23,11 +23,11 @@ import (
 	ctrllog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/gatewaytest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/agentlink"
-	"github.com/kubectl-import/kubectl-import/pkg/gateway/gatewaytest"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/server"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/tunnel"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"

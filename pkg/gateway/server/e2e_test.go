@@ -23,8 +23,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/gatewaytest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
-	"github.com/kubectl-import/kubectl-import/pkg/gateway/gatewaytest"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/tunnel"
 )
 

@@ -11,10 +11,10 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/gatewaytest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/access"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/forward"
-	"github.com/kubectl-import/kubectl-import/pkg/gateway/gatewaytest"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/tunnel"
 )
 

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kubectl-import/kubectl-import/pkg/gateway/gatewaytest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/gatewaytest"
 )
 
 // The agent's end answers who it is, so that a test knows which tunnel carried a request.

@@ -12,7 +12,7 @@ import (
 )
 
 // NewCmd is `kubectl import agent`.
-func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
+func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "agent",
 		Short: "Manage the kimport-agent of clusters imported in agent mode",
@@ -27,16 +27,13 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return cmd.Help() },
 	}
-	cmd.AddCommand(NewCmdUpgrade(streams))
+	cmd.AddCommand(NewCmdUpgrade(f, streams))
 	return cmd
 }
 
 // NewCmdUpgrade is `kubectl import agent upgrade NAME`.
-func NewCmdUpgrade(streams genericiooptions.IOStreams) *cobra.Command {
-	return newCmdUpgrade(NewUpgradeOptions(streams))
-}
-
-func newCmdUpgrade(o *UpgradeOptions) *cobra.Command {
+func NewCmdUpgrade(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewUpgradeOptions(f, streams)
 	cmd := &cobra.Command{
 		Use:   "upgrade NAME [--image IMAGE]",
 		Short: "Set the image of the kimport-agent in a downstream imported in agent mode",
@@ -61,18 +58,11 @@ func newCmdUpgrade(o *UpgradeOptions) *cobra.Command {
 			# Have the downstream's API server check the change without persisting it
 			kubectl import agent upgrade edge-1 --context edge-1 --dry-run=server`),
 		Args:              common.ExactlyOneName,
-		ValidArgsFunction: common.CompleteClusterNames(&o.Hub),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(cmd, args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		ValidArgsFunction: common.CompleteClusterNames(f, &o.Hub),
+		RunE:              common.RunE(o),
 	}
 	cmd.Flags().StringVar(&o.Image, "image", "", "the agent image (default: the hub component's image at the plugin's version, "+o.defaultImage()+")")
+	o.Changed = cmd.Flags().Changed
 	o.DryRun.AddFlags(cmd)
 	cmd.Flags().Lookup("dry-run").Usage = `Must be "none", "server", or "client". With client, only print what would change. With server, send the change to the downstream without persisting it.`
 	o.Targets.AddFlags(cmd.Flags())

@@ -13,6 +13,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/plugintest"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
@@ -55,8 +56,8 @@ func TestAgentUpgradeAgainstRealClusters(t *testing.T) {
 		return &d
 	}
 	image := func() string { return deployment().Spec.Template.Spec.Containers[0].Image }
-	run := func(args ...string) hubtest.Result {
-		return hubtest.Execute(hub, NewCmd, append([]string{"upgrade"}, append(args, "--kubeconfig", ds.Kubeconfig)...)...)
+	run := func(args ...string) plugintest.Result {
+		return plugintest.Execute(hub, NewCmd, append([]string{"upgrade"}, append(args, "--kubeconfig", ds.Kubeconfig)...)...)
 	}
 
 	t.Run("refusals change nothing", func(t *testing.T) {

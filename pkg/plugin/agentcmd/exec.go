@@ -14,7 +14,8 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/importer/preflight"
+	"github.com/kubectl-import/kubectl-import/pkg/record"
 )
 
 // deploymentRef is how the agent's Deployment is named in the output, as kubectl names it.
@@ -23,13 +24,15 @@ const deploymentRef = "deployment.apps/" + v1alpha1.AgentDeployment
 // Run checks that NAME is in agent mode and that the downstream is NAME's cluster, then sets
 // the agent container's image.
 func (o *UpgradeOptions) Run(ctx context.Context) error {
-	if err := o.Targets.Connect(); err != nil {
+	clusters, err := o.Connect(o.Factory)
+	if err != nil {
 		return err
 	}
-	if o.Downstream == nil { // the downstream kubeconfig exists but cannot be read
-		return reportError(o.Targets.Preflight(ctx, ""))
+	if clusters.Unreadable != nil {
+		return reportError(clusters.Unreadable)
 	}
-	ic, err := common.GetImportedCluster(ctx, o.HubCluster.Client, o.Name)
+	o.ds, o.hub = clusters.Downstream, clusters.Hub
+	ic, err := record.Get(ctx, o.hub.Client, o.Name)
 	if err != nil {
 		return err
 	}
@@ -66,7 +69,7 @@ func (o *UpgradeOptions) checkCluster(ctx context.Context, ic *v1alpha1.Imported
 	if ic.Spec.ClusterID == "" {
 		return fmt.Errorf("importedcluster %q has no spec.clusterID yet: it waits for 'kubectl import join', which installs the agent; nothing to upgrade", ic.Name)
 	}
-	uid, err := importer.KubeSystemUID(ctx, o.Downstream.Client)
+	uid, err := importer.KubeSystemUID(ctx, o.ds.Client)
 	if err != nil {
 		return fmt.Errorf("identifying the downstream %s: %w", o.downstreamName(), err)
 	}
@@ -80,16 +83,16 @@ func (o *UpgradeOptions) checkCluster(ctx context.Context, ic *v1alpha1.Imported
 // downstreamName names the downstream as the flags chose it: its context, else its API server.
 func (o *UpgradeOptions) downstreamName() string {
 	if f := o.ConfigFlags; f != nil && f.Context != nil && *f.Context != "" {
-		return fmt.Sprintf("of --context %s (%s)", *f.Context, o.Downstream.Config.Host)
+		return fmt.Sprintf("of --context %s (%s)", *f.Context, o.ds.Config.Host)
 	}
-	return "at " + o.Downstream.Config.Host
+	return "at " + o.ds.Config.Host
 }
 
 // deployment reads the agent's Deployment from the downstream.
 func (o *UpgradeOptions) deployment(ctx context.Context) (*appsv1.Deployment, error) {
 	deploy := &appsv1.Deployment{}
 	key := client.ObjectKey{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.AgentDeployment}
-	switch err := o.Downstream.Client.Get(ctx, key, deploy); {
+	switch err := o.ds.Client.Get(ctx, key, deploy); {
 	case apierrors.IsNotFound(err):
 		return nil, fmt.Errorf("deployment %s/%s not found in the downstream: the agent is not installed; re-run 'kubectl import cluster %s --mode agent' against this cluster to install it",
 			key.Namespace, key.Name, o.Name)
@@ -132,7 +135,7 @@ func (o *UpgradeOptions) setImage(ctx context.Context, deploy *appsv1.Deployment
 	if o.DryRun.Server() {
 		opts = append(opts, client.DryRunAll)
 	}
-	err = o.Downstream.Client.Patch(ctx, deploy, client.RawPatch(types.StrategicMergePatchType, patch), opts...)
+	err = o.ds.Client.Patch(ctx, deploy, client.RawPatch(types.StrategicMergePatchType, patch), opts...)
 	switch {
 	case apierrors.IsForbidden(err):
 		return fmt.Errorf("setting the image of deployment %s/%s: %w: this needs 'patch' on deployments in %s of the downstream (a cluster-admin kubeconfig, as for 'kubectl import cluster')",
@@ -144,7 +147,7 @@ func (o *UpgradeOptions) setImage(ctx context.Context, deploy *appsv1.Deployment
 }
 
 // reportError turns a failed preflight report into one error with each failure's remedy.
-func reportError(r *importer.Report) error {
+func reportError(r *preflight.Report) error {
 	var lines []string
 	for _, c := range r.Failed() {
 		lines = append(lines, c.Name+": "+c.Detail)

@@ -1,7 +1,6 @@
 package agentcmd
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"strings"
@@ -17,10 +16,11 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
+	"github.com/kubectl-import/kubectl-import/internal/testenv/plugintest"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/version"
 )
 
@@ -62,17 +62,11 @@ func newFakes(t *testing.T, withDeployment bool) fakes {
 
 // run executes `agent upgrade` with the fakes as its two clusters.
 func (f fakes) run(args ...string) (string, string, error) {
-	var out, errOut bytes.Buffer
-	o := NewUpgradeOptions(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
-	o.Downstream = &importer.Cluster{Client: f.ds, Config: &rest.Config{Host: "https://edge.example:6443"}}
-	o.HubCluster = &importer.Cluster{Client: f.hub, Config: &rest.Config{Host: "https://hub.example:6443"}}
-	cmd := newCmdUpgrade(o)
-	cmd.SetArgs(args)
-	cmd.SetOut(&out)
-	cmd.SetErr(&errOut)
-	cmd.SilenceErrors, cmd.SilenceUsage = true, true
-	err := cmd.ExecuteContext(context.Background())
-	return out.String(), errOut.String(), err
+	const hub, edge = "https://hub.example:6443", "https://edge.example:6443"
+	fake := plugintest.Factory{Hub: &rest.Config{Host: hub}, Kube: &rest.Config{Host: edge},
+		Clients: map[string]client.Client{hub: f.hub, edge: f.ds}}
+	r := plugintest.Run(fake.Factory(), NewCmdUpgrade, args...)
+	return r.Out, r.Err, r.Error
 }
 
 func (f fakes) image(t *testing.T) (string, *appsv1.Deployment) {
@@ -166,7 +160,7 @@ func TestImagePatch(t *testing.T) {
 func TestAgentCommandHelp(t *testing.T) {
 	streams, _, out, _ := genericiooptions.NewTestIOStreams()
 	root := &cobra.Command{Use: "kubectl-import"}
-	root.AddCommand(NewCmd(streams))
+	root.AddCommand(NewCmd(common.NewFactory(), streams))
 	root.SetArgs([]string{"agent", "upgrade", "--help"})
 	root.SetOut(out)
 	if err := root.Execute(); err != nil {

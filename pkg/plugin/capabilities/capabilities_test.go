@@ -12,9 +12,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
-	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/plugintest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/validate"
 )
 
@@ -40,7 +41,7 @@ func TestCapabilities(t *testing.T) {
 	}
 
 	t.Run("detected values with their source", func(t *testing.T) {
-		out := hubtest.Execute(c, NewCmd, name).Stdout(t)
+		out := plugintest.Execute(c, NewCmd, name).Stdout(t)
 		for _, want := range []string{
 			"NAME                       VALUE",
 			`ingressCapabilities        [{"ingressProvider":"Traefik"}]`,
@@ -61,7 +62,7 @@ func TestCapabilities(t *testing.T) {
 			"portRange=1-2": "unknown capability \"portRange\": use one of ingressCapabilities, loadBalancerCapabilities, nodePoolScalingSupported, nodePortRange, pspEnabled, taintSupport",
 			"nodePortRange": `"nodePortRange": want KEY=VALUE, e.g. nodePortRange=30000-32767`,
 		} {
-			hubtest.Execute(c, NewCmd, "set", name, kv).Failed(t, want)
+			plugintest.Execute(c, NewCmd, "set", name, kv).Failed(t, want)
 		}
 		if len(annotations()) != 0 {
 			t.Errorf("a refused set wrote annotations: %v", annotations())
@@ -76,19 +77,19 @@ func TestCapabilities(t *testing.T) {
 		if err := c.Client.Update(ctx, &ic); err != nil {
 			t.Fatal(err)
 		}
-		out := hubtest.Execute(c, NewCmd, "set", name, "capabilities.cattle.io/nodePortRange=30000-31000").Stdout(t)
+		out := plugintest.Execute(c, NewCmd, "set", name, "capabilities.cattle.io/nodePortRange=30000-31000").Stdout(t)
 		if out != "importedcluster.kimport.dev/k3s-prod annotated\n" {
 			t.Errorf("set printed %q", out)
 		}
 		if a := annotations(); len(a) != 1 || a["capabilities/nodePortRange"] != "30000-31000" {
 			t.Errorf("annotations = %v", a)
 		}
-		hubtest.Execute(c, NewCmd, "set", name, "taintSupport=T").Stdout(t) // canonicalised to true
+		plugintest.Execute(c, NewCmd, "set", name, "taintSupport=T").Stdout(t) // canonicalised to true
 		if a := annotations(); a["capabilities/taintSupport"] != "true" {
 			t.Errorf("annotations = %v", a)
 		}
 		var doc Document
-		if err := yaml.Unmarshal([]byte(hubtest.Execute(c, NewCmd, name, "-o", "yaml").Stdout(t)), &doc); err != nil {
+		if err := yaml.Unmarshal([]byte(plugintest.Execute(c, NewCmd, name, "-o", "yaml").Stdout(t)), &doc); err != nil {
 			t.Fatal(err)
 		}
 		var npr, taint bool
@@ -103,14 +104,14 @@ func TestCapabilities(t *testing.T) {
 		if !npr || !taint || !doc.Live {
 			t.Errorf("capabilities -o yaml = %+v", doc)
 		}
-		table := hubtest.Execute(c, NewCmd, name).Stdout(t)
+		table := plugintest.Execute(c, NewCmd, name).Stdout(t)
 		if !strings.Contains(table, "nodePortRange              30000-31000") || !strings.Contains(table, "capabilities/nodePortRange   30000-31999 (detected)") {
 			t.Errorf("table:\n%s", table)
 		}
-		if out := hubtest.Execute(c, NewCmd, "unset", name, "nodePortRange").Stdout(t); out != "importedcluster.kimport.dev/k3s-prod annotated\n" {
+		if out := plugintest.Execute(c, NewCmd, "unset", name, "nodePortRange").Stdout(t); out != "importedcluster.kimport.dev/k3s-prod annotated\n" {
 			t.Errorf("unset printed %q", out)
 		}
-		if out := hubtest.Execute(c, NewCmd, "unset", name, "nodePortRange").Stdout(t); out != "importedcluster.kimport.dev/k3s-prod unchanged (no override of nodePortRange)\n" {
+		if out := plugintest.Execute(c, NewCmd, "unset", name, "nodePortRange").Stdout(t); out != "importedcluster.kimport.dev/k3s-prod unchanged (no override of nodePortRange)\n" {
 			t.Errorf("second unset printed %q", out)
 		}
 		if _, ok := annotations()["capabilities/nodePortRange"]; ok {
@@ -120,7 +121,7 @@ func TestCapabilities(t *testing.T) {
 
 	t.Run("schema covers every capability", func(t *testing.T) {
 		streams, _, out, _ := genericiooptions.NewTestIOStreams()
-		cmd := NewCmd(streams)
+		cmd := NewCmd(common.NewFactory(), streams)
 		cmd.SetArgs([]string{"schema"}) // needs no hub
 		if err := cmd.Execute(); err != nil {
 			t.Fatal(err)

@@ -11,8 +11,8 @@ import (
 )
 
 // NewCmd is `kubectl import capabilities`.
-func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &ShowOptions{IOStreams: streams, Local: common.NewLocalFlags(), Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML)}
+func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewShowOptions(f, streams)
 	cmd := &cobra.Command{
 		Use:   "capabilities NAME",
 		Short: "Show a cluster's capabilities: detected values, overrides, and the source of each",
@@ -37,23 +37,15 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 			# Print the JSON schema of the capability values
 			kubectl import capabilities schema`),
 		Args: common.ExactlyOneName,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Output.Validate(); err != nil {
-				return err
-			}
-			o.Name = args[0]
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
-	o.Output.AddFlags(cmd)
-	o.Hub.AddFlags(cmd.Flags())
-	common.AddLocalFlags(o.Local, cmd.Flags())
-	cmd.AddCommand(newCmdSet(streams), newCmdUnset(streams), newCmdSchema(streams))
+	o.AddFlags(cmd)
+	cmd.AddCommand(newCmdSet(f, streams), newCmdUnset(f, streams), newCmdSchema(streams))
 	return cmd
 }
 
-func newCmdSet(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &SetOptions{IOStreams: streams}
+func newCmdSet(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &SetOptions{RecordOptions: common.NewRecordOptions(f, streams)}
 	cmd := &cobra.Command{
 		Use:   "set NAME KEY=VALUE",
 		Short: "Override a capability (annotation capabilities/KEY), refusing malformed values",
@@ -68,19 +60,14 @@ func newCmdSet(streams genericiooptions.IOStreams) *cobra.Command {
 			# Set a structured value, as JSON
 			kubectl import capabilities set k3s-prod 'ingressCapabilities=[{"ingressProvider":"Nginx"}]'`),
 		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
-	o.Hub.AddFlags(cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }
 
-func newCmdUnset(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &UnsetOptions{IOStreams: streams}
+func newCmdUnset(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &UnsetOptions{RecordOptions: common.NewRecordOptions(f, streams)}
 	cmd := &cobra.Command{
 		Use:   "unset NAME KEY",
 		Short: "Remove a capability override (under either annotation prefix)",
@@ -91,14 +78,9 @@ func newCmdUnset(streams genericiooptions.IOStreams) *cobra.Command {
 			# Use the detected NodePort range of k3s-prod again
 			kubectl import capabilities unset k3s-prod nodePortRange`),
 		Args: cobra.ExactArgs(2),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
-	o.Hub.AddFlags(cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }
 
@@ -113,8 +95,6 @@ func newCmdSchema(streams genericiooptions.IOStreams) *cobra.Command {
 			# Print the schema of every capability value
 			kubectl import capabilities schema`),
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return PrintSchema(streams.Out)
-		},
+		RunE: common.RunE(&SchemaOptions{IOStreams: streams}),
 	}
 }

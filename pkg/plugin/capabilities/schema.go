@@ -1,14 +1,17 @@
 package capabilities
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+
+	"k8s.io/cli-runtime/pkg/genericiooptions"
 )
 
 // Schema is the JSON schema (draft 2020-12) of the capability values, as annotations carry
 // them once decoded: JSON for the two objects, booleans and MIN-MAX for the scalars. It is
-// what pkg/validate accepts (a test checks that it names every capability).
+// what pkg/validate accepts, and names every capability it knows.
 func Schema() map[string]any {
 	boolean := func(desc string) map[string]any { return map[string]any{"type": "boolean", "description": desc} }
 	nullableBool := func(desc string) map[string]any {
@@ -52,6 +55,20 @@ func Schema() map[string]any {
 		},
 	}
 }
+
+// SchemaOptions of `capabilities schema`.
+type SchemaOptions struct {
+	genericiooptions.IOStreams
+}
+
+// Complete has nothing to take: schema has no argument.
+func (o *SchemaOptions) Complete([]string) error { return nil }
+
+// Validate has nothing to check.
+func (o *SchemaOptions) Validate() error { return nil }
+
+// Run prints the schema.
+func (o *SchemaOptions) Run(context.Context) error { return PrintSchema(o.Out) }
 
 // PrintSchema writes Schema as indented JSON.
 func PrintSchema(w io.Writer) error {

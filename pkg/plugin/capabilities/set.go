@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
@@ -19,27 +18,31 @@ import (
 
 // SetOptions of `capabilities set NAME KEY=VALUE`.
 type SetOptions struct {
-	Hub              common.HubOptions
-	Name, Key, Value string
-	genericiooptions.IOStreams
+	common.RecordOptions
+	Key, Value string
 }
 
-// Complete splits KEY=VALUE; KEY is a capability name, with or without a prefix.
+// Complete takes NAME and splits KEY=VALUE.
 func (o *SetOptions) Complete(args []string) error {
-	o.Name = args[0]
 	key, value, ok := strings.Cut(args[1], "=")
 	if !ok {
 		return fmt.Errorf("%q: want KEY=VALUE, e.g. nodePortRange=30000-32767", args[1])
 	}
-	name, err := capabilityName(key)
-	o.Key, o.Value = name, value
+	o.Key, o.Value = key, value
+	return o.RecordOptions.Complete(args)
+}
+
+// Validate checks KEY: a capability name, with or without a prefix.
+func (o *SetOptions) Validate() error {
+	var err error
+	o.Key, err = capabilityName(o.Key)
 	return err
 }
 
 // Run checks the value with the webhook's rule and writes the override under
 // capabilities/KEY in its canonical form (removing the same capability's other prefix).
 func (o *SetOptions) Run(ctx context.Context) error {
-	hub, ic, err := o.Hub.Cluster(ctx, o.Name)
+	hub, ic, err := o.Record(ctx)
 	if err != nil {
 		return err
 	}
@@ -64,22 +67,26 @@ func (o *SetOptions) Run(ctx context.Context) error {
 
 // UnsetOptions of `capabilities unset NAME KEY`.
 type UnsetOptions struct {
-	Hub       common.HubOptions
-	Name, Key string
-	genericiooptions.IOStreams
+	common.RecordOptions
+	Key string
 }
 
-// Complete checks KEY.
+// Complete takes NAME and KEY.
 func (o *UnsetOptions) Complete(args []string) error {
-	o.Name = args[0]
+	o.Key = args[1]
+	return o.RecordOptions.Complete(args)
+}
+
+// Validate checks KEY: a capability name, with or without a prefix.
+func (o *UnsetOptions) Validate() error {
 	var err error
-	o.Key, err = capabilityName(args[1])
+	o.Key, err = capabilityName(o.Key)
 	return err
 }
 
 // Run removes the override under both prefixes.
 func (o *UnsetOptions) Run(ctx context.Context) error {
-	hub, ic, err := o.Hub.Cluster(ctx, o.Name)
+	hub, ic, err := o.Record(ctx)
 	if err != nil {
 		return err
 	}

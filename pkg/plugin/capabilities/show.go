@@ -4,9 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
@@ -17,11 +15,12 @@ import (
 
 // ShowOptions of `kubectl import capabilities NAME`.
 type ShowOptions struct {
-	Hub    common.HubOptions
-	Local  *genericclioptions.ConfigFlags
-	Output *common.OutputFlags
-	Name   string
-	genericiooptions.IOStreams
+	common.DownstreamOptions
+}
+
+// NewShowOptions accepts -o json|yaml besides the table.
+func NewShowOptions(f common.Factory, streams genericiooptions.IOStreams) *ShowOptions {
+	return &ShowOptions{DownstreamOptions: common.NewDownstreamOptions(f, streams, common.OutputJSON, common.OutputYAML)}
 }
 
 // Document is what -o json|yaml prints.
@@ -33,14 +32,14 @@ type Document struct {
 
 // Run detects the capabilities live and merges the overrides.
 func (o *ShowOptions) Run(ctx context.Context) error {
-	hub, ic, err := o.Hub.Cluster(ctx, o.Name)
+	hub, ic, err := o.Record(ctx)
 	if err != nil {
 		return err
 	}
 	doc := Document{Cluster: o.Name, Live: true}
-	caps, err := live(ctx, hub, ic, o.Local)
+	caps, err := o.live(ctx, hub, ic)
 	switch {
-	case err != nil && ic.Spec.AgentMode() && *o.Local.KubeConfig == "" && *o.Local.Context == "":
+	case err != nil && ic.Spec.AgentMode() && !o.LocalGiven():
 		// Its agent reports them every sync: what the hub recorded is recent.
 		doc.Live, caps = false, recorded(ic)
 	case err != nil:
@@ -63,12 +62,12 @@ func (o *ShowOptions) Run(ctx context.Context) error {
 }
 
 // live detects from the downstream's nodes and version, through the hub's credentials.
-func live(ctx context.Context, hub client.Client, ic *v1alpha1.ImportedCluster, local *genericclioptions.ConfigFlags) ([]k3s.Capability, error) {
-	_, cfg, err := common.DownstreamConfig(ctx, hub, ic.Name, local)
+func (o *ShowOptions) live(ctx context.Context, hub client.Client, ic *v1alpha1.ImportedCluster) ([]k3s.Capability, error) {
+	cfg, err := o.Downstream(ctx, hub, ic)
 	if err != nil {
 		return nil, err
 	}
-	cs, err := kubernetes.NewForConfig(cfg)
+	cs, err := o.Factory.Clientset(cfg)
 	if err != nil {
 		return nil, err
 	}

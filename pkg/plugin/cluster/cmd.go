@@ -11,11 +11,8 @@ import (
 )
 
 // NewCmd is `kubectl import cluster NAME`.
-func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	return newCmd(NewOptions(streams))
-}
-
-func newCmd(o *Options) *cobra.Command {
+func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(f, streams)
 	cmd := &cobra.Command{
 		Use:   "cluster NAME",
 		Short: "Import the cluster the kubeconfig points at into the hub and wait until it is Active",
@@ -47,15 +44,7 @@ func newCmd(o *Options) *cobra.Command {
 			# Print what the import would create, changing nothing
 			kubectl import cluster prod-eu --context prod-eu --dry-run=client -o yaml`),
 		Args: common.ExactlyOneName,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
 	fs := cmd.Flags()
 	fs.StringArrayVar(&o.MemberFlags, "member", nil, "give a user or group a role in the downstream: "+memberHelp)

@@ -33,22 +33,24 @@ func (o *Options) Run(ctx context.Context) error {
 	if o.DryRun.Client() {
 		log = o.ErrOut
 	}
-	if err := o.Connect(); err != nil {
+	clusters, err := o.Connect(o.Factory)
+	if err != nil {
 		return err
 	}
-	report := o.Preflight(ctx, o.Name)
+	report := clusters.Preflight(ctx, o.Name)
 	report.Write(log, common.IsTerminal(log))
 	if err := report.Err(); err != nil {
 		return err
 	}
-	req, err := importer.NewRequest(ctx, o.Downstream, o.HubCluster, o.Name, o.AdvertiseAddress)
+	o.ds, o.hub = clusters.Downstream, clusters.Hub
+	req, err := importer.NewRequest(ctx, o.ds, importer.Request{Name: o.Name, DisplayName: o.DisplayName, Members: o.Members,
+		Mode: o.Agent.Mode, HubID: report.HubID, HubServer: o.hub.Config.Host}, o.AdvertiseAddress)
 	if err != nil {
 		return err
 	}
-	req.DisplayName, req.Members, req.Mode = o.DisplayName, o.Members, o.Agent.Mode
 	if o.DryRun.Client() {
 		if req.Mode == v1alpha1.ModeAgent {
-			if req.Hub, err = importer.HubPinOf(o.HubCluster); err != nil {
+			if req.Hub, err = importer.HubPinOf(o.hub); err != nil {
 				return err
 			}
 			req.Agent = o.Agent.Agent
@@ -60,14 +62,14 @@ func (o *Options) Run(ctx context.Context) error {
 		return nil
 	}
 	if req.Mode == v1alpha1.ModeAgent { // what the agent step needs, checked before any step writes
-		if _, err := importer.HubPinOf(o.HubCluster); err != nil {
+		if _, err := importer.HubPinOf(o.hub); err != nil {
 			return err
 		}
-		if err := importer.CheckAgentEnvSecrets(ctx, o.Downstream.Client, o.Agent.Agent.Env); err != nil {
+		if err := importer.CheckAgentEnvSecrets(ctx, o.ds.Client, o.Agent.Agent.Env); err != nil {
 			return err
 		}
 	}
-	return importer.RunSteps(ctx, o.Out, o.steps(req), o.failAfter)
+	return o.Factory.RunSteps(ctx, o.Out, o.steps(req))
 }
 
 func (o *Options) steps(req importer.Request) []importer.Step {
@@ -77,7 +79,7 @@ func (o *Options) steps(req importer.Request) []importer.Step {
 	}
 	// Before the wait: the first sync then finds the About API.
 	crd := importer.Step{Name: StepInventoryCRDs, Title: "install the About API's ClusterProperty CRD in the downstream unless it has one", Run: func(ctx context.Context) error {
-		return importer.InstallInventoryCRD(ctx, o.Downstream.Client, deploy.ClusterPropertyCRD, o.Out)
+		return importer.InstallInventoryCRD(ctx, o.ds.Client, deploy.ClusterPropertyCRD, o.Out)
 	}}
 	return append(steps[:len(steps)-1:len(steps)-1], crd, steps[len(steps)-1])
 }
@@ -89,14 +91,14 @@ func (o *Options) modeSteps(req importer.Request) []importer.Step {
 	var token string // the agent token: passed from the downstream to the hub, never printed
 	return []importer.Step{
 		{Name: StepClaimIdentity, Title: "claim the cluster's identity in the hub", Run: func(ctx context.Context) error {
-			return importer.ClaimIdentity(ctx, o.HubCluster.Client, req, o.Out)
+			return importer.ClaimIdentity(ctx, o.hub.Client, req, o.Out)
 		}},
 		{Name: StepApplyDownstream, Title: "create the import agent in the downstream", Run: func(ctx context.Context) (err error) {
-			token, err = importer.ApplyDownstream(ctx, o.Downstream.Client, req, o.Out)
+			token, err = importer.ApplyDownstream(ctx, o.ds.Client, req, o.Out)
 			return err
 		}},
 		{Name: StepRegister, Title: "register the cluster and its credentials in the hub", Run: func(ctx context.Context) error {
-			_, err := importer.Register(ctx, o.HubCluster.Client, req, token, o.Out)
+			_, err := importer.Register(ctx, o.hub.Client, req, token, o.Out)
 			return err
 		}},
 		{Name: StepWaitActive, Title: "wait until the hub reports the cluster Active", Run: o.waitActive},
@@ -110,29 +112,29 @@ func (o *Options) agentSteps(req importer.Request) []importer.Step {
 	var bootstrap string // passed from the hub to the downstream, never printed
 	return []importer.Step{
 		{Name: StepClaimIdentity, Title: "claim the cluster's identity in the hub", Run: func(ctx context.Context) error {
-			return importer.ClaimIdentity(ctx, o.HubCluster.Client, req, o.Out)
+			return importer.ClaimIdentity(ctx, o.hub.Client, req, o.Out)
 		}},
 		{Name: StepApplyDownstream, Title: "create the agent's rights and fence in the downstream", Run: func(ctx context.Context) error {
-			_, err := importer.ApplyDownstream(ctx, o.Downstream.Client, req, o.Out)
+			_, err := importer.ApplyDownstream(ctx, o.ds.Client, req, o.Out)
 			return err
 		}},
 		{Name: StepRegister, Title: "register the cluster in the hub", Run: func(ctx context.Context) (err error) {
-			ic, err = importer.Register(ctx, o.HubCluster.Client, req, "", o.Out)
+			ic, err = importer.Register(ctx, o.hub.Client, req, "", o.Out)
 			return err
 		}},
 		{Name: StepAgentIdentity, Title: "create the agent's own identity in the hub", Run: func(ctx context.Context) error {
-			uid, err := importer.ApplyAgentIdentity(ctx, o.HubCluster.Client, ic, o.Out)
+			uid, err := importer.ApplyAgentIdentity(ctx, o.hub.Client, ic, o.Out)
 			if err == nil {
-				bootstrap, err = importer.IssueBootstrapToken(ctx, o.HubCluster.Client, ic.Name, uid, o.Out)
+				bootstrap, err = importer.IssueBootstrapToken(ctx, o.hub.Client, ic.Name, uid, o.Out)
 			}
 			return err
 		}},
 		{Name: StepInstallAgent, Title: "install kimport-agent in the downstream", Run: func(ctx context.Context) error {
-			pin, err := importer.HubPinOf(o.HubCluster)
+			pin, err := importer.HubPinOf(o.hub)
 			if err != nil {
 				return err
 			}
-			return importer.InstallAgent(ctx, o.Downstream.Client, o.Name, pin, bootstrap, o.Agent.Agent, o.Out)
+			return importer.InstallAgent(ctx, o.ds.Client, o.Name, pin, bootstrap, o.Agent.Agent, o.Out)
 		}},
 		{Name: StepWaitActive, Title: "wait until the agent reports and the hub shows the cluster Active", Run: o.waitActive},
 	}
@@ -145,7 +147,7 @@ func (o *Options) waitActive(ctx context.Context) error {
 		return nil
 	}
 	tty := common.IsTerminal(o.Out)
-	ic, err := importer.WaitActive(ctx, o.HubCluster.Client, o.Name, o.Timeout, func(ic *v1alpha1.ImportedCluster) {
+	ic, err := importer.WaitActive(ctx, o.hub.Client, o.Name, o.Timeout, func(ic *v1alpha1.ImportedCluster) {
 		writeProgress(o.Out, tty, ref, ic)
 	})
 	if tty {
@@ -189,7 +191,7 @@ func summary(ic *v1alpha1.ImportedCluster) string {
 // printDryRun prints, as one List, every object the import would apply; it reads the
 // downstream only to know whether cattle-system exists.
 func (o *Options) printDryRun(ctx context.Context, req importer.Request) error {
-	exists, err := importer.AgentNamespaceExists(ctx, o.Downstream.Client)
+	exists, err := importer.AgentNamespaceExists(ctx, o.ds.Client)
 	if err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ const DefaultTimeout = 5 * time.Minute
 
 // Options of `kubectl import cluster NAME`.
 type Options struct {
+	Factory common.Factory
 	common.Targets
 
 	Name             string
@@ -35,14 +36,14 @@ type Options struct {
 
 	genericiooptions.IOStreams
 
-	// failAfter names a step after which Run stops with an error: tests inject faults
-	// with it to prove that a re-run converges.
-	failAfter string
+	// The two clusters, connected by Run.
+	ds, hub *importer.Cluster
 }
 
 // NewOptions has the defaults.
-func NewOptions(streams genericiooptions.IOStreams) *Options {
+func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
 	return &Options{
+		Factory:   f,
 		Targets:   common.NewTargets(),
 		Wait:      true,
 		Timeout:   DefaultTimeout,

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 // Bad flags are refused before any cluster is contacted (none exists here), with an error
@@ -29,7 +31,7 @@ func TestValidationNamesFlagAndValue(t *testing.T) {
 		{[]string{}, []string{"NAME is required"}},
 	} {
 		var out, errOut bytes.Buffer
-		cmd := NewCmd(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
+		cmd := NewCmd(common.NewFactory(), genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
 		cmd.SetArgs(tc.args)
 		cmd.SetOut(&out)
 		cmd.SetErr(&errOut)

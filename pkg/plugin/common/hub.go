@@ -9,10 +9,8 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
-	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
@@ -84,15 +82,6 @@ func (r RecordedHub) RESTConfig() (*rest.Config, error) {
 	return cfg, nil
 }
 
-// Client is a controller-runtime client for the hub.
-func (h *HubOptions) Client() (client.Client, error) {
-	cfg, err := h.RESTConfig()
-	if err != nil {
-		return nil, err
-	}
-	return client.New(cfg, client.Options{Scheme: scheme.Scheme})
-}
-
 // ConfigDir is $XDG_CONFIG_HOME/kubectl-import (default ~/.config/kubectl-import).
 func ConfigDir() (string, error) {
 	base := os.Getenv("XDG_CONFIG_HOME")
@@ -149,14 +138,4 @@ func SaveRecordedHub(rec RecordedHub) error {
 		return err
 	}
 	return os.WriteFile(path, data, 0o600)
-}
-
-// Connect sets *c to a hub client unless it is set already (tests give their own).
-func (h *HubOptions) Connect(c *client.Client) error {
-	if *c != nil {
-		return nil
-	}
-	var err error
-	*c, err = h.Client()
-	return err
 }

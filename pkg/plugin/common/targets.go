@@ -10,22 +10,16 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 
-	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	"github.com/kubectl-import/kubectl-import/pkg/importer/preflight"
 )
 
-// Targets are the two clusters of an import: the downstream, chosen by the standard kubectl
-// flags (--kubeconfig, --context, ...), and the hub (--hub-kubeconfig/--hub-context, else
-// $KUBECTL_IMPORT_HUB_CONTEXT, else the hub `init` recorded). `cluster` and a later `join`
-// embed it.
+// Targets choose the two clusters of an import: the downstream, by the standard kubectl flags
+// (--kubeconfig, --context, ...), and the hub (--hub-kubeconfig/--hub-context, else
+// $KUBECTL_IMPORT_HUB_CONTEXT, else the hub `init` recorded).
 type Targets struct {
 	ConfigFlags *genericclioptions.ConfigFlags
 	Hub         HubOptions
-
-	Downstream *importer.Cluster
-	HubCluster *importer.Cluster
-	// unreadable is set when the downstream kubeconfig exists but cannot be read.
-	unreadable *importer.Report
 }
 
 // NewTargets has the kubectl flags with their usual defaults.
@@ -39,40 +33,41 @@ func (t *Targets) AddFlags(fs *pflag.FlagSet) {
 	t.Hub.AddFlags(fs)
 }
 
-// Connect loads both kubeconfigs and builds the clients (without contacting the clusters
-// yet); verbs call it at the start of Run, so bad flags are refused before any kubeconfig is
-// read. An unreadable downstream kubeconfig is not an error here: Preflight reports it with
-// its remedy. Clients already set (tests) are kept.
-func (t *Targets) Connect() error {
-	if t.unreadable != nil || (t.Downstream != nil && t.HubCluster != nil) {
-		return nil
-	}
+// Clusters are the two clusters of an import, with clients.
+type Clusters struct {
+	Downstream, Hub *importer.Cluster
+	// Unreadable is set, and the clusters are not, when the downstream kubeconfig exists but
+	// cannot be read: the preflight report says so with its remedy.
+	Unreadable *preflight.Report
+}
+
+// Connect loads both kubeconfigs and makes the clients with f, contacting neither cluster yet;
+// verbs call it at the start of Run, so bad flags are refused before any kubeconfig is read.
+func (t *Targets) Connect(f Factory) (*Clusters, error) {
 	if path, err := unreadableKubeconfig(t.ConfigFlags); err != nil {
-		t.unreadable = importer.UnreadableKubeconfigReport(path, err)
-		return nil
+		return &Clusters{Unreadable: preflight.UnreadableKubeconfig(path, err)}, nil
 	}
-	dsCfg, err := t.ConfigFlags.ToRESTConfig()
+	dsCfg, err := f.KubeConfig(t.ConfigFlags)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	dsCfg.UserAgent = v1alpha1.UserAgent
-	if t.Downstream, err = importer.ConnectDownstream(dsCfg); err != nil {
-		return err
+	if dsCfg, err = importer.DownstreamConfig(dsCfg); err != nil {
+		return nil, err
 	}
-	hubCfg, err := t.Hub.RESTConfig()
-	if err != nil {
-		return err
+	c := &Clusters{}
+	if c.Downstream, err = Connect(f, dsCfg); err != nil {
+		return nil, err
 	}
-	t.HubCluster, err = importer.Connect(hubCfg)
-	return err
+	c.Hub, err = ConnectHub(f, &t.Hub)
+	return c, err
 }
 
 // Preflight runs the checks for an import named name ("" when none is intended yet).
-func (t *Targets) Preflight(ctx context.Context, name string) *importer.Report {
-	if t.unreadable != nil {
-		return t.unreadable
+func (c *Clusters) Preflight(ctx context.Context, name string) *preflight.Report {
+	if c.Unreadable != nil {
+		return c.Unreadable
 	}
-	return importer.Preflight(ctx, t.Downstream, t.HubCluster, importer.PreflightOptions{Name: name})
+	return preflight.Import(ctx, c.Downstream, c.Hub, preflight.Options{Name: name})
 }
 
 // unreadableKubeconfig finds a named downstream kubeconfig that exists but cannot be opened

@@ -5,19 +5,34 @@
 package completion
 
 import (
+	"context"
 	"fmt"
+	"io"
+	"slices"
 
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/kubectl/pkg/util/templates"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 // Shells are the shells a script can be generated for.
 var Shells = []string{"bash", "zsh", "fish", "powershell"}
 
-// NewCmd is `kubectl import completion bash|zsh|fish|powershell`.
-func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	return &cobra.Command{
+// Options of `kubectl import completion SHELL`.
+type Options struct {
+	Shell string
+	// Script writes the completion script of the command tree for a shell.
+	Script func(w io.Writer, shell string) error
+	genericiooptions.IOStreams
+}
+
+// NewCmd is `kubectl import completion bash|zsh|fish|powershell`; it needs no cluster, so it
+// takes no factory.
+func NewCmd(_ common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &Options{IOStreams: streams}
+	cmd := &cobra.Command{
 		Use:   "completion bash|zsh|fish|powershell",
 		Short: "Print a shell completion script",
 		Long: templates.LongDesc(`
@@ -48,15 +63,31 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 		},
 		ValidArgs:             Shells,
 		DisableFlagsInUseLine: true,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return Write(cmd.Root(), args[0], streams)
-		},
+		RunE:                  common.RunE(o),
 	}
+	o.Script = func(w io.Writer, shell string) error { return Write(cmd.Root(), shell, w) }
+	return cmd
 }
 
+// Complete takes SHELL.
+func (o *Options) Complete(args []string) error {
+	o.Shell = args[0]
+	return nil
+}
+
+// Validate checks SHELL.
+func (o *Options) Validate() error {
+	if !slices.Contains(Shells, o.Shell) {
+		return fmt.Errorf("unsupported shell %q: use one of bash, zsh, fish, powershell", o.Shell)
+	}
+	return nil
+}
+
+// Run prints the script.
+func (o *Options) Run(context.Context) error { return o.Script(o.Out, o.Shell) }
+
 // Write prints root's completion script for shell, with descriptions.
-func Write(root *cobra.Command, shell string, streams genericiooptions.IOStreams) error {
-	out := streams.Out
+func Write(root *cobra.Command, shell string, out io.Writer) error {
 	switch shell {
 	case "bash":
 		return root.GenBashCompletionV2(out, true)

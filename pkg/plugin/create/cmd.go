@@ -11,8 +11,8 @@ import (
 )
 
 // NewCmd is `kubectl import create NAME`.
-func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	o := NewOptions(streams)
+func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(f, streams)
 	cmd := &cobra.Command{
 		Use:   "create NAME",
 		Short: "Register a cluster in the hub and print the join command to run on it",
@@ -50,16 +50,8 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 			# Print what would be created, changing nothing
 			kubectl import create prod-eu --dry-run=client -o yaml`),
 		Args:              common.ExactlyOneName,
-		ValidArgsFunction: common.CompleteClusterNames(&o.Hub),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		ValidArgsFunction: common.CompleteClusterNames(f, &o.Hub),
+		RunE:              common.RunE(o),
 	}
 	fs := cmd.Flags()
 	fs.StringArrayVar(&o.MemberFlags, "member", nil, "give a user or group a role in the downstream: KIND:NAME=ROLE with KIND User or Group and ROLE cluster-owner or cluster-member (repeatable)")
@@ -69,7 +61,6 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 	fs.StringVar(&o.TokenFile, "token-file", "", "write the join token into this file (mode 0600) instead of printing it")
 	fs.StringVar(&o.HubURL, "hub-url", "", "https URL at which the downstream reaches the hub (default: the hub kubeconfig's server)")
 	o.DryRun.AddFlags(cmd)
-	o.Output.AddFlags(cmd)
-	o.Hub.AddFlags(fs)
+	o.AddFlags(cmd)
 	return cmd
 }

@@ -7,8 +7,6 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
@@ -24,9 +22,7 @@ const (
 
 // Options of `kubectl import create NAME`.
 type Options struct {
-	Hub common.HubOptions
-
-	Name        string
+	common.RecordOptions
 	DisplayName string
 	MemberFlags []string
 	Members     []v1alpha1.Member
@@ -37,40 +33,20 @@ type Options struct {
 	// HubURL is the hub address printed in the join command.
 	HubURL string
 	DryRun common.DryRunFlags
-	Output *common.OutputFlags
-
-	genericiooptions.IOStreams
-
-	hubConfig *rest.Config
-	hub       *importer.Cluster
-	clientset kubernetes.Interface
 }
 
 // NewOptions has the defaults.
-func NewOptions(streams genericiooptions.IOStreams) *Options {
-	return &Options{TTL: DefaultTTL, Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML), IOStreams: streams}
+func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
+	return &Options{RecordOptions: common.NewRecordOptions(f, streams, common.OutputJSON, common.OutputYAML), TTL: DefaultTTL}
 }
 
 // Complete takes NAME and parses the members; it contacts nothing.
 func (o *Options) Complete(args []string) error {
-	o.Name = args[0]
 	var err error
-	o.Members, err = common.ParseMemberFlags(o.MemberFlags)
-	return err
-}
-
-func (o *Options) connect() error {
-	var err error
-	if o.hubConfig == nil {
-		if o.hubConfig, err = o.Hub.RESTConfig(); err != nil {
-			return err
-		}
-	}
-	if o.hub, err = importer.Connect(o.hubConfig); err != nil {
+	if o.Members, err = common.ParseMemberFlags(o.MemberFlags); err != nil {
 		return err
 	}
-	o.clientset, err = kubernetes.NewForConfig(o.hubConfig)
-	return err
+	return o.RecordOptions.Complete(args)
 }
 
 // Validate checks every flag before anything is contacted, naming the flag and the fix.

@@ -8,6 +8,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 func TestValidateNamesTheFlag(t *testing.T) {
@@ -27,7 +28,7 @@ func TestValidateNamesTheFlag(t *testing.T) {
 		"valid rotate":    {func(o *Options) { o.RotateToken = true }, ""},
 		"longest name ok": {func(o *Options) { o.Name = strings.Repeat("a", v1alpha1.MaxJoinClusterName) }, ""},
 	} {
-		o := NewOptions(genericiooptions.IOStreams{})
+		o := NewOptions(common.NewFactory(), genericiooptions.IOStreams{})
 		o.Name = "prod-eu"
 		tc.set(o)
 		err := o.Validate()

@@ -7,11 +7,13 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/kubectl/pkg/util/templates"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 // NewCmd is `kubectl import credentials NAME`.
-func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	o := NewOptions(streams)
+func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(f, streams)
 	cmd := &cobra.Command{
 		Use:   "credentials [NAME]",
 		Short: "Print an ExecCredential with a short-lived token of a direct-mode cluster (the ClusterProfile access provider)",
@@ -44,17 +46,9 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 			    --exec-command=kubectl --exec-arg=import --exec-arg=credentials --exec-arg=lab \
 			    --exec-provide-cluster-info --exec-interactive-mode=Never`),
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
 	cmd.Flags().DurationVar(&o.Expiration, "expiration", o.Expiration, "lifetime of the token (at least 10m, at most 24h)")
-	o.Hub.AddFlags(cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }

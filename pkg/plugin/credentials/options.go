@@ -11,7 +11,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/kubernetes"
 	clientauthv1 "k8s.io/client-go/pkg/apis/clientauthentication/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -20,6 +19,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/execinfo"
 	"github.com/kubectl-import/kubectl-import/pkg/inventory"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/record"
 )
 
 // ExecInfoEnv is where client-go passes an exec plugin its ExecCredential request.
@@ -34,29 +34,23 @@ const (
 
 // Options of `kubectl import credentials [NAME]`.
 type Options struct {
-	Hub        common.HubOptions
-	Name       string
+	common.RecordOptions
 	Expiration time.Duration
 
 	// Request is the exec request client-go passed ($KUBERNETES_EXEC_INFO); nil when the
 	// command runs by hand, and then the token is printed for the user who asked for it.
 	Request *execinfo.Request
-
-	genericiooptions.IOStreams
-
-	// getenv reads the environment (tests replace it).
-	getenv func(string) string
 }
 
 // NewOptions has the defaults.
-func NewOptions(streams genericiooptions.IOStreams) *Options {
-	return &Options{Expiration: DefaultExpiration, IOStreams: streams, getenv: os.Getenv}
+func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
+	return &Options{RecordOptions: common.NewRecordOptions(f, streams), Expiration: DefaultExpiration}
 }
 
 // Complete reads the exec request client-go passed in $KUBERNETES_EXEC_INFO, strictly, and
 // takes NAME, else the clusterName of the cluster's exec extension (provideClusterInfo).
 func (o *Options) Complete(args []string) error {
-	if info := o.getenv(ExecInfoEnv); info != "" {
+	if info := os.Getenv(ExecInfoEnv); info != "" {
 		req, err := execinfo.Parse(info)
 		if err != nil {
 			return err
@@ -93,25 +87,21 @@ func (o *Options) Validate() error {
 // it as an ExecCredential; run as an exec plugin, only once the request proved to send it to
 // the server and CA the hub records for the cluster. Only the new token is printed.
 func (o *Options) Run(ctx context.Context) error {
-	hub, err := o.Hub.Client()
-	if err != nil {
-		return err
-	}
-	ic, err := common.GetImportedCluster(ctx, hub, o.Name)
+	hub, ic, err := o.Record(ctx)
 	if err != nil {
 		return err
 	}
 	if ic.Spec.AgentMode() {
 		return fmt.Errorf("importedcluster %q is in agent mode: the hub holds no credential of it and no route to it, so no token can be issued through the hub; reach it with your own kubeconfig", o.Name)
 	}
-	_, cfg, err := common.DownstreamConfig(ctx, hub, o.Name, nil)
+	cfg, err := record.Downstream(ctx, hub, ic, nil)
 	if err != nil {
 		return err
 	}
 	if err := o.checkTarget(ctx, hub, ic); err != nil {
 		return err
 	}
-	cs, err := kubernetes.NewForConfig(cfg)
+	cs, err := o.Factory.Clientset(cfg)
 	if err != nil {
 		return err
 	}

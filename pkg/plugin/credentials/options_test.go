@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 func TestCompleteAndValidate(t *testing.T) {
@@ -33,13 +35,8 @@ func TestCompleteAndValidate(t *testing.T) {
 		{name: "short expiration", args: []string{"lab"}, expiration: time.Minute, err: "invalid --expiration 1m0s: must be within 10m0s and 24h0m0s"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			o := NewOptions(genericiooptions.NewTestIOStreamsDiscard())
-			o.getenv = func(k string) string {
-				if k == ExecInfoEnv {
-					return tc.env
-				}
-				return ""
-			}
+			t.Setenv(ExecInfoEnv, tc.env)
+			o := NewOptions(common.NewFactory(), genericiooptions.NewTestIOStreamsDiscard())
 			if tc.expiration != 0 {
 				o.Expiration = tc.expiration
 			}

@@ -10,8 +10,8 @@ import (
 )
 
 // NewCmd is `kubectl import delete NAME`.
-func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	o := NewOptions(streams)
+func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(f, streams)
 	cmd := &cobra.Command{
 		Use:   "delete NAME",
 		Short: "Disconnect a cluster: remove what the import put in it and the hub's record",
@@ -28,20 +28,12 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 			# Remove the record of a cluster that is gone for good
 			kubectl import delete edge-7 --timeout 30s --force`),
 		Args:              common.ExactlyOneName,
-		ValidArgsFunction: common.CompleteClusterNames(&o.Hub),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		ValidArgsFunction: common.CompleteClusterNames(f, &o.Hub),
+		RunE:              common.RunE(o),
 	}
 	cmd.Flags().BoolVar(&o.Wait, "wait", o.Wait, "wait until the downstream is cleaned and the record is gone")
 	cmd.Flags().DurationVar(&o.Timeout, "timeout", o.Timeout, "how long to wait for the cleanup")
 	cmd.Flags().BoolVar(&o.Force, "force", false, "after the wait, remove the record even if the downstream could not be cleaned (downstream gone)")
-	o.Hub.AddFlags(cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }

@@ -18,37 +18,38 @@ import (
 // then lets the record go. Run waits for that, bounded by the timeout; with --force it then
 // lets the record go itself and says what may be left in the downstream.
 func (o *Options) Run(ctx context.Context) error {
-	if err := o.connect(); err != nil {
+	hub, err := o.HubClient()
+	if err != nil {
 		return err
 	}
 	ref := v1alpha1.Ref(o.Name)
 	var ic v1alpha1.ImportedCluster
-	if err := o.hub.Client.Get(ctx, client.ObjectKey{Name: o.Name}, &ic); err != nil {
+	if err := hub.Get(ctx, client.ObjectKey{Name: o.Name}, &ic); err != nil {
 		return err
 	}
-	if err := o.hub.Client.Delete(ctx, &ic, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
+	if err := hub.Delete(ctx, &ic, client.PropagationPolicy(metav1.DeletePropagationBackground)); client.IgnoreNotFound(err) != nil {
 		return fmt.Errorf("deleting %s: %w", ref, err)
 	}
 	if !o.Wait {
 		fmt.Fprintf(o.Out, "%s deleted (the hub is cleaning the downstream; not waiting)\n", ref)
 		return nil
 	}
-	last, err := importer.WaitGone(ctx, o.hub.Client, o.Name, o.Timeout)
+	last, err := importer.WaitGone(ctx, hub, o.Name, o.Timeout)
 	forced := false
 	if err != nil {
 		if !o.Force {
 			return fmt.Errorf("%w; the hub could not finish cleaning the downstream: fix what the condition says, or, if the downstream is gone for good, run 'kubectl import delete %s --force'", err, o.Name)
 		}
 		fmt.Fprintf(o.ErrOut, "warning: %v; --force: removing the record without the downstream cleanup\n", err)
-		if err := importer.RemoveFinalizer(ctx, o.hub.Client, o.Name); err != nil {
+		if err := importer.RemoveFinalizer(ctx, hub, o.Name); err != nil {
 			return err
 		}
-		if _, err := importer.WaitGone(ctx, o.hub.Client, o.Name, o.Timeout); err != nil {
+		if _, err := importer.WaitGone(ctx, hub, o.Name, o.Timeout); err != nil {
 			return err
 		}
 		forced = true
 	}
-	if err := importer.RemoveHubRecords(ctx, o.hub.Client, o.Name, ic.Spec.ClusterID, o.Out); err != nil {
+	if err := importer.RemoveHubRecords(ctx, hub, o.Name, ic.Spec.ClusterID, o.Out); err != nil {
 		return err
 	}
 	fmt.Fprintf(o.Out, "%s deleted\n", ref)

@@ -6,7 +6,6 @@ import (
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 
-	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
@@ -15,39 +14,15 @@ const DefaultTimeout = 2 * time.Minute
 
 // Options of `kubectl import delete NAME`.
 type Options struct {
-	Hub     common.HubOptions
-	Name    string
+	common.RecordOptions
 	Wait    bool
 	Timeout time.Duration
 	Force   bool
-
-	genericiooptions.IOStreams
-
-	hub *importer.Cluster
 }
 
 // NewOptions has the defaults.
-func NewOptions(streams genericiooptions.IOStreams) *Options {
-	return &Options{Wait: true, Timeout: DefaultTimeout, IOStreams: streams}
-}
-
-// Complete takes NAME; it contacts nothing.
-func (o *Options) Complete(args []string) error {
-	o.Name = args[0]
-	return nil
-}
-
-// connect builds the hub client (without contacting the hub yet) unless a test gave one.
-func (o *Options) connect() error {
-	if o.hub != nil {
-		return nil
-	}
-	cfg, err := o.Hub.RESTConfig()
-	if err != nil {
-		return err
-	}
-	o.hub, err = importer.Connect(cfg)
-	return err
+func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
+	return &Options{RecordOptions: common.NewRecordOptions(f, streams), Wait: true, Timeout: DefaultTimeout}
 }
 
 // Validate checks the flags.

@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 // Bad flags are refused before the hub is contacted (there is none here).
@@ -20,7 +22,7 @@ func TestFlagsAreValidatedFirst(t *testing.T) {
 		{[]string{"a", "b"}, "exactly one NAME"},
 	} {
 		var out bytes.Buffer
-		cmd := NewCmd(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &out})
+		cmd := NewCmd(common.NewFactory(), genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &out})
 		cmd.SetArgs(tc.args)
 		cmd.SilenceUsage, cmd.SilenceErrors = true, true
 		if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), tc.want) {

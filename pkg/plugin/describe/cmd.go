@@ -11,11 +11,8 @@ import (
 )
 
 // NewCmd is `kubectl import describe NAME`.
-func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	return newCmd(NewOptions(streams))
-}
-
-func newCmd(o *Options) *cobra.Command {
+func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(f, streams)
 	cmd := &cobra.Command{
 		Use:   "describe NAME",
 		Short: "Show the phase, nodes, projects, members, capabilities, conditions and events of an imported cluster",
@@ -32,18 +29,9 @@ func newCmd(o *Options) *cobra.Command {
 			# Print the ImportedCluster as YAML
 			kubectl import describe prod-eu -o yaml`),
 		Args:              common.ExactlyOneName,
-		ValidArgsFunction: common.CompleteClusterNames(&o.Hub),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		ValidArgsFunction: common.CompleteClusterNames(f, &o.Hub),
+		RunE:              common.RunE(o),
 	}
-	o.Hub.AddFlags(cmd.Flags())
-	o.Output.AddFlags(cmd)
+	o.AddFlags(cmd)
 	return cmd
 }

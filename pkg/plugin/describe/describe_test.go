@@ -6,14 +6,13 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/plugintest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
@@ -31,11 +30,7 @@ func TestDescribeAgainstHub(t *testing.T) {
 	hubtest.Record(t, hub.Client, stale, "Normal", "Stale", "from a deleted incarnation", changed, 1)
 	hubtest.Record(t, hub.Client, beta, "Normal", "Registered", "about beta", changed, 1)
 
-	cmd := func(s genericiooptions.IOStreams) *cobra.Command {
-		o := NewOptions(s)
-		o.Now = func() time.Time { return now }
-		return newCmd(o)
-	}
+	f := plugintest.Clock(func() time.Time { return now })
 
 	t.Run("active cluster", func(t *testing.T) {
 		want := `Name:                alpha
@@ -82,7 +77,7 @@ Events:
   Normal   Active         9d               kimport-reconciler  the cluster is Active
   Warning  NodesNotReady  9d (x3 over 9d)  kimport-reconciler  1 of 3 control-plane nodes NotReady: alpha-server-2
 `
-		if got := hubtest.Execute(hub, cmd, "alpha").Stdout(t); got != want {
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "alpha").Stdout(t); got != want {
 			t.Errorf("got\n%s\nwant\n%s", got, want)
 		}
 	})
@@ -110,7 +105,7 @@ Events:
   ----    ------      ---  ----                -------
   Normal  Registered  10d  kimport-reconciler  about beta
 `
-		if got := hubtest.Execute(hub, cmd, "beta").Stdout(t); got != want {
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "beta").Stdout(t); got != want {
 			t.Errorf("got\n%s\nwant\n%s", got, want)
 		}
 	})
@@ -129,7 +124,7 @@ Join Token Expires:  ` + expires.Local().Format(time.RFC1123Z) + ` (in 23h)
 Created:             ` + stored.CreationTimestamp.Format(time.RFC1123Z) + `
 Phase:               Pending
 `
-		if got := hubtest.Execute(hub, cmd, "waiting").Stdout(t); !strings.HasPrefix(got, want) {
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "waiting").Stdout(t); !strings.HasPrefix(got, want) {
 			t.Errorf("got\n%s\nwant it to start with\n%s", got, want)
 		}
 	})
@@ -154,7 +149,7 @@ Agent:
   Heartbeat:  the agent renews Lease kimport-system/cluster-edge (grace period 2m0s)
 Nodes:               <none>
 `
-		if got := hubtest.Execute(hub, cmd, "edge").Stdout(t); !strings.HasPrefix(got, want) {
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "edge").Stdout(t); !strings.HasPrefix(got, want) {
 			t.Errorf("got\n%s\nwant it to start with\n%s", got, want)
 		}
 	})
@@ -162,7 +157,7 @@ Nodes:               <none>
 	t.Run("json yaml name", func(t *testing.T) {
 		for _, format := range []string{"json", "yaml"} {
 			var got v1alpha1.ImportedCluster
-			out := hubtest.Execute(hub, cmd, "alpha", "-o", format).Stdout(t)
+			out := plugintest.ExecuteWith(f, hub, NewCmd, "alpha", "-o", format).Stdout(t)
 			if err := yaml.UnmarshalStrict([]byte(out), &got); err != nil {
 				t.Fatalf("%s: %v\n%s", format, err, out)
 			}
@@ -171,16 +166,16 @@ Nodes:               <none>
 				t.Errorf("%s: got %+v", format, got)
 			}
 		}
-		if got := hubtest.Execute(hub, cmd, "beta", "-o", "name").Stdout(t); got != "importedcluster.kimport.dev/beta\n" {
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "beta", "-o", "name").Stdout(t); got != "importedcluster.kimport.dev/beta\n" {
 			t.Errorf("-o name: %q", got)
 		}
 	})
 
 	t.Run("errors", func(t *testing.T) {
-		hubtest.Execute(hub, cmd, "gamma").Failed(t, `importedcluster "gamma" not found (list them with 'kubectl import list')`)
-		hubtest.Execute(hub, cmd).Failed(t, `NAME is required: usage: describe NAME [flags]`)
-		hubtest.Execute(hub, cmd, "alpha", "beta").Failed(t, `exactly one NAME is accepted, got 2 ([alpha beta]): usage: describe NAME [flags]`)
-		hubtest.Execute(hub, cmd, "alpha", "-o", "wide").Failed(t,
+		plugintest.ExecuteWith(f, hub, NewCmd, "gamma").Failed(t, `importedcluster "gamma" not found (list them with 'kubectl import list')`)
+		plugintest.ExecuteWith(f, hub, NewCmd).Failed(t, `NAME is required: usage: describe NAME [flags]`)
+		plugintest.ExecuteWith(f, hub, NewCmd, "alpha", "beta").Failed(t, `exactly one NAME is accepted, got 2 ([alpha beta]): usage: describe NAME [flags]`)
+		plugintest.ExecuteWith(f, hub, NewCmd, "alpha", "-o", "wide").Failed(t,
 			`unsupported --output (-o) value "wide": use one of json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, or omit it for human-readable output`)
 	})
 }

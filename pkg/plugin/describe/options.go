@@ -3,7 +3,6 @@ package describe
 import (
 	"context"
 	"fmt"
-	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -17,41 +16,21 @@ import (
 
 // Options of `kubectl import describe`.
 type Options struct {
-	Hub    common.HubOptions
-	Output *common.OutputFlags
-	Name   string
-	// Now is the clock ages are computed against.
-	Now func() time.Time
+	common.RecordOptions
 
 	client client.Client
-	genericiooptions.IOStreams
 }
 
 // NewOptions accepts -o json|yaml|name.
-func NewOptions(streams genericiooptions.IOStreams) *Options {
-	return &Options{
-		Output:    common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName),
-		Now:       time.Now,
-		IOStreams: streams,
-	}
+func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
+	return &Options{RecordOptions: common.NewRecordOptions(f, streams, common.OutputJSON, common.OutputYAML, common.OutputName)}
 }
-
-// Complete takes NAME.
-func (o *Options) Complete(args []string) error {
-	o.Name = args[0]
-	return nil
-}
-
-// Validate checks -o.
-func (o *Options) Validate() error { return o.Output.Validate() }
 
 // Run connects to the hub and prints the description, or the object with -o.
 func (o *Options) Run(ctx context.Context) error {
-	if err := o.Hub.Connect(&o.client); err != nil {
-		return err
-	}
-	ic, err := common.GetImportedCluster(ctx, o.client, o.Name)
-	if err != nil {
+	var ic *v1alpha1.ImportedCluster
+	var err error
+	if o.client, ic, err = o.Record(ctx); err != nil {
 		return err
 	}
 	if !o.Output.Human() {
@@ -61,7 +40,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	return Describe(o.Out, ic, o.profile(ctx, ic), events, o.Now())
+	return Describe(o.Out, ic, o.profile(ctx, ic), events, o.Factory.Now())
 }
 
 // profile names the cluster's ClusterProfile (multicluster.x-k8s.io), found by its labels in

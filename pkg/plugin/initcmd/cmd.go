@@ -6,11 +6,13 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/kubectl/pkg/util/templates"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 // NewCmd is `kubectl import init`.
-func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	o := NewOptions(streams)
+func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(f, streams)
 	cmd := &cobra.Command{
 		Use:   "init",
 		Short: "Install the hub into the cluster the kubeconfig points at and record it as the hub",
@@ -18,7 +20,7 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 			Install what the hub needs (the ImportedCluster CRD, namespace kimport-system, RBAC and
 			the webhook/reconciler Deployment) into the cluster chosen by --kubeconfig/--context, with
 			server-side apply, and record that cluster as the hub for the other verbs. Re-running
-			converges. With --webhook-url the webhook runs outside the cluster (development, tests)
+			converges. With --webhook-url the webhook runs outside the cluster (development)
 			and the in-cluster Deployment and Service are not installed.`),
 		Example: templates.Examples(`
 			# Install the hub into the cluster of the context hub
@@ -33,15 +35,7 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 			# Print the manifests, changing nothing
 			kubectl import init --dry-run=client -o yaml`),
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
 	cmd.Flags().StringVar(&o.WebhookURL, "webhook-url", "", "https URL of a webhook running outside the cluster; skips the in-cluster Deployment and Service")
 	cmd.Flags().StringVar(&o.Image, "image", o.Image, "webhook/reconciler image")

@@ -8,13 +8,15 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 // The inventory controller may write ClusterProfiles only in their namespace: a Role there,
 // never a ClusterRole rule; --cluster-profile-namespace moves it, creates the namespace first
 // and tells the in-cluster component.
 func TestInventoryRBACIsNamespaced(t *testing.T) {
-	o := NewOptions(genericiooptions.IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
+	o := NewOptions(common.NewFactory(), genericiooptions.IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
 	objs, err := o.manifests()
 	if err != nil {
 		t.Fatal(err)

@@ -6,10 +6,12 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 func TestManifestsOrderImageAndWebhookURL(t *testing.T) {
-	o := NewOptions(genericiooptions.IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
+	o := NewOptions(common.NewFactory(), genericiooptions.IOStreams{Out: &bytes.Buffer{}, ErrOut: &bytes.Buffer{}})
 	o.Image = "registry.example.com/kimport/webhook:v9"
 	objs, err := o.manifests()
 	if err != nil {
@@ -55,7 +57,7 @@ func TestManifestsOrderImageAndWebhookURL(t *testing.T) {
 }
 
 func TestValidateRefusesPlainHTTPWebhook(t *testing.T) {
-	o := NewOptions(genericiooptions.IOStreams{})
+	o := NewOptions(common.NewFactory(), genericiooptions.IOStreams{})
 	o.WebhookURL = "http://127.0.0.1:9443"
 	if err := o.Validate(); err == nil {
 		t.Error("an http webhook URL was accepted")

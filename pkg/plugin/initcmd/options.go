@@ -22,9 +22,10 @@ func DefaultImage() string { return ImageRepository + ":" + version.Version }
 
 // Options of `kubectl import init`.
 type Options struct {
+	Factory common.Factory
 	// ConfigFlags choose the hub (--kubeconfig, --context, ...).
 	ConfigFlags *genericclioptions.ConfigFlags
-	// WebhookURL is set when the webhook runs outside the cluster (development, tests):
+	// WebhookURL is set when the webhook runs outside the cluster (development):
 	// the in-cluster Deployment and Service are then not installed.
 	WebhookURL string
 	Image      string
@@ -43,8 +44,9 @@ type Options struct {
 }
 
 // NewOptions has the defaults.
-func NewOptions(streams genericiooptions.IOStreams) *Options {
+func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
 	return &Options{
+		Factory:          f,
 		ConfigFlags:      genericclioptions.NewConfigFlags(true),
 		Image:            DefaultImage(),
 		ProfileNamespace: v1alpha1.ClusterProfileNamespace,
@@ -83,19 +85,18 @@ func (o *Options) Validate() error {
 }
 
 // Complete has nothing to take: init has no arguments and its flags are used as given.
-func (o *Options) Complete() error { return nil }
+func (o *Options) Complete([]string) error { return nil }
 
 // connect builds the hub client (without contacting the hub yet); a client dry run needs no
-// hub, and a client a test gave is kept.
+// hub.
 func (o *Options) connect() error {
-	if o.DryRun.Client() || o.hub != nil {
+	if o.DryRun.Client() {
 		return nil
 	}
-	cfg, err := o.ConfigFlags.ToRESTConfig()
+	cfg, err := o.Factory.KubeConfig(o.ConfigFlags)
 	if err != nil {
 		return err
 	}
-	cfg.UserAgent = v1alpha1.UserAgent
-	o.hub, err = importer.Connect(cfg)
+	o.hub, err = common.Connect(o.Factory, cfg)
 	return err
 }

@@ -7,14 +7,13 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/kubectl/pkg/util/templates"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 // NewCmd is `kubectl import join`.
-func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	return newCmd(NewOptions(streams))
-}
-
-func newCmd(o *Options) *cobra.Command {
+func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(f, streams)
 	cmd := &cobra.Command{
 		Use:   "join --hub URL --token TOKEN --ca-checksum sha256:HASH",
 		Short: "Complete a registration made by 'kubectl import create' from the downstream cluster",
@@ -47,15 +46,7 @@ func newCmd(o *Options) *cobra.Command {
 			# Finish the registration once that manifest is applied
 			kubectl import join --hub https://10.0.0.1:6443 --token-file token.txt --ca-checksum sha256:0f3c...e1 --agent-applied`),
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&o.HubURL, "hub", "", "https URL of the hub's API server, as printed by 'kubectl import create'")

@@ -14,6 +14,8 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/hubca"
 	"github.com/kubectl-import/kubectl-import/pkg/hubdiscovery"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	joinflow "github.com/kubectl-import/kubectl-import/pkg/importer/join"
+	"github.com/kubectl-import/kubectl-import/pkg/importer/preflight"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
@@ -48,12 +50,12 @@ func (o *Options) Run(ctx context.Context) error {
 		return err
 	}
 	fmt.Fprintf(log, "hub CA %s verified (found in %s, subject %q)\n", ca.Checksum, ca.Source, ca.Cert.Subject.String())
-	hub, err := importer.JoinHub(o.HubURL, caPEM, o.Token)
+	hub, err := common.Connect(o.Factory, joinflow.HubConfig(o.HubURL, caPEM, o.Token))
 	if err != nil {
 		return err
 	}
-	ic, err := importer.JoinRegistration(ctx, hub)
-	var refused *importer.TokenRefusedError
+	ic, err := joinflow.TokenRegistration(ctx, hub)
+	var refused *joinflow.TokenRefusedError
 	if errors.As(err, &refused) && !o.DryRun.Client() && o.handedOver(ctx, refused.Name) {
 		// A re-run after the hand-over: the token revoked itself then; only the wait is left.
 		fmt.Fprintf(o.Out, "the credentials of %s were handed over by an earlier run (its join token is revoked)\n", v1alpha1.Ref(refused.Name))
@@ -73,19 +75,19 @@ func (o *Options) Run(ctx context.Context) error {
 	steps := o.steps(hub, req)
 	if req.Mode == v1alpha1.ModeAgent {
 		// Checked before any step writes: the agent's pod would not start without it.
-		if err := importer.CheckAgentEnvSecrets(ctx, o.Downstream.Client, o.Agent.Agent.Env); err != nil {
+		if err := importer.CheckAgentEnvSecrets(ctx, o.ds.Client, o.Agent.Agent.Env); err != nil {
 			return err
 		}
 		steps = o.agentSteps(hub, ic, req, caPEM)
 	}
-	return importer.RunSteps(ctx, o.Out, steps, o.failAfter)
+	return o.Factory.RunSteps(ctx, o.Out, steps)
 }
 
 // handedOver says whether this downstream's marker names registration name of this hub: an
 // earlier join got as far as applying the agent, and the token refused since means it then
 // handed the credentials over and revoked itself.
 func (o *Options) handedOver(ctx context.Context, name string) bool {
-	reg, ok := importer.MarkerRegistration(ctx, o.Downstream.Client)
+	reg, ok := joinflow.MarkerRegistration(ctx, o.ds.Client)
 	return ok && name != "" && reg.ClusterName == name && strings.TrimSuffix(reg.HubServer, "/") == strings.TrimSuffix(o.HubURL, "/")
 }
 
@@ -96,7 +98,7 @@ func (o *Options) request(ctx context.Context, log io.Writer, ic *v1alpha1.Impor
 		return importer.Request{}, fmt.Errorf("importedcluster %s has no %s annotation (it was not made by 'kubectl import create'): ask the hub admin to delete it and run 'kubectl import create %s'",
 			ic.Name, v1alpha1.HubIDAnnotation, ic.Name)
 	}
-	report := importer.JoinPreflight(ctx, o.Downstream, hubID, !o.AgentApplied && !o.DryRun.Client())
+	report := preflight.Join(ctx, o.ds, hubID, !o.AgentApplied && !o.DryRun.Client())
 	report.Write(log, common.IsTerminal(log))
 	if err := report.Err(); err != nil {
 		return importer.Request{}, err
@@ -105,45 +107,33 @@ func (o *Options) request(ctx context.Context, log io.Writer, ic *v1alpha1.Impor
 		return importer.Request{}, fmt.Errorf("importedcluster %s was joined by another cluster (cluster ID %s; this one is %s): this token cannot import this cluster; ask the hub admin for a registration of its own ('kubectl import create NEWNAME')",
 			ic.Name, ic.Spec.ClusterID, report.ClusterID)
 	}
-	req := importer.Request{Name: ic.Name, DisplayName: ic.Spec.DisplayName, Members: ic.Spec.Members,
-		ClusterID: report.ClusterID, APIServer: o.Downstream.Config.Host, HubID: hubID, HubServer: o.HubURL, Mode: o.Agent.Mode}
-	if o.AdvertiseAddress != "" {
-		req.APIServer = o.AdvertiseAddress
-	}
-	if err := importer.ValidateAPIServer(req.APIServer); err != nil {
-		return req, fmt.Errorf("the downstream's address: %w (pass --advertise-address)", err)
-	}
-	var err error
-	if req.CAData, err = importer.DownstreamCA(ctx, o.Downstream); err != nil {
-		return req, err
-	}
-	req.EtcdMembers, err = importer.CountEtcdMembers(ctx, o.Downstream.Client)
-	return req, err
+	return importer.NewRequest(ctx, o.ds, importer.Request{Name: ic.Name, DisplayName: ic.Spec.DisplayName, Members: ic.Spec.Members,
+		Mode: o.Agent.Mode, HubID: hubID, HubServer: o.HubURL}, o.AdvertiseAddress)
 }
 
 func (o *Options) steps(hub *importer.Cluster, req importer.Request) []importer.Step {
 	var token string // the agent token: passed from the downstream to the hub, never printed
 	apply := importer.Step{Name: StepApplyDownstream, Title: "create the import agent in the downstream", Run: func(ctx context.Context) (err error) {
-		token, err = importer.ApplyDownstream(ctx, o.Downstream.Client, req, o.Out)
+		token, err = importer.ApplyDownstream(ctx, o.ds.Client, req, o.Out)
 		return err
 	}}
 	if o.AgentApplied {
 		apply = importer.Step{Name: StepApplyDownstream, Title: "read the agent applied by other means", Run: func(ctx context.Context) (err error) {
-			token, err = importer.AppliedAgentToken(ctx, o.Downstream.Client, req, o.Out)
+			token, err = joinflow.AppliedAgentToken(ctx, o.ds.Client, req, o.Out)
 			return err
 		}}
 	}
 	return []importer.Step{
 		{Name: StepSetIdentity, Title: "record the cluster's identity in the hub", Run: func(ctx context.Context) error {
-			return importer.SetIdentity(ctx, hub, req, o.Out)
+			return joinflow.SetIdentity(ctx, hub, req, o.Out)
 		}},
 		apply,
 		{Name: StepHandOver, Title: "hand the agent's credentials to the hub", Run: func(ctx context.Context) error {
-			return importer.HandOverCredentials(ctx, hub, req, token, o.Out)
+			return joinflow.HandOverCredentials(ctx, hub, req, token, o.Out)
 		}},
 		// The token's work is done: it dies now, not when the cluster becomes Active.
 		{Name: StepRevokeToken, Title: "revoke the join token", Run: func(ctx context.Context) error {
-			return importer.RevokeOwnJoinToken(ctx, hub, req.Name, o.Out)
+			return joinflow.RevokeOwnToken(ctx, hub, req.Name, o.Out)
 		}},
 		{Name: StepWaitActive, Title: "wait until the hub reports the cluster Active", Run: func(ctx context.Context) error {
 			return o.waitActive(ctx, req.Name)
@@ -157,10 +147,10 @@ func (o *Options) steps(hub *importer.Cluster, req importer.Request) []importer.
 func (o *Options) agentSteps(hub *importer.Cluster, ic *v1alpha1.ImportedCluster, req importer.Request, caPEM []byte) []importer.Step {
 	return []importer.Step{
 		{Name: StepSetIdentity, Title: "record the cluster's identity in the hub", Run: func(ctx context.Context) error {
-			return importer.SetIdentity(ctx, hub, req, o.Out)
+			return joinflow.SetIdentity(ctx, hub, req, o.Out)
 		}},
 		{Name: StepApplyDownstream, Title: "create the agent's rights and fence in the downstream", Run: func(ctx context.Context) error {
-			_, err := importer.ApplyDownstream(ctx, o.Downstream.Client, req, o.Out)
+			_, err := importer.ApplyDownstream(ctx, o.ds.Client, req, o.Out)
 			return err
 		}},
 		{Name: StepInstallAgent, Title: "install kimport-agent with a bootstrap token of its own hub identity", Run: func(ctx context.Context) error {
@@ -174,10 +164,10 @@ func (o *Options) agentSteps(hub *importer.Cluster, ic *v1alpha1.ImportedCluster
 				return err
 			}
 			pin := importer.HubPin{Server: o.HubURL, CAData: caPEM, Checksum: o.pin}
-			return importer.InstallAgent(ctx, o.Downstream.Client, ic.Name, pin, token, o.Agent.Agent, o.Out)
+			return importer.InstallAgent(ctx, o.ds.Client, ic.Name, pin, token, o.Agent.Agent, o.Out)
 		}},
 		{Name: StepRevokeToken, Title: "revoke the join token", Run: func(ctx context.Context) error {
-			return importer.RevokeOwnJoinToken(ctx, hub, req.Name, o.Out)
+			return joinflow.RevokeOwnToken(ctx, hub, req.Name, o.Out)
 		}},
 		{Name: StepWaitActive, Title: "wait until the agent reports and the hub shows the cluster Active", Run: func(ctx context.Context) error {
 			return o.waitActive(ctx, req.Name)
@@ -195,7 +185,7 @@ func (o *Options) waitActive(ctx context.Context, name string) error {
 	}
 	shown := ""
 	err := wait.PollUntilContextTimeout(ctx, importer.PollInterval, o.Timeout, true, func(ctx context.Context) (bool, error) {
-		phase := importer.MarkerPhase(ctx, o.Downstream.Client, name)
+		phase := joinflow.MarkerPhase(ctx, o.ds.Client, name)
 		if phase != "" && phase != shown {
 			shown = phase
 			fmt.Fprintf(o.Out, "%s: %s (as the hub reports it in %s/%s)\n", ref, common.Escape(phase), v1alpha1.AgentNamespace, v1alpha1.MarkerConfigMap)
@@ -216,11 +206,11 @@ func (o *Options) waitActive(ctx context.Context, name string) error {
 // printManifest prints the downstream objects for GitOps or air-gapped use, with how to
 // finish the registration once they are applied.
 func (o *Options) printManifest(ctx context.Context, req importer.Request) error {
-	exists, err := importer.AgentNamespaceExists(ctx, o.Downstream.Client)
+	exists, err := importer.AgentNamespaceExists(ctx, o.ds.Client)
 	if err != nil {
 		return err
 	}
-	objs, err := importer.AgentManifest(req, exists)
+	objs, err := joinflow.AgentManifest(req, exists)
 	if err != nil {
 		return err
 	}

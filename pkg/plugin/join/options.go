@@ -25,6 +25,7 @@ const DefaultTimeout = 5 * time.Minute
 
 // Options of `kubectl import join`.
 type Options struct {
+	Factory common.Factory
 	// ConfigFlags choose the downstream, as for every kubectl command.
 	ConfigFlags *genericclioptions.ConfigFlags
 
@@ -42,20 +43,19 @@ type Options struct {
 
 	genericiooptions.IOStreams
 
-	Downstream *importer.Cluster
+	// ds is the downstream, connected by Run.
+	ds *importer.Cluster
 	// pin is CAChecksum, checked and in lower case.
 	pin string
-	// failAfter names a step after which Run stops with an error: tests inject faults with it
-	// to prove that a re-run converges.
-	failAfter string
 }
 
 // NewOptions has the defaults.
-func NewOptions(streams genericiooptions.IOStreams) *Options {
+func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
 	flags := genericclioptions.NewConfigFlags(true)
 	// --token is the hub join token here; the downstream's own credentials come from the kubeconfig.
 	flags.BearerToken = nil
 	return &Options{
+		Factory:     f,
 		ConfigFlags: flags,
 		Wait:        true,
 		Timeout:     DefaultTimeout,
@@ -66,7 +66,8 @@ func NewOptions(streams genericiooptions.IOStreams) *Options {
 }
 
 // Complete reads the token from its source and the connection mode; it contacts nothing.
-func (o *Options) Complete() error {
+// join takes no argument.
+func (o *Options) Complete([]string) error {
 	if err := o.Agent.Complete(); err != nil {
 		return err
 	}
@@ -76,17 +77,16 @@ func (o *Options) Complete() error {
 	return o.readToken()
 }
 
-// connect builds the downstream client (without contacting it yet) unless a test gave one.
+// connect builds the downstream client, without contacting it yet.
 func (o *Options) connect() error {
-	if o.Downstream != nil {
-		return nil
+	cfg, err := o.Factory.KubeConfig(o.ConfigFlags)
+	if err == nil {
+		cfg, err = importer.DownstreamConfig(cfg)
 	}
-	cfg, err := o.ConfigFlags.ToRESTConfig()
 	if err != nil {
 		return err
 	}
-	cfg.UserAgent = v1alpha1.UserAgent
-	o.Downstream, err = importer.ConnectDownstream(cfg)
+	o.ds, err = common.Connect(o.Factory, cfg)
 	return err
 }
 

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 // Every bad flag is refused before anything is contacted, with the flag named.
@@ -34,7 +36,7 @@ func TestValidateNamesTheFlag(t *testing.T) {
 		"valid":           {func(*Options) {}, ""},
 		"valid dry run":   {func(o *Options) { o.DryRun.Strategy = "client"; o.Output.Format = "yaml" }, ""},
 	} {
-		o := NewOptions(genericiooptions.IOStreams{})
+		o := NewOptions(common.NewFactory(), genericiooptions.IOStreams{})
 		o.HubURL, o.Token, o.CAChecksum, o.Timeout = "https://hub:6443", "eyJ.a.b", good, time.Minute
 		tc.set(o)
 		err := o.Validate()
@@ -65,7 +67,7 @@ func TestTokenSources(t *testing.T) {
 		"no token": {want: ""},
 	} {
 		t.Setenv(TokenEnv, tc.env)
-		o := NewOptions(genericiooptions.IOStreams{In: bytes.NewBufferString(tc.stdin)})
+		o := NewOptions(common.NewFactory(), genericiooptions.IOStreams{In: bytes.NewBufferString(tc.stdin)})
 		o.Token, o.TokenFile = tc.token, tc.file
 		err := o.readToken()
 		switch {

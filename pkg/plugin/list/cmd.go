@@ -5,14 +5,13 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/kubectl/pkg/util/templates"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 // NewCmd is `kubectl import list`.
-func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	return newCmd(NewOptions(streams))
-}
-
-func newCmd(o *Options) *cobra.Command {
+func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(f, streams)
 	cmd := &cobra.Command{
 		Use:     "list",
 		Aliases: []string{"ls"},
@@ -38,18 +37,9 @@ func newCmd(o *Options) *cobra.Command {
 			# Print the names only, on one line
 			kubectl import list -o jsonpath='{.items[*].metadata.name}'`),
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := o.Complete(); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
-	o.Hub.AddFlags(cmd.Flags())
-	o.Output.AddFlags(cmd)
+	o.AddFlags(cmd)
 	cmd.Flags().StringVarP(&o.Selector, "selector", "l", "", "Label selector to filter on, e.g. -l env=prod")
 	return cmd
 }

@@ -13,6 +13,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/plugintest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
@@ -20,19 +21,15 @@ import (
 func TestListAgainstHub(t *testing.T) {
 	hub := hubtest.Start(t)
 	var now time.Time
-	cmd := func(s genericiooptions.IOStreams) *cobra.Command {
-		o := NewOptions(s)
-		o.Now = func() time.Time { return now }
-		return newCmd(o)
-	}
+	f := plugintest.Clock(func() time.Time { return now })
 
 	t.Run("empty hub", func(t *testing.T) {
-		r := hubtest.Execute(hub, cmd)
+		r := plugintest.ExecuteWith(f, hub, NewCmd)
 		if r.Error != nil || r.Out != "" || r.Err != "No imported clusters found.\n" {
 			t.Errorf("got %+v", r)
 		}
 		var list v1alpha1.ImportedClusterList
-		if err := json.Unmarshal([]byte(hubtest.Execute(hub, cmd, "-o", "json").Stdout(t)), &list); err != nil || len(list.Items) != 0 {
+		if err := json.Unmarshal([]byte(plugintest.ExecuteWith(f, hub, NewCmd, "-o", "json").Stdout(t)), &list); err != nil || len(list.Items) != 0 {
 			t.Errorf("-o json on an empty hub: %+v, %v", list, err)
 		}
 	})
@@ -49,15 +46,15 @@ func TestListAgainstHub(t *testing.T) {
 			"alpha   Alpha Prod     Active    k3s            v1.37.2+k3s1   7/8      10d\n" +
 			"beta    beta           Pending   <none>         <none>         <none>   10d\n"
 		for _, args := range [][]string{nil, {"ls"}} {
-			c := cmd
+			c := NewCmd
 			if args != nil { // the alias, through a parent command as the plugin registers it
-				c = func(s genericiooptions.IOStreams) *cobra.Command {
+				c = func(f common.Factory, s genericiooptions.IOStreams) *cobra.Command {
 					root := &cobra.Command{Use: "kubectl-import"}
-					root.AddCommand(cmd(s))
+					root.AddCommand(NewCmd(f, s))
 					return root
 				}
 			}
-			if got := hubtest.Execute(hub, c, args...).Stdout(t); got != want {
+			if got := plugintest.ExecuteWith(f, hub, c, args...).Stdout(t); got != want {
 				t.Errorf("%v: got\n%s\nwant\n%s", args, got, want)
 			}
 		}
@@ -68,14 +65,14 @@ func TestListAgainstHub(t *testing.T) {
 			"NAME    DISPLAY NAME   PHASE     DISTRIBUTION   VERSION        NODES    CONTROL-PLANE   WORKERS   MODE     API SERVER                      CLUSTER ID                             AGE\n" +
 			"alpha   Alpha Prod     Active    k3s            v1.37.2+k3s1   7/8      2/3             5/5       Direct   https://10.0.0.1:6443           3f1c2a9e-0000-4000-8000-00000000a1fa   10d\n" +
 			"beta    beta           Pending   <none>         <none>         <none>   <none>          <none>    Direct   https://beta.example.com:6443   7d2e4b10-0000-4000-8000-0000000000be   10d\n"
-		if got := hubtest.Execute(hub, cmd, "-o", "wide").Stdout(t); got != want {
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "-o", "wide").Stdout(t); got != want {
 			t.Errorf("got\n%s\nwant\n%s", got, want)
 		}
 	})
 
 	t.Run("name", func(t *testing.T) {
 		want := "importedcluster.kimport.dev/alpha\nimportedcluster.kimport.dev/beta\n"
-		if got := hubtest.Execute(hub, cmd, "-o", "name").Stdout(t); got != want {
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "-o", "name").Stdout(t); got != want {
 			t.Errorf("got %q, want %q", got, want)
 		}
 	})
@@ -83,7 +80,7 @@ func TestListAgainstHub(t *testing.T) {
 	t.Run("json and yaml", func(t *testing.T) {
 		for _, format := range []string{"json", "yaml"} {
 			var list v1alpha1.ImportedClusterList
-			out := hubtest.Execute(hub, cmd, "-o", format).Stdout(t)
+			out := plugintest.ExecuteWith(f, hub, NewCmd, "-o", format).Stdout(t)
 			if err := yaml.UnmarshalStrict([]byte(out), &list); err != nil {
 				t.Fatalf("%s: %v\n%s", format, err, out)
 			}
@@ -102,30 +99,30 @@ func TestListAgainstHub(t *testing.T) {
 	})
 
 	t.Run("selector", func(t *testing.T) {
-		if r := hubtest.Execute(hub, cmd, "-l", "env=none"); r.Error != nil || r.Out != "" || r.Err != "No imported clusters found.\n" {
+		if r := plugintest.ExecuteWith(f, hub, NewCmd, "-l", "env=none"); r.Error != nil || r.Out != "" || r.Err != "No imported clusters found.\n" {
 			t.Errorf("got %+v", r)
 		}
-		hubtest.Execute(hub, cmd, "-l", "=bad").Failed(t,
+		plugintest.ExecuteWith(f, hub, NewCmd, "-l", "=bad").Failed(t,
 			`invalid --selector (-l) "=bad": found '=', expected: !, identifier, or 'end of string'`)
 	})
 
 	t.Run("jsonpath", func(t *testing.T) {
-		if got := hubtest.Execute(hub, cmd, "-o", "jsonpath={.items[*].metadata.name}").Stdout(t); got != "alpha beta" {
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "-o", "jsonpath={.items[*].metadata.name}").Stdout(t); got != "alpha beta" {
 			t.Errorf("got %q, want exactly the names", got)
 		}
 		want := "alpha\tActive\nbeta\tPending\n"
-		if got := hubtest.Execute(hub, cmd, "-o", `jsonpath={range .items[*]}{.metadata.name}{"\t"}{.status.phase}{"\n"}{end}`).Stdout(t); got != want {
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "-o", `jsonpath={range .items[*]}{.metadata.name}{"\t"}{.status.phase}{"\n"}{end}`).Stdout(t); got != want {
 			t.Errorf("range: got %q, want %q", got, want)
 		}
 		want = "[\n    \"alpha\",\n    \"beta\"\n]\n"
-		if got := hubtest.Execute(hub, cmd, "-o", "jsonpath-as-json={.items[*].metadata.name}").Stdout(t); got != want {
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "-o", "jsonpath-as-json={.items[*].metadata.name}").Stdout(t); got != want {
 			t.Errorf("jsonpath-as-json: got %q, want %q", got, want)
 		}
 		file := filepath.Join(t.TempDir(), "names.jsonpath")
 		if err := os.WriteFile(file, []byte("{.items[0].metadata.name}"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if got := hubtest.Execute(hub, cmd, "-o", "jsonpath-file="+file).Stdout(t); got != "alpha" {
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "-o", "jsonpath-file="+file).Stdout(t); got != "alpha" {
 			t.Errorf("jsonpath-file: got %q", got)
 		}
 	})
@@ -135,17 +132,17 @@ func TestListAgainstHub(t *testing.T) {
 			"NAME    PHASE\n" +
 			"alpha   Active\n" +
 			"beta    Pending\n"
-		if got := hubtest.Execute(hub, cmd, "-o", "custom-columns=NAME:.metadata.name,PHASE:.status.phase").Stdout(t); got != want {
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "-o", "custom-columns=NAME:.metadata.name,PHASE:.status.phase").Stdout(t); got != want {
 			t.Errorf("got\n%s\nwant\n%s", got, want)
 		}
-		if got := hubtest.Execute(hub, cmd, "-o", "custom-columns=NAME:.metadata.name,PHASE:.status.phase", "--no-headers").Stdout(t); got != "alpha   Active\nbeta    Pending\n" {
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "-o", "custom-columns=NAME:.metadata.name,PHASE:.status.phase", "--no-headers").Stdout(t); got != "alpha   Active\nbeta    Pending\n" {
 			t.Errorf("--no-headers: got %q", got)
 		}
 		file := filepath.Join(t.TempDir(), "columns")
 		if err := os.WriteFile(file, []byte("NAME PHASE\n.metadata.name .status.phase\n"), 0o600); err != nil {
 			t.Fatal(err)
 		}
-		if got := hubtest.Execute(hub, cmd, "-o", "custom-columns-file="+file).Stdout(t); got != want {
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "-o", "custom-columns-file="+file).Stdout(t); got != want {
 			t.Errorf("custom-columns-file: got\n%s\nwant\n%s", got, want)
 		}
 	})
@@ -154,10 +151,10 @@ func TestListAgainstHub(t *testing.T) {
 		want := "" +
 			"alpha   Alpha Prod   Active    k3s      v1.37.2+k3s1   7/8      10d\n" +
 			"beta    beta         Pending   <none>   <none>         <none>   10d\n"
-		if got := hubtest.Execute(hub, cmd, "--no-headers").Stdout(t); got != want {
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "--no-headers").Stdout(t); got != want {
 			t.Errorf("got\n%s\nwant\n%s", got, want)
 		}
-		out := hubtest.Execute(hub, cmd, "--no-headers", "-o", "wide").Stdout(t)
+		out := plugintest.ExecuteWith(f, hub, NewCmd, "--no-headers", "-o", "wide").Stdout(t)
 		if strings.Contains(out, "NAME") || !strings.HasPrefix(out, "alpha ") || !strings.Contains(out, "3f1c2a9e-0000-4000-8000-00000000a1fa") {
 			t.Errorf("-o wide --no-headers: got\n%s", out)
 		}
@@ -166,16 +163,16 @@ func TestListAgainstHub(t *testing.T) {
 	t.Run("go-template", func(t *testing.T) {
 		want := "alpha=Active;beta=Pending;"
 		tmpl := "{{range .items}}{{.metadata.name}}={{.status.phase}};{{end}}"
-		if got := hubtest.Execute(hub, cmd, "-o", "go-template="+tmpl).Stdout(t); got != want {
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "-o", "go-template="+tmpl).Stdout(t); got != want {
 			t.Errorf("got %q, want %q", got, want)
 		}
-		if got := hubtest.Execute(hub, cmd, "-o", "go-template", "--template", tmpl).Stdout(t); got != want {
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "-o", "go-template", "--template", tmpl).Stdout(t); got != want {
 			t.Errorf("--template: got %q, want %q", got, want)
 		}
-		if got := hubtest.Execute(hub, cmd, "--template", tmpl).Stdout(t); got != want {
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "--template", tmpl).Stdout(t); got != want {
 			t.Errorf("--template without -o: got %q, want %q", got, want)
 		}
-		if got := hubtest.Execute(hub, cmd, "-o", "yaml", "--show-managed-fields").Stdout(t); !strings.Contains(got, "managedFields:") {
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "-o", "yaml", "--show-managed-fields").Stdout(t); !strings.Contains(got, "managedFields:") {
 			t.Errorf("--show-managed-fields: no managedFields in\n%s", got)
 		}
 	})
@@ -188,7 +185,7 @@ func TestListAgainstHub(t *testing.T) {
 			"alpha     Alpha Prod     Active    k3s            v1.37.2+k3s1   7/8      2/3             5/5       Direct   https://10.0.0.1:6443           3f1c2a9e-0000-4000-8000-00000000a1fa   24h\n" +
 			"beta      beta           Pending   <none>         <none>         <none>   <none>          <none>    Direct   https://beta.example.com:6443   7d2e4b10-0000-4000-8000-0000000000be   24h\n" +
 			"waiting   waiting        Pending   <none>         <none>         <none>   <none>          <none>    Direct   <waiting for join>              <waiting for join>                     24h\n"
-		if got := hubtest.Execute(hub, cmd, "-o", "wide").Stdout(t); got != want {
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "-o", "wide").Stdout(t); got != want {
 			t.Errorf("got\n%s\nwant\n%s", got, want)
 		}
 	})
@@ -196,7 +193,7 @@ func TestListAgainstHub(t *testing.T) {
 	t.Run("agent mode", func(t *testing.T) {
 		edge := hubtest.Create(t, hub.Client, hubtest.Edge(time.Now()))
 		now = edge.CreationTimestamp.Add(time.Hour)
-		out := hubtest.Execute(hub, cmd, "-o", "wide").Stdout(t)
+		out := plugintest.ExecuteWith(f, hub, NewCmd, "-o", "wide").Stdout(t)
 		lines := strings.Split(out, "\n")
 		if len(lines) != 6 || !strings.HasPrefix(lines[0], "NAME ") || !strings.HasSuffix(lines[0], "   AGE") {
 			t.Fatalf("got\n%s", out)
@@ -206,19 +203,19 @@ func TestListAgainstHub(t *testing.T) {
 			t.Errorf("edge row:\n%q\nwant\n%q\nin\n%s", lines[3], want, out)
 		}
 		// The default table has no MODE column.
-		if out := hubtest.Execute(hub, cmd).Stdout(t); strings.Contains(out, "MODE") || strings.Contains(out, "Agent") {
+		if out := plugintest.ExecuteWith(f, hub, NewCmd).Stdout(t); strings.Contains(out, "MODE") || strings.Contains(out, "Agent") {
 			t.Errorf("default table:\n%s", out)
 		}
 	})
 
 	t.Run("bad output", func(t *testing.T) {
-		hubtest.Execute(hub, cmd, "-o", "table").Failed(t,
+		plugintest.ExecuteWith(f, hub, NewCmd, "-o", "table").Failed(t,
 			`unsupported --output (-o) value "table": use one of json, yaml, name, go-template, go-template-file, template, templatefile, jsonpath, jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, wide, or omit it for human-readable output`)
-		hubtest.Execute(hub, cmd, "-o", "jsonpath={.items[").Failed(t,
+		plugintest.ExecuteWith(f, hub, NewCmd, "-o", "jsonpath={.items[").Failed(t,
 			`--output (-o) "jsonpath={.items[": error parsing jsonpath {.items[, unterminated array`)
-		hubtest.Execute(hub, cmd, "-o", "custom-columns=NAME").Failed(t,
+		plugintest.ExecuteWith(f, hub, NewCmd, "-o", "custom-columns=NAME").Failed(t,
 			`--output (-o) "custom-columns=NAME": unexpected custom-columns spec: NAME, expected <header>:<json-path-expr>`)
-		hubtest.Execute(hub, cmd, "extra").Failed(t, `unknown command "extra" for "list"`)
+		plugintest.ExecuteWith(f, hub, NewCmd, "extra").Failed(t, `unknown command "extra" for "list"`)
 	})
 }
 
@@ -226,7 +223,7 @@ func TestListWithoutHub(t *testing.T) {
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv(common.HubContextEnv, "")
 	streams, _, out, errOut := genericiooptions.NewTestIOStreams()
-	cmd := NewCmd(streams)
+	cmd := NewCmd(common.NewFactory(), streams)
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	cmd.SetArgs([]string{})
 	err := cmd.Execute()

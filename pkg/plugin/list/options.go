@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"time"
 
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -16,28 +15,22 @@ import (
 
 // Options of `kubectl import list`.
 type Options struct {
-	Hub      common.HubOptions
-	Output   *common.OutputFlags
+	common.HubVerbOptions
 	Selector string
-	// Now is the clock AGE is computed against.
-	Now func() time.Time
 
 	client   client.Client
 	selector labels.Selector
-	genericiooptions.IOStreams
 }
 
 // NewOptions accepts -o json|yaml|name|wide.
-func NewOptions(streams genericiooptions.IOStreams) *Options {
+func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
 	return &Options{
-		Output:    common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName, common.OutputWide),
-		Now:       time.Now,
-		IOStreams: streams,
+		HubVerbOptions: common.NewHubVerbOptions(f, streams, common.OutputJSON, common.OutputYAML, common.OutputName, common.OutputWide),
 	}
 }
 
-// Complete parses the selector.
-func (o *Options) Complete() error {
+// Complete parses the selector; list takes no argument.
+func (o *Options) Complete([]string) error {
 	sel, err := labels.Parse(o.Selector)
 	if err != nil {
 		return fmt.Errorf("invalid --selector (-l) %q: %w", o.Selector, err)
@@ -46,12 +39,10 @@ func (o *Options) Complete() error {
 	return nil
 }
 
-// Validate checks -o.
-func (o *Options) Validate() error { return o.Output.Validate() }
-
 // Run connects to the hub and prints the clusters sorted by name.
 func (o *Options) Run(ctx context.Context) error {
-	if err := o.Hub.Connect(&o.client); err != nil {
+	var err error
+	if o.client, err = o.HubClient(); err != nil {
 		return err
 	}
 	list, err := o.listAll(ctx)
@@ -66,7 +57,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if !o.Output.Human() {
 		return o.Output.PrintObj(list, o.Out)
 	}
-	return o.Output.PrintTable(o.Out, Headers(o.Output.Wide()), Rows(list.Items, o.Output.Wide(), o.Now()))
+	return o.Output.PrintTable(o.Out, Headers(o.Output.Wide()), Rows(list.Items, o.Output.Wide(), o.Factory.Now()))
 }
 
 // pageSize is kubectl get's default --chunk-size: a hub with thousands of clusters answers in

@@ -11,11 +11,8 @@ import (
 )
 
 // NewCmd is `kubectl import members NAME [--add KIND:NAME=ROLE]... [--remove KIND:NAME]...`.
-func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	return newCmd(NewOptions(streams))
-}
-
-func newCmd(o *Options) *cobra.Command {
+func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(f, streams)
 	cmd := &cobra.Command{
 		Use:   "members NAME [--add KIND:NAME=ROLE]... [--remove KIND:NAME]...",
 		Short: "Show or change the users and groups given a role in an imported cluster",
@@ -39,19 +36,10 @@ func newCmd(o *Options) *cobra.Command {
 			# Have the hub check a change without making it, and print the result
 			kubectl import members prod-eu --add User:bob=cluster-member --dry-run=server -o yaml`),
 		Args:              common.ExactlyOneName,
-		ValidArgsFunction: common.CompleteClusterNames(&o.Hub),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		ValidArgsFunction: common.CompleteClusterNames(f, &o.Hub),
+		RunE:              common.RunE(o),
 	}
-	o.Hub.AddFlags(cmd.Flags())
-	o.Output.AddFlags(cmd)
+	o.AddFlags(cmd)
 	o.DryRun.AddFlags(cmd)
 	cmd.Flags().StringArrayVar(&o.Add, "add", nil, "Give a member a role, as KIND:NAME=ROLE (repeatable); replaces the role of an existing member")
 	cmd.Flags().StringArrayVar(&o.Remove, "remove", nil, "Remove a member, as KIND:NAME (repeatable)")

@@ -7,13 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/spf13/cobra"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/plugintest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
@@ -46,25 +45,25 @@ func TestMembersAgainstHub(t *testing.T) {
 			"NAME                KIND    ROLE             DOWNSTREAM ROLE\n" +
 			"alice@example.com   User    cluster-owner    cluster-admin\n" +
 			"sre                 Group   cluster-member   view\n"
-		if got := hubtest.Execute(hub, NewCmd, "alpha").Stdout(t); got != want {
+		if got := plugintest.Execute(hub, NewCmd, "alpha").Stdout(t); got != want {
 			t.Errorf("got\n%s\nwant\n%s", got, want)
 		}
-		r := hubtest.Execute(hub, NewCmd, "beta")
+		r := plugintest.Execute(hub, NewCmd, "beta")
 		if r.Error != nil || r.Out != "" || r.Err != "No members in importedcluster \"beta\"; add one with --add KIND:NAME=ROLE.\n" {
 			t.Errorf("no members: %+v", r)
 		}
-		if got := hubtest.Execute(hub, NewCmd, "alpha", "-o", "jsonpath={.spec.members[*].name}").Stdout(t); got != "alice@example.com sre" {
+		if got := plugintest.Execute(hub, NewCmd, "alpha", "-o", "jsonpath={.spec.members[*].name}").Stdout(t); got != "alice@example.com sre" {
 			t.Errorf("-o jsonpath: got %q", got)
 		}
-		if got := hubtest.Execute(hub, NewCmd, "alpha", "--no-headers").Stdout(t); got != want[strings.Index(want, "\n")+1:] {
+		if got := plugintest.Execute(hub, NewCmd, "alpha", "--no-headers").Stdout(t); got != want[strings.Index(want, "\n")+1:] {
 			t.Errorf("--no-headers: got\n%s", got)
 		}
 		cc := "custom-columns=NAME:.metadata.name,MEMBERS:.spec.members[*].name"
-		if got := hubtest.Execute(hub, NewCmd, "alpha", "-o", cc).Stdout(t); got != "NAME    MEMBERS\nalpha   alice@example.com,sre\n" {
+		if got := plugintest.Execute(hub, NewCmd, "alpha", "-o", cc).Stdout(t); got != "NAME    MEMBERS\nalpha   alice@example.com,sre\n" {
 			t.Errorf("-o custom-columns: got %q", got)
 		}
 		var ic v1alpha1.ImportedCluster
-		if err := yaml.UnmarshalStrict([]byte(hubtest.Execute(hub, NewCmd, "alpha", "-o", "json").Stdout(t)), &ic); err != nil ||
+		if err := yaml.UnmarshalStrict([]byte(plugintest.Execute(hub, NewCmd, "alpha", "-o", "json").Stdout(t)), &ic); err != nil ||
 			ic.Kind != "ImportedCluster" || len(ic.Spec.Members) != 2 {
 			t.Errorf("-o json: %+v, %v", ic, err)
 		}
@@ -84,7 +83,7 @@ func TestMembersAgainstHub(t *testing.T) {
 			{[]string{"--remove", "Group:sre"}, "importedcluster.kimport.dev/beta configured\n", nil},
 		}
 		for _, s := range steps {
-			if got := hubtest.Execute(hub, NewCmd, append([]string{"beta"}, s.args...)...).Stdout(t); got != s.out {
+			if got := plugintest.Execute(hub, NewCmd, append([]string{"beta"}, s.args...)...).Stdout(t); got != s.out {
 				t.Errorf("%v: printed %q, want %q", s.args, got, s.out)
 			}
 			expectMembers(t, "beta", s.want...)
@@ -111,10 +110,10 @@ func TestMembersAgainstHub(t *testing.T) {
 			{[]string{"--bogus"}, `unknown flag: --bogus`},
 		}
 		for _, c := range cases {
-			hubtest.Execute(hub, NewCmd, append([]string{"alpha"}, c.args...)...).Failed(t, c.want)
+			plugintest.Execute(hub, NewCmd, append([]string{"alpha"}, c.args...)...).Failed(t, c.want)
 			expectMembers(t, "alpha", aliceOwner, sre)
 		}
-		hubtest.Execute(hub, NewCmd, "gamma", "--add", "User:bob=cluster-member").Failed(t,
+		plugintest.Execute(hub, NewCmd, "gamma", "--add", "User:bob=cluster-member").Failed(t,
 			`importedcluster "gamma" not found (list them with 'kubectl import list')`)
 	})
 
@@ -125,7 +124,7 @@ func TestMembersAgainstHub(t *testing.T) {
 		ic.Name, ic.Spec.CredentialsSecretRef.Name = "delta", v1alpha1.CredentialsSecretName("delta")
 		ic.Spec.Members = []v1alpha1.Member{everyone, bob}
 		hubtest.Create(t, hub.Client, ic)
-		if got := hubtest.Execute(hub, NewCmd, "delta", "--remove", "Group:system:authenticated").Stdout(t); got != "importedcluster.kimport.dev/delta configured\n" {
+		if got := plugintest.Execute(hub, NewCmd, "delta", "--remove", "Group:system:authenticated").Stdout(t); got != "importedcluster.kimport.dev/delta configured\n" {
 			t.Errorf("printed %q", got)
 		}
 		expectMembers(t, "delta", bob)
@@ -134,7 +133,7 @@ func TestMembersAgainstHub(t *testing.T) {
 	t.Run("dry run", func(t *testing.T) {
 		for _, mode := range []string{"client", "server"} {
 			var ic v1alpha1.ImportedCluster
-			out := hubtest.Execute(hub, NewCmd, "alpha", "--dry-run="+mode, "-o", "yaml", "--add", "User:bob=cluster-member", "--remove", "Group:sre").Stdout(t)
+			out := plugintest.Execute(hub, NewCmd, "alpha", "--dry-run="+mode, "-o", "yaml", "--add", "User:bob=cluster-member", "--remove", "Group:sre").Stdout(t)
 			if err := yaml.UnmarshalStrict([]byte(out), &ic); err != nil {
 				t.Fatalf("%s: %v\n%s", mode, err, out)
 			}
@@ -143,10 +142,10 @@ func TestMembersAgainstHub(t *testing.T) {
 			}
 			expectMembers(t, "alpha", aliceOwner, sre)
 		}
-		if got := hubtest.Execute(hub, NewCmd, "alpha", "--dry-run=server", "--add", "User:bob=cluster-member").Stdout(t); got != "importedcluster.kimport.dev/alpha configured (server dry run)\n" {
+		if got := plugintest.Execute(hub, NewCmd, "alpha", "--dry-run=server", "--add", "User:bob=cluster-member").Stdout(t); got != "importedcluster.kimport.dev/alpha configured (server dry run)\n" {
 			t.Errorf("server dry run printed %q", got)
 		}
-		if got := hubtest.Execute(hub, NewCmd, "alpha", "--dry-run", "--add", "Group:sre=cluster-member").Stdout(t); got != "importedcluster.kimport.dev/alpha unchanged (dry run)\n" {
+		if got := plugintest.Execute(hub, NewCmd, "alpha", "--dry-run", "--add", "Group:sre=cluster-member").Stdout(t); got != "importedcluster.kimport.dev/alpha unchanged (dry run)\n" {
 			t.Errorf("client dry run printed %q", got)
 		}
 		expectMembers(t, "alpha", aliceOwner, sre)
@@ -171,12 +170,8 @@ func TestMembersAgainstHub(t *testing.T) {
 				return c.Update(ctx, other)
 			},
 		})
-		cmd := func(s genericiooptions.IOStreams) *cobra.Command {
-			o := NewOptions(s)
-			o.client = c
-			return newCmd(o)
-		}
-		if got := hubtest.Execute(hub, cmd, "alpha", "--add", "User:bob=cluster-member").Stdout(t); got != "importedcluster.kimport.dev/alpha configured\n" {
+		f := plugintest.Factory{Clients: map[string]client.Client{hub.Config.Host: c}}.Factory()
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "alpha", "--add", "User:bob=cluster-member").Stdout(t); got != "importedcluster.kimport.dev/alpha configured\n" {
 			t.Errorf("printed %q", got)
 		}
 		ic := &v1alpha1.ImportedCluster{}

@@ -13,36 +13,33 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/record"
 )
 
 // Options of `kubectl import members`.
 type Options struct {
-	Hub    common.HubOptions
-	Output *common.OutputFlags
+	common.RecordOptions
 	DryRun common.DryRunFlags
-	Name   string
 	Add    []string
 	Remove []string
 
 	edit   Edit
 	client client.Client
-	genericiooptions.IOStreams
 }
 
 // NewOptions accepts -o json|yaml|name.
-func NewOptions(streams genericiooptions.IOStreams) *Options {
-	return &Options{
-		Output:    common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName),
-		IOStreams: streams,
-	}
+func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
+	return &Options{RecordOptions: common.NewRecordOptions(f, streams, common.OutputJSON, common.OutputYAML, common.OutputName)}
 }
 
 // Complete takes NAME and parses every change, so bad input changes nothing.
 func (o *Options) Complete(args []string) error {
-	o.Name = args[0]
 	var err error
 	o.edit, err = ParseEdit(o.Add, o.Remove)
-	return err
+	if err != nil {
+		return err
+	}
+	return o.RecordOptions.Complete(args)
 }
 
 // Validate checks the flags and the changes together.
@@ -61,7 +58,8 @@ func (o *Options) Validate() error {
 
 // Run connects to the hub and shows the members, or applies the change.
 func (o *Options) Run(ctx context.Context) error {
-	if err := o.Hub.Connect(&o.client); err != nil {
+	var err error
+	if o.client, err = o.HubClient(); err != nil {
 		return err
 	}
 	if o.edit.Empty() {
@@ -79,7 +77,7 @@ func (o *Options) Run(ctx context.Context) error {
 }
 
 func (o *Options) show(ctx context.Context) error {
-	ic, err := common.GetImportedCluster(ctx, o.client, o.Name)
+	ic, err := record.Get(ctx, o.client, o.Name)
 	if err != nil {
 		return err
 	}
@@ -105,7 +103,7 @@ func (o *Options) update(ctx context.Context) (*v1alpha1.ImportedCluster, bool, 
 	changed := false
 	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		var err error
-		if ic, err = common.GetImportedCluster(ctx, o.client, o.Name); err != nil {
+		if ic, err = record.Get(ctx, o.client, o.Name); err != nil {
 			return err
 		}
 		members, err := o.edit.Apply(ic.Spec.Members)

@@ -11,8 +11,8 @@ import (
 )
 
 // NewCmd is `kubectl import node-config NAME`.
-func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	o := NewOptions(streams)
+func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(f, streams)
 	cmd := &cobra.Command{
 		Use:   "node-config NAME",
 		Short: "Show every node's K3s role, version, launch arguments and environment (secrets redacted)",
@@ -35,16 +35,8 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 			# Print each node's name and K3s version
 			kubectl import node-config k3s-prod -o jsonpath='{range .nodes[*]}{.name} {.version}{"\n"}{end}'`),
 		Args: common.ExactlyOneName,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Complete(args)
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
-	o.Output.AddFlags(cmd)
-	o.Hub.AddFlags(cmd.Flags())
-	common.AddLocalFlags(o.Local, cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }

@@ -11,8 +11,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
-	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/plugintest"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
 )
 
@@ -67,7 +67,7 @@ func TestNodeConfig(t *testing.T) {
 		if format != "" {
 			args = append(args, "-o", format)
 		}
-		r := hubtest.Execute(c, NewCmd, args...)
+		r := plugintest.Execute(c, NewCmd, args...)
 		if format == "wide" {
 			r.Failed(t, `unsupported --output (-o) value "wide": use one of json, yaml, go-template, go-template-file, template, templatefile, jsonpath, jsonpath-as-json, jsonpath-file, custom-columns, custom-columns-file, or omit it for human-readable output`)
 			continue

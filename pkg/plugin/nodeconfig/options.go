@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
 	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
@@ -16,24 +14,13 @@ import (
 
 // Options of `kubectl import node-config NAME`.
 type Options struct {
-	Hub    common.HubOptions
-	Local  *genericclioptions.ConfigFlags
-	Output *common.OutputFlags
-	Name   string
-
-	genericiooptions.IOStreams
+	common.DownstreamOptions
 }
 
 // NewOptions accepts -o json|yaml besides the table.
-func NewOptions(streams genericiooptions.IOStreams) *Options {
-	return &Options{Local: common.NewLocalFlags(), Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML), IOStreams: streams}
+func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
+	return &Options{DownstreamOptions: common.NewDownstreamOptions(f, streams, common.OutputJSON, common.OutputYAML)}
 }
-
-// Complete takes NAME.
-func (o *Options) Complete(args []string) { o.Name = args[0] }
-
-// Validate checks -o.
-func (o *Options) Validate() error { return o.Output.Validate() }
 
 // Document is what -o json|yaml prints.
 type Document struct {
@@ -43,15 +30,11 @@ type Document struct {
 
 // Run reads the nodes through the hub's credentials and prints their configuration.
 func (o *Options) Run(ctx context.Context) error {
-	hub, err := o.Hub.Client()
+	_, cfg, err := o.Reach(ctx)
 	if err != nil {
 		return err
 	}
-	_, cfg, err := common.DownstreamConfig(ctx, hub, o.Name, o.Local)
-	if err != nil {
-		return err
-	}
-	cs, err := kubernetes.NewForConfig(cfg)
+	cs, err := o.Factory.Clientset(cfg)
 	if err != nil {
 		return err
 	}

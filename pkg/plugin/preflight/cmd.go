@@ -5,11 +5,13 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/kubectl/pkg/util/templates"
+
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 // NewCmd is `kubectl import preflight [NAME]`.
-func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	o := NewOptions(streams)
+func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(f, streams)
 	cmd := &cobra.Command{
 		Use:   "preflight [NAME]",
 		Short: "Check that a cluster can be imported into the hub, changing nothing",
@@ -25,15 +27,7 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 			# Check a K3s cluster from its kubeconfig, under the name it would get
 			kubectl import preflight prod-eu --kubeconfig /etc/rancher/k3s/k3s.yaml`),
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
 	o.AddFlags(cmd.Flags())
 	return cmd

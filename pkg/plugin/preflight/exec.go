@@ -8,10 +8,11 @@ import (
 
 // Run prints one line per check and fails when any check failed. It changes nothing.
 func (o *Options) Run(ctx context.Context) error {
-	if err := o.Connect(); err != nil {
+	clusters, err := o.Connect(o.Factory)
+	if err != nil {
 		return err
 	}
-	report := o.Preflight(ctx, o.Name)
+	report := clusters.Preflight(ctx, o.Name)
 	report.Write(o.Out, common.IsTerminal(o.Out))
 	return report.Err()
 }

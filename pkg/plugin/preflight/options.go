@@ -11,6 +11,7 @@ import (
 
 // Options of `kubectl import preflight [NAME]`.
 type Options struct {
+	Factory common.Factory
 	common.Targets
 	// Name is the ImportedCluster name an import would use (optional).
 	Name string
@@ -19,8 +20,8 @@ type Options struct {
 }
 
 // NewOptions has the defaults.
-func NewOptions(streams genericiooptions.IOStreams) *Options {
-	return &Options{Targets: common.NewTargets(), IOStreams: streams}
+func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
+	return &Options{Factory: f, Targets: common.NewTargets(), IOStreams: streams}
 }
 
 // Complete takes the optional NAME.

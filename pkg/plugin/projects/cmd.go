@@ -11,8 +11,8 @@ import (
 )
 
 // NewCmd is `kubectl import projects NAME`.
-func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	o := NewOptions(streams)
+func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(f, streams)
 	cmd := &cobra.Command{
 		Use:   "projects NAME",
 		Short: "List the projects of an imported cluster and their namespaces",
@@ -30,18 +30,9 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 			# Print the project names only
 			kubectl import projects prod-eu -o jsonpath='{.status.projects[*].name}'`),
 		Args:              common.ExactlyOneName,
-		ValidArgsFunction: common.CompleteClusterNames(&o.Hub),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Complete(args); err != nil {
-				return err
-			}
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		ValidArgsFunction: common.CompleteClusterNames(f, &o.Hub),
+		RunE:              common.RunE(o),
 	}
-	o.Hub.AddFlags(cmd.Flags())
-	o.Output.AddFlags(cmd)
+	o.AddFlags(cmd)
 	return cmd
 }

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
@@ -14,37 +13,17 @@ import (
 
 // Options of `kubectl import projects`.
 type Options struct {
-	Hub    common.HubOptions
-	Output *common.OutputFlags
-	Name   string
-
-	client client.Client
-	genericiooptions.IOStreams
+	common.RecordOptions
 }
 
 // NewOptions accepts -o json|yaml|name (the ImportedCluster, as kubectl prints objects).
-func NewOptions(streams genericiooptions.IOStreams) *Options {
-	return &Options{
-		Output:    common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName),
-		IOStreams: streams,
-	}
+func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
+	return &Options{RecordOptions: common.NewRecordOptions(f, streams, common.OutputJSON, common.OutputYAML, common.OutputName)}
 }
-
-// Complete takes NAME.
-func (o *Options) Complete(args []string) error {
-	o.Name = args[0]
-	return nil
-}
-
-// Validate checks -o.
-func (o *Options) Validate() error { return o.Output.Validate() }
 
 // Run connects to the hub and prints the projects table, or the object with -o.
 func (o *Options) Run(ctx context.Context) error {
-	if err := o.Hub.Connect(&o.client); err != nil {
-		return err
-	}
-	ic, err := common.GetImportedCluster(ctx, o.client, o.Name)
+	_, ic, err := o.Record(ctx)
 	if err != nil {
 		return err
 	}

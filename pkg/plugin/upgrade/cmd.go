@@ -11,8 +11,8 @@ import (
 )
 
 // NewCmd is `kubectl import upgrade`.
-func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	o := NewOptions(streams)
+func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewOptions(f, streams)
 	cmd := &cobra.Command{
 		Use:   "upgrade NAME --to VERSION",
 		Short: "Upgrade a K3s cluster through the system-upgrade-controller",
@@ -36,30 +36,24 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 			# Follow the upgrade
 			kubectl import upgrade status k3s-prod`),
 		Args: common.ExactlyOneName,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Complete(cmd, args)
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
-	f := cmd.Flags()
-	f.StringVar(&o.To, "to", "", "the K3s version to upgrade to, e.g. v1.32.5+k3s1 (required)")
-	f.Int32Var(&o.ServerConcurrency, "server-concurrency", 1, "how many servers (control-plane nodes) upgrade at once")
-	f.Int32Var(&o.WorkerConcurrency, "worker-concurrency", 1, "how many workers upgrade at once")
-	f.BoolVar(&o.DrainServers, "drain-servers", false, "drain each server before upgrading it")
-	f.BoolVar(&o.DrainWorkers, "drain-workers", false, "drain each worker before upgrading it")
+	fs := cmd.Flags()
+	fs.StringVar(&o.To, "to", "", "the K3s version to upgrade to, e.g. v1.32.5+k3s1 (required)")
+	fs.Int32Var(&o.ServerConcurrency, "server-concurrency", 1, "how many servers (control-plane nodes) upgrade at once")
+	fs.Int32Var(&o.WorkerConcurrency, "worker-concurrency", 1, "how many workers upgrade at once")
+	fs.BoolVar(&o.DrainServers, "drain-servers", false, "drain each server before upgrading it")
+	fs.BoolVar(&o.DrainWorkers, "drain-workers", false, "drain each worker before upgrading it")
+	o.Changed = fs.Changed
 	o.DryRun.AddFlags(cmd)
-	o.Output.AddFlags(cmd)
-	o.Hub.AddFlags(f)
-	cmd.AddCommand(NewCmdStatus(streams))
+	o.AddFlags(cmd)
+	cmd.AddCommand(NewCmdStatus(f, streams))
 	return cmd
 }
 
 // NewCmdStatus is `kubectl import upgrade status NAME`.
-func NewCmdStatus(streams genericiooptions.IOStreams) *cobra.Command {
-	o := NewStatusOptions(streams)
+func NewCmdStatus(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewStatusOptions(f, streams)
 	cmd := &cobra.Command{
 		Use:   "status NAME",
 		Short: "Show a K3s upgrade's progress per pool, read live from the downstream",
@@ -77,16 +71,8 @@ func NewCmdStatus(streams genericiooptions.IOStreams) *cobra.Command {
 			# Print whether every node runs the target version
 			kubectl import upgrade status k3s-prod -o jsonpath='{.complete}'`),
 		Args: common.ExactlyOneName,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Output.Validate(); err != nil {
-				return err
-			}
-			o.Name = args[0]
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
-	o.Output.AddFlags(cmd)
-	o.Hub.AddFlags(cmd.Flags())
-	common.AddLocalFlags(o.Local, cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }

@@ -5,47 +5,33 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/record"
 	"github.com/kubectl-import/kubectl-import/pkg/validate"
 )
 
 // Options of `kubectl import upgrade NAME --to VERSION`.
 type Options struct {
-	Hub    common.HubOptions
+	common.RecordOptions
 	DryRun common.DryRunFlags
-	Output *common.OutputFlags
-	Name   string
 	To     string
 
 	ServerConcurrency, WorkerConcurrency int32
 	DrainServers, DrainWorkers           bool
-	// set records which strategy flags were given: the others keep their stored value.
-	set map[string]bool
-
-	genericiooptions.IOStreams
+	// Changed says whether a flag was given: the strategy flags left out keep their stored value.
+	Changed func(flag string) bool
 }
 
 // NewOptions accepts -o json|yaml|name.
-func NewOptions(streams genericiooptions.IOStreams) *Options {
-	return &Options{Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName),
-		IOStreams: streams, set: map[string]bool{}}
-}
-
-// Complete takes NAME and notes the strategy flags given.
-func (o *Options) Complete(cmd *cobra.Command, args []string) {
-	o.Name = args[0]
-	for _, f := range []string{"server-concurrency", "worker-concurrency", "drain-servers", "drain-workers"} {
-		o.set[f] = cmd.Flags().Changed(f)
-	}
+func NewOptions(f common.Factory, streams genericiooptions.IOStreams) *Options {
+	return &Options{RecordOptions: common.NewRecordOptions(f, streams, common.OutputJSON, common.OutputYAML, common.OutputName)}
 }
 
 // Validate checks the flags alone.
@@ -73,7 +59,7 @@ func (o *Options) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	old, err := common.GetImportedCluster(ctx, hub, o.Name)
+	old, err := record.Get(ctx, hub, o.Name)
 	if err != nil {
 		return err
 	}
@@ -124,12 +110,12 @@ func (o *Options) print(ic *v1alpha1.ImportedCluster) error {
 
 // hubClient is the hub client with admission warnings printed as kubectl prints them.
 func (o *Options) hubClient() (client.Client, error) {
-	cfg, err := o.Hub.RESTConfig()
+	cfg, err := o.Factory.HubConfig(&o.Hub)
 	if err != nil {
 		return nil, err
 	}
 	cfg.WarningHandler = rest.NewWarningWriter(o.ErrOut, rest.WarningWriterOptions{Deduplicate: true})
-	return client.New(cfg, client.Options{Scheme: scheme.Scheme})
+	return o.Factory.Client(cfg)
 }
 
 // k3sSpec is the stored spec.k3s with the new version and the strategy flags given.
@@ -139,16 +125,16 @@ func (o *Options) k3sSpec(old *v1alpha1.K3sSpec) *v1alpha1.K3sSpec {
 		*k = *old
 	}
 	s := k3s.Strategy(k)
-	if o.set["server-concurrency"] {
+	if o.Changed("server-concurrency") {
 		s.ServerConcurrency = o.ServerConcurrency
 	}
-	if o.set["worker-concurrency"] {
+	if o.Changed("worker-concurrency") {
 		s.WorkerConcurrency = o.WorkerConcurrency
 	}
-	if o.set["drain-servers"] {
+	if o.Changed("drain-servers") {
 		s.DrainServerNodes = o.DrainServers
 	}
-	if o.set["drain-workers"] {
+	if o.Changed("drain-workers") {
 		s.DrainWorkerNodes = o.DrainWorkers
 	}
 	k.Version, k.UpgradeStrategy = o.To, s

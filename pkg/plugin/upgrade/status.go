@@ -6,10 +6,7 @@ import (
 	"io"
 	"strings"
 
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
@@ -19,17 +16,12 @@ import (
 
 // StatusOptions of `kubectl import upgrade status NAME`.
 type StatusOptions struct {
-	Hub    common.HubOptions
-	Local  *genericclioptions.ConfigFlags
-	Output *common.OutputFlags
-	Name   string
-
-	genericiooptions.IOStreams
+	common.DownstreamOptions
 }
 
 // NewStatusOptions accepts -o json|yaml.
-func NewStatusOptions(streams genericiooptions.IOStreams) *StatusOptions {
-	return &StatusOptions{Local: common.NewLocalFlags(), Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML), IOStreams: streams}
+func NewStatusOptions(f common.Factory, streams genericiooptions.IOStreams) *StatusOptions {
+	return &StatusOptions{DownstreamOptions: common.NewDownstreamOptions(f, streams, common.OutputJSON, common.OutputYAML)}
 }
 
 // StatusDocument is what -o json|yaml prints.
@@ -48,11 +40,7 @@ const maxListed = 10
 
 // Run reads the rollout live from the downstream and prints it.
 func (o *StatusOptions) Run(ctx context.Context) error {
-	hub, err := o.Hub.Client()
-	if err != nil {
-		return err
-	}
-	ic, cfg, err := common.DownstreamConfig(ctx, hub, o.Name, o.Local)
+	ic, cfg, err := o.Reach(ctx)
 	if err != nil {
 		return err
 	}
@@ -60,11 +48,11 @@ func (o *StatusOptions) Run(ctx context.Context) error {
 		return fmt.Errorf("no upgrade was asked for %q (spec.k3s.version is empty; it runs %s): start one with 'kubectl import upgrade %s --to VERSION'",
 			o.Name, common.ValueOrNone(ic.Status.KubernetesVersion), o.Name)
 	}
-	cs, err := kubernetes.NewForConfig(cfg)
+	cs, err := o.Factory.Clientset(cfg)
 	if err != nil {
 		return err
 	}
-	dyn, err := dynamic.NewForConfig(cfg)
+	dyn, err := o.Factory.Dynamic(cfg)
 	if err != nil {
 		return err
 	}

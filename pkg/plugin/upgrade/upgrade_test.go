@@ -9,8 +9,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
-	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/plugintest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 )
@@ -38,7 +38,7 @@ func TestUpgrade(t *testing.T) {
 			"--to " + to + " --worker-concurrency 0": "invalid --worker-concurrency 0: must be at least 1 (the upgrade controller upgrades no node at 0)",
 			"--to " + to + " --server-concurrency 2": `importedcluster "k3s-prod": spec.k3s.upgradeStrategy.serverConcurrency: Invalid value: 2: with 3 embedded-etcd servers at most 1 may upgrade at once, or etcd loses quorum; set it to 1`,
 		} {
-			hubtest.Execute(c, NewCmd, append([]string{name}, strings.Fields(args)...)...).Failed(t, want)
+			plugintest.Execute(c, NewCmd, append([]string{name}, strings.Fields(args)...)...).Failed(t, want)
 		}
 		if stored().Spec.K3s != nil {
 			t.Errorf("a refused upgrade changed spec.k3s: %+v", stored().Spec.K3s)
@@ -46,7 +46,7 @@ func TestUpgrade(t *testing.T) {
 	})
 
 	t.Run("dry-run -o yaml prints the two plans and writes nothing", func(t *testing.T) {
-		r := hubtest.Execute(c, NewCmd, name, "--to", to, "--worker-concurrency", "2", "--drain-workers", "--dry-run", "-o", "yaml")
+		r := plugintest.Execute(c, NewCmd, name, "--to", to, "--worker-concurrency", "2", "--drain-workers", "--dry-run", "-o", "yaml")
 		if r.Error != nil {
 			t.Fatal(r.Error)
 		}
@@ -77,7 +77,7 @@ func TestUpgrade(t *testing.T) {
 	})
 
 	t.Run("upgrade sets spec.k3s and reminds of the backup", func(t *testing.T) {
-		out := hubtest.Execute(c, NewCmd, name, "--to", to, "--worker-concurrency", "2").Stdout(t)
+		out := plugintest.Execute(c, NewCmd, name, "--to", to, "--worker-concurrency", "2").Stdout(t)
 		want := "importedcluster.kimport.dev/k3s-prod configured\nBack up k3s-prod before the upgrade starts: it uses embedded etcd: run 'k3s etcd-snapshot save' on a server node.\n"
 		if !strings.HasPrefix(out, want) {
 			t.Errorf("output:\n%s\nwant prefix:\n%s", out, want)
@@ -87,14 +87,14 @@ func TestUpgrade(t *testing.T) {
 			t.Errorf("spec.k3s = %+v", got)
 		}
 		// Flags left out keep their value.
-		hubtest.Execute(c, NewCmd, name, "--to", to, "--drain-workers").Stdout(t)
+		plugintest.Execute(c, NewCmd, name, "--to", to, "--drain-workers").Stdout(t)
 		if s := stored().Spec.K3s.UpgradeStrategy; s.WorkerConcurrency != 2 || !s.DrainWorkerNodes {
 			t.Errorf("strategy = %+v", s)
 		}
 	})
 
 	t.Run("status reports progress, the failed job with its node, and hints", func(t *testing.T) {
-		out := hubtest.Execute(c, NewCmd, "status", name).Stdout(t)
+		out := plugintest.Execute(c, NewCmd, "status", name).Stdout(t)
 		for _, want := range []string{
 			"servers   k3s-master-plan   <missing>",
 			"plan cattle-system/k3s-master-plan does not exist",
@@ -117,7 +117,7 @@ func TestUpgrade(t *testing.T) {
 		sim.Finish("k3s-agent-3", v1alpha1.WorkerPlan, "h1", to)
 		sim.Job("apply-k3s-worker-plan-on-k3s-agent-2", v1alpha1.WorkerPlan, "k3s-agent-2", true)
 
-		out = hubtest.Execute(c, NewCmd, "status", name).Stdout(t)
+		out = plugintest.Execute(c, NewCmd, "status", name).Stdout(t)
 		for _, want := range []string{
 			"Target:    v1.37.3+k3s1 (in progress)",
 			"Strategy:  1 server(s) at once (not drained), 2 worker(s) at once (drained)",
@@ -132,7 +132,7 @@ func TestUpgrade(t *testing.T) {
 			}
 		}
 		var doc StatusDocument
-		if err := yaml.Unmarshal([]byte(hubtest.Execute(c, NewCmd, "status", name, "-o", "yaml").Stdout(t)), &doc); err != nil {
+		if err := yaml.Unmarshal([]byte(plugintest.Execute(c, NewCmd, "status", name, "-o", "yaml").Stdout(t)), &doc); err != nil {
 			t.Fatal(err)
 		}
 		if doc.Rollout == nil || len(doc.Workers.Done) != 1 || len(doc.FailedJobs) != 1 || doc.FailedJobs[0].Node != "k3s-agent-2" || doc.Complete {

@@ -13,7 +13,7 @@ import (
 )
 
 // NewCmd is `kubectl import upgrader`.
-func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
+func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "upgrader",
 		Short: "Install and operate the system-upgrade-controller of an imported K3s cluster",
@@ -29,12 +29,43 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 			kubectl import upgrader plans k3s-prod
 			kubectl import upgrader logs k3s-prod -f`),
 	}
-	cmd.AddCommand(newCmdInstall(streams), newCmdDebug(streams), newCmdLogs(streams), newCmdRestart(streams), newCmdPlans(streams))
+	cmd.AddCommand(newCmdInstall(f, streams), newCmdDebug(f, streams), newCmdLogs(f, streams), newCmdRestart(f, streams), newCmdPlans(f, streams))
 	return cmd
 }
 
-func newCmdDebug(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &DebugOptions{IOStreams: streams, Local: common.NewLocalFlags()}
+func newCmdInstall(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := NewInstallOptions(f, streams)
+	cmd := &cobra.Command{
+		Use:   "install NAME",
+		Short: "Install the system-upgrade-controller in cattle-system of the downstream",
+		Long: templates.LongDesc(`
+			Install the controller (ServiceAccount, least-privilege ClusterRole and Role with their
+			bindings, ConfigMap system-upgrade-controller-config, Deployment) in cattle-system. It runs
+			against the downstream chosen by --kubeconfig/--context with your own rights: the controller's
+			ClusterRole holds rights (drain, node updates) that the import agent may not grant. The
+			cluster must be the one the hub knows as NAME. Re-running it converges; an existing ConfigMap
+			keeps its values (e.g. debug) and only gets missing keys.`),
+		Example: templates.Examples(`
+			# Install the controller into k3s-prod, with the downstream's own kubeconfig
+			kubectl import upgrader install k3s-prod --kubeconfig k3s.yaml
+
+			# Use a controller image from your own registry
+			kubectl import upgrader install k3s-prod --context k3s --image registry.local/system-upgrade-controller:v0.14.2
+
+			# Print what would be installed, changing nothing
+			kubectl import upgrader install k3s-prod --context k3s --dry-run -o yaml`),
+		Args: common.ExactlyOneName,
+		RunE: common.RunE(o),
+	}
+	cmd.Flags().StringVar(&o.Image, "image", o.Image, "the controller's image")
+	o.DryRun.AddFlags(cmd)
+	o.ConfigFlags.AddFlags(cmd.Flags())
+	o.AddFlags(cmd)
+	return cmd
+}
+
+func newCmdDebug(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &DebugOptions{DownstreamOptions: common.NewDownstreamOptions(f, streams)}
 	cmd := &cobra.Command{
 		Use:   "debug on|off NAME",
 		Short: "Switch the controller's debug logging and restart it",
@@ -54,18 +85,14 @@ func newCmdDebug(streams genericiooptions.IOStreams) *cobra.Command {
 			}
 			return nil
 		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.On, o.Name = args[0] == "on", args[1]
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
-	o.Hub.AddFlags(cmd.Flags())
-	common.AddLocalFlags(o.Local, cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }
 
-func newCmdLogs(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &LogsOptions{IOStreams: streams, Local: common.NewLocalFlags()}
+func newCmdLogs(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &LogsOptions{DownstreamOptions: common.NewDownstreamOptions(f, streams)}
 	cmd := &cobra.Command{
 		Use:   "logs NAME",
 		Short: "Print the controller's logs",
@@ -76,19 +103,15 @@ func newCmdLogs(streams genericiooptions.IOStreams) *cobra.Command {
 			# Follow the controller's logs in k3s-prod
 			kubectl import upgrader logs k3s-prod -f`),
 		Args: common.ExactlyOneName,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Name = args[0]
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
 	cmd.Flags().BoolVarP(&o.Follow, "follow", "f", false, "keep streaming the logs")
-	o.Hub.AddFlags(cmd.Flags())
-	common.AddLocalFlags(o.Local, cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }
 
-func newCmdRestart(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &RestartOptions{IOStreams: streams, Local: common.NewLocalFlags()}
+func newCmdRestart(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &RestartOptions{DownstreamOptions: common.NewDownstreamOptions(f, streams)}
 	cmd := &cobra.Command{
 		Use:   "restart NAME",
 		Short: "Restart the controller (its pod is recreated)",
@@ -99,18 +122,14 @@ func newCmdRestart(streams genericiooptions.IOStreams) *cobra.Command {
 			# Restart the controller of k3s-prod
 			kubectl import upgrader restart k3s-prod`),
 		Args: common.ExactlyOneName,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Name = args[0]
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
-	o.Hub.AddFlags(cmd.Flags())
-	common.AddLocalFlags(o.Local, cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }
 
-func newCmdPlans(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &PlansOptions{IOStreams: streams, Local: common.NewLocalFlags(), Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML, common.OutputName)}
+func newCmdPlans(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &PlansOptions{DownstreamOptions: common.NewDownstreamOptions(f, streams, common.OutputJSON, common.OutputYAML, common.OutputName)}
 	cmd := &cobra.Command{
 		Use:   "plans NAME",
 		Short: "Show the upgrade plans in cattle-system, as 'kubectl get plans -n cattle-system' does",
@@ -128,16 +147,8 @@ func newCmdPlans(streams genericiooptions.IOStreams) *cobra.Command {
 			# Print each plan's name and version
 			kubectl import upgrader plans k3s-prod -o custom-columns=NAME:.metadata.name,VERSION:.spec.version`),
 		Args: common.ExactlyOneName,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Output.Validate(); err != nil {
-				return err
-			}
-			o.Name = args[0]
-			return o.Run(cmd.Context())
-		},
+		RunE: common.RunE(o),
 	}
-	o.Output.AddFlags(cmd)
-	o.Hub.AddFlags(cmd.Flags())
-	common.AddLocalFlags(o.Local, cmd.Flags())
+	o.AddFlags(cmd)
 	return cmd
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 
@@ -14,17 +13,14 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
-// downstream reaches cluster name from the hub, as its import agent.
-func downstream(ctx context.Context, hub common.HubOptions, local *genericclioptions.ConfigFlags, name string) (kubernetes.Interface, *rest.Config, error) {
-	c, err := hub.Client()
+// clientset reaches NAME's downstream (through the hub's credentials, or o's own kubeconfig
+// in agent mode) and makes its clientset.
+func clientset(ctx context.Context, o *common.DownstreamOptions) (kubernetes.Interface, *rest.Config, error) {
+	_, cfg, err := o.Reach(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	_, cfg, err := common.DownstreamConfig(ctx, c, name, local)
-	if err != nil {
-		return nil, nil, err
-	}
-	cs, err := kubernetes.NewForConfig(cfg)
+	cs, err := o.Factory.Clientset(cfg)
 	return cs, cfg, err
 }
 

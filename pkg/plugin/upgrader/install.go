@@ -7,17 +7,14 @@ import (
 	"maps"
 	"slices"
 
-	"github.com/spf13/cobra"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/kubectl/pkg/util/templates"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/dsclient"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
@@ -27,52 +24,17 @@ import (
 
 // InstallOptions of `upgrader install NAME`.
 type InstallOptions struct {
-	Hub         common.HubOptions
+	common.RecordOptions
+	// ConfigFlags choose the downstream: install needs the user's own rights there.
 	ConfigFlags *genericclioptions.ConfigFlags
 	DryRun      common.DryRunFlags
-	Output      *common.OutputFlags
-	Name        string
 	Image       string
-	genericiooptions.IOStreams
 }
 
-func newCmdInstall(streams genericiooptions.IOStreams) *cobra.Command {
-	o := &InstallOptions{IOStreams: streams, ConfigFlags: genericclioptions.NewConfigFlags(true),
-		Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML), Image: k3s.DefaultControllerImage}
-	cmd := &cobra.Command{
-		Use:   "install NAME",
-		Short: "Install the system-upgrade-controller in cattle-system of the downstream",
-		Long: templates.LongDesc(`
-			Install the controller (ServiceAccount, least-privilege ClusterRole and Role with their
-			bindings, ConfigMap system-upgrade-controller-config, Deployment) in cattle-system. It runs
-			against the downstream chosen by --kubeconfig/--context with your own rights: the controller's
-			ClusterRole holds rights (drain, node updates) that the import agent may not grant. The
-			cluster must be the one the hub knows as NAME. Re-running it converges; an existing ConfigMap
-			keeps its values (e.g. debug) and only gets missing keys.`),
-		Example: templates.Examples(`
-			# Install the controller into k3s-prod, with the downstream's own kubeconfig
-			kubectl import upgrader install k3s-prod --kubeconfig k3s.yaml
-
-			# Use a controller image from your own registry
-			kubectl import upgrader install k3s-prod --context k3s --image registry.local/system-upgrade-controller:v0.14.2
-
-			# Print what would be installed, changing nothing
-			kubectl import upgrader install k3s-prod --context k3s --dry-run -o yaml`),
-		Args: common.ExactlyOneName,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := o.Validate(); err != nil {
-				return err
-			}
-			o.Name = args[0]
-			return o.Run(cmd.Context())
-		},
-	}
-	cmd.Flags().StringVar(&o.Image, "image", o.Image, "the controller's image")
-	o.DryRun.AddFlags(cmd)
-	o.Output.AddFlags(cmd)
-	o.ConfigFlags.AddFlags(cmd.Flags())
-	o.Hub.AddFlags(cmd.Flags())
-	return cmd
+// NewInstallOptions accepts -o json|yaml for a dry run and defaults --image.
+func NewInstallOptions(f common.Factory, streams genericiooptions.IOStreams) *InstallOptions {
+	return &InstallOptions{RecordOptions: common.NewRecordOptions(f, streams, common.OutputJSON, common.OutputYAML),
+		ConfigFlags: genericclioptions.NewConfigFlags(true), Image: k3s.DefaultControllerImage}
 }
 
 // Validate checks the flags.
@@ -98,15 +60,15 @@ func (o *InstallOptions) Run(ctx context.Context) error {
 	if o.DryRun.Client() {
 		return o.printObjects(objects)
 	}
-	_, ic, err := o.Hub.Cluster(ctx, o.Name)
+	_, ic, err := o.Record(ctx)
 	if err != nil {
 		return err
 	}
-	cfg, err := o.ConfigFlags.ToRESTConfig()
+	cfg, err := o.Factory.KubeConfig(o.ConfigFlags)
 	if err != nil {
 		return err
 	}
-	ds, err := client.New(dsclient.Config(cfg, dsclient.Import), client.Options{Scheme: scheme.Scheme})
+	ds, err := o.Factory.Client(dsclient.Config(cfg, dsclient.Import))
 	if err != nil {
 		return err
 	}

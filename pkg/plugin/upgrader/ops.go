@@ -4,14 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
@@ -22,16 +19,19 @@ import (
 
 // DebugOptions of `upgrader debug on|off NAME`.
 type DebugOptions struct {
-	Hub   common.HubOptions
-	Local *genericclioptions.ConfigFlags
-	Name  string
-	On    bool
-	genericiooptions.IOStreams
+	common.DownstreamOptions
+	On bool
+}
+
+// Complete takes on|off and NAME.
+func (o *DebugOptions) Complete(args []string) error {
+	o.On = args[0] == "on"
+	return o.DownstreamOptions.Complete(args[1:])
 }
 
 // Run sets the debug key and, when it changed, restarts the controller.
 func (o *DebugOptions) Run(ctx context.Context) error {
-	cs, _, err := downstream(ctx, o.Hub, o.Local, o.Name)
+	cs, _, err := clientset(ctx, &o.DownstreamOptions)
 	if err != nil {
 		return err
 	}
@@ -53,15 +53,12 @@ func (o *DebugOptions) Run(ctx context.Context) error {
 
 // RestartOptions of `upgrader restart NAME`.
 type RestartOptions struct {
-	Hub   common.HubOptions
-	Local *genericclioptions.ConfigFlags
-	Name  string
-	genericiooptions.IOStreams
+	common.DownstreamOptions
 }
 
 // Run deletes the controller's pods; its ReplicaSet starts new ones.
 func (o *RestartOptions) Run(ctx context.Context) error {
-	cs, _, err := downstream(ctx, o.Hub, o.Local, o.Name)
+	cs, _, err := clientset(ctx, &o.DownstreamOptions)
 	if err != nil {
 		return err
 	}
@@ -88,16 +85,13 @@ func restart(ctx context.Context, cs kubernetes.Interface, name string, out io.W
 
 // LogsOptions of `upgrader logs NAME [-f]`.
 type LogsOptions struct {
-	Hub    common.HubOptions
-	Local  *genericclioptions.ConfigFlags
-	Name   string
+	common.DownstreamOptions
 	Follow bool
-	genericiooptions.IOStreams
 }
 
 // Run prints the logs of the controller's newest pod, as `kubectl logs` would.
 func (o *LogsOptions) Run(ctx context.Context) error {
-	cs, cfg, err := downstream(ctx, o.Hub, o.Local, o.Name)
+	cs, cfg, err := clientset(ctx, &o.DownstreamOptions)
 	if err != nil {
 		return err
 	}
@@ -115,7 +109,7 @@ func (o *LogsOptions) Run(ctx context.Context) error {
 	if o.Follow { // a stream may last longer than one request's timeout
 		streaming := *cfg
 		streaming.Timeout = 0
-		if cs, err = kubernetes.NewForConfig(&streaming); err != nil {
+		if cs, err = o.Factory.Clientset(&streaming); err != nil {
 			return err
 		}
 	}
@@ -132,20 +126,16 @@ func (o *LogsOptions) Run(ctx context.Context) error {
 
 // PlansOptions of `upgrader plans NAME`.
 type PlansOptions struct {
-	Hub    common.HubOptions
-	Local  *genericclioptions.ConfigFlags
-	Output *common.OutputFlags
-	Name   string
-	genericiooptions.IOStreams
+	common.DownstreamOptions
 }
 
 // Run lists the plans in cattle-system.
 func (o *PlansOptions) Run(ctx context.Context) error {
-	_, cfg, err := downstream(ctx, o.Hub, o.Local, o.Name)
+	_, cfg, err := o.Reach(ctx)
 	if err != nil {
 		return err
 	}
-	dyn, err := dynamic.NewForConfig(cfg)
+	dyn, err := o.Factory.Dynamic(cfg)
 	if err != nil {
 		return err
 	}

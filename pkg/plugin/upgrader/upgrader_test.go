@@ -20,6 +20,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/plugintest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
 )
@@ -42,13 +43,13 @@ func TestUpgrader(t *testing.T) {
 	}
 
 	t.Run("without the controller: the install remedy", func(t *testing.T) {
-		hubtest.Execute(c, NewCmd, "debug", "on", name).Failed(t,
+		plugintest.Execute(c, NewCmd, "debug", "on", name).Failed(t,
 			"the system-upgrade-controller is not installed: deployment cattle-system/system-upgrade-controller not found: install it with 'kubectl import upgrader install k3s-prod --kubeconfig <downstream kubeconfig>'")
-		hubtest.Execute(c, NewCmd, "debug", "maybe", name).Failed(t, "want 'on' or 'off' and NAME: usage: upgrader debug on|off NAME [flags]")
+		plugintest.Execute(c, NewCmd, "debug", "maybe", name).Failed(t, "want 'on' or 'off' and NAME: usage: upgrader debug on|off NAME [flags]")
 	})
 
 	t.Run("install: dry-run, then applied with least privilege, re-run converges", func(t *testing.T) {
-		r := hubtest.Execute(c, NewCmd, "install", name, "--kubeconfig", c.Kubeconfig, "--dry-run", "-o", "yaml", "--image", "registry.local/suc:v1")
+		r := plugintest.Execute(c, NewCmd, "install", name, "--kubeconfig", c.Kubeconfig, "--dry-run", "-o", "yaml", "--image", "registry.local/suc:v1")
 		var list struct{ Items []map[string]any }
 		if err := yaml.Unmarshal([]byte(r.Stdout(t)), &list); err != nil || len(list.Items) != 7 {
 			t.Fatalf("dry-run: %v\n%s", err, r.Out)
@@ -56,7 +57,7 @@ func TestUpgrader(t *testing.T) {
 		if !strings.Contains(r.Out, "image: registry.local/suc:v1") {
 			t.Errorf("--image not used:\n%s", r.Out)
 		}
-		out := hubtest.Execute(c, NewCmd, "install", name, "--kubeconfig", c.Kubeconfig).Stdout(t)
+		out := plugintest.Execute(c, NewCmd, "install", name, "--kubeconfig", c.Kubeconfig).Stdout(t)
 		want := `configmap/system-upgrade-controller-config created
 serviceaccount/system-upgrade-controller serverside-applied
 clusterrole.rbac.authorization.k8s.io/system-upgrade-controller serverside-applied
@@ -81,7 +82,7 @@ deployment.apps/system-upgrade-controller serverside-applied
 				}
 			}
 		}
-		out = hubtest.Execute(c, NewCmd, "install", name, "--kubeconfig", c.Kubeconfig).Stdout(t)
+		out = plugintest.Execute(c, NewCmd, "install", name, "--kubeconfig", c.Kubeconfig).Stdout(t)
 		if !strings.HasPrefix(out, "configmap/system-upgrade-controller-config unchanged\n") {
 			t.Errorf("re-install printed:\n%s", out)
 		}
@@ -98,7 +99,7 @@ deployment.apps/system-upgrade-controller serverside-applied
 		other.Spec.ClusterID = "00000000-0000-4000-8000-000000000000"
 		other.Spec.CredentialsSecretRef.Name = v1alpha1.CredentialsSecretName("other")
 		hubtest.Create(t, c.Client, other)
-		r := hubtest.Execute(c, NewCmd, "install", "other", "--kubeconfig", c.Kubeconfig)
+		r := plugintest.Execute(c, NewCmd, "install", "other", "--kubeconfig", c.Kubeconfig)
 		if r.Error == nil || !strings.Contains(r.Error.Error(), `the cluster of --kubeconfig/--context is not "other"`) {
 			t.Errorf("error = %v", r.Error)
 		}
@@ -110,7 +111,7 @@ deployment.apps/system-upgrade-controller serverside-applied
 	}
 	t.Run("debug on sets the key and recreates the controller's pod", func(t *testing.T) {
 		first := waitPod(t, cs, "")
-		out := hubtest.Execute(c, NewCmd, "debug", "on", name).Stdout(t)
+		out := plugintest.Execute(c, NewCmd, "debug", "on", name).Stdout(t)
 		want := "configmap/system-upgrade-controller-config configured (SYSTEM_UPGRADE_CONTROLLER_DEBUG=true)\npod/" + first.Name + " deleted\n"
 		if out != want {
 			t.Errorf("debug on printed:\n%s\nwant:\n%s", out, want)
@@ -123,10 +124,10 @@ deployment.apps/system-upgrade-controller serverside-applied
 		if second.UID == first.UID {
 			t.Error("the pod was not recreated")
 		}
-		if out := hubtest.Execute(c, NewCmd, "debug", "on", name).Stdout(t); out != "configmap/system-upgrade-controller-config unchanged (SYSTEM_UPGRADE_CONTROLLER_DEBUG is already true)\n" {
+		if out := plugintest.Execute(c, NewCmd, "debug", "on", name).Stdout(t); out != "configmap/system-upgrade-controller-config unchanged (SYSTEM_UPGRADE_CONTROLLER_DEBUG is already true)\n" {
 			t.Errorf("debug on again printed %q", out)
 		}
-		out = hubtest.Execute(c, NewCmd, "restart", name).Stdout(t)
+		out = plugintest.Execute(c, NewCmd, "restart", name).Stdout(t)
 		if out != "pod/"+second.Name+" deleted\n" {
 			t.Errorf("restart printed %q", out)
 		}
@@ -144,7 +145,7 @@ deployment.apps/system-upgrade-controller serverside-applied
 		}
 		pod := pods[0].Name
 		kubectlOut, kubectlErr := runKubectl("logs", "-n", v1alpha1.AgentNamespace, "pod/"+pod, "-c", v1alpha1.UpgradeControllerContainer)
-		r := hubtest.Execute(c, NewCmd, "logs", name)
+		r := plugintest.Execute(c, NewCmd, "logs", name)
 		if r.Error != nil || kubectlErr != "" || r.Out != kubectlOut {
 			t.Errorf("logs: %q, %v; kubectl: %q, %q", r.Out, r.Error, kubectlOut, kubectlErr)
 		}
@@ -167,12 +168,12 @@ deployment.apps/system-upgrade-controller serverside-applied
 		k3stest.NewSUC(t, c.Config).PlanStatus(v1alpha1.MasterPlan, "v1.37.3+k3s1", "h", "k3s-server-1")
 		for _, format := range []string{"yaml", "json"} {
 			want, _ := runKubectl("get", "plans", "-n", v1alpha1.AgentNamespace, "-o", format)
-			got := hubtest.Execute(c, NewCmd, "plans", name, "-o", format).Stdout(t)
+			got := plugintest.Execute(c, NewCmd, "plans", name, "-o", format).Stdout(t)
 			if got != want || !strings.Contains(got, "k3s-worker-plan") {
 				t.Errorf("-o %s:\n%s\nkubectl:\n%s", format, got, want)
 			}
 		}
-		table := hubtest.Execute(c, NewCmd, "plans", name).Stdout(t)
+		table := plugintest.Execute(c, NewCmd, "plans", name).Stdout(t)
 		if !strings.Contains(table, "k3s-master-plan   rancher/k3s-upgrade   v1.37.3+k3s1   1          ") {
 			t.Errorf("table:\n%s", table)
 		}

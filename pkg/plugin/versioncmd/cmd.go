@@ -2,6 +2,7 @@
 package versioncmd
 
 import (
+	"context"
 	"fmt"
 	"runtime"
 
@@ -20,9 +21,15 @@ type Info struct {
 	Platform  string `json:"platform"`
 }
 
-// NewCmd prints the plugin's version.
-func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
-	output := common.NewOutputFlags(common.OutputJSON, common.OutputYAML)
+// Options of `kubectl import version`.
+type Options struct {
+	Output *common.OutputFlags
+	genericiooptions.IOStreams
+}
+
+// NewCmd prints the plugin's version; it needs no cluster, so it takes no factory.
+func NewCmd(_ common.Factory, streams genericiooptions.IOStreams) *cobra.Command {
+	o := &Options{Output: common.NewOutputFlags(common.OutputJSON, common.OutputYAML), IOStreams: streams}
 	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the plugin's version",
@@ -35,18 +42,24 @@ func NewCmd(streams genericiooptions.IOStreams) *cobra.Command {
 			# Print the version only
 			kubectl import version -o jsonpath='{.version}'`),
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := output.Validate(); err != nil {
-				return err
-			}
-			info := Info{Version: version.Version, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
-			if printed, err := output.PrintDocument(info, streams.Out); printed || err != nil {
-				return err
-			}
-			_, err := fmt.Fprintf(streams.Out, "kubectl-import %s (%s, %s)\n", info.Version, info.GoVersion, info.Platform)
-			return err
-		},
+		RunE: common.RunE(o),
 	}
-	output.AddFlags(cmd)
+	o.Output.AddFlags(cmd)
 	return cmd
+}
+
+// Complete has nothing to take: version has no argument.
+func (o *Options) Complete([]string) error { return nil }
+
+// Validate checks -o.
+func (o *Options) Validate() error { return o.Output.Validate() }
+
+// Run prints the version.
+func (o *Options) Run(context.Context) error {
+	info := Info{Version: version.Version, GoVersion: runtime.Version(), Platform: runtime.GOOS + "/" + runtime.GOARCH}
+	if printed, err := o.Output.PrintDocument(info, o.Out); printed || err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(o.Out, "kubectl-import %s (%s, %s)\n", info.Version, info.GoVersion, info.Platform)
+	return err
 }

@@ -15,3 +15,19 @@ func IdentityValue(ic *v1alpha1.ImportedCluster, value string) string {
 	}
 	return ValueOrNone(value)
 }
+
+// DisplayName defaults to the object's name, as the API documents.
+func DisplayName(ic *v1alpha1.ImportedCluster) string {
+	if ic.Spec.DisplayName != "" {
+		return ic.Spec.DisplayName
+	}
+	return ic.Name
+}
+
+// Mode is spec.mode; a cluster imported before spec.mode existed is in direct mode.
+func Mode(ic *v1alpha1.ImportedCluster) v1alpha1.Mode {
+	if ic.Spec.AgentMode() {
+		return v1alpha1.ModeAgent
+	}
+	return v1alpha1.ModeDirect
+}

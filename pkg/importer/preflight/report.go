@@ -1,4 +1,4 @@
-package importer
+package preflight
 
 import (
 	"fmt"
@@ -27,7 +27,7 @@ type Check struct {
 	Remedy []string
 }
 
-// Report is the outcome of Preflight, with what it learnt about the two clusters.
+// Report is the outcome of the checks, with what it learnt about the two clusters.
 type Report struct {
 	Checks []Check
 	// ServerVersion of the downstream, e.g. v1.32.4+k3s1.

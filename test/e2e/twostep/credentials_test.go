@@ -1,4 +1,4 @@
-package join
+package twostep
 
 import (
 	"context"
@@ -18,7 +18,8 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
-	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	joinflow "github.com/kubectl-import/kubectl-import/pkg/importer/join"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/join"
 )
 
 // TestJoinTokenNeverReadsCredentials: the attacks of a join token on the credentials Secret
@@ -90,8 +91,8 @@ func TestJoinTokenNeverReadsCredentials(t *testing.T) {
 		// The hub cannot reach the advertised address: the cluster stays Pending. The join is
 		// cut right after the hand-over, before it revokes its own token.
 		args := append([]string{"--kubeconfig", nat.Kubeconfig, "--advertise-address", "https://127.0.0.1:9"}, cmd.args()...)
-		if _, _, err := runJoin(StepHandOver, args...); err == nil || !strings.Contains(err.Error(), "fault injected") {
-			t.Fatalf("join cut after %s: %v", StepHandOver, err)
+		if _, _, err := runJoin(join.StepHandOver, args...); err == nil || !strings.Contains(err.Error(), "fault injected") {
+			t.Fatalf("join cut after %s: %v", join.StepHandOver, err)
 		}
 		var stored corev1.Secret
 		if err := hub.Client.Get(ctx, client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.CredentialsSecretName("nat")}, &stored); err != nil {
@@ -113,7 +114,7 @@ func TestJoinTokenNeverReadsCredentials(t *testing.T) {
 		if ic.Status.Phase == v1alpha1.PhaseActive {
 			t.Errorf("nat is Active; the test needs it Pending to show revocation before Active")
 		}
-		if exists, err := importer.JoinIdentityExists(ctx, hub.Client, "nat"); exists || err != nil {
+		if exists, err := joinflow.IdentityExists(ctx, hub.Client, "nat"); exists || err != nil {
 			t.Errorf("join identity of nat: exists=%v (%v), want revoked", exists, err)
 		}
 	})

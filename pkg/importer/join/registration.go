@@ -1,4 +1,4 @@
-package importer
+package join
 
 import (
 	"context"
@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/importer"
 )
 
 // MinTokenExpiry is the shortest token the TokenRequest API issues. Shorter join tokens get
@@ -66,7 +67,7 @@ func (r Registration) ImportedCluster() *v1alpha1.ImportedCluster {
 // anything else. The hub's policy kimport-join-credentials (deploy/base/join-policy.yaml)
 // narrows the Secret patch to one fill of an empty Secret: the token never reads it back.
 func (r Registration) JoinObjects(uid types.UID) []client.Object {
-	owner := ownedByImportedCluster(r.Name, uid)
+	owner := importer.OwnedByImportedCluster(r.Name, uid)
 	name := v1alpha1.JoinName(r.Name)
 	labels := map[string]string{v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue, v1alpha1.ClusterLabel: r.Name}
 	meta := func(name, namespace string) metav1.ObjectMeta {
@@ -99,9 +100,9 @@ func (r Registration) JoinObjects(uid types.UID) []client.Object {
 	}
 }
 
-// JoinIdentityExists says whether the registration's join ServiceAccount exists: whether a
+// IdentityExists says whether the registration's join ServiceAccount exists: whether a
 // join token may be outstanding.
-func JoinIdentityExists(ctx context.Context, hub client.Client, name string) (bool, error) {
+func IdentityExists(ctx context.Context, hub client.Client, name string) (bool, error) {
 	var sa corev1.ServiceAccount
 	err := hub.Get(ctx, client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.JoinName(name)}, &sa)
 	if apierrors.IsNotFound(err) {
@@ -110,10 +111,17 @@ func JoinIdentityExists(ctx context.Context, hub client.Client, name string) (bo
 	return err == nil && sa.DeletionTimestamp == nil, err
 }
 
-// RevokeJoinIdentity deletes the join ServiceAccount and waits until it is gone: every token
+// RevokeIdentity deletes the join ServiceAccount and waits until it is gone: every token
 // issued for it stops working (bound tokens name the ServiceAccount's UID).
-func RevokeJoinIdentity(ctx context.Context, hub client.Client, name string, out io.Writer) error {
+func RevokeIdentity(ctx context.Context, hub client.Client, name string, out io.Writer) error {
 	return revokeServiceAccount(ctx, hub, v1alpha1.JoinName(name), "the earlier join token", "earlier join tokens", out)
+}
+
+// RevokeAgentIdentity deletes the agent's hub ServiceAccount and waits until it is gone: every
+// token of it stops working (bound tokens name its UID), the bootstrap token and every token
+// minted with it included. importer.ApplyAgentIdentity makes a new one.
+func RevokeAgentIdentity(ctx context.Context, hub client.Client, name string, out io.Writer) error {
+	return revokeServiceAccount(ctx, hub, v1alpha1.AgentName(name), "the agent's hub tokens", "the agent's hub tokens, the bootstrap token included,", out)
 }
 
 // revokeServiceAccount deletes the ServiceAccount name in the hub namespace and waits until it
@@ -163,11 +171,11 @@ func WaitOutTokenCache(ctx context.Context, out io.Writer) error {
 	}
 }
 
-// IssueJoinToken asks the TokenRequest API for a token of the join ServiceAccount lasting ttl
+// IssueToken asks the TokenRequest API for a token of the join ServiceAccount lasting ttl
 // (at least MinTokenExpiry: the hub revokes shorter ones at their expiry) and returns it with
 // the expiry the API server granted, which a server-side cap may make earlier. It is a
 // secret: only the join command may show it.
-func IssueJoinToken(ctx context.Context, cs kubernetes.Interface, name string, ttl time.Duration) (string, time.Time, error) {
+func IssueToken(ctx context.Context, cs kubernetes.Interface, name string, ttl time.Duration) (string, time.Time, error) {
 	seconds := int64(max(ttl, MinTokenExpiry) / time.Second)
 	tr, err := cs.CoreV1().ServiceAccounts(v1alpha1.HubNamespace).CreateToken(ctx, v1alpha1.JoinName(name),
 		&authenticationv1.TokenRequest{Spec: authenticationv1.TokenRequestSpec{ExpirationSeconds: &seconds}}, metav1.CreateOptions{})
@@ -177,13 +185,13 @@ func IssueJoinToken(ctx context.Context, cs kubernetes.Interface, name string, t
 	return tr.Status.Token, tr.Status.ExpirationTimestamp.Time, nil
 }
 
-// RevokeOwnJoinToken deletes, as the join token itself, its ServiceAccount: every token issued
+// RevokeOwnToken deletes, as the join token itself, its ServiceAccount: every token issued
 // for it stops working (after the API server's authentication cache, up to 10 s). Already
 // gone is fine.
-func RevokeOwnJoinToken(ctx context.Context, hub *Cluster, name string, out io.Writer) error {
+func RevokeOwnToken(ctx context.Context, hub *importer.Cluster, name string, out io.Writer) error {
 	sa := &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.JoinName(name)}}
 	if err := hub.Client.Delete(ctx, sa); err != nil && !apierrors.IsNotFound(err) {
-		return explainJoinError(err, hub, name, "revoking the join token (deleting serviceaccount "+sa.Namespace+"/"+sa.Name+")")
+		return explainError(err, hub, name, "revoking the join token (deleting serviceaccount "+sa.Namespace+"/"+sa.Name+")")
 	}
 	fmt.Fprintf(out, "serviceaccount/%s deleted (-n %s: the join token no longer works)\n", sa.Name, sa.Namespace)
 	return nil

@@ -1,4 +1,4 @@
-package plugin
+package escape
 
 import (
 	"context"
@@ -14,8 +14,10 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/k3stest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/plugintest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3sops"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin"
 )
 
 // hostile is text a compromised agent or downstream writes where the plugin shows it: it
@@ -80,7 +82,7 @@ func TestHostileTextIsEscaped(t *testing.T) {
 		{"upgrade", "status", name},
 		{"node-config", name},
 	} {
-		r := hubtest.Execute(c, NewCmdImport, args...)
+		r := plugintest.Execute(c, plugin.NewCmdImport, args...)
 		if r.Error != nil {
 			t.Fatalf("%s: %v\n%s", args, r.Error, r.Err)
 		}
@@ -95,7 +97,7 @@ func TestHostileTextIsEscaped(t *testing.T) {
 		}
 	}
 	// Machine-readable output keeps the text as stored, JSON-encoded.
-	out := hubtest.Execute(c, NewCmdImport, "describe", name, "-o", "json").Stdout(t)
+	out := plugintest.Execute(c, plugin.NewCmdImport, "describe", name, "-o", "json").Stdout(t)
 	if !strings.Contains(out, `\u001b]0;owned\u0007`) || strings.Contains(out, "\x1b") {
 		t.Errorf("describe -o json:\n%s", out)
 	}

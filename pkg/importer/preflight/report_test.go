@@ -1,4 +1,4 @@
-package importer
+package preflight
 
 import (
 	"bytes"
@@ -44,7 +44,7 @@ func TestReportErrNilWhenAllPass(t *testing.T) {
 
 func TestUnreadableKubeconfigGivesK3sRemedy(t *testing.T) {
 	err := fmt.Errorf("open /etc/rancher/k3s/k3s.yaml: %w", fs.ErrPermission)
-	r := UnreadableKubeconfigReport("/etc/rancher/k3s/k3s.yaml", err)
+	r := UnreadableKubeconfig("/etc/rancher/k3s/k3s.yaml", err)
 	var out bytes.Buffer
 	r.Write(&out, false)
 	for _, want := range []string{"permission denied", "--write-kubeconfig-mode 644", `K3S_KUBECONFIG_MODE="644"`} {
@@ -52,7 +52,7 @@ func TestUnreadableKubeconfigGivesK3sRemedy(t *testing.T) {
 			t.Errorf("report lacks %q:\n%s", want, out.String())
 		}
 	}
-	other := UnreadableKubeconfigReport("/x", errors.New("is a directory"))
+	other := UnreadableKubeconfig("/x", errors.New("is a directory"))
 	if strings.Contains(fmt.Sprint(other.Checks), "write-kubeconfig-mode") {
 		t.Errorf("the K3s remedy is only for permission errors: %v", other.Checks)
 	}

@@ -1,7 +1,6 @@
-package join
+package twostep
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"regexp"
@@ -9,35 +8,28 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubenv"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/plugintest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/create"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/join"
 )
 
 // testLog receives the transcript of each command; the e2e test points it at t.Log.
 var testLog = func(string) {}
 
-func execute(newCmd func(genericiooptions.IOStreams) *cobra.Command, args []string) (string, string, error) {
-	var out, errOut bytes.Buffer
-	cmd := newCmd(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
-	cmd.SetArgs(args)
-	cmd.SetIn(&bytes.Buffer{})
-	cmd.SetOut(&out)
-	cmd.SetErr(&errOut)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err := cmd.ExecuteContext(context.Background())
-	testLog(fmt.Sprintf("$ kubectl import %s %s\n%s%s(error: %v)", cmd.Name(), redact(strings.Join(args, " ")), redact(out.String()), errOut.String(), err))
-	return out.String(), errOut.String(), err
+func execute(f common.Factory, newCmd plugintest.NewCmd, args []string) (string, string, error) {
+	r := plugintest.Run(f, newCmd, args...)
+	testLog(fmt.Sprintf("$ kubectl import %s %s\n%s%s(error: %v)", r.Command, redact(strings.Join(args, " ")), redact(r.Out), r.Err, r.Error))
+	return r.Out, r.Err, r.Error
 }
 
 // startHub starts a hub running the hub component in-process (reconciler and webhook, called
@@ -49,7 +41,7 @@ func startHub(t *testing.T, downstreams ...string) (*testenv.Cluster, []*testenv
 	t.Cleanup(func() { testLog = func(string) {} })
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
 	t.Setenv(common.HubContextEnv, "")
-	t.Setenv(TokenEnv, "")
+	t.Setenv(join.TokenEnv, "")
 	opts := []testenv.Options{{Name: "hub"}}
 	for _, name := range downstreams {
 		opts = append(opts, testenv.Options{Name: name})
@@ -62,7 +54,7 @@ func startHub(t *testing.T, downstreams ...string) (*testenv.Cluster, []*testenv
 		}
 	}
 	server := hubenv.New(t, hub)
-	if _, _, err := execute(initcmd.NewCmd, []string{"--kubeconfig", hub.Kubeconfig, "--webhook-url", server.URL}); err != nil {
+	if _, _, err := execute(common.NewFactory(), initcmd.NewCmd, []string{"--kubeconfig", hub.Kubeconfig, "--webhook-url", server.URL}); err != nil {
 		t.Fatalf("init: %v", err)
 	}
 	server.Start(t)
@@ -71,7 +63,7 @@ func startHub(t *testing.T, downstreams ...string) (*testenv.Cluster, []*testenv
 
 // runCreate runs `kubectl import create`.
 func runCreate(args ...string) (string, string, error) {
-	return execute(create.NewCmd, args)
+	return execute(common.NewFactory(), create.NewCmd, args)
 }
 
 // runJoin runs `kubectl import join`, stopping with an injected fault after the step failAfter.
@@ -80,11 +72,11 @@ func runJoin(failAfter string, args ...string) (string, string, error) {
 	if !slices.Contains(args, "--mode") {
 		args = append(args, "--mode", "direct")
 	}
-	return execute(func(s genericiooptions.IOStreams) *cobra.Command {
-		o := NewOptions(s)
-		o.failAfter = failAfter
-		return newCmd(o)
-	}, args)
+	f := common.NewFactory()
+	if failAfter != "" {
+		f = plugintest.FailAfter(failAfter)
+	}
+	return execute(f, join.NewCmd, args)
 }
 
 var (

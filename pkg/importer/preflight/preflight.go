@@ -1,4 +1,8 @@
-package importer
+// Package preflight holds the checks of an import, which only read the two clusters: the
+// downstream answers, lists its nodes and can fence the agent, the caller is its cluster-admin,
+// the hub is installed, and the cluster is not imported here or by another hub. A Report says
+// which passed and, for each that failed, what to do.
+package preflight
 
 import (
 	"context"
@@ -19,6 +23,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/importer"
 )
 
 // Names of the preflight checks, as printed.
@@ -34,16 +39,16 @@ const (
 	CheckFence        = "downstream can fence the agent"
 )
 
-// PreflightOptions tune Preflight.
-type PreflightOptions struct {
+// Options tune Import.
+type Options struct {
 	// Name is the ImportedCluster name the caller means to use: a record of that name for
 	// the same cluster is a re-run, not a conflict. Empty for a standalone check.
 	Name string
 }
 
-// Preflight runs the checks of an import of ds into hub. It only reads; it never changes
+// Import runs the checks of an import of ds into hub. It only reads; it never changes
 // either cluster. Checks that depend on a failed one are reported as skipped.
-func Preflight(ctx context.Context, ds, hub *Cluster, opts PreflightOptions) *Report {
+func Import(ctx context.Context, ds, hub *importer.Cluster, opts Options) *Report {
 	r := &Report{}
 	checkDownstream(ctx, r, ds, true)
 	hubOK := checkHubInstalled(ctx, r, hub)
@@ -66,11 +71,11 @@ func Preflight(ctx context.Context, ds, hub *Cluster, opts PreflightOptions) *Re
 	return r
 }
 
-// JoinPreflight runs the downstream checks of `join`, whose hub token may read nothing but
+// Join runs the downstream checks of `join`, whose hub token may read nothing but
 // its registration: the downstream answers, lists its nodes, the caller is cluster-admin
 // there (unless the agent was applied by other means: needAdmin false) and no other hub's
 // marker is present. Whether the cluster is already imported here is the hub webhook's call.
-func JoinPreflight(ctx context.Context, ds *Cluster, hubID string, needAdmin bool) *Report {
+func Join(ctx context.Context, ds *importer.Cluster, hubID string, needAdmin bool) *Report {
 	r := &Report{HubID: hubID}
 	checkDownstream(ctx, r, ds, needAdmin)
 	if r.ClusterID == "" {
@@ -83,7 +88,7 @@ func JoinPreflight(ctx context.Context, ds *Cluster, hubID string, needAdmin boo
 
 // checkDownstream checks that the downstream answers and lists its nodes, that the caller is
 // cluster-admin there (when needAdmin), and reads its cluster ID.
-func checkDownstream(ctx context.Context, r *Report, ds *Cluster, needAdmin bool) {
+func checkDownstream(ctx context.Context, r *Report, ds *importer.Cluster, needAdmin bool) {
 	if !checkReachable(r, ds) {
 		for _, name := range []string{CheckNodes, CheckFence, CheckClusterAdmin, CheckClusterID} {
 			r.skip(name, "the downstream does not answer")
@@ -95,7 +100,7 @@ func checkDownstream(ctx context.Context, r *Report, ds *Cluster, needAdmin bool
 	if needAdmin {
 		checkClusterAdmin(ctx, r, ds)
 	}
-	if id, err := KubeSystemUID(ctx, ds.Client); err != nil {
+	if id, err := importer.KubeSystemUID(ctx, ds.Client); err != nil {
 		r.fail(CheckClusterID, err.Error())
 	} else {
 		r.ClusterID = id
@@ -103,8 +108,8 @@ func checkDownstream(ctx context.Context, r *Report, ds *Cluster, needAdmin bool
 	}
 }
 
-// CheckHub checks that the hub is installed and returns its ID.
-func CheckHub(ctx context.Context, hub *Cluster) (string, error) {
+// Hub checks that the hub is installed and returns its ID.
+func Hub(ctx context.Context, hub *importer.Cluster) (string, error) {
 	r := &Report{}
 	if !checkHubInstalled(ctx, r, hub) {
 		c := r.Failed()[0]
@@ -113,9 +118,9 @@ func CheckHub(ctx context.Context, hub *Cluster) (string, error) {
 	return r.HubID, nil
 }
 
-// UnreadableKubeconfigReport is the report when the downstream kubeconfig cannot be read,
+// UnreadableKubeconfig is the report when the downstream kubeconfig cannot be read,
 // with the K3s remedy when permission is what is missing.
-func UnreadableKubeconfigReport(path string, err error) *Report {
+func UnreadableKubeconfig(path string, err error) *Report {
 	r := &Report{}
 	if errors.Is(err, fs.ErrPermission) {
 		r.fail(CheckKubeconfig, fmt.Sprintf("%s: permission denied", path),
@@ -129,7 +134,7 @@ func UnreadableKubeconfigReport(path string, err error) *Report {
 	return r
 }
 
-func checkReachable(r *Report, ds *Cluster) bool {
+func checkReachable(r *Report, ds *importer.Cluster) bool {
 	dc, err := discovery.NewDiscoveryClientForConfig(ds.Config)
 	if err == nil {
 		var info interface{ String() string }
@@ -159,7 +164,7 @@ func distributionNote(version string) string {
 
 // checkNodes counts the nodes, 500 a page as kubectl pages them: the metadata of thousands
 // of nodes in one answer (their managedFields) is more than the plugin reads from a downstream.
-func checkNodes(ctx context.Context, r *Report, ds *Cluster) {
+func checkNodes(ctx context.Context, r *Report, ds *importer.Cluster) {
 	count, next := 0, ""
 	for {
 		nodes := &metav1.PartialObjectMetadataList{}
@@ -179,7 +184,7 @@ func checkNodes(ctx context.Context, r *Report, ds *Cluster) {
 // checkFence checks that the downstream serves ValidatingAdmissionPolicy in
 // admissionregistration.k8s.io/v1 (Kubernetes 1.30+): the import fences the agent with one
 // (docs/agent-rights.md), and without it the agent would hold its RBAC unfenced.
-func checkFence(r *Report, ds *Cluster) {
+func checkFence(r *Report, ds *importer.Cluster) {
 	gv := admissionregistrationv1.SchemeGroupVersion.String()
 	dc, err := discovery.NewDiscoveryClientForConfig(ds.Config)
 	var resources *metav1.APIResourceList
@@ -199,7 +204,7 @@ func checkFence(r *Report, ds *Cluster) {
 	r.pass(CheckFence, "serves validatingadmissionpolicies.%s", gv)
 }
 
-func checkClusterAdmin(ctx context.Context, r *Report, ds *Cluster) {
+func checkClusterAdmin(ctx context.Context, r *Report, ds *importer.Cluster) {
 	review := &authorizationv1.SelfSubjectAccessReview{Spec: authorizationv1.SelfSubjectAccessReviewSpec{
 		ResourceAttributes: &authorizationv1.ResourceAttributes{Verb: "*", Group: "*", Resource: "*"},
 	}}
@@ -233,7 +238,7 @@ func ClusterRoleBindingCommand(user string) string {
 	return "kubectl create clusterrolebinding cluster-admin-binding --clusterrole cluster-admin --user " + user
 }
 
-func checkHubInstalled(ctx context.Context, r *Report, hub *Cluster) bool {
+func checkHubInstalled(ctx context.Context, r *Report, hub *importer.Cluster) bool {
 	initHint := "Install it: kubectl import init --kubeconfig <hub kubeconfig> (or choose another hub with --hub-context)"
 	dc, err := discovery.NewDiscoveryClientForConfig(hub.Config)
 	if err != nil {
@@ -254,7 +259,7 @@ func checkHubInstalled(ctx context.Context, r *Report, hub *Cluster) bool {
 		r.fail(CheckHubInstalled, fmt.Sprintf("namespace %s: %v", v1alpha1.HubNamespace, err), initHint)
 		return false
 	}
-	id, err := KubeSystemUID(ctx, hub.Client)
+	id, err := importer.KubeSystemUID(ctx, hub.Client)
 	if err != nil {
 		r.fail(CheckHubInstalled, "hub: "+err.Error())
 		return false
@@ -273,7 +278,7 @@ func hasResource(list *metav1.APIResourceList, name string) bool {
 	return false
 }
 
-func checkNotImported(ctx context.Context, r *Report, hub *Cluster, name string) {
+func checkNotImported(ctx context.Context, r *Report, hub *importer.Cluster, name string) {
 	var list v1alpha1.ImportedClusterList
 	if err := hub.Client.List(ctx, &list); err != nil {
 		r.fail(CheckNotImported, fmt.Sprintf("listing importedclusters: %v", err))
@@ -286,7 +291,7 @@ func checkNotImported(ctx context.Context, r *Report, hub *Cluster, name string)
 			r.Existing = ic
 		case ic.Spec.ClusterID == r.ClusterID:
 			r.fail(CheckNotImported, fmt.Sprintf("this cluster (ID %s) is already imported as importedcluster %s (phase %s)",
-				r.ClusterID, ic.Name, PhaseOf(ic)),
+				r.ClusterID, ic.Name, importer.PhaseOf(ic)),
 				"Re-run 'kubectl import cluster "+ic.Name+"' to repair that import, or delete it first: kubectl import delete "+ic.Name)
 			return
 		case ic.Name == name:
@@ -299,14 +304,14 @@ func checkNotImported(ctx context.Context, r *Report, hub *Cluster, name string)
 		return
 	}
 	if r.Existing != nil {
-		r.pass(CheckNotImported, "importedcluster %s is this cluster (phase %s): re-running converges it", name, PhaseOf(r.Existing))
+		r.pass(CheckNotImported, "importedcluster %s is this cluster (phase %s): re-running converges it", name, importer.PhaseOf(r.Existing))
 		return
 	}
 	r.pass(CheckNotImported, "no importedcluster has cluster ID %s", r.ClusterID)
 }
 
 // checkClaim fails when another name holds the identity claim (an interrupted import).
-func checkClaim(ctx context.Context, r *Report, hub *Cluster, name string) bool {
+func checkClaim(ctx context.Context, r *Report, hub *importer.Cluster, name string) bool {
 	var lease coordinationv1.Lease
 	key := client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.IdentityClaimName(r.ClusterID)}
 	err := hub.Client.Get(ctx, key, &lease)
@@ -317,7 +322,7 @@ func checkClaim(ctx context.Context, r *Report, hub *Cluster, name string) bool 
 		r.fail(CheckNotImported, fmt.Sprintf("reading the identity claim lease %s: %v", key.Name, err))
 		return false
 	}
-	holder := holderOf(&lease)
+	holder := importer.ClaimHolder(&lease)
 	if name != "" && holder == name {
 		return true
 	}
@@ -327,7 +332,7 @@ func checkClaim(ctx context.Context, r *Report, hub *Cluster, name string) bool 
 	return false
 }
 
-func checkNotMarked(ctx context.Context, r *Report, ds *Cluster) {
+func checkNotMarked(ctx context.Context, r *Report, ds *importer.Cluster) {
 	var marker corev1.ConfigMap
 	err := ds.Client.Get(ctx, client.ObjectKey{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.MarkerConfigMap}, &marker)
 	switch {
@@ -343,19 +348,4 @@ func checkNotMarked(ctx context.Context, r *Report, ds *Cluster) {
 			"Delete it from that hub first: kubectl import delete "+marker.Data[v1alpha1.MarkerClusterName]+" --hub-context <that hub>,",
 			"or, if that hub no longer exists: kubectl -n "+v1alpha1.AgentNamespace+" delete configmap "+v1alpha1.MarkerConfigMap)
 	}
-}
-
-// PhaseOf is the phase as shown to users, "not yet reported" before the first reconcile.
-func PhaseOf(ic *v1alpha1.ImportedCluster) string {
-	if ic.Status.Phase == "" {
-		return "not yet reported"
-	}
-	return string(ic.Status.Phase)
-}
-
-func holderOf(l *coordinationv1.Lease) string {
-	if l.Spec.HolderIdentity == nil {
-		return ""
-	}
-	return *l.Spec.HolderIdentity
 }

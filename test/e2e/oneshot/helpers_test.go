@@ -1,4 +1,4 @@
-package cluster
+package oneshot
 
 import (
 	"bytes"
@@ -13,25 +13,24 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/spf13/cobra"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/plugintest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/cluster"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 // run executes a verb in-process with captured output.
-func run(newCmd func(genericiooptions.IOStreams) *cobra.Command, args ...string) (string, string, error) {
-	var out, errOut bytes.Buffer
-	cmd := newCmd(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
-	return execute(cmd, &out, &errOut, args)
+func run(newCmd plugintest.NewCmd, args ...string) (string, string, error) {
+	return execute(common.NewFactory(), newCmd, args)
 }
 
 // testLog receives the transcript of each command; TestImportFlow points it at t.Log.
@@ -44,21 +43,18 @@ func runCluster(failAfter string, args ...string) (string, string, error) {
 	if !slices.Contains(args, "--mode") {
 		args = append(args, "--mode", "direct")
 	}
-	var out, errOut bytes.Buffer
-	o := NewOptions(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
-	o.failAfter = failAfter
-	return execute(newCmd(o), &out, &errOut, args)
+	f := common.NewFactory()
+	if failAfter != "" {
+		f = plugintest.FailAfter(failAfter)
+	}
+	return execute(f, cluster.NewCmd, args)
 }
 
-func execute(cmd *cobra.Command, out, errOut *bytes.Buffer, args []string) (string, string, error) {
-	cmd.SetArgs(args)
-	cmd.SetOut(out)
-	cmd.SetErr(errOut)
-	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	err := cmd.ExecuteContext(context.Background())
+func execute(f common.Factory, newCmd plugintest.NewCmd, args []string) (string, string, error) {
+	r := plugintest.Run(f, newCmd, args...)
 	// Shown with -v or on failure: what the user would have seen.
-	testLog(fmt.Sprintf("$ kubectl import %s %s\n%s%s(error: %v)", cmd.Name(), strings.Join(args, " "), out.String(), errOut.String(), err))
-	return out.String(), errOut.String(), err
+	testLog(fmt.Sprintf("$ kubectl import %s %s\n%s%s(error: %v)", r.Command, strings.Join(args, " "), r.Out, r.Err, r.Error))
+	return r.Out, r.Err, r.Error
 }
 
 // buildPlugin builds the plugin binary in the background; the returned function waits for it.

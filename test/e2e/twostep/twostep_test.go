@@ -1,4 +1,4 @@
-package join
+package twostep
 
 import (
 	"bytes"
@@ -23,8 +23,10 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubca"
 	"github.com/kubectl-import/kubectl-import/pkg/hubdiscovery"
-	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	joinflow "github.com/kubectl-import/kubectl-import/pkg/importer/join"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/create"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/join"
 )
 
 // TestTwoStepImport drives create on the hub and join on downstreams against real control
@@ -157,7 +159,7 @@ func TestTwoStepImport(t *testing.T) {
 	t.Run("join completes the registration, interrupted or not, and reaches Active with members applied", func(t *testing.T) {
 		// Interrupted after each write step, then re-run: it converges (after the hand-over,
 		// the credentials Secret refuses a second write: the re-run takes that as done).
-		for _, step := range []string{StepSetIdentity, StepApplyDownstream, StepHandOver} {
+		for _, step := range []string{join.StepSetIdentity, join.StepApplyDownstream, join.StepHandOver} {
 			if _, _, err := runJoin(step, append(ds(edge), edgeJoin.args()...)...); err == nil || !strings.Contains(err.Error(), "fault injected") {
 				t.Fatalf("join with a fault after %s: %v", step, err)
 			}
@@ -182,7 +184,7 @@ func TestTwoStepImport(t *testing.T) {
 		}
 		eventually(t, 20*time.Second, func() (bool, string) {
 			_ = hub.Client.Get(ctx, client.ObjectKey{Name: "edge"}, &ic)
-			exists, err := importer.JoinIdentityExists(ctx, hub.Client, "edge")
+			exists, err := joinflow.IdentityExists(ctx, hub.Client, "edge")
 			_, annotated := ic.Annotations[v1alpha1.JoinExpiresAnnotation]
 			return !exists && err == nil && !annotated, fmt.Sprintf("join identity exists=%v (%v), expiry annotation=%v; want both gone", exists, err, annotated)
 		})
@@ -228,7 +230,7 @@ func TestTwoStepImport(t *testing.T) {
 	t.Run("an expired token is refused; --rotate-token issues a fresh one that works", func(t *testing.T) {
 		expired := createShortLived(t, hub, "late", 2*time.Second, false)
 		eventually(t, 30*time.Second, func() (bool, string) {
-			exists, err := importer.JoinIdentityExists(ctx, hub.Client, "late")
+			exists, err := joinflow.IdentityExists(ctx, hub.Client, "late")
 			return !exists && err == nil, fmt.Sprintf("join identity of late still exists (%v) after its expiry", err)
 		})
 		_, _, err := runJoin("", append(ds(late), expired.args()...)...)
@@ -243,11 +245,11 @@ func TestTwoStepImport(t *testing.T) {
 		// A join interrupted after it set the identity, whose token then expired too, is
 		// finished with a rotated token.
 		short := createShortLived(t, hub, "late", 5*time.Second, true)
-		if _, _, err := runJoin(StepSetIdentity, append(ds(late), short.args()...)...); err == nil || !strings.Contains(err.Error(), "fault injected") {
-			t.Fatalf("join with a fault after %s: %v", StepSetIdentity, err)
+		if _, _, err := runJoin(join.StepSetIdentity, append(ds(late), short.args()...)...); err == nil || !strings.Contains(err.Error(), "fault injected") {
+			t.Fatalf("join with a fault after %s: %v", join.StepSetIdentity, err)
 		}
 		eventually(t, 30*time.Second, func() (bool, string) {
-			exists, err := importer.JoinIdentityExists(ctx, hub.Client, "late")
+			exists, err := joinflow.IdentityExists(ctx, hub.Client, "late")
 			return !exists && err == nil, fmt.Sprintf("join identity of late still exists (%v) after its expiry", err)
 		})
 
@@ -308,7 +310,7 @@ func kubeSystemUID(t *testing.T, c *testenv.Cluster) types.UID {
 func createShortLived(t *testing.T, hub *testenv.Cluster, name string, ttl time.Duration, rotate bool) joinCommand {
 	t.Helper()
 	var out, errOut bytes.Buffer
-	o := create.NewOptions(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
+	o := create.NewOptions(common.NewFactory(), genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &errOut})
 	o.Hub.Kubeconfig, o.RotateToken = hub.Kubeconfig, rotate
 	if err := o.Complete([]string{name}); err != nil {
 		t.Fatal(err)

@@ -1,4 +1,4 @@
-package cluster
+package oneshot
 
 import (
 	"context"
@@ -27,6 +27,8 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	checks "github.com/kubectl-import/kubectl-import/pkg/importer/preflight"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/cluster"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/deletecmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
@@ -106,8 +108,8 @@ func testImportFlow(t *testing.T, binary func(*testing.T) string, version string
 	t.Run("non-cluster-admin: preflight and cluster fail, print the binding, create nothing", func(t *testing.T) {
 		want := "kubectl create clusterrolebinding cluster-admin-binding --clusterrole cluster-admin --user alice\n"
 		out, _, err := run(preflight.NewCmd, "--kubeconfig", aliceKubeconfig)
-		if err == nil || !strings.Contains(err.Error(), importer.CheckClusterAdmin) {
-			t.Errorf("preflight error = %v, want it to name %q", err, importer.CheckClusterAdmin)
+		if err == nil || !strings.Contains(err.Error(), checks.CheckClusterAdmin) {
+			t.Errorf("preflight error = %v, want it to name %q", err, checks.CheckClusterAdmin)
 		}
 		mustContain(t, "preflight output", out, "FAIL cluster-admin in the downstream: alice may not do everything", want, "gcloud config get-value account")
 
@@ -228,7 +230,7 @@ func testImportFlow(t *testing.T, binary func(*testing.T) string, version string
 		args := []string{"plain-1", "--kubeconfig", plain.Kubeconfig, "--timeout", "60s"}
 		// The fault after the last step is injected on a later import (plain-2): here the
 		// reconciler makes plain-1 Active as soon as it is registered.
-		for _, step := range []string{StepClaimIdentity, StepApplyDownstream, StepRegister} {
+		for _, step := range []string{cluster.StepClaimIdentity, cluster.StepApplyDownstream, cluster.StepRegister} {
 			out, errOut, err := runCluster(step, args...)
 			if err == nil || !strings.Contains(err.Error(), "fault injected after step "+step) {
 				t.Fatalf("after %s: error %v\n%s%s", step, err, out, errOut)
@@ -280,8 +282,8 @@ func testImportFlow(t *testing.T, binary func(*testing.T) string, version string
 
 	t.Run("re-import over leftovers, then delete keeps the pre-existing cattle-system", func(t *testing.T) {
 		args := []string{"plain-2", "--kubeconfig", plain.Kubeconfig, "--member", "Group:ops=cluster-member", "--timeout", "60s"}
-		out, errOut, err := runCluster(StepWaitActive, args...)
-		if err == nil || !strings.Contains(err.Error(), "fault injected after step "+StepWaitActive) {
+		out, errOut, err := runCluster(cluster.StepWaitActive, args...)
+		if err == nil || !strings.Contains(err.Error(), "fault injected after step "+cluster.StepWaitActive) {
 			t.Fatalf("error %v\n%s%s", err, out, errOut)
 		}
 		if out, _, err = runCluster("", args...); err != nil || !strings.Contains(out, "importedcluster.kimport.dev/plain-2 unchanged (already Active)") {

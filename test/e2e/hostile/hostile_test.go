@@ -18,7 +18,6 @@ import (
 
 	"github.com/go-logr/logr"
 	"github.com/google/uuid"
-	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -29,8 +28,10 @@ import (
 	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubenv"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/plugintest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	joinflow "github.com/kubectl-import/kubectl-import/pkg/importer/join"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/cluster"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/create"
@@ -163,7 +164,7 @@ func pluginVerbsAreBounded(t *testing.T, hub *testenv.Cluster, bomb *endpoint) {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
-		verb    func(genericiooptions.IOStreams) *cobra.Command
+		verb    plugintest.NewCmd
 		args    []string
 		refusal string
 	}{
@@ -197,16 +198,16 @@ func registerByHand(t *testing.T, hub *testenv.Cluster, name string, e *endpoint
 	if err != nil {
 		t.Fatal(err)
 	}
-	joiner, err := importer.JoinHub(hub.Config.Host, hub.Config.CAData, strings.TrimSpace(string(token)))
+	joiner, err := importer.Connect(joinflow.HubConfig(hub.Config.Host, hub.Config.CAData, strings.TrimSpace(string(token))))
 	if err != nil {
 		t.Fatal(err)
 	}
 	req := importer.Request{Name: name, ClusterID: uuid.NewString(), APIServer: e.URL, CAData: e.CA, Mode: v1alpha1.ModeDirect}
 	var out bytes.Buffer
-	if err := importer.SetIdentity(context.Background(), joiner, req, &out); err != nil {
+	if err := joinflow.SetIdentity(context.Background(), joiner, req, &out); err != nil {
 		t.Fatalf("%s: the join token could not set identity, endpoint and mode: %v", name, err)
 	}
-	if err := importer.HandOverCredentials(context.Background(), joiner, req, downstreamToken, &out); err != nil {
+	if err := joinflow.HandOverCredentials(context.Background(), joiner, req, downstreamToken, &out); err != nil {
 		t.Fatalf("%s: the join token could not hand over credentials: %v", name, err)
 	}
 }
@@ -255,9 +256,9 @@ func peakRSSMiB(t *testing.T, pid int) float64 {
 }
 
 // run executes a verb in-process with captured output.
-func run(newCmd func(genericiooptions.IOStreams) *cobra.Command, args ...string) (string, error) {
+func run(newCmd plugintest.NewCmd, args ...string) (string, error) {
 	var out bytes.Buffer
-	cmd := newCmd(genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &out})
+	cmd := newCmd(common.NewFactory(), genericiooptions.IOStreams{In: &bytes.Buffer{}, Out: &out, ErrOut: &out})
 	cmd.SetArgs(args)
 	cmd.SetOut(&out)
 	cmd.SetErr(&out)

@@ -1,4 +1,8 @@
-package importer
+// Package join is the two-step import: `create` registers a cluster in the hub (a record
+// waiting for join, an empty credentials Secret, and a join identity whose short-lived token
+// may complete only that registration), and `join` completes it from the downstream with that
+// token. Every step is idempotent, as the import's are (pkg/importer).
+package join
 
 import (
 	"context"
@@ -17,6 +21,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
+	"github.com/kubectl-import/kubectl-import/pkg/importer"
 )
 
 // TokenRefusedError says the hub no longer accepts a join token.
@@ -42,16 +47,15 @@ func (e *TokenRefusedError) Error() string {
 		"If the cluster still has to join, ask the hub admin for a fresh command: kubectl import create %s --rotate-token", e.Hub, why, name)
 }
 
-// JoinHub is a client for the hub acting as the join token, the CA pinned.
-func JoinHub(hubURL string, caPEM []byte, token string) (*Cluster, error) {
-	cfg := &rest.Config{Host: hubURL, BearerToken: token, TLSClientConfig: rest.TLSClientConfig{CAData: caPEM},
+// HubConfig is the client configuration of the hub acting as the join token, the CA pinned.
+func HubConfig(hubURL string, caPEM []byte, token string) *rest.Config {
+	return &rest.Config{Host: hubURL, BearerToken: token, TLSClientConfig: rest.TLSClientConfig{CAData: caPEM},
 		UserAgent: v1alpha1.UserAgent, Timeout: 30 * time.Second}
-	return Connect(cfg)
 }
 
 // explainJoinError turns an authentication failure into TokenRefusedError and an
 // authorization failure into a note that the token only completes its own registration.
-func explainJoinError(err error, hub *Cluster, name, what string) error {
+func explainError(err error, hub *importer.Cluster, name, what string) error {
 	switch {
 	case apierrors.IsUnauthorized(err):
 		claims, _ := hubcreds.UnverifiedClaims(hub.Config.BearerToken)
@@ -69,12 +73,12 @@ func explainJoinError(err error, hub *Cluster, name, what string) error {
 	return fmt.Errorf("%s: %w", what, err)
 }
 
-// JoinRegistration finds which registration the token completes (from the identity the hub
+// TokenRegistration finds which registration the token completes (from the identity the hub
 // gives it) and reads it.
-func JoinRegistration(ctx context.Context, hub *Cluster) (*v1alpha1.ImportedCluster, error) {
+func TokenRegistration(ctx context.Context, hub *importer.Cluster) (*v1alpha1.ImportedCluster, error) {
 	review := &authenticationv1.SelfSubjectReview{}
 	if err := hub.Client.Create(ctx, review); err != nil {
-		return nil, explainJoinError(err, hub, "", "asking the hub who the join token is")
+		return nil, explainError(err, hub, "", "asking the hub who the join token is")
 	}
 	user := review.Status.UserInfo.Username
 	name := v1alpha1.JoinCluster(user)
@@ -83,7 +87,7 @@ func JoinRegistration(ctx context.Context, hub *Cluster) (*v1alpha1.ImportedClus
 	}
 	var ic v1alpha1.ImportedCluster
 	if err := hub.Client.Get(ctx, client.ObjectKey{Name: name}, &ic); err != nil {
-		return nil, explainJoinError(err, hub, name, "reading importedcluster "+name)
+		return nil, explainError(err, hub, name, "reading importedcluster "+name)
 	}
 	return &ic, nil
 }
@@ -91,14 +95,14 @@ func JoinRegistration(ctx context.Context, hub *Cluster) (*v1alpha1.ImportedClus
 // SetIdentity records, as the join token, the downstream's identity and endpoint on the
 // registration. The hub's webhook refuses it when another ImportedCluster holds the identity
 // (no re-import) and refuses any other change made with a join token.
-func SetIdentity(ctx context.Context, hub *Cluster, req Request, out io.Writer) error {
+func SetIdentity(ctx context.Context, hub *importer.Cluster, req importer.Request, out io.Writer) error {
 	u := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": v1alpha1.GroupVersion.String(), "kind": "ImportedCluster",
 		"metadata": map[string]any{"name": req.Name, "labels": map[string]any{v1alpha1.ClusterIDLabel: req.ClusterID}},
 		"spec":     map[string]any{"clusterID": req.ClusterID, "apiServer": req.APIServer, "mode": string(req.Mode)},
 	}}
-	if err := applyAs(ctx, hub.Client, u, v1alpha1.JoinFieldManager); err != nil {
-		return explainJoinError(err, hub, req.Name, "recording the cluster's identity in the hub")
+	if err := importer.ApplyAs(ctx, hub.Client, u, v1alpha1.JoinFieldManager); err != nil {
+		return explainError(err, hub, req.Name, "recording the cluster's identity in the hub")
 	}
 	fmt.Fprintf(out, "%s serverside-applied (cluster ID %s, API server %s)\n", v1alpha1.Ref(req.Name), req.ClusterID, req.APIServer)
 	return nil
@@ -106,7 +110,7 @@ func SetIdentity(ctx context.Context, hub *Cluster, req Request, out io.Writer) 
 
 // HandOverCredentials writes the downstream endpoint, CA and agent token into the
 // registration's credentials Secret, as the join token. The token is never printed.
-func HandOverCredentials(ctx context.Context, hub *Cluster, req Request, token string, out io.Writer) error {
+func HandOverCredentials(ctx context.Context, hub *importer.Cluster, req importer.Request, token string, out io.Writer) error {
 	creds := hubcreds.Secret(req.Name, hubcreds.Credentials{Server: req.APIServer, CAData: req.CAData, Token: token})
 	u := &unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "v1", "kind": "Secret",
@@ -117,7 +121,7 @@ func HandOverCredentials(ctx context.Context, hub *Cluster, req Request, token s
 			hubcreds.KeyToken:  base64.StdEncoding.EncodeToString(creds.Data[hubcreds.KeyToken]),
 		},
 	}}
-	err := applyAs(ctx, hub.Client, u, v1alpha1.JoinFieldManager)
+	err := importer.ApplyAs(ctx, hub.Client, u, v1alpha1.JoinFieldManager)
 	if apierrors.IsForbidden(err) {
 		// RBAC lets the token patch this Secret; only the hub's policy refuses, and only a
 		// second write: an earlier run handed the credentials over already.
@@ -125,7 +129,7 @@ func HandOverCredentials(ctx context.Context, hub *Cluster, req Request, token s
 		return nil
 	}
 	if err != nil {
-		return explainJoinError(err, hub, req.Name, "handing the agent credentials to the hub")
+		return explainError(err, hub, req.Name, "handing the agent credentials to the hub")
 	}
 	fmt.Fprintf(out, "secret/%s serverside-applied (-n %s: endpoint, CA and agent token)\n", creds.Name, creds.Namespace)
 	return nil
@@ -134,7 +138,7 @@ func HandOverCredentials(ctx context.Context, hub *Cluster, req Request, token s
 // AppliedAgentToken reads the token of an agent whose objects were applied by other means
 // (GitOps, from `join --dry-run -o yaml`), after checking that its marker names this
 // registration in this hub.
-func AppliedAgentToken(ctx context.Context, ds client.Client, req Request, out io.Writer) (string, error) {
+func AppliedAgentToken(ctx context.Context, ds client.Client, req importer.Request, out io.Writer) (string, error) {
 	var marker corev1.ConfigMap
 	key := client.ObjectKey{Namespace: v1alpha1.AgentNamespace, Name: v1alpha1.MarkerConfigMap}
 	if err := ds.Get(ctx, key, &marker); err != nil {
@@ -144,7 +148,7 @@ func AppliedAgentToken(ctx context.Context, ds client.Client, req Request, out i
 		return "", fmt.Errorf("--agent-applied: the marker %s/%s names cluster %q of hub %s, not %q of this hub (%s): apply the manifest printed for this registration",
 			key.Namespace, key.Name, got, marker.Data[v1alpha1.MarkerHubID], req.Name, req.HubID)
 	}
-	return IssueAgentToken(ctx, ds, agent.TokenLifetime, out)
+	return importer.IssueAgentToken(ctx, ds, agent.TokenLifetime, out)
 }
 
 // MarkerRegistration is what the downstream marker records; ok is false when there is none.

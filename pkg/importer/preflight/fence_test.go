@@ -1,4 +1,4 @@
-package importer
+package preflight
 
 import (
 	"encoding/json"
@@ -9,6 +9,8 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/rest"
+
+	"github.com/kubectl-import/kubectl-import/pkg/importer"
 )
 
 // A downstream that does not serve ValidatingAdmissionPolicy in admissionregistration.k8s.io/v1
@@ -39,7 +41,7 @@ func TestCheckFence(t *testing.T) {
 			}))
 			defer srv.Close()
 			r := &Report{ServerVersion: "v1.29.9+k3s1"}
-			checkFence(r, &Cluster{Config: &rest.Config{Host: srv.URL}})
+			checkFence(r, &importer.Cluster{Config: &rest.Config{Host: srv.URL}})
 			if len(r.Checks) != 1 || r.Checks[0].Name != CheckFence || r.Checks[0].Status != tc.want {
 				t.Fatalf("checks = %+v, want one %q with status %v", r.Checks, CheckFence, tc.want)
 			}

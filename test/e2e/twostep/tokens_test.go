@@ -1,4 +1,4 @@
-package join
+package twostep
 
 import (
 	"context"
@@ -22,7 +22,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/importer"
+	joinflow "github.com/kubectl-import/kubectl-import/pkg/importer/join"
 )
 
 const tokenPolicy = "kimport-hub-tokens"
@@ -135,7 +135,7 @@ func TestJoinTokenCannotOutliveItsRevocation(t *testing.T) {
 		for what, tok := range tokens {
 			// rotate waited out the API server's authentication cache (10 s) before it made
 			// the new identities: each old token is refused from now on.
-			eventually(t, importer.TokenCacheTTL, func() (bool, string) {
+			eventually(t, joinflow.TokenCacheTTL, func() (bool, string) {
 				_, err := whoAmI(ctx, hub.Config, tok)
 				return apierrors.IsUnauthorized(err), fmt.Sprintf("%s after --rotate-token: %v", what, err)
 			})

@@ -1,4 +1,4 @@
-package cluster
+package oneshot
 
 import (
 	"encoding/json"
