@@ -251,3 +251,22 @@ func builtinNamespaces(project string) string {
 	}
 	return ""
 }
+
+// ProjectSubject checks the subject of a member of project (Subject's rule, worded for the
+// project role): what the plugin can check without the record. The System rule needs the
+// cluster members: the webhook applies it (ProjectMember).
+func ProjectSubject(project string, m v1alpha1.ProjectMember) error {
+	if p := subjectProblemFor(m.Kind, m.Name, projectGrant(project, m.Role)); p != "" {
+		return errors.New(p)
+	}
+	return nil
+}
+
+// ProjectName says why name cannot name a project (nil when it can): Default, System, or a
+// DNS label other than default and system.
+func ProjectName(name string) error {
+	if p := projectNameProblem(name); p != "" {
+		return errors.New(p)
+	}
+	return nil
+}
