@@ -179,7 +179,9 @@ func TestProjectsAgainstHub(t *testing.T) {
 		}
 		for _, c := range cases {
 			run(c.args...).Failed(t, c.want)
-			if now := spec(t, "alpha"); !slices.EqualFunc(now, before, func(a, b v1alpha1.ProjectSpec) bool { return a.Name == b.Name && slices.Equal(a.Namespaces, b.Namespaces) && slices.Equal(a.Members, b.Members) }) {
+			if now := spec(t, "alpha"); !slices.EqualFunc(now, before, func(a, b v1alpha1.ProjectSpec) bool {
+				return a.Name == b.Name && slices.Equal(a.Namespaces, b.Namespaces) && slices.Equal(a.Members, b.Members)
+			}) {
 				t.Fatalf("%v changed spec.projects: %+v", c.args, now)
 			}
 		}
