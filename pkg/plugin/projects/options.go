@@ -39,12 +39,12 @@ func (o *Options) Run(ctx context.Context) error {
 	return o.Output.PrintTable(o.Out, []string{"NAME", "NAMESPACES", "MEMBERS"}, Rows(ic))
 }
 
-// Rows are, for each project (those status reports, in its order, then those of the spec it
-// does not report yet), its name, its namespaces (those status found, then those the spec
-// lists that status has not found, marked (pending)) and its members, as KIND:NAME=ROLE.
+// Rows are, for each project (common.ProjectsOf), its name, its namespaces (those status
+// found, then those the spec lists that status has not found, marked (pending)) and its
+// members, as KIND:NAME=ROLE.
 func Rows(ic *v1alpha1.ImportedCluster) [][]string {
 	var rows [][]string
-	for _, p := range View(ic) {
+	for _, p := range common.ProjectsOf(ic) {
 		namespaces := slices.Clone(p.Namespaces)
 		for _, ns := range p.Pending {
 			namespaces = append(namespaces, ns+" (pending)")
@@ -56,41 +56,4 @@ func Rows(ic *v1alpha1.ImportedCluster) [][]string {
 		rows = append(rows, []string{p.Name, common.ValueOrNone(strings.Join(namespaces, ",")), common.ValueOrNone(strings.Join(members, ","))})
 	}
 	return rows
-}
-
-// Project is one project as the plugin shows it: what the hub found (status) and what the
-// spec asks for.
-type Project struct {
-	Name       string
-	Namespaces []string
-	// Pending are the namespaces the spec lists that status does not report (yet).
-	Pending []string
-	Members []v1alpha1.ProjectMember
-}
-
-// View merges the projects of ic's status and spec: status's order first, then the spec's
-// projects status does not report yet.
-func View(ic *v1alpha1.ImportedCluster) []Project {
-	var out []Project
-	index := map[string]int{}
-	for _, p := range ic.Status.Projects {
-		index[p.Name] = len(out)
-		out = append(out, Project{Name: p.Name, Namespaces: p.Namespaces})
-	}
-	for _, s := range ic.Spec.Projects {
-		i, ok := index[s.Name]
-		if !ok {
-			index[s.Name] = len(out)
-			i = len(out)
-			out = append(out, Project{Name: s.Name})
-		}
-		p := &out[i]
-		p.Members = append(p.Members, s.Members...)
-		for _, ns := range s.Namespaces {
-			if !slices.Contains(p.Namespaces, string(ns)) && !slices.Contains(p.Pending, string(ns)) {
-				p.Pending = append(p.Pending, string(ns))
-			}
-		}
-	}
-	return out
 }
