@@ -75,19 +75,14 @@ func newCmdCreate(f common.Factory, streams genericiooptions.IOStreams) *cobra.C
 }
 
 // exactArgs accepts n arguments, named what in the error.
-func exactArgs(what string, n int) cobra.PositionalArgs {
-	return func(cmd *cobra.Command, args []string) error {
-		if len(args) != n {
-			return fmt.Errorf("%s are required (got %d argument(s)): usage: %s", what, len(args), cmd.UseLine())
-		}
-		return nil
-	}
-}
+func exactArgs(what string, n int) cobra.PositionalArgs { return argCount(what, n, false) }
 
 // minArgs accepts at least n arguments, named what in the error.
-func minArgs(what string, n int) cobra.PositionalArgs {
+func minArgs(what string, n int) cobra.PositionalArgs { return argCount(what, n, true) }
+
+func argCount(what string, n int, more bool) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
-		if len(args) < n {
+		if len(args) < n || len(args) > n && !more {
 			return fmt.Errorf("%s are required (got %d argument(s)): usage: %s", what, len(args), cmd.UseLine())
 		}
 		return nil

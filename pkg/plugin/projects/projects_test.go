@@ -7,12 +7,10 @@ import (
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/plugintest"
-	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
@@ -217,23 +215,12 @@ func TestRetriesOnConflict(t *testing.T) {
 	hub := hubtest.Start(t)
 	hubtest.Create(t, hub.Client, hubtest.Alpha(time.Now()))
 	ctx := context.Background()
-	raced := false
-	base, err := client.NewWithWatch(hub.Config, client.Options{Scheme: scheme.Scheme})
+	f, raced, err := plugintest.Raced(hub.Config, func(ic *v1alpha1.ImportedCluster) {
+		ic.Spec.Projects = append(ic.Spec.Projects, v1alpha1.ProjectSpec{Name: "meanwhile"})
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := interceptor.NewClient(base, interceptor.Funcs{
-		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-			if err := c.Get(ctx, key, obj, opts...); err != nil || raced {
-				return err
-			}
-			raced = true
-			other := obj.DeepCopyObject().(*v1alpha1.ImportedCluster)
-			other.Spec.Projects = append(other.Spec.Projects, v1alpha1.ProjectSpec{Name: "meanwhile"})
-			return c.Update(ctx, other)
-		},
-	})
-	f := plugintest.Factory{Clients: map[string]client.Client{hub.Config.Host: c}}.Factory()
 	if got := plugintest.ExecuteWith(f, hub, NewCmd, "alpha", "create", "team-a", "--namespace", "a").Stdout(t); got != "importedcluster.kimport.dev/alpha configured\n" {
 		t.Errorf("printed %q", got)
 	}
@@ -241,8 +228,8 @@ func TestRetriesOnConflict(t *testing.T) {
 	if err := hub.Client.Get(ctx, client.ObjectKey{Name: "alpha"}, &ic); err != nil {
 		t.Fatal(err)
 	}
-	if names := projectNames(ic.Spec.Projects); !raced || !slices.Equal(names, []string{"meanwhile", "team-a"}) {
-		t.Errorf("raced=%v projects=%v", raced, names)
+	if names := projectNames(ic.Spec.Projects); !raced() || !slices.Equal(names, []string{"meanwhile", "team-a"}) {
+		t.Errorf("raced=%v projects=%v", raced(), names)
 	}
 }
 
