@@ -48,6 +48,9 @@ func syncProjects(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedClust
 	if a.IgnoredNamespaces > 0 {
 		msg += fmt.Sprintf("; %d namespace(s) labelled for a project beyond the %d a project holds are not covered", a.IgnoredNamespaces, inspect.MaxProjectNamespaces)
 	}
+	if a.Unreported > 0 {
+		msg += fmt.Sprintf("; status lists %d namespaces at most, %d more are covered", inspect.MaxReportedNamespaces, a.Unreported)
+	}
 	if a.IgnoredBindings > 0 {
 		msg += fmt.Sprintf("; %d RoleBinding(s) beyond the %d a cluster may have are not made (namespaces that joined by their label count too): "+
 			"give roles to groups, or fewer namespaces", a.IgnoredBindings, v1alpha1.MaxProjectBindings)

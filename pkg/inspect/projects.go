@@ -41,9 +41,14 @@ type Namespace struct {
 	Assigned bool
 }
 
-// MaxProjectNamespaces bounds the namespaces one project holds in status (its spec allows as
-// many): namespaces joined by their label alone beyond it are not covered.
+// MaxProjectNamespaces bounds the namespaces one project holds (its spec allows as many):
+// namespaces joined by their label alone beyond it are not covered.
 const MaxProjectNamespaces = 512
+
+// MaxReportedNamespaces bounds the namespaces status reports across all projects, so that
+// status stays far below etcd's object limit whatever the spec lists; the others are covered
+// all the same, and counted.
+const MaxReportedNamespaces = 2000
 
 // ProjectIndex is a cluster's projects (spec.projects with Default and System), indexed for
 // the sync: which project each namespace belongs to.
@@ -128,6 +133,8 @@ type Assignment struct {
 	// Ignored counts what was not covered: namespaces beyond MaxProjectNamespaces of a project
 	// and bindings beyond v1alpha1.MaxProjectBindings.
 	IgnoredNamespaces, IgnoredBindings int
+	// Unreported counts the covered namespaces Projects leaves out (MaxReportedNamespaces).
+	Unreported int
 }
 
 // ProjectBinding is one RoleBinding: a project member's role in one namespace.
@@ -172,6 +179,14 @@ func (x *ProjectIndex) Assign(present map[string]Namespace, accept func(project 
 			joinedIn[i] = joinedIn[i][:max(room, 0)]
 		}
 		all := slices.Sorted(slices.Values(append(slices.Clone(listedIn[i]), joinedIn[i]...)))
+		reported := 0
+		for _, q := range a.Projects {
+			reported += len(q.Namespaces)
+		}
+		if room := MaxReportedNamespaces - reported; len(all) > room {
+			a.Unreported += len(all) - room
+			all = all[:room]
+		}
 		a.Projects = append(a.Projects, v1alpha1.Project{Name: p.Name, Namespaces: all})
 	}
 	for _, namespaces := range [][][]string{listedIn, joinedIn} {

@@ -141,3 +141,27 @@ func TestAssignBounds(t *testing.T) {
 		}
 	}
 }
+
+// TestAssignReportsBoundedNamespaces: status reports at most MaxReportedNamespaces
+// namespaces across projects; the others are still bound.
+func TestAssignReportsBoundedNamespaces(t *testing.T) {
+	var specs []v1alpha1.ProjectSpec
+	present := map[string]Namespace{}
+	for p := range 5 {
+		spec := v1alpha1.ProjectSpec{Name: fmt.Sprint("p", p), Members: []v1alpha1.ProjectMember{member(v1alpha1.MemberGroup, "g", v1alpha1.RoleReadOnly)}}
+		for i := range 500 {
+			name := fmt.Sprintf("p%d-%03d", p, i)
+			spec.Namespaces = append(spec.Namespaces, v1alpha1.NamespaceName(name))
+			present[name] = Namespace{}
+		}
+		specs = append(specs, spec)
+	}
+	a := NewProjectIndex(specs).Assign(present, nil)
+	reported := 0
+	for _, p := range a.Projects {
+		reported += len(p.Namespaces)
+	}
+	if reported != MaxReportedNamespaces || a.Unreported != 2500-MaxReportedNamespaces || len(a.Bindings) != v1alpha1.MaxProjectBindings {
+		t.Errorf("reported %d, unreported %d, bindings %d", reported, a.Unreported, len(a.Bindings))
+	}
+}

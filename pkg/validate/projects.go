@@ -270,3 +270,29 @@ func ProjectName(name string) error {
 	}
 	return nil
 }
+
+// Subjects are the distinct subjects (kind and name, no role) given a role in the cluster
+// spec describes, in order: its members, then the members of its projects, each only when the
+// rules accept it (Subject, ProjectMember). They are whom the cluster's RBAC names, and so
+// whom the hub gateway may act as there.
+func Subjects(spec *v1alpha1.ImportedClusterSpec) []v1alpha1.Member {
+	var out []v1alpha1.Member
+	add := func(s v1alpha1.Member) {
+		if !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	for _, m := range spec.Members {
+		if Subject(m) == nil {
+			add(v1alpha1.Member{Kind: m.Kind, Name: m.Name})
+		}
+	}
+	for _, p := range spec.Projects {
+		for _, m := range p.Members {
+			if ProjectMember(spec, p.Name, m) == nil {
+				add(m.Subject())
+			}
+		}
+	}
+	return out
+}

@@ -155,3 +155,17 @@ func TestProjectMember(t *testing.T) {
 		}
 	}
 }
+
+func TestSubjects(t *testing.T) {
+	spec := withProjects(
+		project("team-a", []string{"a"}, dev(), pm(v1alpha1.MemberUser, "alice", v1alpha1.RoleReadOnly), pm(v1alpha1.MemberGroup, "system:authenticated", v1alpha1.RoleReadOnly)),
+		project("System", nil, pm(v1alpha1.MemberUser, "carol", v1alpha1.RoleProjectMember), pm(v1alpha1.MemberGroup, "auditors", v1alpha1.RoleReadOnly)),
+	).Spec
+	spec.Members = append(spec.Members, group("system:masters", v1alpha1.RoleOwner))
+	got := fmt.Sprint(Subjects(&spec))
+	// alice, admins, carol (cluster members), dev, auditors; not system:authenticated, not
+	// system:masters, and carol once though System refuses her as project-member.
+	if want := "[{User alice } {Group admins } {User carol } {User dev } {Group auditors }]"; got != want {
+		t.Errorf("Subjects = %s\nwant %s", got, want)
+	}
+}
