@@ -41,9 +41,10 @@ func ClusterRules() []rbacv1.PolicyRule {
 		// Member bindings the agent creates and prunes.
 		{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterrolebindings"},
 			Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
-		// Project member bindings, one per member and namespace of a project (projects.go).
+		// Project member bindings, one per member and namespace of a project (projects.go):
+		// what the sync does with them, and no more.
 		{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"rolebindings"},
-			Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
+			Verbs: []string{"get", "list", "create", "update", "delete"}},
 		// bind only the roles members of the cluster and of projects may get, so the agent can
 		// grant nothing else.
 		{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"},
