@@ -50,7 +50,7 @@ func (r Rule) Description() string {
 	case RuleCredentials:
 		return "credentials only in NAME-credentials"
 	case RuleMembers:
-		return "no member that stands for everyone or the system"
+		return "no member that stands for everyone, for the system or for the gateway's identities"
 	case RuleProjects:
 		return "projects: one project a namespace, no member that stands for everyone, System only for cluster-owners, a bounded number of bindings"
 	case RuleCapabilities:
