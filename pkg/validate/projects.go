@@ -82,16 +82,17 @@ func Projects(newObj, oldObj *v1alpha1.ImportedCluster) Result {
 }
 
 func projectsRule(newObj, oldObj *v1alpha1.ImportedCluster) Result {
+	problems := projectProblems(&newObj.Spec)
+	// The stored object's problems matter only to demote the new object's: most updates have
+	// none, and a large spec is then read once.
 	stored := map[string]bool{}
-	oldBindings := 0
-	if oldObj != nil {
+	if oldObj != nil && len(problems) > 0 {
 		for _, p := range projectProblems(&oldObj.Spec) {
 			stored[p.key] = true
 		}
-		oldBindings = ProjectBindings(&oldObj.Spec)
 	}
 	var r Result
-	for _, p := range projectProblems(&newObj.Spec) {
+	for _, p := range problems {
 		pr := Result{Errors: field.ErrorList{p.err}}
 		if stored[p.key] {
 			pr = demoted(pr)
@@ -104,7 +105,7 @@ func projectsRule(newObj, oldObj *v1alpha1.ImportedCluster) Result {
 				"downstream stores, rewrites on every sync and consults when it authorizes any request in that namespace, and their number grows as "+
 				"members times namespaces; give the role to a Group once instead of to each person, or split the namespaces between projects",
 			n, v1alpha1.MaxProjectBindings))}}
-		if oldObj != nil && n <= oldBindings {
+		if oldObj != nil && n <= ProjectBindings(&oldObj.Spec) {
 			pr = demoted(pr)
 		}
 		r.merge(pr)
@@ -118,18 +119,18 @@ func projectsRule(newObj, oldObj *v1alpha1.ImportedCluster) Result {
 func ProjectBindings(spec *v1alpha1.ImportedClusterSpec) int {
 	n := 0
 	for _, p := range spec.Projects {
-		namespaces := map[string]bool{}
+		namespaces := len(p.Namespaces) // a set (the CRD's listType); a repeat counts twice
 		for _, b := range v1alpha1.BuiltinProjects {
-			if b.Name == p.Name {
-				for _, ns := range b.Namespaces {
-					namespaces[ns] = true
+			if b.Name != p.Name {
+				continue
+			}
+			for _, ns := range b.Namespaces {
+				if !slices.Contains(p.Namespaces, v1alpha1.NamespaceName(ns)) {
+					namespaces++
 				}
 			}
 		}
-		for _, ns := range p.Namespaces {
-			namespaces[string(ns)] = true
-		}
-		n += len(namespaces) * len(p.Members)
+		n += namespaces * len(p.Members)
 	}
 	return n
 }
@@ -145,12 +146,17 @@ func projectProblems(spec *v1alpha1.ImportedClusterSpec) []projectProblem {
 	var out []projectProblem
 	add := func(key string, err *field.Error) { out = append(out, projectProblem{key, err}) }
 	firstProject := map[string]int{}
-	// owner: namespace → where it is listed first.
+	// owner: namespace → where it is listed first (paths are made only for a refusal).
 	type place struct {
 		project string
-		path    *field.Path
+		i, k    int
 	}
-	owner := map[string]place{}
+	nsPath := func(i, k int) *field.Path { return projectsPath.Index(i).Child("namespaces").Index(k) }
+	listed := 0
+	for _, p := range spec.Projects {
+		listed += len(p.Namespaces)
+	}
+	owner := make(map[string]place, listed)
 	for i, p := range spec.Projects {
 		pp := projectsPath.Index(i)
 		if why := projectNameProblem(p.Name); why != "" {
@@ -163,29 +169,33 @@ func projectProblems(spec *v1alpha1.ImportedClusterSpec) []projectProblem {
 			firstProject[p.Name] = i
 		}
 		for k, ns := range p.Namespaces {
-			np := pp.Child("namespaces").Index(k)
 			name := string(ns)
-			if errs := validation.IsDNS1123Label(name); len(errs) > 0 {
-				add("ns\x00"+p.Name+"\x00"+name, field.Invalid(np, shown(name), "not a namespace name: "+errs[0]))
+			if !dnsLabel(name) {
+				why := "not a namespace name"
+				if errs := validation.IsDNS1123Label(name); len(errs) > 0 {
+					why += ": " + errs[0]
+				}
+				add("ns\x00"+p.Name+"\x00"+name, field.Invalid(nsPath(i, k), shown(name), why))
 				continue
 			}
 			if b := v1alpha1.BuiltinProjectOf(name); b != "" && b != p.Name {
-				add("builtin\x00"+p.Name+"\x00"+name, field.Invalid(np, name, fmt.Sprintf(
+				add("builtin\x00"+p.Name+"\x00"+name, field.Invalid(nsPath(i, k), name, fmt.Sprintf(
 					"namespace %s always belongs to project %s (it holds %s); remove it from %s", name, b, builtinNamespaces(b), shown(p.Name))))
 				continue
 			}
 			if prev, dup := owner[name]; dup {
+				prevPath := nsPath(prev.i, prev.k)
 				detail := fmt.Sprintf("namespace %s is in project %s already (%s): a namespace belongs to one project; remove it from one of them, "+
-					"or move it with kubectl import projects CLUSTER remove-namespace %s %s first", name, printable(shown(prev.project)), prev.path, printable(shown(prev.project)), name)
+					"or move it with kubectl import projects CLUSTER remove-namespace %s %s first", name, printable(shown(prev.project)), prevPath, printable(shown(prev.project)), name)
 				if prev.project == p.Name {
-					detail = fmt.Sprintf("namespace %s is listed already (%s); remove one of the two entries", name, prev.path)
+					detail = fmt.Sprintf("namespace %s is listed already (%s); remove one of the two entries", name, prevPath)
 				}
 				pair := []string{prev.project, p.Name}
 				slices.Sort(pair) // the same problem whichever project comes first
-				add("twice\x00"+name+"\x00"+strings.Join(pair, "\x00"), &field.Error{Type: field.ErrorTypeDuplicate, Field: np.String(), BadValue: name, Detail: detail})
+				add("twice\x00"+name+"\x00"+strings.Join(pair, "\x00"), &field.Error{Type: field.ErrorTypeDuplicate, Field: nsPath(i, k).String(), BadValue: name, Detail: detail})
 				continue
 			}
-			owner[name] = place{p.Name, np}
+			owner[name] = place{p.Name, i, k}
 		}
 		out = append(out, projectMemberProblems(spec, p, pp.Child("members"))...)
 	}
@@ -224,6 +234,20 @@ func projectMemberProblems(spec *v1alpha1.ImportedClusterSpec, p v1alpha1.Projec
 			&field.Error{Type: field.ErrorTypeDuplicate, Field: mp.String(), BadValue: fmt.Sprintf("%s:%s=%s", m.Kind, shown(m.Name), m.Role), Detail: detail}})
 	}
 	return out
+}
+
+// dnsLabel says whether s is a DNS-1123 label, as validation.IsDNS1123Label does but without
+// its regular expression: a project may list hundreds of namespaces, checked on every write.
+func dnsLabel(s string) bool {
+	if len(s) == 0 || len(s) > validation.DNS1123LabelMaxLength || s[0] == '-' || s[len(s)-1] == '-' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // projectNameProblem says why name cannot name a project, "" when it can.

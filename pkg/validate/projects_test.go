@@ -169,3 +169,30 @@ func TestSubjects(t *testing.T) {
 		t.Errorf("Subjects = %s\nwant %s", got, want)
 	}
 }
+
+// BenchmarkProjects: the projects rule on an update of a cluster whose projects ask for the
+// most RoleBindings allowed (20 projects of 50 namespaces, one group each), as the webhook
+// runs it on every spec change.
+func BenchmarkProjects(b *testing.B) {
+	var projects []v1alpha1.ProjectSpec
+	for p := range 20 {
+		var namespaces []string
+		for i := range 50 {
+			namespaces = append(namespaces, fmt.Sprintf("p%d-ns-%d", p, i))
+		}
+		projects = append(projects, project(fmt.Sprint("team-", p), namespaces, pm(v1alpha1.MemberGroup, fmt.Sprint("team-", p), v1alpha1.RoleProjectMember)))
+	}
+	oldObj := withProjects(projects...)
+	newObj := oldObj.DeepCopy()
+	newObj.Spec.Projects[0].Members = append(newObj.Spec.Projects[0].Members, pm(v1alpha1.MemberUser, "dev", v1alpha1.RoleReadOnly))
+	newObj.Spec.Projects[0].Namespaces = newObj.Spec.Projects[0].Namespaces[:25]
+	if n := ProjectBindings(&newObj.Spec); n != 1000 {
+		b.Fatalf("%d bindings", n)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if r := Projects(newObj, oldObj); !r.Allowed() {
+			b.Fatal(r.Err())
+		}
+	}
+}
