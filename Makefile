@@ -106,6 +106,7 @@ fuzz: ## each fuzzer for a bounded number of executions (seed corpora are in eac
 	go test ./pkg/validate -run '^$$' -fuzz '^FuzzJSONSplit$$' -fuzztime $(FUZZ_EXECS)
 	go test ./pkg/validate -run '^$$' -fuzz '^FuzzJoin$$' -fuzztime $(FUZZ_EXECS)
 	go test ./pkg/validate -run '^$$' -fuzz '^FuzzMembers$$' -fuzztime $(FUZZ_EXECS)
+	go test ./pkg/validate -run '^$$' -fuzz '^FuzzProjects$$' -fuzztime $(FUZZ_EXECS)
 	go test ./pkg/k3s -run '^$$' -fuzz '^FuzzRedact$$' -fuzztime $(FUZZ_EXECS_REDACT)
 	go test ./pkg/clustersync -run '^$$' -fuzz '^FuzzDecodeKept$$' -fuzztime $(FUZZ_EXECS)
 	go test ./internal/bodylimit -run '^$$' -fuzz '^FuzzCount$$' -fuzztime $(FUZZ_EXECS)

@@ -187,6 +187,24 @@ sleep 3
 run kubectl --kubeconfig "$k3s" get clusterrolebindings -l kimport.dev/member=true \
   -o custom-columns=NAME:.metadata.name,ROLE:.roleRef.name,SUBJECT:.subjects[0].name
 
+step "Projects: a project for team A, and its member bob at work in its namespace and nowhere else"
+bob="$demo/k3s-bob.kubeconfig"
+run kubectl --kubeconfig "$k3s" create namespace team-a
+run kubectl import projects k3s-prod create team-a --namespace team-a --member User:bob=project-member --member Group:sre=read-only
+echo "The agent binds each member in each namespace of the project (edit for project-member, view for read-only):"
+for _ in $(seq 1 30); do
+  [[ "$(kubectl --kubeconfig "$bob" auth can-i create deployments -n team-a 2>/dev/null || true)" == yes ]] && break; sleep 1
+done
+run kubectl import projects k3s-prod
+run kubectl --kubeconfig "$k3s" get rolebindings -n team-a -l kimport.dev/project-member=true \
+  -o custom-columns=NAME:.metadata.name,ROLE:.roleRef.name,SUBJECT:.subjects[0].name
+echo "bob, with his own credentials of the downstream (the hub gateway will carry them once it is merged):"
+run kubectl --kubeconfig "$bob" -n team-a create deployment web --image nginx
+run kubectl --kubeconfig "$bob" -n team-a get deployments
+refused kubectl --kubeconfig "$bob" -n kube-system create deployment web --image nginx
+step "Refused: bob as project-member of System (rights in kube-system are cluster rights; he is no cluster-owner)"
+refused kubectl import projects k3s-prod members System --add User:bob=project-member
+
 step "Refused: a member that stands for everyone (every authenticated identity would become cluster-admin)"
 refused kubectl import members k3s-prod --add Group:system:authenticated=cluster-owner
 

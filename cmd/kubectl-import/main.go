@@ -30,5 +30,7 @@ func main() {
 	})
 	// A downstream's answer refused for its size is said as such, without client-go's
 	// "unexpected error when reading response body. Please retry", which would not help.
-	cmdutil.CheckErr(bodylimit.Cause(plugin.NewCmdImport(common.NewFactory(), streams).Execute()))
+	root := plugin.NewCmdImport(common.NewFactory(), streams)
+	root.SetArgs(common.NameFirst(root, os.Args[1:]))
+	cmdutil.CheckErr(bodylimit.Cause(root.Execute()))
 }

@@ -58,3 +58,14 @@ func TestBadOutputExits(t *testing.T) {
 		t.Errorf("version -o jsonpath: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
+
+// TestSubcommandAfterName: `projects NAME create PROJECT` runs `projects create NAME PROJECT`
+// (its check of PROJECT answers before any hub is needed).
+func TestSubcommandAfterName(t *testing.T) {
+	for _, args := range [][]string{{"projects", "prod", "create", "Team_C"}, {"projects", "create", "prod", "Team_C"}} {
+		out, errOut, code := runMain(t, args...)
+		if code != 1 || out != "" || !strings.HasPrefix(errOut, `error: invalid PROJECT "Team_C": a project name is Default, System or a DNS label`) {
+			t.Errorf("%q: exit %d, stdout %q, stderr %q", args, code, out, errOut)
+		}
+	}
+}

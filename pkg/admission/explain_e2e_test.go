@@ -103,6 +103,11 @@ func TestExplainAdmissionNamesEachRule(t *testing.T) {
 		everyone.Spec.Members = []v1alpha1.Member{{Kind: v1alpha1.MemberGroup, Name: "system:authenticated", Role: v1alpha1.RoleMember}}
 		check(t, admin.Create(ctx, everyone), validate.RuleMembers, "spec.members[0].name")
 	})
+	t.Run("projects", func(t *testing.T) {
+		twice := cluster("twice", "00000000-0000-4000-8000-0000000000e2")
+		twice.Spec.Projects = []v1alpha1.ProjectSpec{{Name: "a", Namespaces: []v1alpha1.NamespaceName{"shared"}}, {Name: "b", Namespaces: []v1alpha1.NamespaceName{"shared"}}}
+		check(t, admin.Create(ctx, twice), validate.RuleProjects, "spec.projects[1].namespaces[0]")
+	})
 	t.Run("join token scope", func(t *testing.T) {
 		members := []any{map[string]any{"kind": "User", "name": "mallory", "role": "cluster-owner"}}
 		check(t, joinApply(join, "waiting", "00000000-0000-4000-8000-0000000000a1", "https://waiting.example:6443", map[string]any{"members": members}),

@@ -41,9 +41,14 @@ func ClusterRules() []rbacv1.PolicyRule {
 		// Member bindings the agent creates and prunes.
 		{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterrolebindings"},
 			Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
-		// bind only the roles members may get, so the agent can grant nothing else.
+		// Project member bindings, one per member and namespace of a project (projects.go):
+		// what the sync does with them, and no more.
+		{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"rolebindings"},
+			Verbs: []string{"get", "list", "create", "update", "delete"}},
+		// bind only the roles members of the cluster and of projects may get, so the agent can
+		// grant nothing else.
 		{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"},
-			Verbs: []string{"bind"}, ResourceNames: []string{"cluster-admin", "view"}},
+			Verbs: []string{"bind"}, ResourceNames: BindableRoles()},
 		// Deleting its own ClusterRole is the agent's last act on disconnect: every other
 		// import object is owned by it, so the garbage collector removes the rest.
 		{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"},
@@ -154,7 +159,7 @@ func MemberBinding(cluster string, m v1alpha1.Member) *rbacv1.ClusterRoleBinding
 	return &rbacv1.ClusterRoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Name: MemberBindingName(m), Labels: labels,
 			Annotations: map[string]string{"kimport.dev/member": string(m.Kind) + ":" + m.Name + "=" + string(m.Role)}},
-		Subjects: []rbacv1.Subject{{Kind: string(m.Kind), Name: m.Name, APIGroup: rbacv1.GroupName}},
+		Subjects: []rbacv1.Subject{memberSubject(m.Kind, m.Name)},
 		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: DownstreamRoles[m.Role]},
 	}
 }

@@ -1,6 +1,9 @@
 package agent
 
 import (
+	"slices"
+	"strings"
+
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -17,6 +20,28 @@ const PolicyName = "kimport-agent-fence"
 
 // q quotes s as a CEL string literal (the names used here have no quote or backslash).
 func q(s string) string { return "'" + s + "'" }
+
+// quoteAll is names as CEL string literals separated by commas.
+func quoteAll(names []string) string {
+	quoted := make([]string, len(names))
+	for i, n := range names {
+		quoted[i] = q(n)
+	}
+	return strings.Join(quoted, ", ")
+}
+
+// projectRoleNames are the ClusterRoles of project roles, sorted.
+func projectRoleNames() []string {
+	var out []string
+	for _, r := range ProjectRoles {
+		out = append(out, r)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// projectLabels are the namespace labels the sync writes, as a CEL list.
+var projectLabels = "[" + q(v1alpha1.ProjectLabel) + ", " + q(v1alpha1.ProjectAssignedLabel) + "]"
 
 // Policy is the fence and its binding, labelled like the other agent objects. Like them, it
 // gets the agent ClusterRole as owner when applied, so deleting that ClusterRole removes it.
@@ -38,7 +63,7 @@ func Policy(cluster string) (*admissionregistrationv1.ValidatingAdmissionPolicy,
 		Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{
 			FailurePolicy: &fail,
 			MatchConstraints: &admissionregistrationv1.MatchResources{ResourceRules: []admissionregistrationv1.NamedRuleWithOperations{
-				rule("rbac.authorization.k8s.io", "clusterrolebindings"),
+				rule("rbac.authorization.k8s.io", "clusterrolebindings", "rolebindings"),
 				rule("", "namespaces", "configmaps", "pods", "secrets"),
 				rule("coordination.k8s.io", "leases"),
 				rule("apps", "deployments"),
@@ -53,9 +78,12 @@ func Policy(cluster string) (*admissionregistrationv1.ValidatingAdmissionPolicy,
 				validation(crbNameRule, "the agent may only create, change or delete ClusterRoleBindings named "+MemberBindingPrefix+
 					"* labelled "+v1alpha1.MemberLabel+"=true and "+v1alpha1.ManagedByLabel+"="+v1alpha1.ManagedByValue),
 				validation(crbRoleRule, "a member ClusterRoleBinding may only bind ClusterRole cluster-admin or view"),
-				validation(crbSubjectRule, "a member ClusterRoleBinding may only name Users and Groups: no system: Group, no system: User "+
+				validation(crbSubjectRule, "a member ClusterRoleBinding or project RoleBinding may only name Users and Groups: no system: Group, no system: User "+
 					"other than system:serviceaccount:<namespace>:<name>, and never the agent itself"),
-				validation(namespaceRule, "the agent may only set or remove the label "+v1alpha1.ProjectLabel+
+				validation(rbNameRule, "the agent may only create, change or delete RoleBindings named "+v1alpha1.ProjectBindingPrefix+
+					"* labelled "+v1alpha1.ProjectMemberLabel+"=true and "+v1alpha1.ManagedByLabel+"="+v1alpha1.ManagedByValue),
+				validation(rbRoleRule, "a project RoleBinding may only bind ClusterRole "+strings.Join(projectRoleNames(), ", ")),
+				validation(namespaceRule, "the agent may only set or remove the labels "+v1alpha1.ProjectLabel+" and "+v1alpha1.ProjectAssignedLabel+
 					" of a namespace; every other label, annotation, owner, finalizer and the spec must stay"),
 				validation(configMapRule, "in "+v1alpha1.AgentNamespace+" the agent may only update data."+v1alpha1.MarkerHubPhase+" of configmap "+v1alpha1.MarkerConfigMap+
 					" and data."+v1alpha1.UpgradeControllerDebug+" (true or false) of configmap "+v1alpha1.UpgradeControllerConfigMap+" or "+v1alpha1.UpgradeControllerUpstreamConfigMap),
@@ -116,15 +144,26 @@ var (
 		"object.roleRef.apiGroup == 'rbac.authorization.k8s.io' && object.roleRef.kind == 'ClusterRole' && " +
 		"object.roleRef.name in ['cluster-admin', 'view'])"
 
-	crbSubjectRule = "variables.resource != 'rbac.authorization.k8s.io/clusterrolebindings' || request.operation == 'DELETE' || " +
+	crbSubjectRule = "!(variables.resource in ['rbac.authorization.k8s.io/clusterrolebindings', 'rbac.authorization.k8s.io/rolebindings']) || request.operation == 'DELETE' || " +
 		"object.?subjects.orValue([]).all(s, s.kind in ['User', 'Group'] && " +
 		"!(s.kind == 'Group' && s.name.startsWith('system:')) && " +
 		"!(s.kind == 'User' && s.name.startsWith('system:') && !s.name.matches('^system:serviceaccount:[^:]+:[^:]+$')) && " +
 		"s.name != " + q(v1alpha1.AgentUser) + ")"
 
+	// Project member RoleBindings: named and labelled as the sync makes them, in any namespace
+	// (projects span any), binding only the project roles' ClusterRoles.
+	rbNameRule = "variables.resource != 'rbac.authorization.k8s.io/rolebindings' || (" +
+		"variables.name.startsWith(" + q(v1alpha1.ProjectBindingPrefix) + ") && " +
+		"variables.labels[?" + q(v1alpha1.ProjectMemberLabel) + "].orValue('') == 'true' && " +
+		"variables.labels[?" + q(v1alpha1.ManagedByLabel) + "].orValue('') == " + q(v1alpha1.ManagedByValue) + ")"
+
+	rbRoleRule = "variables.resource != 'rbac.authorization.k8s.io/rolebindings' || request.operation == 'DELETE' || (" +
+		"object.roleRef.apiGroup == 'rbac.authorization.k8s.io' && object.roleRef.kind == 'ClusterRole' && " +
+		"object.roleRef.name in [" + quoteAll(projectRoleNames()) + "])"
+
 	namespaceRule = "variables.resource != '/namespaces' || (request.operation == 'UPDATE' && " +
-		"variables.newLabels.all(k, k == " + q(v1alpha1.ProjectLabel) + " || (k in variables.oldLabels && variables.oldLabels[k] == variables.newLabels[k])) && " +
-		"variables.oldLabels.all(k, k == " + q(v1alpha1.ProjectLabel) + " || k in variables.newLabels) && " +
+		"variables.newLabels.all(k, k in " + projectLabels + " || (k in variables.oldLabels && variables.oldLabels[k] == variables.newLabels[k])) && " +
+		"variables.oldLabels.all(k, k in " + projectLabels + " || k in variables.newLabels) && " +
 		"variables.metaKept && object.?spec.?finalizers.orValue([]) == oldObject.?spec.?finalizers.orValue([]))"
 
 	configMapRule = "variables.resource != '/configmaps' || (request.namespace == " + q(v1alpha1.AgentNamespace) + " && request.operation == 'UPDATE' && " +

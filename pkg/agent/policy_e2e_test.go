@@ -124,6 +124,7 @@ func testFence(t *testing.T, version string) {
 	})
 
 	t.Run("clusterrolebindings", f.clusterRoleBindings)
+	t.Run("rolebindings", f.roleBindings)
 	t.Run("namespaces", f.namespaces)
 	t.Run("configmaps", f.configMaps)
 	t.Run("deployment and pods", f.controller)
@@ -250,9 +251,14 @@ func (f *fenced) clusterRoleBindings(t *testing.T) {
 		absent(t, f.admin, tc.b)
 	}
 	// A role the agent may not bind: RBAC refuses it before the fence is asked.
-	if _, err := crbs.Create(ctx, crb("kimport-member-a", memberLabels(), "admin", user("mallory")), metav1.CreateOptions{}); !apierrors.IsForbidden(err) {
-		t.Errorf("binding ClusterRole admin: got %v, want Forbidden", err)
+	if _, err := crbs.Create(ctx, crb("kimport-member-a", memberLabels(), "system:controller:namespace-controller", user("mallory")), metav1.CreateOptions{}); !apierrors.IsForbidden(err) || isFence(err) {
+		t.Errorf("binding ClusterRole system:controller:namespace-controller: got %v, want Forbidden by RBAC", err)
 	}
+	// A role it may bind for projects, in every namespace at once: the fence refuses it.
+	adminEverywhere := crb("kimport-member-b", memberLabels(), "admin", user("mallory"))
+	_, err := crbs.Create(ctx, adminEverywhere, metav1.CreateOptions{})
+	refused(t, "binding ClusterRole admin cluster-wide", err)
+	absent(t, f.admin, adminEverywhere)
 
 	// An existing binding that is not a member's: adding itself to it, or deleting it.
 	someone, err := crbs.Get(ctx, "someone-admin", metav1.GetOptions{})
@@ -287,6 +293,88 @@ func (f *fenced) clusterRoleBindings(t *testing.T) {
 	}
 }
 
+func projectLabels() map[string]string {
+	l := agent.ProjectBindingLabels(cluster)
+	l[v1alpha1.ProjectLabel] = "team-a"
+	return l
+}
+
+func rb(namespace, name string, labels map[string]string, kind, role string, subjects ...rbacv1.Subject) *rbacv1.RoleBinding {
+	return &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: name, Labels: labels}, Subjects: subjects,
+		RoleRef: rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: kind, Name: role}}
+}
+
+// roleBindings: the agent may write only project member RoleBindings (named, labelled,
+// binding admin, edit or view to a User or Group), in any namespace; never anyone else's.
+func (f *fenced) roleBindings(t *testing.T) {
+	ctx := context.Background()
+	const ns = "victim"
+	rbs := f.as.RbacV1().RoleBindings(ns)
+	reader := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.AgentNamespace, Name: "cm-reader"},
+		Rules: []rbacv1.PolicyRule{{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: []string{"get"}}}}
+	if err := f.admin.Create(ctx, reader); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		what string
+		b    *rbacv1.RoleBinding
+	}{
+		{"binding evil to admin", rb(ns, "evil", projectLabels(), "ClusterRole", "admin", user("mallory"))},
+		{"kimport-project-x without the labels", rb(ns, "kimport-project-x", v1alpha1.ImportLabels(cluster), "ClusterRole", "view", user("mallory"))},
+		{"kimport-project-c binding cluster-admin in a namespace", rb(ns, "kimport-project-c", projectLabels(), "ClusterRole", "cluster-admin", user("mallory"))},
+		// A Role whose rights the agent holds, so RBAC would let it bind it.
+		{"kimport-project-r binding a Role of the namespace", rb(v1alpha1.AgentNamespace, "kimport-project-r", projectLabels(), "Role", "cm-reader", user("mallory"))},
+		{"kimport-project-y binding Group system:authenticated", rb(ns, "kimport-project-y", projectLabels(), "ClusterRole", "edit", group("system:authenticated"))},
+		{"kimport-project-z binding the agent itself", rb(ns, "kimport-project-z", projectLabels(), "ClusterRole", "admin", user(v1alpha1.AgentUser))},
+		{"kimport-project-s binding a ServiceAccount", rb(ns, "kimport-project-s", projectLabels(), "ClusterRole", "admin",
+			rbacv1.Subject{Kind: rbacv1.ServiceAccountKind, Namespace: ns, Name: "default"})},
+	} {
+		_, err := f.as.RbacV1().RoleBindings(tc.b.Namespace).Create(ctx, tc.b, metav1.CreateOptions{})
+		refused(t, "creating "+tc.what, err)
+		absent(t, f.admin, tc.b)
+	}
+	// A role it may not bind: RBAC refuses it before the fence is asked.
+	if _, err := rbs.Create(ctx, rb(ns, "kimport-project-n", projectLabels(), "ClusterRole", "system:controller:namespace-controller", user("mallory")), metav1.CreateOptions{}); !apierrors.IsForbidden(err) || isFence(err) {
+		t.Errorf("binding ClusterRole system:controller:namespace-controller: got %v, want Forbidden by RBAC", err)
+	}
+	// Its own RoleBinding in cattle-system, and someone else's: not to be touched.
+	own, err := f.as.RbacV1().RoleBindings(v1alpha1.AgentNamespace).Get(ctx, agent.RoleName, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	own.Subjects = append(own.Subjects, user("mallory"))
+	_, err = f.as.RbacV1().RoleBindings(v1alpha1.AgentNamespace).Update(ctx, own, metav1.UpdateOptions{})
+	refused(t, "adding mallory to its own RoleBinding", err)
+	theirs := rb(ns, "team-admin", nil, "ClusterRole", "admin", user("alice"))
+	if err := f.admin.Create(ctx, theirs); err != nil {
+		t.Fatal(err)
+	}
+	refused(t, "deleting RoleBinding team-admin", rbs.Delete(ctx, "team-admin", metav1.DeleteOptions{}))
+	if err := f.admin.Get(ctx, client.ObjectKeyFromObject(theirs), theirs); err != nil {
+		t.Errorf("RoleBinding team-admin: %v", err)
+	}
+
+	// What the sync does (pkg/clustersync/projectbindings.go): create, update, delete.
+	for _, m := range []v1alpha1.ProjectMember{
+		{Kind: v1alpha1.MemberUser, Name: "dev@example.com", Role: v1alpha1.RoleProjectMember},
+		{Kind: v1alpha1.MemberGroup, Name: "team-a-admins", Role: v1alpha1.RoleProjectOwner},
+		{Kind: v1alpha1.MemberUser, Name: "system:serviceaccount:ci:deployer", Role: v1alpha1.RoleReadOnly},
+	} {
+		for _, namespace := range []string{ns, metav1.NamespaceSystem} {
+			b := agent.ProjectBinding(cluster, "team-a", namespace, m)
+			got, err := f.as.RbacV1().RoleBindings(namespace).Create(ctx, b, metav1.CreateOptions{})
+			allowed(t, "creating project binding "+namespace+"/"+b.Name, err)
+			if err != nil {
+				continue
+			}
+			got.Annotations["note"] = "drift repaired"
+			_, err = f.as.RbacV1().RoleBindings(namespace).Update(ctx, got, metav1.UpdateOptions{})
+			allowed(t, "updating project binding "+b.Name, err)
+			allowed(t, "deleting project binding "+b.Name, f.as.RbacV1().RoleBindings(namespace).Delete(ctx, b.Name, metav1.DeleteOptions{}))
+		}
+	}
+}
+
 func (f *fenced) namespaces(t *testing.T) {
 	ctx := context.Background()
 	nss := f.as.CoreV1().Namespaces()
@@ -308,6 +396,7 @@ func (f *fenced) namespaces(t *testing.T) {
 	refused(t, "adding an owner (its ClusterRole: a disconnect would delete the namespace)", patch(meta(map[string]any{"ownerReferences": []any{
 		map[string]any{"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "name": v1alpha1.AgentClusterRole, "uid": "0b1c2d3e-0000-0000-0000-000000000000"}}})))
 	refused(t, "changing label team with the project label", patch(meta(map[string]any{"labels": map[string]any{"team": "b", v1alpha1.ProjectLabel: "p1"}})))
+	refused(t, "changing label team with the project-assigned label", patch(meta(map[string]any{"labels": map[string]any{"team": "b", v1alpha1.ProjectAssignedLabel: "true"}})))
 	after, err := nss.Get(ctx, "victim", metav1.GetOptions{})
 	if err != nil {
 		t.Fatal(err)
@@ -321,15 +410,16 @@ func (f *fenced) namespaces(t *testing.T) {
 		t.Errorf("creating a namespace: got %v, want Forbidden (RBAC)", err)
 	}
 
-	// What the reconciler does (pkg/controller/projects.go): set, then remove, the project label.
+	// What the sync does (pkg/clustersync/projects.go): set, then remove, the project label
+	// and the mark of a namespace it put in a project.
 	for _, ns := range []string{"victim", metav1.NamespaceDefault} {
-		value := "p1"
-		allowed(t, "setting the project label of "+ns, patchNS(ctx, nss, ns, map[string]*string{v1alpha1.ProjectLabel: &value}))
+		value, mark := "p1", "true"
+		allowed(t, "setting the project label of "+ns, patchNS(ctx, nss, ns, map[string]*string{v1alpha1.ProjectLabel: &value, v1alpha1.ProjectAssignedLabel: &mark}))
 		got, _ := nss.Get(ctx, ns, metav1.GetOptions{})
-		if got.Labels[v1alpha1.ProjectLabel] != "p1" {
-			t.Errorf("namespace %s labels %v, want %s=p1", ns, got.Labels, v1alpha1.ProjectLabel)
+		if got.Labels[v1alpha1.ProjectLabel] != "p1" || got.Labels[v1alpha1.ProjectAssignedLabel] != "true" {
+			t.Errorf("namespace %s labels %v, want %s=p1 and %s=true", ns, got.Labels, v1alpha1.ProjectLabel, v1alpha1.ProjectAssignedLabel)
 		}
-		allowed(t, "removing the project label of "+ns, patchNS(ctx, nss, ns, map[string]*string{v1alpha1.ProjectLabel: nil}))
+		allowed(t, "removing the project label of "+ns, patchNS(ctx, nss, ns, map[string]*string{v1alpha1.ProjectLabel: nil, v1alpha1.ProjectAssignedLabel: nil}))
 	}
 	after, _ = nss.Get(ctx, "victim", metav1.GetOptions{})
 	if !maps.Equal(after.Labels, before.Labels) {

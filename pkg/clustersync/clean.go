@@ -18,8 +18,8 @@ type GiveUp struct{ Err error }
 
 func (g *GiveUp) Error() string { return g.Err.Error() }
 
-// Clean removes member bindings, project labels and the About API's ClusterProperties the
-// import wrote, then deletes the agent ClusterRole as
+// Clean removes member bindings, project member RoleBindings, project labels and the About
+// API's ClusterProperties the import wrote, then deletes the agent ClusterRole as
 // the last act: every other import object (the agent's Deployment and tokens included) is
 // owned by it, so the downstream's garbage collector removes them. It refuses to touch a
 // cluster whose identity is not spec.clusterID (a *GiveUp). The deadline bounds it.
@@ -37,6 +37,9 @@ func Clean(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedCluster, dea
 	if err := deleteMembers(ctx, cs, ic.Name); err != nil {
 		return err
 	}
+	if err := deleteProjectBindings(ctx, cs, ic.Name); err != nil {
+		return err
+	}
 	if err := removeProjectLabels(ctx, cs); err != nil {
 		return err
 	}
@@ -52,7 +55,7 @@ func Clean(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedCluster, dea
 }
 
 // CleanedMessage is the DownstreamRemoved message of a completed cleanup.
-const CleanedMessage = "member bindings, project labels and clusterproperties removed; agent ClusterRole deleted, the garbage collector removes what it owns"
+const CleanedMessage = "member bindings, project RoleBindings, project labels and clusterproperties removed; agent ClusterRole deleted, the garbage collector removes what it owns"
 
 // LeftBehind lists what an abandoned cleanup may leave in the downstream.
 func LeftBehind(ic *v1alpha1.ImportedCluster) string {
@@ -68,8 +71,16 @@ func LeftBehind(ic *v1alpha1.ImportedCluster) string {
 	for _, p := range ic.Status.Projects {
 		namespaces = append(namespaces, p.Namespaces...)
 	}
+	if projectMembers(ic) {
+		parts = append(parts, fmt.Sprintf("RoleBindings of project members in the projects' namespaces (kubectl delete rolebindings -A -l %s)",
+			projectBindingSelector(ic.Name)))
+	}
 	if len(namespaces) > 0 {
-		parts = append(parts, fmt.Sprintf("label %s on namespaces %s", v1alpha1.ProjectLabel, strings.Join(namespaces, ", ")))
+		label := fmt.Sprintf("label %s on namespaces %s", v1alpha1.ProjectLabel, strings.Join(namespaces, ", "))
+		if len(ic.Spec.Projects) > 0 {
+			label += fmt.Sprintf(" (and %s on those the projects list)", v1alpha1.ProjectAssignedLabel)
+		}
+		parts = append(parts, label)
 	}
 	agentObjects := "ServiceAccount " + v1alpha1.AgentServiceAccount + ", whose tokens end with it, ClusterRoleBinding, Role, RoleBinding, ConfigMap " + v1alpha1.MarkerConfigMap
 	if ic.Spec.AgentMode() {
@@ -79,4 +90,14 @@ func LeftBehind(ic *v1alpha1.ImportedCluster) string {
 		v1alpha1.AgentClusterRole, agentObjects, v1alpha1.AgentNamespace, v1alpha1.AgentNamespace))
 	parts = append(parts, "About API clusterproperties "+strings.Join(v1alpha1.ClusterPropertyNames, ", ")+" if the downstream serves that API")
 	return strings.Join(parts, "; ")
+}
+
+// projectMembers says whether any project of ic has members (and so RoleBindings downstream).
+func projectMembers(ic *v1alpha1.ImportedCluster) bool {
+	for _, p := range ic.Spec.Projects {
+		if len(p.Members) > 0 {
+			return true
+		}
+	}
+	return false
 }

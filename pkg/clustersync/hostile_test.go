@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
+	"github.com/kubectl-import/kubectl-import/pkg/inspect"
 )
 
 // hostile serves /version and the lists as handlers say; the probe reads it as the hub does.
@@ -91,7 +92,7 @@ func TestProbeRefusesWhatNoAPIServerAnswers(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			cs := hostile(t, c.nodes, c.namespaces)
-			obs, err := probe(context.Background(), cs)
+			obs, err := probe(context.Background(), cs, inspect.NewProjectIndex(nil))
 			if err == nil {
 				t.Fatalf("probe kept %d nodes and %d namespaces", len(obs.nodes), len(obs.namespaces))
 			}
@@ -131,11 +132,11 @@ func TestProbeKeepsOnlyProjectNamespaces(t *testing.T) {
 		}
 		fmt.Fprint(w, "]}")
 	})
-	obs, err := probe(context.Background(), cs)
+	obs, err := probe(context.Background(), cs, inspect.NewProjectIndex(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]string{"kube-system": "p-7", "default": "p-9000"}
+	want := map[string]inspect.Namespace{"kube-system": {Project: "p-7"}, "default": {Project: "p-9000"}}
 	if obs.kubeSystemID != "uid-7" || fmt.Sprint(obs.namespaces) != fmt.Sprint(want) {
 		t.Errorf("kube-system %q, namespaces %v; want uid-7, %v", obs.kubeSystemID, obs.namespaces, want)
 	}

@@ -16,21 +16,23 @@ import (
 // namespacePageSize is one page of namespaces, as kubectl pages them.
 const namespacePageSize = 500
 
-// projectLabel is a namespace's v1alpha1.ProjectLabel, decoded without its other labels.
-type projectLabel string
+// projectLabels are a namespace's v1alpha1.ProjectLabel and v1alpha1.ProjectAssignedLabel,
+// decoded without its other labels.
+type projectLabels inspect.Namespace
 
-func (p *projectLabel) UnmarshalJSON(data []byte) error {
-	m, err := decodeKept(data, func(k string) bool { return k == v1alpha1.ProjectLabel })
-	*p = projectLabel(m[v1alpha1.ProjectLabel])
+func (p *projectLabels) UnmarshalJSON(data []byte) error {
+	m, err := decodeKept(data, func(k string) bool { return k == v1alpha1.ProjectLabel || k == v1alpha1.ProjectAssignedLabel })
+	_, assigned := m[v1alpha1.ProjectAssignedLabel]
+	*p = projectLabels{Project: m[v1alpha1.ProjectLabel], Assigned: assigned}
 	return err
 }
 
 // slimNamespace is what the sync reads of a namespace.
 type slimNamespace struct {
 	Metadata struct {
-		Name   string       `json:"name"`
-		UID    string       `json:"uid"`
-		Labels projectLabel `json:"labels"`
+		Name   string        `json:"name"`
+		UID    string        `json:"uid"`
+		Labels projectLabels `json:"labels"`
 	} `json:"metadata"`
 }
 
@@ -60,17 +62,18 @@ func eachNamespace(ctx context.Context, cs kubernetes.Interface, selector string
 	})
 }
 
-// projectNamespaces reads kube-system's UID and, of the namespaces that may belong to a
-// project (inspect.IsProjectNamespace), which are present and their project label: a
-// cluster's other namespaces, however many, are not kept.
-func projectNamespaces(ctx context.Context, cs kubernetes.Interface) (kubeSystemID string, present map[string]string, err error) {
-	present = map[string]string{}
+// projectNamespaces reads kube-system's UID and, of the namespaces that belong or may belong
+// to a project (projects.Keeps: listed, built-in, labelled for a project, or put in one by
+// the sync), which are present and their project labels: a cluster's other namespaces,
+// however many, are not kept.
+func projectNamespaces(ctx context.Context, cs kubernetes.Interface, projects *inspect.ProjectIndex) (kubeSystemID string, present map[string]inspect.Namespace, err error) {
+	present = map[string]inspect.Namespace{}
 	err = eachNamespace(ctx, cs, "", func(ns *slimNamespace) error {
 		if ns.Metadata.Name == metav1.NamespaceSystem {
 			kubeSystemID = ns.Metadata.UID
 		}
-		if inspect.IsProjectNamespace(ns.Metadata.Name) {
-			present[ns.Metadata.Name] = string(ns.Metadata.Labels)
+		if labels := inspect.Namespace(ns.Metadata.Labels); projects.Keeps(ns.Metadata.Name, labels) {
+			present[ns.Metadata.Name] = labels
 		}
 		return nil
 	})

@@ -17,6 +17,7 @@ import (
 	"k8s.io/client-go/rest"
 
 	"github.com/kubectl-import/kubectl-import/internal/bodylimit"
+	"github.com/kubectl-import/kubectl-import/pkg/inspect"
 )
 
 // fakeNodesServer serves /version, /api/v1/namespaces and /api/v1/nodes of a cluster with n
@@ -168,7 +169,7 @@ func BenchmarkProbeMemory(b *testing.B) {
 		debug.FreeOSMemory()
 		idle := currentRSSMiB(b)
 		peakRSSMiB(b, true)
-		obs, err := probe(ctx, cs)
+		obs, err := probe(ctx, cs, inspect.NewProjectIndex(nil))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -192,7 +193,7 @@ func TestSlimNodeKeepsWhatTheSyncReads(t *testing.T) {
 	}
 	srv := fakeNodesServer(250)
 	defer srv.Close()
-	obs, err := probe(context.Background(), kubernetes.NewForConfigOrDie(bodylimit.Config(&rest.Config{Host: srv.URL}, bodylimit.InCluster)))
+	obs, err := probe(context.Background(), kubernetes.NewForConfigOrDie(bodylimit.Config(&rest.Config{Host: srv.URL}, bodylimit.InCluster)), inspect.NewProjectIndex(nil))
 	if err != nil {
 		t.Fatal(err)
 	}

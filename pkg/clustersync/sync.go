@@ -65,7 +65,8 @@ func Sync(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedCluster, even
 	st.ObservedGeneration = ic.Generation
 	probeCtx, cancel := context.WithTimeout(ctx, ds.timeout())
 	defer cancel()
-	obs, err := probe(probeCtx, ds.Client)
+	projects := inspect.NewProjectIndex(ic.Spec.Projects)
+	obs, err := probe(probeCtx, ds.Client, projects)
 	if err != nil {
 		reason := v1alpha1.ReasonProbeFailed
 		if bodylimit.Refused(err) {
@@ -84,18 +85,12 @@ func Sync(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedCluster, even
 	st.KubernetesVersion = obs.gitVersion
 	st.Distribution = inspect.Distribution(obs.gitVersion, obs.nodes)
 	st.Nodes = &nodes
-	st.Projects = inspect.Projects(obs.namespaceNames())
 	status.SetCondition(ic, v1alpha1.ConditionConnected, metav1.ConditionTrue, v1alpha1.ReasonReached,
 		fmt.Sprintf("reached %s (%s) %s", ds.Where, obs.gitVersion, ds.As))
 
 	writeCtx, cancelWrite := context.WithTimeout(ctx, ds.timeout())
 	defer cancelWrite()
-	if err := assignProjects(writeCtx, ds.Client, obs.namespaces, st.Projects); err != nil {
-		status.SetCondition(ic, v1alpha1.ConditionProjectsAssigned, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
-	} else {
-		status.SetCondition(ic, v1alpha1.ConditionProjectsAssigned, metav1.ConditionTrue, v1alpha1.ReasonAssigned,
-			fmt.Sprintf("namespaces labelled %s", v1alpha1.ProjectLabel))
-	}
+	syncProjects(writeCtx, ds, ic, projects, obs.namespaces)
 	if err := applyMembers(writeCtx, ds.Client, ic.Name, ic.Spec.Members); err != nil {
 		status.SetCondition(ic, v1alpha1.ConditionMembersApplied, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
 	} else {

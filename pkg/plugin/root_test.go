@@ -54,8 +54,8 @@ func TestHelp(t *testing.T) {
 	}
 	walk(NewCmdImport(common.NewFactory(), streams))
 	// root, 18 verbs, capabilities set/unset/schema, upgrade status, upgrader's 5 subcommands,
-	// agent upgrade.
-	if count != 29 {
-		t.Errorf("walked %d commands, want 29", count)
+	// agent upgrade, projects create/add-namespace/remove-namespace/members/delete.
+	if count != 34 {
+		t.Errorf("walked %d commands, want 34", count)
 	}
 }

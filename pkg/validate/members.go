@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
@@ -52,7 +53,8 @@ var reservedGroups = map[string]reach{
 // Kubernetes reserves for identities it assigns itself (every authenticated identity, every
 // ServiceAccount, nodes, control-plane components), except the User of one ServiceAccount,
 // system:serviceaccount:NAMESPACE:NAME with a valid namespace and name, other than the import
-// agent (the downstream's agent fence refuses the same subjects).
+// agent (the downstream's agent fence refuses the same subjects), and every name under
+// kimport:, which the hub gateway reserves for the identities it acts as in a downstream.
 //
 // The plugin calls it on --member and --add values, the reconciler before it binds a member
 // and Members (the webhook) on every member a request adds or changes.
@@ -64,7 +66,22 @@ func Subject(m v1alpha1.Member) error {
 }
 
 func subjectProblem(m v1alpha1.Member) string {
-	name := m.Name
+	return subjectProblemFor(m.Kind, m.Name, clusterGrant(m.Role))
+}
+
+// grant is a role as a refusal words it: its name and what it makes its subject.
+type grant struct{ role, makes string }
+
+// clusterGrant is what a cluster role makes its subject, in the downstream.
+func clusterGrant(role v1alpha1.MemberRole) grant {
+	if role == v1alpha1.RoleMember {
+		return grant{string(role), "a viewer of every namespace (view)"}
+	}
+	return grant{string(role), "cluster-admin"} // and the CRD allows no other role
+}
+
+// subjectProblemFor is subjectProblem for a subject of kind and name given g.
+func subjectProblemFor(kind v1alpha1.MemberKind, name string, g grant) string {
 	switch {
 	case name == "":
 		return "the name is empty: name the user or group, e.g. alice@example.com or sre"
@@ -77,18 +94,22 @@ func subjectProblem(m v1alpha1.Member) string {
 		r, _ := utf8.DecodeRuneInString(name[i:])
 		return fmt.Sprintf("the name holds the non-printable character %U at byte %d: names are compared exactly, so it looks like one subject and is another; remove it", r, i)
 	}
+	if strings.HasPrefix(name, gatewayapi.ReservedUserPrefix) {
+		return fmt.Sprintf("%s %s starts with %s, which is reserved for the identities the hub gateway acts as in a downstream: a role for it would "+
+			"reach whoever the gateway acts as under that name, not whom you mean; name the user or group itself", kind, shown(name), gatewayapi.ReservedUserPrefix)
+	}
 	if !strings.HasPrefix(name, systemPrefix) {
 		return ""
 	}
 	shownName := shown(name)
-	if m.Kind == v1alpha1.MemberUser {
+	if kind == v1alpha1.MemberUser {
 		if name == v1alpha1.AgentUser {
-			return reach{"is the import agent, whom the hub acts as in the downstream", "the hub's token for this cluster", namePerson}.message(m, shownName)
+			return reach{"is the import agent, whom the hub acts as in the downstream", "the hub's token for this cluster", namePerson}.message(kind, shownName, g)
 		}
 		if rest, ok := strings.CutPrefix(name, serviceAccountUser); ok {
 			return serviceAccountProblem(shownName, rest)
 		}
-		return reservedUser(name).message(m, shownName)
+		return reservedUser(name).message(kind, shownName, g)
 	}
 	if strings.HasPrefix(name, serviceAccountUser) {
 		return fmt.Sprintf("Group %s is no group: a ServiceAccount is a User; use User:%s", shownName, shownName)
@@ -97,7 +118,7 @@ func subjectProblem(m v1alpha1.Member) string {
 		return "Group system:masters is the downstream's superuser group, whose members bypass authorization: a role for it grants nothing, " +
 			"and whoever can join it owns the cluster already; " + nameOthers
 	}
-	return reservedGroup(name).message(m, shownName)
+	return reservedGroup(name).message(kind, shownName, g)
 }
 
 // reservedGroup is whom a group under system: stands for.
@@ -132,17 +153,10 @@ func reservedUser(name string) reach {
 	return reach{"is reserved by Kubernetes (the system: prefix) for its own components, not people", "whoever Kubernetes gives that name", namePerson}
 }
 
-// message is the refusal of m, whose subject stands for r.
-func (r reach) message(m v1alpha1.Member, shownName string) string {
-	return fmt.Sprintf("%s %s %s: giving it %s makes %s %s; %s", shown(string(m.Kind)), shownName, r.is, shown(string(m.Role)), r.who, grants(m.Role), r.remedy)
-}
-
-// grants is what a role makes its subject, in the downstream.
-func grants(role v1alpha1.MemberRole) string {
-	if role == v1alpha1.RoleMember {
-		return "a viewer of every namespace (view)"
-	}
-	return "cluster-admin" // and the CRD allows no other role
+// message is the refusal of a subject of kind, shown as shownName, that stands for r and
+// would be given g.
+func (r reach) message(kind v1alpha1.MemberKind, shownName string, g grant) string {
+	return fmt.Sprintf("%s %s %s: giving it %s makes %s %s; %s", shown(string(kind)), shownName, r.is, shown(g.role), r.who, g.makes, r.remedy)
 }
 
 // serviceAccountProblem checks the NAMESPACE:NAME after system:serviceaccount: of a User.

@@ -86,6 +86,9 @@ func TestSubjectRefuses(t *testing.T) {
 		{user("system:serviceaccount:a.b:deployer", v1alpha1.RoleOwner), `(namespace "a.b":`},
 		{user("system:serviceaccount:ci:deployer:x", v1alpha1.RoleOwner), `(name "deployer:x":`},
 		{user("system:serviceaccount:ci:Deployer", v1alpha1.RoleOwner), `(name "Deployer":`},
+		{user("kimport:hub:system:serviceaccount:ci:deployer", v1alpha1.RoleOwner), "=User kimport:hub:system:serviceaccount:ci:deployer starts with kimport:, " +
+			"which is reserved for the identities the hub gateway acts as in a downstream: a role for it would reach whoever the gateway acts as under that name, not whom you mean; name the user or group itself"},
+		{group("kimport:anything", v1alpha1.RoleMember), "Group kimport:anything starts with kimport:"},
 		{user("", v1alpha1.RoleOwner), "=the name is empty: name the user or group, e.g. alice@example.com or sre"},
 		{user(" alice", v1alpha1.RoleOwner), "=the name starts or ends with whitespace: names are compared exactly, so it matches no identity; remove the whitespace"},
 		{group("sre\n", v1alpha1.RoleOwner), "starts or ends with whitespace"},

@@ -22,6 +22,7 @@ const (
 	RuleIdentity     Rule = "Identity"
 	RuleCredentials  Rule = "Credentials"
 	RuleMembers      Rule = "Members"
+	RuleProjects     Rule = "Projects"
 	RuleCapabilities Rule = "Capabilities"
 	RuleUpgrade      Rule = "Upgrade"
 	RuleHubMetadata  Rule = "HubMetadata"
@@ -29,7 +30,7 @@ const (
 )
 
 // Rules are every rule.
-var Rules = []Rule{RuleJoin, RuleAgent, RuleIdentity, RuleCredentials, RuleMembers, RuleCapabilities, RuleUpgrade, RuleHubMetadata, RuleStatusWrite}
+var Rules = []Rule{RuleJoin, RuleAgent, RuleIdentity, RuleCredentials, RuleMembers, RuleProjects, RuleCapabilities, RuleUpgrade, RuleHubMetadata, RuleStatusWrite}
 
 // causeTypePrefix starts the cause type of every refusal: kimport.dev/RULE.
 var causeTypePrefix = v1alpha1.GroupVersion.Group + "/"
@@ -49,7 +50,9 @@ func (r Rule) Description() string {
 	case RuleCredentials:
 		return "credentials only in NAME-credentials"
 	case RuleMembers:
-		return "no member that stands for everyone or the system"
+		return "no member that stands for everyone, for the system or for the gateway's identities"
+	case RuleProjects:
+		return "projects: one project a namespace, no member that stands for everyone, System only for cluster-owners, a bounded number of bindings"
 	case RuleCapabilities:
 		return "well-formed capability annotations"
 	case RuleUpgrade:

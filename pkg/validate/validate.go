@@ -49,6 +49,7 @@ func ImportedCluster(newObj, oldObj *v1alpha1.ImportedCluster, c Context) Result
 	r.merge(Identity(newObj, oldObj, c.Others))
 	r.merge(Credentials(newObj, oldObj))
 	r.merge(Members(newObj, oldObj))
+	r.merge(Projects(newObj, oldObj))
 	r.merge(Capabilities(newObj, oldObj, c.KubeMinor))
 	r.merge(Upgrade(newObj, oldObj, c.Pools))
 	r.merge(HubMetadata(newObj, oldObj, c.Username, c.Writers, c.MayForce))

@@ -95,6 +95,8 @@ func (d *downstreams) serve(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(d.namespaces(i))
 	case path == "/apis/rbac.authorization.k8s.io/v1/clusterrolebindings" && r.Method == http.MethodGet:
 		_ = json.NewEncoder(w).Encode(rbacv1.ClusterRoleBindingList{TypeMeta: metav1.TypeMeta{Kind: "ClusterRoleBindingList", APIVersion: "rbac.authorization.k8s.io/v1"}})
+	case path == "/apis/rbac.authorization.k8s.io/v1/rolebindings" && r.Method == http.MethodGet: // project members' (none here)
+		_ = json.NewEncoder(w).Encode(rbacv1.RoleBindingList{TypeMeta: metav1.TypeMeta{Kind: "RoleBindingList", APIVersion: "rbac.authorization.k8s.io/v1"}})
 	default:
 		if !strings.HasSuffix(path, "/configmaps/"+v1alpha1.MarkerConfigMap) {
 			c, _ := d.unknown.LoadOrStore(r.Method+" "+path, new(atomic.Int64))

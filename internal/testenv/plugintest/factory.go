@@ -10,7 +10,10 @@ import (
 	"k8s.io/cli-runtime/pkg/genericclioptions"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
@@ -84,4 +87,32 @@ func (f failAfter) RunSteps(ctx context.Context, out io.Writer, steps []importer
 		}
 	}
 	return f.Factory.RunSteps(ctx, out, steps)
+}
+
+// Raced is the real factory but for its client of hub, which, the first time a command
+// reads an ImportedCluster, writes meanwhile's change of it before handing it over: the
+// command's write is then stale, and must be retried on the fresh object. raced says whether
+// that happened.
+func Raced(hub *rest.Config, meanwhile func(*v1alpha1.ImportedCluster)) (f common.Factory, raced func() bool, err error) {
+	base, err := client.NewWithWatch(hub, client.Options{Scheme: scheme.Scheme})
+	if err != nil {
+		return nil, nil, err
+	}
+	done := false
+	c := interceptor.NewClient(base, interceptor.Funcs{
+		Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+			if err := c.Get(ctx, key, obj, opts...); err != nil || done {
+				return err
+			}
+			ic, ok := obj.(*v1alpha1.ImportedCluster)
+			if !ok {
+				return nil
+			}
+			done = true
+			other := ic.DeepCopy()
+			meanwhile(other)
+			return c.Update(ctx, other)
+		},
+	})
+	return Factory{Clients: map[string]client.Client{hub.Host: c}}.Factory(), func() bool { return done }, nil
 }

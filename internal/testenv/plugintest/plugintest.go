@@ -43,7 +43,7 @@ func Run(f common.Factory, newCmd NewCmd, args ...string) Result {
 	cmd.SilenceErrors, cmd.SilenceUsage = true, true
 	cmd.SetOut(out)
 	cmd.SetErr(errOut)
-	cmd.SetArgs(args)
+	cmd.SetArgs(common.NameFirst(cmd, args)) // as main does
 	err := cmd.ExecuteContext(context.Background())
 	return Result{Command: cmd.Name(), Out: out.String(), Err: errOut.String(), Error: err}
 }

@@ -65,6 +65,15 @@ type ImportedClusterSpec struct {
 	// +optional
 	Members []Member `json:"members,omitempty"`
 
+	// Projects are the cluster's projects: Default and System, which always exist (an entry
+	// of that name adds namespaces and members to them), and the projects users create. Each
+	// gives its members a role in each of its namespaces.
+	// +kubebuilder:validation:MaxItems=128
+	// +listType=map
+	// +listMapKey=name
+	// +optional
+	Projects []ProjectSpec `json:"projects,omitempty"`
+
 	// K3s holds the K3s upgrade settings; only for K3s clusters.
 	// +optional
 	K3s *K3sSpec `json:"k3s,omitempty"`

@@ -7,8 +7,10 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
@@ -83,8 +85,17 @@ func (o *Options) printLeftBehind(ic, last *v1alpha1.ImportedCluster) {
 	for _, p := range last.Status.Projects {
 		namespaces = append(namespaces, p.Namespaces...)
 	}
+	for _, p := range ic.Spec.Projects {
+		if len(p.Members) > 0 {
+			fmt.Fprintf(o.Out, "  rolebindings -A -l %s (project members)\n", labels.SelectorFromSet(agent.ProjectBindingLabels(ic.Name)))
+			break
+		}
+	}
 	if len(namespaces) > 0 {
 		fmt.Fprintf(o.Out, "  label %s on namespaces %s\n", v1alpha1.ProjectLabel, common.Escape(strings.Join(namespaces, ", ")))
+	}
+	if len(ic.Spec.Projects) > 0 {
+		fmt.Fprintf(o.Out, "  label %s on the namespaces the projects list\n", v1alpha1.ProjectAssignedLabel)
 	}
 	fmt.Fprintf(o.Out, "If the cluster still exists, remove them with kubectl against it: deleting\n"+
 		"clusterrole.rbac.authorization.k8s.io/%s removes every object it owns (and %s if the import created it).\n",

@@ -3,6 +3,7 @@ package describe
 import (
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
@@ -14,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/duration"
 	"k8s.io/kubectl/pkg/describe"
 
+	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
@@ -88,7 +90,7 @@ func Describe(out io.Writer, ic *v1alpha1.ImportedCluster, profile string, event
 	}
 	describeAgent(d, ic)
 	describeNodes(d, st.Nodes)
-	describeProjects(d, st.Projects)
+	describeProjects(d, ic)
 	describeMembers(d, ic.Spec.Members)
 	describeCapabilities(d, ic)
 	describeConditions(d, st, now)
@@ -169,14 +171,29 @@ func describePool(d writer, name string, p v1alpha1.PoolSummary) {
 	d.line(describe.LEVEL_2, "NotReady:\t%s", names)
 }
 
-func describeProjects(d writer, projects []v1alpha1.Project) {
+// describeProjects shows each project's namespaces (those the spec lists that the hub has
+// not found yet as pending) and, when it has any, its members with their downstream role.
+func describeProjects(d writer, ic *v1alpha1.ImportedCluster) {
+	projects := common.ProjectsOf(ic)
 	if len(projects) == 0 {
 		d.field("Projects", "<none>")
 		return
 	}
 	d.line(describe.LEVEL_0, "Projects:")
 	for _, p := range projects {
-		d.line(describe.LEVEL_1, "%s:\t%s", p.Name, common.ValueOrNone(strings.Join(p.Namespaces, ", ")))
+		namespaces := slices.Clone(p.Namespaces)
+		for _, ns := range p.Pending {
+			namespaces = append(namespaces, ns+" (pending)")
+		}
+		d.line(describe.LEVEL_1, "%s:\t%s", p.Name, common.ValueOrNone(strings.Join(namespaces, ", ")))
+		if len(p.Members) == 0 {
+			continue
+		}
+		members := make([]string, len(p.Members))
+		for i, m := range p.Members {
+			members[i] = fmt.Sprintf("%s (%s)", common.FormatProjectMember(m), common.ValueOrNone(agent.ProjectRoles[m.Role]))
+		}
+		d.line(describe.LEVEL_2, "Members:\t%s", strings.Join(members, ", "))
 	}
 }
 

@@ -154,6 +154,30 @@ Nodes:               <none>
 		}
 	})
 
+	t.Run("projects with namespaces and members", func(t *testing.T) {
+		teams := hubtest.Alpha(changed)
+		teams.Name, teams.Spec.CredentialsSecretRef.Name = "teams", v1alpha1.CredentialsSecretName("teams")
+		teams.Spec.ClusterID = "3f1c2a9e-0000-4000-8000-0000000000f1"
+		teams.Spec.Projects = []v1alpha1.ProjectSpec{
+			{Name: "team-a", Namespaces: []v1alpha1.NamespaceName{"a-prod", "a-later"}, Members: []v1alpha1.ProjectMember{
+				{Kind: v1alpha1.MemberGroup, Name: "team-a", Role: v1alpha1.RoleProjectMember}, {Kind: v1alpha1.MemberUser, Name: "lead", Role: v1alpha1.RoleProjectOwner}}},
+			{Name: "System", Members: []v1alpha1.ProjectMember{{Kind: v1alpha1.MemberGroup, Name: "auditors", Role: v1alpha1.RoleReadOnly}}},
+		}
+		teams.Status.Projects = append(teams.Status.Projects, v1alpha1.Project{Name: "team-a", Namespaces: []string{"a-prod"}})
+		hubtest.Create(t, hub.Client, teams)
+		want := `Projects:
+  Default:    default
+  System:     cattle-system, kube-public, kube-system
+    Members:  Group:auditors=read-only (view)
+  team-a:     a-prod, a-later (pending)
+    Members:  Group:team-a=project-member (edit), User:lead=project-owner (admin)
+Members:
+`
+		if got := plugintest.ExecuteWith(f, hub, NewCmd, "teams").Stdout(t); !strings.Contains(got, want) {
+			t.Errorf("got\n%s\nwant it to contain\n%s", got, want)
+		}
+	})
+
 	t.Run("json yaml name", func(t *testing.T) {
 		for _, format := range []string{"json", "yaml"} {
 			var got v1alpha1.ImportedCluster

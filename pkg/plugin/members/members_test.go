@@ -8,12 +8,10 @@ import (
 	"time"
 
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/interceptor"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/plugintest"
-	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
@@ -154,23 +152,10 @@ func TestMembersAgainstHub(t *testing.T) {
 	t.Run("retries on conflict", func(t *testing.T) {
 		// Between this command's read and its write, someone else changes the object: the API
 		// server refuses the stale write and the command must re-read and apply its edit again.
-		raced := false
-		base, err := client.NewWithWatch(hub.Config, client.Options{Scheme: scheme.Scheme})
+		f, raced, err := plugintest.Raced(hub.Config, func(ic *v1alpha1.ImportedCluster) { ic.Spec.DisplayName = "changed meanwhile" })
 		if err != nil {
 			t.Fatal(err)
 		}
-		c := interceptor.NewClient(base, interceptor.Funcs{
-			Get: func(ctx context.Context, c client.WithWatch, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
-				if err := c.Get(ctx, key, obj, opts...); err != nil || raced {
-					return err
-				}
-				raced = true
-				other := obj.DeepCopyObject().(*v1alpha1.ImportedCluster)
-				other.Spec.DisplayName = "changed meanwhile"
-				return c.Update(ctx, other)
-			},
-		})
-		f := plugintest.Factory{Clients: map[string]client.Client{hub.Config.Host: c}}.Factory()
 		if got := plugintest.ExecuteWith(f, hub, NewCmd, "alpha", "--add", "User:bob=cluster-member").Stdout(t); got != "importedcluster.kimport.dev/alpha configured\n" {
 			t.Errorf("printed %q", got)
 		}
@@ -178,8 +163,8 @@ func TestMembersAgainstHub(t *testing.T) {
 		if err := hub.Client.Get(ctx, client.ObjectKey{Name: "alpha"}, ic); err != nil {
 			t.Fatal(err)
 		}
-		if !raced || ic.Spec.DisplayName != "changed meanwhile" || !slices.Equal(ic.Spec.Members, []v1alpha1.Member{aliceOwner, sre, bob}) {
-			t.Errorf("raced=%v displayName=%q members=%+v", raced, ic.Spec.DisplayName, ic.Spec.Members)
+		if !raced() || ic.Spec.DisplayName != "changed meanwhile" || !slices.Equal(ic.Spec.Members, []v1alpha1.Member{aliceOwner, sre, bob}) {
+			t.Errorf("raced=%v displayName=%q members=%+v", raced(), ic.Spec.DisplayName, ic.Spec.Members)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package projects
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
@@ -11,7 +12,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
-// Options of `kubectl import projects`.
+// Options of `kubectl import projects NAME`.
 type Options struct {
 	common.RecordOptions
 }
@@ -30,19 +31,29 @@ func (o *Options) Run(ctx context.Context) error {
 	if !o.Output.Human() {
 		return o.Output.PrintObj(ic, o.Out)
 	}
-	if len(ic.Status.Projects) == 0 {
+	if len(ic.Status.Projects) == 0 && len(ic.Spec.Projects) == 0 {
 		fmt.Fprintf(o.ErrOut, "No projects assigned to importedcluster %q yet (phase %s); the hub assigns them once it reaches the cluster.\n",
 			ic.Name, common.ValueOrNone(string(ic.Status.Phase)))
 		return nil
 	}
-	return o.Output.PrintTable(o.Out, []string{"NAME", "NAMESPACES"}, Rows(ic.Status.Projects))
+	return o.Output.PrintTable(o.Out, []string{"NAME", "NAMESPACES", "MEMBERS"}, Rows(ic))
 }
 
-// Rows are project name and comma-separated namespaces, in status order.
-func Rows(projects []v1alpha1.Project) [][]string {
-	rows := make([][]string, len(projects))
-	for i, p := range projects {
-		rows[i] = []string{p.Name, common.ValueOrNone(strings.Join(p.Namespaces, ","))}
+// Rows are, for each project (common.ProjectsOf), its name, its namespaces (those status
+// found, then those the spec lists that status has not found, marked (pending)) and its
+// members, as KIND:NAME=ROLE.
+func Rows(ic *v1alpha1.ImportedCluster) [][]string {
+	var rows [][]string
+	for _, p := range common.ProjectsOf(ic) {
+		namespaces := slices.Clone(p.Namespaces)
+		for _, ns := range p.Pending {
+			namespaces = append(namespaces, ns+" (pending)")
+		}
+		members := make([]string, len(p.Members))
+		for i, m := range p.Members {
+			members[i] = common.FormatProjectMember(m)
+		}
+		rows = append(rows, []string{p.Name, common.ValueOrNone(strings.Join(namespaces, ",")), common.ValueOrNone(strings.Join(members, ","))})
 	}
 	return rows
 }
