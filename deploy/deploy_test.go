@@ -1,10 +1,13 @@
 package deploy_test
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-import/kubectl-import/deploy"
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
@@ -71,5 +74,39 @@ func TestEmbeddedResourcesInOrder(t *testing.T) {
 		if _, err := deploy.FS.ReadFile(f); err != nil {
 			t.Errorf("%s listed but not embedded: %v", f, err)
 		}
+	}
+}
+
+// TestClusterProfileCRDIsTheModule's: the embedded ClusterProfile CRD is, below its comment,
+// the file sigs.k8s.io/cluster-inventory-api ships at the version go.mod requires, and it
+// decodes as the CRD init installs.
+func TestClusterProfileCRDIsTheModules(t *testing.T) {
+	dir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/cluster-inventory-api").Output()
+	if err != nil {
+		t.Fatalf("go list -m sigs.k8s.io/cluster-inventory-api: %v", err)
+	}
+	want, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(dir)), "config", "crd", "bases", "multicluster.x-k8s.io_clusterprofiles.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := deploy.FS.ReadFile(deploy.ClusterProfileCRD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(got)
+	for strings.HasPrefix(body, "#") {
+		_, body, _ = strings.Cut(body, "\n")
+	}
+	if body != string(want) {
+		t.Errorf("%s differs from the module's CRD below its comment: copy it again", deploy.ClusterProfileCRD)
+	}
+	var crd struct {
+		Kind     string `json:"kind"`
+		Metadata struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+	}
+	if err := yaml.Unmarshal(got, &crd); err != nil || crd.Kind != "CustomResourceDefinition" || crd.Metadata.Name != "clusterprofiles.multicluster.x-k8s.io" {
+		t.Errorf("decoded %+v, %v", crd, err)
 	}
 }
