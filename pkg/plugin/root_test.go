@@ -53,9 +53,9 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	walk(NewCmdImport(common.NewFactory(), streams))
-	// root, 18 verbs, capabilities set/unset/schema, upgrade status, upgrader's 5 subcommands,
+	// root, 19 verbs, capabilities set/unset/schema, upgrade status, upgrader's 5 subcommands,
 	// agent upgrade.
-	if count != 29 {
-		t.Errorf("walked %d commands, want 29", count)
+	if count != 30 {
+		t.Errorf("walked %d commands, want 30", count)
 	}
 }

@@ -76,6 +76,16 @@ func (h *HubOptions) RESTConfig() (*rest.Config, error) {
 	return hub.RESTConfig()
 }
 
+// RawConfig is the kubeconfig the hub is chosen from and the name of the hub's context in it
+// (RecordedHub.RawConfig).
+func (h *HubOptions) RawConfig() (clientcmdapi.Config, string, error) {
+	hub, err := h.Resolve()
+	if err != nil {
+		return clientcmdapi.Config{}, "", err
+	}
+	return hub.RawConfig()
+}
+
 // RESTConfig loads the kubeconfig (the default loading rules when Kubeconfig is empty, and
 // then, when no kubeconfig exists at all, the pod's ServiceAccount, as client-go does).
 func (r RecordedHub) RESTConfig() (*rest.Config, error) {
