@@ -75,7 +75,7 @@ func startEnv(t testing.TB, log logr.Logger, version string) *env {
 	testenv.SkipShort(t)
 	ctrllog.SetLogger(logr.Discard())
 	cs := testenv.StartAll(t,
-		testenv.Options{Name: "hub", HubCRDs: true, FrontProxy: true, APIServerFlags: map[string]string{"request-timeout": hubRequestTimeout.String()}},
+		testenv.Options{Name: "hub", HubCRDs: true, APIServerFlags: map[string]string{"request-timeout": hubRequestTimeout.String()}},
 		testenv.Options{Name: "edge", Audit: true, Version: version})
 	e := &env{hub: cs[0], edge: cs[1], log: log}
 	ctx, cancel := context.WithCancel(context.Background())
