@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
@@ -37,7 +38,32 @@ func Downstream(ctx context.Context, hub *rest.Config, ic *v1alpha1.ImportedClus
 	if ic.Spec.ClusterID == "" {
 		return nil, fmt.Errorf("importedcluster %q has not joined yet (no spec.clusterID): complete it with 'kubectl import join', then retry", ic.Name)
 	}
+	if err := CheckGateway(ctx, hub); err != nil {
+		return nil, fmt.Errorf("%w, or pass --kubeconfig/--context of %s itself", err, ic.Name)
+	}
 	return dsclient.Config(Gateway(hub, ic.Name), dsclient.Plugin), nil
+}
+
+// CheckGateway says, in words that name the fix, when the hub does not serve the gateway's
+// API (gateway.kimport.dev/v1alpha1) or it is unavailable: otherwise every request through it
+// would fail with a bare "not found".
+func CheckGateway(ctx context.Context, hub *rest.Config) error {
+	cs, err := kubernetes.NewForConfig(hub)
+	if err != nil {
+		return err
+	}
+	err = cs.Discovery().RESTClient().Get().AbsPath(gatewayapi.PathPrefix).Do(ctx).Error()
+	switch {
+	case err == nil:
+		return nil
+	case apierrors.IsNotFound(err):
+		return fmt.Errorf("the hub at %s does not serve the gateway (%s): install the hub component with 'kubectl import init' (with --gateway-url when it runs outside the cluster)",
+			hub.Host, gatewayapi.GroupVersion)
+	case apierrors.IsServiceUnavailable(err):
+		return fmt.Errorf("the hub's gateway (APIService %s) is unavailable: %v; check the hub component (kubectl -n %s get pods)",
+			gatewayapi.APIServiceName, err, v1alpha1.HubNamespace)
+	}
+	return fmt.Errorf("asking the hub at %s for its gateway (%s): %w", hub.Host, gatewayapi.GroupVersion, err)
 }
 
 // Gateway is hub's client configuration (its credentials, CA, proxy) with the server moved to

@@ -11,7 +11,6 @@ import (
 	clientcmdlatest "k8s.io/client-go/tools/clientcmd/api/latest"
 	clientcmdv1 "k8s.io/client-go/tools/clientcmd/api/v1"
 
-	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
 	"github.com/kubectl-import/kubectl-import/pkg/dsclient"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/record"
@@ -56,6 +55,9 @@ func (o *Options) check(ctx context.Context, cfg *rest.Config) error {
 	if _, err := record.Get(ctx, c, o.Name); err != nil && !apierrors.IsForbidden(err) {
 		return err
 	}
+	if err := record.CheckGateway(ctx, cfg); err != nil {
+		return err
+	}
 	cs, err := o.Factory.Clientset(dsclient.Config(record.Gateway(cfg, o.Name), dsclient.Plugin))
 	if err != nil {
 		return err
@@ -66,9 +68,6 @@ func (o *Options) check(ctx context.Context, cfg *rest.Config) error {
 		return nil
 	case apierrors.IsForbidden(err):
 		return fmt.Errorf("the hub's gateway refuses you for %s: %s", o.Name, common.Escape(err.Error()))
-	case apierrors.IsNotFound(err):
-		return fmt.Errorf("the hub does not serve the gateway (%s): install the hub component with 'kubectl import init' first (%s)",
-			gatewayapi.GroupVersion, common.Escape(err.Error()))
 	}
 	fmt.Fprintf(o.ErrOut, "Warning: %s does not answer through the hub's gateway right now (%s); the kubeconfig works once it does\n", o.Name, common.Escape(err.Error()))
 	return nil
