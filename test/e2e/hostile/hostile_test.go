@@ -155,8 +155,9 @@ func TestHostileDownstreams(t *testing.T) {
 }
 
 // pluginVerbsAreBounded: the verbs that read a downstream refuse the bomb, naming the
-// downstream and the limit, exit 1, and print no token: node-config through the credentials
-// the hub stores, preflight through a kubeconfig of the endpoint.
+// downstream and the limit, exit 1, and print no token: node-config and preflight through a
+// kubeconfig of the endpoint (no plugin verb reads a credential the hub stores; through the
+// hub's gateway the gateway reads the downstream, under its own bounds).
 func pluginVerbsAreBounded(t *testing.T, hub *testenv.Cluster, bomb *endpoint) {
 	t.Helper()
 	kubeconfig := filepath.Join(t.TempDir(), "bomb.kubeconfig")
@@ -169,7 +170,7 @@ func pluginVerbsAreBounded(t *testing.T, hub *testenv.Cluster, bomb *endpoint) {
 		args    []string
 		refusal string
 	}{
-		{nodeconfig.NewCmd, []string{"bomb", "--hub-kubeconfig", hub.Kubeconfig}, "answered GET /api/v1/nodes with more than 32 MiB (decompressed)"},
+		{nodeconfig.NewCmd, []string{"bomb", "--kubeconfig", kubeconfig, "--hub-kubeconfig", hub.Kubeconfig}, "answered GET /api/v1/namespaces/kube-system with more than 32 MiB (decompressed)"},
 		{preflight.NewCmd, []string{"--kubeconfig", kubeconfig, "--hub-kubeconfig", hub.Kubeconfig}, "with more than 32 MiB (decompressed)"},
 	} {
 		out, err := run(c.verb, c.args...)
