@@ -286,4 +286,3 @@ func run(newCmd func(genericiooptions.IOStreams) *cobra.Command, args ...string)
 	err := cmd.ExecuteContext(context.Background())
 	return out.String(), err
 }
-

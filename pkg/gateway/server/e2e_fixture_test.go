@@ -55,7 +55,7 @@ type env struct {
 	// minterToken is the credential the direct-mode record stores: it may only request the
 	// impersonator's tokens, as the import agent's does.
 	minterToken string
-	log               logr.Logger
+	log         logr.Logger
 	// gatewayAddr is where the gateway listens (the APIService's backend).
 	gatewayAddr string
 	gatewayCA   []byte
