@@ -96,7 +96,7 @@ func startEnv(t *testing.T) *env {
 	}
 
 	e.server = hubenv.New(t, e.hub)
-	if out, err := run(initcmd.NewCmd, "--kubeconfig", e.hub.Kubeconfig, "--webhook-url", e.server.URL, "--gateway-url", e.server.GatewayURL); err != nil {
+	if out, err := run(initcmd.NewCmd, "--kubeconfig", e.hub.Kubeconfig, "--webhook-url", e.server.URL, "--gateway-url", e.server.GatewayURL, "--install-inventory-crds"); err != nil {
 		t.Fatalf("init: %v\n%s", err, out)
 	}
 	e.server.Start(t)

@@ -41,13 +41,13 @@ import (
 // supported minor; the hub is always at the newest). Within a run the subtests share the
 // clusters and run in order; each leaves the state the next one starts from.
 func TestImportFlow(t *testing.T) {
-	binary := buildPlugin(t)
+	binary := hubenv.BuildPlugin(t)
 	for _, version := range testenv.DownstreamVersions() {
 		t.Run("downstreams at "+version, func(t *testing.T) { testImportFlow(t, binary, version) })
 	}
 }
 
-func testImportFlow(t *testing.T, binary func(*testing.T) string, version string) {
+func testImportFlow(t *testing.T, binary func(testing.TB) string, version string) {
 	testLog = func(s string) { t.Log(s) }
 	t.Cleanup(func() { testLog = func(string) {} })
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // init records the hub here
