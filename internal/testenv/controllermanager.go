@@ -20,6 +20,7 @@ var controllers = []string{
 	"deployment-controller", // Deployments get ReplicaSets and Pods (never scheduled here)
 	"replicaset-controller",
 	"validatingadmissionpolicy-status-controller", // policies report their type checking
+	"clusterrole-aggregation-controller",          // view, edit and admin get their rules (members' roles)
 }
 
 type process struct {

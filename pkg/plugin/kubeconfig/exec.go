@@ -62,7 +62,8 @@ func (o *Options) check(ctx context.Context, cfg *rest.Config) error {
 	if err != nil {
 		return err
 	}
-	_, err = cs.Discovery().ServerVersion()
+	// Do(...).Error() decodes the gateway's Status (its message names the fix); Raw() would not.
+	err = cs.Discovery().RESTClient().Get().AbsPath("/version").Do(ctx).Error()
 	switch {
 	case err == nil:
 		return nil
