@@ -2,6 +2,7 @@ package agent_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"testing"
 
@@ -86,6 +87,15 @@ func (f *fenced) impersonator(t *testing.T) {
 		got.AggregationRule != nil || len(got.OwnerReferences) != 1 {
 		t.Errorf("the impersonator's ClusterRole changed: %+v", got)
 	}
+	// Members removed (a disconnect removes them all): no rules, as the sync writes it and as
+	// a null list.
+	for _, rules := range [][]rbacv1.PolicyRule{{}, nil} {
+		allowed(t, fmt.Sprintf("emptying the rules (%#v)", rules), update(func(cr *rbacv1.ClusterRole) { cr.Rules = rules }))
+		if got := current(); len(got.Rules) != 0 {
+			t.Errorf("rules %+v after emptying them", got.Rules)
+		}
+	}
+	allowed(t, "setting the members' rules again", update(func(cr *rbacv1.ClusterRole) { cr.Rules = agent.ImpersonatorRules(members) }))
 	// A re-run of the import keeps the rules the synchronisation set.
 	if _, err := importer.ApplyDownstream(ctx, f.admin, f.req, io.Discard); err != nil {
 		t.Fatal(err)

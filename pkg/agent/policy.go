@@ -193,7 +193,7 @@ var (
 	// else. (RBAC gives no create of ClusterRoles; escalate and update of the impersonator's.)
 	clusterRoleRule = "variables.resource != 'rbac.authorization.k8s.io/clusterroles' || (request.operation == 'DELETE' ? variables.name == " + q(v1alpha1.AgentClusterRole) + " : (" +
 		"request.operation == 'UPDATE' && variables.name == " + q(v1alpha1.ImpersonatorClusterRole) + " && variables.metaKept && variables.newLabels == variables.oldLabels && " +
-		"!has(object.aggregationRule) && object.?rules.orValue([]).all(r, r.verbs == ['impersonate'] && !has(r.nonResourceURLs) && (" +
+		"!has(object.aggregationRule) && (type(object.?rules.orValue([])) == null_type ? [] : object.rules).all(r, r.verbs == ['impersonate'] && !has(r.nonResourceURLs) && (" +
 		"(r.apiGroups == [''] && r.resources == ['users'] && r.?resourceNames.orValue([]).size() > 0 && " +
 		"r.resourceNames.all(n, !n.startsWith('system:') || n == " + q(gatewayapi.GroupMemberUser) + ")) || " +
 		"(r.apiGroups == [''] && r.resources == ['groups'] && r.?resourceNames.orValue([]).size() > 0 && r.resourceNames.all(n, !n.startsWith('system:'))) || " +

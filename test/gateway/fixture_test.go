@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/wait"
@@ -27,6 +29,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
@@ -34,6 +37,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/internal/testenv/plugintest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/hubserver"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/cluster"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
@@ -57,8 +61,11 @@ var members = []string{"User:alice=cluster-owner", "Group:sre=cluster-member", "
 // address nobody can reach: only its agent's tunnel gets in) and plain (direct mode).
 type env struct {
 	hub, edge, plain *testenv.Cluster
-	server           *hubenv.Server
-	agent            *hubenv.Agent
+	// server is the hub component the hub's aggregator reaches; replica is a second
+	// reconciler process whose gateway the hub does not reach (the test calls it as the front
+	// proxy would): the two find each other in the gateway Service's EndpointSlices.
+	server, replica *hubenv.Server
+	agent           *hubenv.Agent
 	// tokens are the hub token users' tokens.
 	tokens map[string]string
 	// kubectlCache keeps kubectl's discovery cache out of the user's home.
@@ -95,11 +102,20 @@ func startEnv(t *testing.T) *env {
 		create(t, ds.Client, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "only-in-" + ds.Name}})
 	}
 
-	e.server = hubenv.New(t, e.hub)
+	e.server, e.replica = hubenv.New(t, e.hub), hubenv.New(t, e.hub)
+	e.replica.Options.DisableWebhook = true
+	for _, s := range []*hubenv.Server{e.server, e.replica} {
+		// Two reconcilers elect one; both gateways serve, on every address: their peers reach
+		// them at the machine's (an EndpointSlice holds no loopback address).
+		s.Options.LeaderElect = true
+		s.Options.GatewayHost = ""
+	}
 	if out, err := run(initcmd.NewCmd, "--kubeconfig", e.hub.Kubeconfig, "--webhook-url", e.server.URL, "--gateway-url", e.server.GatewayURL, "--install-inventory-crds"); err != nil {
 		t.Fatalf("init: %v\n%s", err, out)
 	}
 	e.server.Start(t)
+	e.replica.Start(t)
+	publishPeers(t, e.hub, e.server, e.replica)
 	waitAPIServiceAvailable(t, e.hub)
 
 	// edge: agent mode; the hub's record names an address that resolves nowhere.
@@ -127,6 +143,38 @@ func startEnv(t *testing.T) *env {
 	e.waitActive(t, "edge")
 	e.waitActive(t, "plain")
 	return e
+}
+
+// publishPeers writes what the endpoint-slice controller writes for the gateway Service of an
+// in-cluster hub component: the replicas' addresses with their peer ports.
+func publishPeers(t *testing.T, hub *testenv.Cluster, replicas ...*hubenv.Server) {
+	t.Helper()
+	addr := machineAddress(t)
+	for i, r := range replicas {
+		create(t, hub.Client, &discoveryv1.EndpointSlice{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("%s-%d", v1alpha1.GatewayComponent, i), Namespace: v1alpha1.HubNamespace,
+				Labels: map[string]string{discoveryv1.LabelServiceName: v1alpha1.GatewayComponent}},
+			AddressType: discoveryv1.AddressTypeIPv4,
+			Endpoints:   []discoveryv1.Endpoint{{Addresses: []string{addr}, Conditions: discoveryv1.EndpointConditions{Ready: ptr.To(true)}}},
+			Ports:       []discoveryv1.EndpointPort{{Name: ptr.To(hubserver.GatewayPeerPortName), Port: ptr.To(int32(r.Options.GatewayPeerPort)), Protocol: ptr.To(corev1.ProtocolTCP)}},
+		})
+	}
+}
+
+// machineAddress is an IPv4 address of this machine other than loopback and link-local.
+func machineAddress(t *testing.T) string {
+	t.Helper()
+	addrs, err := net.InterfaceAddrs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		if n, ok := a.(*net.IPNet); ok && n.IP.To4() != nil && !n.IP.IsLoopback() && !n.IP.IsLinkLocalUnicast() {
+			return n.IP.To4().String()
+		}
+	}
+	t.Fatalf("no IPv4 address on this machine but loopback (%v): the gateway replicas find each other at an address an EndpointSlice may hold, never loopback", addrs)
+	return ""
 }
 
 // waitAPIServiceAvailable waits until the hub's aggregator reaches the gateway.

@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
+	"github.com/kubectl-import/kubectl-import/internal/testenv/hubenv"
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
@@ -132,7 +133,7 @@ func TestGatewayThroughTheHub(t *testing.T) {
 				{"Impersonate-Group": {"system:masters"}, "Impersonate-User": {"admin"}},
 				{"Impersonate-Group": {"system:masters"}, "Impersonate-User": {"admin"}, "Connection": {"Impersonate-User, Impersonate-Group"}},
 			} {
-				cfg := e.asFrontProxy(t, ds.Name, "bob", []string{"sre", "system:authenticated"}, h)
+				cfg := e.asFrontProxy(t, e.server, ds.Name, "bob", []string{"sre", "system:authenticated"}, h)
 				cs := kubernetes.NewForConfigOrDie(cfg)
 				_, err := cs.CoreV1().ConfigMaps(team).Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "escalated"}}, metav1.CreateOptions{})
 				if !apierrors.IsForbidden(err) || !strings.Contains(err.Error(), `User "`+gatewayapi.GroupMemberUser+`" cannot create resource "configmaps"`) {
@@ -181,6 +182,21 @@ func TestGatewayThroughTheHub(t *testing.T) {
 		}
 		if got := e.whoAmI(t, e.asToken(t, "alice", "edge")); got.Username != "alice" {
 			t.Errorf("edge after the attempts: %+v", got)
+		}
+	})
+
+	t.Run("a replica without edge's tunnel reaches it through the replica that holds it", func(t *testing.T) {
+		// The hub reaches one replica, which holds the tunnel; the other is called as the hub's
+		// front proxy would call it, finds the holder among the gateway Service's EndpointSlices
+		// and forwards over their mutual TLS.
+		cs := kubernetes.NewForConfigOrDie(e.asFrontProxy(t, e.replica, "edge", "alice", []string{"dev", "system:authenticated"}, nil))
+		review, err := cs.AuthenticationV1().SelfSubjectReviews().Create(ctx, &authenticationv1.SelfSubjectReview{}, metav1.CreateOptions{})
+		if err != nil || review.Status.UserInfo.Username != "alice" || !slices.Equal(review.Status.UserInfo.Extra[gatewayapi.HubUserExtra], []string{"alice"}) {
+			t.Fatalf("through the other replica: %+v, %v", review, err)
+		}
+		list, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{})
+		if err != nil || !slices.ContainsFunc(list.Items, func(n corev1.Namespace) bool { return n.Name == "only-in-edge" }) {
+			t.Errorf("namespaces through the other replica: %v", err)
 		}
 	})
 
@@ -261,10 +277,10 @@ func (e *env) forwarded(t *testing.T) []int {
 	return n
 }
 
-// asFrontProxy reaches cluster's proxy on the gateway directly, as the hub's front proxy
+// asFrontProxy reaches cluster's proxy on the gateway of replica directly, as the hub's front proxy
 // does (its client certificate, the caller in X-Remote-*), with the gateway's CA pinned, over
 // HTTP/1.1 (HTTP/2 cannot carry a Connection header), adding headers to every request.
-func (e *env) asFrontProxy(t *testing.T, cluster, user string, groups []string, headers http.Header) *rest.Config {
+func (e *env) asFrontProxy(t *testing.T, replica *hubenv.Server, cluster, user string, groups []string, headers http.Header) *rest.Config {
 	t.Helper()
 	fp := e.hub.FrontProxy
 	certPEM, keyPEM, err := fp.CA.Issue(fp.ClientName)
@@ -275,7 +291,7 @@ func (e *env) asFrontProxy(t *testing.T, cluster, user string, groups []string, 
 	if err := e.hub.Client.Get(context.Background(), client.ObjectKey{Namespace: v1alpha1.HubNamespace, Name: hubserver.GatewayCertSecretName}, &certs); err != nil {
 		t.Fatal(err)
 	}
-	cfg := &rest.Config{Host: e.server.GatewayURL + gatewayapi.ProxyPath(cluster),
+	cfg := &rest.Config{Host: replica.GatewayURL + gatewayapi.ProxyPath(cluster),
 		TLSClientConfig: rest.TLSClientConfig{CAData: certs.Data["ca.crt"], CertData: certPEM, KeyData: keyPEM, NextProtos: []string{"http/1.1"}}}
 	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
 		return roundTripperFunc(func(r *http.Request) (*http.Response, error) {
