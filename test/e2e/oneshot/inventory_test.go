@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
@@ -183,9 +182,12 @@ func TestInventory(t *testing.T) {
 			// Either mode: the hub's gateway for the cluster, with the hub's CA (the hub as its
 			// component reaches it); the consumer brings its own credential (test/e2e/access).
 			ap := p.Status.AccessProviders[0]
+			var ext struct {
+				ClusterName string `json:"clusterName"`
+			}
 			if ap.Name != "kubectl-import" || ap.Cluster.Server != gatewayapi.ProxyURL(hubServer.Config.Host, p.Metadata.Name) ||
 				!bytes.Equal(ap.Cluster.CertificateAuthorityData, hubServer.Config.CAData) || len(ap.Cluster.Extensions) != 1 ||
-				!strings.Contains(string(ap.Cluster.Extensions[0].Extension), `"clusterName":"`+p.Metadata.Name+`"`) {
+				json.Unmarshal(ap.Cluster.Extensions[0].Extension, &ext) != nil || ext.ClusterName != p.Metadata.Name {
 				t.Errorf("profile %s access provider %s %s %s", p.Metadata.Name, ap.Name, ap.Cluster.Server, ap.Cluster.Extensions)
 			}
 		}
