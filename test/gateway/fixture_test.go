@@ -64,7 +64,7 @@ type env struct {
 	// reconciler process whose gateway the hub does not reach (the test calls it as the front
 	// proxy would): the two find each other in the gateway Service's EndpointSlices.
 	server, replica *hubenv.Server
-	agent            *hubenv.Agent
+	agent           *hubenv.Agent
 	// tokens are the hub token users' tokens.
 	tokens map[string]string
 	// kubectlCache keeps kubectl's discovery cache out of the user's home.
