@@ -100,6 +100,9 @@ type secretFiles struct {
 	keys   []string
 }
 
+// NeedLeaderElection is false: every replica serves from its own files.
+func (s *secretFiles) NeedLeaderElection() bool { return false }
+
 func (s *secretFiles) Start(ctx context.Context) error {
 	wait.UntilWithContext(ctx, func(ctx context.Context) {
 		if err := s.sync(ctx); err != nil {

@@ -1,6 +1,7 @@
 // Package hubserver builds the hub component: a controller-runtime manager running the
-// ImportedCluster reconciler (with the inventory controller), the admission webhook, or both,
-// with health, metrics and (unless cert-manager does it) the webhook's certificate rotation.
+// ImportedCluster reconciler (with the inventory controller and the hub gateway), the
+// admission webhook, or both, with health, metrics and (unless cert-manager does it) the
+// webhook's and the gateway's certificate rotation.
 // Deployed, they run apart (--disable-reconciler, --disable-webhook), each as its own
 // ServiceAccount. cmd/webhook runs it, and so does every hub run in-process.
 package hubserver

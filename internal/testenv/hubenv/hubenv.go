@@ -110,6 +110,7 @@ func (s *Server) Start(t testing.TB) {
 	if !s.Options.DisableWebhook {
 		webhook := s.Options
 		webhook.DisableReconciler = true
+		webhook.LeaderElect = false // only the reconciler elects, as deployed
 		webhook.StatusWriters = append(slices.Clone(webhook.StatusWriters), ControllerIdentity)
 		s.start(t, "webhook", s.WebhookConfig, webhook)
 	}
