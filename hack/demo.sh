@@ -182,6 +182,20 @@ echo "published in it; the hub judges it by its own clock:"
 run kubectl --kubeconfig "$hub" get lease -n kimport-system cluster-k3s-prod \
   -o custom-columns=NAME:.metadata.name,RENEWED:.spec.renewTime,DURATION-SECONDS:.spec.leaseDurationSeconds
 
+step "A member uses the agent-mode k3s-prod through the hub, as herself: kubectl import kubeconfig"
+echo "alice is a hub user with no hub rights (a client certificate) and a cluster-owner of k3s-prod."
+echo "The hub has no route to k3s-prod: the hub's gateway reaches it through the agent's tunnel, and"
+echo "k3s-prod sees alice (impersonated by the gateway's impersonator). Her kubeconfig gets a context"
+echo "k3s-prod@hub whose user is her own hub user entry; nothing is minted or stored:"
+alice="$demo/hub-alice.kubeconfig"
+run env KUBECONFIG="$alice" kubectl import kubeconfig k3s-prod --hub-kubeconfig "$alice" --merge
+run kubectl --kubeconfig "$alice" --context k3s-prod@hub get nodes
+run kubectl --kubeconfig "$alice" --context k3s-prod@hub auth whoami
+run kubectl --kubeconfig "$alice" --context k3s-prod@hub -n default create configmap made-by-alice --from-literal=via=hub
+run kubectl --kubeconfig "$k3s" -n default get configmap made-by-alice
+step "Refused: a hub user who is no member of k3s-prod gets no kubeconfig (nothing written; the fix named)"
+refused kubectl import kubeconfig k3s-prod --hub-kubeconfig "$demo/hub-eve.kubeconfig" --merge --kubeconfig "$demo/eve.kubeconfig"
+
 step "Members: add one, see it as a ClusterRoleBinding in the downstream"
 run kubectl import members k3s-prod --add User:carol=cluster-member
 run kubectl import members k3s-prod
@@ -249,12 +263,13 @@ echo "The same rule through the plugin names the rule that refused it:"
 refused kubectl import upgrade k3s-prod --to "$upgrade_to" --server-concurrency 2
 
 step "K3s: each node's launch arguments and environment, secrets redacted"
-echo "k3s-prod is in agent mode: the hub holds no credential of it, so verbs that read the downstream"
-echo "use your own kubeconfig of it, checked to be that cluster (its kube-system UID):"
+echo "Verbs that read the downstream go through the hub's gateway as you (a member), or, as here for"
+echo "the hub's admin, who is no member of k3s-prod, with your own kubeconfig of it, checked to be that"
+echo "cluster (its kube-system UID):"
 run kubectl import node-config k3s-prod --kubeconfig "$k3s"
 
 step "Capabilities: detected from what runs, overridden by annotations (with their source)"
-run kubectl import capabilities k3s-prod
+run kubectl import capabilities k3s-prod --kubeconfig "$k3s"
 run kubectl import capabilities set k3s-prod taintSupport=true
 refused kubectl import capabilities set k3s-prod nodePortRange=32767-30000
 
