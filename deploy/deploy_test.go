@@ -1,10 +1,13 @@
 package deploy_test
 
 import (
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-import/kubectl-import/deploy"
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
@@ -33,6 +36,12 @@ func TestBaseAppliesToARealAPIServer(t *testing.T) {
 		"poddisruptionbudget.policy/kimport-controller created (server dry run)",
 		"validatingwebhookconfiguration.admissionregistration.k8s.io/kimport-webhook created (server dry run)",
 		"poddisruptionbudget.policy/kimport-webhook created (server dry run)",
+		"apiservice.apiregistration.k8s.io/v1alpha1.gateway.kimport.dev created (server dry run)",
+		"service/kimport-gateway created (server dry run)",
+		"rolebinding.rbac.authorization.k8s.io/kimport-controller-authentication-reader created (server dry run)",
+		"clusterrolebinding.rbac.authorization.k8s.io/kimport-controller-auth-delegator created (server dry run)",
+		"clusterrolebinding.rbac.authorization.k8s.io/kimport-gateway-member created (server dry run)",
+		"clusterrole.rbac.authorization.k8s.io/kimport-inventory-consumer created (server dry run)",
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("dry run lacks %q:\n%s", want, out)
@@ -40,8 +49,8 @@ func TestBaseAppliesToARealAPIServer(t *testing.T) {
 	}
 }
 
-// TestCertManagerOverlay: the overlay asks cert-manager for the certificate and turns the
-// webhook's own rotation off.
+// TestCertManagerOverlay: the overlay asks cert-manager for the webhook's and the gateway's
+// certificates and turns their own rotation off.
 func TestCertManagerOverlay(t *testing.T) {
 	root, err := testenv.RepoRoot()
 	if err != nil {
@@ -51,7 +60,8 @@ func TestCertManagerOverlay(t *testing.T) {
 	if err != nil {
 		t.Fatalf("kubectl kustomize: %v\n%s", err, out)
 	}
-	for _, want := range []string{"cert-manager.io/inject-ca-from: kimport-system/kimport-webhook", "- --cert-rotation=false", "kind: Certificate", "secretName: kimport-webhook-tls"} {
+	for _, want := range []string{"cert-manager.io/inject-ca-from: kimport-system/kimport-webhook", "- --cert-rotation=false", "kind: Certificate", "secretName: kimport-webhook-tls",
+		"cert-manager.io/inject-ca-from: kimport-system/kimport-gateway", "- --gateway-cert-rotation=false", "secretName: kimport-gateway-tls", "- client auth"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("overlay lacks %q", want)
 		}
@@ -71,5 +81,39 @@ func TestEmbeddedResourcesInOrder(t *testing.T) {
 		if _, err := deploy.FS.ReadFile(f); err != nil {
 			t.Errorf("%s listed but not embedded: %v", f, err)
 		}
+	}
+}
+
+// TestClusterProfileCRDIsTheModule's: the embedded ClusterProfile CRD is, below its comment,
+// the file sigs.k8s.io/cluster-inventory-api ships at the version go.mod requires, and it
+// decodes as the CRD init installs.
+func TestClusterProfileCRDIsTheModules(t *testing.T) {
+	dir, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "sigs.k8s.io/cluster-inventory-api").Output()
+	if err != nil {
+		t.Fatalf("go list -m sigs.k8s.io/cluster-inventory-api: %v", err)
+	}
+	want, err := os.ReadFile(filepath.Join(strings.TrimSpace(string(dir)), "config", "crd", "bases", "multicluster.x-k8s.io_clusterprofiles.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := deploy.FS.ReadFile(deploy.ClusterProfileCRD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body := string(got)
+	for strings.HasPrefix(body, "#") {
+		_, body, _ = strings.Cut(body, "\n")
+	}
+	if body != string(want) {
+		t.Errorf("%s differs from the module's CRD below its comment: copy it again", deploy.ClusterProfileCRD)
+	}
+	var crd struct {
+		Kind     string `json:"kind"`
+		Metadata struct {
+			Name string `json:"name"`
+		} `json:"metadata"`
+	}
+	if err := yaml.Unmarshal(got, &crd); err != nil || crd.Kind != "CustomResourceDefinition" || crd.Metadata.Name != "clusterprofiles.multicluster.x-k8s.io" {
+		t.Errorf("decoded %+v, %v", crd, err)
 	}
 }

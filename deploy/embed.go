@@ -14,9 +14,11 @@ import (
 //go:embed base/*.yaml base/crd/*.yaml inventory/*.yaml
 var FS embed.FS
 
-// The CRDs of SIG-Multicluster's inventory APIs, written from their KEPs' documented schemas.
-// Neither is part of the hub's installation: `init` and `cluster` apply them only with
-// --install-inventory-crds, since a cluster may already have the real ones.
+// The CRDs of SIG-Multicluster's inventory APIs: ClusterProfile's is the one
+// sigs.k8s.io/cluster-inventory-api ships (the module whose types pkg/inventory writes);
+// ClusterProperty's is written from KEP-2149's documented schema (no module of the About API
+// ships one). Neither is part of the hub's installation: `init` and `cluster` apply them only
+// with --install-inventory-crds, since a cluster may already have the real ones.
 const (
 	// ClusterProfileCRD (KEP-4322, multicluster.x-k8s.io) goes into the hub.
 	ClusterProfileCRD = "inventory/multicluster.x-k8s.io_clusterprofiles.yaml"

@@ -97,14 +97,14 @@ for _ in $(seq 1 240); do [[ -f "$demo/ready" ]] && break; kill -0 "${pids[0]}" 
 run kubectl --kubeconfig "$k3s" get nodes -o wide
 
 port=${DEMO_WEBHOOK_PORT:-19443}
-step "Install the hub (CRD, kimport-system, RBAC, admission webhook configuration) and record it"
-run kubectl import init --kubeconfig "$hub" --webhook-url "https://localhost:$port"
+step "Install the hub (CRD, kimport-system, RBAC, admission webhook configuration, the gateway's APIService) and record it"
+run kubectl import init --kubeconfig "$hub" --webhook-url "https://localhost:$port" --gateway-url "https://localhost:$((port+3))"
 
 step "Run the hub component as deployed: admission and the reconciler as two local processes"
 echo "Each runs as its own ServiceAccount with the rights init granted it (kimport-webhook: admission;"
-echo "kimport-controller: the reconciler), its memory bounded as in its Deployment. The webhook bootstraps"
-echo "its own CA and serving certificate, injects the CA into the webhook configuration, and the hub's API"
-echo "server calls it over verified TLS. An agent-mode cluster whose heartbeat is 6s old"
+echo "kimport-controller: the reconciler and the hub gateway), its memory bounded as in its Deployment. Each"
+echo "bootstraps its own CA and serving certificate and injects the CA where the hub's API server reads it"
+echo "(the webhook configuration; the gateway's APIService): the hub calls both over verified TLS. An agent-mode cluster whose heartbeat is 6s old"
 echo "(--agent-heartbeat-grace) turns Unavailable; the hub publishes that in each heartbeat Lease,"
 echo "and the agents renew every third of it (here every 2s)."
 sa_kubeconfig "$hub" kimport-system kimport-webhook "$demo/kimport-webhook.kubeconfig"
@@ -119,6 +119,8 @@ GOMEMLIMIT=256MiB bin/webhook --kubeconfig "$demo/kimport-webhook.kubeconfig" --
 pids+=($!)
 GOMEMLIMIT=256MiB bin/webhook --kubeconfig "$demo/kimport-controller.kubeconfig" --disable-webhook --leader-elect \
   --metrics-secure=false --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 127.0.0.1:$((port+2)) \
+  --gateway-host 127.0.0.1 --gateway-port $((port+3)) --gateway-peer-port $((port+4)) --gateway-cert-dir "$demo/gateway-certs" \
+  --sync-cert-files --gateway-cert-dns-names kimport-gateway.kimport-system.svc,localhost \
   --probe-interval 2s --agent-heartbeat-grace 6s > "$demo/controller.log" 2>&1 &
 pids+=($!)
 for component in "webhook $((port+1))" "controller $((port+2))"; do
@@ -179,6 +181,20 @@ echo "k3s-prod's agent renews its heartbeat Lease in the hub every third of the 
 echo "published in it; the hub judges it by its own clock:"
 run kubectl --kubeconfig "$hub" get lease -n kimport-system cluster-k3s-prod \
   -o custom-columns=NAME:.metadata.name,RENEWED:.spec.renewTime,DURATION-SECONDS:.spec.leaseDurationSeconds
+
+step "A member uses the agent-mode k3s-prod through the hub, as herself: kubectl import kubeconfig"
+echo "alice is a hub user with no hub rights (a client certificate) and a cluster-owner of k3s-prod."
+echo "The hub has no route to k3s-prod: the hub's gateway reaches it through the agent's tunnel, and"
+echo "k3s-prod sees alice (impersonated by the gateway's impersonator). Her kubeconfig gets a context"
+echo "k3s-prod@hub whose user is her own hub user entry; nothing is minted or stored:"
+alice="$demo/hub-alice.kubeconfig"
+run env KUBECONFIG="$alice" kubectl import kubeconfig k3s-prod --hub-kubeconfig "$alice" --merge
+run kubectl --kubeconfig "$alice" --context k3s-prod@hub get nodes
+run kubectl --kubeconfig "$alice" --context k3s-prod@hub auth whoami
+run kubectl --kubeconfig "$alice" --context k3s-prod@hub -n default create configmap made-by-alice --from-literal=via=hub
+run kubectl --kubeconfig "$k3s" -n default get configmap made-by-alice
+step "Refused: a hub user who is no member of k3s-prod gets no kubeconfig (nothing written; the fix named)"
+refused kubectl import kubeconfig k3s-prod --hub-kubeconfig "$demo/hub-eve.kubeconfig" --merge --kubeconfig "$demo/eve.kubeconfig"
 
 step "Members: add one, see it as a ClusterRoleBinding in the downstream"
 run kubectl import members k3s-prod --add User:carol=cluster-member
@@ -265,12 +281,13 @@ echo "The same rule through the plugin names the rule that refused it:"
 refused kubectl import upgrade k3s-prod --to "$upgrade_to" --server-concurrency 2
 
 step "K3s: each node's launch arguments and environment, secrets redacted"
-echo "k3s-prod is in agent mode: the hub holds no credential of it, so verbs that read the downstream"
-echo "use your own kubeconfig of it, checked to be that cluster (its kube-system UID):"
+echo "Verbs that read the downstream go through the hub's gateway as you (a member), or, as here for"
+echo "the hub's admin, who is no member of k3s-prod, with your own kubeconfig of it, checked to be that"
+echo "cluster (its kube-system UID):"
 run kubectl import node-config k3s-prod --kubeconfig "$k3s"
 
 step "Capabilities: detected from what runs, overridden by annotations (with their source)"
-run kubectl import capabilities k3s-prod
+run kubectl import capabilities k3s-prod --kubeconfig "$k3s"
 run kubectl import capabilities set k3s-prod taintSupport=true
 refused kubectl import capabilities set k3s-prod nodePortRange=32767-30000
 

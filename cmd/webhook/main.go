@@ -1,7 +1,8 @@
 // Command webhook is the hub's in-cluster component (pkg/hubserver): the admission webhook
-// server, the ImportedCluster reconciler with the inventory controller, or both. Deployed, one
-// image runs as two Deployments: kimport-webhook (--disable-reconciler --status-writers=<the
-// reconciler's user>) and kimport-controller (--disable-webhook --leader-elect).
+// server, the ImportedCluster reconciler with the inventory controller and the hub gateway, or
+// both. Deployed, one image runs as two Deployments: kimport-webhook (--disable-reconciler
+// --status-writers=<the reconciler's user>) and kimport-controller (--disable-webhook
+// --leader-elect; its gateway serves on every replica).
 package main
 
 import (

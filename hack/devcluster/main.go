@@ -68,11 +68,20 @@ func run(dir, version string) error {
 	if err := testenv.CreateNodes(setupCtx, plain.Client, "node", 3, plain.Version, nil); err != nil {
 		return err
 	}
-	// A user without cluster-admin, to show what preflight says to them.
-	if _, path, err := k3s.NewUser("bob", nil); err != nil {
-		return err
-	} else if err := link(path, filepath.Join(dir, "k3s-bob.kubeconfig")); err != nil {
-		return err
+	// A user without cluster-admin, to show what preflight says to them; and two hub users with
+	// no hub rights at all (client certificates): alice, whom the demo makes a member of
+	// k3s-prod, and eve, who is no member.
+	users := []struct {
+		c    *testenv.Cluster
+		name string
+		file string
+	}{{k3s, "bob", "k3s-bob.kubeconfig"}, {started[0], "alice", "hub-alice.kubeconfig"}, {started[0], "eve", "hub-eve.kubeconfig"}}
+	for _, u := range users {
+		if _, path, err := u.c.NewUser(u.name, nil); err != nil {
+			return err
+		} else if err := link(path, filepath.Join(dir, u.file)); err != nil {
+			return err
+		}
 	}
 	if err := os.WriteFile(filepath.Join(dir, "ready"), []byte("ready\n"), 0o644); err != nil {
 		return err

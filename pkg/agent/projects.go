@@ -55,12 +55,7 @@ func ProjectBinding(cluster, project, namespace string, m v1alpha1.ProjectMember
 	return &rbacv1.RoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Name: ProjectBindingName(project, m), Namespace: namespace, Labels: labels,
 			Annotations: map[string]string{v1alpha1.ProjectMemberLabel: project + "/" + string(m.Kind) + ":" + m.Name + "=" + string(m.Role)}},
-		Subjects: []rbacv1.Subject{memberSubject(m.Kind, m.Name)},
+		Subjects: memberSubjects(m.Kind, m.Name),
 		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: ProjectRoles[m.Role]},
 	}
-}
-
-// memberSubject is the RBAC subject of a member (of the cluster or of a project).
-func memberSubject(kind v1alpha1.MemberKind, name string) rbacv1.Subject {
-	return rbacv1.Subject{Kind: string(kind), Name: name, APIGroup: rbacv1.GroupName}
 }

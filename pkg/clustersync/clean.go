@@ -82,7 +82,8 @@ func LeftBehind(ic *v1alpha1.ImportedCluster) string {
 		}
 		parts = append(parts, label)
 	}
-	agentObjects := "ServiceAccount " + v1alpha1.AgentServiceAccount + ", whose tokens end with it, ClusterRoleBinding, Role, RoleBinding, ConfigMap " + v1alpha1.MarkerConfigMap
+	agentObjects := "ServiceAccount " + v1alpha1.AgentServiceAccount + ", whose tokens end with it, ClusterRoleBinding, Role, RoleBinding, the gateway's impersonator " +
+		"(ServiceAccount, ClusterRole and ClusterRoleBinding " + v1alpha1.ImpersonatorClusterRole + "), ConfigMap " + v1alpha1.MarkerConfigMap
 	if ic.Spec.AgentMode() {
 		agentObjects += ", the agent Deployment kimport-agent and its hub Secret kimport-agent-hub"
 	}

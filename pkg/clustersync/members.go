@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -104,9 +105,13 @@ func ensureBinding(ctx context.Context, cs kubernetes.Interface, want *rbacv1.Cl
 	return nil
 }
 
-// deleteMembers removes every member ClusterRoleBinding of the cluster.
+// deleteMembers removes every member ClusterRoleBinding of the cluster, and every right of
+// the impersonator.
 func deleteMembers(ctx context.Context, cs kubernetes.Interface, cluster string) error {
-	return applyMembers(ctx, cs, cluster, nil)
+	if err := applyMembers(ctx, cs, cluster, nil); err != nil {
+		return err
+	}
+	return applyImpersonator(ctx, cs, nil)
 }
 
 func containsAll(have, want map[string]string) bool {
@@ -124,4 +129,27 @@ func mergeInto(dst, src map[string]string) map[string]string {
 	}
 	maps.Copy(dst, src)
 	return dst
+}
+
+// applyImpersonator gives the gateway's impersonator the rules of these subjects
+// (agent.ImpersonatorRules), when they changed: the cluster's members and its projects'
+// (validate.Subjects), whom the gateway may let in. An import made before the gateway has no
+// impersonator: nothing to keep in step (re-running the import adds it).
+func applyImpersonator(ctx context.Context, cs kubernetes.Interface, members []v1alpha1.Member) error {
+	roles := cs.RbacV1().ClusterRoles()
+	role, err := roles.Get(ctx, v1alpha1.ImpersonatorClusterRole, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("reading ClusterRole %s (the gateway's impersonator): %w", v1alpha1.ImpersonatorClusterRole, err)
+	}
+	want := agent.ImpersonatorRules(members)
+	if equality.Semantic.DeepEqual(role.Rules, want) {
+		return nil
+	}
+	role.Rules = want
+	if _, err := roles.Update(ctx, role, metav1.UpdateOptions{FieldManager: v1alpha1.FieldManager}); err != nil {
+		return fmt.Errorf("updating ClusterRole %s (the gateway's impersonator) to the members: %w", v1alpha1.ImpersonatorClusterRole, err)
+	}
+	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/inspect"
 	"github.com/kubectl-import/kubectl-import/pkg/status"
+	"github.com/kubectl-import/kubectl-import/pkg/validate"
 )
 
 // Downstream is the cluster being synchronised, as whoever runs the sync reaches it.
@@ -91,7 +92,11 @@ func Sync(ctx context.Context, ds Downstream, ic *v1alpha1.ImportedCluster, even
 	writeCtx, cancelWrite := context.WithTimeout(ctx, ds.timeout())
 	defer cancelWrite()
 	syncProjects(writeCtx, ds, ic, projects, obs.namespaces)
-	if err := applyMembers(writeCtx, ds.Client, ic.Name, ic.Spec.Members); err != nil {
+	err = applyMembers(writeCtx, ds.Client, ic.Name, ic.Spec.Members)
+	if err == nil {
+		err = applyImpersonator(writeCtx, ds.Client, validate.Subjects(&ic.Spec))
+	}
+	if err != nil {
 		status.SetCondition(ic, v1alpha1.ConditionMembersApplied, metav1.ConditionFalse, v1alpha1.ReasonFailed, err.Error())
 	} else {
 		status.SetCondition(ic, v1alpha1.ConditionMembersApplied, metav1.ConditionTrue, v1alpha1.ReasonApplied,

@@ -10,9 +10,9 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/hubca"
 )
 
-// Target is where a credential of one imported cluster may be sent: the server and CA the
-// hub records for it and publishes as the access provider's cluster of its ClusterProfile
-// (inventory.Lookup is their one source).
+// Target is where a credential for one imported cluster may be sent: the hub gateway's proxy
+// for it and the hub's CA, of the hub the credential is for (inventory.Lookup, which also
+// builds what its ClusterProfile publishes as the access provider's cluster).
 type Target struct {
 	// Cluster is the ImportedCluster's name.
 	Cluster string
@@ -49,14 +49,14 @@ func Check(r Request, t Target) error {
 		return &Refusal{Field: "spec.cluster.config.clusterName", Detail: fmt.Sprintf("is %q, not %q: the exec extension names another cluster than the one asked for", shown(c.ClusterName), t.Cluster)}
 	}
 	if trimSlash(c.Server) != trimSlash(t.Server) {
-		return &Refusal{Field: "spec.cluster.server", Detail: fmt.Sprintf("is %q, but the hub records %s for %s: a credential of %s goes to that server only; "+
-			"take the server and CA from its ClusterProfile's access provider (kubectl get clusterprofile %s -n kimport-system -o yaml)", shown(c.Server), t.Server, t.Cluster, t.Cluster, t.Cluster)}
+		return &Refusal{Field: "spec.cluster.server", Detail: fmt.Sprintf("is %q, but the hub's gateway for %s is %s: a hub credential goes to that server only; "+
+			"take the server and CA from %s's ClusterProfile access provider (kubectl get clusterprofile %s -n kimport-system -o yaml), reaching the hub as it does", shown(c.Server), t.Cluster, t.Server, t.Cluster, t.Cluster)}
 	}
 	if c.InsecureSkipTLSVerify {
-		return &Refusal{Field: "spec.cluster.insecure-skip-tls-verify", Detail: "is true: the server would not be verified; remove it and trust the CA the hub records for " + t.Cluster}
+		return &Refusal{Field: "spec.cluster.insecure-skip-tls-verify", Detail: "is true: the server would not be verified; remove it and trust the hub's CA, which " + t.Cluster + "'s ClusterProfile access provider carries"}
 	}
 	if c.TLSServerName != t.TLSServerName {
-		return &Refusal{Field: "spec.cluster.tls-server-name", Detail: fmt.Sprintf("is %q, but the hub records %q for %s: remove it", shown(c.TLSServerName), t.TLSServerName, t.Cluster)}
+		return &Refusal{Field: "spec.cluster.tls-server-name", Detail: fmt.Sprintf("is %q, but the hub's is %q: remove it", shown(c.TLSServerName), t.TLSServerName)}
 	}
 	return checkCA(c.CAData, t)
 }
@@ -66,11 +66,11 @@ func checkCA(got []byte, t Target) error {
 	const field = "spec.cluster.certificate-authority-data"
 	want, err := hubca.ParseCertificates(t.CAData)
 	if err != nil {
-		return fmt.Errorf("the CA the hub records for %s: %w", t.Cluster, err)
+		return fmt.Errorf("the hub's CA: %w", err)
 	}
-	record := fmt.Sprintf("the hub records %s for %s", fingerprints(want), t.Cluster)
+	record := fmt.Sprintf("the hub's is %s", fingerprints(want))
 	if len(bytes.TrimSpace(got)) == 0 {
-		return &Refusal{Field: field, Detail: "is empty: the client would trust any CA of the system; " + record + ": use that CA (its ClusterProfile's access provider carries it)"}
+		return &Refusal{Field: field, Detail: "is empty: the client would trust any CA of the system; " + record + ": use that CA (the ClusterProfile's access provider carries it)"}
 	}
 	certs, err := hubca.ParseCertificates(got)
 	if err != nil {

@@ -1,12 +1,13 @@
 // Package execinfo reads the request client-go hands an exec credential plugin in
 // $KUBERNETES_EXEC_INFO (an ExecCredential of client.authentication.k8s.io) and checks that the
 // cluster it names is the one a credential is issued for. Pure functions: `kubectl import
-// credentials` passes the environment variable and what the hub records in.
+// credentials` passes the environment variable and the hub gateway's proxy for the cluster in.
 //
 // The request says where the credential will be sent (spec.cluster, filled from the
 // kubeconfig or ClusterProfile that runs the plugin). A forged kubeconfig or ClusterProfile
 // controls that cluster, so the credential is issued only when every field that decides where
-// it goes is exactly what the hub records, and only when the request names a cluster at all.
+// it goes is exactly the hub's gateway for the cluster and the hub's CA, and only when the
+// request names a cluster at all.
 package execinfo
 
 import (

@@ -100,7 +100,7 @@ func TestParse(t *testing.T) {
 
 func TestCheck(t *testing.T) {
 	ca, other := newCA(t, "lab"), newCA(t, "attacker")
-	target := Target{Cluster: "lab", Server: "https://10.0.0.5:6443", CAData: ca}
+	target := Target{Cluster: "lab", Server: "https://hub:6443/apis/gateway.kimport.dev/v1alpha1/clusters/lab/proxy", CAData: ca}
 	good := Cluster{Server: target.Server, CAData: ca, ClusterName: "lab"}
 	with := func(change func(*Cluster)) *Cluster {
 		c := good
@@ -122,11 +122,14 @@ func TestCheck(t *testing.T) {
 		})},
 		{name: "no cluster", field: "spec.cluster", detail: "provideClusterInfo"},
 		{name: "an attacker's server", cluster: with(func(c *Cluster) { c.Server = "https://attacker.invalid:6443" }),
-			field: "spec.cluster.server", detail: `is "https://attacker.invalid:6443", but the hub records https://10.0.0.5:6443 for lab`},
-		{name: "http", cluster: with(func(c *Cluster) { c.Server = "http://10.0.0.5:6443" }), field: "spec.cluster.server"},
+			field: "spec.cluster.server", detail: `is "https://attacker.invalid:6443", but the hub's gateway for lab is https://hub:6443/apis/gateway.kimport.dev/v1alpha1/clusters/lab/proxy`},
+		{name: "http", cluster: with(func(c *Cluster) { c.Server = strings.Replace(target.Server, "https:", "http:", 1) }), field: "spec.cluster.server"},
+		// The hub itself, or another cluster's proxy on it: not the gateway for lab.
+		{name: "the hub's own API", cluster: with(func(c *Cluster) { c.Server = "https://hub:6443" }), field: "spec.cluster.server"},
+		{name: "another cluster's proxy", cluster: with(func(c *Cluster) { c.Server = strings.Replace(target.Server, "/lab/", "/prod/", 1) }), field: "spec.cluster.server"},
 		{name: "another cluster's extension", cluster: with(func(c *Cluster) { c.ClusterName = "prod" }), field: "spec.cluster.config.clusterName"},
 		{name: "no CA", cluster: with(func(c *Cluster) { c.CAData = nil }), field: "spec.cluster.certificate-authority-data", detail: "is empty"},
-		{name: "another CA", cluster: with(func(c *Cluster) { c.CAData = other }), field: "spec.cluster.certificate-authority-data", detail: "the hub records the CA sha256:"},
+		{name: "another CA", cluster: with(func(c *Cluster) { c.CAData = other }), field: "spec.cluster.certificate-authority-data", detail: "the hub's is the CA sha256:"},
 		{name: "the CA and another", cluster: with(func(c *Cluster) { c.CAData = append(append([]byte{}, ca...), other...) }), field: "spec.cluster.certificate-authority-data", detail: "trusts the CAs sha256:"},
 		{name: "not PEM", cluster: with(func(c *Cluster) { c.CAData = []byte("CA") }), field: "spec.cluster.certificate-authority-data", detail: "is not a PEM bundle"},
 		{name: "verification off", cluster: with(func(c *Cluster) { c.InsecureSkipTLSVerify = true }), field: "spec.cluster.insecure-skip-tls-verify"},

@@ -29,6 +29,10 @@ const Name = "kimport-inventory"
 type Options struct {
 	// Namespace holds the ClusterProfiles; v1alpha1.ClusterProfileNamespace when empty.
 	Namespace string
+	// Hub is where consumers reach the hub, which every access provider publishes (Lookup);
+	// nil: as the manager's own configuration reaches it (in a pod, the kubernetes Service's
+	// address and the ServiceAccount's CA, which every pod of the hub shares).
+	Hub *Hub
 }
 
 // Reconciler keeps one ClusterProfile per ImportedCluster. ClusterProfiles are read and
@@ -37,6 +41,8 @@ type Options struct {
 type Reconciler struct {
 	Client    client.Client
 	Namespace string
+	// Hub is where consumers reach the hub (Options.Hub).
+	Hub Hub
 	// Recorder reports, on the ImportedCluster, a profile of its name that is not ours.
 	Recorder record.EventRecorder
 	// absent is set once the hub was found without the ClusterProfile CRD (logged once).
@@ -50,6 +56,15 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 	r := &Reconciler{Client: mgr.GetClient(), Namespace: opts.Namespace, Recorder: mgr.GetEventRecorderFor(Name)}
 	if r.Namespace == "" {
 		r.Namespace = v1alpha1.ClusterProfileNamespace
+	}
+	if opts.Hub != nil {
+		r.Hub = *opts.Hub
+	} else {
+		hub, err := HubFromConfig(mgr.GetConfig())
+		if err != nil {
+			return fmt.Errorf("the hub that ClusterProfiles' access providers name: %w", err)
+		}
+		r.Hub = hub
 	}
 	return ctrl.NewControllerManagedBy(mgr).Named(Name).For(&v1alpha1.ImportedCluster{}).Complete(r)
 }
@@ -192,7 +207,7 @@ func (r *Reconciler) updateMeta(ctx context.Context, ic *v1alpha1.ImportedCluste
 
 // updateStatus writes the desired status when it differs from the stored one.
 func (r *Reconciler) updateStatus(ctx context.Context, ic *v1alpha1.ImportedCluster, profile *unstructured.Unstructured) error {
-	st := DesiredStatus(ic, r.access(ctx, ic))
+	st := DesiredStatus(ic, Lookup(r.Hub, ic.Name))
 	desired, err := toMap(&st)
 	if err != nil {
 		return err
@@ -208,16 +223,7 @@ func (r *Reconciler) updateStatus(ctx context.Context, ic *v1alpha1.ImportedClus
 	return nil
 }
 
-// access is what the profile publishes of reaching ic (Lookup); none when it cannot be known.
-func (r *Reconciler) access(ctx context.Context, ic *v1alpha1.ImportedCluster) *Access {
-	a, err := Lookup(ctx, r.Client, ic)
-	if err != nil {
-		return nil
-	}
-	return a
-}
-
-// toMap turns v, a pointer to a struct of this package, into an unstructured field.
+// toMap turns v, a pointer to a ClusterProfile spec or status, into an unstructured field.
 func toMap(v any) (map[string]any, error) {
 	return runtime.DefaultUnstructuredConverter.ToUnstructured(v)
 }

@@ -1,25 +1,30 @@
 // Package inventory publishes imported clusters through SIG-Multicluster's inventory APIs:
-// in the hub, one ClusterProfile (KEP-4322, multicluster.x-k8s.io/v1alpha1) per
-// ImportedCluster, built here by pure functions and kept by a small controller; in each
-// downstream, the About API's ClusterProperties (KEP-2149), which pkg/clustersync writes.
-// The objects are handled as unstructured: only the KEPs' documented fields are written, and
-// no inventory module is needed.
+// in the hub, one ClusterProfile (KEP-4322, multicluster.x-k8s.io/v1alpha1, the types of
+// sigs.k8s.io/cluster-inventory-api) per ImportedCluster, built here by pure functions and
+// kept by a small controller; in each downstream, the About API's ClusterProperties
+// (KEP-2149), which pkg/clustersync writes. Every profile's access provider is the hub's
+// gateway for its cluster (Lookup), in either mode: a consumer reaches the cluster with its
+// own hub identity, and no credential of a downstream leaves the hub.
 package inventory
 
 import (
-	"fmt"
+	"encoding/json"
 	"sort"
 	"strconv"
 	"strings"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	clientcmdv1 "k8s.io/client-go/tools/clientcmd/api/v1"
+	cia "sigs.k8s.io/cluster-inventory-api/apis/v1alpha1"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
 // Access provider (KEP-4322 status.accessProviders, used as KEP-5339 describes).
 const (
-	// AccessProviderName is the provider a consumer maps to `kubectl import credentials`.
+	// AccessProviderName is the provider a consumer maps to `kubectl import credentials`
+	// (multicluster-runtime's provider file names it).
 	AccessProviderName = "kubectl-import"
 	// ExecExtension is the kubeconfig cluster extension client-go hands an exec plugin as
 	// ExecCredential spec.cluster.config when provideClusterInfo is set.
@@ -49,70 +54,13 @@ const (
 	maxPropertyValue = 1024
 )
 
-// Spec is ClusterProfile spec.
-type Spec struct {
-	DisplayName    string      `json:"displayName,omitempty"`
-	ClusterManager ManagerName `json:"clusterManager"`
-}
-
-// ManagerName is spec.clusterManager.
-type ManagerName struct {
-	Name string `json:"name"`
-}
-
-// Status is ClusterProfile status, the fields KEP-4322 documents.
-type Status struct {
-	Conditions      []metav1.Condition `json:"conditions,omitempty"`
-	Version         Version            `json:"version,omitempty"`
-	Properties      []Property         `json:"properties,omitempty"`
-	AccessProviders []AccessProvider   `json:"accessProviders,omitempty"`
-}
-
-// Version is status.version.
-type Version struct {
-	Kubernetes string `json:"kubernetes,omitempty"`
-}
-
-// Property is one status.properties entry.
-type Property struct {
-	Name             string       `json:"name"`
-	Value            string       `json:"value"`
-	LastObservedTime *metav1.Time `json:"lastObservedTime,omitempty"`
-}
-
-// AccessProvider is one status.accessProviders entry: a provider name and a kubeconfig
-// cluster (client-go's clientcmd v1 Cluster, the fields used here).
-type AccessProvider struct {
-	Name    string  `json:"name"`
-	Cluster Cluster `json:"cluster"`
-}
-
-// Cluster is a kubeconfig cluster.
-type Cluster struct {
-	Server                   string           `json:"server"`
-	CertificateAuthorityData []byte           `json:"certificate-authority-data,omitempty"`
-	Extensions               []NamedExtension `json:"extensions,omitempty"`
-}
-
-// NamedExtension is a kubeconfig cluster extension.
-type NamedExtension struct {
-	Name      string       `json:"name"`
-	Extension ExecProvider `json:"extension"`
-}
-
-// ExecProvider is what `kubectl import credentials` receives as ExecCredential
-// spec.cluster.config: the cluster to issue a token for, and the command that does it for a
-// consumer that runs it without provider configuration of its own.
+// ExecProvider is the content of the access provider's exec extension (ExecExtension), what
+// `kubectl import credentials` receives as ExecCredential spec.cluster.config: the cluster
+// whose gateway the credential is for, and the command that prints it for a consumer that
+// runs it without provider configuration of its own.
 type ExecProvider struct {
 	ClusterName string   `json:"clusterName"`
 	Command     []string `json:"command"`
-}
-
-// Access is what the hub knows of reaching a direct-mode cluster: its API server and CA (from
-// the credentials Secret; never the token).
-type Access struct {
-	Server string
-	CAData []byte
 }
 
 // CredentialsCommand is the command that prints an ExecCredential for cluster.
@@ -126,30 +74,35 @@ func Labels(ic *v1alpha1.ImportedCluster) map[string]string {
 }
 
 // DesiredSpec is a profile's spec.
-func DesiredSpec(ic *v1alpha1.ImportedCluster) Spec {
+func DesiredSpec(ic *v1alpha1.ImportedCluster) cia.ClusterProfileSpec {
 	name := ic.Spec.DisplayName
 	if name == "" {
 		name = ic.Name
 	}
-	return Spec{DisplayName: name, ClusterManager: ManagerName{Name: v1alpha1.ClusterManager}}
+	return cia.ClusterProfileSpec{DisplayName: name, ClusterManager: cia.ClusterManager{Name: v1alpha1.ClusterManager}}
 }
 
 // DesiredStatus is a profile's status: the version, ControlPlaneHealthy, the properties,
-// each observed at the cluster's last probe, and, in direct mode with access known, the
-// exec access provider.
-func DesiredStatus(ic *v1alpha1.ImportedCluster, access *Access) Status {
-	st := Status{
-		Conditions: []metav1.Condition{ControlPlaneHealthy(ic)},
-		Version:    Version{Kubernetes: ic.Status.KubernetesVersion},
-		Properties: Properties(ic),
+// each observed at the cluster's last probe, and the access provider that reaches the
+// cluster through the hub's gateway (AccessProvider), in either mode.
+func DesiredStatus(ic *v1alpha1.ImportedCluster, access Access) cia.ClusterProfileStatus {
+	return cia.ClusterProfileStatus{
+		Conditions:      []metav1.Condition{ControlPlaneHealthy(ic)},
+		Version:         cia.ClusterVersion{Kubernetes: ic.Status.KubernetesVersion},
+		Properties:      Properties(ic),
+		AccessProviders: []cia.AccessProvider{AccessProvider(ic.Name, access)},
 	}
-	if !ic.Spec.AgentMode() && access != nil && access.Server != "" {
-		st.AccessProviders = []AccessProvider{{Name: AccessProviderName, Cluster: Cluster{
-			Server: access.Server, CertificateAuthorityData: access.CAData,
-			Extensions: []NamedExtension{{Name: ExecExtension, Extension: ExecProvider{ClusterName: ic.Name, Command: CredentialsCommand(ic.Name)}}},
-		}}}
-	}
-	return st
+}
+
+// AccessProvider is the exec access provider (KEP-5339) of cluster: the kubeconfig cluster of
+// the gateway's proxy for it (access, from Lookup), with the exec extension naming cluster
+// for `kubectl import credentials`.
+func AccessProvider(cluster string, access Access) cia.AccessProvider {
+	ext, _ := json.Marshal(ExecProvider{ClusterName: cluster, Command: CredentialsCommand(cluster)}) // strings only: cannot fail
+	return cia.AccessProvider{Name: AccessProviderName, Cluster: clientcmdv1.Cluster{
+		Server: access.Server, CertificateAuthorityData: access.CAData,
+		Extensions: []clientcmdv1.NamedExtension{{Name: ExecExtension, Extension: runtime.RawExtension{Raw: ext}}},
+	}}
 }
 
 // ControlPlaneHealthy is judged by the hub's own view: in agent mode its Heartbeat condition
@@ -198,15 +151,19 @@ func ControlPlaneHealthy(ic *v1alpha1.ImportedCluster) metav1.Condition {
 // this manager's own: mode, phase, distribution, node counts, projects, one per effective
 // capability, and how to reach the cluster. Empty values are left out (KEP-4322 wants a value);
 // a capability whose value is longer than a property may hold is left out too.
-func Properties(ic *v1alpha1.ImportedCluster) []Property {
+func Properties(ic *v1alpha1.ImportedCluster) []cia.Property {
 	st := &ic.Status
-	observed := st.LastProbeTime
-	var props []Property
+	// Before the first probe, what is known (the ID, the mode) was observed at registration.
+	observed := ic.CreationTimestamp
+	if st.LastProbeTime != nil {
+		observed = *st.LastProbeTime
+	}
+	var props []cia.Property
 	add := func(name, value string) {
 		if value == "" || len(name) > maxPropertyName || len(value) > maxPropertyValue {
 			return
 		}
-		props = append(props, Property{Name: name, Value: value, LastObservedTime: observed})
+		props = append(props, cia.Property{Name: name, Value: value, LastObservedTime: observed})
 	}
 	add(v1alpha1.ClusterIDProperty, ic.Spec.ClusterID)
 	mode := v1alpha1.ModeDirect
@@ -238,9 +195,6 @@ func Properties(ic *v1alpha1.ImportedCluster) []Property {
 
 // AccessNote says how a consumer of the profile reaches the cluster.
 func AccessNote(ic *v1alpha1.ImportedCluster) string {
-	if ic.Spec.AgentMode() {
-		return "agent mode: the hub holds no credential of this cluster and no route to it, so no access provider is published; " +
-			"reach it with your own kubeconfig (a hub-side tunnel is not implemented yet)"
-	}
-	return fmt.Sprintf("direct mode: access provider %q, an exec plugin (%s) printing a short-lived token", AccessProviderName, strings.Join(CredentialsCommand(ic.Name), " "))
+	return "through the hub's gateway as the consumer's own hub identity, a member of " + ic.Name + ": access provider " + AccessProviderName +
+		", an exec plugin (" + strings.Join(CredentialsCommand(ic.Name), " ") + ") that returns the consumer's own hub credential"
 }

@@ -1,6 +1,7 @@
 package inventory
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -73,7 +74,7 @@ func TestProperties(t *testing.T) {
 	for _, p := range Properties(ic) {
 		got[p.Name] = p.Value
 		names = append(names, p.Name)
-		if p.LastObservedTime == nil || !p.LastObservedTime.Equal(ic.Status.LastProbeTime) {
+		if !p.LastObservedTime.Equal(ic.Status.LastProbeTime) {
 			t.Errorf("property %s observed at %v, want the last probe", p.Name, p.LastObservedTime)
 		}
 	}
@@ -91,41 +92,45 @@ func TestProperties(t *testing.T) {
 	if _, ok := got["kimport.dev/capability.tooLong"]; ok {
 		t.Error("a value longer than 1024 characters is published")
 	}
-	if !strings.Contains(got[PropertyAccess], "kubectl import credentials edge-1") {
+	if !strings.Contains(got[PropertyAccess], "kubectl import credentials edge-1") || !strings.Contains(got[PropertyAccess], "gateway") {
 		t.Errorf("access = %q", got[PropertyAccess])
 	}
 	if names[0] != v1alpha1.ClusterIDProperty {
 		t.Errorf("order %v: the cluster ID first", names)
 	}
-	// A fresh registration has nothing observed: no empty values.
-	for _, p := range Properties(&v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: "new"}}) {
-		if p.Value == "" {
-			t.Errorf("empty property %s", p.Name)
+	// A fresh registration has nothing observed: no empty values, and what is known was
+	// observed at registration (the CRD refuses no time, and prunes a null one).
+	created := metav1.NewTime(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	for _, p := range Properties(&v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: "new", CreationTimestamp: created}}) {
+		if p.Value == "" || !p.LastObservedTime.Equal(&created) {
+			t.Errorf("property %s = %q observed at %v", p.Name, p.Value, p.LastObservedTime)
 		}
 	}
 }
 
+// Every cluster, in either mode, is reached through the hub's gateway: the provider's cluster
+// is Lookup's server and CA, with the exec extension naming the cluster.
 func TestDesiredStatusAccessProviders(t *testing.T) {
-	access := &Access{Server: "https://10.0.0.5:6443", CAData: []byte("CA")}
-	st := DesiredStatus(cluster(v1alpha1.ModeDirect), access)
-	if st.Version.Kubernetes != "v1.37.2+k3s1" || len(st.Conditions) != 1 {
-		t.Errorf("status %+v", st)
-	}
-	if len(st.AccessProviders) != 1 {
-		t.Fatalf("access providers %+v", st.AccessProviders)
-	}
-	p := st.AccessProviders[0]
-	ext := p.Cluster.Extensions
-	if p.Name != AccessProviderName || p.Cluster.Server != access.Server || string(p.Cluster.CertificateAuthorityData) != "CA" ||
-		len(ext) != 1 || ext[0].Name != ExecExtension || ext[0].Extension.ClusterName != "edge-1" ||
-		strings.Join(ext[0].Extension.Command, " ") != "kubectl import credentials edge-1" {
-		t.Errorf("provider %+v", p)
-	}
-	if st := DesiredStatus(cluster(v1alpha1.ModeAgent), access); len(st.AccessProviders) != 0 {
-		t.Errorf("agent mode publishes a provider: %+v", st.AccessProviders)
-	}
-	if st := DesiredStatus(cluster(v1alpha1.ModeDirect), nil); len(st.AccessProviders) != 0 {
-		t.Errorf("a provider without known access: %+v", st.AccessProviders)
+	hub := Hub{Server: "https://hub.example:6443/", CAData: []byte("CA")}
+	for _, mode := range []v1alpha1.Mode{v1alpha1.ModeDirect, v1alpha1.ModeAgent} {
+		st := DesiredStatus(cluster(mode), Lookup(hub, "edge-1"))
+		if st.Version.Kubernetes != "v1.37.2+k3s1" || len(st.Conditions) != 1 {
+			t.Errorf("%s: status %+v", mode, st)
+		}
+		if len(st.AccessProviders) != 1 {
+			t.Fatalf("%s: access providers %+v", mode, st.AccessProviders)
+		}
+		p := st.AccessProviders[0]
+		ext := p.Cluster.Extensions
+		var exec ExecProvider
+		if len(ext) != 1 || json.Unmarshal(ext[0].Extension.Raw, &exec) != nil {
+			t.Fatalf("%s: extensions %+v", mode, ext)
+		}
+		if p.Name != AccessProviderName || p.Cluster.Server != "https://hub.example:6443/apis/gateway.kimport.dev/v1alpha1/clusters/edge-1/proxy" ||
+			string(p.Cluster.CertificateAuthorityData) != "CA" || p.Cluster.InsecureSkipTLSVerify || p.Cluster.ProxyURL != "" ||
+			ext[0].Name != ExecExtension || exec.ClusterName != "edge-1" || strings.Join(exec.Command, " ") != "kubectl import credentials edge-1" {
+			t.Errorf("%s: provider %+v, extension %+v", mode, p, exec)
+		}
 	}
 }
 
@@ -144,7 +149,7 @@ func TestDesiredSpecAndLabels(t *testing.T) {
 }
 
 func TestStatusComparesAfterARoundTrip(t *testing.T) {
-	st := DesiredStatus(cluster(v1alpha1.ModeDirect, cond(v1alpha1.ConditionConnected, metav1.ConditionTrue, "Reached")), &Access{Server: "https://x", CAData: []byte("CA")})
+	st := DesiredStatus(cluster(v1alpha1.ModeDirect, cond(v1alpha1.ConditionConnected, metav1.ConditionTrue, "Reached")), Access{Server: "https://x", CAData: []byte("CA")})
 	a, err := toMap(&st)
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/describe"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/join"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/kubeconfig"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/list"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/members"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/nodeconfig"
@@ -68,6 +69,7 @@ func NewCmdImport(f common.Factory, streams genericiooptions.IOStreams) *cobra.C
 		capabilities.NewCmd(f, streams),
 		nodeconfig.NewCmd(f, streams),
 		credentials.NewCmd(f, streams),
+		kubeconfig.NewCmd(f, streams),
 		upgrade.NewCmd(f, streams),
 		upgrader.NewCmd(f, streams),
 		agentcmd.NewCmd(f, streams),

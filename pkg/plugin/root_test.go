@@ -53,9 +53,9 @@ func TestHelp(t *testing.T) {
 		}
 	}
 	walk(NewCmdImport(common.NewFactory(), streams))
-	// root, 18 verbs, capabilities set/unset/schema, upgrade status, upgrader's 5 subcommands,
+	// root, 19 verbs, capabilities set/unset/schema, upgrade status, upgrader's 5 subcommands,
 	// agent upgrade, projects create/add-namespace/remove-namespace/members/delete.
-	if count != 34 {
-		t.Errorf("walked %d commands, want 34", count)
+	if count != 35 {
+		t.Errorf("walked %d commands, want 35", count)
 	}
 }

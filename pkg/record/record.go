@@ -1,7 +1,8 @@
 // Package record is how a plugin verb reads a cluster's record from the hub (its
-// ImportedCluster) and reaches that cluster's downstream: in direct mode through the
-// credentials the hub stores, in agent mode, where the hub holds none, through the user's own
-// kubeconfig once it proved to reach that cluster.
+// ImportedCluster) and reaches that cluster's downstream as the caller: through the hub's
+// gateway with the caller's own hub credentials (either mode), or through the user's own
+// kubeconfig of the downstream once it proved to reach that cluster. No verb reads a
+// credential the hub stores.
 package record
 
 import (

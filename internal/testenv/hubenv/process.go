@@ -27,6 +27,13 @@ func BuildWebhook(t testing.TB) func(testing.TB) string {
 	return build(t, "webhook")
 }
 
+// BuildPlugin builds bin/kubectl-import's equivalent (the plugin, as kubectl or a consumer's
+// exec provider runs it) as BuildAgent does.
+func BuildPlugin(t testing.TB) func(testing.TB) string {
+	t.Helper()
+	return build(t, "kubectl-import")
+}
+
 func build(t testing.TB, command string) func(testing.TB) string {
 	t.Helper()
 	testenv.SkipShort(t)

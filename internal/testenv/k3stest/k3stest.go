@@ -1,16 +1,20 @@
 // Package k3stest sets up, for the K3s verbs' tests, one real cluster that is both the hub
 // and a K3s downstream (the design allows them to be the same): the hub CRDs, the Plan CRD,
 // the nodes of a 3-server, 5-agent K3s cluster, the import's agent with its least-privilege
-// RBAC, and an ImportedCluster whose stored credentials are the agent's token. Verbs thus
-// reach the downstream exactly as they do in use: from the hub, as the agent.
+// RBAC, and an ImportedCluster whose stored credentials are the agent's token. The verbs that
+// read the downstream take Local: the downstream's kubeconfig as the import agent, so they act
+// with the agent's fenced rights (the path through the hub's gateway, as a member, is
+// test/e2e/access's).
 package k3stest
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
@@ -49,8 +53,18 @@ func Start(t testing.TB) *testenv.Cluster {
 	if err := c.Client.Create(ctx, secret); err != nil {
 		t.Fatal(err)
 	}
+	if err := testenv.WriteKubeconfig(agentKubeconfig(c), "k3s-agent", &rest.Config{Host: c.Config.Host, BearerToken: token,
+		TLSClientConfig: rest.TLSClientConfig{CAData: c.Config.CAData}}); err != nil {
+		t.Fatal(err)
+	}
 	return c
 }
+
+// Local are the flags by which a verb reads c's downstream itself, as the import agent:
+// --kubeconfig of the agent's token.
+func Local(c *testenv.Cluster) []string { return []string{"--kubeconfig", agentKubeconfig(c)} }
+
+func agentKubeconfig(c *testenv.Cluster) string { return filepath.Join(c.Dir, "k3s-agent.kubeconfig") }
 
 // installAgent creates what an import puts in the downstream and returns the agent's token.
 func installAgent(t testing.TB, c client.Client) string {

@@ -17,6 +17,12 @@ const clustersPrefix = PathPrefix + "/" + Resource + "/"
 // the hub's URL followed by this path.
 func ProxyPath(cluster string) string { return clustersPrefix + cluster + "/" + ProxySubresource }
 
+// ProxyURL is the server a client sets to reach cluster through the hub whose API server it
+// reaches at hubServer: hubServer (no trailing slash) followed by ProxyPath.
+func ProxyURL(hubServer, cluster string) string {
+	return strings.TrimSuffix(hubServer, "/") + ProxyPath(cluster)
+}
+
 // AttachPath is the path where cluster's agent opens its tunnel.
 func AttachPath(cluster string) string { return clustersPrefix + cluster + "/" + AttachSubresource }
 

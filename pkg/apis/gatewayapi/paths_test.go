@@ -43,6 +43,18 @@ func TestParsePath(t *testing.T) {
 	}
 }
 
+func TestProxyURL(t *testing.T) {
+	for hub, want := range map[string]string{
+		"https://hub:6443":         "https://hub:6443/apis/gateway.kimport.dev/v1alpha1/clusters/edge/proxy",
+		"https://hub:6443/":        "https://hub:6443/apis/gateway.kimport.dev/v1alpha1/clusters/edge/proxy",
+		"https://lb.example/k8s/a": "https://lb.example/k8s/a/apis/gateway.kimport.dev/v1alpha1/clusters/edge/proxy",
+	} {
+		if got := ProxyURL(hub, "edge"); got != want {
+			t.Errorf("ProxyURL(%q) = %q, want %q", hub, got, want)
+		}
+	}
+}
+
 func TestNames(t *testing.T) {
 	if APIServiceName != "v1alpha1.gateway.kimport.dev" || GroupVersion.String() != "gateway.kimport.dev/v1alpha1" {
 		t.Errorf("APIService %q, group version %q", APIServiceName, GroupVersion)

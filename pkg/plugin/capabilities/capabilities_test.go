@@ -41,7 +41,7 @@ func TestCapabilities(t *testing.T) {
 	}
 
 	t.Run("detected values with their source", func(t *testing.T) {
-		out := plugintest.Execute(c, NewCmd, name).Stdout(t)
+		out := plugintest.Execute(c, NewCmd, append([]string{name}, k3stest.Local(c)...)...).Stdout(t)
 		for _, want := range []string{
 			"NAME                       VALUE",
 			`ingressCapabilities        [{"ingressProvider":"Traefik"}]`,
@@ -89,7 +89,7 @@ func TestCapabilities(t *testing.T) {
 			t.Errorf("annotations = %v", a)
 		}
 		var doc Document
-		if err := yaml.Unmarshal([]byte(plugintest.Execute(c, NewCmd, name, "-o", "yaml").Stdout(t)), &doc); err != nil {
+		if err := yaml.Unmarshal([]byte(plugintest.Execute(c, NewCmd, append([]string{name, "-o", "yaml"}, k3stest.Local(c)...)...).Stdout(t)), &doc); err != nil {
 			t.Fatal(err)
 		}
 		var npr, taint bool
@@ -104,7 +104,7 @@ func TestCapabilities(t *testing.T) {
 		if !npr || !taint || !doc.Live {
 			t.Errorf("capabilities -o yaml = %+v", doc)
 		}
-		table := plugintest.Execute(c, NewCmd, name).Stdout(t)
+		table := plugintest.Execute(c, NewCmd, append([]string{name}, k3stest.Local(c)...)...).Stdout(t)
 		if !strings.Contains(table, "nodePortRange              30000-31000") || !strings.Contains(table, "capabilities/nodePortRange   30000-31999 (detected)") {
 			t.Errorf("table:\n%s", table)
 		}

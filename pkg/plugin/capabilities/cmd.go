@@ -17,7 +17,8 @@ func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command
 		Use:   "capabilities NAME",
 		Short: "Show a cluster's capabilities: detected values, overrides, and the source of each",
 		Long: templates.LongDesc(`
-			Show the effective capabilities of NAME. Values are detected live from the downstream (K3s:
+			Show the effective capabilities of NAME. Values are detected live from the downstream, read
+			through the hub's gateway as you (or with --kubeconfig/--context of the downstream) (K3s:
 			Traefik → ingress, ServiceLB → load balancer, the servers' --service-node-port-range, default
 			30000-32767) and overridden by the annotations capabilities/KEY or
 			capabilities.cattle.io/KEY on the ImportedCluster. SOURCE says where each value comes from;

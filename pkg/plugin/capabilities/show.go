@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"k8s.io/cli-runtime/pkg/genericiooptions"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/k3s"
@@ -32,17 +31,13 @@ type Document struct {
 
 // Run detects the capabilities live and merges the overrides.
 func (o *ShowOptions) Run(ctx context.Context) error {
-	hub, ic, err := o.Record(ctx)
+	_, ic, err := o.Record(ctx)
 	if err != nil {
 		return err
 	}
 	doc := Document{Cluster: o.Name, Live: true}
-	caps, err := o.live(ctx, hub, ic)
-	switch {
-	case err != nil && ic.Spec.AgentMode() && !o.LocalGiven():
-		// Its agent reports them every sync: what the hub recorded is recent.
-		doc.Live, caps = false, recorded(ic)
-	case err != nil:
+	caps, err := o.live(ctx, ic)
+	if err != nil {
 		fmt.Fprintf(o.ErrOut, "Warning: cannot read %s live (%s); showing what the hub last recorded\n", o.Name, common.Escape(err.Error()))
 		doc.Live, caps = false, recorded(ic)
 	}
@@ -61,9 +56,10 @@ func (o *ShowOptions) Run(ctx context.Context) error {
 	return o.Output.PrintTable(o.Out, []string{"NAME", "VALUE", "SOURCE", "DETECTED"}, rows)
 }
 
-// live detects from the downstream's nodes and version, through the hub's credentials.
-func (o *ShowOptions) live(ctx context.Context, hub client.Client, ic *v1alpha1.ImportedCluster) ([]k3s.Capability, error) {
-	cfg, err := o.Downstream(ctx, hub, ic)
+// live detects from the downstream's nodes and version, read as the caller (through the hub's
+// gateway, or the local kubeconfig).
+func (o *ShowOptions) live(ctx context.Context, ic *v1alpha1.ImportedCluster) ([]k3s.Capability, error) {
+	cfg, err := o.Downstream(ctx, ic)
 	if err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
@@ -22,6 +23,11 @@ const HubContextEnv = "KUBECTL_IMPORT_HUB_CONTEXT"
 type HubOptions struct {
 	Kubeconfig string
 	Context    string
+	// ClientGoDefault makes a verb that no flag, variable or record pointed at a hub take the
+	// configuration client-go finds itself ($KUBECONFIG, ~/.kube/config, else the pod's
+	// ServiceAccount) instead of refusing: for a verb that a program runs, such as an exec
+	// credential plugin in a controller's pod, where nothing was ever recorded.
+	ClientGoDefault bool
 }
 
 // AddFlags adds --hub-kubeconfig and --hub-context.
@@ -52,10 +58,13 @@ func (h *HubOptions) Resolve() (RecordedHub, error) {
 	if err != nil {
 		return RecordedHub{}, err
 	}
-	if rec == nil {
-		return RecordedHub{}, ErrNoHub
+	switch {
+	case rec != nil:
+		return *rec, nil
+	case h.ClientGoDefault:
+		return RecordedHub{}, nil
 	}
-	return *rec, nil
+	return RecordedHub{}, ErrNoHub
 }
 
 // RESTConfig is the hub's client configuration.
@@ -67,19 +76,47 @@ func (h *HubOptions) RESTConfig() (*rest.Config, error) {
 	return hub.RESTConfig()
 }
 
-// RESTConfig loads the kubeconfig (the default loading rules when Kubeconfig is empty).
-func (r RecordedHub) RESTConfig() (*rest.Config, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	if r.Kubeconfig != "" {
-		rules.ExplicitPath = r.Kubeconfig
+// RawConfig is the kubeconfig the hub is chosen from and the name of the hub's context in it
+// (RecordedHub.RawConfig).
+func (h *HubOptions) RawConfig() (clientcmdapi.Config, string, error) {
+	hub, err := h.Resolve()
+	if err != nil {
+		return clientcmdapi.Config{}, "", err
 	}
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules,
-		&clientcmd.ConfigOverrides{CurrentContext: r.Context}).ClientConfig()
+	return hub.RawConfig()
+}
+
+// RESTConfig loads the kubeconfig (the default loading rules when Kubeconfig is empty, and
+// then, when no kubeconfig exists at all, the pod's ServiceAccount, as client-go does).
+func (r RecordedHub) RESTConfig() (*rest.Config, error) {
+	cfg, err := r.loader().ClientConfig()
 	if err != nil {
 		return nil, fmt.Errorf("hub (context %q): %w", r.Context, err)
 	}
 	cfg.UserAgent = v1alpha1.UserAgent
 	return cfg, nil
+}
+
+// RawConfig is the kubeconfig the hub is chosen from, as loaded (relative paths made
+// absolute), and the name of the hub's context in it.
+func (r RecordedHub) RawConfig() (clientcmdapi.Config, string, error) {
+	raw, err := r.loader().RawConfig()
+	if err != nil {
+		return clientcmdapi.Config{}, "", fmt.Errorf("hub kubeconfig: %w", err)
+	}
+	name := r.Context
+	if name == "" {
+		name = raw.CurrentContext
+	}
+	return raw, name, nil
+}
+
+func (r RecordedHub) loader() clientcmd.ClientConfig {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	if r.Kubeconfig != "" {
+		rules.ExplicitPath = r.Kubeconfig
+	}
+	return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: r.Context})
 }
 
 // ConfigDir is $XDG_CONFIG_HOME/kubectl-import (default ~/.config/kubectl-import).

@@ -87,9 +87,9 @@ func (o *RecordOptions) Record(ctx context.Context) (client.Client, *v1alpha1.Im
 	return hub, ic, err
 }
 
-// DownstreamOptions are the options of a verb that reads a record's downstream too: through
-// the credentials the hub stores (direct mode), or with Local, the user's own kubeconfig
-// (agent mode: the hub holds no credential).
+// DownstreamOptions are the options of a verb that reads a record's downstream too: as the
+// caller, through the hub's gateway, or with Local, the user's own kubeconfig of the
+// downstream, when --kubeconfig or --context is given.
 type DownstreamOptions struct {
 	RecordOptions
 	// Local are --kubeconfig and --context alone.
@@ -106,8 +106,8 @@ func NewDownstreamOptions(f Factory, streams genericiooptions.IOStreams, formats
 func (o *DownstreamOptions) AddFlags(cmd *cobra.Command) {
 	o.RecordOptions.AddFlags(cmd)
 	fs := cmd.Flags()
-	fs.StringVar(o.Local.KubeConfig, "kubeconfig", "", "agent mode: kubeconfig of the downstream itself (the hub holds no credential of it)")
-	fs.StringVar(o.Local.Context, "context", "", "agent mode: kubeconfig context of the downstream itself")
+	fs.StringVar(o.Local.KubeConfig, "kubeconfig", "", "read the downstream with this kubeconfig of it instead of through the hub's gateway")
+	fs.StringVar(o.Local.Context, "context", "", "read the downstream with this kubeconfig context of it instead of through the hub's gateway")
 }
 
 // LocalGiven says whether --kubeconfig or --context was given.
@@ -115,17 +115,26 @@ func (o *DownstreamOptions) LocalGiven() bool {
 	return *o.Local.KubeConfig != "" || *o.Local.Context != ""
 }
 
-// Downstream is a client configuration that reaches ic's downstream (record.Downstream).
-func (o *DownstreamOptions) Downstream(ctx context.Context, hub client.Client, ic *v1alpha1.ImportedCluster) (*rest.Config, error) {
-	return record.Downstream(ctx, hub, ic, func() (*rest.Config, error) { return o.Factory.KubeConfig(o.Local) })
+// Downstream is a client configuration that reaches ic's downstream as the caller
+// (record.Downstream): through the gateway of the hub o chose, or the local kubeconfig.
+func (o *DownstreamOptions) Downstream(ctx context.Context, ic *v1alpha1.ImportedCluster) (*rest.Config, error) {
+	var local record.Local
+	if o.LocalGiven() {
+		local = func() (*rest.Config, error) { return o.Factory.KubeConfig(o.Local) }
+	}
+	hub, err := o.Factory.HubConfig(&o.Hub)
+	if err != nil {
+		return nil, err
+	}
+	return record.Downstream(ctx, hub, ic, local)
 }
 
 // Reach reads NAME's ImportedCluster and reaches its downstream.
 func (o *DownstreamOptions) Reach(ctx context.Context) (*v1alpha1.ImportedCluster, *rest.Config, error) {
-	hub, ic, err := o.Record(ctx)
+	_, ic, err := o.Record(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	cfg, err := o.Downstream(ctx, hub, ic)
+	cfg, err := o.Downstream(ctx, ic)
 	return ic, cfg, err
 }

@@ -1,6 +1,6 @@
-// Package credentials is `kubectl import credentials NAME`: an exec credential plugin
-// (client.authentication.k8s.io/v1) that prints a fresh short-lived token of a direct-mode
-// cluster's import agent, the access provider its ClusterProfile names.
+// Package credentials is `kubectl import credentials [NAME]`: the exec credential plugin
+// (client.authentication.k8s.io/v1) of the access provider every ClusterProfile names. It
+// returns the caller's own hub credential, for the hub gateway's proxy of NAME only.
 package credentials
 
 import (
@@ -16,39 +16,36 @@ func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command
 	o := NewOptions(f, streams)
 	cmd := &cobra.Command{
 		Use:   "credentials [NAME]",
-		Short: "Print an ExecCredential with a short-lived token of a direct-mode cluster (the ClusterProfile access provider)",
+		Short: "Exec credential plugin of the ClusterProfile access provider: your own hub credential, for the hub's gateway to a cluster",
 		Long: templates.LongDesc(`
-			Print, as a client.authentication.k8s.io/v1 ExecCredential, a new token of the import agent
-			(cattle-system/kimport-agent) of a direct-mode cluster, requested from the downstream through
-			the credentials the hub stores (TokenRequest) and living --expiration. The stored token itself
-			is never printed. The token has the import agent's rights, fenced (see docs/agent-rights.md).
+			Print, as a client.authentication.k8s.io ExecCredential (in the request's version, v1 or
+			v1beta1), the caller's own hub credential: the token or client certificate of the hub
+			configuration found as client-go finds it (--hub-kubeconfig/--hub-context,
+			$KUBECTL_IMPORT_HUB_CONTEXT or the hub 'kubectl import init' recorded; else $KUBECONFIG,
+			~/.kube/config, or in a pod its ServiceAccount token). No secret is minted, none is read
+			from the hub, and nothing is stored: the cluster is reached through the hub's gateway,
+			as the caller, who must be a member of it.
 
-			This is the exec access provider "kubectl-import" that the cluster's ClusterProfile
-			(multicluster.x-k8s.io) publishes: point a kubeconfig user's exec at it, or map the provider
-			to it in a ClusterProfile consumer with provideClusterInfo, and NAME may be left out: it is
-			read from the clusterName of the cluster's exec extension ($KUBERNETES_EXEC_INFO).
+			This is the exec access provider "kubectl-import" of every cluster's ClusterProfile
+			(multicluster.x-k8s.io), in either mode. NAME may be left out: it is read from the
+			clusterName of the cluster's exec extension (provideClusterInfo).
 
-			Run as an exec plugin, it issues the token only when the request names exactly the
-			server and CA the hub records for the cluster (what its ClusterProfile publishes), with
-			TLS verified and provideClusterInfo set; otherwise it exits 1, prints nothing on stdout
-			and names the refused field: a forged ClusterProfile or kubeconfig cannot send the token
-			elsewhere.
-
-			An agent-mode cluster has no such provider: the hub holds no credential of it and no route
-			to it, so no token can be issued through the hub.`),
+			It runs only as an exec plugin, and prints the credential only when the request
+			($KUBERNETES_EXEC_INFO, parsed strictly) sends it to exactly the hub gateway's proxy
+			for NAME on the hub the credential is for, trusting exactly that hub's CA, with TLS
+			verified; otherwise it exits 1, prints nothing on stdout and names the refused field:
+			a forged ClusterProfile or kubeconfig cannot send the credential anywhere else.`),
 		Example: templates.Examples(`
-			# Print a 10-minute token of lab
-			kubectl import credentials lab
+			# The provider file of a multicluster-runtime (cluster-inventory-api) consumer
+			{"providers": [{"name": "kubectl-import", "execConfig": {
+			    "apiVersion": "client.authentication.k8s.io/v1", "command": "kubectl-import",
+			    "args": ["credentials"], "provideClusterInfo": true, "interactiveMode": "Never"}}]}
 
-			# Use it as a kubeconfig user's credential plugin, with a kubeconfig cluster holding the
-			# server and CA of lab's ClusterProfile (its access provider)
-			kubectl config set-credentials lab --exec-api-version=client.authentication.k8s.io/v1 \
-			    --exec-command=kubectl --exec-arg=import --exec-arg=credentials --exec-arg=lab \
-			    --exec-provide-cluster-info --exec-interactive-mode=Never`),
+			# To use a cluster yourself, write a kubeconfig context instead
+			kubectl import kubeconfig lab --merge`),
 		Args: cobra.MaximumNArgs(1),
 		RunE: common.RunE(o),
 	}
-	cmd.Flags().DurationVar(&o.Expiration, "expiration", o.Expiration, "lifetime of the token (at least 10m, at most 24h)")
 	o.AddFlags(cmd)
 	return cmd
 }

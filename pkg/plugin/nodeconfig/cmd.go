@@ -17,7 +17,8 @@ func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command
 		Use:   "node-config NAME",
 		Short: "Show every node's K3s role, version, launch arguments and environment (secrets redacted)",
 		Long: templates.LongDesc(`
-			Read, live from the downstream through the credentials the hub stores, what K3s records
+			Read, live from the downstream through the hub's gateway as you (a member of NAME; or with
+			--kubeconfig/--context of the downstream itself), what K3s records
 			on each node: the launch arguments (k3s.io/node-args) and K3S_ environment variables
 			(k3s.io/node-env), or the rke2.io/ equivalents. Secrets are masked by rule, not by a list
 			of known flags: nothing K3s redacts is shown, nor the value of any flag or variable whose

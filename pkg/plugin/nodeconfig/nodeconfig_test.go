@@ -63,7 +63,7 @@ func TestNodeConfig(t *testing.T) {
 
 	outputs := map[string]string{}
 	for _, format := range []string{"", "json", "yaml", "wide"} {
-		args := []string{k3stest.Name}
+		args := append([]string{k3stest.Name}, k3stest.Local(c)...)
 		if format != "" {
 			args = append(args, "-o", format)
 		}

@@ -60,7 +60,8 @@ func NewCmdStatus(f common.Factory, streams genericiooptions.IOStreams) *cobra.C
 		Long: templates.LongDesc(`
 			For each pool (servers: k3s-master-plan, workers: k3s-worker-plan) show the plan's
 			version, the nodes applying it, done and pending, the failed upgrade jobs with their node,
-			and a hint when the upgrade does not progress.`),
+			and a hint when the upgrade does not progress. The downstream is read through the hub's
+			gateway as you (or with --kubeconfig/--context of the downstream itself).`),
 		Example: templates.Examples(`
 			# Show the progress of the upgrade of k3s-prod
 			kubectl import upgrade status k3s-prod

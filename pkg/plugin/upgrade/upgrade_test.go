@@ -94,7 +94,7 @@ func TestUpgrade(t *testing.T) {
 	})
 
 	t.Run("status reports progress, the failed job with its node, and hints", func(t *testing.T) {
-		out := plugintest.Execute(c, NewCmd, "status", name).Stdout(t)
+		out := plugintest.Execute(c, NewCmd, append([]string{"status", name}, k3stest.Local(c)...)...).Stdout(t)
 		for _, want := range []string{
 			"servers   k3s-master-plan   <missing>",
 			"plan cattle-system/k3s-master-plan does not exist",
@@ -117,7 +117,7 @@ func TestUpgrade(t *testing.T) {
 		sim.Finish("k3s-agent-3", v1alpha1.WorkerPlan, "h1", to)
 		sim.Job("apply-k3s-worker-plan-on-k3s-agent-2", v1alpha1.WorkerPlan, "k3s-agent-2", true)
 
-		out = plugintest.Execute(c, NewCmd, "status", name).Stdout(t)
+		out = plugintest.Execute(c, NewCmd, append([]string{"status", name}, k3stest.Local(c)...)...).Stdout(t)
 		for _, want := range []string{
 			"Target:    v1.37.3+k3s1 (in progress)",
 			"Strategy:  1 server(s) at once (not drained), 2 worker(s) at once (drained)",
@@ -132,7 +132,7 @@ func TestUpgrade(t *testing.T) {
 			}
 		}
 		var doc StatusDocument
-		if err := yaml.Unmarshal([]byte(plugintest.Execute(c, NewCmd, "status", name, "-o", "yaml").Stdout(t)), &doc); err != nil {
+		if err := yaml.Unmarshal([]byte(plugintest.Execute(c, NewCmd, append([]string{"status", name, "-o", "yaml"}, k3stest.Local(c)...)...).Stdout(t)), &doc); err != nil {
 			t.Fatal(err)
 		}
 		if doc.Rollout == nil || len(doc.Workers.Done) != 1 || len(doc.FailedJobs) != 1 || doc.FailedJobs[0].Node != "k3s-agent-2" || doc.Complete {

@@ -20,7 +20,8 @@ func NewCmd(f common.Factory, streams genericiooptions.IOStreams) *cobra.Command
 		Long: templates.LongDesc(`
 			The system-upgrade-controller runs the K3s upgrade plans in cattle-system. 'install' needs
 			the downstream's own kubeconfig (it creates the controller's ClusterRole, which the import agent
-			may not grant); every other subcommand acts from the hub through its stored credentials.`),
+			may not grant); every other subcommand acts through the hub's gateway as you (a member of NAME,
+			cluster-owner to change anything), or with --kubeconfig/--context of the downstream itself.`),
 		Example: templates.Examples(`
 			# Install the controller into k3s-prod, with the downstream's own kubeconfig
 			kubectl import upgrader install k3s-prod --kubeconfig k3s.yaml
@@ -97,8 +98,8 @@ func newCmdLogs(f common.Factory, streams genericiooptions.IOStreams) *cobra.Com
 		Use:   "logs NAME",
 		Short: "Print the controller's logs",
 		Long: templates.LongDesc(`
-			Print the logs of the system-upgrade-controller's pod in cattle-system of NAME, read from
-			the hub through its stored credentials.`),
+			Print the logs of the system-upgrade-controller's pod in cattle-system of NAME, read through
+			the hub's gateway as you; -f streams them as they come.`),
 		Example: templates.Examples(`
 			# Follow the controller's logs in k3s-prod
 			kubectl import upgrader logs k3s-prod -f`),

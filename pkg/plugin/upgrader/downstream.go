@@ -13,8 +13,8 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
-// clientset reaches NAME's downstream (through the hub's credentials, or o's own kubeconfig
-// in agent mode) and makes its clientset.
+// clientset reaches NAME's downstream as the caller (through the hub's gateway, or o's own
+// kubeconfig) and makes its clientset.
 func clientset(ctx context.Context, o *common.DownstreamOptions) (kubernetes.Interface, *rest.Config, error) {
 	_, cfg, err := o.Reach(ctx)
 	if err != nil {

@@ -43,7 +43,7 @@ func TestUpgrader(t *testing.T) {
 	}
 
 	t.Run("without the controller: the install remedy", func(t *testing.T) {
-		plugintest.Execute(c, NewCmd, "debug", "on", name).Failed(t,
+		plugintest.Execute(c, NewCmd, append([]string{"debug", "on", name}, k3stest.Local(c)...)...).Failed(t,
 			"the system-upgrade-controller is not installed: deployment cattle-system/system-upgrade-controller not found: install it with 'kubectl import upgrader install k3s-prod --kubeconfig <downstream kubeconfig>'")
 		plugintest.Execute(c, NewCmd, "debug", "maybe", name).Failed(t, "want 'on' or 'off' and NAME: usage: upgrader debug on|off NAME [flags]")
 	})
@@ -111,7 +111,7 @@ deployment.apps/system-upgrade-controller serverside-applied
 	}
 	t.Run("debug on sets the key and recreates the controller's pod", func(t *testing.T) {
 		first := waitPod(t, cs, "")
-		out := plugintest.Execute(c, NewCmd, "debug", "on", name).Stdout(t)
+		out := plugintest.Execute(c, NewCmd, append([]string{"debug", "on", name}, k3stest.Local(c)...)...).Stdout(t)
 		want := "configmap/system-upgrade-controller-config configured (SYSTEM_UPGRADE_CONTROLLER_DEBUG=true)\npod/" + first.Name + " deleted\n"
 		if out != want {
 			t.Errorf("debug on printed:\n%s\nwant:\n%s", out, want)
@@ -124,10 +124,10 @@ deployment.apps/system-upgrade-controller serverside-applied
 		if second.UID == first.UID {
 			t.Error("the pod was not recreated")
 		}
-		if out := plugintest.Execute(c, NewCmd, "debug", "on", name).Stdout(t); out != "configmap/system-upgrade-controller-config unchanged (SYSTEM_UPGRADE_CONTROLLER_DEBUG is already true)\n" {
+		if out := plugintest.Execute(c, NewCmd, append([]string{"debug", "on", name}, k3stest.Local(c)...)...).Stdout(t); out != "configmap/system-upgrade-controller-config unchanged (SYSTEM_UPGRADE_CONTROLLER_DEBUG is already true)\n" {
 			t.Errorf("debug on again printed %q", out)
 		}
-		out = plugintest.Execute(c, NewCmd, "restart", name).Stdout(t)
+		out = plugintest.Execute(c, NewCmd, append([]string{"restart", name}, k3stest.Local(c)...)...).Stdout(t)
 		if out != "pod/"+second.Name+" deleted\n" {
 			t.Errorf("restart printed %q", out)
 		}
@@ -145,7 +145,7 @@ deployment.apps/system-upgrade-controller serverside-applied
 		}
 		pod := pods[0].Name
 		kubectlOut, kubectlErr := runKubectl("logs", "-n", v1alpha1.AgentNamespace, "pod/"+pod, "-c", v1alpha1.UpgradeControllerContainer)
-		r := plugintest.Execute(c, NewCmd, "logs", name)
+		r := plugintest.Execute(c, NewCmd, append([]string{"logs", name}, k3stest.Local(c)...)...)
 		if r.Error != nil || kubectlErr != "" || r.Out != kubectlOut {
 			t.Errorf("logs: %q, %v; kubectl: %q, %q", r.Out, r.Error, kubectlOut, kubectlErr)
 		}
@@ -168,12 +168,12 @@ deployment.apps/system-upgrade-controller serverside-applied
 		k3stest.NewSUC(t, c.Config).PlanStatus(v1alpha1.MasterPlan, "v1.37.3+k3s1", "h", "k3s-server-1")
 		for _, format := range []string{"yaml", "json"} {
 			want, _ := runKubectl("get", "plans", "-n", v1alpha1.AgentNamespace, "-o", format)
-			got := plugintest.Execute(c, NewCmd, "plans", name, "-o", format).Stdout(t)
+			got := plugintest.Execute(c, NewCmd, append([]string{"plans", name, "-o", format}, k3stest.Local(c)...)...).Stdout(t)
 			if got != want || !strings.Contains(got, "k3s-worker-plan") {
 				t.Errorf("-o %s:\n%s\nkubectl:\n%s", format, got, want)
 			}
 		}
-		table := plugintest.Execute(c, NewCmd, "plans", name).Stdout(t)
+		table := plugintest.Execute(c, NewCmd, append([]string{"plans", name}, k3stest.Local(c)...)...).Stdout(t)
 		if !strings.Contains(table, "k3s-master-plan   rancher/k3s-upgrade   v1.37.3+k3s1   1          ") {
 			t.Errorf("table:\n%s", table)
 		}

@@ -2,6 +2,7 @@ package escape
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -82,6 +83,9 @@ func TestHostileTextIsEscaped(t *testing.T) {
 		{"upgrade", "status", name},
 		{"node-config", name},
 	} {
+		if slices.Contains([]string{"capabilities", "upgrade", "node-config"}, args[0]) {
+			args = append(args, k3stest.Local(c)...) // they read the downstream: as the import agent
+		}
 		r := plugintest.Execute(c, plugin.NewCmdImport, args...)
 		if r.Error != nil {
 			t.Fatalf("%s: %v\n%s", args, r.Error, r.Err)

@@ -44,7 +44,8 @@ import (
 const downstreamToken = "hostile-downstream-token-never-shown"
 
 // Knobs for measuring another build (e.g. main's, for the figure before the fix):
-// KIMPORT_HOSTILE_CONTROLLER_BIN runs that binary as the reconciler; KIMPORT_HOSTILE_BOMB_MIB
+// KIMPORT_HOSTILE_CONTROLLER_BIN runs that binary as the reconciler (it is given the gateway's
+// flags: a build from before the gateway refuses them); KIMPORT_HOSTILE_BOMB_MIB
 // and KIMPORT_HOSTILE_LIST_MIB size the bomb (default 1024: 1 GiB of zeros) and the namespace
 // list (default 500).
 func knobs(t *testing.T) (controllerBin string, bombSize, listSize int64) {
@@ -91,7 +92,7 @@ func TestHostileDownstreams(t *testing.T) {
 		controllerBin = bin
 	}
 	webhook := hubenv.StartWebhookProcess(t, hub, bin, port)
-	controller := hubenv.StartControllerProcess(t, hub, controllerBin, "--probe-interval", "1s", "--probe-timeout", "5s")
+	controller := hubenv.StartControllerProcess(t, hub, controllerBin, hubenv.FreePort(t), "--probe-interval", "1s", "--probe-timeout", "5s")
 
 	if out, err := run(cluster.NewCmd, "good", "--mode", "direct", "--kubeconfig", plain.Kubeconfig, "--hub-kubeconfig", hub.Kubeconfig, "--timeout", "2m"); err != nil {
 		t.Fatalf("importing a well-behaved cluster: %v\n%s", err, out)
@@ -154,8 +155,9 @@ func TestHostileDownstreams(t *testing.T) {
 }
 
 // pluginVerbsAreBounded: the verbs that read a downstream refuse the bomb, naming the
-// downstream and the limit, exit 1, and print no token: node-config through the credentials
-// the hub stores, preflight through a kubeconfig of the endpoint.
+// downstream and the limit, exit 1, and print no token: node-config and preflight through a
+// kubeconfig of the endpoint (no plugin verb reads a credential the hub stores; through the
+// hub's gateway the gateway reads the downstream, under its own bounds).
 func pluginVerbsAreBounded(t *testing.T, hub *testenv.Cluster, bomb *endpoint) {
 	t.Helper()
 	kubeconfig := filepath.Join(t.TempDir(), "bomb.kubeconfig")
@@ -168,7 +170,7 @@ func pluginVerbsAreBounded(t *testing.T, hub *testenv.Cluster, bomb *endpoint) {
 		args    []string
 		refusal string
 	}{
-		{nodeconfig.NewCmd, []string{"bomb", "--hub-kubeconfig", hub.Kubeconfig}, "answered GET /api/v1/nodes with more than 32 MiB (decompressed)"},
+		{nodeconfig.NewCmd, []string{"bomb", "--kubeconfig", kubeconfig, "--hub-kubeconfig", hub.Kubeconfig}, "answered GET /api/v1/namespaces/kube-system with more than 32 MiB (decompressed)"},
 		{preflight.NewCmd, []string{"--kubeconfig", kubeconfig, "--hub-kubeconfig", hub.Kubeconfig}, "with more than 32 MiB (decompressed)"},
 	} {
 		out, err := run(c.verb, c.args...)

@@ -7,10 +7,8 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 
 	coordinationv1 "k8s.io/api/coordination/v1"
@@ -20,7 +18,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
-	"github.com/kubectl-import/kubectl-import/internal/testenv"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/plugintest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
@@ -55,36 +52,6 @@ func execute(f common.Factory, newCmd plugintest.NewCmd, args []string) (string,
 	// Shown with -v or on failure: what the user would have seen.
 	testLog(fmt.Sprintf("$ kubectl import %s %s\n%s%s(error: %v)", r.Command, strings.Join(args, " "), r.Out, r.Err, r.Error))
 	return r.Out, r.Err, r.Error
-}
-
-// buildPlugin builds the plugin binary in the background; the returned function waits for it.
-func buildPlugin(t *testing.T) func(*testing.T) string {
-	t.Helper()
-	testenv.SkipShort(t) // its only caller needs control planes: no build to leave running
-	dir := t.TempDir()
-	bin := filepath.Join(dir, "kubectl-import")
-	root, err := testenv.RepoRoot()
-	if err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan error, 1)
-	go func() {
-		cmd := exec.Command("go", "build", "-o", bin, "./cmd/kubectl-import")
-		cmd.Dir = root
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			err = errors.New(string(out) + err.Error())
-		}
-		done <- err
-	}()
-	build := sync.OnceValue(func() error { return <-done })
-	return func(t *testing.T) string {
-		t.Helper()
-		if err := build(); err != nil {
-			t.Fatalf("go build ./cmd/kubectl-import: %v", err)
-		}
-		return bin
-	}
 }
 
 // runBinary runs the built plugin and returns stdout, stderr and the exit code.

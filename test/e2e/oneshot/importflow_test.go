@@ -41,13 +41,13 @@ import (
 // supported minor; the hub is always at the newest). Within a run the subtests share the
 // clusters and run in order; each leaves the state the next one starts from.
 func TestImportFlow(t *testing.T) {
-	binary := buildPlugin(t)
+	binary := hubenv.BuildPlugin(t)
 	for _, version := range testenv.DownstreamVersions() {
 		t.Run("downstreams at "+version, func(t *testing.T) { testImportFlow(t, binary, version) })
 	}
 }
 
-func testImportFlow(t *testing.T, binary func(*testing.T) string, version string) {
+func testImportFlow(t *testing.T, binary func(testing.TB) string, version string) {
 	testLog = func(s string) { t.Log(s) }
 	t.Cleanup(func() { testLog = func(string) {} })
 	t.Setenv("XDG_CONFIG_HOME", t.TempDir()) // init records the hub here
@@ -152,7 +152,7 @@ func testImportFlow(t *testing.T, binary func(*testing.T) string, version string
 		for _, item := range list.Object["items"].([]any) {
 			kinds = append(kinds, item.(map[string]any)["kind"].(string))
 		}
-		if got, want := strings.Join(kinds, " "), "Lease Namespace ClusterRole ServiceAccount ClusterRoleBinding Role RoleBinding ConfigMap ConfigMap "+
+		if got, want := strings.Join(kinds, " "), "Lease Namespace ClusterRole ServiceAccount ClusterRoleBinding Role RoleBinding ConfigMap ServiceAccount ClusterRole ClusterRoleBinding ConfigMap "+
 			"ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding "+
 			"ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ImportedCluster Secret"; got != want {
 			t.Errorf("dry run kinds:\n%s\nwant:\n%s", got, want)
@@ -195,7 +195,7 @@ func testImportFlow(t *testing.T, binary func(*testing.T) string, version string
 			"importedcluster.kimport.dev/k3s-1 serverside-applied", "secret/k3s-1-credentials serverside-applied",
 			"importedcluster.kimport.dev/k3s-1 Active (k3s "+k3s.Version+", 8/8 nodes ready)")
 		assertTokenNotIn(t, hub, "k3s-1", out+errOut)
-		assertImported(t, hub, k3s, 1, counts{"Namespace": 1, "ClusterRoleBinding": 2})
+		assertImported(t, hub, k3s, 1, counts{"Namespace": 1, "ClusterRoleBinding": 3})
 	})
 
 	t.Run("re-run on Active changes nothing; a second name for it is refused", func(t *testing.T) {
@@ -223,7 +223,7 @@ func testImportFlow(t *testing.T, binary func(*testing.T) string, version string
 		if !errors.As(err, &claimed) || claimed.Holder != "k3s-1" {
 			t.Errorf("a second claim on the cluster ID returned %v, want it held by k3s-1", err)
 		}
-		assertImported(t, hub, k3s, 1, counts{"Namespace": 1, "ClusterRoleBinding": 2})
+		assertImported(t, hub, k3s, 1, counts{"Namespace": 1, "ClusterRoleBinding": 3})
 	})
 
 	t.Run("a fault after each step: re-runs converge without duplicates", func(t *testing.T) {
@@ -244,7 +244,7 @@ func testImportFlow(t *testing.T, binary func(*testing.T) string, version string
 			t.Fatal(err)
 		}
 		mustContain(t, "final re-run", out, "importedcluster.kimport.dev/plain-1 ")
-		assertImported(t, hub, plain, 2, counts{"Namespace": 0, "ClusterRoleBinding": 1})
+		assertImported(t, hub, plain, 2, counts{"Namespace": 0, "ClusterRoleBinding": 2})
 	})
 
 	t.Run("delete removes every import object; pre-existing namespaces lose only the label", func(t *testing.T) {
@@ -289,7 +289,7 @@ func testImportFlow(t *testing.T, binary func(*testing.T) string, version string
 		if out, _, err = runCluster("", args...); err != nil || !strings.Contains(out, "importedcluster.kimport.dev/plain-2 unchanged (already Active)") {
 			t.Fatalf("re-run after a fault after the wait: %v\n%s", err, out)
 		}
-		assertImported(t, hub, plain, 1, counts{"Namespace": 0, "ClusterRoleBinding": 2})
+		assertImported(t, hub, plain, 1, counts{"Namespace": 0, "ClusterRoleBinding": 3})
 		if out, _, err := run(deletecmd.NewCmd, "plain-2", "--timeout", "60s"); err != nil {
 			t.Fatalf("%v\n%s", err, out)
 		}
@@ -349,8 +349,9 @@ func assertImported(t *testing.T, hub, ds *testenv.Cluster, n int, extra counts)
 		t.Errorf("hub holds %v, want %d of each", got, n)
 	}
 	// No token Secret: agent tokens are short-lived. Two ConfigMaps: the marker and the etcd
-	// count of the upgrade fence.
-	want := counts{"ClusterRole": 1, "ServiceAccount": 1, "Secret": 0, "Role": 1, "RoleBinding": 1, "ConfigMap": 2}
+	// count of the upgrade fence. The agent's and the gateway impersonator's ServiceAccount
+	// and ClusterRole (and each one's binding: in extra, with the members').
+	want := counts{"ClusterRole": 2, "ServiceAccount": 2, "Secret": 0, "Role": 1, "RoleBinding": 1, "ConfigMap": 2}
 	for k, v := range extra {
 		want[k] = v
 	}
