@@ -204,20 +204,25 @@ run kubectl --kubeconfig "$k3s" get clusterrolebindings -l kimport.dev/member=tr
   -o custom-columns=NAME:.metadata.name,ROLE:.roleRef.name,SUBJECT:.subjects[0].name
 
 step "Projects: a project for team A, and its member bob at work in its namespace and nowhere else"
-bob="$demo/k3s-bob.kubeconfig"
+bob="$demo/hub-bob.kubeconfig"
 run kubectl --kubeconfig "$k3s" create namespace team-a
 run kubectl import projects k3s-prod create team-a --namespace team-a --member User:bob=project-member --member Group:sre=read-only
-echo "The agent binds each member in each namespace of the project (edit for project-member, view for read-only):"
+echo "The agent binds each member in each namespace of the project (edit for project-member, view for"
+echo "read-only) and lets the gateway's impersonator act as them:"
+impersonator=system:serviceaccount:cattle-system:kimport-impersonator
 for _ in $(seq 1 30); do
-  [[ "$(kubectl --kubeconfig "$bob" auth can-i create deployments -n team-a 2>/dev/null || true)" == yes ]] && break; sleep 1
+  [[ "$(kubectl --kubeconfig "$k3s" auth can-i create deployments -n team-a --as bob 2>/dev/null || true)" == yes &&
+     "$(kubectl --kubeconfig "$k3s" auth can-i impersonate users/bob --as "$impersonator" 2>/dev/null || true)" == yes ]] && break
+  sleep 1
 done
 run kubectl import projects k3s-prod
 run kubectl --kubeconfig "$k3s" get rolebindings -n team-a -l kimport.dev/project-member=true \
   -o custom-columns=NAME:.metadata.name,ROLE:.roleRef.name,SUBJECT:.subjects[0].name
-echo "bob, with his own credentials of the downstream (the hub gateway will carry them once it is merged):"
-run kubectl --kubeconfig "$bob" -n team-a create deployment web --image nginx
-run kubectl --kubeconfig "$bob" -n team-a get deployments
-refused kubectl --kubeconfig "$bob" -n kube-system create deployment web --image nginx
+echo "bob is a hub user with no hub rights and no credential of k3s-prod; he comes in through the hub:"
+run env KUBECONFIG="$bob" kubectl import kubeconfig k3s-prod --hub-kubeconfig "$bob" --merge
+run kubectl --kubeconfig "$bob" --context k3s-prod@hub -n team-a create deployment web --image nginx
+run kubectl --kubeconfig "$bob" --context k3s-prod@hub -n team-a get deployments
+refused kubectl --kubeconfig "$bob" --context k3s-prod@hub -n kube-system create deployment web --image nginx
 step "Refused: bob as project-member of System (rights in kube-system are cluster rights; he is no cluster-owner)"
 refused kubectl import projects k3s-prod members System --add User:bob=project-member
 

@@ -68,14 +68,15 @@ func run(dir, version string) error {
 	if err := testenv.CreateNodes(setupCtx, plain.Client, "node", 3, plain.Version, nil); err != nil {
 		return err
 	}
-	// A user without cluster-admin, to show what preflight says to them; and two hub users with
-	// no hub rights at all (client certificates): alice, whom the demo makes a member of
-	// k3s-prod, and eve, who is no member.
+	// A user without cluster-admin, to show what preflight says to them; and hub users with no
+	// hub rights at all (client certificates): alice, whom the demo makes a member of k3s-prod,
+	// bob, whom it makes a member of a project of k3s-prod, and eve, who is no member.
 	users := []struct {
 		c    *testenv.Cluster
 		name string
 		file string
-	}{{k3s, "bob", "k3s-bob.kubeconfig"}, {started[0], "alice", "hub-alice.kubeconfig"}, {started[0], "eve", "hub-eve.kubeconfig"}}
+	}{{k3s, "bob", "k3s-bob.kubeconfig"}, {started[0], "alice", "hub-alice.kubeconfig"},
+		{started[0], "bob", "hub-bob.kubeconfig"}, {started[0], "eve", "hub-eve.kubeconfig"}}
 	for _, u := range users {
 		if _, path, err := u.c.NewUser(u.name, nil); err != nil {
 			return err

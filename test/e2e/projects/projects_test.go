@@ -15,6 +15,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/utils/ptr"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/deletecmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
+	"github.com/kubectl-import/kubectl-import/pkg/plugin/kubeconfig"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/projects"
 )
 
@@ -34,7 +36,8 @@ const syncInterval = 3 * time.Second
 
 // TestProjectMembersAtWork imports a cluster in agent mode (the agent a real process with the
 // downstream ServiceAccount's rights and fence, the hub component with its webhook over TLS),
-// creates two projects with `kubectl import projects`, and then, as the members themselves:
+// creates two projects with `kubectl import projects`, and then, as the members themselves (hub
+// users with no hub rights, through the hub's gateway with `kubectl import kubeconfig`):
 // a project-member creates a Deployment in its project's namespace and is refused in the
 // other project's and in kube-system; a read-only member lists and cannot create; a namespace
 // added to the project later, and one created later with the project label, work within one
@@ -50,7 +53,7 @@ func TestProjectMembersAtWork(t *testing.T) {
 	hub, edge := clusters[0], clusters[1]
 	ctx := context.Background()
 	hubServer := hubenv.New(t, hub)
-	if out, _, err := run(t, initcmd.NewCmd, "--kubeconfig", hub.Kubeconfig, "--webhook-url", hubServer.URL); err != nil {
+	if out, _, err := run(t, initcmd.NewCmd, "--kubeconfig", hub.Kubeconfig, "--webhook-url", hubServer.URL, "--gateway-url", hubServer.GatewayURL); err != nil {
 		t.Fatalf("init: %v\n%s", err, out)
 	}
 	hubServer.Start(t)
@@ -79,10 +82,20 @@ func TestProjectMembersAtWork(t *testing.T) {
 			t.Fatalf("projects %v: %v\n%s%s", args, err, out, errOut)
 		}
 	}
-	dev, viewer := asMember(t, edge, "dev"), asMember(t, edge, "viewer")
-	hubtest.Eventually(t, 2*syncInterval, func() (bool, string) {
-		err := dryRunDeployment(ctx, dev, "team-a-dev")
-		return err == nil, fmt.Sprintf("dev creating a Deployment in team-a-dev: %v; conditions %+v", err, spec(t, hub, "edge-1").Status.Conditions)
+	// The members are hub users with no hub rights; they take their kubeconfigs once the sync
+	// has given the impersonator their names (the verb checks that the gateway lets them in).
+	_, devHub := hub.AddUser(t, "dev", nil)
+	_, viewerHub := hub.AddUser(t, "viewer", nil)
+	var dev, viewer client.Client
+	hubtest.Eventually(t, 30*time.Second, func() (bool, string) {
+		var err error
+		if dev, err = throughTheHub(t, devHub, "edge-1"); err == nil {
+			viewer, err = throughTheHub(t, viewerHub, "edge-1")
+		}
+		if err == nil {
+			err = dryRunDeployment(ctx, dev, "team-a-dev")
+		}
+		return err == nil, fmt.Sprintf("dev creating a Deployment in team-a-dev through the hub: %v; conditions %+v", err, spec(t, hub, "edge-1").Status.Conditions)
 	})
 
 	t.Run("a project-member works in its project's namespace", func(t *testing.T) {
@@ -212,19 +225,21 @@ func TestProjectMembersAtWork(t *testing.T) {
 	})
 }
 
-// asMember is a client of the downstream acting as user. Until the hub gateway is merged, it
-// is the downstream's admin impersonating the user: what the gateway will send on the user's
-// behalf. Switch it to a client of `kubectl import kubeconfig NAME` (the user's own hub
-// credentials, through the gateway) to test the way members really come in.
-var asMember = func(t *testing.T, downstream *testenv.Cluster, user string) client.Client {
+// throughTheHub is how a member really comes in: a hub user runs `kubectl import kubeconfig
+// CLUSTER` with its own hub kubeconfig and uses what it prints, reaching the downstream through
+// the hub's gateway with its own hub credentials; the agent's impersonator acts as the user
+// there, so the downstream's RBAC (the project bindings) decides.
+func throughTheHub(t *testing.T, hubKubeconfig, cluster string) (client.Client, error) {
 	t.Helper()
-	cfg := *downstream.Config
-	cfg.Impersonate.UserName = user
-	c, err := client.New(&cfg, client.Options{Scheme: downstream.Client.Scheme()})
+	out, errOut, err := run(t, kubeconfig.NewCmd, cluster, "--hub-kubeconfig", hubKubeconfig)
 	if err != nil {
-		t.Fatal(err)
+		return nil, fmt.Errorf("kubeconfig %s: %w\n%s", cluster, err, errOut)
 	}
-	return c
+	cfg, err := clientcmd.RESTConfigFromKubeConfig([]byte(out))
+	if err != nil {
+		return nil, fmt.Errorf("the printed kubeconfig: %w\n%s", err, out)
+	}
+	return client.New(cfg, client.Options{})
 }
 
 func deployment(namespace, name string) *appsv1.Deployment {
