@@ -51,12 +51,8 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		return r.finalize(ctx, &ic)
 	}
-	if !controllerutil.ContainsFinalizer(&ic, v1alpha1.Finalizer) {
-		patch := client.MergeFromWithOptions(ic.DeepCopy(), client.MergeFromWithOptimisticLock{})
-		controllerutil.AddFinalizer(&ic, v1alpha1.Finalizer)
-		if err := r.Client.Patch(ctx, &ic, patch); err != nil {
-			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
-		}
+	if err := r.ensureMetadata(ctx, &ic); err != nil {
+		return ctrl.Result{}, err
 	}
 	observed := ic.DeepCopy()
 	ds, err := r.observe(ctx, observed)
@@ -81,6 +77,33 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{RequeueAfter: r.heartbeatCheck(ic.Name)}, nil
 	}
 	return ctrl.Result{RequeueAfter: r.Options.ProbeInterval}, nil
+}
+
+// ensureMetadata adds the cleanup finalizer and makes the label kimport.dev/cluster-id mirror
+// spec.clusterID (the webhook finds a clusterID's holders by it; records stored before it was
+// required get it here), in one patch and only when something is missing.
+func (r *Reconciler) ensureMetadata(ctx context.Context, ic *v1alpha1.ImportedCluster) error {
+	label, has := ic.Labels[v1alpha1.ClusterIDLabel]
+	labelled := label == ic.Spec.ClusterID && has == (ic.Spec.ClusterID != "")
+	if controllerutil.ContainsFinalizer(ic, v1alpha1.Finalizer) && labelled {
+		return nil
+	}
+	patch := client.MergeFromWithOptions(ic.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	controllerutil.AddFinalizer(ic, v1alpha1.Finalizer)
+	if !labelled {
+		if ic.Spec.ClusterID == "" {
+			delete(ic.Labels, v1alpha1.ClusterIDLabel)
+		} else {
+			if ic.Labels == nil {
+				ic.Labels = map[string]string{}
+			}
+			ic.Labels[v1alpha1.ClusterIDLabel] = ic.Spec.ClusterID
+		}
+	}
+	if err := r.Client.Patch(ctx, ic, patch); err != nil {
+		return fmt.Errorf("adding the finalizer and the %s label: %w", v1alpha1.ClusterIDLabel, err)
+	}
+	return nil
 }
 
 // errNoCredentials marks credentials that are missing or unusable: waiting will not help

@@ -62,6 +62,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, o Options) (manager.Manag
 		Cache:                         controller.CacheOptions(),
 		Metrics:                       metrics,
 		HealthProbeBindAddress:        o.ProbeAddr,
+		PprofBindAddress:              o.PprofAddr,
 		LeaderElection:                o.LeaderElect,
 		LeaderElectionID:              leaderElectionID,
 		LeaderElectionNamespace:       v1alpha1.HubNamespace,
@@ -105,10 +106,11 @@ func NewManager(ctx context.Context, cfg *rest.Config, o Options) (manager.Manag
 // setupWebhook indexes the cache now and registers the validator once the certificate is in
 // place; the returned check is ready only when the webhook server serves.
 func setupWebhook(ctx context.Context, mgr manager.Manager, o Options) (healthz.Checker, error) {
-	if err := admission.IndexClusterID(ctx, mgr); err != nil {
+	writers, err := statusWriters(ctx, mgr.GetConfig(), o)
+	if err != nil {
 		return nil, err
 	}
-	writers, err := statusWriters(ctx, mgr.GetConfig(), o)
+	wh, err := admission.New(ctx, mgr, writers)
 	if err != nil {
 		return nil, err
 	}
@@ -127,9 +129,7 @@ func setupWebhook(ctx context.Context, mgr manager.Manager, o Options) (healthz.
 		case <-ctx.Done():
 			return nil
 		}
-		if err := admission.Register(mgr, writers); err != nil {
-			return fmt.Errorf("registering the admission webhook: %w", err)
-		}
+		wh.Register(mgr.GetWebhookServer())
 		serving.Store(true)
 		<-ctx.Done()
 		return nil
@@ -141,7 +141,7 @@ func setupWebhook(ctx context.Context, mgr manager.Manager, o Options) (healthz.
 		if !serving.Load() {
 			return errors.New("the webhook's serving certificate is not ready yet")
 		}
-		if !mgr.GetCache().WaitForCacheSync(req.Context()) {
+		if !wh.Synced(req.Context()) {
 			return errors.New("the ImportedCluster cache has not synced")
 		}
 		return mgr.GetWebhookServer().StartedChecker()(req)
