@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -112,6 +113,13 @@ func (h *hub) start(b *testing.B, procs *started, bin, user string, args ...stri
 	probePort := hubenv.FreePort(b)
 	cmd := exec.Command(bin, append([]string{"--kubeconfig", kubeconfig, "--metrics-bind-address", "0",
 		"--health-probe-bind-address", fmt.Sprintf("127.0.0.1:%d", probePort)}, args...)...)
+	// As deployed: the container's environment (GOMAXPROCS) and GOMEMLIMIT at its memory limit.
+	deployment := v1alpha1.ControllerComponent
+	if slices.Contains(args, "--disable-reconciler") {
+		deployment = v1alpha1.WebhookComponent
+	}
+	cmd.Env = append(append(os.Environ(), hubenv.DeployedEnv(b, deployment)...),
+		"GOMEMLIMIT="+strconv.FormatInt(hubenv.DeployedMemoryLimit(b, deployment), 10))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {

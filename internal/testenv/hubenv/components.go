@@ -57,7 +57,7 @@ func startComponent(t testing.TB, hub *testenv.Cluster, bin, deployment string, 
 	}
 	c := &Component{ProbeAddr: fmt.Sprintf("127.0.0.1:%d", FreePort(t)), MemoryLimit: DeployedMemoryLimit(t, deployment)}
 	args = append([]string{"--kubeconfig", kubeconfig, "--health-probe-bind-address", c.ProbeAddr, "--metrics-bind-address", "0"}, args...)
-	env := append(deployedEnv(t, deployment), "GOMEMLIMIT="+strconv.FormatInt(c.MemoryLimit, 10))
+	env := append(DeployedEnv(t, deployment), "GOMEMLIMIT="+strconv.FormatInt(c.MemoryLimit, 10))
 	c.Process = StartProcess(t, deployment, bin, env, args...)
 	waitReady(t, deployment, c.ProbeAddr, 90*time.Second, func(d time.Duration) (bool, error) {
 		exited, err := c.Exited(d)
@@ -81,9 +81,9 @@ func DeployedMemoryLimit(t testing.TB, name string) int64 {
 	return limit.Value()
 }
 
-// deployedEnv is the environment the container of Deployment name in deploy/base sets by value
+// DeployedEnv is the environment the container of Deployment name in deploy/base sets by value
 // (GOMAXPROCS, for one), as NAME=VALUE.
-func deployedEnv(t testing.TB, name string) []string {
+func DeployedEnv(t testing.TB, name string) []string {
 	t.Helper()
 	var env []string
 	for _, e := range deployedContainer(t, name).Env {
