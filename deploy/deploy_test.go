@@ -33,6 +33,12 @@ func TestBaseAppliesToARealAPIServer(t *testing.T) {
 		"poddisruptionbudget.policy/kimport-controller created (server dry run)",
 		"validatingwebhookconfiguration.admissionregistration.k8s.io/kimport-webhook created (server dry run)",
 		"poddisruptionbudget.policy/kimport-webhook created (server dry run)",
+		"apiservice.apiregistration.k8s.io/v1alpha1.gateway.kimport.dev created (server dry run)",
+		"service/kimport-gateway created (server dry run)",
+		"rolebinding.rbac.authorization.k8s.io/kimport-controller-authentication-reader created (server dry run)",
+		"clusterrolebinding.rbac.authorization.k8s.io/kimport-controller-auth-delegator created (server dry run)",
+		"clusterrolebinding.rbac.authorization.k8s.io/kimport-gateway-member created (server dry run)",
+		"clusterrole.rbac.authorization.k8s.io/kimport-inventory-consumer created (server dry run)",
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("dry run lacks %q:\n%s", want, out)
@@ -40,8 +46,8 @@ func TestBaseAppliesToARealAPIServer(t *testing.T) {
 	}
 }
 
-// TestCertManagerOverlay: the overlay asks cert-manager for the certificate and turns the
-// webhook's own rotation off.
+// TestCertManagerOverlay: the overlay asks cert-manager for the webhook's and the gateway's
+// certificates and turns their own rotation off.
 func TestCertManagerOverlay(t *testing.T) {
 	root, err := testenv.RepoRoot()
 	if err != nil {
@@ -51,7 +57,8 @@ func TestCertManagerOverlay(t *testing.T) {
 	if err != nil {
 		t.Fatalf("kubectl kustomize: %v\n%s", err, out)
 	}
-	for _, want := range []string{"cert-manager.io/inject-ca-from: kimport-system/kimport-webhook", "- --cert-rotation=false", "kind: Certificate", "secretName: kimport-webhook-tls"} {
+	for _, want := range []string{"cert-manager.io/inject-ca-from: kimport-system/kimport-webhook", "- --cert-rotation=false", "kind: Certificate", "secretName: kimport-webhook-tls",
+		"cert-manager.io/inject-ca-from: kimport-system/kimport-gateway", "- --gateway-cert-rotation=false", "secretName: kimport-gateway-tls", "- client auth"} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("overlay lacks %q", want)
 		}

@@ -97,14 +97,14 @@ for _ in $(seq 1 240); do [[ -f "$demo/ready" ]] && break; kill -0 "${pids[0]}" 
 run kubectl --kubeconfig "$k3s" get nodes -o wide
 
 port=${DEMO_WEBHOOK_PORT:-19443}
-step "Install the hub (CRD, kimport-system, RBAC, admission webhook configuration) and record it"
-run kubectl import init --kubeconfig "$hub" --webhook-url "https://localhost:$port"
+step "Install the hub (CRD, kimport-system, RBAC, admission webhook configuration, the gateway's APIService) and record it"
+run kubectl import init --kubeconfig "$hub" --webhook-url "https://localhost:$port" --gateway-url "https://localhost:$((port+3))"
 
 step "Run the hub component as deployed: admission and the reconciler as two local processes"
 echo "Each runs as its own ServiceAccount with the rights init granted it (kimport-webhook: admission;"
-echo "kimport-controller: the reconciler), its memory bounded as in its Deployment. The webhook bootstraps"
-echo "its own CA and serving certificate, injects the CA into the webhook configuration, and the hub's API"
-echo "server calls it over verified TLS. An agent-mode cluster whose heartbeat is 6s old"
+echo "kimport-controller: the reconciler and the hub gateway), its memory bounded as in its Deployment. Each"
+echo "bootstraps its own CA and serving certificate and injects the CA where the hub's API server reads it"
+echo "(the webhook configuration; the gateway's APIService): the hub calls both over verified TLS. An agent-mode cluster whose heartbeat is 6s old"
 echo "(--agent-heartbeat-grace) turns Unavailable; the hub publishes that in each heartbeat Lease,"
 echo "and the agents renew every third of it (here every 2s)."
 sa_kubeconfig "$hub" kimport-system kimport-webhook "$demo/kimport-webhook.kubeconfig"
@@ -119,6 +119,8 @@ GOMEMLIMIT=256MiB bin/webhook --kubeconfig "$demo/kimport-webhook.kubeconfig" --
 pids+=($!)
 GOMEMLIMIT=256MiB bin/webhook --kubeconfig "$demo/kimport-controller.kubeconfig" --disable-webhook --leader-elect \
   --metrics-secure=false --metrics-bind-address 127.0.0.1:0 --health-probe-bind-address 127.0.0.1:$((port+2)) \
+  --gateway-host 127.0.0.1 --gateway-port $((port+3)) --gateway-peer-port $((port+4)) --gateway-cert-dir "$demo/gateway-certs" \
+  --sync-cert-files --gateway-cert-dns-names kimport-gateway.kimport-system.svc,localhost \
   --probe-interval 2s --agent-heartbeat-grace 6s > "$demo/controller.log" 2>&1 &
 pids+=($!)
 for component in "webhook $((port+1))" "controller $((port+2))"; do

@@ -97,9 +97,6 @@ type Options struct {
 	// Audit makes the API server write an audit log (every request, metadata level) to
 	// Cluster.AuditLog.
 	Audit bool
-	// FrontProxy enables the aggregation layer (requestheader CA, front-proxy client
-	// certificate), so that APIServices can be served: Cluster.FrontProxy.
-	FrontProxy bool
 	// APIServerFlags are more kube-apiserver flags (name without dashes → value).
 	APIServerFlags map[string]string
 }
@@ -115,7 +112,8 @@ type Cluster struct {
 	Dir        string
 	// AuditLog is the API server's audit log when Options.Audit was set.
 	AuditLog string
-	// FrontProxy is the aggregation layer when Options.FrontProxy was set.
+	// FrontProxy is the aggregation layer (requestheader CA, front-proxy client certificate),
+	// as every real cluster has it: APIServices can be served, the hub gateway's among them.
 	FrontProxy *FrontProxy
 
 	env *envtest.Environment
@@ -244,15 +242,12 @@ func StartCluster(opts Options) (*Cluster, error) {
 		auditLog = filepath.Join(opts.Dir, opts.Name+"-audit.log")
 		env.ControlPlane.APIServer.Configure().Set("audit-policy-file", policy).Set("audit-log-path", auditLog)
 	}
-	var fp *FrontProxy
-	if opts.FrontProxy {
-		var flags map[string]string
-		if fp, flags, err = frontProxy(certDir); err != nil {
-			return nil, err
-		}
-		for k, v := range flags {
-			env.ControlPlane.APIServer.Configure().Set(k, v)
-		}
+	fp, flags, err := frontProxy(certDir)
+	if err != nil {
+		return nil, err
+	}
+	for k, v := range flags {
+		env.ControlPlane.APIServer.Configure().Set(k, v)
 	}
 	for k, v := range opts.APIServerFlags {
 		env.ControlPlane.APIServer.Configure().Set(k, v)

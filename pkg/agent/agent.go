@@ -44,6 +44,11 @@ func ClusterRules() []rbacv1.PolicyRule {
 		// bind only the roles members may get, so the agent can grant nothing else.
 		{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"},
 			Verbs: []string{"bind"}, ResourceNames: []string{"cluster-admin", "view"}},
+		// The gateway's impersonator: the sync keeps its ClusterRole in step with the members.
+		// escalate, because it holds none of the impersonation it grants; the fence allows
+		// only impersonation of member-like names (ImpersonatorRules).
+		{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"},
+			Verbs: []string{"get", "update", "escalate"}, ResourceNames: []string{v1alpha1.ImpersonatorClusterRole}},
 		// Deleting its own ClusterRole is the agent's last act on disconnect: every other
 		// import object is owned by it, so the garbage collector removes the rest.
 		{APIGroups: []string{"rbac.authorization.k8s.io"}, Resources: []string{"clusterroles"},
@@ -66,8 +71,10 @@ func NamespaceRules() []rbacv1.PolicyRule {
 		{APIGroups: []string{"apps"}, Resources: []string{"deployments"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch"}},
 		{APIGroups: []string{"batch"}, Resources: []string{"jobs"}, Verbs: []string{"get", "list", "watch"}},
 		{APIGroups: []string{v1alpha1.PlanGVR.Group}, Resources: []string{"plans"}, Verbs: []string{"get", "list", "watch", "create", "update", "patch", "delete"}},
-		// Its own short-lived token, renewed by the hub before it expires (TokenRequest).
-		{APIGroups: []string{""}, Resources: []string{"serviceaccounts/token"}, Verbs: []string{"create"}, ResourceNames: []string{v1alpha1.AgentServiceAccount}},
+		// Its own short-lived token, renewed by the hub before it expires (TokenRequest), and
+		// the gateway impersonator's (at most an hour: the fence).
+		{APIGroups: []string{""}, Resources: []string{"serviceaccounts/token"}, Verbs: []string{"create"},
+			ResourceNames: []string{v1alpha1.AgentServiceAccount, v1alpha1.ImpersonatorServiceAccount}},
 		// Agent mode: the agent renews the hub token in its hub Secret (the fence lets it
 		// change data.token alone) ...
 		{APIGroups: []string{""}, Resources: []string{"secrets"}, Verbs: []string{"get", "update", "patch"}, ResourceNames: []string{v1alpha1.AgentHubSecret}},
@@ -124,6 +131,7 @@ func Objects(reg Registration) (ns *corev1.Namespace, cr *rbacv1.ClusterRole, re
 			v1alpha1.MarkerClusterName: reg.ClusterName, v1alpha1.MarkerClusterID: reg.ClusterID,
 		}},
 	}
+	rest = append(rest, impersonatorObjects(meta)...)
 	// Last: the fence that narrows what the agent's RBAC allows (policy.go), and the upgrade
 	// rules it holds for plans, after the etcd count they read (upgradefence.go).
 	policy, binding := Policy(reg.ClusterName)
@@ -154,7 +162,7 @@ func MemberBinding(cluster string, m v1alpha1.Member) *rbacv1.ClusterRoleBinding
 	return &rbacv1.ClusterRoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Name: MemberBindingName(m), Labels: labels,
 			Annotations: map[string]string{"kimport.dev/member": string(m.Kind) + ":" + m.Name + "=" + string(m.Role)}},
-		Subjects: []rbacv1.Subject{{Kind: string(m.Kind), Name: m.Name, APIGroup: rbacv1.GroupName}},
+		Subjects: memberSubjects(m),
 		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: DownstreamRoles[m.Role]},
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/utils/ptr"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/heartbeat"
@@ -22,8 +23,8 @@ import (
 // Agent mode: the agent in the downstream dials out to the hub and authenticates there as its
 // own ServiceAccount, v1alpha1.AgentName(cluster) in v1alpha1.HubNamespace. HubIdentity is
 // everything that identity may touch in the hub, by name: its own ImportedCluster (and its
-// status), its heartbeat Lease, its next token, and the bootstrap Secret it deletes once it
-// has that token. The webhook narrows the status write further (validate.StatusWrite); the
+// status), its heartbeat Lease, its next token, the bootstrap Secret it deletes once it has
+// that token, and its cluster's tunnel to the hub gateway (clusters/attach). The webhook narrows the status write further (validate.StatusWrite); the
 // hub's policies narrow the Lease update to its renewal (deploy/base/heartbeat-policy.yaml)
 // and every token request to TokenRequest (deploy/base/token-policy.yaml).
 
@@ -44,7 +45,7 @@ const (
 var importedClusters = v1alpha1.GroupVersion.Group
 
 // HubClusterRules are the cluster-wide rights of the agent of cluster in the hub: its own
-// ImportedCluster alone. list and watch with resourceNames are allowed when the client lists
+// ImportedCluster alone, and its own cluster's tunnel to the gateway. list and watch with resourceNames are allowed when the client lists
 // with the field selector metadata.name=cluster.
 func HubClusterRules(cluster string) []rbacv1.PolicyRule {
 	return []rbacv1.PolicyRule{
@@ -52,6 +53,10 @@ func HubClusterRules(cluster string) []rbacv1.PolicyRule {
 			Verbs: []string{"get", "list", "watch"}, ResourceNames: []string{cluster}},
 		{APIGroups: []string{importedClusters}, Resources: []string{"importedclusters/status"},
 			Verbs: []string{"get", "update", "patch"}, ResourceNames: []string{cluster}},
+		// Opening the cluster's tunnel to the hub gateway (an upgrade of a get); the gateway
+		// checks again that the caller is this cluster's agent.
+		{APIGroups: []string{gatewayapi.Group}, Resources: []string{gatewayapi.Resource + "/" + gatewayapi.AttachSubresource},
+			Verbs: []string{"get"}, ResourceNames: []string{cluster}},
 	}
 }
 

@@ -58,6 +58,7 @@ func TestHubIdentity(t *testing.T) {
 	wantCluster := []rbacv1.PolicyRule{
 		rule("kimport.dev", "importedclusters", []string{"edge"}, "get", "list", "watch"),
 		rule("kimport.dev", "importedclusters/status", []string{"edge"}, "get", "update", "patch"),
+		rule("gateway.kimport.dev", "clusters/attach", []string{"edge"}, "get"),
 	}
 	wantNS := []rbacv1.PolicyRule{
 		rule("coordination.k8s.io", "leases", []string{"cluster-edge"}, "get", "update", "patch"),

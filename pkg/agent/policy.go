@@ -1,9 +1,13 @@
 package agent
 
 import (
+	"strconv"
+	"time"
+
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 )
 
@@ -38,8 +42,8 @@ func Policy(cluster string) (*admissionregistrationv1.ValidatingAdmissionPolicy,
 		Spec: admissionregistrationv1.ValidatingAdmissionPolicySpec{
 			FailurePolicy: &fail,
 			MatchConstraints: &admissionregistrationv1.MatchResources{ResourceRules: []admissionregistrationv1.NamedRuleWithOperations{
-				rule("rbac.authorization.k8s.io", "clusterrolebindings"),
-				rule("", "namespaces", "configmaps", "pods", "secrets"),
+				rule("rbac.authorization.k8s.io", "clusterrolebindings", "clusterroles"),
+				rule("", "namespaces", "configmaps", "pods", "secrets", "serviceaccounts/token"),
 				rule("coordination.k8s.io", "leases"),
 				rule("apps", "deployments"),
 				rule(v1alpha1.PlanGVR.Group, "plans"),
@@ -55,6 +59,12 @@ func Policy(cluster string) (*admissionregistrationv1.ValidatingAdmissionPolicy,
 				validation(crbRoleRule, "a member ClusterRoleBinding may only bind ClusterRole cluster-admin or view"),
 				validation(crbSubjectRule, "a member ClusterRoleBinding may only name Users and Groups: no system: Group, no system: User "+
 					"other than system:serviceaccount:<namespace>:<name>, and never the agent itself"),
+				validation(clusterRoleRule, "the agent may only delete its own ClusterRole "+v1alpha1.AgentClusterRole+" and update ClusterRole "+v1alpha1.ImpersonatorClusterRole+
+					" to impersonate, by name, users that are not system: users (but "+gatewayapi.GroupMemberUser+"), groups that are not system: groups and the user extra "+
+					gatewayapi.HubUserExtra+", nothing else; its labels, annotations, owners and finalizers stay and it aggregates nothing"),
+				validation(tokenRule, "the agent may only request tokens of serviceaccounts "+v1alpha1.AgentNamespace+"/"+v1alpha1.AgentServiceAccount+" and "+
+					v1alpha1.AgentNamespace+"/"+v1alpha1.ImpersonatorServiceAccount+", the impersonator's for at most "+strconv.Itoa(int(ImpersonatorMaxTokenLifetime/time.Second))+
+					" seconds (spec.expirationSeconds)"),
 				validation(namespaceRule, "the agent may only set or remove the label "+v1alpha1.ProjectLabel+
 					" of a namespace; every other label, annotation, owner, finalizer and the spec must stay"),
 				validation(configMapRule, "in "+v1alpha1.AgentNamespace+" the agent may only update data."+v1alpha1.MarkerHubPhase+" of configmap "+v1alpha1.MarkerConfigMap+
@@ -175,6 +185,27 @@ var (
 		"variables.name in [" + q(v1alpha1.ClusterIDProperty) + ", " + q(v1alpha1.ClusterSetProperty) + "] && " +
 		"variables.labels[?" + q(v1alpha1.ManagedByLabel) + "].orValue('') == " + q(v1alpha1.ManagedByValue) + " && " +
 		"(request.operation != 'UPDATE' || variables.oldLabels[?" + q(v1alpha1.ManagedByLabel) + "].orValue('') == " + q(v1alpha1.ManagedByValue) + "))"
+
+	// The impersonator's ClusterRole holds what ImpersonatorRules makes, in any order: each
+	// rule impersonate only, on users or groups by name (never a system: group, never a
+	// system: user but the group members' placeholder: ServiceAccounts are system: users), or
+	// on the one user extra. Its own ClusterRole the agent may delete (disconnecting), nothing
+	// else. (RBAC gives no create of ClusterRoles; escalate and update of the impersonator's.)
+	clusterRoleRule = "variables.resource != 'rbac.authorization.k8s.io/clusterroles' || (request.operation == 'DELETE' ? variables.name == " + q(v1alpha1.AgentClusterRole) + " : (" +
+		"request.operation == 'UPDATE' && variables.name == " + q(v1alpha1.ImpersonatorClusterRole) + " && variables.metaKept && variables.newLabels == variables.oldLabels && " +
+		"!has(object.aggregationRule) && (type(object.?rules.orValue([])) == null_type ? [] : object.rules).all(r, r.verbs == ['impersonate'] && !has(r.nonResourceURLs) && (" +
+		"(r.apiGroups == [''] && r.resources == ['users'] && r.?resourceNames.orValue([]).size() > 0 && " +
+		"r.resourceNames.all(n, !n.startsWith('system:') || n == " + q(gatewayapi.GroupMemberUser) + ")) || " +
+		"(r.apiGroups == [''] && r.resources == ['groups'] && r.?resourceNames.orValue([]).size() > 0 && r.resourceNames.all(n, !n.startsWith('system:'))) || " +
+		"(r.apiGroups == ['authentication.k8s.io'] && r.resources == [" + q(userExtrasResource) + "])))))"
+
+	// Tokens: its own (the hub renews it in direct mode) and the impersonator's, short. (The
+	// API server fills in its own audiences before admission, so they cannot be checked here;
+	// a token for another audience impersonates no one.) request.name is the ServiceAccount's; a TokenRequest
+	// has no name of its own.
+	tokenRule = "variables.resource != '/serviceaccounts' || (request.subResource == 'token' && request.operation == 'CREATE' && request.namespace == " + q(v1alpha1.AgentNamespace) + " && " +
+		"(request.name == " + q(v1alpha1.AgentServiceAccount) + " || (request.name == " + q(v1alpha1.ImpersonatorServiceAccount) + " && " +
+		"object.spec.?expirationSeconds.orValue(0) > 0 && object.spec.expirationSeconds <= " + strconv.Itoa(int(ImpersonatorMaxTokenLifetime/time.Second)) + ")))"
 
 	leaseRule = "variables.resource != 'coordination.k8s.io/leases' || (request.namespace == " + q(v1alpha1.AgentNamespace) + " && " +
 		"variables.name == " + q(v1alpha1.AgentLeaderElection) + ")"

@@ -132,6 +132,7 @@ func testFence(t *testing.T, version string) {
 	t.Run("hub secret", f.hubSecret)
 	t.Run("leases", f.leases)
 	t.Run("clusterproperties", f.clusterProperties)
+	t.Run("the gateway's impersonator", f.impersonator)
 
 	t.Run("others are not fenced", func(t *testing.T) {
 		cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "other", Namespace: v1alpha1.AgentNamespace}}

@@ -1,7 +1,8 @@
 // Package agentrun is kimport-agent: the controller that runs inside a downstream cluster in
 // agent mode. It dials out to the hub as its own hub ServiceAccount, renews a heartbeat Lease
 // there, runs the shared synchronisation (pkg/clustersync) against its own cluster and
-// reports status to its ImportedCluster; on deletion it cleans the downstream, reports it
+// reports status to its ImportedCluster, and holds the cluster's tunnel to the hub gateway,
+// forwarding the gateway's requests as the impersonator (pkg/gateway/agentlink); on deletion it cleans the downstream, reports it
 // and removes itself. The hub needs no route to the downstream and holds no credential of it.
 package agentrun
 

@@ -23,6 +23,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
 	"github.com/kubectl-import/kubectl-import/pkg/dsclient"
+	"github.com/kubectl-import/kubectl-import/pkg/gateway/agentlink"
 	"github.com/kubectl-import/kubectl-import/pkg/hubcreds"
 )
 
@@ -34,6 +35,12 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 	}
 	logger := log.FromContext(ctx).WithName(v1alpha1.AgentComponent)
 	ctx = log.IntoContext(ctx, logger)
+	// The gateway's requests reach the downstream as the impersonator, whose tokens the
+	// agent's own credential only requests.
+	impersonator, err := dsclient.Impersonator(dsCfg, dsclient.Gateway(v1alpha1.AgentComponent))
+	if err != nil {
+		return err
+	}
 	dsCfg = dsclient.Config(dsCfg, dsclient.Agent)
 	ds, err := clustersync.Connect(dsCfg, "from inside the cluster", "by kimport-agent", o.ProbeTimeout)
 	if err != nil {
@@ -85,6 +92,10 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 			return Heartbeat(ctx, hubCS.CoordinationV1(), cred.cluster)
 		},
 		func(ctx context.Context) error { return cred.keepRenewed(ctx, o.TokenLifetime, o.renewBefore()) },
+		// The cluster's tunnel to the hub gateway, dialled with the renewing hub token.
+		func(ctx context.Context) error {
+			return agentlink.Run(ctx, agentlink.Options{Cluster: cred.cluster, Hub: hubCfg, Downstream: impersonator, Log: logger.WithName("gateway")})
+		},
 	} {
 		if err := mgr.Add(run); err != nil {
 			return err

@@ -71,7 +71,8 @@ func LeftBehind(ic *v1alpha1.ImportedCluster) string {
 	if len(namespaces) > 0 {
 		parts = append(parts, fmt.Sprintf("label %s on namespaces %s", v1alpha1.ProjectLabel, strings.Join(namespaces, ", ")))
 	}
-	agentObjects := "ServiceAccount " + v1alpha1.AgentServiceAccount + ", whose tokens end with it, ClusterRoleBinding, Role, RoleBinding, ConfigMap " + v1alpha1.MarkerConfigMap
+	agentObjects := "ServiceAccount " + v1alpha1.AgentServiceAccount + ", whose tokens end with it, ClusterRoleBinding, Role, RoleBinding, ConfigMap " + v1alpha1.MarkerConfigMap +
+		", the gateway's impersonator (ServiceAccount, ClusterRole and ClusterRoleBinding " + v1alpha1.ImpersonatorClusterRole + ")"
 	if ic.Spec.AgentMode() {
 		agentObjects += ", the agent Deployment kimport-agent and its hub Secret kimport-agent-hub"
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
@@ -24,7 +25,8 @@ func memberSelector(cluster string) string {
 }
 
 // applyMembers makes the downstream member ClusterRoleBindings exactly those of spec.members
-// whose subject validate.Subject accepts. The webhook refuses the others, but one may have been
+// whose subject validate.Subject accepts, and the gateway's impersonator able to impersonate
+// exactly them (applyImpersonator). The webhook refuses the others, but one may have been
 // stored while it was down: it gets no binding (an existing one is deleted) and, once the
 // rest is applied, the error names it.
 func applyMembers(ctx context.Context, cs kubernetes.Interface, cluster string, members []v1alpha1.Member) error {
@@ -55,6 +57,9 @@ func applyMembers(ctx context.Context, cs kubernetes.Interface, cluster string, 
 		if err := crbs.Delete(ctx, b.Name, metav1.DeleteOptions{}); err != nil && !apierrors.IsNotFound(err) {
 			return fmt.Errorf("deleting ClusterRoleBinding %s of a removed member: %w", b.Name, err)
 		}
+	}
+	if err := applyImpersonator(ctx, cs, members); err != nil {
+		return err
 	}
 	if len(refused) > 0 {
 		// The condition message must stay short whatever the number of members.
@@ -124,4 +129,26 @@ func mergeInto(dst, src map[string]string) map[string]string {
 	}
 	maps.Copy(dst, src)
 	return dst
+}
+
+// applyImpersonator gives the gateway's impersonator the rules of these members
+// (agent.ImpersonatorRules), when they changed. An import made before the gateway has no
+// impersonator: nothing to keep in step (re-running the import adds it).
+func applyImpersonator(ctx context.Context, cs kubernetes.Interface, members []v1alpha1.Member) error {
+	roles := cs.RbacV1().ClusterRoles()
+	role, err := roles.Get(ctx, v1alpha1.ImpersonatorClusterRole, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	} else if err != nil {
+		return fmt.Errorf("reading ClusterRole %s (the gateway's impersonator): %w", v1alpha1.ImpersonatorClusterRole, err)
+	}
+	want := agent.ImpersonatorRules(members)
+	if equality.Semantic.DeepEqual(role.Rules, want) {
+		return nil
+	}
+	role.Rules = want
+	if _, err := roles.Update(ctx, role, metav1.UpdateOptions{FieldManager: v1alpha1.FieldManager}); err != nil {
+		return fmt.Errorf("updating ClusterRole %s (the gateway's impersonator) to the members: %w", v1alpha1.ImpersonatorClusterRole, err)
+	}
+	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/fake"
 
@@ -40,7 +42,7 @@ func TestApplyMembersSkipsRefusedSubjects(t *testing.T) {
 		}
 	}
 	slices.Sort(subjects)
-	if w := []string{"User:alice=cluster-admin", "User:system:serviceaccount:ci:deployer=cluster-admin"}; !slices.Equal(subjects, w) {
+	if w := []string{"User:alice=cluster-admin", "User:kimport:hub:system:serviceaccount:ci:deployer=cluster-admin", "User:system:serviceaccount:ci:deployer=cluster-admin"}; !slices.Equal(subjects, w) {
 		t.Errorf("bindings for %q, want %q", subjects, w)
 	}
 
@@ -55,5 +57,47 @@ func TestApplyMembersSkipsRefusedSubjects(t *testing.T) {
 	}
 	if list, _ := cs.RbacV1().ClusterRoleBindings().List(ctx, metav1.ListOptions{}); len(list.Items) != 0 {
 		t.Errorf("%d bindings left, want none", len(list.Items))
+	}
+}
+
+// The impersonator's ClusterRole follows the members, written only when it changes; an
+// import made before the gateway (no such ClusterRole) is left as it is.
+func TestApplyMembersKeepsTheImpersonatorInStep(t *testing.T) {
+	ctx := context.Background()
+	role := &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: v1alpha1.ImpersonatorClusterRole}}
+	cs := fake.NewClientset(role)
+	alice := v1alpha1.Member{Kind: v1alpha1.MemberUser, Name: "alice", Role: v1alpha1.RoleOwner}
+	sre := v1alpha1.Member{Kind: v1alpha1.MemberGroup, Name: "sre", Role: v1alpha1.RoleMember}
+	rules := func() []rbacv1.PolicyRule {
+		got, err := cs.RbacV1().ClusterRoles().Get(ctx, v1alpha1.ImpersonatorClusterRole, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got.Rules
+	}
+	updates := func() int {
+		n := 0
+		for _, a := range cs.Actions() {
+			if a.GetVerb() == "update" && a.GetResource().Resource == "clusterroles" {
+				n++
+			}
+		}
+		return n
+	}
+	for i, members := range [][]v1alpha1.Member{{alice}, {alice}, {alice, sre}, nil} {
+		if err := applyMembers(ctx, cs, "prod", members); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := rules(), agent.ImpersonatorRules(members); !equality.Semantic.DeepEqual(got, want) {
+			t.Errorf("step %d: rules %+v, want %+v", i, got, want)
+		}
+	}
+	if n := updates(); n != 3 {
+		t.Errorf("%d updates of the ClusterRole for 3 changes", n)
+	}
+
+	old := fake.NewClientset()
+	if err := applyMembers(ctx, old, "prod", []v1alpha1.Member{alice}); err != nil {
+		t.Errorf("an import without the impersonator: %v", err)
 	}
 }

@@ -68,11 +68,21 @@ func Config(base *rest.Config, r Reader) *rest.Config {
 // FromCredentials reaches the downstream the hub stores credentials of, as the import agent
 // with the CA pinned, as r.
 func FromCredentials(c hubcreds.Credentials, r Reader) *rest.Config {
-	return Config(&rest.Config{
+	return Config(credentialsConfig(c), r)
+}
+
+// ImpersonatorFromCredentials reaches the downstream the hub stores credentials of as the
+// gateway's impersonator (Impersonator), with the CA pinned, as r.
+func ImpersonatorFromCredentials(c hubcreds.Credentials, r Reader) (*rest.Config, error) {
+	return Impersonator(credentialsConfig(c), r)
+}
+
+func credentialsConfig(c hubcreds.Credentials) *rest.Config {
+	return &rest.Config{
 		Host:            c.Server,
 		BearerToken:     c.Token,
 		TLSClientConfig: rest.TLSClientConfig{CAData: c.CAData},
 		QPS:             50,
 		Burst:           100,
-	}, r)
+	}
 }

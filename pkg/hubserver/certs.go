@@ -3,6 +3,7 @@ package hubserver
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -27,18 +28,40 @@ const (
 // rotatorSeq numbers the rotators of a process that skips controller name validation.
 var rotatorSeq atomic.Int64
 
-// addCertRotation runs open-policy-agent/cert-controller: it keeps a CA and a serving
-// certificate in the Secret, renews them before they expire and injects the CA into the
-// ValidatingWebhookConfiguration; ready closes once the files are in CertDir and the CA is
-// injected. Every replica runs it (no leader election): each needs its files.
-func addCertRotation(mgr manager.Manager, o Options, ready chan struct{}) error {
-	key := types.NamespacedName{Namespace: v1alpha1.HubNamespace, Name: CertSecretName}
+// rotation is one serving certificate kept by cert-controller: its Secret, the files it is
+// read from, its names, and where its CA is injected.
+type rotation struct {
+	secret, caName, fieldOwner string
+	// controllerName is the rotator's controller ("" for cert-controller's default).
+	controllerName string
+	dir            string
+	dnsNames       []string
+	inject         rotator.WebhookInfo
+	usages         []x509.ExtKeyUsage
+	// files are the Secret's keys written into dir outside a cluster (SyncCertFiles).
+	files []string
+}
+
+// webhookRotation is the admission webhook's certificate, its CA injected into the
+// ValidatingWebhookConfiguration.
+func webhookRotation(o Options) rotation {
+	return rotation{secret: CertSecretName, caName: "kimport-webhook-ca", fieldOwner: "kimport-webhook", dir: o.CertDir, dnsNames: o.CertDNSNames,
+		inject: rotator.WebhookInfo{Name: WebhookConfig, Type: rotator.Validating}, usages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		files: []string{corev1.TLSPrivateKeyKey, corev1.TLSCertKey}}
+}
+
+// addCertRotation runs open-policy-agent/cert-controller for r: it keeps a CA and a serving
+// certificate in the Secret, renews them before they expire and injects the CA where r says;
+// ready closes once the files are in r.dir and the CA is injected. Every replica runs it (no
+// leader election): each needs its files.
+func addCertRotation(mgr manager.Manager, o Options, r rotation, ready chan struct{}) error {
+	key := types.NamespacedName{Namespace: v1alpha1.HubNamespace, Name: r.secret}
 	if o.SyncCertFiles {
-		if err := mgr.Add(&secretFiles{reader: mgr.GetAPIReader(), key: key, dir: o.CertDir}); err != nil {
+		if err := mgr.Add(&secretFiles{reader: mgr.GetAPIReader(), key: key, dir: r.dir, keys: r.files}); err != nil {
 			return err
 		}
 	}
-	controllerName := "" // cert-controller's default, cert-rotator
+	controllerName := r.controllerName
 	if o.SkipControllerNameValidation {
 		// controller-runtime refuses a controller name already used in the process. The
 		// manager's SkipNameValidation does not reach the rotator's controller, which
@@ -47,36 +70,40 @@ func addCertRotation(mgr manager.Manager, o Options, ready chan struct{}) error 
 		// managers (several hubs) gets a name of its own.
 		controllerName = fmt.Sprintf("cert-rotator-%d", rotatorSeq.Add(1))
 	}
-	return rotator.AddRotator(newCertSecretManager(mgr, CertSecretName), &rotator.CertRotator{
+	usages := r.usages
+	return rotator.AddRotator(newCertSecretManager(mgr, r.secret), &rotator.CertRotator{
 		ControllerName:         controllerName,
 		SecretKey:              key,
-		CertDir:                o.CertDir,
-		CAName:                 "kimport-webhook-ca",
+		CertDir:                r.dir,
+		CAName:                 r.caName,
 		CAOrganization:         "kubectl-import",
-		DNSName:                o.CertDNSNames[0],
-		ExtraDNSNames:          o.CertDNSNames[1:],
+		DNSName:                r.dnsNames[0],
+		ExtraDNSNames:          r.dnsNames[1:],
 		IsReady:                ready,
-		Webhooks:               []rotator.WebhookInfo{{Name: WebhookConfig, Type: rotator.Validating}},
-		FieldOwner:             "kimport-webhook",
+		Webhooks:               []rotator.WebhookInfo{r.inject},
+		FieldOwner:             r.fieldOwner,
+		ExtKeyUsages:           &usages,
 		ServerCertDuration:     o.ServerCertDuration,
 		LookaheadInterval:      o.CertLookahead,
 		RotationCheckFrequency: o.CertCheckInterval,
 	})
 }
 
-// secretFiles copies tls.crt and tls.key from the certificate Secret into a directory, as the
-// kubelet does for a Secret volume, for a webhook running outside the cluster. The webhook
-// server's certificate watcher reloads the files when they change.
+// secretFiles copies keys (tls.key and tls.crt, and ca.crt for the gateway's peers) from a
+// certificate Secret into a directory, as the kubelet does for a Secret volume, for a
+// component running outside the cluster. The servers' certificate watchers reload the files
+// when they change.
 type secretFiles struct {
 	reader client.Reader
 	key    types.NamespacedName
 	dir    string
+	keys   []string
 }
 
 func (s *secretFiles) Start(ctx context.Context) error {
 	wait.UntilWithContext(ctx, func(ctx context.Context) {
 		if err := s.sync(ctx); err != nil {
-			fmt.Fprintln(os.Stderr, "syncing webhook certificate files:", err)
+			fmt.Fprintln(os.Stderr, "syncing the certificate files of secret", s.key.Name+":", err)
 		}
 	}, secretSyncPeriod)
 	return nil
@@ -87,19 +114,18 @@ func (s *secretFiles) sync(ctx context.Context) error {
 	if err := s.reader.Get(ctx, s.key, &secret); err != nil {
 		return client.IgnoreNotFound(err)
 	}
-	crt, key := secret.Data[corev1.TLSCertKey], secret.Data[corev1.TLSPrivateKeyKey]
-	if len(crt) == 0 || len(key) == 0 {
-		return nil // the rotator has not written it yet
+	for _, k := range s.keys {
+		if len(secret.Data[k]) == 0 {
+			return nil // the rotator has not written it yet
+		}
 	}
 	if err := os.MkdirAll(s.dir, 0o700); err != nil {
 		return err
 	}
-	// Key first: the watcher reloads on the certificate, which must then match the key.
-	for _, f := range []struct {
-		name string
-		data []byte
-	}{{corev1.TLSPrivateKeyKey, key}, {corev1.TLSCertKey, crt}} {
-		if err := writeIfChanged(filepath.Join(s.dir, f.name), f.data); err != nil {
+	// In order (the key before the certificate): the watcher reloads on the certificate,
+	// which must then match the key.
+	for _, k := range s.keys {
+		if err := writeIfChanged(filepath.Join(s.dir, k), secret.Data[k]); err != nil {
 			return err
 		}
 	}

@@ -44,7 +44,7 @@ func Run(ctx context.Context, cfg *rest.Config, o Options) error {
 	if err != nil {
 		return err
 	}
-	ctrl.Log.WithName("setup").Info("starting", "webhook", !o.DisableWebhook,
+	ctrl.Log.WithName("setup").Info("starting", "webhook", !o.DisableWebhook, "gateway", o.gateway(),
 		"certRotation", o.CertRotation && !o.DisableWebhook, "leaderElection", o.LeaderElect)
 	return mgr.Start(ctx)
 }
@@ -57,9 +57,13 @@ func NewManager(ctx context.Context, cfg *rest.Config, o Options) (manager.Manag
 		// Scrapers authenticate with a token and need "get /metrics" RBAC on the hub.
 		metrics.FilterProvider = filters.WithAuthenticationAndAuthorization
 	}
+	cacheOptions := controller.CacheOptions()
+	if o.gateway() {
+		cacheOptions = gatewayCacheOptions(cacheOptions)
+	}
 	mopts := ctrl.Options{
 		Scheme:                        scheme.Scheme,
-		Cache:                         controller.CacheOptions(),
+		Cache:                         cacheOptions,
 		Metrics:                       metrics,
 		HealthProbeBindAddress:        o.ProbeAddr,
 		PprofBindAddress:              o.PprofAddr,
@@ -100,6 +104,15 @@ func NewManager(ctx context.Context, cfg *rest.Config, o Options) (manager.Manag
 	if err := mgr.AddReadyzCheck("ready", ready); err != nil {
 		return nil, err
 	}
+	if o.gateway() {
+		gatewayReady, err := setupGateway(mgr, o)
+		if err != nil {
+			return nil, fmt.Errorf("setting up the gateway: %w", err)
+		}
+		if err := mgr.AddReadyzCheck("gateway", gatewayReady); err != nil {
+			return nil, err
+		}
+	}
 	return mgr, nil
 }
 
@@ -116,7 +129,7 @@ func setupWebhook(ctx context.Context, mgr manager.Manager, o Options) (healthz.
 	}
 	certsReady := make(chan struct{})
 	if o.CertRotation {
-		if err := addCertRotation(mgr, o, certsReady); err != nil {
+		if err := addCertRotation(mgr, o, webhookRotation(o), certsReady); err != nil {
 			return nil, err
 		}
 	} else {

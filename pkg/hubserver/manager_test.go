@@ -69,6 +69,10 @@ func TestServes(t *testing.T) {
 	o.WebhookPort = freePort(t)
 	o.ProbeAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	o.MetricsAddr = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	// The gateway, with the same certificate as its own CA (as cert-manager's self-signed).
+	o.GatewayCertRotation, o.GatewayCertDir = false, certDir
+	o.GatewayHost, o.GatewayPort, o.GatewayPeerPort = "127.0.0.1", freePort(t), freePort(t)
+	copyFile(t, filepath.Join(certDir, "tls.crt"), filepath.Join(certDir, "ca.crt"))
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- Run(ctx, hub.Config, o) }()
@@ -90,6 +94,32 @@ func TestServes(t *testing.T) {
 	conn.Close()
 	metricsClient := &http.Client{Transport: &http.Transport{TLSClientConfig: tlsConfig}}
 	waitStatus(t, metricsClient, "https://"+o.MetricsAddr+"/metrics", http.StatusUnauthorized)
+
+	// The gateway serves its certificate and answers only the hub's front proxy; its peer
+	// endpoint only peers with a certificate of its CA.
+	waitStatus(t, metricsClient, fmt.Sprintf("https://127.0.0.1:%d/apis/gateway.kimport.dev/v1alpha1", o.GatewayPort), http.StatusUnauthorized)
+	peer, err := tls.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", o.GatewayPeerPort), tlsConfig)
+	if err == nil {
+		_, err = peer.Write([]byte("GET /peer/clusters/x/attached HTTP/1.1\r\nHost: x\r\n\r\n"))
+		if err == nil {
+			_, err = peer.Read(make([]byte, 1))
+		}
+		peer.Close()
+	}
+	if err == nil {
+		t.Error("the peer endpoint answered a client without a certificate")
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func waitStatus(t *testing.T, c *http.Client, url string, want int) {

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
 	"github.com/kubectl-import/kubectl-import/pkg/heartbeat"
@@ -63,6 +66,26 @@ type Options struct {
 	// ClusterProfileNamespace holds the ClusterProfile (multicluster.x-k8s.io) of each
 	// ImportedCluster.
 	ClusterProfileNamespace string
+	// DisableGateway runs the reconciler without the hub gateway (which runs beside it
+	// otherwise: pkg/gateway/server).
+	DisableGateway bool
+	// GatewayHost, GatewayPort: where the gateway's aggregated API listens (behind the
+	// Service v1alpha1.GatewayComponent).
+	GatewayHost string
+	GatewayPort int
+	// GatewayPeerPort is the peer endpoint's port (0: one replica, no peers).
+	GatewayPeerPort int
+	// GatewayCertDir holds the gateway's tls.crt, tls.key and ca.crt (the Secret
+	// GatewayCertSecretName, mounted or, with SyncCertFiles, written there).
+	GatewayCertDir string
+	// GatewayCertRotation bootstraps and rotates the gateway's CA and certificate (one rotator
+	// on every replica, as for the webhook) and injects the CA into the APIService.
+	GatewayCertRotation bool
+	// GatewayCertDNSNames are the gateway certificate's names; they must include
+	// GatewayServiceDNSName, which the aggregator verifies (the first is the one peers verify).
+	GatewayCertDNSNames []string
+	// PodName is this replica's pod (deployed: $POD_NAME), left out of its peers.
+	PodName string
 	// SkipControllerNameValidation lets one process run several hubs: controller-runtime
 	// otherwise refuses a controller name already used in the process.
 	SkipControllerNameValidation bool
@@ -83,6 +106,11 @@ func DefaultOptions() Options {
 		CertLookahead:           6 * time.Hour,
 		CertCheckInterval:       time.Hour,
 		ClusterProfileNamespace: v1alpha1.ClusterProfileNamespace,
+		GatewayPort:             9444,
+		GatewayPeerPort:         9445,
+		GatewayCertDir:          "/tmp/kimport-gateway/serving-certs",
+		GatewayCertRotation:     true,
+		GatewayCertDNSNames:     []string{GatewayServiceDNSName},
 		Reconciler: controller.Options{
 			ProbeInterval:  controller.DefaultProbeInterval,
 			ProbeTimeout:   controller.DefaultProbeTimeout,
@@ -130,7 +158,18 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 		o.StatusWriters = append(o.StatusWriters, strings.Split(s, ",")...)
 		return nil
 	})
-	fs.BoolVar(&o.SyncCertFiles, "sync-cert-files", false, "write the certificate Secret into --cert-dir (outside a cluster, where no kubelet mounts it)")
+	fs.BoolVar(&o.SyncCertFiles, "sync-cert-files", false, "write the certificate Secrets into --cert-dir and --gateway-cert-dir (outside a cluster, where no kubelet mounts them)")
+	fs.BoolVar(&o.DisableGateway, "disable-gateway", false, "run the reconciler without the hub gateway (the aggregated API "+gatewayapi.GroupVersion.String()+")")
+	fs.StringVar(&o.GatewayHost, "gateway-host", "", "address the gateway listens on (all when empty)")
+	fs.IntVar(&o.GatewayPort, "gateway-port", o.GatewayPort, "port of the gateway's aggregated API (the Service "+v1alpha1.GatewayComponent+" targets it)")
+	fs.IntVar(&o.GatewayPeerPort, "gateway-peer-port", o.GatewayPeerPort, "port of the gateway's peer endpoint (mutual TLS between replicas); 0 with one replica")
+	fs.StringVar(&o.GatewayCertDir, "gateway-cert-dir", o.GatewayCertDir, "directory holding the gateway's tls.crt, tls.key and ca.crt (the Secret "+GatewayCertSecretName+")")
+	fs.BoolVar(&o.GatewayCertRotation, "gateway-cert-rotation", o.GatewayCertRotation, "bootstrap and rotate the gateway's own CA and certificate and inject the CA into the APIService (false with cert-manager)")
+	fs.Func("gateway-cert-dns-names", "comma-separated DNS names of the gateway's certificate; must include "+GatewayServiceDNSName+" (default "+GatewayServiceDNSName+")", func(s string) error {
+		o.GatewayCertDNSNames = strings.Split(s, ",")
+		return nil
+	})
+	fs.StringVar(&o.PodName, "pod-name", os.Getenv("POD_NAME"), "this replica's pod, left out of the gateway's peers (default $POD_NAME)")
 	fs.DurationVar(&o.ServerCertDuration, "cert-duration", o.ServerCertDuration, "validity of each serving certificate")
 	fs.DurationVar(&o.CertLookahead, "cert-lookahead", o.CertLookahead, "renew a serving certificate once it expires within this")
 	fs.DurationVar(&o.CertCheckInterval, "cert-check-interval", o.CertCheckInterval, "how often the certificate is checked for renewal")
@@ -169,16 +208,50 @@ func (o *Options) Validate() error {
 	if o.WebhookPort < 1 || o.WebhookPort > 65535 {
 		errs = append(errs, fmt.Errorf("--webhook-port must be within 1-65535, got %d", o.WebhookPort))
 	}
-	if o.CertRotation && !o.DisableWebhook {
+	webhookRotates := o.CertRotation && !o.DisableWebhook
+	if webhookRotates {
 		if o.CertDir == "" {
 			errs = append(errs, errors.New("--cert-rotation needs --cert-dir: the directory the rotated certificate is read from"))
 		}
 		if len(o.CertDNSNames) == 0 || o.CertDNSNames[0] == "" {
 			errs = append(errs, errors.New("--cert-dns-names must name at least one DNS name, e.g. "+ServiceDNSName))
 		}
-		if o.CertLookahead >= o.ServerCertDuration {
-			errs = append(errs, fmt.Errorf("--cert-lookahead (%s) must be shorter than --cert-duration (%s)", o.CertLookahead, o.ServerCertDuration))
-		}
+	}
+	if o.gateway() {
+		errs = append(errs, o.validateGateway()...)
+	}
+	if (webhookRotates || (o.gateway() && o.GatewayCertRotation)) && o.CertLookahead >= o.ServerCertDuration {
+		errs = append(errs, fmt.Errorf("--cert-lookahead (%s) must be shorter than --cert-duration (%s)", o.CertLookahead, o.ServerCertDuration))
 	}
 	return errors.Join(errs...)
+}
+
+// gateway says whether the gateway runs: beside the reconciler, unless disabled.
+func (o *Options) gateway() bool { return !o.DisableReconciler && !o.DisableGateway }
+
+func (o *Options) validateGateway() []error {
+	var errs []error
+	for _, p := range []struct {
+		flag string
+		port int
+		zero bool
+	}{{"--gateway-port", o.GatewayPort, false}, {"--gateway-peer-port", o.GatewayPeerPort, true}} {
+		if (p.port != 0 || !p.zero) && (p.port < 1 || p.port > 65535) {
+			errs = append(errs, fmt.Errorf("%s must be within 1-65535, got %d", p.flag, p.port))
+		}
+	}
+	if o.GatewayPort == o.GatewayPeerPort {
+		errs = append(errs, fmt.Errorf("--gateway-port and --gateway-peer-port must differ, both are %d", o.GatewayPort))
+	}
+	if !o.DisableWebhook && (o.GatewayPort == o.WebhookPort || o.GatewayPeerPort == o.WebhookPort) {
+		errs = append(errs, fmt.Errorf("the gateway's ports must differ from --webhook-port %d", o.WebhookPort))
+	}
+	if o.GatewayCertDir == "" {
+		errs = append(errs, errors.New("--gateway-cert-dir must name the directory of the gateway's certificate"))
+	}
+	if !slices.Contains(o.GatewayCertDNSNames, GatewayServiceDNSName) || o.GatewayCertDNSNames[0] == "" {
+		errs = append(errs, fmt.Errorf("--gateway-cert-dns-names must include %s: the hub's aggregator verifies that name, even when the gateway runs outside the cluster (e.g. %s,localhost)",
+			GatewayServiceDNSName, GatewayServiceDNSName))
+	}
+	return errs
 }

@@ -38,7 +38,9 @@ func DryRunObjects(req Request, namespaceExists bool) ([]*unstructured.Unstructu
 	objs = append(objs, cr)
 	for _, obj := range rest {
 		agent.OwnedBy(obj, cr)
-		obj.GetOwnerReferences()[0].UID = types.UID(UIDPlaceholder)
+		refs := obj.GetOwnerReferences() // a copy for unstructured objects
+		refs[0].UID = types.UID(UIDPlaceholder)
+		obj.SetOwnerReferences(refs)
 		if cm, ok := obj.(*corev1.ConfigMap); ok && cm.Name == v1alpha1.MarkerConfigMap {
 			cm.Data[v1alpha1.MarkerCreatedNamespace] = strconv.FormatBool(!namespaceExists)
 		}

@@ -76,7 +76,7 @@ func TestDryRunObjectsNeverHoldAToken(t *testing.T) {
 			}
 		}
 	}
-	want := "Lease Namespace ClusterRole ServiceAccount ClusterRoleBinding Role RoleBinding ConfigMap ConfigMap " +
+	want := "Lease Namespace ClusterRole ServiceAccount ClusterRoleBinding Role RoleBinding ConfigMap ServiceAccount ClusterRole ClusterRoleBinding ConfigMap " +
 		"ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding ValidatingAdmissionPolicy ValidatingAdmissionPolicyBinding " +
 		"ImportedCluster Secret"
 	if got := strings.Join(kinds, " "); got != want {

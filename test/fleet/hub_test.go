@@ -92,7 +92,8 @@ func startHub(b *testing.B, procs *started, grace time.Duration) *hub {
 	h.start(b, procs, webhookBin, hubenv.WebhookIdentity, "--disable-reconciler", "--status-writers", hubenv.ControllerIdentity,
 		"--webhook-host", "127.0.0.1", "--webhook-port", strconv.Itoa(port), "--cert-dir", b.TempDir(),
 		"--sync-cert-files", "--cert-dns-names", "localhost")
-	h.start(b, procs, webhookBin, hubenv.ControllerIdentity, "--disable-webhook", "--agent-heartbeat-grace", grace.String())
+	// The fleet's agents are simulated (status and heartbeats) and open no tunnel: no gateway.
+	h.start(b, procs, webhookBin, hubenv.ControllerIdentity, "--disable-webhook", "--disable-gateway", "--agent-heartbeat-grace", grace.String())
 	return h
 }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -43,10 +44,15 @@ func StartWebhookProcess(t testing.TB, hub *testenv.Cluster, bin string, port in
 }
 
 // StartControllerProcess runs bin as the kimport-controller Deployment: the reconciler and the
-// inventory controller, leader-elected. It returns once its caches synced.
-func StartControllerProcess(t testing.TB, hub *testenv.Cluster, bin string, extra ...string) *Component {
+// inventory controller, leader-elected, and the hub gateway on 127.0.0.1:gatewayPort (what
+// `kubectl import init --gateway-url https://localhost:PORT` expects) with its peer endpoint on
+// a free port. It returns once its caches synced and the gateway serves.
+func StartControllerProcess(t testing.TB, hub *testenv.Cluster, bin string, gatewayPort int, extra ...string) *Component {
 	t.Helper()
-	return startComponent(t, hub, bin, v1alpha1.ControllerComponent, append([]string{"--disable-webhook", "--leader-elect"}, extra...))
+	args := append([]string{"--disable-webhook", "--leader-elect", "--gateway-host", "127.0.0.1", "--gateway-port", strconv.Itoa(gatewayPort),
+		"--gateway-peer-port", strconv.Itoa(FreePort(t)), "--gateway-cert-dir", t.TempDir(), "--sync-cert-files",
+		"--gateway-cert-dns-names", strings.Join(GatewayCertDNSNames, ",")}, extra...)
+	return startComponent(t, hub, bin, v1alpha1.ControllerComponent, args)
 }
 
 func startComponent(t testing.TB, hub *testenv.Cluster, bin, deployment string, args []string) *Component {

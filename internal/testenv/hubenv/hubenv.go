@@ -33,14 +33,22 @@ const (
 	ControllerIdentity = v1alpha1.ControllerUser
 )
 
+// GatewayCertDNSNames are the names of the certificate of a gateway running as a local process:
+// the Service's, which the aggregator verifies, and localhost.
+var GatewayCertDNSNames = []string{hubserver.GatewayServiceDNSName, "localhost"}
+
 // serviceAccountGroups are the groups the API server gives a ServiceAccount of kimport-system.
 var serviceAccountGroups = []string{"system:serviceaccounts", "system:serviceaccounts:" + v1alpha1.HubNamespace}
 
 // Server is the hub component: the webhook and, unless Options.DisableReconciler, the
-// reconciler, as the two Deployments run them.
+// reconciler with the hub gateway, as the two Deployments run them.
 type Server struct {
 	// URL is what `kubectl import init --webhook-url` takes.
 	URL string
+	// GatewayURL is what `kubectl import init --gateway-url` takes: the reconciler's gateway,
+	// served on the loopback address with a certificate for kimport-gateway.kimport-system.svc
+	// and localhost (the hub's aggregator reaches it through an ExternalName Service).
+	GatewayURL string
 	// Options configure both components; Start runs the webhook alone (DisableReconciler, the
 	// reconciler's user as the status writer) unless DisableWebhook, and the reconciler alone
 	// (DisableWebhook) unless DisableReconciler.
@@ -79,13 +87,17 @@ func New(t testing.TB, hub *testenv.Cluster) *Server {
 	o.CertDNSNames = []string{"localhost"}
 	o.SkipControllerNameValidation = true
 	o.Reconciler = controller.Options{ProbeInterval: time.Second, ProbeTimeout: 3 * time.Second, CleanupTimeout: 20 * time.Second}
+	o.GatewayHost = "127.0.0.1"
+	o.GatewayPort, o.GatewayPeerPort = FreePort(t), FreePort(t)
+	o.GatewayCertDir = t.TempDir()
+	o.GatewayCertDNSNames = GatewayCertDNSNames
 	cfg, _ := hub.AddUser(t, ControllerIdentity, serviceAccountGroups)
 	webhookCfg, _ := hub.AddUser(t, WebhookIdentity, serviceAccountGroups)
 	c, err := client.New(cfg, client.Options{Scheme: hub.Client.Scheme()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Server{URL: fmt.Sprintf("https://localhost:%d", o.WebhookPort), Options: o, Config: cfg, Client: c, WebhookConfig: webhookCfg,
+	return &Server{URL: fmt.Sprintf("https://localhost:%d", o.WebhookPort), GatewayURL: fmt.Sprintf("https://localhost:%d", o.GatewayPort), Options: o, Config: cfg, Client: c, WebhookConfig: webhookCfg,
 		controllerProbeAddr: fmt.Sprintf("127.0.0.1:%d", FreePort(t)), hub: hub}
 }
 

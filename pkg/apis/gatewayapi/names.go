@@ -58,3 +58,17 @@ const (
 func Reserved(user string) bool {
 	return strings.HasPrefix(user, ReservedUserPrefix) || strings.HasPrefix(user, "system:"+ReservedUserPrefix)
 }
+
+// serviceAccountUserPrefix starts the user name of every ServiceAccount.
+const serviceAccountUserPrefix = "system:serviceaccount:"
+
+// DownstreamUser is the user name a User member called user acts as in a downstream: itself,
+// or for a hub ServiceAccount (system:serviceaccount:NS:NAME) HubServiceAccountPrefix+user.
+// The gateway impersonates it and the impersonator may impersonate it (pkg/agent); member
+// bindings name it too.
+func DownstreamUser(user string) string {
+	if strings.HasPrefix(user, serviceAccountUserPrefix) {
+		return HubServiceAccountPrefix + user
+	}
+	return user
+}

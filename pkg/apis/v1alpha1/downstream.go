@@ -25,6 +25,16 @@ const (
 	// AgentComponent is how the agent names itself towards API servers: its user agent, field
 	// manager and controller name.
 	AgentComponent = "kimport-agent"
+	// ImpersonatorServiceAccount is the identity by which the hub gateway's requests reach a
+	// downstream (the agent in agent mode, the hub in direct mode mint its short-lived tokens):
+	// it may impersonate exactly the identities the gateway gives the cluster's members, by
+	// its ClusterRole and binding of the same name (ImpersonatorClusterRole), which the
+	// synchronisation keeps in step with spec.members.
+	ImpersonatorServiceAccount = "kimport-impersonator"
+	// ImpersonatorUser is the user name the downstream's API server gives it.
+	ImpersonatorUser = "system:serviceaccount:" + AgentNamespace + ":" + ImpersonatorServiceAccount
+	// ImpersonatorClusterRole names its ClusterRole and ClusterRoleBinding.
+	ImpersonatorClusterRole = "kimport-impersonator"
 	// ImageRepository carries one image for the hub component and the agent; the tag is the
 	// version.
 	ImageRepository = "ghcr.io/kubectl-import/webhook"

@@ -43,6 +43,9 @@ const (
 	WebhookComponent = "kimport-webhook"
 	// ControllerComponent runs the reconciler and the inventory controller (kimport-controller).
 	ControllerComponent = "kimport-controller"
+	// GatewayComponent names the Service (and its serving certificate's Secret, with -tls)
+	// through which the hub API server reaches the gateway, served by ControllerComponent.
+	GatewayComponent = "kimport-gateway"
 	// WebhookUser and ControllerUser are their users in the hub; ControllerUser alone writes
 	// status (besides agents, each its own cluster's).
 	WebhookUser    = "system:serviceaccount:" + HubNamespace + ":" + WebhookComponent

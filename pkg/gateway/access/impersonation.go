@@ -81,10 +81,7 @@ func Decide(cluster string, members []v1alpha1.Member, caller Caller) (Impersona
 		if err := validate.Subject(*userMember); err != nil {
 			return Impersonation{}, &Refusal{fmt.Sprintf("cluster %s: member User %s cannot be reached through the gateway: %v", cluster, shown(name), err)}
 		}
-		imp.User = name
-		if strings.HasPrefix(name, serviceAccountPrefix) {
-			imp.User = gatewayapi.HubServiceAccountPrefix + name
-		}
+		imp.User = gatewayapi.DownstreamUser(name)
 	case len(groups) > 0:
 		imp.User = gatewayapi.GroupMemberUser
 	default:

@@ -54,7 +54,7 @@ func (p *FrontProxy) Start(ctx context.Context, timeout time.Duration) error {
 	go p.ca.Run(ctx, 1)
 	go p.headers.Run(ctx, 1)
 	err := wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, timeout, true, func(context.Context) (bool, error) {
-		return len(p.ca.CurrentCABundleContent()) > 0 && len(p.headers.UsernameHeaders()) > 0, nil
+		return p.Loaded(), nil
 	})
 	if err != nil {
 		return fmt.Errorf("no front proxy (requestheader) configuration in %s/%s after %s: the hub API server needs the aggregation layer "+
@@ -62,6 +62,12 @@ func (p *FrontProxy) Start(ctx context.Context, timeout time.Duration) error {
 			authConfigMapNamespace, authConfigMapName, timeout)
 	}
 	return nil
+}
+
+// Loaded says whether the configuration is loaded: after Start returned an error, it keeps
+// following the ConfigMap, which may appear later.
+func (p *FrontProxy) Loaded() bool {
+	return len(p.ca.CurrentCABundleContent()) > 0 && len(p.headers.UsernameHeaders()) > 0
 }
 
 // Headers are the header names and prefixes the front proxy uses, which a forwarded request

@@ -67,17 +67,39 @@ type seen struct {
 	Header                 http.Header
 }
 
-// downstream records requests; /watch streams a line every 20 ms, /exec upgrades.
+// downstream records requests; /watch streams a line every 20 ms, /exec upgrades. It issues
+// the impersonator's token (impersonatorToken) to the stored direct-mode credential alone,
+// recording who asked in mints.
 type downstream struct {
 	*httptest.Server
-	mu   sync.Mutex
-	seen []seen
+	mu    sync.Mutex
+	seen  []seen
+	mints []string
 }
+
+// impersonatorToken is what the stub downstream issues as the impersonator's token.
+const impersonatorToken = "impersonator-token"
+
+// impersonatorTokenPath is where the impersonator's tokens are requested.
+const impersonatorTokenPath = "/api/v1/namespaces/cattle-system/serviceaccounts/kimport-impersonator/token"
 
 func startDownstream(t *testing.T) *downstream {
 	d := &downstream{}
 	echo := gatewaytest.UpgradeEcho()
 	d.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == impersonatorTokenPath && r.Method == http.MethodPost {
+			d.mu.Lock()
+			d.mints = append(d.mints, r.Header.Get("Authorization"))
+			d.mu.Unlock()
+			if r.Header.Get("Authorization") != "Bearer stored-direct-token" {
+				http.Error(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Forbidden","code":403}`, http.StatusForbidden)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"kind":"TokenRequest","apiVersion":"authentication.k8s.io/v1","status":{"token":%q,"expirationTimestamp":%q}}`,
+				impersonatorToken, time.Now().Add(15*time.Minute).UTC().Format(time.RFC3339))
+			return
+		}
 		d.mu.Lock()
 		d.seen = append(d.seen, seen{r.Method, r.URL.EscapedPath(), r.URL.RawQuery, r.Header.Clone()})
 		d.mu.Unlock()

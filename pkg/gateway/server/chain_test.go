@@ -143,16 +143,24 @@ func TestOnlyTheClustersAgentAttaches(t *testing.T) {
 	}
 }
 
-// A direct-mode cluster goes through the same path, with the stored credential.
+// A direct-mode cluster goes through the same path, as the impersonator: the stored
+// credential only requests the impersonator's token (once, kept), never carries a request.
 func TestDirectMode(t *testing.T) {
 	c := startChain(t)
-	if code, body := c.do(t, "alice", http.MethodGet, gatewayapi.ProxyPath("direct")+"/api/v1/namespaces", nil); code != http.StatusOK {
-		t.Fatalf("%d %s", code, body)
+	for range 2 {
+		if code, body := c.do(t, "alice", http.MethodGet, gatewayapi.ProxyPath("direct")+"/api/v1/namespaces", nil); code != http.StatusOK {
+			t.Fatalf("%d %s", code, body)
+		}
 	}
 	got := c.downstream.requests()
-	want := impersonated{auth: "Bearer stored-direct-token", user: "alice", groups: []string{"dev"}, hubUser: "alice"}
-	if len(got) != 1 || !impersonationOf(got[0].Header).equal(want) {
+	want := impersonated{auth: "Bearer " + impersonatorToken, user: "alice", groups: []string{"dev"}, hubUser: "alice"}
+	if len(got) != 2 || !impersonationOf(got[0].Header).equal(want) || !impersonationOf(got[1].Header).equal(want) {
 		t.Fatalf("downstream saw %+v, want %+v", got, want)
+	}
+	c.downstream.mu.Lock()
+	defer c.downstream.mu.Unlock()
+	if !slices.Equal(c.downstream.mints, []string{"Bearer stored-direct-token"}) {
+		t.Errorf("impersonator tokens requested by %v, want once by the stored credential", c.downstream.mints)
 	}
 }
 

@@ -51,8 +51,10 @@ func (t Tunnels) Connect(_ context.Context, ic *v1alpha1.ImportedCluster) (Route
 	return Route{Base: tunnelBase, Transport: rt}, nil
 }
 
-// Direct reaches direct-mode clusters at spec.apiServer with the credential stored in their
-// hub Secret (pkg/hubcreds: https only, CA pinned, the server must be spec.apiServer).
+// Direct reaches direct-mode clusters at spec.apiServer as the gateway's impersonator, whose
+// short-lived tokens it requests with the credential stored in their hub Secret (pkg/hubcreds:
+// https only, CA pinned, the server must be spec.apiServer); that credential's own rights
+// never carry a forwarded request (dsclient.Impersonator).
 type Direct struct {
 	// Secrets reads the credentials Secrets in kimport-system (an informer cache).
 	Secrets client.Reader
@@ -85,7 +87,12 @@ func (d *Direct) Connect(ctx context.Context, ic *v1alpha1.ImportedCluster) (Rou
 	if err != nil {
 		return Route{}, fmt.Errorf("%w: %v", ErrNotConnected, err)
 	}
-	cfg := dsclient.FromCredentials(creds, dsclient.Gateway(d.UserAgent)) // streamed through, never held
+	// As the impersonator, whose tokens the stored credential only requests; streamed
+	// through, never held.
+	cfg, err := dsclient.ImpersonatorFromCredentials(creds, dsclient.Gateway(d.UserAgent))
+	if err != nil {
+		return Route{}, err
+	}
 	base, err := url.Parse(creds.Server)
 	if err != nil {
 		return Route{}, err

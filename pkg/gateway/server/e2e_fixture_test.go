@@ -50,9 +50,12 @@ const (
 type env struct {
 	hub, edge *testenv.Cluster
 	tunnels   *tunnel.Registry
-	// impersonatorToken is the downstream credential the agent (and the direct-mode record) use.
+	// impersonatorToken is the downstream credential the in-process agent uses.
 	impersonatorToken string
-	log               logr.Logger
+	// minterToken is the credential the direct-mode record stores: it may only request the
+	// impersonator's tokens, as the import agent's does.
+	minterToken string
+	log         logr.Logger
 	// gatewayAddr is where the gateway listens (the APIService's backend).
 	gatewayAddr string
 	gatewayCA   []byte
@@ -75,7 +78,7 @@ func startEnv(t testing.TB, log logr.Logger, version string) *env {
 	testenv.SkipShort(t)
 	ctrllog.SetLogger(logr.Discard())
 	cs := testenv.StartAll(t,
-		testenv.Options{Name: "hub", HubCRDs: true, FrontProxy: true, APIServerFlags: map[string]string{"request-timeout": hubRequestTimeout.String()}},
+		testenv.Options{Name: "hub", HubCRDs: true, APIServerFlags: map[string]string{"request-timeout": hubRequestTimeout.String()}},
 		testenv.Options{Name: "edge", Audit: true, Version: version})
 	e := &env{hub: cs[0], edge: cs[1], log: log}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -93,7 +96,13 @@ func startEnv(t testing.TB, log logr.Logger, version string) *env {
 func (e *env) setUpDownstream(t testing.TB) {
 	t.Helper()
 	e.impersonatorToken, _ = e.edge.ServiceAccountToken(t, impersonatorNS, impersonatorName)
+	e.minterToken, _ = e.edge.ServiceAccountToken(t, impersonatorNS, v1alpha1.AgentServiceAccount)
 	c := e.edge.Client
+	create(t, c, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "mint", Namespace: impersonatorNS}, Rules: []rbacv1.PolicyRule{
+		{APIGroups: []string{""}, Resources: []string{"serviceaccounts/token"}, Verbs: []string{"create"}, ResourceNames: []string{impersonatorName}}}})
+	create(t, c, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "mint", Namespace: impersonatorNS},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "mint"},
+		Subjects: []rbacv1.Subject{{Kind: rbacv1.ServiceAccountKind, Name: v1alpha1.AgentServiceAccount, Namespace: impersonatorNS}}})
 	rules := []rbacv1.PolicyRule{
 		{APIGroups: []string{""}, Resources: []string{"users"}, Verbs: []string{"impersonate"},
 			ResourceNames: []string{"alice", gatewayapi.HubServiceAccountPrefix + "system:serviceaccount:" + consumerNS + ":reader", gatewayapi.GroupMemberUser}},
@@ -114,7 +123,8 @@ func (e *env) setUpDownstream(t testing.TB) {
 }
 
 // createClusters records edge (agent mode), edge-direct (direct mode, the same API server
-// with the impersonator's token stored) and echo (agent mode, an upgrade endpoint).
+// with a credential that may request the impersonator's tokens stored) and echo (agent mode,
+// an upgrade endpoint).
 func (e *env) createClusters(t testing.TB) {
 	t.Helper()
 	for i, name := range []string{"edge", "edge-direct", "echo"} {
@@ -126,7 +136,7 @@ func (e *env) createClusters(t testing.TB) {
 		}}
 		if name == "edge-direct" {
 			ic.Spec.Mode = v1alpha1.ModeDirect
-			create(t, e.hub.Client, hubcreds.Secret(name, hubcreds.Credentials{Server: e.edge.Config.Host, CAData: e.edge.Config.CAData, Token: e.impersonatorToken}))
+			create(t, e.hub.Client, hubcreds.Secret(name, hubcreds.Credentials{Server: e.edge.Config.Host, CAData: e.edge.Config.CAData, Token: e.minterToken}))
 		}
 		create(t, e.hub.Client, ic)
 	}

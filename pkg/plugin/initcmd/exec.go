@@ -8,6 +8,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/kubectl-import/kubectl-import/deploy"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
@@ -57,6 +58,11 @@ func (o *Options) Run(ctx context.Context) error {
 	}
 	if o.WebhookURL != "" {
 		fmt.Fprintf(o.Out, "webhook: running outside the cluster at %s (in-cluster Deployment and Service not installed)\n", o.WebhookURL)
+		if o.GatewayURL != "" {
+			fmt.Fprintf(o.Out, "gateway: running outside the cluster at %s (ExternalName Service %s)\n", o.GatewayURL, v1alpha1.GatewayComponent)
+		} else {
+			fmt.Fprintln(o.Out, "gateway: not installed (the hub component runs outside the cluster; give --gateway-url to reach clusters through the hub)")
+		}
 	}
 	return o.recordHub()
 }

@@ -12,6 +12,8 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
+const consumerRole = "kimport-inventory-consumer"
+
 // The inventory controller may write ClusterProfiles only in their namespace: a Role there,
 // never a ClusterRole rule; --cluster-profile-namespace moves it, creates the namespace first
 // and tells the in-cluster component.
@@ -25,9 +27,20 @@ func TestInventoryRBACIsNamespaced(t *testing.T) {
 		rules, _, _ := unstructured.NestedSlice(u.Object, "rules")
 		for _, r := range rules {
 			groups, _ := r.(map[string]any)["apiGroups"].([]any)
-			if slices.Contains(groups, any("multicluster.x-k8s.io")) && (u.GetKind() != "Role" || u.GetName() != inventoryRBAC) {
-				t.Errorf("%s %s grants ClusterProfile rights", u.GetKind(), u.GetName())
+			if !slices.Contains(groups, any("multicluster.x-k8s.io")) || (u.GetKind() == "Role" && u.GetName() == inventoryRBAC) {
+				continue
 			}
+			// The consumers' ClusterRole reads them, bound by no one init installs.
+			verbs, _ := r.(map[string]any)["verbs"].([]any)
+			if u.GetKind() == "ClusterRole" && u.GetName() == consumerRole && slices.Equal(verbs, []any{"get", "list", "watch"}) {
+				continue
+			}
+			t.Errorf("%s %s grants ClusterProfile rights", u.GetKind(), u.GetName())
+		}
+	}
+	for _, u := range objs {
+		if name, _, _ := unstructured.NestedString(u.Object, "roleRef", "name"); name == consumerRole {
+			t.Errorf("%s %s binds %s: consumers are bound by the hub admin", u.GetKind(), u.GetName(), consumerRole)
 		}
 	}
 	for _, kind := range []string{"Role", "RoleBinding"} {

@@ -46,6 +46,14 @@ func (o *Options) manifests() ([]*unstructured.Unstructured, error) {
 			if o.WebhookURL != "" && isInClusterComponent(u) {
 				continue
 			}
+			if o.WebhookURL != "" && isGateway(u) {
+				if o.GatewayURL == "" {
+					continue
+				}
+				if err := o.pointGatewayAt(u); err != nil {
+					return nil, err
+				}
+			}
 			if err := o.setImage(u); err != nil {
 				return nil, err
 			}

@@ -28,6 +28,9 @@ type Options struct {
 	// WebhookURL is set when the webhook runs outside the cluster (development):
 	// the in-cluster Deployment and Service are then not installed.
 	WebhookURL string
+	// GatewayURL is where the gateway of a hub component running outside the cluster listens
+	// (with WebhookURL): the hub's aggregator reaches it through an ExternalName Service.
+	GatewayURL string
 	Image      string
 	// InstallInventoryCRDs installs the ClusterProfile CRD (multicluster.x-k8s.io) unless the
 	// hub has one.
@@ -62,6 +65,9 @@ func (o *Options) Validate() error {
 		if err != nil || u.Scheme != "https" || u.Host == "" {
 			return fmt.Errorf("invalid --webhook-url %q: the API server calls webhooks over https only, e.g. https://192.168.1.10:9443", o.WebhookURL)
 		}
+	}
+	if err := o.validateGatewayURL(); err != nil {
+		return err
 	}
 	if err := validateProfileNamespace(o.ProfileNamespace); err != nil {
 		return err

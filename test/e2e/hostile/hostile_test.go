@@ -44,7 +44,8 @@ import (
 const downstreamToken = "hostile-downstream-token-never-shown"
 
 // Knobs for measuring another build (e.g. main's, for the figure before the fix):
-// KIMPORT_HOSTILE_CONTROLLER_BIN runs that binary as the reconciler; KIMPORT_HOSTILE_BOMB_MIB
+// KIMPORT_HOSTILE_CONTROLLER_BIN runs that binary as the reconciler (it is given the gateway's
+// flags: a build from before the gateway refuses them); KIMPORT_HOSTILE_BOMB_MIB
 // and KIMPORT_HOSTILE_LIST_MIB size the bomb (default 1024: 1 GiB of zeros) and the namespace
 // list (default 500).
 func knobs(t *testing.T) (controllerBin string, bombSize, listSize int64) {
@@ -91,7 +92,7 @@ func TestHostileDownstreams(t *testing.T) {
 		controllerBin = bin
 	}
 	webhook := hubenv.StartWebhookProcess(t, hub, bin, port)
-	controller := hubenv.StartControllerProcess(t, hub, controllerBin, "--probe-interval", "1s", "--probe-timeout", "5s")
+	controller := hubenv.StartControllerProcess(t, hub, controllerBin, hubenv.FreePort(t), "--probe-interval", "1s", "--probe-timeout", "5s")
 
 	if out, err := run(cluster.NewCmd, "good", "--mode", "direct", "--kubeconfig", plain.Kubeconfig, "--hub-kubeconfig", hub.Kubeconfig, "--timeout", "2m"); err != nil {
 		t.Fatalf("importing a well-behaved cluster: %v\n%s", err, out)
