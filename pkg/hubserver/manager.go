@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"slices"
 	"sync/atomic"
+	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -30,6 +31,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
 	"github.com/kubectl-import/kubectl-import/pkg/inventory"
+	"github.com/kubectl-import/kubectl-import/pkg/liveness"
 )
 
 // leaderElectionID names the Lease in kimport-system that elects the active reconciler.
@@ -84,6 +86,11 @@ func NewManager(ctx context.Context, cfg *rest.Config, o Options) (manager.Manag
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
 	}
+	var tunnels *liveness.Tunnels
+	if o.gateway() {
+		tunnels = liveness.NewTunnels(time.Now())
+		o.Reconciler.Tunnels = tunnels
+	}
 	if !o.DisableReconciler {
 		if err := controller.SetupWithManager(mgr, o.Reconciler); err != nil {
 			return nil, fmt.Errorf("setting up the reconciler: %w", err)
@@ -105,7 +112,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, o Options) (manager.Manag
 		return nil, err
 	}
 	if o.gateway() {
-		gatewayReady, err := setupGateway(mgr, o)
+		gatewayReady, err := setupGateway(mgr, o, tunnels)
 		if err != nil {
 			return nil, fmt.Errorf("setting up the gateway: %w", err)
 		}
