@@ -3,6 +3,7 @@ module github.com/kubectl-import/kubectl-import
 go 1.26.0
 
 require (
+	github.com/go-json-experiment/json v1.27.2
 	github.com/go-logr/logr v1.4.3
 	github.com/google/go-containerregistry v0.20.2
 	github.com/google/uuid v1.6.0

@@ -52,7 +52,7 @@ func TestAgentHubRights(t *testing.T) {
 	heartbeat := metav1.Condition{Type: v1alpha1.ConditionHeartbeat, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonRenewed,
 		Message: "renewed", LastTransitionTime: metav1.NewTime(time.Now().Truncate(time.Second))}
 	for _, name := range []string{"a", "b"} {
-		ic := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: name},
+		ic := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: idLabel(clusterIDFor(name))},
 			Spec: v1alpha1.ImportedClusterSpec{Mode: v1alpha1.ModeAgent, ClusterID: clusterIDFor(name), APIServer: "https://" + name + ".example:6443",
 				CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName(name)}}}
 		if err := admin.Create(ctx, ic); err != nil {

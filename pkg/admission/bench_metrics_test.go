@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"math"
 	"net/http"
 	"os"
@@ -144,4 +145,26 @@ func webhookConnections(b *testing.B, port int) int {
 		}
 	}
 	return n
+}
+
+// cpuProfile writes a 20 s CPU profile of the webhook process (its --pprof-bind-address) to
+// $KIMPORT_BENCH_PROFILE, when set: where the CPU per admission goes besides the handler.
+func cpuProfile(b *testing.B, pprofPort int) {
+	out := os.Getenv("KIMPORT_BENCH_PROFILE")
+	if out == "" {
+		return
+	}
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/debug/pprof/profile?seconds=20", pprofPort))
+	if err != nil {
+		b.Errorf("profiling the webhook: %v", err)
+		return
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err == nil {
+		err = os.WriteFile(out, data, 0o600)
+	}
+	if err != nil {
+		b.Errorf("writing the webhook's profile: %v", err)
+	}
 }

@@ -48,7 +48,7 @@ func BenchmarkAdmission(b *testing.B) {
 	b.Setenv("XDG_CONFIG_HOME", b.TempDir())
 	ctrl.SetLogger(logr.Discard())
 	hub := testenv.Start(b, testenv.Options{Name: "hub"})
-	port, metricsPort := hubenv.FreePort(b), hubenv.FreePort(b)
+	port, metricsPort, pprofPort := hubenv.FreePort(b), hubenv.FreePort(b), hubenv.FreePort(b)
 	url := fmt.Sprintf("https://localhost:%d", port)
 	install := func() {
 		if out, err := runCmd(initcmd.NewCmd, "--kubeconfig", hub.Kubeconfig, "--webhook-url", url); err != nil {
@@ -58,7 +58,8 @@ func BenchmarkAdmission(b *testing.B) {
 	install()
 	// As deployed: admission alone, as the kimport-webhook ServiceAccount with its RBAC.
 	pid := hubenv.StartWebhookProcess(b, hub, webhookBin, port, "--metrics-secure=false",
-		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", metricsPort)).Pid()
+		"--metrics-bind-address", fmt.Sprintf("127.0.0.1:%d", metricsPort),
+		"--pprof-bind-address", fmt.Sprintf("127.0.0.1:%d", pprofPort)).Pid()
 
 	cfg := rest.CopyConfig(hub.Config)
 	cfg.QPS, cfg.Burst = 5000, 5000
@@ -110,7 +111,12 @@ func BenchmarkAdmission(b *testing.B) {
 			for k, writers := range []int{1, 50} {
 				cpu0, served0 := cpuTime(b, pid), webhookRequests(b, metricsPort)
 				hist0 := admissionHistogram(b, hubCS)
+				var profiled sync.WaitGroup
+				if on && writers == 50 && present == 10000 {
+					profiled.Go(func() { cpuProfile(b, pprofPort) })
+				}
 				cells[w][k] = measure(b, c, writers, map[int]int{1: 300, 50: 1500}[writers])
+				profiled.Wait()
 				if on {
 					connections[writers] = webhookConnections(b, port)
 				}
@@ -139,6 +145,7 @@ func BenchmarkAdmission(b *testing.B) {
 	// At 50 writers and the most clusters present; CPU per admission is the webhook process's
 	// CPU seconds over the requests it served (its own controller_runtime_webhook_requests_total).
 	fmt.Printf("\nwebhook cpu per admission: %d µs\n", cpuPerAdmission.Microseconds())
+	fmt.Printf("create p50 ratio (webhook/none) at 1 writer: %.2f\n", last[1][0].create.p50/last[0][0].create.p50)
 	fmt.Printf("create p50 ratio (webhook/none) at 50 writers: %.2f\n", last[1][1].create.p50/last[0][1].create.p50)
 	fmt.Printf("unrelated update p50 ratio (webhook/none) at 50 writers: %.2f\n", last[1][1].unrelated.p50/last[0][1].unrelated.p50)
 	fmt.Printf("apiserver-observed webhook p99: %.1f ms\n", observed.quantile(0.99)*1000)
@@ -206,7 +213,7 @@ func quantile(xs []float64) quantiles {
 
 func benchCluster(name string, labels map[string]string) *v1alpha1.ImportedCluster {
 	return &v1alpha1.ImportedCluster{
-		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels, Annotations: map[string]string{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: withIDLabel(labels, clusterIDFor(name)), Annotations: map[string]string{
 			"capabilities/ingressCapabilities": `[{"ingressProvider":"traefik","customDefaultBackend":false}]`,
 			"capabilities/nodePortRange":       "30000-32767",
 		}},
@@ -214,6 +221,15 @@ func benchCluster(name string, labels map[string]string) *v1alpha1.ImportedClust
 			CredentialsSecretRef: v1alpha1.SecretReference{Name: name + "-credentials"},
 			K3s:                  &v1alpha1.K3sSpec{UpgradeStrategy: v1alpha1.UpgradeStrategy{ServerConcurrency: 1, WorkerConcurrency: 1}}},
 	}
+}
+
+// withIDLabel is labels with the label kimport.dev/cluster-id of clusterID id.
+func withIDLabel(labels map[string]string, id string) map[string]string {
+	out := map[string]string{v1alpha1.ClusterIDLabel: id}
+	for k, v := range labels {
+		out[k] = v
+	}
+	return out
 }
 
 // rssMiB reads the resident set size of a process from /proc.

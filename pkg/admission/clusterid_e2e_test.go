@@ -25,7 +25,9 @@ func TestClusterIDPatternRatchets(t *testing.T) {
 
 	ignoreWebhook(t, e, true)
 	removeClusterIDPattern(t, e)
-	if out, err := e.kubectl(t, manifest("legacy", legacyID, nil, ""), "apply", "-f", "-"); err != nil {
+	// Stored before the label kimport.dev/cluster-id was required, too.
+	legacyManifest := strings.Replace(manifest("legacy", legacyID, nil, ""), "  labels:\n    "+v1alpha1.ClusterIDLabel+": '"+legacyID+"'\n", "", 1)
+	if out, err := e.kubectl(t, legacyManifest, "apply", "-f", "-"); err != nil {
 		t.Fatalf("storing a record the way an older hub did: %v\n%s", err, out)
 	}
 	if out, err := runCmd(initcmd.NewCmd, "--kubeconfig", e.hub.Kubeconfig, "--webhook-url", e.server.URL); err != nil {

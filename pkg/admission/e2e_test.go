@@ -99,7 +99,7 @@ func runCmd(newCmd func(common.Factory, genericiooptions.IOStreams) *cobra.Comma
 
 func manifest(name, clusterID string, annotations map[string]string, k3s string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "apiVersion: kimport.dev/v1alpha1\nkind: ImportedCluster\nmetadata:\n  name: %s\n", name)
+	fmt.Fprintf(&b, "apiVersion: kimport.dev/v1alpha1\nkind: ImportedCluster\nmetadata:\n  name: %s\n  labels:\n    %s: '%s'\n", name, v1alpha1.ClusterIDLabel, clusterID)
 	if len(annotations) > 0 {
 		b.WriteString("  annotations:\n")
 		for k, v := range annotations {
@@ -112,6 +112,9 @@ func manifest(name, clusterID string, annotations map[string]string, k3s string)
 	}
 	return b.String()
 }
+
+// idLabel is the label kimport.dev/cluster-id a record with clusterID id must carry.
+func idLabel(id string) map[string]string { return map[string]string{v1alpha1.ClusterIDLabel: id} }
 
 // setStatus plays the reconciler: an Active K3s cluster with 3 embedded-etcd servers and 5
 // agents of which 2 are NotReady, written as the hub component (the only identity the
@@ -261,7 +264,7 @@ func TestRulesThroughKubectlApply(t *testing.T) {
 		}
 		mustContain(t, "kubectl apply", out, `failed calling webhook "importedclusters.kimport.dev"`)
 		err = e.hub.Client.Create(context.Background(), &v1alpha1.ImportedCluster{
-			ObjectMeta: metav1.ObjectMeta{Name: "other"},
+			ObjectMeta: metav1.ObjectMeta{Name: "other", Labels: idLabel("00000000-0000-4000-8000-000000000001")},
 			Spec:       v1alpha1.ImportedClusterSpec{ClusterID: "00000000-0000-4000-8000-000000000001", APIServer: "https://x.example", CredentialsSecretRef: v1alpha1.SecretReference{Name: "other-credentials"}},
 		})
 		explained := importer.ExplainAdmission(err)
@@ -412,7 +415,7 @@ func TestCertificateRotation(t *testing.T) {
 	for i := 0; len(serials) < 3 && time.Now().Before(deadline); i++ {
 		serials[servingFingerprint(t, server.Options.WebhookPort)] = true
 		ic := &v1alpha1.ImportedCluster{
-			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("rot-%d", i)},
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("rot-%d", i), Labels: idLabel(clusterIDFor(fmt.Sprintf("rot-%d", i)))},
 			Spec: v1alpha1.ImportedClusterSpec{ClusterID: clusterIDFor(fmt.Sprintf("rot-%d", i)), APIServer: "https://x.example",
 				CredentialsSecretRef: v1alpha1.SecretReference{Name: fmt.Sprintf("rot-%d-credentials", i)}},
 		}

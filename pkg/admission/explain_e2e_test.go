@@ -27,7 +27,7 @@ func TestExplainAdmissionNamesEachRule(t *testing.T) {
 	admin := e.hub.Client
 	cluster := func(name, clusterID string) *v1alpha1.ImportedCluster {
 		return &v1alpha1.ImportedCluster{
-			ObjectMeta: metav1.ObjectMeta{Name: name},
+			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: idLabel(clusterID)},
 			Spec: v1alpha1.ImportedClusterSpec{ClusterID: clusterID, APIServer: "https://" + name + ".example:6443",
 				CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName(name)}},
 		}

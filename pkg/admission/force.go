@@ -3,25 +3,23 @@ package admission
 import (
 	"context"
 
+	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/webhook/admission"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/validate"
 )
 
-// mayForce is validate.Context.MayForce for the request in ctx: whether its requester holds
-// `update` on importedclusters/finalizers of cluster in the hub's RBAC (a hub admin whose hub
-// component cannot report the cleanup). It asks the API server at most once, and only when the
-// rule needs the answer; an error counts as no.
-func (v *ImportedClusterValidator) mayForce(ctx context.Context, cluster string) func() bool {
-	req, err := admission.RequestFromContext(ctx)
-	if err != nil || v.Authorizer == nil {
+// mayForce is validate.Context.MayForce for a request by user: whether user holds `update` on
+// importedclusters/finalizers of cluster in the hub's RBAC (a hub admin whose hub component
+// cannot report the cleanup). It asks the API server at most once, and only when the rule
+// needs the answer; an error counts as no.
+func (v *ImportedClusterValidator) mayForce(ctx context.Context, user authenticationv1.UserInfo, cluster string) func() bool {
+	if v.Authorizer == nil {
 		return nil
 	}
 	return func() bool {
-		user := req.UserInfo
 		extra := make(map[string]authorizationv1.ExtraValue, len(user.Extra))
 		for k, vals := range user.Extra {
 			extra[k] = authorizationv1.ExtraValue(vals)

@@ -196,7 +196,7 @@ func TestHeartbeatIsTheClustersOwn(t *testing.T) {
 func startAgentIdentity(t *testing.T, e *env, name string, n int) agentClients {
 	t.Helper()
 	ctx := context.Background()
-	ic := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: name},
+	ic := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: idLabel(testClusterID(n))},
 		Spec: v1alpha1.ImportedClusterSpec{Mode: v1alpha1.ModeAgent, ClusterID: testClusterID(n), APIServer: "https://" + name + ".example:6443",
 			CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName(name)}}}
 	if err := e.hub.Client.Create(ctx, ic); err != nil {
@@ -246,7 +246,8 @@ func registerJoined(t *testing.T, e *env, name string, n int) {
 	if _, err := importer.ApplyAgentIdentity(ctx, e.hub.Client, &ic, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	patch := fmt.Sprintf(`{"spec":{"clusterID":%q,"apiServer":"https://%s.example:6443","mode":"Agent"}}`, testClusterID(n), name)
+	patch := fmt.Sprintf(`{"metadata":{"labels":{%q:%q}},"spec":{"clusterID":%q,"apiServer":"https://%s.example:6443","mode":"Agent"}}`,
+		v1alpha1.ClusterIDLabel, testClusterID(n), testClusterID(n), name)
 	if err := e.hub.Client.Patch(ctx, &ic, client.RawPatch(types.MergePatchType, []byte(patch))); err != nil {
 		t.Fatal(err)
 	}

@@ -107,7 +107,7 @@ func TestTwoStepImport(t *testing.T) {
 	admin := e.hub.Client
 
 	if err := admin.Create(ctx, &v1alpha1.ImportedCluster{
-		ObjectMeta: metav1.ObjectMeta{Name: "holder"},
+		ObjectMeta: metav1.ObjectMeta{Name: "holder", Labels: idLabel("00000000-0000-4000-8000-0000000000ac")},
 		Spec: v1alpha1.ImportedClusterSpec{ClusterID: "00000000-0000-4000-8000-0000000000ac", APIServer: "https://holder.example:6443",
 			CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName("holder")}},
 	}); err != nil {
@@ -124,7 +124,7 @@ func TestTwoStepImport(t *testing.T) {
 	})
 
 	setIdentity := func(name, clusterID string) error {
-		patch := `{"spec":{"clusterID":"` + clusterID + `","apiServer":"https://` + name + `.example:6443"}}`
+		patch := `{"metadata":{"labels":{"` + v1alpha1.ClusterIDLabel + `":"` + clusterID + `"}},"spec":{"clusterID":"` + clusterID + `","apiServer":"https://` + name + `.example:6443"}}`
 		return admin.Patch(ctx, &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: name}}, client.RawPatch(types.MergePatchType, []byte(patch)))
 	}
 	t.Run("setting the clusterID later is checked like a create", func(t *testing.T) {
@@ -191,8 +191,8 @@ func TestTwoStepImport(t *testing.T) {
 			}
 		}
 		want := map[string]string{
-			"holder":    "00000000-0000-4000-8000-0000000000ac https://holder.example:6443 ",
-			"waiting-a": "00000000-0000-4000-8000-00000000000a https://waiting-a.example:6443 ",
+			"holder":    "00000000-0000-4000-8000-0000000000ac https://holder.example:6443 00000000-0000-4000-8000-0000000000ac",
+			"waiting-a": "00000000-0000-4000-8000-00000000000a https://waiting-a.example:6443 00000000-0000-4000-8000-00000000000a",
 			"waiting-b": "00000000-0000-4000-8000-00000000000b https://b.example:6443 00000000-0000-4000-8000-00000000000b",
 			"waiting-c": "  ",
 		}

@@ -15,7 +15,8 @@ import (
 // TestMatchConditionsSendOnlyWhatARuleReads: with the webhook stopped (failurePolicy Fail), a
 // write is admitted exactly when the API server never sends it. An update of an unrelated
 // label, annotation or finalizer and the hub component's own status and metadata writes are
-// admitted (not sent); a spec change, a capability annotation, a status write by anyone
+// admitted (not sent); a spec change, a change of the label kimport.dev/cluster-id (by anyone),
+// a capability annotation, a status write by anyone
 // else, and by anyone else the removal of the hub's finalizer, an owner reference or a hub
 // annotation (HubMetadata) are refused (sent, and nobody answers). Every rule firing through this configuration is
 // TestExplainAdmissionNamesEachRule's business.
@@ -46,6 +47,9 @@ func TestMatchConditionsSendOnlyWhatARuleReads(t *testing.T) {
 		{"an unrelated annotation", e.hub.Client, false, `{"metadata":{"annotations":{"owner":"sre"}}}`, false},
 		{"the hub component's status write", e.server.Client, true, `{"status":{"kubernetesVersion":"v1.30.5+k3s1"}}`, false},
 		{"a spec change", e.hub.Client, false, `{"spec":{"displayName":"K3s"}}`, true},
+		{"the cluster-id label changed", e.hub.Client, false, `{"metadata":{"labels":{"kimport.dev/cluster-id":"00000000-0000-4000-8000-000000000002"}}}`, true},
+		{"the cluster-id label removed", e.hub.Client, false, `{"metadata":{"labels":{"kimport.dev/cluster-id":null}}}`, true},
+		{"the hub component writing the cluster-id label", e.server.Client, false, `{"metadata":{"labels":{"kimport.dev/cluster-id":"00000000-0000-4000-8000-000000000003"}}}`, true},
 		{"a capability annotation", e.hub.Client, false, `{"metadata":{"annotations":{"capabilities/pspEnabled":"false"}}}`, true},
 		{"a capability annotation (Rancher's documented prefix)", e.hub.Client, false, `{"metadata":{"annotations":{"capabilities.cattle.io/pspEnabled":"false"}}}`, true},
 		{"a status write by a cluster-admin", e.hub.Client, true, `{"status":{"kubernetesVersion":"v9.9.9"}}`, true},

@@ -36,14 +36,14 @@ func TestHubMetadataAttacks(t *testing.T) {
 	team := teamMember(t, e)
 
 	prod := &v1alpha1.ImportedCluster{
-		ObjectMeta: metav1.ObjectMeta{Name: "prod", Finalizers: []string{v1alpha1.Finalizer}},
+		ObjectMeta: metav1.ObjectMeta{Name: "prod", Finalizers: []string{v1alpha1.Finalizer}, Labels: idLabel(clusterIDFor("prod"))},
 		Spec: v1alpha1.ImportedClusterSpec{ClusterID: clusterIDFor("prod"), APIServer: "https://prod.example:6443",
 			CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName("prod")}},
 	}
 	must(t, admin.Create(ctx, prod))
 	setStatus(t, e, "prod") // Active
 	bait := &v1alpha1.ImportedCluster{
-		ObjectMeta: metav1.ObjectMeta{Name: "bait"},
+		ObjectMeta: metav1.ObjectMeta{Name: "bait", Labels: idLabel(clusterIDFor("bait"))},
 		Spec: v1alpha1.ImportedClusterSpec{ClusterID: clusterIDFor("bait"), APIServer: "https://bait.example:6443",
 			CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName("bait")}},
 	}
@@ -92,6 +92,7 @@ func TestHubMetadataAttacks(t *testing.T) {
 		owned := bait.DeepCopy()
 		owned.ResourceVersion, owned.Name = "", "owned"
 		owned.Spec.ClusterID, owned.Spec.CredentialsSecretRef.Name = clusterIDFor("owned"), v1alpha1.CredentialsSecretName("owned")
+		owned.Labels = idLabel(owned.Spec.ClusterID)
 		owned.OwnerReferences = []metav1.OwnerReference{{APIVersion: "kimport.dev/v1alpha1", Kind: "ImportedCluster", Name: "bait", UID: b.UID}}
 		refusedAs(t, "creating a record with an owner", team.Create(ctx, owned), "metadata.ownerReferences")
 		mustNotExist(t, admin, "owned")
@@ -144,6 +145,7 @@ func TestHubMetadataAttacks(t *testing.T) {
 		stuck := bait.DeepCopy()
 		stuck.ResourceVersion, stuck.Name, stuck.Finalizers = "", "stuck", []string{v1alpha1.Finalizer}
 		stuck.Spec.ClusterID, stuck.Spec.CredentialsSecretRef.Name = clusterIDFor("stuck"), v1alpha1.CredentialsSecretName("stuck")
+		stuck.Labels = idLabel(stuck.Spec.ClusterID)
 		must(t, admin.Create(ctx, stuck))
 		must(t, admin.Delete(ctx, &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: "stuck"}}))
 		before := get("stuck")

@@ -76,7 +76,7 @@ func TestReportKeepsTheHubsConditions(t *testing.T) {
 	}
 	// The agent's copy of a hub-owned condition is never written.
 	status.SetCondition(observed, v1alpha1.ConditionHeartbeat, metav1.ConditionFalse, v1alpha1.ReasonLate, "by the agent")
-	if err := agentrun.Report(ctx, hub, hub, &stored, &observed.Status, 30*time.Second); err != nil {
+	if err := agentrun.Report(ctx, hub, hub, &stored, &observed.Status); err != nil {
 		t.Fatal(err)
 	}
 	var got v1alpha1.ImportedCluster
@@ -96,7 +96,7 @@ func TestReportKeepsTheHubsConditions(t *testing.T) {
 	for _, c := range []string{v1alpha1.ConditionConnected, v1alpha1.ConditionProjectsAssigned, v1alpha1.ConditionMembersApplied} {
 		status.SetCondition(again, c, metav1.ConditionTrue, "Ok", "observed")
 	}
-	if err := agentrun.Report(ctx, hub, hub, &got, &again.Status, 30*time.Second); err != nil {
+	if err := agentrun.Report(ctx, hub, hub, &got, &again.Status); err != nil {
 		t.Fatal(err)
 	}
 	if err := hub.Get(ctx, client.ObjectKeyFromObject(ic), &got); err != nil {

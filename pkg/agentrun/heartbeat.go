@@ -20,11 +20,37 @@ import (
 // jittered), read at every renewal. The hub judges liveness by when it sees the renewal, by its
 // own clock. hub is the agent's own hub client (kubernetes.Interface's CoordinationV1());
 // exported for a fleet simulator, which runs thousands of agents' heartbeats in one process.
-func Heartbeat(ctx context.Context, hub coordinationv1client.LeasesGetter, cluster string) error {
+//
+// With link (the agent's tunnel to the hub gateway) it renews only while the tunnel is down:
+// the hub knows a connected agent alive without any write. It first gives the tunnel a few
+// seconds to attach, and after the tunnel goes a moment to reattach (a hub replica that
+// restarts: the agent reconnects to another at once), so that neither a fleet starting
+// together nor a replica's restart turns into a burst of Lease writes; both waits end well
+// within the hub's reconnect grace (liveness.ReconnectGrace). A nil link renews always (a
+// hub without the gateway).
+func Heartbeat(ctx context.Context, hub coordinationv1client.LeasesGetter, cluster string, link *Link) error {
 	logger := log.FromContext(ctx).WithName("heartbeat")
 	cadence := heartbeat.Of(heartbeat.DefaultLease) // until the Lease is read
 	failing := false
+	if link != nil && !sleep(ctx, jittered(firstTunnelWait)) {
+		return nil
+	}
 	for {
+		var changed <-chan struct{}
+		if link != nil {
+			var up bool
+			if up, changed = link.state(); up {
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-changed:
+				}
+				if !sleep(ctx, jittered(reattachWait)) {
+					return nil
+				}
+				continue
+			}
+		}
 		published, err := RenewLease(ctx, hub, cluster, cadence.Interval())
 		switch {
 		case err != nil && !failing:
@@ -41,7 +67,33 @@ func Heartbeat(ctx context.Context, hub coordinationv1client.LeasesGetter, clust
 		case <-ctx.Done():
 			return nil
 		case <-time.After(cadence.Next(rand.Float64())):
+		case <-changed: // the tunnel is up: renew no more
 		}
+	}
+}
+
+const (
+	// firstTunnelWait is how long the heartbeat waits for the tunnel before its first
+	// renewal, reattachWait how long after the tunnel went; each up to half again, jittered.
+	firstTunnelWait = 3 * time.Second
+	reattachWait    = 2 * time.Second
+)
+
+// jittered is d lengthened by up to half, at random: agents that wait together do not renew
+// together.
+func jittered(d time.Duration) time.Duration {
+	return d + time.Duration(rand.Float64()*float64(d)/2)
+}
+
+// sleep waits d, false when ctx ends first.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
 	}
 }
 

@@ -13,10 +13,12 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
+	crcontroller "sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	"sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/manager"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
@@ -82,19 +84,22 @@ func Run(ctx context.Context, dsCfg *rest.Config, o Options) error {
 	}
 	r := &reconciler{hub: mgr.GetClient(), fresh: mgr.GetAPIReader(), ds: ds, events: logEvents{logger.WithName("events")}, opts: o, cluster: cred.cluster, done: disconnected}
 	err = ctrl.NewControllerManagedBy(mgr).Named(v1alpha1.AgentComponent).
+		WithOptions(crcontroller.TypedOptions[reconcile.Request]{RateLimiter: newRetryLimiter()}).
 		For(&v1alpha1.ImportedCluster{}, builder.WithPredicates(clustersync.Changed())).
 		Complete(r)
 	if err != nil {
 		return err
 	}
+	// While its tunnel to the hub gateway is up, the hub knows the agent alive: no renewals.
+	link := &Link{}
 	for _, run := range []manager.RunnableFunc{
 		func(ctx context.Context) error {
-			return Heartbeat(ctx, hubCS.CoordinationV1(), cred.cluster)
+			return Heartbeat(ctx, hubCS.CoordinationV1(), cred.cluster, link)
 		},
 		func(ctx context.Context) error { return cred.keepRenewed(ctx, o.TokenLifetime, o.renewBefore()) },
 		// The cluster's tunnel to the hub gateway, dialled with the renewing hub token.
 		func(ctx context.Context) error {
-			return agentlink.Run(ctx, agentlink.Options{Cluster: cred.cluster, Hub: hubCfg, Downstream: impersonator, Log: logger.WithName("gateway")})
+			return agentlink.Run(ctx, agentlink.Options{Cluster: cred.cluster, Hub: hubCfg, Downstream: impersonator, OnSession: link.Set, Log: logger.WithName("gateway")})
 		},
 	} {
 		if err := mgr.Add(run); err != nil {

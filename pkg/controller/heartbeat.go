@@ -18,6 +18,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/heartbeat"
+	"github.com/kubectl-import/kubectl-import/pkg/liveness"
 	"github.com/kubectl-import/kubectl-import/pkg/status"
 	kimportversion "github.com/kubectl-import/kubectl-import/pkg/version"
 )
@@ -136,25 +137,64 @@ func (r *Reconciler) heartbeatOf(ctx context.Context, o client.Object) (*coordin
 	return l, &ic
 }
 
-// observeHeartbeat judges the agent's heartbeat (the Heartbeat condition, which only the
-// hub writes) and its version (AgentVersion). Everything else in status is the agent's.
-func (r *Reconciler) observeHeartbeat(ic *v1alpha1.ImportedCluster) {
+// observeHeartbeat judges whether the agent is alive (the Heartbeat condition, which only the
+// hub writes: pkg/liveness, by its tunnel to the hub gateway, else its heartbeat Lease) and its
+// version (AgentVersion). Everything else in status is the agent's. It returns when to judge
+// again unless a tunnel or a renewal wakes the reconciler first (zero: only then). The
+// messages carry no time that changes while the verdict holds: status is written on a change.
+func (r *Reconciler) observeHeartbeat(ic *v1alpha1.ImportedCluster) time.Time {
 	lease := v1alpha1.HubNamespace + "/" + v1alpha1.HeartbeatName(ic.Name)
-	last, ok := r.heartbeats.last(ic.Name)
-	grace := last.cadence.Grace()
-	switch {
-	case !ok:
-		status.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionFalse, v1alpha1.ReasonAwaitingAgent, fmt.Sprintf(
-			"waiting for kimport-agent in the downstream to renew Lease %s; if it does not start: kubectl -n cattle-system get deployment kimport-agent, and its logs", lease))
-	case !time.Now().After(last.late()):
+	last, renewed := r.heartbeats.last(ic.Name)
+	e := liveness.Evidence{LeaseGrace: last.cadence.Grace(), Seen: seen(ic)}
+	if renewed {
+		e.Renewed = last.at
+	}
+	if r.Options.Tunnels != nil {
+		e.Tunnel = r.Options.Tunnels.State(ic.Name)
+	}
+	v := liveness.Judge(time.Now(), e)
+	switch v.Source {
+	case liveness.Tunnel:
+		status.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionTrue, v1alpha1.ReasonAttached,
+			"the agent holds its tunnel to the hub gateway")
+	case liveness.Lease:
 		status.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionTrue, v1alpha1.ReasonRenewed, fmt.Sprintf(
-			"the agent renews Lease %s (grace period %s)", lease, grace))
+			"the agent renews Lease %s (grace period %s)", lease, e.LeaseGrace))
+	case liveness.Reconnecting, liveness.Starting:
+		// As stored: the agent reconnects, or the hub has just started and not seen it yet.
+	case liveness.Late:
+		status.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionFalse, v1alpha1.ReasonLate, lateMessage(lease, e))
 	default:
-		status.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionFalse, v1alpha1.ReasonLate, fmt.Sprintf(
-			"the agent last renewed Lease %s at %s, more than the grace period %s ago: it is stopped or cannot reach the hub (check kimport-agent in cattle-system of the downstream)",
-			lease, last.at.UTC().Format(time.RFC3339), grace))
+		status.SetCondition(ic, v1alpha1.ConditionHeartbeat, metav1.ConditionFalse, v1alpha1.ReasonAwaitingAgent, fmt.Sprintf(
+			"waiting for kimport-agent in the downstream to attach its tunnel to the hub gateway or renew Lease %s; if it does not start: kubectl -n cattle-system get deployment kimport-agent, and its logs", lease))
 	}
 	observeAgentVersion(ic)
+	return v.Recheck
+}
+
+// seen says the stored status shows the agent judged before (by this replica or another).
+func seen(ic *v1alpha1.ImportedCluster) bool {
+	r := status.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat)
+	return r != "" && r != v1alpha1.ReasonAwaitingAgent
+}
+
+// alive says the stored Heartbeat condition shows the agent alive.
+func alive(ic *v1alpha1.ImportedCluster) bool {
+	c := status.FindCondition(&ic.Status, v1alpha1.ConditionHeartbeat)
+	return c != nil && c.Status == metav1.ConditionTrue
+}
+
+// lateMessage says why an agent is judged late, and what to check.
+func lateMessage(lease string, e liveness.Evidence) string {
+	why := "the agent holds no tunnel to the hub gateway"
+	if !e.Tunnel.Down.IsZero() {
+		why = fmt.Sprintf("the agent's tunnel to the hub gateway closed at %s and was not reattached within %s", e.Tunnel.Down.UTC().Format(time.RFC3339), liveness.ReconnectGrace)
+	}
+	renewal := fmt.Sprintf("has not renewed Lease %s since this hub replica started", lease)
+	if !e.Renewed.IsZero() {
+		renewal = fmt.Sprintf("last renewed Lease %s at %s, more than the grace period %s ago", lease, e.Renewed.UTC().Format(time.RFC3339), e.LeaseGrace)
+	}
+	return why + " and " + renewal + ": it is stopped or cannot reach the hub (check kimport-agent in cattle-system of the downstream)"
 }
 
 // observeAgentVersion warns (AgentVersion False) while the agent's version is older than
@@ -173,20 +213,6 @@ func observeAgentVersion(ic *v1alpha1.ImportedCluster) {
 	}
 	status.SetCondition(ic, v1alpha1.ConditionAgentVersion, metav1.ConditionTrue, v1alpha1.ReasonCurrent,
 		fmt.Sprintf("the agent runs %s, the hub %s", agentV, hubV))
-}
-
-// heartbeatCheck is when to look at cluster's heartbeat again: just after it would turn
-// late, or after the published grace when none was seen yet (or it is late already).
-func (r *Reconciler) heartbeatCheck(cluster string) time.Duration {
-	last, ok := r.heartbeats.last(cluster)
-	if !ok {
-		return r.Options.cadence().Grace()
-	}
-	d := time.Until(last.late()) + 500*time.Millisecond
-	if d < 500*time.Millisecond {
-		return r.Options.cadence().Grace()
-	}
-	return d
 }
 
 // publishCadence writes the hub's heartbeat cadence into the heartbeat Lease of ic when it

@@ -2,6 +2,7 @@ package controller
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/heartbeat"
+	"github.com/kubectl-import/kubectl-import/pkg/liveness"
 	"github.com/kubectl-import/kubectl-import/pkg/status"
 )
 
@@ -123,11 +125,47 @@ func TestHeartbeatCadenceIsTheHubs(t *testing.T) {
 		t.Errorf("sighting at the hub's cadence judged by %s, want 4s", s.cadence.Grace())
 	}
 	r.heartbeats.observe("a", sighting{at: time.Now().Add(-5 * time.Second), cadence: heartbeat.Published(renewed)})
-	r.observeHeartbeat(ic)
+	recheck := r.observeHeartbeat(ic)
 	if reason := status.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat); reason != v1alpha1.ReasonLate {
 		t.Errorf("5s after a renewal at a 4s cadence: %s, want %s", reason, v1alpha1.ReasonLate)
 	}
-	if d := r.heartbeatCheck("a"); d != 4*time.Second {
-		t.Errorf("a late heartbeat is looked at again after %s, want the published grace 4s", d)
+	if !recheck.IsZero() {
+		t.Errorf("a late heartbeat is looked at again at %s; only a renewal or a tunnel can change it", recheck)
 	}
+}
+
+// TestTunnelIsLiveness: an agent holding its tunnel is alive with no renewal; once its tunnel
+// goes it stays alive for the reconnect grace, then is late; a renewal meanwhile keeps it.
+func TestTunnelIsLiveness(t *testing.T) {
+	ic := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: "a"}, Spec: v1alpha1.ImportedClusterSpec{Mode: v1alpha1.ModeAgent, ClusterID: "id-a"}}
+	started := time.Now().Add(-time.Hour)
+	tunnels := liveness.NewTunnels(started)
+	r := &Reconciler{Options: Options{Tunnels: tunnels}.withDefaults()}
+	judge := func(want string) time.Time {
+		t.Helper()
+		recheck := r.observeHeartbeat(ic)
+		if got := status.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat); got != want {
+			t.Fatalf("Heartbeat %s, want %s", got, want)
+		}
+		return recheck
+	}
+	judge(v1alpha1.ReasonAwaitingAgent)
+	tunnels.Attached("self", "a", time.Now())
+	if recheck := judge(v1alpha1.ReasonAttached); !recheck.IsZero() {
+		t.Errorf("an attached agent is looked at again at %s: only its tunnel's end should wake the hub", recheck)
+	}
+	tunnels.Detached("self", "a", time.Now().Add(-time.Second))
+	if recheck := judge(v1alpha1.ReasonAttached); time.Until(recheck) < 8*time.Second || time.Until(recheck) > liveness.ReconnectGrace {
+		t.Errorf("a detached agent is looked at again at %s, want when the reconnect grace ends", recheck)
+	}
+	tunnels.Detached("self", "a", time.Now().Add(-liveness.ReconnectGrace)) // no-op: gone already
+	r.Options.Tunnels = liveness.NewTunnels(started)
+	r.Options.Tunnels.Replace("peer", map[string]time.Time{"a": started}, started)
+	r.Options.Tunnels.Forget("peer", time.Now().Add(-liveness.ReconnectGrace))
+	judge(v1alpha1.ReasonLate)
+	if c := status.FindCondition(&ic.Status, v1alpha1.ConditionHeartbeat); !strings.Contains(c.Message, "was not reattached within 10s") {
+		t.Errorf("late message %q", c.Message)
+	}
+	r.heartbeats.observe("a", sighting{at: time.Now(), cadence: heartbeat.Of(0)})
+	judge(v1alpha1.ReasonRenewed)
 }

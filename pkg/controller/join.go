@@ -86,8 +86,8 @@ func (r *Reconciler) settleJoin(ctx context.Context, ic *v1alpha1.ImportedCluste
 	why := "the credentials were handed over"
 	handedOver := func() bool { _, err := r.credentials(ctx, ic); return err == nil }
 	if ic.Spec.AgentMode() {
-		why = "the agent renewed its heartbeat: it has its own hub identity"
-		handedOver = func() bool { _, seen := r.heartbeats.last(ic.Name); return seen }
+		why = "the agent attached its tunnel or renewed its heartbeat: it has its own hub identity"
+		handedOver = func() bool { return alive(ic) }
 	}
 	if !handedOver() {
 		if !tok.expired() {

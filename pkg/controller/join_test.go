@@ -102,7 +102,12 @@ func TestTwoStepImport(t *testing.T) {
 		waitEvent(t, hub, "stray", corev1.EventTypeNormal, "JoinTokenRevoked",
 			"deleted ServiceAccount kimport-system/kimport-join-stray: the credentials were handed over")
 		waitAnnotationGone(t, hub, "stray")
-		waitPhase(t, hub, "stray", v1alpha1.PhasePending, v1alpha1.ReasonProbeFailed, phaseTimeout)
+		ic = waitPhase(t, hub, "stray", v1alpha1.PhasePending, v1alpha1.ReasonProbeFailed, phaseTimeout)
+		// Set without the label kimport.dev/cluster-id (no webhook here): the hub adds it, as for
+		// a record stored before it was required, so the webhook finds this holder of the ID.
+		if got := ic.Labels[v1alpha1.ClusterIDLabel]; got != ic.Spec.ClusterID {
+			t.Errorf("label %s = %q, want the clusterID %q", v1alpha1.ClusterIDLabel, got, ic.Spec.ClusterID)
+		}
 	})
 
 	t.Run("join makes it Active; the token is revoked at the hand-over and the marker shows Active", func(t *testing.T) {

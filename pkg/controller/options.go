@@ -5,6 +5,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/heartbeat"
+	"github.com/kubectl-import/kubectl-import/pkg/liveness"
 )
 
 // Options tune the reconciler.
@@ -26,6 +27,10 @@ type Options struct {
 	// seconds, at least heartbeat.MinLease), agents renew every third of it, and a cluster
 	// whose agent has not renewed for that long is Unavailable (pkg/heartbeat).
 	HeartbeatGrace time.Duration
+	// Tunnels is what this hub replica knows of the agents' tunnels to the hub gateway: an
+	// agent holding one is alive without renewing its Lease (pkg/liveness). Nil without the
+	// gateway: the Lease alone.
+	Tunnels *liveness.Tunnels
 }
 
 // Defaults of Options.

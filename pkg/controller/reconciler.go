@@ -51,15 +51,11 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		}
 		return r.finalize(ctx, &ic)
 	}
-	if !controllerutil.ContainsFinalizer(&ic, v1alpha1.Finalizer) {
-		patch := client.MergeFromWithOptions(ic.DeepCopy(), client.MergeFromWithOptimisticLock{})
-		controllerutil.AddFinalizer(&ic, v1alpha1.Finalizer)
-		if err := r.Client.Patch(ctx, &ic, patch); err != nil {
-			return ctrl.Result{}, fmt.Errorf("adding finalizer: %w", err)
-		}
+	if err := r.ensureMetadata(ctx, &ic); err != nil {
+		return ctrl.Result{}, err
 	}
 	observed := ic.DeepCopy()
-	ds, err := r.observe(ctx, observed)
+	ds, recheck, err := r.observe(ctx, observed)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -77,10 +73,40 @@ func (r *Reconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Resu
 		return ctrl.Result{RequeueAfter: r.until(tok.expires)}, nil
 	}
 	if ic.Spec.AgentMode() && ic.Spec.ClusterID != "" {
-		// A heartbeat wakes the reconciler (the Lease is watched); silence must too.
-		return ctrl.Result{RequeueAfter: r.heartbeatCheck(ic.Name)}, nil
+		// A tunnel or a renewal wakes the reconciler; silence must too, when a grace ends.
+		if recheck.IsZero() {
+			return ctrl.Result{}, nil
+		}
+		return ctrl.Result{RequeueAfter: max(time.Until(recheck), 0) + 500*time.Millisecond}, nil
 	}
 	return ctrl.Result{RequeueAfter: r.Options.ProbeInterval}, nil
+}
+
+// ensureMetadata adds the cleanup finalizer and makes the label kimport.dev/cluster-id mirror
+// spec.clusterID (the webhook finds a clusterID's holders by it; records stored before it was
+// required get it here), in one patch and only when something is missing.
+func (r *Reconciler) ensureMetadata(ctx context.Context, ic *v1alpha1.ImportedCluster) error {
+	label, has := ic.Labels[v1alpha1.ClusterIDLabel]
+	labelled := label == ic.Spec.ClusterID && has == (ic.Spec.ClusterID != "")
+	if controllerutil.ContainsFinalizer(ic, v1alpha1.Finalizer) && labelled {
+		return nil
+	}
+	patch := client.MergeFromWithOptions(ic.DeepCopy(), client.MergeFromWithOptimisticLock{})
+	controllerutil.AddFinalizer(ic, v1alpha1.Finalizer)
+	if !labelled {
+		if ic.Spec.ClusterID == "" {
+			delete(ic.Labels, v1alpha1.ClusterIDLabel)
+		} else {
+			if ic.Labels == nil {
+				ic.Labels = map[string]string{}
+			}
+			ic.Labels[v1alpha1.ClusterIDLabel] = ic.Spec.ClusterID
+		}
+	}
+	if err := r.Client.Patch(ctx, ic, patch); err != nil {
+		return fmt.Errorf("adding the finalizer and the %s label: %w", v1alpha1.ClusterIDLabel, err)
+	}
+	return nil
 }
 
 // errNoCredentials marks credentials that are missing or unusable: waiting will not help
@@ -118,31 +144,43 @@ func (r *Reconciler) downstream(creds hubcreds.Credentials) (clustersync.Downstr
 	return clustersync.Connect(cfg, "at "+creds.Server, "as the import agent", r.Options.ProbeTimeout)
 }
 
-// observe brings the status up to date: in agent mode from the agent's heartbeat (the agent
-// reports the rest itself); in direct mode by running the sync against the downstream. It
-// returns the downstream when the reconciler reached it. Only hub errors are returned.
-func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) (*clustersync.Downstream, error) {
+// observe brings the status up to date: in agent mode from the agent's tunnel and heartbeat
+// (the agent reports the rest itself), returning when to judge it again (zero: on a change
+// only); in direct mode by running the sync against the downstream. It returns the downstream
+// when the reconciler reached it. Only hub errors are returned.
+func (r *Reconciler) observe(ctx context.Context, ic *v1alpha1.ImportedCluster) (*clustersync.Downstream, time.Time, error) {
 	if ic.Spec.ClusterID == "" {
 		ic.Status.ObservedGeneration = ic.Generation
-		return nil, r.awaitJoin(ctx, ic)
+		return nil, time.Time{}, r.awaitJoin(ctx, ic)
 	}
 	if ic.Spec.AgentMode() {
-		if lost, err := r.claimBeforeActing(ctx, ic); err != nil || lost {
-			return nil, err
-		}
-		was := status.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat)
-		r.publishCadence(ctx, ic)
-		r.observeHeartbeat(ic)
-		if was != v1alpha1.ReasonRenewed && status.ConditionReason(&ic.Status, v1alpha1.ConditionHeartbeat) == v1alpha1.ReasonRenewed {
-			// The agent has its own token by now: its bootstrap token ends with this Secret
-			// (the agent deletes it itself; this covers an agent that could not).
-			bootstrap := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.AgentBootstrapName(ic.Name)}}
-			if err := r.remove(ctx, bootstrap, "agent bootstrap Secret"); err != nil {
-				return nil, err
-			}
-		}
-		return nil, nil
+		return r.observeAgent(ctx, ic)
 	}
+	ds, err := r.observeDirect(ctx, ic)
+	return ds, time.Time{}, err
+}
+
+// observeAgent is observe in agent mode.
+func (r *Reconciler) observeAgent(ctx context.Context, ic *v1alpha1.ImportedCluster) (*clustersync.Downstream, time.Time, error) {
+	if lost, err := r.claimBeforeActing(ctx, ic); err != nil || lost {
+		return nil, time.Time{}, err
+	}
+	wasAlive := alive(ic)
+	r.publishCadence(ctx, ic)
+	recheck := r.observeHeartbeat(ic)
+	if !wasAlive && alive(ic) {
+		// The agent has its own token by now: its bootstrap token ends with this Secret
+		// (the agent deletes it itself; this covers an agent that could not).
+		bootstrap := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Namespace: v1alpha1.HubNamespace, Name: v1alpha1.AgentBootstrapName(ic.Name)}}
+		if err := r.remove(ctx, bootstrap, "agent bootstrap Secret"); err != nil {
+			return nil, time.Time{}, err
+		}
+	}
+	return nil, recheck, nil
+}
+
+// observeDirect is observe in direct mode.
+func (r *Reconciler) observeDirect(ctx context.Context, ic *v1alpha1.ImportedCluster) (*clustersync.Downstream, error) {
 	ic.Status.ObservedGeneration = ic.Generation
 	creds, err := r.credentials(ctx, ic)
 	var noCreds *errNoCredentials

@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/client-go/util/workqueue"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -19,6 +20,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/handler"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
@@ -66,15 +68,22 @@ func SetupWithManager(mgr ctrl.Manager, opts Options) error {
 		Recorder: mgr.GetEventRecorderFor(Name),
 		Options:  opts.withDefaults(),
 	}
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		Named(Name).
 		// One unreachable downstream holds a worker for up to ProbeTimeout: keep several.
 		WithOptions(crcontroller.Options{MaxConcurrentReconciles: maxConcurrentReconciles}).
 		// Status writes must not trigger a reconcile (each would probe again at once).
 		For(&v1alpha1.ImportedCluster{}, builder.WithPredicates(predicate.Or(clustersync.Changed(), agentCleanupReported()))).
 		Watches(&corev1.Secret{}, handler.EnqueueRequestsFromMapFunc(clusterOfSecret)).
-		Watches(&coordinationv1.Lease{}, r.heartbeatHandler()).
-		Complete(r)
+		Watches(&coordinationv1.Lease{}, r.heartbeatHandler())
+	if t := r.Options.Tunnels; t != nil {
+		// A tunnel that attaches or goes wakes its cluster's reconciler: no timer polls.
+		b = b.WatchesRawSource(source.Func(func(_ context.Context, q workqueue.TypedRateLimitingInterface[reconcile.Request]) error {
+			t.Notify(func(cluster string) { q.Add(reconcile.Request{NamespacedName: client.ObjectKey{Name: cluster}}) })
+			return nil
+		}))
+	}
+	return b.Complete(r)
 }
 
 // clusterOfSecret maps a credentials Secret to the cluster named by its label, so that the

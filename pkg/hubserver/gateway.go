@@ -28,6 +28,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/server"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/tunnel"
+	"github.com/kubectl-import/kubectl-import/pkg/liveness"
 )
 
 // The hub gateway (pkg/gateway/server) runs in the reconciler's process (the kimport-controller
@@ -73,8 +74,9 @@ func gatewayCacheOptions(opts cache.Options) cache.Options {
 }
 
 // setupGateway adds the gateway, and its certificate rotation unless cert-manager provides
-// it, to mgr; the check is ready once it serves.
-func setupGateway(mgr manager.Manager, o Options) (healthz.Checker, error) {
+// it, to mgr; the check is ready once it serves. tunnels records the agents' tunnels, this
+// replica's and the others' (pkg/liveness).
+func setupGateway(mgr manager.Manager, o Options, tunnels *liveness.Tunnels) (healthz.Checker, error) {
 	certsReady := make(chan struct{})
 	if o.GatewayCertRotation {
 		if err := addCertRotation(mgr, o, gatewayRotation(o), certsReady); err != nil {
@@ -83,7 +85,7 @@ func setupGateway(mgr manager.Manager, o Options) (healthz.Checker, error) {
 	} else {
 		close(certsReady)
 	}
-	g := &gateway{mgr: mgr, o: o, certsReady: certsReady, log: ctrl.Log.WithName("gateway")}
+	g := &gateway{mgr: mgr, o: o, certsReady: certsReady, tunnels: tunnels, log: ctrl.Log.WithName("gateway")}
 	if err := mgr.Add(g); err != nil {
 		return nil, err
 	}
@@ -100,6 +102,7 @@ type gateway struct {
 	mgr        manager.Manager
 	o          Options
 	certsReady chan struct{}
+	tunnels    *liveness.Tunnels
 	log        logr.Logger
 	serving    atomic.Bool
 }
@@ -191,16 +194,16 @@ func (g *gateway) handler(ctx context.Context, certs *gatewayCerts) (http.Handle
 	if !c.WaitForCacheSync(ctx) {
 		return nil, nil, nil
 	}
-	tunnels := tunnel.NewRegistry(func(e tunnel.Event) {
-		g.log.Info("tunnel", "cluster", e.Cluster, "connected", e.Connected, "replaced", e.Replaced)
-	})
+	tunnels := tunnel.NewRegistry(recordTunnels(g.tunnels, g.log))
 	var peers *server.Peers
 	if g.o.GatewayPeerPort > 0 {
 		peers = &server.Peers{Others: endpointPeers(c, g.o.PodName, g.log), Transport: certs.peerTransport(g.o.GatewayCertDNSNames[0])}
+		go pollPeers(ctx, peers, g.tunnels, g.log)
 	}
 	return server.New(server.Options{
 		Clusters: c, Authenticator: fp, FrontProxyHeaders: fp.Headers, Authorizer: authz, Tunnels: tunnels,
 		Direct: &server.Direct{Secrets: c, UserAgent: v1alpha1.GatewayComponent}, Peers: peers, Log: g.log,
+		Tunnel: tunnel.Config{KeepAlive: tunnelKeepAlive},
 	}), tunnels, nil
 }
 

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"slices"
 	"sync/atomic"
+	"time"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -31,6 +32,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/controller"
 	"github.com/kubectl-import/kubectl-import/pkg/inventory"
+	"github.com/kubectl-import/kubectl-import/pkg/liveness"
 )
 
 // leaderElectionID names the Lease in kimport-system that elects the active reconciler.
@@ -67,6 +69,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, o Options) (manager.Manag
 		Cache:                         cacheOptions,
 		Metrics:                       metrics,
 		HealthProbeBindAddress:        o.ProbeAddr,
+		PprofBindAddress:              o.PprofAddr,
 		LeaderElection:                o.LeaderElect,
 		LeaderElectionID:              leaderElectionID,
 		LeaderElectionNamespace:       v1alpha1.HubNamespace,
@@ -83,6 +86,11 @@ func NewManager(ctx context.Context, cfg *rest.Config, o Options) (manager.Manag
 	mgr, err := ctrl.NewManager(cfg, mopts)
 	if err != nil {
 		return nil, fmt.Errorf("creating the manager: %w", err)
+	}
+	var tunnels *liveness.Tunnels
+	if o.gateway() {
+		tunnels = liveness.NewTunnels(time.Now())
+		o.Reconciler.Tunnels = tunnels
 	}
 	if !o.DisableReconciler {
 		if err := controller.SetupWithManager(mgr, o.Reconciler); err != nil {
@@ -105,7 +113,7 @@ func NewManager(ctx context.Context, cfg *rest.Config, o Options) (manager.Manag
 		return nil, err
 	}
 	if o.gateway() {
-		gatewayReady, err := setupGateway(mgr, o)
+		gatewayReady, err := setupGateway(mgr, o, tunnels)
 		if err != nil {
 			return nil, fmt.Errorf("setting up the gateway: %w", err)
 		}
@@ -119,10 +127,11 @@ func NewManager(ctx context.Context, cfg *rest.Config, o Options) (manager.Manag
 // setupWebhook indexes the cache now and registers the validator once the certificate is in
 // place; the returned check is ready only when the webhook server serves.
 func setupWebhook(ctx context.Context, mgr manager.Manager, o Options) (healthz.Checker, error) {
-	if err := admission.IndexClusterID(ctx, mgr); err != nil {
+	writers, err := statusWriters(ctx, mgr.GetConfig(), o)
+	if err != nil {
 		return nil, err
 	}
-	writers, err := statusWriters(ctx, mgr.GetConfig(), o)
+	wh, err := admission.New(ctx, mgr, writers)
 	if err != nil {
 		return nil, err
 	}
@@ -141,9 +150,7 @@ func setupWebhook(ctx context.Context, mgr manager.Manager, o Options) (healthz.
 		case <-ctx.Done():
 			return nil
 		}
-		if err := admission.Register(mgr, writers); err != nil {
-			return fmt.Errorf("registering the admission webhook: %w", err)
-		}
+		wh.Register(mgr.GetWebhookServer())
 		serving.Store(true)
 		<-ctx.Done()
 		return nil
@@ -155,7 +162,7 @@ func setupWebhook(ctx context.Context, mgr manager.Manager, o Options) (healthz.
 		if !serving.Load() {
 			return errors.New("the webhook's serving certificate is not ready yet")
 		}
-		if !mgr.GetCache().WaitForCacheSync(req.Context()) {
+		if !wh.Synced(req.Context()) {
 			return errors.New("the ImportedCluster cache has not synced")
 		}
 		return mgr.GetWebhookServer().StartedChecker()(req)

@@ -33,6 +33,9 @@ type Options struct {
 	MetricsSecure  bool
 	MetricsCertDir string
 	ProbeAddr      string
+	// PprofAddr serves Go's /debug/pprof there (off when empty): for profiling a hub under
+	// load; profiles show request data, so never expose it beyond the pod.
+	PprofAddr      string
 	LeaderElect    bool
 	WebhookHost    string
 	WebhookPort    int
@@ -132,6 +135,7 @@ func (o *Options) BindFlags(fs *flag.FlagSet) {
 	fs.BoolVar(&o.MetricsSecure, "metrics-secure", o.MetricsSecure, "serve metrics over HTTPS, authenticated and authorized by the hub API server (false only for local development)")
 	fs.StringVar(&o.MetricsCertDir, "metrics-cert-dir", "", "directory holding tls.crt and tls.key of the metrics endpoint (a self-signed certificate generated at start when empty)")
 	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", o.ProbeAddr, "address of /healthz and /readyz")
+	fs.StringVar(&o.PprofAddr, "pprof-bind-address", "", "address of Go's /debug/pprof (off when empty; profiles show request data: bind it to localhost)")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "elect one active reconciler through a Lease in kimport-system (run with several replicas)")
 	fs.DurationVar(&o.Reconciler.ProbeInterval, "probe-interval", o.Reconciler.ProbeInterval, "how often each downstream cluster is probed")
 	fs.DurationVar(&o.Reconciler.ProbeTimeout, "probe-timeout", o.Reconciler.ProbeTimeout, "bound of one probe of a downstream cluster")

@@ -57,9 +57,10 @@ func TestProfilesOfAnotherManagerAreLeftAlone(t *testing.T) {
 	server.Start(t)
 
 	for _, name := range []string{"taken", "mine"} {
+		id := fmt.Sprintf("0b0b0b0b-0000-4000-8000-%012d", len(name))
 		ic := &v1alpha1.ImportedCluster{
-			ObjectMeta: metav1.ObjectMeta{Name: name},
-			Spec: v1alpha1.ImportedClusterSpec{ClusterID: fmt.Sprintf("0b0b0b0b-0000-4000-8000-%012d", len(name)), APIServer: "https://" + name + ".example:6443",
+			ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{v1alpha1.ClusterIDLabel: id}},
+			Spec: v1alpha1.ImportedClusterSpec{ClusterID: id, APIServer: "https://" + name + ".example:6443",
 				CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName(name)}, Mode: v1alpha1.ModeDirect},
 		}
 		if err := hub.Client.Create(ctx, ic); err != nil {

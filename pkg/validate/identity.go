@@ -36,6 +36,13 @@ var (
 // CREATE: a name that is a UUID is refused: it would share its Lease name with the identity
 // claim of the cluster whose ID it is (see the message). Stored ones stay editable.
 //
+// The label kimport.dev/cluster-id mirrors spec.clusterID: the webhook finds the other
+// holders of a clusterID by it (its cache holds metadata only). A create that sets a
+// clusterID must carry it, equal; on update it may change only to equal spec.clusterID (the
+// hub backfills it on records stored before it was required); without a clusterID there is
+// none. A label that lied could hide a registration from the duplicate check or block
+// another cluster's import.
+//
 // UPDATE: a clusterID, once set, never changes; while the cluster is Active or Upgrading
 // (reachable and in use), spec.apiServer and spec.credentialsSecretRef cannot be re-pointed.
 // Pending and Unavailable clusters may be re-pointed: that is how an import is repaired, e.g.
@@ -46,6 +53,7 @@ func Identity(newObj, oldObj *v1alpha1.ImportedCluster, others []v1alpha1.Import
 
 func identityRule(newObj, oldObj *v1alpha1.ImportedCluster, others []v1alpha1.ImportedCluster) Result {
 	var r Result
+	identityLabel(&r, newObj, oldObj)
 	if ChecksDuplicates(newObj, oldObj) {
 		if id := newObj.Spec.ClusterID; !clusterIDForm.MatchString(id) {
 			r.refuse(field.Invalid(clusterIDPath, shown(id), fmt.Sprintf(
@@ -84,6 +92,35 @@ func identityRule(newObj, oldObj *v1alpha1.ImportedCluster, others []v1alpha1.Im
 		}
 	}
 	return r
+}
+
+// identityLabel refuses a kimport.dev/cluster-id label that does not mirror spec.clusterID,
+// judged on create and whenever the label or the clusterID changes: a record stored without
+// it (before it was required) stays editable. A change of a set clusterID is refused as
+// immutable instead.
+func identityLabel(r *Result, newObj, oldObj *v1alpha1.ImportedCluster) {
+	label, has := newObj.Labels[v1alpha1.ClusterIDLabel]
+	if oldObj != nil {
+		was, had := oldObj.Labels[v1alpha1.ClusterIDLabel]
+		if label == was && has == had && newObj.Spec.ClusterID == oldObj.Spec.ClusterID ||
+			oldObj.Spec.ClusterID != "" && newObj.Spec.ClusterID != oldObj.Spec.ClusterID {
+			return
+		}
+	}
+	id := newObj.Spec.ClusterID
+	switch {
+	case id == "" && has:
+		r.refuse(field.Invalid(clusterIDLabel, shown(label),
+			"names a cluster identity this registration does not hold (spec.clusterID is empty): remove the label; `kubectl import join` sets both together"))
+	case id != "" && !has:
+		r.refuse(field.Required(clusterIDLabel, fmt.Sprintf(
+			"must equal spec.clusterID (%q): the hub finds the other registrations of a cluster by this label; add the label %s: %q (`kubectl import` sets it for you)",
+			shown(id), v1alpha1.ClusterIDLabel, shown(id))))
+	case id != "" && label != id:
+		r.refuse(field.Invalid(clusterIDLabel, shown(label), fmt.Sprintf(
+			"must equal spec.clusterID (%q): the hub finds the other registrations of a cluster by this label; set it to %q (`kubectl import` sets it for you)",
+			shown(id), shown(id))))
+	}
 }
 
 // ChecksDuplicates reports whether Identity looks for other holders of newObj's clusterID,

@@ -10,8 +10,12 @@ import (
 
 // cluster is an ImportedCluster named name for the downstream clusterID, in phase.
 func cluster(name, clusterID string, phase v1alpha1.Phase) v1alpha1.ImportedCluster {
+	var labels map[string]string
+	if clusterID != "" {
+		labels = map[string]string{v1alpha1.ClusterIDLabel: clusterID}
+	}
 	return v1alpha1.ImportedCluster{
-		ObjectMeta: metav1.ObjectMeta{Name: name},
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels},
 		Spec: v1alpha1.ImportedClusterSpec{
 			ClusterID:            clusterID,
 			APIServer:            "https://10.0.0.1:6443",
@@ -143,6 +147,9 @@ func TestIdentityWaitingForJoin(t *testing.T) {
 	joined := func(clusterID string) *v1alpha1.ImportedCluster {
 		c := waiting("new")
 		c.Spec.ClusterID, c.Spec.APIServer = clusterID, "https://10.0.0.2:6443"
+		if clusterID != "" {
+			c.Labels = map[string]string{v1alpha1.ClusterIDLabel: clusterID}
+		}
 		return &c
 	}
 	stored := waiting("new")
@@ -226,6 +233,57 @@ func TestIdentityClusterIDForm(t *testing.T) {
 			stored := created.DeepCopy()
 			created.Spec.DisplayName = "edge site"
 			expectResult(t, Identity(&created, stored, nil), nil, nil) // stored before the rule: left alone
+		})
+	}
+}
+
+// TestIdentityLabel: the label kimport.dev/cluster-id mirrors spec.clusterID, the webhook's
+// only way to find the other holders of a clusterID; a label that lies is refused.
+func TestIdentityLabel(t *testing.T) {
+	const id, other = "00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"
+	labelled := func(clusterID string, label ...string) *v1alpha1.ImportedCluster {
+		c := cluster("prod", clusterID, v1alpha1.PhaseActive)
+		c.Labels = map[string]string{"team": "edge"}
+		for _, l := range label {
+			c.Labels[v1alpha1.ClusterIDLabel] = l
+		}
+		return &c
+	}
+	const field = "metadata.labels[kimport.dev/cluster-id]: "
+	cases := []struct {
+		desc           string
+		newObj, oldObj *v1alpha1.ImportedCluster
+		errs           []string
+	}{
+		{"create with the label equal", labelled(id, id), nil, nil},
+		{"create without the label", labelled(id), nil, []string{"=" + field + `Required value: must equal spec.clusterID ("` + id +
+			`"): the hub finds the other registrations of a cluster by this label; add the label kimport.dev/cluster-id: "` + id + `" (` + "`kubectl import` sets it for you)"}},
+		{"create with a label that lies", labelled(id, other), nil, []string{field + `Invalid value: "` + other + `": must equal spec.clusterID ("` + id +
+			`"): the hub finds the other registrations of a cluster by this label; set it to "` + id + `"`}},
+		{"create with an empty label", labelled(id, ""), nil, []string{field + `Invalid value: "": must equal spec.clusterID`}},
+		{"create waiting for join, without the label", labelled(""), nil, nil},
+		{"create waiting for join, claiming another cluster's identity", labelled("", other), nil, []string{"=" + field + `Invalid value: "` + other +
+			`": names a cluster identity this registration does not hold (spec.clusterID is empty): remove the label; ` + "`kubectl import join` sets both together"}},
+		{"join sets both", labelled(id, id), labelled(""), nil},
+		{"join sets the clusterID alone", labelled(id), labelled(""), []string{field + `Required value`}},
+		{"the label changed to lie", labelled(id, other), labelled(id, id), []string{field + `Invalid value: "` + other + `"`}},
+		{"the label removed", labelled(id), labelled(id, id), []string{field + `Required value`}},
+		{"the label added to a waiting registration", labelled("", other), labelled(""), []string{field + `Invalid value: "` + other + `": names a cluster identity`}},
+		{"a record stored before the label stays editable", labelled(id), labelled(id), nil},
+		{"the hub backfills it", labelled(id, id), labelled(id), nil},
+		{"the hub corrects a stored lie", labelled(id, id), labelled(id, other), nil},
+		{"a stored lie stays editable", labelled(id, other), labelled(id, other), nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.desc, func(t *testing.T) {
+			if tc.oldObj != nil {
+				tc.newObj.Status = tc.oldObj.Status
+			}
+			r := Identity(tc.newObj, tc.oldObj, nil)
+			expectResult(t, r, tc.errs, nil)
+			if len(r.Errors) > 0 && r.RuleOf(0) != RuleIdentity {
+				t.Errorf("rule %s, want %s", r.RuleOf(0), RuleIdentity)
+			}
 		})
 	}
 }

@@ -73,7 +73,7 @@ func TestImportedClusterNeverRefusesANoOpUpdate(t *testing.T) {
 	c := Context{Others: []v1alpha1.ImportedCluster{cluster("twin", "00000000-0000-4000-8000-000000000001", v1alpha1.PhaseActive)}, Pools: threeByFive, KubeMinor: 30}
 
 	relabelled := stored.DeepCopy()
-	relabelled.Labels = map[string]string{"team": "edge"}
+	relabelled.Labels["team"] = "edge"
 	r := ImportedCluster(relabelled, stored, c)
 	expectResult(t, r, nil, []string{`[capabilities/nodePortRange]: Invalid value: "1"`, `[capabilities/bogus]: Invalid value: "bogus": unknown capability`})
 

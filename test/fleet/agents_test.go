@@ -4,16 +4,19 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"sync"
 	"time"
 
+	"github.com/go-logr/logr"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/wait"
 	versionpkg "k8s.io/apimachinery/pkg/version"
 	"k8s.io/apimachinery/pkg/watch"
 	fakediscovery "k8s.io/client-go/discovery/fake"
@@ -28,6 +31,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/scheme"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/clustersync"
+	"github.com/kubectl-import/kubectl-import/pkg/gateway/agentlink"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/version"
 )
@@ -60,10 +64,12 @@ func registerAgentCluster(ctx context.Context, admin client.Client, name, cluste
 	return tr.Status.Token, nil
 }
 
-// simAgent is one simulated kimport-agent: its own hub connection and identity, the
-// heartbeat loop of pkg/agentrun, a list+watch of its own ImportedCluster (as the agent's
-// cache does), and every sync interval clustersync.Sync against its simulated downstream and
-// agentrun.Report of the result, as the agent's reconciler does.
+// simAgent is one simulated kimport-agent: its own hub connection and identity, its tunnel to
+// the hub gateway (pkg/gateway/agentlink, as the agent holds it; nothing is ever sent through
+// it here), the heartbeat loop of pkg/agentrun (which renews only while the tunnel is down), a
+// list+watch of its own ImportedCluster (as the agent's cache does), and every sync interval
+// clustersync.Sync against its simulated downstream and agentrun.Report of the result, as the
+// agent's reconciler does.
 type simAgent struct {
 	name     string
 	cancel   context.CancelFunc
@@ -106,8 +112,15 @@ func startAgent(parent context.Context, p agentParams, name, clusterID, token st
 	ds := simulatedDownstream(clusterID)
 	ctx, cancel := context.WithCancel(parent)
 	a := &simAgent{name: name, cancel: cancel, http: hc, ready: make(chan struct{})}
-	a.done.Add(3)
-	go func() { defer a.done.Done(); _ = agentrun.Heartbeat(ctx, leases, name) }()
+	link := &agentrun.Link{}
+	a.done.Add(4)
+	go func() {
+		defer a.done.Done()
+		// The simulated downstream is in memory: the gateway's requests would go nowhere, and
+		// none is sent.
+		_ = agentlink.Run(ctx, agentlink.Options{Cluster: name, Hub: cfg, Downstream: &rest.Config{Host: "https://127.0.0.1:1"}, OnSession: link.Set, Log: logr.Discard()})
+	}()
+	go func() { defer a.done.Done(); _ = agentrun.Heartbeat(ctx, leases, name, link) }()
 	go func() { defer a.done.Done(); a.watch(ctx, hub) }()
 	go func() { defer a.done.Done(); a.syncLoop(ctx, hub, ds, p.sync) }()
 	return a, nil
@@ -137,21 +150,26 @@ func (a *simAgent) get() *v1alpha1.ImportedCluster {
 // allows list and watch with the field selector metadata.name only).
 func (a *simAgent) watch(ctx context.Context, hub client.WithWatch) {
 	byName := client.MatchingFields{"metadata.name": a.name}
+	// As client-go's reflector: retries back off, jittered, so agents failing together do not
+	// retry together.
+	fresh := wait.Backoff{Duration: 800 * time.Millisecond, Factor: 2, Jitter: 1, Steps: 8, Cap: 30 * time.Second}
+	backoff := fresh
 	for ctx.Err() == nil {
 		var list v1alpha1.ImportedClusterList
 		if err := hub.List(ctx, &list, byName); err != nil || len(list.Items) == 0 {
 			a.mu.Lock()
 			a.failures++
 			a.mu.Unlock()
-			sleep(ctx, 2*time.Second)
+			sleep(ctx, backoff.Step())
 			continue
 		}
 		a.set(&list.Items[0])
 		w, err := hub.Watch(ctx, &v1alpha1.ImportedClusterList{}, byName, &client.ListOptions{Raw: &metav1.ListOptions{ResourceVersion: list.ResourceVersion}})
 		if err != nil {
-			sleep(ctx, 2*time.Second)
+			sleep(ctx, backoff.Step())
 			continue
 		}
+		backoff = fresh
 		for ev := range w.ResultChan() {
 			if ic, ok := ev.Object.(*v1alpha1.ImportedCluster); ok && (ev.Type == watch.Added || ev.Type == watch.Modified) {
 				a.set(ic)
@@ -168,21 +186,28 @@ func (a *simAgent) syncLoop(ctx context.Context, hub client.Client, ds clustersy
 	case <-a.ready:
 	}
 	events := &record.FakeRecorder{} // the agent logs what it would announce; nothing here
+	// As the agent's reconciler: a failed report is retried after a jittered, doubling wait
+	// (from 1 s), a sync follows the last after the interval shortened by up to a fifth.
+	fresh := wait.Backoff{Duration: time.Second, Factor: 2, Jitter: 1, Steps: 9, Cap: 5 * time.Minute}
+	retry := fresh
 	for {
 		ic := a.get()
 		observed := ic.DeepCopy()
 		clustersync.Sync(ctx, ds, observed, events)
 		observed.Status.Agent = &v1alpha1.AgentStatus{Version: version.Version}
-		if err := agentrun.Report(ctx, hub, hub, ic, &observed.Status, interval); err == nil {
+		next := interval - time.Duration(rand.Float64()*float64(interval)/5)
+		if err := agentrun.Report(ctx, hub, hub, ic, &observed.Status); err == nil {
 			a.set(ic)
 			clustersync.ShowPhase(ctx, ds, ic)
+			retry = fresh
 		} else if ctx.Err() == nil {
 			a.mu.Lock()
 			a.failures++
 			a.mu.Unlock()
+			next = retry.Step() / 2 // Jitter 1 draws within [d, 2d]: halved, within [d/2, d]
 		}
 		ds.Client.(*fake.Clientset).ClearActions() // the fake records every call otherwise
-		if !sleep(ctx, interval) {
+		if !sleep(ctx, next) {
 			return
 		}
 	}

@@ -8,8 +8,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -36,13 +38,17 @@ type hub struct {
 	adminCfg     *rest.Config
 	apiserverPID int
 	components   []component
+	// controllerArgs start the reconciler (again, for a restart).
+	controllerArgs []string
 }
 
 // component is one process of the hub component.
 type component struct {
-	name string
-	pid  int
-	log  string
+	name, bin, user string
+	args            []string
+	pid             int
+	log             string
+	stop            func()
 }
 
 // startHub starts a hub for one scenario; everything is stopped by pid when b ends.
@@ -82,8 +88,9 @@ func startHub(b *testing.B, procs *started, grace time.Duration) *hub {
 		b.Fatal(err)
 	}
 
-	port := hubenv.FreePort(b)
-	if out, err := runCmd(initcmd.NewCmd, "--kubeconfig", cluster.Kubeconfig, "--webhook-url", fmt.Sprintf("https://localhost:%d", port)); err != nil {
+	port, gatewayPort := hubenv.FreePort(b), hubenv.FreePort(b)
+	if out, err := runCmd(initcmd.NewCmd, "--kubeconfig", cluster.Kubeconfig, "--webhook-url", fmt.Sprintf("https://localhost:%d", port),
+		"--gateway-url", fmt.Sprintf("https://localhost:%d", gatewayPort)); err != nil {
 		b.Fatalf("init: %v\n%s", err, out)
 	}
 	// As deployed: the webhook and the reconciler apart, each as its own ServiceAccount's user
@@ -91,21 +98,38 @@ func startHub(b *testing.B, procs *started, grace time.Duration) *hub {
 	h.start(b, procs, webhookBin, hubenv.WebhookIdentity, "--disable-reconciler", "--status-writers", hubenv.ControllerIdentity,
 		"--webhook-host", "127.0.0.1", "--webhook-port", strconv.Itoa(port), "--cert-dir", b.TempDir(),
 		"--sync-cert-files", "--cert-dns-names", "localhost")
-	// The fleet's agents are simulated (status and heartbeats) and open no tunnel: no gateway.
-	h.start(b, procs, webhookBin, hubenv.ControllerIdentity, "--disable-webhook", "--disable-gateway", "--agent-heartbeat-grace", grace.String())
+	// The reconciler with the hub gateway, to which every simulated agent holds its tunnel.
+	h.controllerArgs = []string{"--disable-webhook", "--agent-heartbeat-grace", grace.String(),
+		"--gateway-host", "127.0.0.1", "--gateway-port", strconv.Itoa(gatewayPort), "--gateway-peer-port", strconv.Itoa(hubenv.FreePort(b)),
+		"--gateway-cert-dir", b.TempDir(), "--sync-cert-files", "--gateway-cert-dns-names", strings.Join(hubenv.GatewayCertDNSNames, ",")}
+	h.start(b, procs, webhookBin, hubenv.ControllerIdentity, h.controllerArgs...)
 	return h
 }
 
 // start runs bin as user with args and waits until it is ready; it is stopped by pid when b
-// ends.
+// ends (or by restart).
 func (h *hub) start(b *testing.B, procs *started, bin, user string, args ...string) {
+	b.Helper()
+	h.components = append(h.components, h.run(b, procs, bin, user, args))
+}
+
+// restart stops the component at index i (SIGTERM, as a rolling update does) and starts it
+// again with the same arguments, returning once it is ready again.
+func (h *hub) restart(b *testing.B, procs *started, i int) {
+	b.Helper()
+	c := h.components[i]
+	c.stop()
+	h.components[i] = h.run(b, procs, c.bin, c.user, c.args)
+}
+
+func (h *hub) run(b *testing.B, procs *started, bin, user string, args []string) component {
 	b.Helper()
 	name := user[strings.LastIndex(user, ":")+1:]
 	_, kubeconfig, err := h.cluster.NewUser(user, []string{"system:serviceaccounts", "system:serviceaccounts:" + v1alpha1.HubNamespace})
 	if err != nil {
 		b.Fatal(err)
 	}
-	c := component{name: name, log: filepath.Join(h.cluster.Dir, name+".log")}
+	c := component{name: name, bin: bin, user: user, args: args, log: filepath.Join(h.cluster.Dir, fmt.Sprintf("%s-%d.log", name, time.Now().UnixNano()))}
 	logFile, err := os.Create(c.log)
 	if err != nil {
 		b.Fatal(err)
@@ -113,6 +137,13 @@ func (h *hub) start(b *testing.B, procs *started, bin, user string, args ...stri
 	probePort := hubenv.FreePort(b)
 	cmd := exec.Command(bin, append([]string{"--kubeconfig", kubeconfig, "--metrics-bind-address", "0",
 		"--health-probe-bind-address", fmt.Sprintf("127.0.0.1:%d", probePort)}, args...)...)
+	// As deployed: the container's environment (GOMAXPROCS) and GOMEMLIMIT at its memory limit.
+	deployment := v1alpha1.ControllerComponent
+	if slices.Contains(args, "--disable-reconciler") {
+		deployment = v1alpha1.WebhookComponent
+	}
+	cmd.Env = append(append(os.Environ(), hubenv.DeployedEnv(b, deployment)...),
+		"GOMEMLIMIT="+strconv.FormatInt(hubenv.DeployedMemoryLimit(b, deployment), 10))
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -120,25 +151,28 @@ func (h *hub) start(b *testing.B, procs *started, bin, user string, args ...stri
 	}
 	c.pid = cmd.Process.Pid
 	procs.add(proc{pid: c.pid, comm: "webhook"})
-	h.components = append(h.components, c)
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait(); logFile.Close() }()
-	b.Cleanup(func() {
-		_ = syscall.Kill(c.pid, syscall.SIGTERM)
-		select {
-		case <-done:
-		case <-time.After(15 * time.Second):
-			_ = syscall.Kill(c.pid, syscall.SIGKILL)
-			<-done
-		}
-	})
+	var once sync.Once
+	c.stop = func() {
+		once.Do(func() { // by pid, once: never a pid the process no longer holds
+			_ = syscall.Kill(c.pid, syscall.SIGTERM)
+			select {
+			case <-done:
+			case <-time.After(15 * time.Second):
+				_ = syscall.Kill(c.pid, syscall.SIGKILL)
+				<-done
+			}
+		})
+	}
+	b.Cleanup(c.stop)
 	deadline := time.Now().Add(time.Minute)
 	for {
 		resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/readyz", probePort))
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return
+				return c
 			}
 		}
 		select {

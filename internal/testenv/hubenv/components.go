@@ -10,6 +10,7 @@ import (
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
 	"github.com/kubectl-import/kubectl-import/deploy"
@@ -20,7 +21,7 @@ import (
 // Component is bin/webhook running as a local process the way one of the two Deployments runs
 // it: as its own ServiceAccount (a TokenRequest token in a kubeconfig of mode 0600, never
 // printed) with the rights `kubectl import init` grants it, GOMEMLIMIT at its deployed memory
-// limit.
+// limit and the environment the Deployment sets (GOMAXPROCS).
 type Component struct {
 	*Process
 	// ProbeAddr serves /healthz and /readyz.
@@ -62,7 +63,8 @@ func startComponent(t testing.TB, hub *testenv.Cluster, bin, deployment string, 
 	}
 	c := &Component{ProbeAddr: fmt.Sprintf("127.0.0.1:%d", FreePort(t)), MemoryLimit: DeployedMemoryLimit(t, deployment)}
 	args = append([]string{"--kubeconfig", kubeconfig, "--health-probe-bind-address", c.ProbeAddr, "--metrics-bind-address", "0"}, args...)
-	c.Process = StartProcess(t, deployment, bin, []string{"GOMEMLIMIT=" + strconv.FormatInt(c.MemoryLimit, 10)}, args...)
+	env := append(DeployedEnv(t, deployment), "GOMEMLIMIT="+strconv.FormatInt(c.MemoryLimit, 10))
+	c.Process = StartProcess(t, deployment, bin, env, args...)
 	waitReady(t, deployment, c.ProbeAddr, 90*time.Second, func(d time.Duration) (bool, error) {
 		exited, err := c.Exited(d)
 		if exited {
@@ -76,6 +78,30 @@ func startComponent(t testing.TB, hub *testenv.Cluster, bin, deployment string, 
 // DeployedMemoryLimit is the memory limit of the container of Deployment name in deploy/base,
 // in bytes.
 func DeployedMemoryLimit(t testing.TB, name string) int64 {
+	t.Helper()
+	c := deployedContainer(t, name)
+	limit := c.Resources.Limits.Memory()
+	if limit.IsZero() {
+		t.Fatalf("deployment %s in deploy/base has no memory limit", name)
+	}
+	return limit.Value()
+}
+
+// DeployedEnv is the environment the container of Deployment name in deploy/base sets by value
+// (GOMAXPROCS, for one), as NAME=VALUE.
+func DeployedEnv(t testing.TB, name string) []string {
+	t.Helper()
+	var env []string
+	for _, e := range deployedContainer(t, name).Env {
+		if e.ValueFrom == nil {
+			env = append(env, e.Name+"="+e.Value)
+		}
+	}
+	return env
+}
+
+// deployedContainer is the container of Deployment name in deploy/base.
+func deployedContainer(t testing.TB, name string) corev1.Container {
 	t.Helper()
 	files, err := deploy.Resources()
 	if err != nil {
@@ -91,13 +117,9 @@ func DeployedMemoryLimit(t testing.TB, name string) int64 {
 			if yaml.Unmarshal(doc, &d) != nil || d.Kind != "Deployment" || d.Name != name {
 				continue
 			}
-			limit := d.Spec.Template.Spec.Containers[0].Resources.Limits.Memory()
-			if limit.IsZero() {
-				t.Fatalf("deployment %s in deploy/%s has no memory limit", name, f)
-			}
-			return limit.Value()
+			return d.Spec.Template.Spec.Containers[0]
 		}
 	}
 	t.Fatalf("no deployment %s in deploy/base", name)
-	return 0
+	return corev1.Container{}
 }

@@ -6,8 +6,9 @@ const (
 	ConditionProjectsAssigned = "ProjectsAssigned"
 	ConditionMembersApplied   = "MembersApplied"
 	ConditionUpgraded         = "Upgraded"
-	// ConditionHeartbeat (agent mode) is the hub's own judgement of the agent's heartbeat
-	// Lease: only the hub component writes it, never the agent.
+	// ConditionHeartbeat (agent mode) is the hub's own judgement of whether the agent is alive:
+	// by its tunnel to the hub gateway, else by its heartbeat Lease (pkg/liveness). Only the hub
+	// component writes it, never the agent.
 	ConditionHeartbeat = "Heartbeat"
 	// ConditionAgentVersion (agent mode) is False while the agent's version lags the hub's.
 	ConditionAgentVersion = "AgentVersion"
@@ -50,7 +51,9 @@ const (
 	ReasonAwaitingAgent = "AwaitingAgent"
 	// ReasonRenewed: the agent renewed its heartbeat within the grace period.
 	ReasonRenewed = "Renewed"
-	// ReasonLate: the agent's heartbeat is older than the grace period.
+	// ReasonAttached: the agent holds its tunnel to the hub gateway (and renews no Lease).
+	ReasonAttached = "Attached"
+	// ReasonLate: the agent holds no tunnel and its heartbeat is older than the grace period.
 	ReasonLate = "Late"
 	// ReasonCurrent / ReasonBehind: the agent runs the hub's version, or an older one.
 	ReasonCurrent = "Current"

@@ -128,8 +128,9 @@ func (e *env) setUpDownstream(t testing.TB) {
 func (e *env) createClusters(t testing.TB) {
 	t.Helper()
 	for i, name := range []string{"edge", "edge-direct", "echo"} {
-		ic := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: name}, Spec: v1alpha1.ImportedClusterSpec{
-			ClusterID: fmt.Sprintf("3f1c2a9e-0000-4000-8000-00000000000%d", i), APIServer: e.edge.Config.Host,
+		id := fmt.Sprintf("3f1c2a9e-0000-4000-8000-00000000000%d", i)
+		ic := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{v1alpha1.ClusterIDLabel: id}}, Spec: v1alpha1.ImportedClusterSpec{
+			ClusterID: id, APIServer: e.edge.Config.Host,
 			CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName(name)},
 			Mode:                 v1alpha1.ModeAgent, Members: clusterMembers(),
 		}}

@@ -48,10 +48,14 @@ func PeerTLS(getCertificate func(*tls.ClientHelloInfo) (*tls.Certificate, error)
 }
 
 // PeerHandler serves the peer endpoint: whether this replica holds a cluster's tunnel
-// (GET .../NAME/attached: 200 or 404), and requests to send through it
-// (.../NAME/proxy/...), whose impersonation access.Accept checks.
+// (GET .../NAME/attached: 200 or 404), the tunnels it holds (GET /peer/tunnels), and requests
+// to send through it (.../NAME/proxy/...), whose impersonation access.Accept checks.
 func PeerHandler(tunnels *tunnel.Registry, log logr.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.EscapedPath() == peerTunnelsPath && r.Method == http.MethodGet {
+			serveTunnels(w, r, tunnels)
+			return
+		}
 		rest, ok := strings.CutPrefix(r.URL.EscapedPath(), peerPrefix)
 		name, sub, _ := strings.Cut(rest, "/")
 		if !ok || len(validation.IsDNS1123Subdomain(name)) > 0 {

@@ -26,6 +26,8 @@ type Registry struct {
 	mu      sync.Mutex
 	tunnels map[string]*held
 	onEvent func(Event)
+	// version counts the changes of the set of tunnels (Snapshot).
+	version uint64
 }
 
 type held struct {
@@ -51,6 +53,7 @@ func (r *Registry) Attach(cluster string, s *yamux.Session) {
 	r.mu.Lock()
 	old := r.tunnels[cluster]
 	r.tunnels[cluster] = h
+	r.version++
 	r.onEvent(Event{Cluster: cluster, Connected: true, Replaced: old != nil, At: h.since})
 	r.mu.Unlock()
 	if old != nil {
@@ -63,6 +66,7 @@ func (r *Registry) Attach(cluster string, s *yamux.Session) {
 		defer r.mu.Unlock()
 		if r.tunnels[cluster] == h {
 			delete(r.tunnels, cluster)
+			r.version++
 			r.onEvent(Event{Cluster: cluster, At: time.Now()})
 		}
 	}()
@@ -100,6 +104,18 @@ func (r *Registry) Connected() map[string]time.Time {
 		out[c] = h.since
 	}
 	return out
+}
+
+// Snapshot is Connected with a version that changes whenever the set does: a reader that
+// holds the same version holds the same set.
+func (r *Registry) Snapshot() (map[string]time.Time, uint64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	out := make(map[string]time.Time, len(r.tunnels))
+	for c, h := range r.tunnels {
+		out[c] = h.since
+	}
+	return out, r.version
 }
 
 // Close closes every tunnel.

@@ -51,13 +51,13 @@ func startOtherWrites(t *testing.T, hub *testenv.Cluster) *otherWrites {
 
 func (w *otherWrites) round(ctx context.Context, c client.Client, i int) {
 	name, id := fmt.Sprintf("other-%d", i), uuid.NewString()
-	ic := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: name},
+	ic := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: map[string]string{v1alpha1.ClusterIDLabel: id}},
 		Spec: v1alpha1.ImportedClusterSpec{ClusterID: id, APIServer: "https://" + name + ".example:6443",
 			CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName(name)}}}
 	w.count(c.Create(ctx, ic), name+" create")
 	spec := client.RawPatch(types.MergePatchType, []byte(`{"spec":{"displayName":"Other `+name+`"}}`))
 	w.count(c.Patch(ctx, ic, spec), name+" spec update")
-	dup := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: name + "-copy"},
+	dup := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: name + "-copy", Labels: map[string]string{v1alpha1.ClusterIDLabel: id}},
 		Spec: v1alpha1.ImportedClusterSpec{ClusterID: id, APIServer: "https://copy.example:6443",
 			CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName(name + "-copy")}}}
 	err := c.Create(ctx, dup)
