@@ -33,9 +33,9 @@ func benchReview(b testing.TB, ic, old *v1alpha1.ImportedCluster) []byte {
 		o.UID, o.ResourceVersion, o.Generation = "5f0c5d1e-7c4b-4e57-9a53-0d1c7e1f2a3b", "123456", 1
 		o.CreationTimestamp = metav1.Now()
 		o.ManagedFields = []metav1.ManagedFieldsEntry{{Manager: "kubectl-import", Operation: metav1.ManagedFieldsOperationUpdate,
-			APIVersion: "kimport.dev/v1alpha1", Time: &o.CreationTimestamp, FieldsType: "FieldsV1", FieldsV1: &metav1.FieldsV1{Raw: []byte(
+			APIVersion: "kimport.dev/v1alpha1", Time: &o.CreationTimestamp, FieldsType: "FieldsV1", FieldsV1: metav1.NewFieldsV1(
 				`{"f:metadata":{"f:annotations":{".":{},"f:capabilities/nodePortRange":{}},"f:labels":{".":{},"f:kimport.dev/cluster-id":{},"f:team":{}}},` +
-					`"f:spec":{".":{},"f:apiServer":{},"f:clusterID":{},"f:credentialsSecretRef":{".":{},"f:name":{}},"f:members":{}}}`)}}}
+					`"f:spec":{".":{},"f:apiServer":{},"f:clusterID":{},"f:credentialsSecretRef":{".":{},"f:name":{}},"f:members":{}}}`)}}
 		data, err := json.Marshal(o)
 		if err != nil {
 			b.Fatal(err)

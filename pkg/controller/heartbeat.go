@@ -39,9 +39,6 @@ type sighting struct {
 	cadence heartbeat.Cadence
 }
 
-// late is when the heartbeat of this sighting turns late.
-func (s sighting) late() time.Time { return s.at.Add(s.cadence.Grace()) }
-
 func (h *heartbeats) observe(cluster string, s sighting) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
