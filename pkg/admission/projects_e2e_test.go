@@ -33,7 +33,7 @@ func TestProjectsAttacks(t *testing.T) {
 	ctx := context.Background()
 	admin := e.hub.Client
 	prod := &v1alpha1.ImportedCluster{
-		ObjectMeta: metav1.ObjectMeta{Name: "prod"},
+		ObjectMeta: metav1.ObjectMeta{Name: "prod", Labels: idLabel(clusterIDFor("prod"))},
 		Spec: v1alpha1.ImportedClusterSpec{ClusterID: clusterIDFor("prod"), APIServer: "https://prod.example:6443",
 			CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName("prod")},
 			Members: []v1alpha1.Member{{Kind: v1alpha1.MemberUser, Name: "alice", Role: v1alpha1.RoleOwner},

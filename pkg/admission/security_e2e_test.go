@@ -274,5 +274,18 @@ func ignoreWebhook(t *testing.T, e *env, on bool) {
 	}
 	if !on {
 		e.server.Start(t)
+		return
 	}
+	// The API server applies a changed webhook configuration from its own informer, a moment
+	// later: wait until a write goes through with the webhook stopped.
+	probe := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: "ignore-webhook-probe"},
+		Spec: v1alpha1.ImportedClusterSpec{APIServer: "https://probe.example:6443",
+			CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName("ignore-webhook-probe")}}}
+	var err error
+	for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if err = e.hub.Client.Create(ctx, probe.DeepCopy(), client.DryRunAll); err == nil {
+			return
+		}
+	}
+	t.Fatalf("the API server still calls the stopped webhook after its failurePolicy became Ignore: %v", err)
 }

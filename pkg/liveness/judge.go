@@ -58,8 +58,10 @@ func (v Verdict) Alive() bool {
 func (v Verdict) Keep() bool { return v.Source == Starting }
 
 // Judge judges an agent at now: alive while a replica holds its tunnel, while its last
-// Lease renewal is within the grace, and for ReconnectGrace after its tunnel ended; left as
-// it was for StartupGrace after the hub started while it was not seen; else late if it was
+// Lease renewal is within the grace, and for ReconnectGrace after its tunnel ended. An agent
+// seen before (by an earlier replica) is left as it was for StartupGrace after the hub
+// started while this replica has seen neither its tunnel nor a renewal since; one this
+// replica saw renewing and then fall silent is late, start or not. Else late if it was
 // ever seen, and not seen yet if never.
 func Judge(now time.Time, e Evidence) Verdict {
 	t := e.Tunnel
@@ -71,7 +73,7 @@ func Judge(now time.Time, e Evidence) Verdict {
 		return Verdict{Source: Lease, Recheck: leaseUntil}
 	case !t.Down.IsZero() && now.Before(t.Down.Add(ReconnectGrace)):
 		return Verdict{Source: Reconnecting, Recheck: t.Down.Add(ReconnectGrace)}
-	case now.Before(t.Started.Add(StartupGrace)) && t.Down.IsZero():
+	case e.Seen && now.Before(t.Started.Add(StartupGrace)) && t.Down.IsZero() && e.Renewed.Before(t.Started):
 		return Verdict{Source: Starting, Recheck: t.Started.Add(StartupGrace)}
 	case e.Seen || !t.Down.IsZero() || !e.Renewed.IsZero():
 		return Verdict{Source: Late}

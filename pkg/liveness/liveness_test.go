@@ -27,6 +27,9 @@ func TestJudge(t *testing.T) {
 		{"started a while ago, seen by an earlier replica", t0.Add(StartupGrace), Evidence{Tunnel: started, Seen: true}, Late, time.Time{}},
 		{"started a while ago, never seen", t0.Add(StartupGrace), Evidence{Tunnel: started}, Nothing, time.Time{}},
 		{"just started, the tunnel already went", t0.Add(20 * time.Second), Evidence{Tunnel: State{Started: t0, Down: t0.Add(5 * time.Second)}}, Late, time.Time{}},
+		{"just started, a renewal from before the start", t0.Add(10 * time.Second), Evidence{Tunnel: started, Renewed: t0.Add(-time.Hour), LeaseGrace: time.Minute, Seen: true}, Starting, t0.Add(StartupGrace)},
+		{"just started, seen renewing since and then silent", t0.Add(20 * time.Second), Evidence{Tunnel: started, Renewed: t0.Add(5 * time.Second), LeaseGrace: 5 * time.Second, Seen: true}, Late, time.Time{}},
+		{"just started, never seen by any replica", t0.Add(10 * time.Second), Evidence{Tunnel: started}, Nothing, time.Time{}},
 		{"an old renewal alone", later, Evidence{Tunnel: started, Renewed: t0, LeaseGrace: time.Minute}, Late, time.Time{}},
 	}
 	for _, tc := range cases {

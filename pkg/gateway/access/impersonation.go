@@ -92,8 +92,9 @@ func Decide(cluster string, members []v1alpha1.Member, caller Caller) (Impersona
 
 // notMember explains how to become a member of cluster.
 func notMember(cluster, name string) *Refusal {
-	return &Refusal{fmt.Sprintf("User %s is not a member of cluster %s, nor is any of its groups: the members of a cluster are who may reach it through the hub. "+
-		"An owner of the cluster can add you: kubectl import members %s --add %s", shown(name), cluster, cluster, shellWord("User:"+name+"="+string(v1alpha1.RoleMember)))}
+	return &Refusal{fmt.Sprintf("User %s is not a member of cluster %s or of one of its projects, nor is any of its groups: the members of a cluster and of its projects are who may reach it through the hub. "+
+		"An owner of the cluster can add you: kubectl import members %s --add %s (or to a project: kubectl import projects %s members PROJECT --add %s)",
+		shown(name), cluster, cluster, shellWord("User:"+name+"="+string(v1alpha1.RoleMember)), cluster, shellWord("User:"+name+"="+string(v1alpha1.RoleProjectMember)))}
 }
 
 // Check says whether imp is one the gateway can have made: the agent checks every request

@@ -42,11 +42,11 @@ func TestDecide(t *testing.T) {
 			Groups: []string{"system:serviceaccounts", "system:serviceaccounts:consumers", "system:authenticated"}},
 			want: Impersonation{User: "kimport:hub:system:serviceaccount:consumers:reader", HubUser: "system:serviceaccount:consumers:reader"}},
 		{name: "non-member", caller: Caller{Name: "carol", Groups: []string{"system:authenticated", "qa"}},
-			refuse: "User carol is not a member of cluster prod, nor is any of its groups: the members of a cluster are who may reach it through the hub. " +
-				"An owner of the cluster can add you: kubectl import members prod --add User:carol=cluster-member"},
+			refuse: "User carol is not a member of cluster prod or of one of its projects, nor is any of its groups: the members of a cluster and of its projects are who may reach it through the hub. " +
+				"An owner of the cluster can add you: kubectl import members prod --add User:carol=cluster-member (or to a project: kubectl import projects prod members PROJECT --add User:carol=project-member)"},
 		{name: "non-member with a name to quote", caller: Caller{Name: "Carol O'Neil"},
-			refuse: `User "Carol O'Neil" is not a member of cluster prod, nor is any of its groups: the members of a cluster are who may reach it through the hub. ` +
-				`An owner of the cluster can add you: kubectl import members prod --add 'User:Carol O'\''Neil=cluster-member'`},
+			refuse: `User "Carol O'Neil" is not a member of cluster prod or of one of its projects, nor is any of its groups: the members of a cluster and of its projects are who may reach it through the hub. ` +
+				`An owner of the cluster can add you: kubectl import members prod --add 'User:Carol O'\''Neil=cluster-member' (or to a project: kubectl import projects prod members PROJECT --add 'User:Carol O'\''Neil=project-member')`},
 		{name: "hub ServiceAccount that is not a member", caller: Caller{Name: "system:serviceaccount:default:default", Groups: []string{"system:serviceaccounts"}},
 			refuse: "User system:serviceaccount:default:default is not a member of cluster prod"},
 		{name: "system:masters is never a member group", caller: Caller{Name: "root", Groups: []string{"system:masters", "system:authenticated"}},

@@ -98,8 +98,8 @@ func TestGroupMemberAndRefusals(t *testing.T) {
 		message     string
 	}{
 		{"carol", gatewayapi.ProxyPath("prod") + "/api/v1/namespaces", http.StatusForbidden,
-			"User carol is not a member of cluster prod, nor is any of its groups: the members of a cluster are who may reach it through the hub. " +
-				"An owner of the cluster can add you: kubectl import members prod --add User:carol=cluster-member"},
+			"User carol is not a member of cluster prod or of one of its projects, nor is any of its groups: the members of a cluster and of its projects are who may reach it through the hub. " +
+				"An owner of the cluster can add you: kubectl import members prod --add User:carol=cluster-member (or to a project: kubectl import projects prod members PROJECT --add User:carol=project-member)"},
 		{"carol", gatewayapi.ProxyPath("nowhere") + "/api", http.StatusForbidden, "User carol is not a member of cluster nowhere"},
 		{"norbac", gatewayapi.ProxyPath("prod") + "/api", http.StatusForbidden,
 			`User "norbac" cannot get resource "clusters/proxy" in API group "gateway.kimport.dev" in the hub: no binding`},

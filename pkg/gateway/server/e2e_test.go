@@ -157,8 +157,8 @@ func gatewayEndToEnd(t *testing.T, version string) {
 			cfg  *rest.Config
 			want string
 		}{
-			{"a non-member", carol, "User carol is not a member of cluster edge, nor is any of its groups: the members of a cluster are who may reach it through the hub. " +
-				"An owner of the cluster can add you: kubectl import members edge --add User:carol=cluster-member"},
+			{"a non-member", carol, "User carol is not a member of cluster edge or of one of its projects, nor is any of its groups: the members of a cluster and of its projects are who may reach it through the hub. " +
+				"An owner of the cluster can add you: kubectl import members edge --add User:carol=cluster-member (or to a project: kubectl import projects edge members PROJECT --add User:carol=project-member)"},
 			{"a hub ServiceAccount that is not a member", stranger, "User system:serviceaccount:consumers:stranger is not a member of cluster edge"},
 			{"a member asking for system:masters", withHeaders(alice, http.Header{"Impersonate-Group": {"system:masters"}, "Impersonate-User": {"admin"}}),
 				`User "alice" cannot impersonate`},
