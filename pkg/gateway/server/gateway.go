@@ -23,6 +23,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/access"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/forward"
 	"github.com/kubectl-import/kubectl-import/pkg/gateway/tunnel"
+	"github.com/kubectl-import/kubectl-import/pkg/validate"
 )
 
 // Options are what the gateway needs.
@@ -117,7 +118,9 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, req gatewayapi.R
 	}
 	var members []v1alpha1.Member
 	if ic != nil {
-		members = ic.Spec.Members
+		// The cluster's members and its projects' members (the downstream's RBAC confines
+		// the latter to their namespaces).
+		members = validate.Subjects(&ic.Spec)
 	}
 	// A cluster that does not exist has no members: the answer is the non-member's, so
 	// that it tells nobody which clusters exist.
