@@ -13,6 +13,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/projectedit"
 	"github.com/kubectl-import/kubectl-import/pkg/record"
 	"github.com/kubectl-import/kubectl-import/pkg/validate"
 )
@@ -24,7 +25,7 @@ type ChangeOptions struct {
 	DryRun  common.DryRunFlags
 	Project string
 
-	edit Edit
+	edit projectedit.Edit
 }
 
 // newChangeOptions accepts -o json|yaml|name (the ImportedCluster, as kubectl prints objects).

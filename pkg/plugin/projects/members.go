@@ -13,6 +13,7 @@ import (
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/projectedit"
 )
 
 // MembersOptions of `kubectl import projects NAME members PROJECT [--add ...] [--remove ...]`.
@@ -62,7 +63,7 @@ func (o *MembersOptions) Complete(args []string) error {
 		}
 		o.remove = append(o.remove, m)
 	}
-	o.edit = Members(o.Project, o.add, o.remove)
+	o.edit = projectedit.Members(o.Project, o.add, o.remove)
 	return nil
 }
 
@@ -92,9 +93,9 @@ func (o *MembersOptions) Run(ctx context.Context) error {
 	if !o.Output.Human() {
 		return o.Output.PrintObj(ic, o.Out)
 	}
-	i := find(ic, o.Project)
-	if i < 0 && !builtin(o.Project) {
-		return fmt.Errorf("importedcluster %q: %w", o.Name, notFound(ic, o.Project))
+	i := projectedit.Find(ic, o.Project)
+	if i < 0 && !projectedit.Builtin(o.Project) {
+		return fmt.Errorf("importedcluster %q: %w", o.Name, projectedit.NotFound(ic, o.Project))
 	}
 	if i < 0 || len(ic.Spec.Projects[i].Members) == 0 {
 		fmt.Fprintf(o.ErrOut, "No members in project %s of importedcluster %q; add one with --add KIND:NAME=ROLE.\n", o.Project, ic.Name)

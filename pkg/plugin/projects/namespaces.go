@@ -6,6 +6,7 @@ import (
 	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/projectedit"
 )
 
 // NamespaceOptions of `kubectl import projects NAME add-namespace|remove-namespace PROJECT NS...`.
@@ -24,9 +25,9 @@ func (o *NamespaceOptions) Complete(args []string) error {
 		return err
 	}
 	if o.add {
-		o.edit = AddNamespaces(o.Project, namespaces)
+		o.edit = projectedit.AddNamespaces(o.Project, namespaces)
 	} else {
-		o.edit = RemoveNamespaces(o.Project, namespaces)
+		o.edit = projectedit.RemoveNamespaces(o.Project, namespaces)
 	}
 	return nil
 }
