@@ -11,6 +11,7 @@ import (
 	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/projectedit"
@@ -63,7 +64,11 @@ func (o *MembersOptions) Complete(args []string) error {
 		}
 		o.remove = append(o.remove, m)
 	}
-	o.edit = projectedit.Members(o.Project, o.add, o.remove)
+	change := gatewayapi.ProjectChange{AddMembers: o.add}
+	for _, r := range o.remove {
+		change.RemoveMembers = append(change.RemoveMembers, gatewayapi.MemberRef{Kind: r.Kind, Name: r.Name})
+	}
+	o.projectChange(change)
 	return nil
 }
 
@@ -86,7 +91,7 @@ func (o *MembersOptions) Run(ctx context.Context) error {
 	if o.changes() {
 		return o.ChangeOptions.Run(ctx)
 	}
-	_, ic, err := o.Record(ctx)
+	ic, err := readProjects(ctx, &o.RecordOptions)
 	if err != nil {
 		return err
 	}

@@ -5,8 +5,8 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/kubectl/pkg/util/templates"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
-	"github.com/kubectl-import/kubectl-import/pkg/projectedit"
 )
 
 // NamespaceOptions of `kubectl import projects NAME add-namespace|remove-namespace PROJECT NS...`.
@@ -25,9 +25,9 @@ func (o *NamespaceOptions) Complete(args []string) error {
 		return err
 	}
 	if o.add {
-		o.edit = projectedit.AddNamespaces(o.Project, namespaces)
+		o.projectChange(gatewayapi.ProjectChange{AddNamespaces: namespaces})
 	} else {
-		o.edit = projectedit.RemoveNamespaces(o.Project, namespaces)
+		o.projectChange(gatewayapi.ProjectChange{RemoveNamespaces: namespaces})
 	}
 	return nil
 }
