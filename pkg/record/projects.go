@@ -43,7 +43,7 @@ func GatewayProjects(ctx context.Context, hub *rest.Config, cluster string) (*v1
 	if err != nil {
 		return nil, err
 	}
-	raw, err := c.Get().AbsPath(gatewayapi.ProjectsPath(cluster)).Do(ctx).Raw()
+	raw, err := answer(c.Get().AbsPath(gatewayapi.ProjectsPath(cluster)).Do(ctx))
 	if err != nil {
 		return nil, gatewayError(ctx, hub, err)
 	}
@@ -69,11 +69,25 @@ func ChangeProject(ctx context.Context, hub *rest.Config, cluster, project strin
 	if dryRun {
 		req = req.Param("dryRun", metav1.DryRunAll)
 	}
-	raw, err := req.Do(ctx).Raw()
+	raw, err := answer(req.Do(ctx))
 	if err != nil {
 		return nil, false, gatewayError(ctx, hub, err)
 	}
 	return decodeProjects(raw)
+}
+
+// answer is the body of a 2xx answer, else the gateway's Status as an error (its message,
+// reason and causes: the webhook's refusal names the rule and the fields).
+func answer(res rest.Result) ([]byte, error) {
+	raw, err := res.Raw()
+	if err == nil {
+		return raw, nil
+	}
+	var st metav1.Status
+	if json.Unmarshal(raw, &st) == nil && st.Kind == "Status" && st.Message != "" {
+		return nil, &apierrors.StatusError{ErrStatus: st}
+	}
+	return nil, err
 }
 
 func gatewayREST(hub *rest.Config) (rest.Interface, error) {

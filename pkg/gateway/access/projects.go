@@ -86,16 +86,19 @@ func VisibleProjects(cluster string, ic *v1alpha1.ImportedCluster, caller Caller
 }
 
 // CheckProjectChange refuses what the webhook cannot see from the spec alone: adding to project
-// a namespace that the hub last found in another project (status.projects), such as one that
-// joined that project by its label kimport.dev/project, which no spec lists. The rule Projects
-// refuses the rest (a namespace another project lists, a built-in namespace).
+// a namespace that the hub last found in another project (status.projects) although no spec
+// entry lists it: one that joined that project by its label kimport.dev/project. The webhook's
+// rule Projects refuses, with its typed causes, the rest (a namespace another project lists, a
+// built-in namespace).
 func CheckProjectChange(ic *v1alpha1.ImportedCluster, project string, c gatewayapi.ProjectChange) error {
 	for _, ns := range c.AddNamespaces {
+		if v1alpha1.BuiltinProjectOf(string(ns)) != "" || slices.ContainsFunc(ic.Spec.Projects, func(p v1alpha1.ProjectSpec) bool { return slices.Contains(p.Namespaces, ns) }) {
+			continue
+		}
 		for _, p := range ic.Status.Projects {
 			if p.Name != project && slices.Contains(p.Namespaces, string(ns)) {
-				return fmt.Errorf("namespace %s is in project %s (the hub found it there, by the project's list or the namespace's label %s): "+
-					"a namespace belongs to one project; a project-owner of %s can take it out first (kubectl import projects %s remove-namespace %s %s, "+
-					"or remove the label in the cluster)", ns, shown(p.Name), v1alpha1.ProjectLabel, shown(p.Name), ic.Name, p.Name, ns)
+				return fmt.Errorf("namespace %s is in project %s (it joined it by its label %s=%s): "+
+					"a namespace belongs to one project; whoever may change namespace %s in the cluster can remove that label first", ns, shown(p.Name), v1alpha1.ProjectLabel, v1alpha1.ProjectLabelValue(p.Name), ns)
 			}
 		}
 	}
