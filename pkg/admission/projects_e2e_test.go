@@ -33,7 +33,8 @@ func TestProjectsAttacks(t *testing.T) {
 	ctx := context.Background()
 	admin := e.hub.Client
 	prod := &v1alpha1.ImportedCluster{
-		ObjectMeta: metav1.ObjectMeta{Name: "prod", Labels: idLabel(clusterIDFor("prod"))},
+		// The Identity rule requires the cluster-id label with a clusterID.
+		ObjectMeta: metav1.ObjectMeta{Name: "prod", Labels: map[string]string{v1alpha1.ClusterIDLabel: clusterIDFor("prod")}},
 		Spec: v1alpha1.ImportedClusterSpec{ClusterID: clusterIDFor("prod"), APIServer: "https://prod.example:6443",
 			CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName("prod")},
 			Members: []v1alpha1.Member{{Kind: v1alpha1.MemberUser, Name: "alice", Role: v1alpha1.RoleOwner},

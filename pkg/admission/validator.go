@@ -78,7 +78,7 @@ func (v *ImportedClusterValidator) Admit(ctx context.Context, req Request, newOb
 // refusal answers a refused request as the API server's own validation does: a Status whose
 // details.causes carry each refused field path, with the rule that refused it as the cause
 // type (validate.Rule.CauseType); the hub's API server forwards it. A refusal of who writes
-// (Join, Agent, StatusWrite, HubMetadata) is Forbidden (403), any other Invalid (422). nil
+// (Join, Agent, StatusWrite, HubMetadata, HubSpec) is Forbidden (403), any other Invalid (422). nil
 // when r refuses nothing.
 func refusal(name string, r validate.Result) error {
 	if r.Allowed() {
@@ -86,7 +86,7 @@ func refusal(name string, r validate.Result) error {
 	}
 	var err *apierrors.StatusError
 	if slices.ContainsFunc(r.Rules, func(rule validate.Rule) bool {
-		return rule == validate.RuleJoin || rule == validate.RuleAgent || rule == validate.RuleStatusWrite || rule == validate.RuleHubMetadata
+		return rule == validate.RuleJoin || rule == validate.RuleAgent || rule == validate.RuleStatusWrite || rule == validate.RuleHubMetadata || rule == validate.RuleHubSpec
 	}) {
 		err = apierrors.NewForbidden(v1alpha1.GroupVersion.WithResource("importedclusters").GroupResource(), name, r.Errors.ToAggregate())
 	} else {

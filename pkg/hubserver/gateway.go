@@ -200,8 +200,12 @@ func (g *gateway) handler(ctx context.Context, certs *gatewayCerts) (http.Handle
 		peers = &server.Peers{Others: endpointPeers(c, g.o.PodName, g.log), Transport: certs.peerTransport(g.o.GatewayCertDNSNames[0])}
 		go pollPeers(ctx, peers, g.tunnels, g.log)
 	}
+	records, err := client.New(g.mgr.GetConfig(), client.Options{Scheme: g.mgr.GetScheme()})
+	if err != nil {
+		return nil, nil, err
+	}
 	return server.New(server.Options{
-		Clusters: c, Authenticator: fp, FrontProxyHeaders: fp.Headers, Authorizer: authz, Tunnels: tunnels,
+		Clusters: c, Records: records, Authenticator: fp, FrontProxyHeaders: fp.Headers, Authorizer: authz, Tunnels: tunnels,
 		Direct: &server.Direct{Secrets: c, UserAgent: v1alpha1.GatewayComponent}, Peers: peers, Log: g.log,
 		Tunnel: tunnel.Config{KeepAlive: tunnelKeepAlive},
 	}), tunnels, nil

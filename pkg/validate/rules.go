@@ -26,11 +26,12 @@ const (
 	RuleCapabilities Rule = "Capabilities"
 	RuleUpgrade      Rule = "Upgrade"
 	RuleHubMetadata  Rule = "HubMetadata"
+	RuleHubSpec      Rule = "HubSpec"
 	RuleStatusWrite  Rule = "StatusWrite"
 )
 
 // Rules are every rule.
-var Rules = []Rule{RuleJoin, RuleAgent, RuleIdentity, RuleCredentials, RuleMembers, RuleProjects, RuleCapabilities, RuleUpgrade, RuleHubMetadata, RuleStatusWrite}
+var Rules = []Rule{RuleJoin, RuleAgent, RuleIdentity, RuleCredentials, RuleMembers, RuleProjects, RuleCapabilities, RuleUpgrade, RuleHubMetadata, RuleHubSpec, RuleStatusWrite}
 
 // causeTypePrefix starts the cause type of every refusal: kimport.dev/RULE.
 var causeTypePrefix = v1alpha1.GroupVersion.Group + "/"
@@ -59,6 +60,8 @@ func (r Rule) Description() string {
 		return "upgrade concurrency and versions"
 	case RuleHubMetadata:
 		return "metadata the hub acts on changes only as the hub's flows change it"
+	case RuleHubSpec:
+		return "the hub component changes no spec field but its projects' namespaces and members"
 	case RuleStatusWrite:
 		return "status is written by the hub component, or by a cluster's own agent in agent mode"
 	}

@@ -17,7 +17,8 @@ type Context struct {
 	// Agent and HubMetadata rules read it.
 	Username string
 	// Writers are the hub component's own identities (as for StatusWrite): HubMetadata lets
-	// them change what the hub acts on.
+	// them change what the hub acts on, HubSpec lets them change only projects' namespaces
+	// and members.
 	Writers []string
 	// MayForce says whether the requester holds the hub RBAC right to skip a disconnect's
 	// cleanup (update importedclusters/finalizers of this cluster). HubMetadata asks it only
@@ -53,5 +54,6 @@ func ImportedCluster(newObj, oldObj *v1alpha1.ImportedCluster, c Context) Result
 	r.merge(Capabilities(newObj, oldObj, c.KubeMinor))
 	r.merge(Upgrade(newObj, oldObj, c.Pools))
 	r.merge(HubMetadata(newObj, oldObj, c.Username, c.Writers, c.MayForce))
+	r.merge(HubSpec(newObj, oldObj, c.Username, c.Writers))
 	return r
 }

@@ -24,6 +24,11 @@ const (
 	// tunnel after --request-timeout and hold an inflight/priority-and-fairness seat for the
 	// tunnel's whole life.
 	AttachSubresource = "attach"
+	// ProjectsSubresource lists the projects of the cluster the caller is a member of (GET
+	// .../projects) and lets a project-owner change the namespaces and members of its
+	// project (POST .../projects/PROJECT with a ProjectChange): the gateway writes the change
+	// with the hub component's identity once it checked that the caller owns PROJECT.
+	ProjectsSubresource = "projects"
 	// APIServiceName is the name of the APIService that serves Group/Version.
 	APIServiceName = Version + "." + Group
 	// TunnelProtocol is the WebSocket subprotocol of the tunnel: yamux over binary messages.

@@ -26,12 +26,22 @@ func ProxyURL(hubServer, cluster string) string {
 // AttachPath is the path where cluster's agent opens its tunnel.
 func AttachPath(cluster string) string { return clustersPrefix + cluster + "/" + AttachSubresource }
 
+// ProjectsPath is the path of cluster's projects (GET: those the caller may see).
+func ProjectsPath(cluster string) string { return clustersPrefix + cluster + "/" + ProjectsSubresource }
+
+// ProjectPath is the path of one project of cluster (POST a ProjectChange: a project-owner's
+// change).
+func ProjectPath(cluster, project string) string { return ProjectsPath(cluster) + "/" + project }
+
 // Request is what a cluster path asks for.
 type Request struct {
 	// Cluster is the ImportedCluster's name.
 	Cluster string
-	// Subresource is ProxySubresource or AttachSubresource.
+	// Subresource is ProxySubresource, AttachSubresource or ProjectsSubresource.
 	Subresource string
+	// Project is, for ProjectsSubresource, the project the path names after it; empty for
+	// all of them.
+	Project string
 	// Rest is, for a proxy request, the escaped path to send to the cluster's API server,
 	// starting with "/"; empty for attach.
 	Rest string
@@ -44,7 +54,8 @@ var errNotClusterPath = fmt.Errorf("not under %s", clustersPrefix)
 func IsClusterPath(escapedPath string) bool { return strings.HasPrefix(escapedPath, clustersPrefix) }
 
 // ParsePath parses the escaped path of a request to .../clusters/NAME/proxy[/REST] or
-// .../clusters/NAME/attach; the error says what is wrong, for a 404.
+// .../clusters/NAME/attach or .../clusters/NAME/projects[/PROJECT]; the error says what is
+// wrong, for a 404.
 func ParsePath(escapedPath string) (Request, error) {
 	rest, ok := strings.CutPrefix(escapedPath, clustersPrefix)
 	if !ok {
@@ -63,8 +74,19 @@ func ParsePath(escapedPath string) (Request, error) {
 			return Request{}, fmt.Errorf("%s takes no path after it", AttachSubresource)
 		}
 		return Request{Cluster: name, Subresource: sub}, nil
+	case ProjectsSubresource:
+		if strings.Contains(tail, "/") || (hasTail && !projectName(tail)) {
+			return Request{}, fmt.Errorf("%s takes a project name after it (Default, System or a DNS label), not %q", ProjectsSubresource, tail)
+		}
+		return Request{Cluster: name, Subresource: sub, Project: tail}, nil
 	case "":
-		return Request{}, fmt.Errorf("cluster %s: name a subresource, %s or %s", name, ProxySubresource, AttachSubresource)
+		return Request{}, fmt.Errorf("cluster %s: name a subresource, %s, %s or %s", name, ProxySubresource, AttachSubresource, ProjectsSubresource)
 	}
-	return Request{}, fmt.Errorf("cluster %s has no subresource %q: use %s", name, sub, ProxySubresource)
+	return Request{}, fmt.Errorf("cluster %s has no subresource %q: use %s or %s", name, sub, ProxySubresource, ProjectsSubresource)
+}
+
+// projectName says whether s has a project name's form: Default, System or a DNS label (the
+// CRD's pattern).
+func projectName(s string) bool {
+	return s == "Default" || s == "System" || len(validation.IsDNS1123Label(s)) == 0
 }

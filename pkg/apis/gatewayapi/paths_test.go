@@ -19,8 +19,15 @@ func TestParsePath(t *testing.T) {
 		{path: ProxyPath("a.b-c") + "/api/v1/namespaces/x%2Fy", want: Request{Cluster: "a.b-c", Subresource: "proxy", Rest: "/api/v1/namespaces/x%2Fy"}},
 		{path: AttachPath("prod"), want: Request{Cluster: "prod", Subresource: "attach"}},
 		{path: AttachPath("prod") + "/x", err: "attach takes no path after it"},
-		{path: PathPrefix + "/clusters/prod", err: "cluster prod: name a subresource, proxy or attach"},
-		{path: PathPrefix + "/clusters/prod/tunnel", err: `cluster prod has no subresource "tunnel": use proxy`},
+		{path: ProjectsPath("prod"), want: Request{Cluster: "prod", Subresource: "projects"}},
+		{path: ProjectPath("prod", "team-a"), want: Request{Cluster: "prod", Subresource: "projects", Project: "team-a"}},
+		{path: ProjectPath("prod", "System"), want: Request{Cluster: "prod", Subresource: "projects", Project: "System"}},
+		{path: ProjectsPath("prod") + "/", err: `projects takes a project name after it (Default, System or a DNS label), not ""`},
+		{path: ProjectPath("prod", "Team-A"), err: `not "Team-A"`},
+		{path: ProjectPath("prod", "team-a") + "/x", err: `not "team-a/x"`},
+		{path: ProjectPath("prod", "a%2Fb"), err: `not "a%2Fb"`},
+		{path: PathPrefix + "/clusters/prod", err: "cluster prod: name a subresource, proxy, attach or projects"},
+		{path: PathPrefix + "/clusters/prod/tunnel", err: `cluster prod has no subresource "tunnel": use proxy or projects`},
 		{path: PathPrefix + "/clusters/Prod/proxy", err: `"Prod" is no cluster name`},
 		{path: PathPrefix + "/clusters/../proxy", err: `".." is no cluster name`},
 		{path: PathPrefix + "/clusters//proxy", err: `"" is no cluster name`},
@@ -70,7 +77,7 @@ func TestNames(t *testing.T) {
 // FuzzParsePath: any path parses or not without panicking; a parsed cluster is a valid name
 // and rebuilding the path gives back what was parsed.
 func FuzzParsePath(f *testing.F) {
-	for _, s := range []string{ProxyPath("prod") + "/api/v1/pods", AttachPath("x"), PathPrefix + "/clusters/a/b/c", "/", ""} {
+	for _, s := range []string{ProxyPath("prod") + "/api/v1/pods", AttachPath("x"), ProjectsPath("x"), ProjectPath("x", "team-a"), PathPrefix + "/clusters/a/b/c", "/", ""} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, path string) {
@@ -88,6 +95,14 @@ func FuzzParsePath(f *testing.F) {
 			}
 		case AttachSubresource:
 			if path != AttachPath(r.Cluster) || r.Rest != "" {
+				t.Fatalf("ParsePath(%q) = %+v", path, r)
+			}
+		case ProjectsSubresource:
+			rebuilt := ProjectsPath(r.Cluster)
+			if r.Project != "" {
+				rebuilt = ProjectPath(r.Cluster, r.Project)
+			}
+			if path != rebuilt || r.Rest != "" || (r.Project != "" && !projectName(r.Project)) {
 				t.Fatalf("ParsePath(%q) = %+v", path, r)
 			}
 		default:

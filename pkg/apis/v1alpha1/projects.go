@@ -97,6 +97,11 @@ func BuiltinProjectOf(namespace string) string {
 // lowercased.
 func ProjectLabelValue(project string) string { return strings.ToLower(project) }
 
+// ProjectChangeAnnotation records on an ImportedCluster the last change a project-owner made
+// through the hub gateway (which writes it with the hub component's identity): JSON naming the
+// hub user, the project, what changed and when.
+const ProjectChangeAnnotation = "gateway.kimport.dev/last-project-change"
+
 // Downstream names of projects.
 const (
 	// ProjectAssignedLabel marks a namespace the sync put in a project (ProjectLabel), so that

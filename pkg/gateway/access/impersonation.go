@@ -51,14 +51,10 @@ func (r *Refusal) Error() string { return r.Message }
 //     subject that validate.Subject refuses (a record stored while the webhook was down), and
 //     never a caller whose own name is reserved for derived identities (kimport:).
 func Decide(cluster string, members []v1alpha1.Member, caller Caller) (Impersonation, error) {
-	name := caller.Name
-	switch {
-	case name == "":
-		return Impersonation{}, &Refusal{fmt.Sprintf("cluster %s: the request carries no user name, so membership cannot be checked", cluster)}
-	case gatewayapi.Reserved(name):
-		return Impersonation{}, &Refusal{fmt.Sprintf("cluster %s: user names starting with %q or %q are reserved for the identities the gateway gives callers in a downstream; use another identity",
-			cluster, gatewayapi.ReservedUserPrefix, "system:"+gatewayapi.ReservedUserPrefix)}
+	if err := callerProblem(cluster, caller); err != nil {
+		return Impersonation{}, err
 	}
+	name := caller.Name
 	var userMember *v1alpha1.Member
 	memberGroups := map[string]bool{}
 	for i, m := range members {

@@ -211,7 +211,7 @@ func TestDiscoveryAndHealth(t *testing.T) {
 	code, body := c.do(t, "carol", http.MethodGet, gatewayapi.PathPrefix, nil)
 	var list metav1.APIResourceList
 	if err := json.Unmarshal([]byte(body), &list); err != nil || code != http.StatusOK || list.GroupVersion != "gateway.kimport.dev/v1alpha1" ||
-		len(list.APIResources) != 2 || list.APIResources[0].Name != "clusters/proxy" || list.APIResources[1].Name != "clusters/attach" {
+		len(list.APIResources) != 3 || list.APIResources[0].Name != "clusters/proxy" || list.APIResources[1].Name != "clusters/attach" || list.APIResources[2].Name != "clusters/projects" {
 		t.Errorf("discovery: %d %s", code, body)
 	}
 	for _, p := range []string{"/apis", "/apis/gateway.kimport.dev"} {

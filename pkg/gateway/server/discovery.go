@@ -33,6 +33,7 @@ func discovery(w http.ResponseWriter, path string) bool {
 				{Name: gatewayapi.Resource + "/" + gatewayapi.ProxySubresource, Kind: "ClusterProxy",
 					Verbs: metav1.Verbs{"create", "delete", "get", "patch", "update"}},
 				{Name: gatewayapi.Resource + "/" + gatewayapi.AttachSubresource, Kind: "ClusterAttach", Verbs: metav1.Verbs{"get"}},
+				{Name: gatewayapi.Resource + "/" + gatewayapi.ProjectsSubresource, Kind: gatewayapi.ProjectsKind, Verbs: metav1.Verbs{"create", "get"}},
 			},
 		}
 	default:

@@ -31,6 +31,9 @@ type Options struct {
 	// Clusters reads ImportedClusters from an informer cache: membership is checked with no
 	// API call per request.
 	Clusters client.Reader
+	// Records reads ImportedClusters from the hub (uncached) and updates them as the hub
+	// component, for the projects subresource; nil refuses project changes.
+	Records client.Client
 	// Authenticator authenticates the hub's front proxy (NewFrontProxy).
 	Authenticator authenticator.Request
 	// FrontProxyHeaders are the front proxy's header names, never forwarded.
@@ -105,7 +108,12 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		g.attach(w, r, req.Cluster, resp.User.GetName())
 		return
 	}
-	g.proxy(w, r, req, access.Caller{Name: resp.User.GetName(), Groups: resp.User.GetGroups()})
+	caller := access.Caller{Name: resp.User.GetName(), Groups: resp.User.GetGroups()}
+	if req.Subresource == gatewayapi.ProjectsSubresource {
+		g.projects(w, r, req, caller)
+		return
+	}
+	g.proxy(w, r, req, caller)
 }
 
 // proxy forwards a member's request to the cluster.
@@ -118,7 +126,9 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request, req gatewayapi.R
 	}
 	var members []v1alpha1.Member
 	if ic != nil {
-		members = validate.Subjects(&ic.Spec) // the cluster's members and its projects'
+		// The cluster's members and its projects' members (the downstream's RBAC confines
+		// the latter to their namespaces).
+		members = validate.Subjects(&ic.Spec)
 	}
 	// A cluster that does not exist has no members: the answer is the non-member's, so
 	// that it tells nobody which clusters exist.

@@ -6,6 +6,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
+	"github.com/kubectl-import/kubectl-import/pkg/projectedit"
 	"github.com/kubectl-import/kubectl-import/pkg/validate"
 )
 
@@ -32,9 +33,7 @@ func ParseProjectMember(project, s string) (v1alpha1.ProjectMember, error) {
 }
 
 // FormatProjectMember is the inverse of ParseProjectMember.
-func FormatProjectMember(m v1alpha1.ProjectMember) string {
-	return fmt.Sprintf("%s:%s=%s", m.Kind, m.Name, m.Role)
-}
+func FormatProjectMember(m v1alpha1.ProjectMember) string { return projectedit.FormatMember(m) }
 
 func joinProjectRoles() string {
 	s := make([]string, len(v1alpha1.ProjectRoles))

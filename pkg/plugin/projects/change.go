@@ -7,12 +7,15 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/cli-runtime/pkg/genericiooptions"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/importer"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/projectedit"
 	"github.com/kubectl-import/kubectl-import/pkg/record"
 	"github.com/kubectl-import/kubectl-import/pkg/validate"
 )
@@ -24,7 +27,17 @@ type ChangeOptions struct {
 	DryRun  common.DryRunFlags
 	Project string
 
-	edit Edit
+	edit projectedit.Edit
+	// change is the edit as a ProjectChange, for the edits a project-owner may make through
+	// the hub's gateway (namespaces and members); nil for create and delete.
+	change *gatewayapi.ProjectChange
+}
+
+// projectChange sets the edit to change, which a project-owner without hub RBAC on the record
+// may also make through the hub's gateway.
+func (o *ChangeOptions) projectChange(change gatewayapi.ProjectChange) {
+	o.change = &change
+	o.edit = projectedit.Apply(o.Project, change)
 }
 
 // newChangeOptions accepts -o json|yaml|name (the ImportedCluster, as kubectl prints objects).
@@ -60,9 +73,15 @@ func (o *ChangeOptions) Validate() error {
 // Run applies the edit to the latest ImportedCluster, retrying when it changed between read
 // and write, and prints the result as kubectl prints an applied object: configured, or
 // unchanged when the edit changes nothing (a re-run converges). The hub's webhook has the last
-// word; its refusal names the rule and the field.
+// word; its refusal names the rule and the field. A caller whom the hub's RBAC refuses the
+// record (a project-owner with no hub rights) makes a namespaces or members change through
+// the hub's gateway instead (throughGateway).
 func (o *ChangeOptions) Run(ctx context.Context) error {
-	hub, err := o.HubClient()
+	cfg, err := o.Factory.HubConfig(&o.Hub)
+	if err != nil {
+		return err
+	}
+	hub, err := o.Factory.Client(cfg)
 	if err != nil {
 		return err
 	}
@@ -87,14 +106,58 @@ func (o *ChangeOptions) Run(ctx context.Context) error {
 		}
 		return nil
 	})
+	if o.change != nil && record.HubRBACForbidden(err) {
+		return o.throughGateway(ctx, cfg)
+	}
 	if err != nil {
 		return importer.ExplainAdmission(err)
 	}
+	return o.printResult(ic, changed)
+}
+
+// throughGateway sends the change to the hub's gateway as the caller (record.ChangeProject),
+// which writes it if the caller is a project-owner of the project; with --dry-run=client it
+// applies the edit to the projects the gateway shows the caller and prints the result.
+func (o *ChangeOptions) throughGateway(ctx context.Context, cfg *rest.Config) error {
+	var ic *v1alpha1.ImportedCluster
+	changed := false
+	var err error
+	if o.DryRun.Client() {
+		if ic, err = record.GatewayProjects(ctx, cfg, o.Name); err == nil {
+			changed, err = o.edit(ic)
+		}
+	} else {
+		ic, changed, err = record.ChangeProject(ctx, cfg, o.Name, o.Project, *o.change, o.DryRun.Server())
+	}
+	if err != nil {
+		return fmt.Errorf("importedcluster %q, through the hub's gateway as a project-owner (the hub's RBAC lets you not update it yourself): %w", o.Name, importer.ExplainAdmission(err))
+	}
+	return o.printResult(ic, changed)
+}
+
+func (o *ChangeOptions) printResult(ic *v1alpha1.ImportedCluster, changed bool) error {
 	op := "unchanged"
 	if changed {
 		op = "configured"
 	}
 	return o.Output.PrintResult(ic, op+o.DryRun.Suffix(), o.Out)
+}
+
+// readProjects reads NAME's record or, when the hub's RBAC refuses it to the caller, the
+// projects the caller may see through the hub's gateway (record.GatewayProjects).
+func readProjects(ctx context.Context, o *common.RecordOptions) (*v1alpha1.ImportedCluster, error) {
+	_, ic, err := o.Record(ctx)
+	if !record.HubRBACForbidden(err) {
+		return ic, err
+	}
+	cfg, cerr := o.Factory.HubConfig(&o.Hub)
+	if cerr != nil {
+		return nil, cerr
+	}
+	if ic, err = record.GatewayProjects(ctx, cfg, o.Name); err != nil {
+		return nil, fmt.Errorf("importedcluster %q, through the hub's gateway (the hub's RBAC lets you not read it yourself): %w", o.Name, err)
+	}
+	return ic, nil
 }
 
 // parseNamespaces checks each namespace name, naming the flag or argument.

@@ -10,6 +10,7 @@ import (
 
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/projectedit"
 )
 
 // CreateOptions of `kubectl import projects NAME create PROJECT`.
@@ -42,7 +43,7 @@ func (o *CreateOptions) Complete(args []string) error {
 		}
 		members = append(members, m)
 	}
-	o.edit = Create(o.Project, slices.Compact(slices.Sorted(slices.Values(namespaces))), members)
+	o.edit = projectedit.Create(o.Project, slices.Compact(slices.Sorted(slices.Values(namespaces))), members)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/projectedit"
 )
 
 // DeleteOptions of `kubectl import projects NAME delete PROJECT`.
@@ -18,7 +19,7 @@ func (o *DeleteOptions) Complete(args []string) error {
 	if err := o.completeProject(args); err != nil {
 		return err
 	}
-	o.edit = Delete(o.Project)
+	o.edit = projectedit.Delete(o.Project)
 	return nil
 }
 

@@ -11,8 +11,10 @@ import (
 	"k8s.io/kubectl/pkg/util/templates"
 
 	"github.com/kubectl-import/kubectl-import/pkg/agent"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
+	"github.com/kubectl-import/kubectl-import/pkg/projectedit"
 )
 
 // MembersOptions of `kubectl import projects NAME members PROJECT [--add ...] [--remove ...]`.
@@ -62,7 +64,11 @@ func (o *MembersOptions) Complete(args []string) error {
 		}
 		o.remove = append(o.remove, m)
 	}
-	o.edit = Members(o.Project, o.add, o.remove)
+	change := gatewayapi.ProjectChange{AddMembers: o.add}
+	for _, r := range o.remove {
+		change.RemoveMembers = append(change.RemoveMembers, gatewayapi.MemberRef{Kind: r.Kind, Name: r.Name})
+	}
+	o.projectChange(change)
 	return nil
 }
 
@@ -85,16 +91,16 @@ func (o *MembersOptions) Run(ctx context.Context) error {
 	if o.changes() {
 		return o.ChangeOptions.Run(ctx)
 	}
-	_, ic, err := o.Record(ctx)
+	ic, err := readProjects(ctx, &o.RecordOptions)
 	if err != nil {
 		return err
 	}
 	if !o.Output.Human() {
 		return o.Output.PrintObj(ic, o.Out)
 	}
-	i := find(ic, o.Project)
-	if i < 0 && !builtin(o.Project) {
-		return fmt.Errorf("importedcluster %q: %w", o.Name, notFound(ic, o.Project))
+	i := projectedit.Find(ic, o.Project)
+	if i < 0 && !projectedit.Builtin(o.Project) {
+		return fmt.Errorf("importedcluster %q: %w", o.Name, projectedit.NotFound(ic, o.Project))
 	}
 	if i < 0 || len(ic.Spec.Projects[i].Members) == 0 {
 		fmt.Fprintf(o.ErrOut, "No members in project %s of importedcluster %q; add one with --add KIND:NAME=ROLE.\n", o.Project, ic.Name)

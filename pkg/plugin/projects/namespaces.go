@@ -5,6 +5,7 @@ import (
 	"k8s.io/cli-runtime/pkg/genericiooptions"
 	"k8s.io/kubectl/pkg/util/templates"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
@@ -24,9 +25,9 @@ func (o *NamespaceOptions) Complete(args []string) error {
 		return err
 	}
 	if o.add {
-		o.edit = AddNamespaces(o.Project, namespaces)
+		o.projectChange(gatewayapi.ProjectChange{AddNamespaces: namespaces})
 	} else {
-		o.edit = RemoveNamespaces(o.Project, namespaces)
+		o.projectChange(gatewayapi.ProjectChange{RemoveNamespaces: namespaces})
 	}
 	return nil
 }

@@ -20,12 +20,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	"github.com/kubectl-import/kubectl-import/internal/testenv"
-	"github.com/kubectl-import/kubectl-import/internal/testenv/hubenv"
 	"github.com/kubectl-import/kubectl-import/internal/testenv/hubtest"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/deletecmd"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/initcmd"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/kubeconfig"
 	"github.com/kubectl-import/kubectl-import/pkg/plugin/projects"
 )
@@ -46,27 +43,8 @@ const syncInterval = 3 * time.Second
 // and project-member of System for someone who is not a cluster-owner. Deleting the cluster
 // removes every project binding and label the agent wrote.
 func TestProjectMembersAtWork(t *testing.T) {
-	agentBin := hubenv.BuildAgent(t)
-	t.Setenv("XDG_CONFIG_HOME", t.TempDir())
-	t.Setenv(common.HubContextEnv, "")
-	clusters := testenv.StartAll(t, testenv.Options{Name: "hub"}, testenv.Options{Name: "edge"})
-	hub, edge := clusters[0], clusters[1]
+	hub, edge, _, agent := importEdge(t)
 	ctx := context.Background()
-	hubServer := hubenv.New(t, hub)
-	if out, _, err := run(t, initcmd.NewCmd, "--kubeconfig", hub.Kubeconfig, "--webhook-url", hubServer.URL, "--gateway-url", hubServer.GatewayURL); err != nil {
-		t.Fatalf("init: %v\n%s", err, out)
-	}
-	hubServer.Start(t)
-	if out, _, err := runCluster(t, "edge-1", "--kubeconfig", edge.Kubeconfig, "--hub-kubeconfig", hub.Kubeconfig,
-		"--mode", "agent", "--member", "User:alice=cluster-owner", "--wait=false"); err != nil {
-		t.Fatalf("cluster: %v\n%s", err, out)
-	}
-	agentKubeconfig, err := edge.ServiceAccountKubeconfig(ctx, v1alpha1.AgentNamespace, v1alpha1.AgentServiceAccount)
-	if err != nil {
-		t.Fatal(err)
-	}
-	agent := hubenv.StartAgent(t, agentBin(t), "--kubeconfig", agentKubeconfig, "--sync-interval", syncInterval.String(), "--health-probe-bind-address", "0")
-	waitActive(t, hub, "edge-1", agent)
 
 	for _, ns := range []string{"team-a-dev", "team-b-prod", "team-a-staging"} {
 		if err := edge.Client.Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}); err != nil {

@@ -1,42 +1,49 @@
-package projects
+// Package projectedit holds the changes of a cluster's projects as pure functions of the
+// record: the plugin's projects verbs apply them to the ImportedCluster they read, and the
+// hub gateway applies a project-owner's ProjectChange (Apply) with the same code, so the two
+// paths cannot drift. Each edit changes the record in place, or returns an error naming what
+// is wrong and what to do and changes nothing; the hub's webhook judges the result.
+package projectedit
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
+	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
 	"github.com/kubectl-import/kubectl-import/pkg/apis/v1alpha1"
-	"github.com/kubectl-import/kubectl-import/pkg/plugin/common"
 )
 
 // Edit changes the projects of ic's spec in place and says whether anything changed; an
 // error names what is wrong and what to do, and then nothing is changed.
 type Edit func(ic *v1alpha1.ImportedCluster) (changed bool, err error)
 
-// builtin says whether project is Default or System, which every cluster has.
-func builtin(project string) bool {
+// Builtin says whether project is Default or System, which every cluster has.
+func Builtin(project string) bool {
 	return project == v1alpha1.ProjectDefault || project == v1alpha1.ProjectSystem
 }
 
-// find is the index of project in ic's spec, or -1.
-func find(ic *v1alpha1.ImportedCluster, project string) int {
+// Find is the index of project in ic's spec, or -1.
+func Find(ic *v1alpha1.ImportedCluster, project string) int {
 	return slices.IndexFunc(ic.Spec.Projects, func(p v1alpha1.ProjectSpec) bool { return p.Name == project })
 }
 
 // entry is the index of project's spec entry, made for Default and System when missing;
 // another project must exist.
 func entry(ic *v1alpha1.ImportedCluster, project string) (int, error) {
-	if i := find(ic, project); i >= 0 {
+	if i := Find(ic, project); i >= 0 {
 		return i, nil
 	}
-	if !builtin(project) {
-		return -1, notFound(ic, project)
+	if !Builtin(project) {
+		return -1, NotFound(ic, project)
 	}
 	ic.Spec.Projects = append(ic.Spec.Projects, v1alpha1.ProjectSpec{Name: project})
 	return len(ic.Spec.Projects) - 1, nil
 }
 
-func notFound(ic *v1alpha1.ImportedCluster, project string) error {
+// NotFound says that ic has no project of that name, naming those it has.
+func NotFound(ic *v1alpha1.ImportedCluster, project string) error {
 	return fmt.Errorf("project %q not found in importedcluster %q (projects: %s); create it with 'kubectl import projects %s create %s'",
 		project, ic.Name, strings.Join(names(ic), ", "), ic.Name, project)
 }
@@ -57,11 +64,11 @@ func names(ic *v1alpha1.ImportedCluster) []string {
 // is refused (add-namespace and members change it).
 func Create(project string, namespaces []v1alpha1.NamespaceName, members []v1alpha1.ProjectMember) Edit {
 	return func(ic *v1alpha1.ImportedCluster) (bool, error) {
-		if builtin(project) {
+		if Builtin(project) {
 			return false, fmt.Errorf("project %s always exists: give it namespaces with 'kubectl import projects %s add-namespace %s NAMESPACE' "+
 				"and members with 'kubectl import projects %s members %s --add KIND:NAME=ROLE'", project, ic.Name, project, ic.Name, project)
 		}
-		if i := find(ic, project); i >= 0 {
+		if i := Find(ic, project); i >= 0 {
 			p := ic.Spec.Projects[i]
 			if containsAll(p.Namespaces, namespaces) && containsAll(p.Members, members) {
 				return false, nil
@@ -99,9 +106,9 @@ func AddNamespaces(project string, namespaces []v1alpha1.NamespaceName) Edit {
 // the next sync. A namespace project does not list is an error naming what it lists.
 func RemoveNamespaces(project string, namespaces []v1alpha1.NamespaceName) Edit {
 	return func(ic *v1alpha1.ImportedCluster) (bool, error) {
-		i := find(ic, project)
-		if i < 0 && !builtin(project) {
-			return false, notFound(ic, project)
+		i := Find(ic, project)
+		if i < 0 && !Builtin(project) {
+			return false, NotFound(ic, project)
 		}
 		var listed []v1alpha1.NamespaceName
 		if i >= 0 {
@@ -161,13 +168,13 @@ func Members(project string, add, remove []v1alpha1.ProjectMember) Edit {
 // and System always exist.
 func Delete(project string) Edit {
 	return func(ic *v1alpha1.ImportedCluster) (bool, error) {
-		if builtin(project) {
+		if Builtin(project) {
 			return false, fmt.Errorf("project %s always exists: remove its members with 'kubectl import projects %s members %s --remove KIND:NAME' "+
 				"and its namespaces with 'kubectl import projects %s remove-namespace %s NAMESPACE'", project, ic.Name, project, ic.Name, project)
 		}
-		i := find(ic, project)
+		i := Find(ic, project)
 		if i < 0 {
-			return false, notFound(ic, project)
+			return false, NotFound(ic, project)
 		}
 		ic.Spec.Projects = slices.Delete(slices.Clone(ic.Spec.Projects), i, i+1)
 		return true, nil
@@ -200,7 +207,52 @@ func memberList(members []v1alpha1.ProjectMember) string {
 	}
 	s := make([]string, len(members))
 	for i, m := range members {
-		s[i] = common.FormatProjectMember(m)
+		s[i] = FormatMember(m)
 	}
 	return strings.Join(s, ", ")
+}
+
+// FormatMember is m as the plugin writes it: KIND:NAME=ROLE.
+func FormatMember(m v1alpha1.ProjectMember) string {
+	return fmt.Sprintf("%s:%s=%s", m.Kind, m.Name, m.Role)
+}
+
+// Apply is the edit of a ProjectChange to project: its namespaces removed, then added, then
+// its members changed (Members). A namespace or member both added and removed, or a change
+// that changes nothing, is refused; on any error nothing is changed.
+func Apply(project string, c gatewayapi.ProjectChange) Edit {
+	return func(ic *v1alpha1.ImportedCluster) (bool, error) {
+		if c.Empty() {
+			return false, errors.New("the change names no namespace or member to add or remove")
+		}
+		for _, ns := range c.AddNamespaces {
+			if slices.Contains(c.RemoveNamespaces, ns) {
+				return false, fmt.Errorf("namespace %s is both added and removed: give each namespace one change", ns)
+			}
+		}
+		remove := make([]v1alpha1.ProjectMember, len(c.RemoveMembers))
+		for i, r := range c.RemoveMembers {
+			remove[i] = v1alpha1.ProjectMember{Kind: r.Kind, Name: r.Name}
+			if slices.ContainsFunc(c.AddMembers, func(a v1alpha1.ProjectMember) bool { return a.Kind == r.Kind && a.Name == r.Name }) {
+				return false, fmt.Errorf("member %s:%s is both added and removed: give each member one change", r.Kind, r.Name)
+			}
+		}
+		edits := []Edit{AddNamespaces(project, c.AddNamespaces), Members(project, c.AddMembers, remove)}
+		if len(c.RemoveNamespaces) > 0 {
+			edits = append([]Edit{RemoveNamespaces(project, c.RemoveNamespaces)}, edits...)
+		}
+		work := ic.DeepCopy()
+		changed := false
+		for _, e := range edits {
+			ch, err := e(work)
+			if err != nil {
+				return false, err
+			}
+			changed = changed || ch
+		}
+		if changed {
+			ic.Spec.Projects = work.Spec.Projects
+		}
+		return changed, nil
+	}
 }
