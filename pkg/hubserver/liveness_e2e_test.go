@@ -133,9 +133,10 @@ func TestLivenessFromTheTunnel(t *testing.T) {
 		waitPhase("thawed: the agent reattaches", v1alpha1.PhaseActive, 90*time.Second)
 	})
 
+	outer := t // the restarted component must outlive the subtest (Start stops it at the end of the test it is given)
 	t.Run("a restart of the hub component leaves it Active", func(t *testing.T) {
-		srv.Stop(t)
-		srv.Start(t)
+		srv.Stop(outer)
+		srv.Start(outer)
 		deadline := time.Now().Add(liveness.StartupGrace + liveness.ReconnectGrace + 5*time.Second)
 		for time.Now().Before(deadline) {
 			if got, reason := phase(); got != v1alpha1.PhaseActive {
