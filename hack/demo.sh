@@ -206,7 +206,7 @@ run kubectl --kubeconfig "$k3s" get clusterrolebindings -l kimport.dev/member=tr
 step "Projects: a project for team A, and its member bob at work in its namespace and nowhere else"
 bob="$demo/hub-bob.kubeconfig"
 run kubectl --kubeconfig "$k3s" create namespace team-a
-run kubectl import projects k3s-prod create team-a --namespace team-a --member User:bob=project-member --member Group:sre=read-only
+run kubectl import projects k3s-prod create team-a --namespace team-a --member User:dana=project-owner --member User:bob=project-member --member Group:sre=read-only
 echo "The agent binds each member in each namespace of the project (edit for project-member, view for"
 echo "read-only) and lets the gateway's impersonator act as them:"
 impersonator=system:serviceaccount:cattle-system:kimport-impersonator
@@ -223,6 +223,15 @@ run env KUBECONFIG="$bob" kubectl import kubeconfig k3s-prod --hub-kubeconfig "$
 run kubectl --kubeconfig "$bob" --context k3s-prod@hub -n team-a create deployment web --image nginx
 run kubectl --kubeconfig "$bob" --context k3s-prod@hub -n team-a get deployments
 refused kubectl --kubeconfig "$bob" --context k3s-prod@hub -n kube-system create deployment web --image nginx
+step "The project's owner runs it through the hub: dana, a hub user with no hub rights, adds a namespace"
+dana="$demo/hub-dana.kubeconfig"
+run kubectl --kubeconfig "$k3s" create namespace team-a-staging
+echo "dana may not update the ImportedCluster; the plugin sends her project change through the hub's"
+echo "gateway, which checks she owns team-a and writes that change alone (the webhook judges it):"
+run kubectl import projects k3s-prod --hub-kubeconfig "$dana"
+run kubectl import projects k3s-prod add-namespace team-a team-a-staging --hub-kubeconfig "$dana"
+refused kubectl import projects k3s-prod add-namespace System team-a-staging --hub-kubeconfig "$dana"
+refused kubectl import members k3s-prod --add User:dana=cluster-owner --hub-kubeconfig "$dana"
 step "Refused: bob as project-member of System (rights in kube-system are cluster rights; he is no cluster-owner)"
 refused kubectl import projects k3s-prod members System --add User:bob=project-member
 

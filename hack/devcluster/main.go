@@ -70,13 +70,14 @@ func run(dir, version string) error {
 	}
 	// A user without cluster-admin, to show what preflight says to them; and hub users with no
 	// hub rights at all (client certificates): alice, whom the demo makes a member of k3s-prod,
-	// bob, whom it makes a member of a project of k3s-prod, and eve, who is no member.
+	// bob and dana, whom it makes a project-member and the project-owner of a project of
+	// k3s-prod, and eve, who is no member.
 	users := []struct {
 		c    *testenv.Cluster
 		name string
 		file string
 	}{{k3s, "bob", "k3s-bob.kubeconfig"}, {started[0], "alice", "hub-alice.kubeconfig"},
-		{started[0], "bob", "hub-bob.kubeconfig"}, {started[0], "eve", "hub-eve.kubeconfig"}}
+		{started[0], "bob", "hub-bob.kubeconfig"}, {started[0], "dana", "hub-dana.kubeconfig"}, {started[0], "eve", "hub-eve.kubeconfig"}}
 	for _, u := range users {
 		if _, path, err := u.c.NewUser(u.name, nil); err != nil {
 			return err
