@@ -130,7 +130,7 @@ func (o *ChangeOptions) throughGateway(ctx context.Context, cfg *rest.Config) er
 		ic, changed, err = record.ChangeProject(ctx, cfg, o.Name, o.Project, *o.change, o.DryRun.Server())
 	}
 	if err != nil {
-		return fmt.Errorf("importedcluster %q, through the hub's gateway as a project-owner (the hub's RBAC lets you not update it yourself): %w", o.Name, importer.ExplainAdmission(err))
+		return fmt.Errorf("importedcluster %q, through the hub's gateway as a project-owner (the hub's RBAC does not let you update it yourself): %w", o.Name, importer.ExplainAdmission(err))
 	}
 	return o.printResult(ic, changed)
 }
