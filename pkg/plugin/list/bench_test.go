@@ -46,7 +46,7 @@ func BenchmarkListFleet(b *testing.B) {
 			defer wg.Done()
 			for i := w; i < n; i += 50 {
 				ic := &v1alpha1.ImportedCluster{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("cluster-%05d", i)},
-					Spec: v1alpha1.ImportedClusterSpec{ClusterID: fmt.Sprintf("id-%05d", i), APIServer: "https://10.0.0.1:6443",
+					Spec: v1alpha1.ImportedClusterSpec{ClusterID: fmt.Sprintf("00000000-0000-4000-8000-%012d", i), APIServer: "https://10.0.0.1:6443",
 						CredentialsSecretRef: v1alpha1.SecretReference{Name: v1alpha1.CredentialsSecretName(fmt.Sprintf("cluster-%05d", i))}}}
 				if err := hub.Client.Create(ctx, ic); err != nil {
 					errs <- err
