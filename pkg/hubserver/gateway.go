@@ -154,6 +154,7 @@ func (g *gateway) Start(ctx context.Context) error {
 		}()
 	}
 	g.serving.Store(true)
+	g.tunnels.Serving(time.Now())
 	g.log.Info("serving", "address", api.Addr().String(), "peers", peer != nil)
 	var first error
 	for range servers {

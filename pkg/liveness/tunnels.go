@@ -46,8 +46,20 @@ type State struct {
 	// Down is when its last tunnel was seen gone; zero while connected, or when none was
 	// seen since Started.
 	Down time.Time
-	// Started is when the record began (the hub replica started).
+	// Started is when the record began (the hub replica started), or when its gateway first
+	// served (Serving).
 	Started time.Time
+}
+
+// Serving restarts the start-up grace at now, when this replica's gateway first serves: agents
+// can reattach only from then, and a replica slow to start (caches of thousands of clusters)
+// must not spend the grace before any agent could come back.
+func (t *Tunnels) Serving(now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if now.After(t.started) {
+		t.started = now
+	}
 }
 
 // State is cluster's state.

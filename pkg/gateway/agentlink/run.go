@@ -24,7 +24,9 @@ type Options struct {
 	Downstream *rest.Config
 	// Tunnel tunes keepalives.
 	Tunnel tunnel.Config
-	// Backoff spaces reconnections (1 s doubling to 1 min, with jitter, when zero).
+	// Backoff spaces reconnections (1 s doubling to 16 s, with jitter, when zero): short
+	// enough that after a hub replica's restart every agent is back within the hub's start-up
+	// grace (liveness.StartupGrace), however long the replica was away.
 	Backoff wait.Backoff
 	// OnSession, if set, is told each time a tunnel is up (true) and down (false).
 	OnSession func(up bool)
@@ -44,7 +46,7 @@ func Run(ctx context.Context, o Options) error {
 	}
 	backoff := o.Backoff
 	if backoff.Steps == 0 {
-		backoff = wait.Backoff{Duration: time.Second, Factor: 2, Jitter: 0.2, Steps: 7, Cap: time.Minute}
+		backoff = wait.Backoff{Duration: time.Second, Factor: 2, Jitter: 0.2, Steps: 5, Cap: 16 * time.Second}
 	}
 	delay := backoff
 	for ctx.Err() == nil {
