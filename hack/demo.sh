@@ -177,8 +177,10 @@ run kubectl --kubeconfig "$k3s" get namespaces -L kimport.dev/project
 step "What the hub holds: no credential of the agent-mode k3s-prod; plain-dev's (direct mode) credentials Secret"
 run kubectl --kubeconfig "$hub" get secrets -n kimport-system -l kimport.dev/cluster=k3s-prod
 run kubectl --kubeconfig "$hub" get secrets -n kimport-system -l kimport.dev/cluster=plain-dev
-echo "k3s-prod's agent renews its heartbeat Lease in the hub every third of the duration the hub"
-echo "published in it; the hub judges it by its own clock:"
+echo "k3s-prod's agent holds its tunnel to the hub gateway, so it writes nothing to be known alive"
+echo "(Heartbeat reason Attached); it renews its heartbeat Lease only while the tunnel is down:"
+run kubectl --kubeconfig "$hub" get importedcluster k3s-prod \
+  -o 'jsonpath={range .status.conditions[?(@.type=="Heartbeat")]}{.type}={.status} {.reason}: {.message}{"\n"}{end}'
 run kubectl --kubeconfig "$hub" get lease -n kimport-system cluster-k3s-prod \
   -o custom-columns=NAME:.metadata.name,RENEWED:.spec.renewTime,DURATION-SECONDS:.spec.leaseDurationSeconds
 
@@ -242,7 +244,7 @@ step "Re-import of the Active cluster: nothing changes"
 run kubectl import cluster k3s-prod --kubeconfig "$k3s" --display-name "K3s production" \
   --member User:alice=cluster-owner --member Group:sre=cluster-member --member User:carol=cluster-member
 
-step "Heartbeat lapse: the agent stops, the hub marks k3s-prod Unavailable after the 6s grace; restarted, Active again"
+step "Heartbeat lapse: the agent stops, its tunnel closes, the hub marks k3s-prod Unavailable after a 10s reconnect grace; restarted, Active again"
 stop_agent
 stopped=$SECONDS
 phase k3s-prod Unavailable 1m
