@@ -82,3 +82,20 @@ func TestTunnels(t *testing.T) {
 	tn.Attached("self", "b", at(8))
 	expect("b", true, at(8), time.Time{}, "b")
 }
+
+func TestServingRestartsTheStartupGrace(t *testing.T) {
+	tn := NewTunnels(t0)
+	tn.Serving(t0.Add(40 * time.Second)) // a slow start: the gateway serves 40 s after the process
+	s := tn.State("a")
+	if !s.Started.Equal(t0.Add(40 * time.Second)) {
+		t.Fatalf("Started %s, want the time the gateway first served", s.Started)
+	}
+	// An agent seen before, not back yet 35 s after the process started: still in its grace.
+	if v := Judge(t0.Add(35*time.Second), Evidence{Tunnel: s, Seen: true}); v.Source != Starting {
+		t.Errorf("Judge = %+v, want Starting", v)
+	}
+	tn.Serving(t0.Add(10 * time.Second)) // an earlier time never moves it back
+	if s := tn.State("a"); !s.Started.Equal(t0.Add(40 * time.Second)) {
+		t.Errorf("Started moved back to %s", s.Started)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -38,24 +39,22 @@ func hubSpecRule(newObj, oldObj *v1alpha1.ImportedCluster, username string, writ
 		r.refuse(field.Forbidden(specPath, fmt.Sprintf("the hub component (%s) creates no ImportedCluster: %s", shown(username), hubSpecFix)))
 		return r
 	}
-	if projectNamesOf(newObj.Spec.Projects) != projectNamesOf(oldObj.Spec.Projects) {
-		r.refuse(field.Forbidden(projectsPath, fmt.Sprintf("the hub component (%s) may not create, delete, rename or reorder projects (%s → %s): %s",
-			shown(username), projectNamesOf(oldObj.Spec.Projects), projectNamesOf(newObj.Spec.Projects), hubSpecFix)))
+	if oldNames, newNames := projectNames(oldObj.Spec.Projects), projectNames(newObj.Spec.Projects); !slices.Equal(oldNames, newNames) {
+		r.refuse(field.Forbidden(projectsPath, fmt.Sprintf("the hub component (%s) may not create, delete, rename or reorder projects ([%s] → [%s]): %s",
+			shown(username), strings.Join(oldNames, ", "), strings.Join(newNames, ", "), hubSpecFix)))
 	}
 	newRest, oldRest := withoutProjects(newObj.Spec), withoutProjects(oldObj.Spec)
 	if equality.Semantic.DeepEqual(newRest, oldRest) {
 		return r
 	}
 	for _, f := range changedFields(newRest, oldRest) {
-		r.refuse(field.Forbidden(specPath.Child(f), fmt.Sprintf("the hub component (%s) may not change it: %s", shown(username), hubSpecFix)))
+		path := specPath
+		if f != "" {
+			path = specPath.Child(f)
+		}
+		r.refuse(field.Forbidden(path, fmt.Sprintf("the hub component (%s) may not change it: %s", shown(username), hubSpecFix)))
 	}
 	return r
-}
-
-// projectNamesOf are the names of projects, in order, as one string.
-func projectNamesOf(projects []v1alpha1.ProjectSpec) string {
-	b, _ := json.Marshal(projectNames(projects))
-	return string(b)
 }
 
 func projectNames(projects []v1alpha1.ProjectSpec) []string {
@@ -73,7 +72,7 @@ func withoutProjects(spec v1alpha1.ImportedClusterSpec) v1alpha1.ImportedCluster
 }
 
 // changedFields are the JSON names of the fields of spec that differ between a and b, sorted;
-// "" when they differ in a way JSON does not show.
+// "" (the whole spec) when they differ in a way JSON does not show.
 func changedFields(a, b v1alpha1.ImportedClusterSpec) []string {
 	fa, fb := fieldsOf(a), fieldsOf(b)
 	var out []string

@@ -44,7 +44,7 @@ func TestHubSpec(t *testing.T) {
 		}, refuse: []string{"spec.apiServer: Forbidden", "spec.mode: Forbidden"}},
 		{name: "the hub creates a project", user: hubWriter, change: func(c *v1alpha1.ImportedCluster) {
 			c.Spec.Projects = append(c.Spec.Projects, v1alpha1.ProjectSpec{Name: "mine"})
-		}, refuse: []string{`spec.projects: Forbidden: the hub component (system:serviceaccount:kimport-system:kimport-controller) may not create, delete, rename or reorder projects (["team-a","team-b"] → ["team-a","team-b","mine"])`}},
+		}, refuse: []string{`spec.projects: Forbidden: the hub component (system:serviceaccount:kimport-system:kimport-controller) may not create, delete, rename or reorder projects ([team-a, team-b] → [team-a, team-b, mine])`}},
 		{name: "the hub deletes one", user: hubWriter, change: func(c *v1alpha1.ImportedCluster) { c.Spec.Projects = c.Spec.Projects[:1] },
 			refuse: []string{"spec.projects: Forbidden: the hub component"}},
 		{name: "the hub renames one", user: hubWriter, change: func(c *v1alpha1.ImportedCluster) { c.Spec.Projects[1].Name = "team-c" },
