@@ -50,7 +50,8 @@ func Serve(w http.ResponseWriter, r *http.Request, escapedPath string, t Target)
 			// header named in Connection cannot strip them.
 			access.Apply(out.Header, t.Impersonation)
 		},
-		Transport: t.Transport,
+		Transport:      t.Transport,
+		ModifyResponse: sendWhole,
 		// No FlushInterval: httputil flushes every write of a streamed answer (no
 		// Content-Length: watches, logs, chunked lists) and an answer of known length once,
 		// whole, which through a tunnel is one frame instead of several.

@@ -4,12 +4,16 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/go-logr/logr"
+	"github.com/kubectl-import/kubectl-import/pkg/apis/gatewayapi"
+	"github.com/kubectl-import/kubectl-import/pkg/gateway/access"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -34,25 +38,30 @@ const (
 //
 //	gateway get p50 ratio (gateway/direct): R
 //	gateway list throughput ratio (gateway/direct): R
+//
+// and the parts of a GET through the gateway: the hub API server's hop alone and the tunnel
+// alone, whose sum is what a gateway costing nothing would take.
 func BenchmarkGateway(b *testing.B) {
 	e := startEnv(b, logr.Discard(), "")
 	ctx := context.Background()
 	bob, _ := e.hub.AddUser(b, "bob", []string{"sre"}) // a member through group sre: cluster-owner
-	paths := map[string]*rest.Config{"direct": fast(e.edge.Config), "gateway": fast(proxyConfig(bob, "edge"))}
+	paths := map[string]*rest.Config{"direct": fast(e.edge.Config), "gateway": fast(proxyConfig(bob, "edge")), "hub": fast(bob)}
 	seed(b, kubernetes.NewForConfigOrDie(paths["direct"]))
 
-	get := func(path string) time.Duration {
+	const object = "/api/v1/namespaces/bench/configmaps/cm-0"
+	getWith := func(path, abs string) time.Duration {
 		rc := kubernetes.NewForConfigOrDie(paths[path]).CoreV1().RESTClient()
 		lat := make([]time.Duration, benchGets)
 		for i := range lat {
 			t0 := time.Now()
-			if _, err := rc.Get().AbsPath("/api/v1/namespaces/bench/configmaps/cm-0").DoRaw(ctx); err != nil {
+			if _, err := rc.Get().AbsPath(abs).DoRaw(ctx); err != nil {
 				b.Fatal(err)
 			}
 			lat[i] = time.Since(t0)
 		}
 		return median(lat)
 	}
+	get := func(path string) time.Duration { return getWith(path, object) }
 	list := func(path string) float64 {
 		rc := kubernetes.NewForConfigOrDie(paths[path]).CoreV1().RESTClient()
 		var bytes int
@@ -71,11 +80,16 @@ func BenchmarkGateway(b *testing.B) {
 	get("gateway")
 	b.ResetTimer()
 	var getRatios, listRatios []float64
-	var directGet, gatewayGet []time.Duration
+	var directGet, gatewayGet, hubHop, tunnelGet []time.Duration
 	var directList, gatewayList []float64
 	for range benchRounds {
 		d, g := get("direct"), get("gateway")
 		directGet, gatewayGet, getRatios = append(directGet, d), append(gatewayGet, g), append(getRatios, float64(g)/float64(d))
+		// The parts: the hub API server's hop alone (a request it hands the gateway, which
+		// answers it at once: the group's discovery), and the tunnel alone (the gateway's
+		// side of it, in process, to the downstream as the member).
+		hubHop = append(hubHop, getWith("hub", "/apis/"+gatewayapi.Group+"/"+gatewayapi.Version))
+		tunnelGet = append(tunnelGet, tunnelOnly(b, e, object))
 		dl, gl := list("direct"), list("gateway")
 		directList, gatewayList, listRatios = append(directList, dl), append(gatewayList, gl), append(listRatios, gl/dl)
 	}
@@ -87,6 +101,8 @@ func BenchmarkGateway(b *testing.B) {
 	fmt.Printf("gateway get p50 (median of %d rounds): direct %s, gateway %s\n", benchRounds,
 		median(directGet).Round(time.Microsecond), median(gatewayGet).Round(time.Microsecond))
 	fmt.Printf("gateway get p50 ratio (gateway/direct): %.2f\n", getRatio)
+	fmt.Printf("gateway get p50 parts: the hub API server's hop alone %s, the tunnel alone %s\n",
+		median(hubHop).Round(time.Microsecond), median(tunnelGet).Round(time.Microsecond))
 	fmt.Printf("gateway list throughput (median of %d rounds): direct %.1f MiB/s, gateway %.1f MiB/s\n", benchRounds,
 		median(directList)/(1<<20), median(gatewayList)/(1<<20))
 	fmt.Printf("gateway list throughput ratio (gateway/direct): %.2f\n", listRatio)
@@ -119,4 +135,34 @@ func seed(b *testing.B, cs kubernetes.Interface) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// tunnelOnly is the median latency of a GET of abs through the edge agent's tunnel, from the
+// gateway's end, as the member bob (group sre) the gateway would make it: no hub API server.
+func tunnelOnly(b *testing.B, e *env, abs string) time.Duration {
+	rt, ok := e.tunnels.RoundTripper("edge")
+	if !ok {
+		b.Fatal("the edge agent has no tunnel")
+	}
+	imp := access.Impersonation{User: gatewayapi.GroupMemberUser, Groups: []string{"sre"}, HubUser: "bob"}
+	lat := make([]time.Duration, benchGets)
+	for i := range lat {
+		req, err := http.NewRequest(http.MethodGet, "http://agent.tunnel"+abs, nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		access.Apply(req.Header, imp)
+		t0 := time.Now()
+		resp, err := rt.RoundTrip(req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		_, err = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != http.StatusOK {
+			b.Fatalf("through the tunnel alone: %v %s", err, resp.Status)
+		}
+		lat[i] = time.Since(t0)
+	}
+	return median(lat)
 }
