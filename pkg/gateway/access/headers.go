@@ -43,7 +43,10 @@ func Scrub(h http.Header, frontProxyHeaders ...string) {
 		if strings.EqualFold(key, "Connection") || strings.EqualFold(key, "Proxy-Connection") {
 			for _, v := range values {
 				for _, named := range strings.Split(v, ",") {
+					// Trimmed as net/http does and as more lenient proxies do (\f, \v,
+					// Unicode spaces): whichever a later hop uses, the header is gone.
 					drop[strings.ToLower(textproto.TrimString(named))] = true
+					drop[strings.ToLower(strings.TrimSpace(named))] = true
 				}
 			}
 		}
