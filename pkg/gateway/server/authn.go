@@ -1,11 +1,12 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"fmt"
 	"net/http"
-	"strings"
+	"slices"
 	"sync"
 	"time"
 
@@ -48,9 +49,7 @@ func NewFrontProxy(cs kubernetes.Interface) (*FrontProxy, error) {
 	secure := headerrequest.NewDynamicVerifyOptionsSecure(ca.VerifyOptions, f(h.AllowedClientNames),
 		f(h.UsernameHeaders), f(h.UIDHeaders), f(h.GroupHeaders), f(h.ExtraHeaderPrefixes))
 	headersOnly := headerrequest.NewDynamic(f(h.UsernameHeaders), f(h.UIDHeaders), f(h.GroupHeaders), f(h.ExtraHeaderPrefixes))
-	auth := &verifiedOnce{secure: secure, headersOnly: headersOnly, config: func() string {
-		return string(ca.CurrentCABundleContent()) + "\x00" + strings.Join(h.AllowedClientNames(), "\x00")
-	}}
+	auth := &verifiedOnce{secure: secure, headersOnly: headersOnly, bundle: ca.CurrentCABundleContent, names: h.AllowedClientNames}
 	return &FrontProxy{Request: auth, ca: ca, headers: h}, nil
 }
 
@@ -65,12 +64,15 @@ const verifyFor = 5 * time.Minute
 // was verified against are unchanged. A failure is never remembered.
 type verifiedOnce struct {
 	secure, headersOnly authenticator.Request
-	// config is the CA bundle and allowed names now.
-	config func() string
+	// bundle and names are the requestheader CA bundle and allowed names now.
+	bundle func() []byte
+	names  func() []string
 
 	mu       sync.Mutex
 	verified map[*x509.Certificate]time.Time // a connection's leaf → trusted until
-	against  string                          // the config they were verified against
+	// The CA bundle and allowed names they were verified against.
+	verifiedBundle []byte
+	verifiedNames  []string
 }
 
 // maxVerified bounds the remembered connections (the aggregator keeps a handful open).
@@ -82,10 +84,11 @@ func (v *verifiedOnce) AuthenticateRequest(r *http.Request) (*authenticator.Resp
 	}
 	// The leaf's pointer is its connection's: the TLS state, and so the chain, of every
 	// request on one connection is that handshake's.
-	leaf, config, now := r.TLS.PeerCertificates[0], v.config(), time.Now()
+	leaf, bundle, names, now := r.TLS.PeerCertificates[0], v.bundle(), v.names(), time.Now()
 	v.mu.Lock()
 	until, ok := v.verified[leaf]
-	ok = ok && v.against == config && now.Before(until)
+	same := bytes.Equal(v.verifiedBundle, bundle) && slices.Equal(v.verifiedNames, names)
+	ok = ok && same && now.Before(until)
 	v.mu.Unlock()
 	if ok {
 		return v.headersOnly.AuthenticateRequest(r)
@@ -95,8 +98,8 @@ func (v *verifiedOnce) AuthenticateRequest(r *http.Request) (*authenticator.Resp
 		return resp, ok, err
 	}
 	v.mu.Lock()
-	if v.against != config || len(v.verified) >= maxVerified {
-		v.verified, v.against = map[*x509.Certificate]time.Time{}, config
+	if !bytes.Equal(v.verifiedBundle, bundle) || !slices.Equal(v.verifiedNames, names) || len(v.verified) >= maxVerified {
+		v.verified, v.verifiedBundle, v.verifiedNames = map[*x509.Certificate]time.Time{}, bundle, names
 	}
 	until = now.Add(verifyFor)
 	if leaf.NotAfter.Before(until) {

@@ -32,8 +32,8 @@ func (c *countingAuth) AuthenticateRequest(*http.Request) (*authenticator.Respon
 // refused certificate is verified every time; a request without one is refused unverified.
 func TestVerifiedOnce(t *testing.T) {
 	secure, headers := &countingAuth{ok: true}, &countingAuth{ok: true}
-	config := "ca-1"
-	v := &verifiedOnce{secure: secure, headersOnly: headers, config: func() string { return config }}
+	bundle, names := []byte("ca-1"), []string{"front-proxy-client"}
+	v := &verifiedOnce{secure: secure, headersOnly: headers, bundle: func() []byte { return bundle }, names: func() []string { return names }}
 	conn := func(leaf *x509.Certificate) *http.Request {
 		r := httptest.NewRequest(http.MethodGet, "/", nil)
 		r.TLS = &tls.ConnectionState{PeerCertificates: []*x509.Certificate{leaf}}
@@ -50,13 +50,16 @@ func TestVerifiedOnce(t *testing.T) {
 	step("first request", conn(a), true, 1, 0)
 	step("same connection", conn(a), true, 1, 1)
 	step("another connection", conn(b), true, 2, 1)
-	config = "ca-2"
+	bundle = []byte("ca-2")
 	step("CA rotated", conn(a), true, 3, 1)
 	step("after rotation", conn(a), true, 3, 2)
+	names = []string{"another-proxy"}
+	step("allowed names changed", conn(a), true, 4, 2)
+	step("after the change", conn(a), true, 4, 3)
 	v.verified[a] = time.Now().Add(-time.Second)
-	step("trust expired", conn(a), true, 4, 2)
+	step("trust expired", conn(a), true, 5, 3)
 	secure.ok = false
-	step("refused", conn(b), false, 5, 2)
-	step("refused again", conn(b), false, 6, 2)
-	step("no certificate", httptest.NewRequest(http.MethodGet, "/", nil), false, 6, 2)
+	step("refused", conn(b), false, 6, 3)
+	step("refused again", conn(b), false, 7, 3)
+	step("no certificate", httptest.NewRequest(http.MethodGet, "/", nil), false, 7, 3)
 }
