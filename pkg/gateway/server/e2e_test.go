@@ -194,6 +194,35 @@ func gatewayEndToEnd(t *testing.T, version string) {
 		}
 	})
 
+	t.Run("a certificate of another CA with the front proxy's name is refused every time", func(t *testing.T) {
+		// The gateway remembers a verified front-proxy connection; a forger's own connection,
+		// after the real front proxy's was verified, must still be verified (and refused),
+		// however often it asks.
+		h := http.Header{testenv.FrontProxyUserHeader: {"alice"}, testenv.FrontProxyGroupHeader: {"system:masters"}}
+		if id, err := whoAmI(t, withHeaders(e.asFrontProxy(t, "edge"), h)); err != nil || id.user == "" {
+			t.Fatalf("the real front proxy: %+v, %v", id, err)
+		}
+		other, err := testenv.NewCA("forger")
+		if err != nil {
+			t.Fatal(err)
+		}
+		certPEM, keyPEM, err := other.Issue(e.hub.FrontProxy.ClientName)
+		if err != nil {
+			t.Fatal(err)
+		}
+		forged := e.asFrontProxy(t, "edge")
+		forged.CertData, forged.KeyData = certPEM, keyPEM
+		before := len(auditOf(t, e))
+		for range 3 {
+			if id, err := whoAmI(t, withHeaders(forged, h)); !apierrors.IsUnauthorized(err) {
+				t.Fatalf("forged front proxy: %+v, %v; want 401", id, err)
+			}
+		}
+		if got := auditOf(t, e)[before:]; len(got) != 0 {
+			t.Errorf("forged requests reached the downstream: %+v", got)
+		}
+	})
+
 	t.Run("another agent's tunnel cannot claim the cluster", func(t *testing.T) {
 		// Hub RBAC wrongly lets agent "other" attach to edge: the gateway still refuses it.
 		other := e.agentIdentity(t, "kimport-agent-other", "edge")
