@@ -21,7 +21,7 @@ const wholeUpTo = 64 << 10
 // a watch, a followed log, a proxied service or pod (whose answers may not end), an upgrade,
 // or a streamed media type.
 func sendWhole(resp *http.Response) error {
-	if resp.ContentLength != -1 || resp.StatusCode == http.StatusSwitchingProtocols || resp.Request == nil ||
+	if resp.ContentLength != -1 || resp.Request == nil || !mayHaveBody(resp) ||
 		mayNotEnd(resp.Request) || !wholeType(resp.Header.Get("Content-Type")) {
 		return nil
 	}
@@ -43,6 +43,13 @@ func sendWhole(resp *http.Response) error {
 	resp.TransferEncoding = nil
 	resp.Header.Set("Content-Length", strconv.FormatInt(n, 10))
 	return nil
+}
+
+// mayHaveBody says whether resp can carry a body whose length it may state: not an answer to
+// HEAD (its length is the GET's), nor 1xx (101 joins the connections), 204 or 304.
+func mayHaveBody(resp *http.Response) bool {
+	return resp.Request.Method != http.MethodHead &&
+		resp.StatusCode >= http.StatusOK && resp.StatusCode != http.StatusNoContent && resp.StatusCode != http.StatusNotModified
 }
 
 // mayNotEnd says whether the answer to r may stay open.

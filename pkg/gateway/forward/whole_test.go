@@ -67,8 +67,17 @@ func TestSendWhole(t *testing.T) {
 			t.Errorf("%s?%s: length %d (whole: %v, want %v), body %d bytes, want %d", tc.path, tc.query, resp.ContentLength, whole, tc.whole, len(body), len(tc.want))
 		}
 	}
+	// HEAD: the answer states no length of its own.
+	resp, err := http.Head(gateway.URL + "/api/v1/namespaces/a/configmaps/b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.Header.Get("Content-Length") == "0" {
+		t.Errorf("HEAD answered with Content-Length 0")
+	}
 	// A watch: its first bytes arrive while it is open.
-	resp, err := http.Get(gateway.URL + "/api/v1/namespaces/a/configmaps?watch=true")
+	resp, err = http.Get(gateway.URL + "/api/v1/namespaces/a/configmaps?watch=true")
 	if err != nil {
 		t.Fatal(err)
 	}
